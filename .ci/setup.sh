@@ -1,0 +1,37 @@
+# Shared by ./run and ./test: install what is missing (apt-get, through sudo when not root), then
+# configure and build. Sourced, not run. Everything is skipped when already done, so a second run
+# only checks and rebuilds what changed.
+
+LE_PACKAGES=(cmake ninja-build g++ pkg-config
+    qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
+    libasio-dev libfmt-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev
+    xvfb xauth)
+
+le_root_cmd() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+le_install_missing() {
+    local missing=()
+    for p in "${LE_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "Installing: ${missing[*]}"
+    if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
+        echo "error: missing packages (${missing[*]}) and no sudo to install them; run as root." >&2
+        return 1
+    fi
+    le_root_cmd apt-get update -qq || return 1
+    DEBIAN_FRONTEND=noninteractive le_root_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" || return 1
+}
+
+# le_build DIR [cmake args...]
+le_build() {
+    local dir=$1
+    shift
+    if [ ! -f "$dir/build.ninja" ]; then
+        cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" || return 1
+    fi
+    cmake --build "$dir" -j "$(nproc)" || return 1
+}

@@ -1,0 +1,224 @@
+// latency-ping: measures round-trip latency against an echo peer and prints interval records.
+#include "cli_support.h"
+
+#include "endpoint.h"
+#include "ping_session.h"
+#include "record_format.h"
+#include "units.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+
+using namespace le;
+
+namespace {
+
+struct ScheduledChange {
+    Nanos at = 0;
+    std::string key;
+    std::string value;
+    std::string text;
+};
+
+// "5s:rate=10k" -> {5 s, "rate", "10k"}; throws std::invalid_argument.
+ScheduledChange parse_set(const std::string& text)
+{
+    const auto colon = text.find(':');
+    const auto eq = text.find('=', colon == std::string::npos ? 0 : colon);
+    if (colon == std::string::npos || eq == std::string::npos)
+        throw std::invalid_argument(fmt::format("'{}' is not AT:KEY=VALUE (e.g. 5s:rate=10k)", text));
+    ScheduledChange c{parse_duration(text.substr(0, colon)), text.substr(colon + 1, eq - colon - 1),
+                      text.substr(eq + 1), text};
+    if (c.key == "rate")
+        parse_rate(c.value);
+    else if (c.key == "payload")
+        parse_size(c.value);
+    else if (c.key == "tasks")
+        parse_count(c.value);
+    else if (c.key == "task-work" || c.key == "task-period")
+        parse_duration(c.value);
+    else
+        throw std::invalid_argument(fmt::format(
+            "unknown setting '{}' in '{}' (expected rate, payload, tasks, task-work or task-period)", c.key, text));
+    return c;
+}
+
+template <class Parse>
+CLI::Validator validator(std::string name, Parse parse)
+{
+    return CLI::Validator(
+        [parse](std::string& s) -> std::string {
+            try {
+                parse(s);
+                return {};
+            } catch (const std::exception& e) {
+                return e.what();
+            }
+        },
+        std::move(name));
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"Measures network round-trip time against an echo peer: paced on a schedule, live\n"
+                 "changes with --set, HDR histograms per interval. Without --peer it starts a pong\n"
+                 "in this process on loopback.",
+                 "latency-ping"};
+    std::string peer, transport = "tcp", engine = "blocking", rate = "1k", payload = "64", tasks = "0";
+    std::string task_work = "20us", task_period = "1ms", duration = "10s", warmup = "1s", interval = "1s";
+    std::string timeout = "1s", format = "text", out;
+    bool open_loop = false;
+    std::vector<std::string> sets;
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); // later flags win
+
+    app.add_option("--peer", peer, "echo peer: tcp://HOST:PORT, udp://HOST:PORT or unix:///path")
+        ->check(validator("URL", [](const std::string& s) { parse_endpoint(s); }));
+    app.add_option("--transport", transport, "transport of the in-process pong: tcp, udp or unix")
+        ->check(validator("T", [](const std::string& s) { parse_transport(s); }))
+        ->capture_default_str();
+    app.add_option("--engine", engine,
+                   "blocking: a thread with blocking calls, tasks are threads; asio: one io_context "
+                   "thread runs I/O and tasks")
+        ->check(validator("NAME", [](const std::string& s) { parse_engine(s); }))
+        ->capture_default_str();
+    app.add_option("--rate", rate, "messages per second, 1 to 1M (10k, 1M) or inf = back-to-back")
+        ->check(validator("N|inf", [](const std::string& s) { parse_rate(s); }))
+        ->capture_default_str();
+    app.add_option("--payload", payload, "message size, 8 B to 1 MiB (64, 1KiB, 1MiB)")
+        ->check(validator("SIZE", [](const std::string& s) { parse_size(s); }))
+        ->capture_default_str();
+    app.add_option("--tasks", tasks, "CPU-bound compute tasks sharing the ping's engine")
+        ->check(validator("N", [](const std::string& s) { parse_count(s); }))
+        ->capture_default_str();
+    app.add_option("--task-work", task_work, "CPU work per task wake-up (hashing, calibrated at start)")
+        ->check(validator("DUR", [](const std::string& s) { parse_duration(s); }))
+        ->capture_default_str();
+    app.add_option("--task-period", task_period, "how often each task wakes")
+        ->check(validator("DUR", [](const std::string& s) { parse_duration(s); }))
+        ->capture_default_str();
+    app.add_option("--duration", duration, "measured time after warm-up (0 = until Ctrl-C)")
+        ->check(validator("DUR", [](const std::string& s) { parse_duration(s); }))
+        ->capture_default_str();
+    app.add_option("--warmup", warmup, "time before measuring, not counted")
+        ->check(validator("DUR", [](const std::string& s) { parse_duration(s); }))
+        ->capture_default_str();
+    app.add_option("--interval", interval, "length of one interval record")
+        ->check(validator("DUR", [](const std::string& s) { parse_duration(s); }))
+        ->capture_default_str();
+    app.add_flag("--open-loop", open_loop,
+                 "send on schedule with many messages in flight; RTT from the intended send time");
+    app.add_option("--timeout", timeout, "a message without echo after this is lost")
+        ->check(validator("DUR", [](const std::string& s) { parse_duration(s); }))
+        ->capture_default_str();
+    app.add_option("--set", sets, "live change AT after the start (warm-up included): 5s:rate=10k, "
+                                  "8s:tasks=100, 9s:payload=1KiB, task-work=, task-period=")
+        ->check(validator("AT:KEY=VALUE", [](const std::string& s) { parse_set(s); }))
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--format", format, "text, json (one object per line) or csv")
+        ->check(validator("FMT", [](const std::string& s) { parse_record_format(s); }))
+        ->capture_default_str();
+    app.add_option("--out", out, "also write the records to FILE (in --format)");
+
+    if (const int rc = cli::parse(app, argc, argv); rc >= 0)
+        return rc;
+
+    PingConfig config;
+    std::vector<ScheduledChange> changes;
+    RecordFormat fmt_kind = RecordFormat::Text;
+    try {
+        if (!peer.empty())
+            config.peer = parse_endpoint(peer);
+        config.transport = parse_transport(transport);
+        config.engine = parse_engine(engine);
+        config.rate = parse_rate(rate);
+        config.payload = parse_size(payload);
+        config.tasks = static_cast<int>(std::min<long long>(parse_count(tasks), kMaxTasks + 1LL));
+        config.task_work = parse_duration(task_work);
+        config.task_period = parse_duration(task_period);
+        config.duration = parse_duration(duration);
+        config.warmup = parse_duration(warmup);
+        config.interval = parse_duration(interval);
+        config.open_loop = open_loop;
+        config.timeout = parse_duration(timeout);
+        validate(config);
+        for (const auto& s : sets)
+            changes.push_back(parse_set(s));
+        fmt_kind = parse_record_format(format);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "latency-ping: error: %s\n", e.what());
+        return cli::kExitUsage;
+    }
+    std::stable_sort(changes.begin(), changes.end(), [](auto& a, auto& b) { return a.at < b.at; });
+
+    std::ofstream file;
+    if (!out.empty()) {
+        file.open(out, std::ios::out | std::ios::trunc);
+        if (!file) {
+            std::fprintf(stderr, "latency-ping: error: cannot write '%s': %s\n", out.c_str(), std::strerror(errno));
+            return cli::kExitUsage;
+        }
+    }
+    const auto write = [&](const std::string& text) {
+        std::fputs(text.c_str(), stdout);
+        std::fflush(stdout);
+        if (file.is_open()) {
+            file << text;
+            file.flush();
+        }
+    };
+
+    cli::install_stop_signals();
+    PingSession session(config);
+    try {
+        session.start();
+    } catch (const std::invalid_argument& e) {
+        std::fprintf(stderr, "latency-ping: error: %s\n", e.what());
+        return cli::kExitUsage;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "latency-ping: %s\n", e.what());
+        return cli::kExitFailure;
+    }
+    std::fprintf(stderr, "latency-ping: %s, engine %s, %s loop, rate %s, payload %s, %d tasks; warm-up %s, then %s\n",
+                 session.peer().url().c_str(), std::string(to_string(config.engine)).c_str(),
+                 config.open_loop ? "open" : "closed", format_rate(config.rate).c_str(),
+                 format_size(config.payload).c_str(), config.tasks, format_duration(config.warmup).c_str(),
+                 config.duration > 0 ? format_duration(config.duration).c_str() : "until Ctrl-C");
+    write(format_header(fmt_kind));
+
+    bool stopping = false;
+    std::size_t next_change = 0;
+    IntervalRecord record;
+    for (;;) {
+        if (!stopping && cli::stop_requested()) {
+            stopping = true;
+            session.stop();
+        }
+        while (next_change < changes.size() && !stopping &&
+               session.elapsed_s() >= to_seconds(changes[next_change].at)) {
+            try {
+                session.apply(changes[next_change].key, changes[next_change].value);
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "latency-ping: --set %s not applied: %s\n", changes[next_change].text.c_str(),
+                             e.what());
+            }
+            ++next_change;
+        }
+        if (session.next_record(record, 20 * kNanosPerMilli)) {
+            write(format_record(fmt_kind, record));
+            if (record.kind == IntervalRecord::Kind::Summary)
+                break;
+        } else if (session.finished()) {
+            break;
+        }
+    }
+    if (const std::string error = session.error(); !error.empty()) {
+        std::fprintf(stderr, "latency-ping: the run ended early: %s\n", error.c_str());
+        return cli::kExitFailure;
+    }
+    return cli::kExitOk;
+}

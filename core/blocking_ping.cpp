@@ -1,0 +1,251 @@
+#include "blocking_ping.h"
+
+#include "blocking_io.h"
+#include "pacer.h"
+#include "wire.h"
+
+#include <algorithm>
+
+namespace le {
+namespace {
+
+constexpr Nanos kSlice = 10 * kNanosPerMilli; // how often a blocked call looks around
+
+std::size_t ring_capacity(const PingConfig& c)
+{
+    // Enough slots for every message of the fastest rate during one timeout (open loop), capped.
+    if (!c.open_loop)
+        return 1024;
+    return static_cast<std::size_t>(std::min(kRateMax * to_seconds(c.timeout) * 1.25, 16.0 * 1024 * 1024));
+}
+
+} // namespace
+
+BlockingPing::BlockingPing(PingContext& context, Fd socket)
+    : m_ctx(context)
+    , m_fd(std::move(socket))
+    , m_stream(is_stream(context.config.effective_transport()))
+    , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
+             ring_capacity(context.config))
+    , m_tasks(context.params)
+    , m_tx(kMaxPayload)
+    , m_rx(kMaxPayload + 1)
+{
+    fill_pattern(m_tx.data(), m_tx.size());
+    set_recv_timeout(m_fd.get(), kSlice);
+    set_send_timeout(m_fd.get(), kSlice);
+}
+
+BlockingPing::~BlockingPing()
+{
+    m_ctx.abort.store(true);
+    join();
+}
+
+void BlockingPing::start()
+{
+    if (m_ctx.config.open_loop) {
+        m_receiver = std::thread([this] { open_loop_receiver(); });
+        m_sender = std::thread([this] { open_loop_sender(); });
+    } else {
+        m_sender = std::thread([this] { closed_loop(); });
+    }
+}
+
+void BlockingPing::join()
+{
+    if (m_sender.joinable())
+        m_sender.join();
+    if (m_receiver.joinable())
+        m_receiver.join();
+    m_tasks.stop();
+}
+
+void BlockingPing::fail(std::string error)
+{
+    std::lock_guard lock(m_error_mutex);
+    if (m_error.empty())
+        m_error = std::move(error);
+    m_failed.store(true);
+}
+
+void BlockingPing::finish()
+{
+    std::string error;
+    {
+        std::lock_guard lock(m_error_mutex);
+        error = m_error;
+    }
+    if (m_ctx.on_finished)
+        m_ctx.on_finished(error);
+}
+
+void BlockingPing::closed_loop()
+{
+    use_precise_timers();
+    LiveParams& p = m_ctx.params;
+    std::uint64_t gen = p.generation.load(std::memory_order_acquire);
+    double rate = p.rate.load();
+    std::size_t payload = p.payload.load();
+    Pacer pacer;
+    pacer.reset(now_ns(), rate);
+    const int fd = m_fd.get();
+    const auto keep_going = [this] { return !should_abort(); };
+
+    std::uint64_t seq = 0;
+    while (!should_abort()) {
+        if (const std::uint64_t g = p.generation.load(std::memory_order_acquire); g != gen) {
+            gen = g;
+            payload = p.payload.load();
+            if (const double r = p.rate.load(); r != rate) {
+                rate = r;
+                pacer.reset(now_ns(), rate);
+            }
+        }
+        if (!pacer.back_to_back() && !wait_until(pacer.due(), &p.generation, gen, &m_ctx.abort))
+            continue;
+        write_sequence(m_tx.data(), seq);
+        const Nanos t_send = now_ns();
+        if (t_send >= m_ctx.send_until.load(std::memory_order_relaxed))
+            break;
+        const IoResult sent = send_all(fd, m_tx.data(), payload, keep_going);
+        if (sent.status != IoStatus::Ok) {
+            if (!should_abort())
+                fail(describe_io_failure(sent));
+            break;
+        }
+        m_book.sent(seq, pacer.back_to_back() ? t_send : pacer.due(), t_send, static_cast<std::uint32_t>(payload));
+        if (!await_echo(payload))
+            break;
+        ++seq;
+        pacer.advance();
+        pacer.skip_missed(now_ns());
+    }
+    m_book.expire(now_ns(), true);
+    finish();
+}
+
+bool BlockingPing::await_echo(std::size_t payload)
+{
+    const int fd = m_fd.get();
+    const Nanos timeout = m_ctx.config.timeout;
+    // A datagram is lost after the timeout; a stream echo is only given up on once sending should
+    // have stopped (TCP retransmits, so a slow echo is latency, not loss).
+    const auto idle = [&] {
+        if (should_abort())
+            return false;
+        const Nanos now = now_ns();
+        if (!m_stream)
+            return now - m_book.oldest_sent() < timeout;
+        return now - timeout < m_ctx.send_until.load(std::memory_order_relaxed);
+    };
+    while (m_book.outstanding() > 0) {
+        const IoResult r = m_stream ? recv_exact(fd, m_rx.data(), payload, idle)
+                                    : recv_some(fd, m_rx.data(), m_rx.size(), idle);
+        const Nanos t_recv = now_ns();
+        if (r.status == IoStatus::Idle) {
+            m_book.expire(t_recv, true);
+            return true;
+        }
+        if (r.status != IoStatus::Ok) {
+            fail(describe_io_failure(r));
+            return false;
+        }
+        m_book.echo(m_rx.data(), r.bytes, t_recv);
+        m_book.expire(t_recv); // moves past the echoed message
+    }
+    return true;
+}
+
+void BlockingPing::open_loop_sender()
+{
+    use_precise_timers();
+    LiveParams& p = m_ctx.params;
+    std::uint64_t gen = p.generation.load(std::memory_order_acquire);
+    double rate = p.rate.load();
+    std::size_t payload = p.payload.load();
+    Pacer pacer;
+    pacer.reset(now_ns(), rate);
+    const int fd = m_fd.get();
+    const auto keep_going = [this] { return !should_abort() && !m_failed.load(std::memory_order_relaxed); };
+
+    std::uint64_t seq = 0;
+    while (keep_going()) {
+        if (const std::uint64_t g = p.generation.load(std::memory_order_acquire); g != gen) {
+            gen = g;
+            payload = p.payload.load();
+            if (const double r = p.rate.load(); r != rate) {
+                rate = r;
+                pacer.reset(now_ns(), rate);
+            }
+        }
+        if (!wait_until(pacer.due(), &p.generation, gen, &m_ctx.abort))
+            continue;
+        write_sequence(m_tx.data(), seq);
+        const Nanos now = now_ns();
+        if (now >= m_ctx.send_until.load(std::memory_order_relaxed))
+            break;
+        // Booked before the send: the echo may be back before send() returns.
+        if (!m_book.sent(seq, pacer.due(), now, static_cast<std::uint32_t>(payload))) {
+            std::this_thread::sleep_for(std::chrono::microseconds(100)); // ring full: the receiver lags
+            continue;
+        }
+        const IoResult sent = send_all(fd, m_tx.data(), payload, keep_going);
+        if (sent.status != IoStatus::Ok) {
+            if (!should_abort())
+                fail(describe_io_failure(sent));
+            break;
+        }
+        ++seq;
+        pacer.advance();
+    }
+    m_sending_done.store(true);
+}
+
+void BlockingPing::open_loop_receiver()
+{
+    const int fd = m_fd.get();
+    const Nanos timeout = m_ctx.config.timeout;
+    const auto done = [&] {
+        return should_abort() ||
+               ((m_sending_done.load() || m_failed.load()) && m_book.outstanding() == 0);
+    };
+    const auto idle = [&] {
+        const Nanos now = now_ns();
+        m_book.expire(now, m_sending_done.load() && now - timeout >= m_ctx.send_until.load());
+        return !done();
+    };
+    while (!done()) {
+        IoResult r;
+        if (m_stream) {
+            r = recv_exact(fd, m_rx.data(), kSequenceBytes, idle);
+            if (r.status == IoStatus::Ok) {
+                const std::uint32_t size = m_book.expected_size(read_sequence(m_rx.data()));
+                if (size < kSequenceBytes) {
+                    fail("echo stream out of sync: unknown sequence number");
+                    break;
+                }
+                r = recv_exact(fd, m_rx.data() + kSequenceBytes, size - kSequenceBytes, idle);
+                r.bytes += kSequenceBytes;
+            }
+        } else {
+            r = recv_some(fd, m_rx.data(), m_rx.size(), idle);
+        }
+        const Nanos t_recv = now_ns();
+        if (r.status == IoStatus::Idle)
+            continue;
+        if (r.status != IoStatus::Ok) {
+            if (!should_abort())
+                fail(describe_io_failure(r));
+            break;
+        }
+        m_book.echo(m_rx.data(), r.bytes, t_recv);
+        m_book.expire(t_recv);
+    }
+    while (!m_sending_done.load())
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    m_book.expire(now_ns(), true);
+    finish();
+}
+
+} // namespace le

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "live_params.h"
+#include "pong_server.h"
+#include "socket.h"
+#include "thread_tasks.h"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace le {
+
+// Blocking pong: an accept thread per stream endpoint and a thread per connection, one thread per
+// datagram endpoint; compute tasks are OS threads.
+class BlockingPong final : public PongServer {
+public:
+    explicit BlockingPong(const PongConfig& config);
+    ~BlockingPong() override;
+
+    const std::vector<Endpoint>& endpoints() const override { return m_endpoints; }
+    const PongStats& stats() const override { return m_stats; }
+    void stop() override;
+
+private:
+    struct Connection {
+        Fd fd;
+        std::thread thread;
+        std::atomic<bool> done{false};
+    };
+
+    void accept_loop(int listen_fd);
+    void serve_stream(int fd);
+    void serve_datagrams(int fd);
+    void reap_finished();
+
+    PongConfig m_config;
+    LiveParams m_params;
+    PongStats m_stats;
+    std::vector<Endpoint> m_endpoints;
+    std::vector<Fd> m_listeners;
+    std::unique_ptr<ThreadTasks> m_tasks;
+    std::atomic<bool> m_stop{false};
+    std::vector<std::thread> m_threads;
+    std::mutex m_connections_mutex;
+    std::vector<std::unique_ptr<Connection>> m_connections;
+};
+
+} // namespace le

@@ -1,0 +1,79 @@
+#include "echo_book.h"
+
+#include "wire.h"
+
+namespace le {
+
+EchoBook::EchoBook(Recorder& recorder, bool open_loop, Nanos timeout, Nanos measure_from, std::size_t capacity)
+    : m_recorder(recorder)
+    , m_table(capacity)
+    , m_open_loop(open_loop)
+    , m_timeout(timeout)
+    , m_measure_from(measure_from)
+{
+}
+
+bool EchoBook::sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32_t size) noexcept
+{
+    if (seq - m_oldest.load(std::memory_order_acquire) >= m_table.capacity())
+        return false;
+    if (m_first_counted.load(std::memory_order_relaxed) == UINT64_MAX && intended >= m_measure_from)
+        m_first_counted.store(seq, std::memory_order_release);
+    m_table.put(seq, m_open_loop ? intended : actual, size);
+    m_next.store(seq + 1, std::memory_order_release);
+    if (counted(seq))
+        m_recorder.write([&](IntervalData& d) {
+            ++d.sent;
+            d.bytes += size;
+        });
+    return true;
+}
+
+EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos now) noexcept
+{
+    if (size < kSequenceBytes) {
+        m_recorder.write([](IntervalData& d) { ++d.errors; });
+        return Echo::Bad;
+    }
+    const std::uint64_t seq = read_sequence(message);
+    const std::uint32_t expected = m_table.size_of(seq);
+    const Nanos from = m_table.take(seq);
+    if (from == 0) {
+        if (expected != 0)
+            return Echo::Late; // already counted lost (or a duplicate)
+        m_recorder.write([](IntervalData& d) { ++d.errors; });
+        return Echo::Bad;
+    }
+    const bool ok = expected == size;
+    if (counted(seq))
+        m_recorder.write([&](IntervalData& d) {
+            if (ok) {
+                d.rtt.record(now - from);
+                ++d.received;
+            } else {
+                ++d.errors;
+            }
+        });
+    return ok ? Echo::Ok : Echo::Bad;
+}
+
+std::uint64_t EchoBook::expire(Nanos now, bool all) noexcept
+{
+    const std::uint64_t next = next_seq();
+    std::uint64_t oldest = m_oldest.load(std::memory_order_relaxed);
+    std::uint64_t lost_counted = 0;
+    while (oldest < next) {
+        const Nanos from = m_table.peek(oldest);
+        if (from != 0 && !all && now - from < m_timeout)
+            break;
+        if (from != 0 && m_table.take(oldest) != 0 && counted(oldest))
+            ++lost_counted;
+        ++oldest;
+    }
+    m_oldest.store(oldest, std::memory_order_release);
+    if (lost_counted)
+        m_recorder.write([&](IntervalData& d) { d.lost += lost_counted; });
+    return next - oldest;
+}
+
+} // namespace le

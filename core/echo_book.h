@@ -1,0 +1,56 @@
+#pragma once
+
+#include "in_flight.h"
+#include "recorder.h"
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace le {
+
+// The per-message accounting every ping engine shares: what was sent, which echo answers which
+// message, RTTs into the recorder, losses by timeout. Every counted message ends in exactly one of
+// received, lost or errors, so sent == received + lost + errors once a run has drained.
+class EchoBook {
+public:
+    enum class Echo { Ok, Late, Bad };
+
+    // Closed loop measures from the real send time, open loop from the intended one (so a stalled
+    // sender shows up as latency instead of being omitted).
+    EchoBook(Recorder& recorder, bool open_loop, Nanos timeout, Nanos measure_from, std::size_t capacity);
+
+    // Sender side. Returns false (and does nothing) when the ring is full.
+    bool sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32_t size) noexcept;
+
+    // Receiver side: an echo of `size` bytes starting with `message` arrived at `now`.
+    Echo echo(const std::byte* message, std::size_t size, Nanos now) noexcept;
+    // Size of an outstanding message (stream receivers read the header first); 0 if unknown.
+    std::uint32_t expected_size(std::uint64_t seq) const noexcept { return m_table.size_of(seq); }
+
+    // Moves past resolved messages and declares lost every message older than the timeout (or all
+    // outstanding ones when `all`). Returns how many are still outstanding. Called by one thread only,
+    // the one that receives echoes.
+    std::uint64_t expire(Nanos now, bool all = false) noexcept;
+    std::uint64_t next_seq() const noexcept { return m_next.load(std::memory_order_acquire); }
+    std::uint64_t outstanding() const noexcept { return next_seq() - m_oldest.load(std::memory_order_acquire); }
+    // Time the oldest outstanding message was sent (0 if none).
+    Nanos oldest_sent() const noexcept { return m_table.peek(m_oldest.load(std::memory_order_acquire)); }
+
+private:
+    bool counted(std::uint64_t seq) const noexcept
+    {
+        return seq >= m_first_counted.load(std::memory_order_acquire);
+    }
+
+    Recorder& m_recorder;
+    InFlightTable m_table;
+    const bool m_open_loop;
+    const Nanos m_timeout;
+    const Nanos m_measure_from;
+    std::atomic<std::uint64_t> m_first_counted{UINT64_MAX};
+    std::atomic<std::uint64_t> m_next{0};
+    std::atomic<std::uint64_t> m_oldest{0}; // advanced only by the thread that calls expire()
+};
+
+} // namespace le

@@ -1,0 +1,37 @@
+#pragma once
+
+#include "histogram.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace le {
+
+// A live change as it was applied, stamped with its time since the run started.
+struct ParamChange {
+    double t_s = 0;
+    std::string key;   // "rate", "payload", "tasks", "task-work", "task-period"
+    std::string value; // as the user would type it: "10k", "1KiB", "100", "20us"
+};
+
+// What consumers (the command line, the window, exporters) receive: one per interval, and one
+// summary over the whole measured time. Plain values, safe to copy across threads.
+struct IntervalRecord {
+    enum class Kind { Interval, Summary };
+    Kind kind = Kind::Interval;
+    double t_s = 0;        // seconds since the run started (warm-up included), at the record's end
+    double duration_s = 0; // time covered
+    double target_rate = 0; // msg/s at the record's end, 0 = back-to-back
+    double achieved_rate = 0; // messages sent per second over duration_s
+    std::uint64_t payload = 0;
+    int tasks = 0;
+    std::uint64_t sent = 0, received = 0, lost = 0, errors = 0, bytes = 0;
+    double min_us = 0, mean_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, p9999_us = 0,
+           max_us = 0;
+    std::vector<ParamChange> changes;        // applied during this interval (all of them in a summary)
+    std::shared_ptr<const Histogram> rtt_ns; // the interval's (or the whole run's) histogram
+};
+
+} // namespace le

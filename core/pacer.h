@@ -1,0 +1,41 @@
+#pragma once
+
+#include "clock.h"
+
+#include <atomic>
+#include <cstdint>
+
+namespace le {
+
+// Send times on a fixed schedule: message k is due at t0 + k / rate, whatever the replies did.
+// A rate change re-anchors the schedule at the moment of the change.
+class Pacer {
+public:
+    // rate 0 = back-to-back (every message is due at once).
+    void reset(Nanos t0, double rate) noexcept;
+    Nanos due() const noexcept { return m_due; }
+    void advance() noexcept;
+    // Closed loop: a reply that came back later than the next slot must not trigger a catch-up
+    // burst, so the schedule restarts at `now` and the shortfall shows in the achieved rate.
+    void skip_missed(Nanos now) noexcept;
+    bool back_to_back() const noexcept { return m_period_ns == 0; }
+
+private:
+    Nanos m_t0 = 0;
+    double m_period_ns = 0;
+    std::uint64_t m_k = 0;
+    Nanos m_due = 0;
+};
+
+// Waits until `deadline`: sleeps while far away, then spins the last stretch because sleeps overshoot
+// by tens of microseconds. Returns false early (without reaching the deadline) when `wake` is
+// non-null and changes from `seen`, or when `stop` becomes true, so live changes apply at once.
+bool wait_until(Nanos deadline, const std::atomic<std::uint64_t>* wake = nullptr, std::uint64_t seen = 0,
+                const std::atomic<bool>* stop = nullptr) noexcept;
+
+// Asks the kernel for precise timer wake-ups on the calling thread (default slack is 50 us).
+void use_precise_timers() noexcept;
+
+inline constexpr Nanos kSpinMargin = 60 * kNanosPerMicro;
+
+} // namespace le

@@ -1,0 +1,36 @@
+#include "ping_config.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace le {
+
+void validate(const PingConfig& c)
+{
+    const auto bad = [](std::string why) { return std::invalid_argument(std::move(why)); };
+    if (c.rate != kRateInf && (c.rate < kRateMin || c.rate > kRateMax))
+        throw bad(fmt::format("rate {} is out of range (1 to 1M msg/s, or inf)", c.rate));
+    if (c.open_loop && c.rate == kRateInf)
+        throw bad("open loop needs a finite rate: back-to-back (inf) means one message in flight, "
+                  "which is closed loop");
+    check_payload(c.payload, c.effective_transport());
+    if (c.tasks < 0 || c.tasks > kMaxTasks)
+        throw bad(fmt::format("tasks {} is out of range (0 to {})", c.tasks, kMaxTasks));
+    if (c.task_work < 0 || c.task_work > kNanosPerSecond)
+        throw bad("task work must be from 0 to 1 s");
+    if (c.task_period < 10 * kNanosPerMicro || c.task_period > 10 * kNanosPerSecond)
+        throw bad("task period must be from 10 us to 10 s");
+    if (c.duration < 0)
+        throw bad("duration must not be negative");
+    if (c.warmup < 0)
+        throw bad("warm-up must not be negative");
+    if (c.interval < 10 * kNanosPerMilli)
+        throw bad("interval must be at least 10 ms");
+    if (c.timeout < kNanosPerMilli || c.timeout > 60 * kNanosPerSecond)
+        throw bad("timeout must be from 1 ms to 60 s");
+    if (c.connect_timeout <= 0)
+        throw bad("connect timeout must be positive");
+}
+
+} // namespace le

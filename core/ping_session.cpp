@@ -1,0 +1,328 @@
+#include "ping_session.h"
+
+#include "blocking_io.h"
+#include "compute_work.h"
+#include "units.h"
+#include "wire.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace le {
+namespace {
+
+constexpr std::size_t kMaxQueuedRecords = 1000; // a consumer that stops pulling loses old intervals only
+constexpr std::uint64_t kProbeSequence = UINT64_MAX;
+
+Endpoint embedded_endpoint(Transport t)
+{
+    static std::atomic<int> counter{0};
+    Endpoint ep;
+    ep.transport = t;
+    if (t == Transport::Unix)
+        ep.path = fmt::format("/tmp/latency-explorer-{}-{}.sock", ::getpid(), counter++);
+    else
+        ep.host = "127.0.0.1";
+    return ep;
+}
+
+// One round trip before measuring: proves the peer is reachable and really echoes.
+void probe(int fd, const Endpoint& peer, std::size_t payload, Nanos timeout)
+{
+    std::vector<std::byte> tx(payload), rx(payload + 1);
+    fill_pattern(tx.data(), tx.size());
+    write_sequence(tx.data(), kProbeSequence);
+    const Nanos deadline = now_ns() + timeout;
+    set_recv_timeout(fd, 50 * kNanosPerMilli);
+    set_send_timeout(fd, 50 * kNanosPerMilli);
+    const auto in_time = [&] { return now_ns() < deadline; };
+    IoResult r = send_all(fd, tx.data(), tx.size(), in_time);
+    if (r.status == IoStatus::Ok)
+        r = is_stream(peer.transport) ? recv_exact(fd, rx.data(), payload, in_time)
+                                      : recv_some(fd, rx.data(), rx.size(), in_time);
+    if (r.status == IoStatus::Idle)
+        throw std::runtime_error(fmt::format("peer {} did not echo within {} (is it an echo service?)",
+                                             peer.url(), format_duration(timeout)));
+    if (r.status != IoStatus::Ok)
+        throw std::runtime_error(fmt::format("cannot use peer {}: {}", peer.url(), describe_io_failure(r)));
+    if (r.bytes != payload || !std::equal(tx.begin(), tx.end(), rx.begin()))
+        throw std::runtime_error(
+            fmt::format("peer {} answered, but not with an echo of the bytes sent", peer.url()));
+}
+
+double us(std::int64_t ns) { return static_cast<double>(ns) / 1e3; }
+
+} // namespace
+
+PingSession::PingSession(PingConfig config)
+    : m_config(std::move(config))
+{
+    m_params.rate = m_config.rate;
+    m_params.payload = m_config.payload;
+    m_params.tasks = m_config.tasks;
+    m_params.task_work = m_config.task_work;
+    m_params.task_period = m_config.task_period;
+}
+
+PingSession::~PingSession()
+{
+    stop();
+    if (m_collector.joinable())
+        m_collector.join();
+    if (m_context)
+        m_context->abort.store(true);
+    m_engine.reset();
+}
+
+void PingSession::start()
+{
+    validate(m_config);
+    ComputeWork::rounds_per_us(); // calibrate now, not in the middle of the first interval
+
+    if (m_config.peer) {
+        m_peer = *m_config.peer;
+    } else {
+        PongConfig pong;
+        pong.listen = {embedded_endpoint(m_config.transport)};
+        pong.engine = m_config.engine;
+        m_embedded_pong = start_pong(pong);
+        m_peer = m_embedded_pong->endpoints().front();
+    }
+    Fd fd = connect_to(m_peer, m_config.connect_timeout);
+    probe(fd.get(), m_peer, m_config.payload, m_config.connect_timeout);
+
+    m_run_start = now_ns();
+    m_context = std::make_unique<PingContext>(m_params, m_recorder, m_config);
+    m_context->measure_from = m_run_start + m_config.warmup;
+    m_context->send_until = m_config.duration > 0 ? m_context->measure_from + m_config.duration : INT64_MAX;
+    m_context->on_finished = [this](const std::string& error) {
+        std::lock_guard lock(m_mutex);
+        m_engine_finished = true;
+        if (m_error.empty())
+            m_error = error;
+        m_wake.notify_all();
+    };
+    m_engine = make_ping_engine(m_config.engine, *m_context, std::move(fd));
+    m_engine->start();
+    m_collector = std::thread([this] { collect(); });
+}
+
+void PingSession::stop()
+{
+    std::lock_guard lock(m_mutex);
+    m_stop_requested = true;
+    m_wake.notify_all();
+}
+
+bool PingSession::finished() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_finished;
+}
+
+std::string PingSession::error() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_error;
+}
+
+double PingSession::elapsed_s() const { return m_run_start ? to_seconds(now_ns() - m_run_start) : 0.0; }
+
+bool PingSession::next_record(IntervalRecord& out, Nanos timeout)
+{
+    std::unique_lock lock(m_mutex);
+    m_records_cv.wait_for(lock, std::chrono::nanoseconds(timeout),
+                          [this] { return !m_records.empty() || m_finished || !m_collector.joinable(); });
+    if (m_records.empty())
+        return false;
+    out = std::move(m_records.front());
+    m_records.pop_front();
+    return true;
+}
+
+void PingSession::collect()
+{
+    const Nanos measure_from = m_context->measure_from;
+    const Nanos measure_end = m_context->send_until.load();
+    const Nanos interval = m_config.interval;
+    const auto wait_for_event = [this](Nanos until) {
+        std::unique_lock lock(m_mutex);
+        const auto deadline = Clock::time_point(std::chrono::nanoseconds(until));
+        m_wake.wait_until(lock, deadline, [this] { return m_stop_requested || m_engine_finished; });
+        return m_stop_requested || m_engine_finished;
+    };
+
+    Nanos start = measure_from;
+    bool ended = wait_for_event(measure_from);
+    Nanos next = measure_from + interval;
+    Nanos now = now_ns();
+    while (!ended && now < measure_end) {
+        ended = wait_for_event(std::min(next, measure_end));
+        now = now_ns();
+        if (ended || now >= measure_end)
+            break;
+        if (now >= next) {
+            emit(make_record(m_recorder.swap(), start, now, IntervalRecord::Kind::Interval));
+            start = now;
+            while (next <= now)
+                next += interval;
+        }
+    }
+
+    // Stop sending (if not already) and let the engine drain the echoes in flight.
+    const Nanos send_stop = std::min(now, measure_end);
+    Nanos expected = m_context->send_until.load();
+    while (send_stop < expected && !m_context->send_until.compare_exchange_weak(expected, send_stop)) {
+    }
+    m_engine->join();
+    const IntervalData& last = m_recorder.swap();
+    if (send_stop > start || last.sent || last.received || last.lost || last.errors)
+        emit(make_record(last, start, std::max(send_stop, start + 1), IntervalRecord::Kind::Interval));
+    IntervalRecord summary =
+        make_record(m_cumulative, measure_from, std::max(send_stop, measure_from + 1), IntervalRecord::Kind::Summary);
+    if (send_stop <= measure_from) {
+        summary.duration_s = 0;
+        summary.achieved_rate = 0;
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        summary.changes = m_all_changes;
+    }
+    emit(std::move(summary));
+    m_embedded_pong.reset();
+    std::lock_guard lock(m_mutex);
+    m_finished = true;
+    m_records_cv.notify_all();
+}
+
+IntervalRecord PingSession::make_record(const IntervalData& data, Nanos start, Nanos end, IntervalRecord::Kind kind)
+{
+    IntervalRecord r;
+    r.kind = kind;
+    r.t_s = to_seconds(end - m_run_start);
+    r.duration_s = to_seconds(end - start);
+    r.target_rate = m_params.rate.load();
+    r.achieved_rate = r.duration_s > 0 ? static_cast<double>(data.sent) / r.duration_s : 0;
+    r.payload = m_params.payload.load();
+    r.tasks = m_params.tasks.load();
+    r.sent = data.sent;
+    r.received = data.received;
+    r.lost = data.lost;
+    r.errors = data.errors;
+    r.bytes = data.bytes;
+    const Histogram& h = data.rtt;
+    r.min_us = us(h.min());
+    r.mean_us = h.mean() / 1e3;
+    r.p50_us = us(h.value_at_percentile(50));
+    r.p90_us = us(h.value_at_percentile(90));
+    r.p99_us = us(h.value_at_percentile(99));
+    r.p999_us = us(h.value_at_percentile(99.9));
+    r.p9999_us = us(h.value_at_percentile(99.99));
+    r.max_us = us(h.max());
+    r.rtt_ns = std::make_shared<const Histogram>(h);
+    return r;
+}
+
+void PingSession::emit(IntervalRecord record)
+{
+    std::lock_guard lock(m_mutex);
+    if (record.kind == IntervalRecord::Kind::Interval) {
+        record.changes = std::move(m_pending_changes);
+        m_pending_changes.clear();
+        m_cumulative.sent += record.sent;
+        m_cumulative.received += record.received;
+        m_cumulative.lost += record.lost;
+        m_cumulative.errors += record.errors;
+        m_cumulative.bytes += record.bytes;
+        m_cumulative.rtt.add(*record.rtt_ns);
+    }
+    if (m_records.size() >= kMaxQueuedRecords)
+        m_records.pop_front();
+    m_records.push_back(std::move(record));
+    m_records_cv.notify_all();
+}
+
+void PingSession::record_change(std::string key, std::string value)
+{
+    std::lock_guard lock(m_mutex);
+    ParamChange c{m_run_start ? to_seconds(now_ns() - m_run_start) : 0.0, std::move(key), std::move(value)};
+    m_pending_changes.push_back(c);
+    m_all_changes.push_back(std::move(c));
+}
+
+void PingSession::set_rate(double rate)
+{
+    std::lock_guard control(m_control);
+    PingConfig probe_config = m_config;
+    probe_config.rate = rate;
+    validate(probe_config);
+    m_params.rate = rate;
+    m_params.bump();
+    record_change("rate", format_rate(rate));
+}
+
+void PingSession::set_payload(std::size_t bytes)
+{
+    std::lock_guard control(m_control);
+    check_payload(bytes, m_config.effective_transport());
+    m_params.payload = bytes;
+    m_params.bump();
+    record_change("payload", format_size(bytes));
+}
+
+void PingSession::set_tasks(int tasks)
+{
+    std::lock_guard control(m_control);
+    if (tasks < 0 || tasks > kMaxTasks)
+        throw std::invalid_argument(fmt::format("tasks {} is out of range (0 to {})", tasks, kMaxTasks));
+    m_params.tasks = tasks;
+    m_params.bump();
+    if (m_engine)
+        m_engine->tasks_changed();
+    record_change("tasks", std::to_string(tasks));
+}
+
+void PingSession::set_task_work(Nanos work)
+{
+    std::lock_guard control(m_control);
+    PingConfig probe_config = m_config;
+    probe_config.task_work = work;
+    validate(probe_config);
+    m_params.task_work = work;
+    m_params.bump();
+    record_change("task-work", format_duration(work));
+}
+
+void PingSession::set_task_period(Nanos period)
+{
+    std::lock_guard control(m_control);
+    PingConfig probe_config = m_config;
+    probe_config.task_period = period;
+    validate(probe_config);
+    m_params.task_period = period;
+    m_params.bump();
+    record_change("task-period", format_duration(period));
+}
+
+void PingSession::apply(std::string_view key, std::string_view value)
+{
+    if (key == "rate")
+        set_rate(parse_rate(value));
+    else if (key == "payload")
+        set_payload(parse_size(value));
+    else if (key == "tasks")
+        set_tasks(static_cast<int>(std::min<long long>(parse_count(value), kMaxTasks + 1LL)));
+    else if (key == "task-work")
+        set_task_work(parse_duration(value));
+    else if (key == "task-period")
+        set_task_period(parse_duration(value));
+    else
+        throw std::invalid_argument(fmt::format(
+            "unknown setting '{}' (expected rate, payload, tasks, task-work or task-period)", key));
+}
+
+} // namespace le

@@ -1,0 +1,89 @@
+#pragma once
+
+#include "interval_record.h"
+#include "live_params.h"
+#include "ping_config.h"
+#include "ping_engine.h"
+#include "pong_server.h"
+#include "recorder.h"
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace le {
+
+// One measurement run: connects (or starts an in-process pong), drives a ping engine, cuts the
+// data into interval records on a collector thread, and takes live changes from any thread. The
+// command line and the window both use it, so what one can do the other can.
+class PingSession {
+public:
+    explicit PingSession(PingConfig config);
+    ~PingSession();
+    PingSession(const PingSession&) = delete;
+    PingSession& operator=(const PingSession&) = delete;
+
+    // Validates the configuration, reaches the peer (probing that it echoes) and starts measuring.
+    // Throws std::invalid_argument for bad settings and std::runtime_error when the peer cannot be
+    // used, with a message meant for the user.
+    void start();
+    // Stops sending now, waits for the echoes in flight, then emits the last records. Idempotent.
+    void stop();
+
+    // Next record (intervals in order, the summary last). False on timeout or when none will come.
+    bool next_record(IntervalRecord& out, Nanos timeout);
+    // True once the summary has been queued.
+    bool finished() const;
+    // Why the run ended early ("peer closed the connection", ...), empty when it did not.
+    std::string error() const;
+
+    // Live control, from any thread. Throws std::invalid_argument (nothing changes) for a bad value.
+    void set_rate(double rate);
+    void set_payload(std::size_t bytes);
+    void set_tasks(int tasks);
+    void set_task_work(Nanos work);
+    void set_task_period(Nanos period);
+    // key=value as the command line and the window spell it: rate=10k, payload=1KiB, tasks=100,
+    // task-work=50us, task-period=2ms.
+    void apply(std::string_view key, std::string_view value);
+
+    const PingConfig& config() const { return m_config; }
+    Endpoint peer() const { return m_peer; }
+    // Seconds since start() (the run's clock, warm-up included).
+    double elapsed_s() const;
+
+private:
+    void collect();
+    void emit(IntervalRecord record);
+    IntervalRecord make_record(const IntervalData& data, Nanos start, Nanos end, IntervalRecord::Kind kind);
+    void record_change(std::string key, std::string value);
+
+    PingConfig m_config;
+    LiveParams m_params;
+    Recorder m_recorder;
+    std::unique_ptr<PongServer> m_embedded_pong;
+    std::unique_ptr<PingContext> m_context;
+    std::unique_ptr<PingEngine> m_engine;
+    Endpoint m_peer;
+    Nanos m_run_start = 0;
+    std::thread m_collector;
+
+    mutable std::mutex m_mutex; // guards everything below
+    std::condition_variable m_wake;        // collector: stop requested or engine finished
+    std::condition_variable m_records_cv;  // consumers: a record was queued
+    bool m_stop_requested = false;
+    bool m_engine_finished = false;
+    bool m_finished = false;
+    std::string m_error;
+    std::deque<IntervalRecord> m_records;
+    std::vector<ParamChange> m_pending_changes; // since the last interval record
+    std::vector<ParamChange> m_all_changes;
+    IntervalData m_cumulative;
+    std::mutex m_control; // serialises live changes
+};
+
+} // namespace le

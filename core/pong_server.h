@@ -1,0 +1,50 @@
+#pragma once
+
+#include "clock.h"
+#include "endpoint.h"
+#include "engine_kind.h"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace le {
+
+struct PongConfig {
+    std::vector<Endpoint> listen;
+    EngineKind engine = EngineKind::Asio;
+    int tasks = 0; // compute tasks sharing the pong's engine
+    Nanos task_work = 20 * kNanosPerMicro;
+    Nanos task_period = kNanosPerMilli;
+    int max_connections = 1024; // further connections are accepted and closed at once
+};
+
+struct PongStats {
+    std::atomic<std::uint64_t> accepted{0};
+    std::atomic<std::uint64_t> refused{0}; // over max_connections
+    std::atomic<std::int64_t> active{0};
+    std::atomic<std::uint64_t> bytes{0}; // echoed
+};
+
+// A pong peer: echoes every byte it receives on every endpoint, and nothing else, so it measures
+// against any ping and any echo client. Memory is bounded: a fixed buffer per connection, and a
+// connection whose client does not read simply stops being read (back-pressure, no queueing).
+class PongServer {
+public:
+    virtual ~PongServer() = default;
+    // The endpoints as bound (port 0 replaced by the real port), in the order given.
+    virtual const std::vector<Endpoint>& endpoints() const = 0;
+    virtual const PongStats& stats() const = 0;
+    // Closes every socket and joins the threads. Idempotent; the destructor calls it.
+    virtual void stop() = 0;
+};
+
+// Binds every endpoint and starts serving. Throws std::runtime_error naming the endpoint that
+// could not be bound, std::invalid_argument for bad settings.
+std::unique_ptr<PongServer> start_pong(const PongConfig& config);
+
+// Per-connection buffer of the pong (a stream is echoed in chunks of at most this size).
+inline constexpr std::size_t kPongChunk = 64 * 1024;
+
+} // namespace le

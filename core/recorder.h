@@ -1,0 +1,43 @@
+#pragma once
+
+#include "interval_data.h"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+namespace le {
+
+// Double-buffered IntervalData with HdrHistogram's writer-reader phaser: writers (the data path)
+// never block or allocate, they only bump two uncontended atomics; the reader (the interval
+// collector) swaps buffers and waits until every writer that could still see the old buffer is
+// done with it. One reader at a time; any number of writer threads.
+class Recorder {
+public:
+    Recorder();
+
+    // Runs f(IntervalData&) on the active buffer.
+    template <class F>
+    void write(F&& f) noexcept
+    {
+        const std::int64_t enter = m_start_epoch.fetch_add(1, std::memory_order_seq_cst);
+        f(*m_active.load(std::memory_order_acquire));
+        (enter < 0 ? m_odd_end_epoch : m_even_end_epoch).fetch_add(1, std::memory_order_seq_cst);
+    }
+
+    // Makes a fresh buffer active and returns the one writers just left, valid until the next swap.
+    const IntervalData& swap();
+
+private:
+    void flip_phase();
+
+    std::unique_ptr<IntervalData> m_buffers[2];
+    std::atomic<IntervalData*> m_active;
+    std::atomic<std::int64_t> m_start_epoch{0};
+    std::atomic<std::int64_t> m_even_end_epoch{0};
+    std::atomic<std::int64_t> m_odd_end_epoch{INT64_MIN};
+    std::mutex m_reader;
+};
+
+} // namespace le

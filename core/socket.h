@@ -1,0 +1,47 @@
+#pragma once
+
+#include "clock.h"
+#include "endpoint.h"
+
+#include <utility>
+
+namespace le {
+
+// Owns one file descriptor.
+class Fd {
+public:
+    Fd() = default;
+    explicit Fd(int fd) noexcept : m_fd(fd) {}
+    Fd(Fd&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
+    Fd& operator=(Fd&& other) noexcept;
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd();
+
+    int get() const noexcept { return m_fd; }
+    int release() noexcept { return std::exchange(m_fd, -1); }
+    explicit operator bool() const noexcept { return m_fd >= 0; }
+    void reset() noexcept;
+
+private:
+    int m_fd = -1;
+};
+
+// Connected socket to a peer (UDP sockets are connect()ed so send/recv need no address and ICMP
+// errors such as "port unreachable" surface as ECONNREFUSED). TCP gets TCP_NODELAY. Throws
+// std::runtime_error "cannot connect to URL: reason" when the peer is not reachable within timeout.
+Fd connect_to(const Endpoint& peer, Nanos timeout);
+
+// Bound (and for stream transports listening) socket. Throws std::runtime_error naming the URL.
+Fd listen_on(const Endpoint& where, int backlog = 1024);
+
+// The address a bound socket really has (port 0 becomes the kernel's choice).
+Endpoint local_endpoint(int fd, Transport transport);
+
+void set_nodelay(int fd);
+void set_nonblocking(int fd, bool on);
+// Bounds how long a blocking recv waits, so blocking loops can look at their stop flag.
+void set_recv_timeout(int fd, Nanos timeout);
+void set_send_timeout(int fd, Nanos timeout);
+
+} // namespace le

@@ -1,0 +1,70 @@
+#include "thread_tasks.h"
+
+#include "compute_work.h"
+#include "pacer.h"
+
+namespace le {
+
+ThreadTasks::ThreadTasks(const LiveParams& params)
+    : m_params(params)
+{
+    update();
+}
+
+ThreadTasks::~ThreadTasks() { stop(); }
+
+void ThreadTasks::update()
+{
+    std::lock_guard lock(m_mutex);
+    const int target = m_params.tasks.load();
+    m_target.store(target);
+    // Join threads that retired (index >= target) before reusing their slots.
+    if (static_cast<int>(m_threads.size()) > target) {
+        for (std::size_t i = static_cast<std::size_t>(target); i < m_threads.size(); ++i)
+            if (m_threads[i].joinable())
+                m_threads[i].join();
+        m_threads.resize(static_cast<std::size_t>(target));
+    }
+    while (static_cast<int>(m_threads.size()) < target) {
+        const int index = static_cast<int>(m_threads.size());
+        m_threads.emplace_back([this, index] { task_loop(index); });
+    }
+}
+
+void ThreadTasks::stop()
+{
+    std::lock_guard lock(m_mutex);
+    m_stop.store(true);
+    for (auto& t : m_threads)
+        if (t.joinable())
+            t.join();
+    m_threads.clear();
+}
+
+int ThreadTasks::running() const
+{
+    std::lock_guard lock(m_mutex);
+    return static_cast<int>(m_threads.size());
+}
+
+void ThreadTasks::task_loop(int index)
+{
+    Nanos due = now_ns();
+    while (!m_stop.load(std::memory_order_relaxed) && index < m_target.load(std::memory_order_relaxed)) {
+        const Nanos period = m_params.task_period.load(std::memory_order_relaxed);
+        ComputeWork::run(ComputeWork::rounds_for(m_params.task_work.load(std::memory_order_relaxed)));
+        due += period;
+        const Nanos now = now_ns();
+        if (due < now - period) // overloaded: do not queue up missed wake-ups
+            due = now;
+        // Plain sleep, in slices so a stop is seen quickly; tasks model ordinary timers, not spinning.
+        while (!m_stop.load(std::memory_order_relaxed)) {
+            const Nanos left = due - now_ns();
+            if (left <= 0)
+                break;
+            std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<Nanos>(left, 50 * kNanosPerMilli)));
+        }
+    }
+}
+
+} // namespace le

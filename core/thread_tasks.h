@@ -1,0 +1,38 @@
+#pragma once
+
+#include "live_params.h"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace le {
+
+// Compute tasks as OS threads (the blocking engine's model): task i wakes every task_period on its
+// own schedule, does task_work of real CPU work, and sleeps again. The count follows
+// params.tasks live; threads above the count end by themselves.
+class ThreadTasks {
+public:
+    explicit ThreadTasks(const LiveParams& params);
+    ~ThreadTasks();
+    ThreadTasks(const ThreadTasks&) = delete;
+    ThreadTasks& operator=(const ThreadTasks&) = delete;
+
+    // Starts or retires threads to match params.tasks. Control path only.
+    void update();
+    void stop();
+    int running() const;
+
+private:
+    void task_loop(int index);
+
+    const LiveParams& m_params;
+    std::atomic<int> m_target{0};
+    std::atomic<bool> m_stop{false};
+    mutable std::mutex m_mutex; // guards m_threads (control path only)
+    std::vector<std::thread> m_threads;
+};
+
+} // namespace le
