@@ -1,0 +1,387 @@
+// End-to-end runs through PingSession, the API both the command line and the window use.
+#include "pacer.h"
+#include "ping_session.h"
+#include "test_echo_server.h"
+
+#include <QtTest>
+
+#include <optional>
+
+using namespace le;
+
+Q_DECLARE_METATYPE(le::Transport)
+Q_DECLARE_METATYPE(le::EngineKind)
+
+namespace {
+
+PingConfig quick_config(Transport t, EngineKind e)
+{
+    PingConfig c;
+    c.transport = t;
+    c.engine = e;
+    c.rate = 2000;
+    c.duration = 600 * kNanosPerMilli;
+    c.warmup = 100 * kNanosPerMilli;
+    c.interval = 200 * kNanosPerMilli;
+    c.timeout = 200 * kNanosPerMilli;
+    return c;
+}
+
+struct RunResult {
+    std::vector<IntervalRecord> intervals;
+    IntervalRecord summary;
+    std::string error;
+};
+
+// Runs to the end, calling `during(session, records so far)` after every interval record.
+template <class During>
+RunResult run(PingConfig config, During during)
+{
+    PingSession session(std::move(config));
+    session.start();
+    RunResult result;
+    IntervalRecord r;
+    const Nanos give_up = now_ns() + 60 * kNanosPerSecond;
+    while (now_ns() < give_up) {
+        if (!session.next_record(r, 100 * kNanosPerMilli)) {
+            if (session.finished())
+                break;
+            continue;
+        }
+        if (r.kind == IntervalRecord::Kind::Summary) {
+            result.summary = r;
+            break;
+        }
+        result.intervals.push_back(r);
+        during(session, result.intervals);
+    }
+    result.error = session.error();
+    return result;
+}
+
+RunResult run(PingConfig config)
+{
+    return run(std::move(config), [](PingSession&, const std::vector<IntervalRecord>&) {});
+}
+
+void add_matrix()
+{
+    QTest::addColumn<Transport>("transport");
+    QTest::addColumn<EngineKind>("engine");
+    for (EngineKind e : {EngineKind::Blocking, EngineKind::Asio})
+        for (Transport t : {Transport::Tcp, Transport::Udp, Transport::Unix})
+            QTest::addRow("%s-%s", to_string(e).data(), to_string(t).data()) << t << e;
+}
+
+} // namespace
+
+class TestSession : public QObject {
+    Q_OBJECT
+
+private slots:
+    void roundTripEveryTransportAndEngine_data() { add_matrix(); }
+    void roundTripEveryTransportAndEngine();
+
+    void plainEchoServerIsAPeer_data() { add_matrix(); }
+    void plainEchoServerIsAPeer();
+
+    void openLoopCountsEveryLoss_data()
+    {
+        // Streams do not lose messages; loss is a datagram matter.
+        QTest::addColumn<EngineKind>("engine");
+        QTest::newRow("blocking-udp") << EngineKind::Blocking;
+        QTest::newRow("asio-udp") << EngineKind::Asio;
+    }
+    void openLoopCountsEveryLoss();
+    void closedLoopUdpCountsLossAndGoesOn();
+
+    void liveChangesShowInIntervalRecords_data() { add_matrix(); }
+    void liveChangesShowInIntervalRecords();
+    void badLiveValuesAreRefusedAndChangeNothing();
+
+    void pacerKeepsTheSchedule_data();
+    void pacerKeepsTheSchedule();
+    void achievedRateMatchesTarget_data();
+    void achievedRateMatchesTarget();
+
+    void computeTasksLoadTheEngine();
+    void stopEndsEarlyWithSummary();
+    void peerThatDoesNotEchoIsReported();
+    void unreachablePeerFailsFast();
+};
+
+void TestSession::roundTripEveryTransportAndEngine()
+{
+    QFETCH(Transport, transport);
+    QFETCH(EngineKind, engine);
+    for (const bool open_loop : {false, true}) {
+        PingConfig c = quick_config(transport, engine);
+        c.open_loop = open_loop;
+        c.payload = transport == Transport::Udp ? 1200 : 4096;
+        const RunResult r = run(c);
+        QVERIFY2(r.error.empty(), r.error.c_str());
+        QVERIFY(!r.intervals.empty());
+        const IntervalRecord& s = r.summary;
+        QCOMPARE(s.kind, IntervalRecord::Kind::Summary);
+        QVERIFY2(s.received > 500, qPrintable(QString::number(s.received)));
+        QCOMPARE(s.errors, 0u);
+        QCOMPARE(s.lost, 0u);
+        QCOMPARE(s.sent, s.received + s.lost + s.errors);
+        QCOMPARE(s.bytes, s.sent * c.payload);
+        QVERIFY(s.min_us > 0);
+        QVERIFY(s.min_us <= s.p50_us && s.p50_us <= s.p99_us && s.p99_us <= s.max_us);
+        QCOMPARE(s.rtt_ns->count(), s.received);
+        // The summary is the sum of the intervals.
+        std::uint64_t sent = 0;
+        for (const auto& i : r.intervals)
+            sent += i.sent;
+        QCOMPARE(sent, s.sent);
+    }
+}
+
+void TestSession::plainEchoServerIsAPeer()
+{
+    QFETCH(Transport, transport);
+    QFETCH(EngineKind, engine);
+    TestEchoServer echo(transport);
+    PingConfig c = quick_config(transport, engine);
+    c.peer = echo.endpoint();
+    const RunResult r = run(c);
+    QVERIFY2(r.error.empty(), r.error.c_str());
+    QVERIFY(r.summary.received > 500);
+    QCOMPARE(r.summary.errors, 0u);
+    QCOMPARE(r.summary.sent, r.summary.received);
+}
+
+void TestSession::openLoopCountsEveryLoss()
+{
+    QFETCH(EngineKind, engine);
+    TestEchoServer echo(Transport::Udp, 10); // drops sequence numbers 9, 19, 29, ...
+    PingConfig c = quick_config(Transport::Udp, engine);
+    c.peer = echo.endpoint();
+    c.open_loop = true;
+    c.warmup = 0; // every message is counted, so the expected losses follow from `sent`
+    c.timeout = 50 * kNanosPerMilli;
+    const RunResult r = run(c);
+    QVERIFY2(r.error.empty(), r.error.c_str());
+    const IntervalRecord& s = r.summary;
+    QVERIFY(s.sent > 500);
+    QCOMPARE(s.lost, s.sent / 10);
+    QCOMPARE(s.received, s.sent - s.sent / 10);
+    QCOMPARE(s.errors, 0u);
+    QCOMPARE(echo.dropped(), s.sent / 10);
+}
+
+void TestSession::closedLoopUdpCountsLossAndGoesOn()
+{
+    TestEchoServer echo(Transport::Udp, 5);
+    PingConfig c = quick_config(Transport::Udp, EngineKind::Blocking);
+    c.peer = echo.endpoint();
+    c.warmup = 0;
+    c.rate = 200;
+    c.timeout = 20 * kNanosPerMilli;
+    const RunResult r = run(c);
+    QVERIFY2(r.error.empty(), r.error.c_str());
+    QVERIFY(r.summary.sent >= 50);
+    QCOMPARE(r.summary.lost, r.summary.sent / 5);
+    QCOMPARE(r.summary.received + r.summary.lost, r.summary.sent);
+}
+
+void TestSession::liveChangesShowInIntervalRecords()
+{
+    QFETCH(Transport, transport);
+    QFETCH(EngineKind, engine);
+    PingConfig c = quick_config(transport, engine);
+    c.rate = 1000;
+    c.duration = 0; // until stopped
+    c.interval = 250 * kNanosPerMilli;
+    std::optional<double> rate_changed_at;
+    bool stopped = false;
+    const RunResult r = run(c, [&](PingSession& s, const std::vector<IntervalRecord>& records) {
+        switch (records.size()) {
+        case 1:
+            s.apply("rate", "3k");
+            s.set_payload(1024);
+            s.set_tasks(4);
+            rate_changed_at = s.elapsed_s();
+            break;
+        case 4:
+            s.stop();
+            stopped = true;
+            break;
+        }
+    });
+    QVERIFY(stopped);
+    QVERIFY2(r.error.empty(), r.error.c_str());
+    QVERIFY(r.intervals.size() >= 4);
+    // The interval in which the change happened carries it, stamped with its time.
+    const IntervalRecord& changed = r.intervals[1];
+    QCOMPARE(changed.changes.size(), 3u);
+    QCOMPARE(changed.changes[0].key, std::string("rate"));
+    QCOMPARE(changed.changes[0].value, std::string("3k"));
+    QCOMPARE(changed.changes[1].value, std::string("1 KiB"));
+    QCOMPARE(changed.changes[2].value, std::string("4"));
+    QVERIFY(std::abs(changed.changes[0].t_s - *rate_changed_at) < 0.05);
+    QCOMPARE(r.intervals[0].target_rate, 1000.0);
+    QVERIFY(std::abs(r.intervals[0].achieved_rate - 1000) < 50);
+    // A full interval after the change runs at the new settings.
+    const IntervalRecord& after = r.intervals[2];
+    QCOMPARE(after.target_rate, 3000.0);
+    QVERIFY2(std::abs(after.achieved_rate - 3000) < 150, qPrintable(QString::number(after.achieved_rate)));
+    QCOMPARE(after.payload, 1024u);
+    QCOMPARE(after.bytes, after.sent * 1024);
+    QCOMPARE(after.tasks, 4);
+    QCOMPARE(r.summary.changes.size(), 3u);
+}
+
+void TestSession::badLiveValuesAreRefusedAndChangeNothing()
+{
+    PingConfig c = quick_config(Transport::Udp, EngineKind::Asio);
+    c.duration = 0;
+    PingSession s(c);
+    s.start();
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, s.set_rate(0.5));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, s.set_rate(2e6));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, s.set_payload(70000)); // over one UDP datagram
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, s.set_tasks(-1));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, s.apply("colour", "red"));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, s.apply("rate", "fast"));
+    s.stop();
+    IntervalRecord r;
+    while (s.next_record(r, kNanosPerSecond) && r.kind != IntervalRecord::Kind::Summary) {
+    }
+    QCOMPARE(r.kind, IntervalRecord::Kind::Summary);
+    QCOMPARE(r.target_rate, 2000.0);
+    QCOMPARE(r.payload, 64u);
+    QVERIFY(r.changes.empty());
+}
+
+void TestSession::pacerKeepsTheSchedule_data()
+{
+    QTest::addColumn<double>("rate");
+    QTest::addColumn<int>("messages");
+    QTest::newRow("10/s") << 10.0 << 6;
+    QTest::newRow("100/s") << 100.0 << 51;
+    QTest::newRow("1k/s") << 1000.0 << 501;
+    QTest::newRow("10k/s") << 10000.0 << 5001;
+    QTest::newRow("100k/s") << 100000.0 << 50001;
+}
+
+void TestSession::pacerKeepsTheSchedule()
+{
+    QFETCH(double, rate);
+    QFETCH(int, messages);
+    use_precise_timers();
+    Pacer pacer;
+    pacer.reset(now_ns(), rate);
+    Nanos first = 0, last = 0;
+    Nanos worst_late = 0;
+    for (int k = 0; k < messages; ++k) {
+        QVERIFY(wait_until(pacer.due()));
+        const Nanos t = now_ns();
+        worst_late = std::max(worst_late, t - pacer.due());
+        (k == 0 ? first : last) = t;
+        pacer.advance();
+    }
+    const double achieved = (messages - 1) / to_seconds(last - first);
+    QVERIFY2(std::abs(achieved / rate - 1) < 0.02, qPrintable(QString("achieved %1").arg(achieved)));
+    qInfo("rate %.0f: achieved %.1f, worst lateness %.1f us", rate, achieved, to_micros(worst_late));
+}
+
+void TestSession::achievedRateMatchesTarget_data()
+{
+    QTest::addColumn<double>("rate");
+    QTest::addColumn<bool>("openLoop");
+    QTest::addColumn<EngineKind>("engine");
+    // Closed loop where RTT << 1/rate; open loop for the fast rates (it does not wait for echoes).
+    for (EngineKind e : {EngineKind::Blocking, EngineKind::Asio}) {
+        QTest::addRow("closed-100-%s", to_string(e).data()) << 100.0 << false << e;
+        QTest::addRow("closed-1k-%s", to_string(e).data()) << 1000.0 << false << e;
+        QTest::addRow("open-10k-%s", to_string(e).data()) << 10000.0 << true << e;
+        QTest::addRow("open-100k-%s", to_string(e).data()) << 100000.0 << true << e;
+    }
+}
+
+void TestSession::achievedRateMatchesTarget()
+{
+    QFETCH(double, rate);
+    QFETCH(bool, openLoop);
+    QFETCH(EngineKind, engine);
+    PingConfig c = quick_config(Transport::Udp, engine);
+    c.rate = rate;
+    c.open_loop = openLoop;
+    c.duration = rate < 1000 ? 2 * kNanosPerSecond : kNanosPerSecond;
+    c.interval = c.duration;
+    const RunResult r = run(c);
+    QVERIFY2(r.error.empty(), r.error.c_str());
+    const double ratio = r.summary.achieved_rate / rate;
+    QVERIFY2(std::abs(ratio - 1) < 0.02, qPrintable(QString("achieved %1").arg(r.summary.achieved_rate)));
+}
+
+void TestSession::computeTasksLoadTheEngine()
+{
+    // 20 tasks x 20 us every 1 ms = 0.4 cores of real work: the process must burn CPU for them.
+    PingConfig c = quick_config(Transport::Tcp, EngineKind::Asio);
+    c.rate = 100;
+    c.tasks = 20;
+    c.duration = kNanosPerSecond;
+    const auto cpu_now = [] {
+        timespec ts{};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return ts.tv_sec + ts.tv_nsec / 1e9;
+    };
+    const double cpu0 = cpu_now();
+    const double wall0 = to_seconds(now_ns());
+    const RunResult r = run(c);
+    const double cores = (cpu_now() - cpu0) / (to_seconds(now_ns()) - wall0);
+    QVERIFY2(r.error.empty(), r.error.c_str());
+    QCOMPARE(r.summary.tasks, 20);
+    QVERIFY2(cores > 0.25, qPrintable(QString("CPU use %1 cores").arg(cores)));
+}
+
+void TestSession::stopEndsEarlyWithSummary()
+{
+    PingConfig c = quick_config(Transport::Tcp, EngineKind::Blocking);
+    c.duration = 30 * kNanosPerSecond;
+    QElapsedTimer timer;
+    timer.start();
+    const RunResult r = run(c, [](PingSession& s, const std::vector<IntervalRecord>& records) {
+        if (records.size() == 2)
+            s.stop();
+    });
+    QVERIFY(timer.elapsed() < 3000);
+    QVERIFY(r.summary.received > 0);
+    QCOMPARE(r.summary.sent, r.summary.received);
+    QVERIFY(std::abs(r.summary.duration_s - 0.4) < 0.15);
+}
+
+void TestSession::peerThatDoesNotEchoIsReported()
+{
+    // A UDP socket that receives but never answers.
+    Endpoint ep{Transport::Udp, "127.0.0.1", 0, {}};
+    Fd silent = listen_on(ep);
+    PingConfig c = quick_config(Transport::Udp, EngineKind::Blocking);
+    c.peer = local_endpoint(silent.get(), Transport::Udp);
+    c.connect_timeout = 500 * kNanosPerMilli;
+    PingSession s(c);
+    try {
+        s.start();
+        QFAIL("start() should have thrown");
+    } catch (const std::runtime_error& e) {
+        QVERIFY2(QString(e.what()).contains("did not echo"), e.what());
+    }
+}
+
+void TestSession::unreachablePeerFailsFast()
+{
+    PingConfig c = quick_config(Transport::Tcp, EngineKind::Blocking);
+    c.peer = Endpoint{Transport::Tcp, "127.0.0.1", 1, {}};
+    PingSession s(c);
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, s.start());
+    QVERIFY(timer.elapsed() < 3000);
+}
+
+QTEST_GUILESS_MAIN(TestSession)
+#include "tst_session.moc"
