@@ -8,12 +8,13 @@ namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
 
-extern "C" void on_stop_signal(int) { g_stop = 1; }
+extern "C" void on_stop_signal(int) {
+    g_stop = 1;
+}
 
 } // namespace
 
-int parse(CLI::App& app, int argc, char** argv)
-{
+int parse(CLI::App& app, int argc, char** argv) {
     try {
         app.parse(argc, argv);
         return -1;
@@ -30,8 +31,7 @@ int parse(CLI::App& app, int argc, char** argv)
     }
 }
 
-void install_stop_signals()
-{
+void install_stop_signals() {
     struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
@@ -40,6 +40,8 @@ void install_stop_signals()
     std::signal(SIGPIPE, SIG_IGN);
 }
 
-bool stop_requested() { return g_stop != 0; }
+bool stop_requested() {
+    return g_stop != 0;
+}
 
 } // namespace le::cli

@@ -19,9 +19,7 @@ int parse(CLI::App& app, int argc, char** argv);
 
 // Converts one option's text with `parse`, turning std::invalid_argument into a usage error that
 // names the option: "--rate: invalid rate 'abc' (expected ...)".
-template <class T, class Parse>
-T convert(const std::string& option, const std::string& text, Parse&& parse)
-{
+template <class T, class Parse> T convert(const std::string& option, const std::string& text, Parse&& parse) {
     try {
         return parse(text);
     } catch (const std::exception& e) {

@@ -24,8 +24,7 @@ struct ScheduledChange {
 };
 
 // "5s:rate=10k" -> {5 s, "rate", "10k"}; throws std::invalid_argument.
-ScheduledChange parse_set(const std::string& text)
-{
+ScheduledChange parse_set(const std::string& text) {
     const auto colon = text.find(':');
     const auto eq = text.find('=', colon == std::string::npos ? 0 : colon);
     if (colon == std::string::npos || eq == std::string::npos)
@@ -42,13 +41,12 @@ ScheduledChange parse_set(const std::string& text)
         parse_duration(c.value);
     else
         throw std::invalid_argument(fmt::format(
-            "unknown setting '{}' in '{}' (expected rate, payload, tasks, task-work or task-period)", c.key, text));
+            "unknown setting '{}' in '{}' (expected rate, payload, tasks, task-work or task-period)", c.key,
+            text));
     return c;
 }
 
-template <class Parse>
-CLI::Validator validator(std::string name, Parse parse)
-{
+template <class Parse> CLI::Validator validator(std::string name, Parse parse) {
     return CLI::Validator(
         [parse](std::string& s) -> std::string {
             try {
@@ -63,8 +61,7 @@ CLI::Validator validator(std::string name, Parse parse)
 
 } // namespace
 
-int main(int argc, char** argv)
-{
+int main(int argc, char** argv) {
     CLI::App app{"Measures network round-trip time against an echo peer: paced on a schedule, live\n"
                  "changes with --set, HDR histograms per interval. Without --peer it starts a pong\n"
                  "in this process on loopback.",
@@ -115,8 +112,9 @@ int main(int argc, char** argv)
     app.add_option("--timeout", timeout, "a message without echo after this is lost")
         ->check(validator("DUR", [](const std::string& s) { parse_duration(s); }))
         ->capture_default_str();
-    app.add_option("--set", sets, "live change AT after the start (warm-up included): 5s:rate=10k, "
-                                  "8s:tasks=100, 9s:payload=1KiB, task-work=, task-period=")
+    app.add_option("--set", sets,
+                   "live change AT after the start (warm-up included): 5s:rate=10k, "
+                   "8s:tasks=100, 9s:payload=1KiB, task-work=, task-period=")
         ->check(validator("AT:KEY=VALUE", [](const std::string& s) { parse_set(s); }))
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app.add_option("--format", format, "text, json (one object per line) or csv")
@@ -159,7 +157,8 @@ int main(int argc, char** argv)
     if (!out.empty()) {
         file.open(out, std::ios::out | std::ios::trunc);
         if (!file) {
-            std::fprintf(stderr, "latency-ping: error: cannot write '%s': %s\n", out.c_str(), std::strerror(errno));
+            std::fprintf(stderr, "latency-ping: error: cannot write '%s': %s\n", out.c_str(),
+                         std::strerror(errno));
             return cli::kExitUsage;
         }
     }
@@ -183,7 +182,8 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "latency-ping: %s\n", e.what());
         return cli::kExitFailure;
     }
-    std::fprintf(stderr, "latency-ping: %s, engine %s, %s loop, rate %s, payload %s, %d tasks; warm-up %s, then %s\n",
+    std::fprintf(stderr,
+                 "latency-ping: %s, engine %s, %s loop, rate %s, payload %s, %d tasks; warm-up %s, then %s\n",
                  session.peer().url().c_str(), std::string(to_string(config.engine)).c_str(),
                  config.open_loop ? "open" : "closed", format_rate(config.rate).c_str(),
                  format_size(config.payload).c_str(), config.tasks, format_duration(config.warmup).c_str(),
@@ -203,8 +203,8 @@ int main(int argc, char** argv)
             try {
                 session.apply(changes[next_change].key, changes[next_change].value);
             } catch (const std::exception& e) {
-                std::fprintf(stderr, "latency-ping: --set %s not applied: %s\n", changes[next_change].text.c_str(),
-                             e.what());
+                std::fprintf(stderr, "latency-ping: --set %s not applied: %s\n",
+                             changes[next_change].text.c_str(), e.what());
             }
             ++next_change;
         }

@@ -10,8 +10,7 @@
 
 using namespace le;
 
-int main(int argc, char** argv)
-{
+int main(int argc, char** argv) {
     CLI::App app{"Echoes every byte it receives on each endpoint (a valid peer for any ping), until\n"
                  "SIGINT or SIGTERM. Prints 'listening on URL' per endpoint once ready.",
                  "latency-pong"};
@@ -31,7 +30,8 @@ int main(int argc, char** argv)
             },
             "");
     };
-    app.add_option("--listen", listen, "endpoint(s): tcp://HOST:PORT, udp://HOST:PORT, unix:///path (port 0 = any)")
+    app.add_option("--listen", listen,
+                   "endpoint(s): tcp://HOST:PORT, udp://HOST:PORT, unix:///path (port 0 = any)")
         ->check(check([](const std::string& s) { parse_endpoint(s); }))
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
         ->capture_default_str();
@@ -88,7 +88,8 @@ int main(int argc, char** argv)
     server->stop();
     const PongStats& s = server->stats();
     std::fprintf(stderr, "latency-pong: stopped; %llu connections served, %llu refused, %llu bytes echoed\n",
-                 static_cast<unsigned long long>(s.accepted.load()), static_cast<unsigned long long>(s.refused.load()),
+                 static_cast<unsigned long long>(s.accepted.load()),
+                 static_cast<unsigned long long>(s.refused.load()),
                  static_cast<unsigned long long>(s.bytes.load()));
     return cli::kExitOk;
 }

@@ -19,20 +19,20 @@
 namespace le {
 namespace {
 
-constexpr Nanos kTick = 10 * kNanosPerMilli;  // loss scan and stop checks
+constexpr Nanos kTick = 10 * kNanosPerMilli;         // loss scan and stop checks
 constexpr Nanos kMaxTimerWait = 20 * kNanosPerMilli; // live changes are seen at least this often
 
-std::size_t ring_capacity(const PingConfig& c)
-{
+std::size_t ring_capacity(const PingConfig& c) {
     if (!c.open_loop)
         return 1024;
     return static_cast<std::size_t>(std::min(kRateMax * to_seconds(c.timeout) * 1.25, 16.0 * 1024 * 1024));
 }
 
-Clock::time_point at(Nanos t) { return Clock::time_point(std::chrono::nanoseconds(t)); }
+Clock::time_point at(Nanos t) {
+    return Clock::time_point(std::chrono::nanoseconds(t));
+}
 
-std::string describe(const std::error_code& ec)
-{
+std::string describe(const std::error_code& ec) {
     if (ec == asio::error::eof)
         return "peer closed the connection";
     if (ec == asio::error::connection_refused)
@@ -42,8 +42,7 @@ std::string describe(const std::error_code& ec)
     return ec.message();
 }
 
-template <bool Stream>
-class AsioPing final : public PingEngine {
+template <bool Stream> class AsioPing final : public PingEngine {
     using Socket = std::conditional_t<Stream, asio::generic::stream_protocol::socket,
                                       asio::generic::datagram_protocol::socket>;
 
@@ -57,8 +56,7 @@ public:
                  ring_capacity(context.config))
         , m_tasks(m_io, context.params)
         , m_tx(kMaxPayload)
-        , m_rx(kMaxPayload + 1)
-    {
+        , m_rx(kMaxPayload + 1) {
         fill_pattern(m_tx.data(), m_tx.size());
         if constexpr (Stream) {
             const auto protocol = stream_protocol_of(fd.get());
@@ -69,14 +67,12 @@ public:
         }
     }
 
-    ~AsioPing() override
-    {
+    ~AsioPing() override {
         m_ctx.abort.store(true);
         join();
     }
 
-    void start() override
-    {
+    void start() override {
         LiveParams& p = m_ctx.params;
         m_gen = p.generation.load();
         m_rate = p.rate.load();
@@ -93,13 +89,11 @@ public:
         });
     }
 
-    void tasks_changed() override
-    {
+    void tasks_changed() override {
         asio::post(m_io, [this] { m_tasks.update(); });
     }
 
-    void join() override
-    {
+    void join() override {
         if (m_thread.joinable())
             m_thread.join();
     }
@@ -107,8 +101,7 @@ public:
 private:
     bool open_loop() const { return m_ctx.config.open_loop; }
 
-    void schedule_send()
-    {
+    void schedule_send() {
         if (!m_sending || m_send_busy || (!open_loop() && m_book.outstanding() > 0))
             return;
         LiveParams& p = m_ctx.params;
@@ -142,8 +135,7 @@ private:
         send(due);
     }
 
-    void send(Nanos due)
-    {
+    void send(Nanos due) {
         write_sequence(m_tx.data(), m_seq);
         const auto size = static_cast<std::uint32_t>(m_payload);
         const Nanos t_send = now_ns();
@@ -178,8 +170,7 @@ private:
     }
 
     // Datagrams and open-loop streams: a receive is always pending.
-    void receive()
-    {
+    void receive() {
         if constexpr (Stream) {
             asio::async_read(m_socket, asio::buffer(m_rx.data(), kSequenceBytes),
                              [this](const std::error_code& ec, std::size_t) {
@@ -192,21 +183,20 @@ private:
                                      fail("echo stream out of sync: unknown sequence number");
                                      return;
                                  }
-                                 asio::async_read(m_socket,
-                                                  asio::buffer(m_rx.data() + kSequenceBytes, size - kSequenceBytes),
-                                                  [this](const std::error_code& ec2, std::size_t n) {
-                                                      received(ec2, n + kSequenceBytes);
-                                                  });
+                                 asio::async_read(
+                                     m_socket,
+                                     asio::buffer(m_rx.data() + kSequenceBytes, size - kSequenceBytes),
+                                     [this](const std::error_code& ec2, std::size_t n) {
+                                         received(ec2, n + kSequenceBytes);
+                                     });
                              });
         } else {
-            m_socket.async_receive(asio::buffer(m_rx), [this](const std::error_code& ec, std::size_t n) {
-                received(ec, n);
-            });
+            m_socket.async_receive(asio::buffer(m_rx),
+                                   [this](const std::error_code& ec, std::size_t n) { received(ec, n); });
         }
     }
 
-    void received(const std::error_code& ec, std::size_t n)
-    {
+    void received(const std::error_code& ec, std::size_t n) {
         const Nanos t_recv = now_ns();
         if (ec) {
             if (ec != asio::error::operation_aborted)
@@ -223,8 +213,7 @@ private:
             schedule_send();
     }
 
-    void tick()
-    {
+    void tick() {
         m_tick_timer.expires_after(std::chrono::nanoseconds(kTick));
         m_tick_timer.async_wait([this](const std::error_code& ec) {
             if (ec)
@@ -246,21 +235,18 @@ private:
         });
     }
 
-    void check_done()
-    {
+    void check_done() {
         if (!m_sending && !m_send_busy && m_book.outstanding() == 0)
             finish();
     }
 
-    void fail(std::string error)
-    {
+    void fail(std::string error) {
         if (m_error.empty())
             m_error = std::move(error);
         finish();
     }
 
-    void finish()
-    {
+    void finish() {
         if (m_finished)
             return;
         m_finished = true;
@@ -299,8 +285,7 @@ private:
 
 } // namespace
 
-std::unique_ptr<PingEngine> make_asio_ping(PingContext& context, Fd socket)
-{
+std::unique_ptr<PingEngine> make_asio_ping(PingContext& context, Fd socket) {
     if (is_stream(context.config.effective_transport()))
         return std::make_unique<AsioPing<true>>(context, std::move(socket));
     return std::make_unique<AsioPing<false>>(context, std::move(socket));

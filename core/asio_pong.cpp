@@ -10,9 +10,7 @@ namespace le {
 
 struct AsioPong::Datagrams {
     explicit Datagrams(asio::io_context& io)
-        : socket(io)
-    {
-    }
+        : socket(io) {}
     DatagramSocket socket;
     asio::generic::datagram_protocol::endpoint from;
     std::vector<std::byte> buffer = std::vector<std::byte>(kMaxUdpPayload + 1);
@@ -26,24 +24,22 @@ class Echo : public std::enable_shared_from_this<Echo> {
 public:
     Echo(asio::generic::stream_protocol::socket socket, PongStats& stats)
         : m_socket(std::move(socket))
-        , m_stats(stats)
-    {
+        , m_stats(stats) {
         m_stats.accepted++;
         m_stats.active++;
     }
     ~Echo() { m_stats.active--; }
 
-    void read()
-    {
-        m_socket.async_read_some(asio::buffer(m_buffer), [self = shared_from_this()](std::error_code ec, std::size_t n) {
-            if (!ec)
-                self->write(n);
-        });
+    void read() {
+        m_socket.async_read_some(asio::buffer(m_buffer),
+                                 [self = shared_from_this()](std::error_code ec, std::size_t n) {
+                                     if (!ec)
+                                         self->write(n);
+                                 });
     }
 
 private:
-    void write(std::size_t n)
-    {
+    void write(std::size_t n) {
         asio::async_write(m_socket, asio::buffer(m_buffer.data(), n),
                           [self = shared_from_this()](std::error_code ec, std::size_t written) {
                               if (ec)
@@ -62,8 +58,7 @@ private:
 
 AsioPong::AsioPong(const PongConfig& config)
     : m_config(config)
-    , m_tasks(m_io, m_params)
-{
+    , m_tasks(m_io, m_params) {
     m_params.tasks = config.tasks;
     m_params.task_work = config.task_work;
     m_params.task_period = config.task_period;
@@ -92,10 +87,11 @@ AsioPong::AsioPong(const PongConfig& config)
     m_thread = std::thread([this] { m_io.run(); });
 }
 
-AsioPong::~AsioPong() { stop(); }
+AsioPong::~AsioPong() {
+    stop();
+}
 
-void AsioPong::stop()
-{
+void AsioPong::stop() {
     if (m_stopped)
         return;
     m_stopped = true;
@@ -107,41 +103,41 @@ void AsioPong::stop()
     m_datagrams.clear();
 }
 
-void AsioPong::accept(Acceptor& acceptor)
-{
-    acceptor.async_accept([this, &acceptor](std::error_code ec, asio::generic::stream_protocol::socket socket) {
-        if (ec == asio::error::operation_aborted)
-            return;
-        if (!ec) {
-            if (m_stats.active.load() >= m_config.max_connections) {
-                m_stats.refused++; // closed at once: the client sees EOF rather than a hang
-            } else {
-                if (socket.local_endpoint().protocol().family() != AF_UNIX)
-                    set_nodelay(socket.native_handle());
-                std::make_shared<Echo>(std::move(socket), m_stats)->read();
+void AsioPong::accept(Acceptor& acceptor) {
+    acceptor.async_accept(
+        [this, &acceptor](std::error_code ec, asio::generic::stream_protocol::socket socket) {
+            if (ec == asio::error::operation_aborted)
+                return;
+            if (!ec) {
+                if (m_stats.active.load() >= m_config.max_connections) {
+                    m_stats.refused++; // closed at once: the client sees EOF rather than a hang
+                } else {
+                    if (socket.local_endpoint().protocol().family() != AF_UNIX)
+                        set_nodelay(socket.native_handle());
+                    std::make_shared<Echo>(std::move(socket), m_stats)->read();
+                }
             }
-        }
-        // EMFILE and the like: keep accepting, the other connections are served meanwhile.
-        accept(acceptor);
-    });
+            // EMFILE and the like: keep accepting, the other connections are served meanwhile.
+            accept(acceptor);
+        });
 }
 
-void AsioPong::receive(Datagrams& d)
-{
-    d.socket.async_receive_from(asio::buffer(d.buffer), d.from, [this, &d](std::error_code ec, std::size_t n) {
-        if (ec == asio::error::operation_aborted)
-            return;
-        if (ec) { // e.g. ICMP unreachable from an earlier client: not fatal for the others
+void AsioPong::receive(Datagrams& d) {
+    d.socket.async_receive_from(
+        asio::buffer(d.buffer), d.from, [this, &d](std::error_code ec, std::size_t n) {
+            if (ec == asio::error::operation_aborted)
+                return;
+            if (ec) { // e.g. ICMP unreachable from an earlier client: not fatal for the others
+                receive(d);
+                return;
+            }
+            std::error_code send_ec;
+            // Synchronous: a UDP send waits only while the socket buffer is full, and then briefly.
+            d.socket.send_to(asio::buffer(d.buffer.data(), n), d.from, 0, send_ec);
+            if (!send_ec)
+                m_stats.bytes += n;
             receive(d);
-            return;
-        }
-        std::error_code send_ec;
-        // Synchronous: a UDP send waits only while the socket buffer is full, and then briefly.
-        d.socket.send_to(asio::buffer(d.buffer.data(), n), d.from, 0, send_ec);
-        if (!send_ec)
-            m_stats.bytes += n;
-        receive(d);
-    });
+        });
 }
 
 } // namespace le

@@ -6,8 +6,7 @@
 namespace le {
 namespace {
 
-int family_of(int fd)
-{
+int family_of(int fd) {
     sockaddr_storage ss{};
     socklen_t len = sizeof(ss);
     getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
@@ -16,14 +15,12 @@ int family_of(int fd)
 
 } // namespace
 
-asio::generic::stream_protocol stream_protocol_of(int fd)
-{
+asio::generic::stream_protocol stream_protocol_of(int fd) {
     const int family = family_of(fd);
     return {family, family == AF_UNIX ? 0 : IPPROTO_TCP};
 }
 
-asio::generic::datagram_protocol datagram_protocol_of(int fd)
-{
+asio::generic::datagram_protocol datagram_protocol_of(int fd) {
     const int family = family_of(fd);
     return {family, family == AF_UNIX ? 0 : IPPROTO_UDP};
 }

@@ -6,12 +6,9 @@ namespace le {
 
 AsioTasks::AsioTasks(asio::io_context& io, const LiveParams& params)
     : m_io(io)
-    , m_params(params)
-{
-}
+    , m_params(params) {}
 
-void AsioTasks::update()
-{
+void AsioTasks::update() {
     if (m_stopped)
         return;
     const int target = m_params.tasks.load();
@@ -27,8 +24,7 @@ void AsioTasks::update()
     m_running = target;
 }
 
-void AsioTasks::stop()
-{
+void AsioTasks::stop() {
     m_stopped = true;
     for (auto& t : m_timers)
         t->cancel();
@@ -36,8 +32,7 @@ void AsioTasks::stop()
     m_running = 0;
 }
 
-void AsioTasks::arm(std::size_t index, Clock::time_point due)
-{
+void AsioTasks::arm(std::size_t index, Clock::time_point due) {
     asio::steady_timer& timer = *m_timers[index];
     timer.expires_at(due);
     timer.async_wait([this, index, due, &timer](const std::error_code& ec) {

@@ -4,8 +4,7 @@
 
 namespace le {
 
-std::string describe_errno(int err)
-{
+std::string describe_errno(int err) {
     if (err == ECONNREFUSED)
         return "connection refused by peer (is it listening?)";
     if (err == ECONNRESET || err == EPIPE)
@@ -13,8 +12,7 @@ std::string describe_errno(int err)
     return std::strerror(err);
 }
 
-std::string describe_io_failure(const IoResult& r)
-{
+std::string describe_io_failure(const IoResult& r) {
     switch (r.status) {
     case IoStatus::Closed:
         return "peer closed the connection";

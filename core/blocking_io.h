@@ -23,13 +23,13 @@ struct IoResult {
 inline constexpr auto kNeverIdle = [] { return false; };
 
 namespace detail {
-inline bool timed_out(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
+inline bool timed_out(int err) {
+    return err == EAGAIN || err == EWOULDBLOCK;
+}
 } // namespace detail
 
 // Writes all n bytes (MSG_NOSIGNAL: a vanished peer is an error, not a SIGPIPE).
-template <class Idle>
-IoResult send_all(int fd, const std::byte* data, std::size_t n, Idle&& idle)
-{
+template <class Idle> IoResult send_all(int fd, const std::byte* data, std::size_t n, Idle&& idle) {
     std::size_t done = 0;
     while (done < n) {
         const ssize_t r = ::send(fd, data + done, n - done, MSG_NOSIGNAL);
@@ -47,9 +47,7 @@ IoResult send_all(int fd, const std::byte* data, std::size_t n, Idle&& idle)
 }
 
 // Reads exactly n bytes from a stream.
-template <class Idle>
-IoResult recv_exact(int fd, std::byte* data, std::size_t n, Idle&& idle)
-{
+template <class Idle> IoResult recv_exact(int fd, std::byte* data, std::size_t n, Idle&& idle) {
     std::size_t done = 0;
     while (done < n) {
         const ssize_t r = ::recv(fd, data + done, n - done, 0);
@@ -69,9 +67,7 @@ IoResult recv_exact(int fd, std::byte* data, std::size_t n, Idle&& idle)
 }
 
 // Reads one datagram, or whatever a stream has up to n bytes (0 bytes from a stream = closed).
-template <class Idle>
-IoResult recv_some(int fd, std::byte* data, std::size_t n, Idle&& idle)
-{
+template <class Idle> IoResult recv_some(int fd, std::byte* data, std::size_t n, Idle&& idle) {
     for (;;) {
         const ssize_t r = ::recv(fd, data, n, 0);
         if (r >= 0)

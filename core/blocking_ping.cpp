@@ -11,8 +11,7 @@ namespace {
 
 constexpr Nanos kSlice = 10 * kNanosPerMilli; // how often a blocked call looks around
 
-std::size_t ring_capacity(const PingConfig& c)
-{
+std::size_t ring_capacity(const PingConfig& c) {
     // Enough slots for every message of the fastest rate during one timeout (open loop), capped.
     if (!c.open_loop)
         return 1024;
@@ -29,21 +28,18 @@ BlockingPing::BlockingPing(PingContext& context, Fd socket)
              ring_capacity(context.config))
     , m_tasks(context.params)
     , m_tx(kMaxPayload)
-    , m_rx(kMaxPayload + 1)
-{
+    , m_rx(kMaxPayload + 1) {
     fill_pattern(m_tx.data(), m_tx.size());
     set_recv_timeout(m_fd.get(), kSlice);
     set_send_timeout(m_fd.get(), kSlice);
 }
 
-BlockingPing::~BlockingPing()
-{
+BlockingPing::~BlockingPing() {
     m_ctx.abort.store(true);
     join();
 }
 
-void BlockingPing::start()
-{
+void BlockingPing::start() {
     if (m_ctx.config.open_loop) {
         m_receiver = std::thread([this] { open_loop_receiver(); });
         m_sender = std::thread([this] { open_loop_sender(); });
@@ -52,8 +48,7 @@ void BlockingPing::start()
     }
 }
 
-void BlockingPing::join()
-{
+void BlockingPing::join() {
     if (m_sender.joinable())
         m_sender.join();
     if (m_receiver.joinable())
@@ -61,16 +56,14 @@ void BlockingPing::join()
     m_tasks.stop();
 }
 
-void BlockingPing::fail(std::string error)
-{
+void BlockingPing::fail(std::string error) {
     std::lock_guard lock(m_error_mutex);
     if (m_error.empty())
         m_error = std::move(error);
     m_failed.store(true);
 }
 
-void BlockingPing::finish()
-{
+void BlockingPing::finish() {
     std::string error;
     {
         std::lock_guard lock(m_error_mutex);
@@ -80,8 +73,7 @@ void BlockingPing::finish()
         m_ctx.on_finished(error);
 }
 
-void BlockingPing::closed_loop()
-{
+void BlockingPing::closed_loop() {
     use_precise_timers();
     LiveParams& p = m_ctx.params;
     std::uint64_t gen = p.generation.load(std::memory_order_acquire);
@@ -114,7 +106,8 @@ void BlockingPing::closed_loop()
                 fail(describe_io_failure(sent));
             break;
         }
-        m_book.sent(seq, pacer.back_to_back() ? t_send : pacer.due(), t_send, static_cast<std::uint32_t>(payload));
+        m_book.sent(seq, pacer.back_to_back() ? t_send : pacer.due(), t_send,
+                    static_cast<std::uint32_t>(payload));
         if (!await_echo(payload))
             break;
         ++seq;
@@ -125,8 +118,7 @@ void BlockingPing::closed_loop()
     finish();
 }
 
-bool BlockingPing::await_echo(std::size_t payload)
-{
+bool BlockingPing::await_echo(std::size_t payload) {
     const int fd = m_fd.get();
     const Nanos timeout = m_ctx.config.timeout;
     // A datagram is lost after the timeout; a stream echo is only given up on once sending should
@@ -157,8 +149,7 @@ bool BlockingPing::await_echo(std::size_t payload)
     return true;
 }
 
-void BlockingPing::open_loop_sender()
-{
+void BlockingPing::open_loop_sender() {
     use_precise_timers();
     LiveParams& p = m_ctx.params;
     std::uint64_t gen = p.generation.load(std::memory_order_acquire);
@@ -202,13 +193,11 @@ void BlockingPing::open_loop_sender()
     m_sending_done.store(true);
 }
 
-void BlockingPing::open_loop_receiver()
-{
+void BlockingPing::open_loop_receiver() {
     const int fd = m_fd.get();
     const Nanos timeout = m_ctx.config.timeout;
     const auto done = [&] {
-        return should_abort() ||
-               ((m_sending_done.load() || m_failed.load()) && m_book.outstanding() == 0);
+        return should_abort() || ((m_sending_done.load() || m_failed.load()) && m_book.outstanding() == 0);
     };
     const auto idle = [&] {
         const Nanos now = now_ns();

@@ -13,8 +13,7 @@ constexpr Nanos kSlice = 100 * kNanosPerMilli; // how soon a blocked thread noti
 } // namespace
 
 BlockingPong::BlockingPong(const PongConfig& config)
-    : m_config(config)
-{
+    : m_config(config) {
     m_params.tasks = config.tasks;
     m_params.task_work = config.task_work;
     m_params.task_period = config.task_period;
@@ -35,10 +34,11 @@ BlockingPong::BlockingPong(const PongConfig& config)
     }
 }
 
-BlockingPong::~BlockingPong() { stop(); }
+BlockingPong::~BlockingPong() {
+    stop();
+}
 
-void BlockingPong::stop()
-{
+void BlockingPong::stop() {
     if (m_stop.exchange(true))
         return;
     for (auto& t : m_threads)
@@ -51,8 +51,7 @@ void BlockingPong::stop()
     m_listeners.clear();
 }
 
-void BlockingPong::accept_loop(int listen_fd)
-{
+void BlockingPong::accept_loop(int listen_fd) {
     while (!m_stop.load()) {
         pollfd p{listen_fd, POLLIN, 0};
         if (::poll(&p, 1, static_cast<int>(kSlice / kNanosPerMilli)) <= 0)
@@ -84,8 +83,7 @@ void BlockingPong::accept_loop(int listen_fd)
     }
 }
 
-void BlockingPong::reap_finished()
-{
+void BlockingPong::reap_finished() {
     std::lock_guard lock(m_connections_mutex);
     std::erase_if(m_connections, [](std::unique_ptr<Connection>& c) {
         if (!c->done.load())
@@ -95,8 +93,7 @@ void BlockingPong::reap_finished()
     });
 }
 
-void BlockingPong::serve_stream(int fd)
-{
+void BlockingPong::serve_stream(int fd) {
     std::vector<std::byte> buffer(kPongChunk);
     const auto keep_going = [this] { return !m_stop.load(std::memory_order_relaxed); };
     while (keep_going()) {
@@ -109,14 +106,14 @@ void BlockingPong::serve_stream(int fd)
     }
 }
 
-void BlockingPong::serve_datagrams(int fd)
-{
+void BlockingPong::serve_datagrams(int fd) {
     std::vector<std::byte> buffer(kMaxUdpPayload + 1);
     set_recv_timeout(fd, kSlice);
     while (!m_stop.load(std::memory_order_relaxed)) {
         sockaddr_storage from{};
         socklen_t len = sizeof(from);
-        const ssize_t n = ::recvfrom(fd, buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
+        const ssize_t n =
+            ::recvfrom(fd, buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
         if (n < 0)
             continue; // timeout slice, or an ICMP error from an earlier client: keep serving
         if (::sendto(fd, buffer.data(), static_cast<std::size_t>(n), MSG_NOSIGNAL,

@@ -9,8 +9,7 @@ namespace le {
 using Nanos = std::int64_t;
 using Clock = std::chrono::steady_clock;
 
-inline Nanos now_ns() noexcept
-{
+inline Nanos now_ns() noexcept {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
 
@@ -18,7 +17,11 @@ constexpr Nanos kNanosPerSecond = 1'000'000'000;
 constexpr Nanos kNanosPerMilli = 1'000'000;
 constexpr Nanos kNanosPerMicro = 1'000;
 
-inline double to_seconds(Nanos ns) noexcept { return static_cast<double>(ns) / 1e9; }
-inline double to_micros(Nanos ns) noexcept { return static_cast<double>(ns) / 1e3; }
+inline double to_seconds(Nanos ns) noexcept {
+    return static_cast<double>(ns) / 1e9;
+}
+inline double to_micros(Nanos ns) noexcept {
+    return static_cast<double>(ns) / 1e3;
+}
 
 } // namespace le

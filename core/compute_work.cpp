@@ -11,8 +11,7 @@ namespace {
 std::atomic<std::uint64_t> g_sink{0};
 
 // One round: hash 512 words (4 KiB).
-std::uint64_t hash_round(std::uint64_t h) noexcept
-{
+std::uint64_t hash_round(std::uint64_t h) noexcept {
     thread_local std::array<std::uint64_t, 512> buffer = [] {
         std::array<std::uint64_t, 512> b{};
         for (std::size_t i = 0; i < b.size(); ++i)
@@ -27,8 +26,7 @@ std::uint64_t hash_round(std::uint64_t h) noexcept
     return h;
 }
 
-double calibrate()
-{
+double calibrate() {
     // Best of several short trials: the fastest is the least disturbed by other threads.
     double best = 0;
     for (int trial = 0; trial < 5; ++trial) {
@@ -46,28 +44,27 @@ double calibrate()
 
 } // namespace
 
-double ComputeWork::rounds_per_us()
-{
+double ComputeWork::rounds_per_us() {
     static const double value = calibrate();
     return value;
 }
 
-std::uint64_t ComputeWork::rounds_for(Nanos work)
-{
+std::uint64_t ComputeWork::rounds_for(Nanos work) {
     if (work <= 0)
         return 0;
     return std::max<std::uint64_t>(
         1, static_cast<std::uint64_t>(std::llround(rounds_per_us() * static_cast<double>(work) / 1e3)));
 }
 
-void ComputeWork::run(std::uint64_t rounds) noexcept
-{
+void ComputeWork::run(std::uint64_t rounds) noexcept {
     std::uint64_t h = rounds;
     for (std::uint64_t i = 0; i < rounds; ++i)
         h = hash_round(h);
     g_sink.fetch_add(h, std::memory_order_relaxed);
 }
 
-std::uint64_t ComputeWork::sink() noexcept { return g_sink.load(std::memory_order_relaxed); }
+std::uint64_t ComputeWork::sink() noexcept {
+    return g_sink.load(std::memory_order_relaxed);
+}
 
 } // namespace le

@@ -4,17 +4,15 @@
 
 namespace le {
 
-EchoBook::EchoBook(Recorder& recorder, bool open_loop, Nanos timeout, Nanos measure_from, std::size_t capacity)
+EchoBook::EchoBook(Recorder& recorder, bool open_loop, Nanos timeout, Nanos measure_from,
+                   std::size_t capacity)
     : m_recorder(recorder)
     , m_table(capacity)
     , m_open_loop(open_loop)
     , m_timeout(timeout)
-    , m_measure_from(measure_from)
-{
-}
+    , m_measure_from(measure_from) {}
 
-bool EchoBook::sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32_t size) noexcept
-{
+bool EchoBook::sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32_t size) noexcept {
     if (seq - m_oldest.load(std::memory_order_acquire) >= m_table.capacity())
         return false;
     if (m_first_counted.load(std::memory_order_relaxed) == UINT64_MAX && intended >= m_measure_from)
@@ -29,8 +27,7 @@ bool EchoBook::sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32
     return true;
 }
 
-EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos now) noexcept
-{
+EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos now) noexcept {
     if (size < kSequenceBytes) {
         m_recorder.write([](IntervalData& d) { ++d.errors; });
         return Echo::Bad;
@@ -57,8 +54,7 @@ EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos 
     return ok ? Echo::Ok : Echo::Bad;
 }
 
-std::uint64_t EchoBook::expire(Nanos now, bool all) noexcept
-{
+std::uint64_t EchoBook::expire(Nanos now, bool all) noexcept {
     const std::uint64_t next = next_seq();
     std::uint64_t oldest = m_oldest.load(std::memory_order_relaxed);
     std::uint64_t lost_counted = 0;

@@ -33,13 +33,14 @@ public:
     // the one that receives echoes.
     std::uint64_t expire(Nanos now, bool all = false) noexcept;
     std::uint64_t next_seq() const noexcept { return m_next.load(std::memory_order_acquire); }
-    std::uint64_t outstanding() const noexcept { return next_seq() - m_oldest.load(std::memory_order_acquire); }
+    std::uint64_t outstanding() const noexcept {
+        return next_seq() - m_oldest.load(std::memory_order_acquire);
+    }
     // Time the oldest outstanding message was sent (0 if none).
     Nanos oldest_sent() const noexcept { return m_table.peek(m_oldest.load(std::memory_order_acquire)); }
 
 private:
-    bool counted(std::uint64_t seq) const noexcept
-    {
+    bool counted(std::uint64_t seq) const noexcept {
         return seq >= m_first_counted.load(std::memory_order_acquire);
     }
 

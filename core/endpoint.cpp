@@ -9,8 +9,7 @@
 
 namespace le {
 
-Transport parse_transport(std::string_view text)
-{
+Transport parse_transport(std::string_view text) {
     if (text == "tcp")
         return Transport::Tcp;
     if (text == "udp")
@@ -20,8 +19,7 @@ Transport parse_transport(std::string_view text)
     throw std::invalid_argument(fmt::format("invalid transport '{}' (expected tcp, udp or unix)", text));
 }
 
-std::string_view to_string(Transport t)
-{
+std::string_view to_string(Transport t) {
     switch (t) {
     case Transport::Tcp:
         return "tcp";
@@ -33,10 +31,11 @@ std::string_view to_string(Transport t)
     return "?";
 }
 
-bool is_stream(Transport t) { return t != Transport::Udp; }
+bool is_stream(Transport t) {
+    return t != Transport::Udp;
+}
 
-std::string Endpoint::url() const
-{
+std::string Endpoint::url() const {
     if (transport == Transport::Unix)
         return fmt::format("unix://{}", path);
     if (host.find(':') != std::string::npos)
@@ -44,11 +43,11 @@ std::string Endpoint::url() const
     return fmt::format("{}://{}:{}", to_string(transport), host, port);
 }
 
-Endpoint parse_endpoint(std::string_view url)
-{
+Endpoint parse_endpoint(std::string_view url) {
     const auto fail = [&](std::string_view why) {
         return std::invalid_argument(fmt::format(
-            "invalid peer URL '{}': {} (expected tcp://HOST:PORT, udp://HOST:PORT or unix:///path)", url, why));
+            "invalid peer URL '{}': {} (expected tcp://HOST:PORT, udp://HOST:PORT or unix:///path)", url,
+            why));
     };
     const auto sep = url.find("://");
     if (sep == std::string_view::npos)
@@ -98,16 +97,15 @@ Endpoint parse_endpoint(std::string_view url)
     return ep;
 }
 
-void check_payload(std::size_t payload, Transport t)
-{
+void check_payload(std::size_t payload, Transport t) {
     if (payload < kMinPayload || payload > kMaxPayload)
         throw std::invalid_argument(fmt::format("payload {} is out of range (expected {} to {})",
                                                 format_size(payload), format_size(kMinPayload),
                                                 format_size(kMaxPayload)));
     if (t == Transport::Udp && payload > kMaxUdpPayload)
-        throw std::invalid_argument(fmt::format(
-            "payload {} does not fit one UDP datagram (at most {} bytes over UDP)", format_size(payload),
-            kMaxUdpPayload));
+        throw std::invalid_argument(
+            fmt::format("payload {} does not fit one UDP datagram (at most {} bytes over UDP)",
+                        format_size(payload), kMaxUdpPayload));
 }
 
 } // namespace le

@@ -6,17 +6,16 @@
 
 namespace le {
 
-EngineKind parse_engine(std::string_view text)
-{
+EngineKind parse_engine(std::string_view text) {
     if (text == "blocking")
         return EngineKind::Blocking;
     if (text == "asio")
         return EngineKind::Asio;
-    throw std::invalid_argument(fmt::format("unknown engine '{}' (expected one of: {})", text, engine_names()));
+    throw std::invalid_argument(
+        fmt::format("unknown engine '{}' (expected one of: {})", text, engine_names()));
 }
 
-std::string_view to_string(EngineKind e)
-{
+std::string_view to_string(EngineKind e) {
     switch (e) {
     case EngineKind::Blocking:
         return "blocking";
@@ -26,6 +25,8 @@ std::string_view to_string(EngineKind e)
     return "?";
 }
 
-std::string_view engine_names() { return "blocking, asio"; }
+std::string_view engine_names() {
+    return "blocking, asio";
+}
 
 } // namespace le

@@ -18,14 +18,11 @@ public:
     explicit InFlightTable(std::size_t min_capacity)
         : m_capacity(std::bit_ceil(std::max<std::size_t>(min_capacity, 1024)))
         , m_mask(m_capacity - 1)
-        , m_slots(std::make_unique<Slot[]>(m_capacity))
-    {
-    }
+        , m_slots(std::make_unique<Slot[]>(m_capacity)) {}
 
     std::size_t capacity() const noexcept { return m_capacity; }
 
-    void put(std::uint64_t seq, Nanos intended, std::uint32_t size) noexcept
-    {
+    void put(std::uint64_t seq, Nanos intended, std::uint32_t size) noexcept {
         Slot& s = m_slots[seq & m_mask];
         s.size.store(size, std::memory_order_relaxed);
         s.seq.store(seq, std::memory_order_relaxed);
@@ -33,8 +30,7 @@ public:
     }
 
     // The intended send time of `seq`, or 0 when it is resolved already or was never sent.
-    Nanos take(std::uint64_t seq) noexcept
-    {
+    Nanos take(std::uint64_t seq) noexcept {
         Slot& s = m_slots[seq & m_mask];
         if (s.seq.load(std::memory_order_acquire) != seq)
             return 0;
@@ -42,15 +38,13 @@ public:
     }
 
     // Size of a message still known to the table (0 when its slot was reused).
-    std::uint32_t size_of(std::uint64_t seq) const noexcept
-    {
+    std::uint32_t size_of(std::uint64_t seq) const noexcept {
         const Slot& s = m_slots[seq & m_mask];
         return s.seq.load(std::memory_order_acquire) == seq ? s.size.load(std::memory_order_relaxed) : 0;
     }
 
     // Intended time of the message without taking it (0 when resolved).
-    Nanos peek(std::uint64_t seq) const noexcept
-    {
+    Nanos peek(std::uint64_t seq) const noexcept {
         const Slot& s = m_slots[seq & m_mask];
         if (s.seq.load(std::memory_order_acquire) != seq)
             return 0;

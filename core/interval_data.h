@@ -9,20 +9,18 @@ namespace le {
 // What the data path accumulates during one interval. Fields written by different threads (the
 // open-loop sender counts `sent`, the receiver the rest) are distinct memory locations.
 struct IntervalData {
-    Histogram rtt;           // nanoseconds
-    std::uint64_t sent = 0;  // messages sent (after warm-up)
+    Histogram rtt;          // nanoseconds
+    std::uint64_t sent = 0; // messages sent (after warm-up)
     std::uint64_t received = 0;
     std::uint64_t lost = 0;   // no valid echo within the timeout
     std::uint64_t errors = 0; // echoes of the wrong length or sequence
     std::uint64_t bytes = 0;  // payload bytes sent
 
-    void reset() noexcept
-    {
+    void reset() noexcept {
         rtt.reset();
         sent = received = lost = errors = bytes = 0;
     }
-    void add(const IntervalData& o) noexcept
-    {
+    void add(const IntervalData& o) noexcept {
         rtt.add(o.rtt);
         sent += o.sent;
         received += o.received;

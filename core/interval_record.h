@@ -21,15 +21,14 @@ struct ParamChange {
 struct IntervalRecord {
     enum class Kind { Interval, Summary };
     Kind kind = Kind::Interval;
-    double t_s = 0;        // seconds since the run started (warm-up included), at the record's end
-    double duration_s = 0; // time covered
-    double target_rate = 0; // msg/s at the record's end, 0 = back-to-back
+    double t_s = 0;           // seconds since the run started (warm-up included), at the record's end
+    double duration_s = 0;    // time covered
+    double target_rate = 0;   // msg/s at the record's end, 0 = back-to-back
     double achieved_rate = 0; // messages sent per second over duration_s
     std::uint64_t payload = 0;
     int tasks = 0;
     std::uint64_t sent = 0, received = 0, lost = 0, errors = 0, bytes = 0;
-    double min_us = 0, mean_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, p9999_us = 0,
-           max_us = 0;
+    double min_us = 0, mean_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, p9999_us = 0, max_us = 0;
     std::vector<ParamChange> changes;        // applied during this interval (all of them in a summary)
     std::shared_ptr<const Histogram> rtt_ns; // the interval's (or the whole run's) histogram
 };

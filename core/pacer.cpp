@@ -7,22 +7,19 @@
 
 namespace le {
 
-void Pacer::reset(Nanos t0, double rate) noexcept
-{
+void Pacer::reset(Nanos t0, double rate) noexcept {
     m_t0 = t0;
     m_period_ns = rate > 0 ? 1e9 / rate : 0;
     m_k = 0;
     m_due = t0;
 }
 
-void Pacer::advance() noexcept
-{
+void Pacer::advance() noexcept {
     ++m_k;
     m_due = m_t0 + static_cast<Nanos>(std::llround(static_cast<double>(m_k) * m_period_ns));
 }
 
-void Pacer::skip_missed(Nanos now) noexcept
-{
+void Pacer::skip_missed(Nanos now) noexcept {
     if (m_period_ns > 0 && now - m_due > static_cast<Nanos>(m_period_ns)) {
         m_t0 = now;
         m_k = 0;
@@ -31,8 +28,7 @@ void Pacer::skip_missed(Nanos now) noexcept
 }
 
 bool wait_until(Nanos deadline, const std::atomic<std::uint64_t>* wake, std::uint64_t seen,
-                const std::atomic<bool>* stop) noexcept
-{
+                const std::atomic<bool>* stop) noexcept {
     // Sleep in slices so a live change or a stop request is seen within one slice.
     constexpr Nanos kSlice = 20 * kNanosPerMilli;
     const auto interrupted = [&] {
@@ -56,6 +52,8 @@ bool wait_until(Nanos deadline, const std::atomic<std::uint64_t>* wake, std::uin
     return true;
 }
 
-void use_precise_timers() noexcept { prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); }
+void use_precise_timers() noexcept {
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+}
 
 } // namespace le

@@ -6,8 +6,7 @@
 
 namespace le {
 
-void validate(const PingConfig& c)
-{
+void validate(const PingConfig& c) {
     const auto bad = [](std::string why) { return std::invalid_argument(std::move(why)); };
     if (c.rate != kRateInf && (c.rate < kRateMin || c.rate > kRateMax))
         throw bad(fmt::format("rate {} is out of range (1 to 1M msg/s, or inf)", c.rate));

@@ -13,9 +13,9 @@ struct PingConfig {
     std::optional<Endpoint> peer; // none: start a pong in this process on loopback
     Transport transport = Transport::Tcp;
     EngineKind engine = EngineKind::Blocking;
-    double rate = 1000;             // msg/s, kRateInf = back-to-back
-    std::size_t payload = 64;       // bytes
-    int tasks = 0;                  // compute tasks sharing the ping's engine
+    double rate = 1000;       // msg/s, kRateInf = back-to-back
+    std::size_t payload = 64; // bytes
+    int tasks = 0;            // compute tasks sharing the ping's engine
     Nanos task_work = 20 * kNanosPerMicro;
     Nanos task_period = kNanosPerMilli;
     Nanos duration = 10 * kNanosPerSecond; // measured time; 0 = until stop()

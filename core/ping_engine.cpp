@@ -5,8 +5,7 @@
 
 namespace le {
 
-std::unique_ptr<PingEngine> make_ping_engine(EngineKind kind, PingContext& context, Fd socket)
-{
+std::unique_ptr<PingEngine> make_ping_engine(EngineKind kind, PingContext& context, Fd socket) {
     switch (kind) {
     case EngineKind::Blocking:
         return std::make_unique<BlockingPing>(context, std::move(socket));

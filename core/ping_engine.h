@@ -17,9 +17,7 @@ struct PingContext {
     PingContext(LiveParams& p, Recorder& r, const PingConfig& c)
         : params(p)
         , recorder(r)
-        , config(c)
-    {
-    }
+        , config(c) {}
     LiveParams& params;
     Recorder& recorder;
     const PingConfig& config;

@@ -18,8 +18,7 @@ namespace {
 constexpr std::size_t kMaxQueuedRecords = 1000; // a consumer that stops pulling loses old intervals only
 constexpr std::uint64_t kProbeSequence = UINT64_MAX;
 
-Endpoint embedded_endpoint(Transport t)
-{
+Endpoint embedded_endpoint(Transport t) {
     static std::atomic<int> counter{0};
     Endpoint ep;
     ep.transport = t;
@@ -31,8 +30,7 @@ Endpoint embedded_endpoint(Transport t)
 }
 
 // One round trip before measuring: proves the peer is reachable and really echoes.
-void probe(int fd, const Endpoint& peer, std::size_t payload, Nanos timeout)
-{
+void probe(int fd, const Endpoint& peer, std::size_t payload, Nanos timeout) {
     std::vector<std::byte> tx(payload), rx(payload + 1);
     fill_pattern(tx.data(), tx.size());
     write_sequence(tx.data(), kProbeSequence);
@@ -54,13 +52,14 @@ void probe(int fd, const Endpoint& peer, std::size_t payload, Nanos timeout)
             fmt::format("peer {} answered, but not with an echo of the bytes sent", peer.url()));
 }
 
-double us(std::int64_t ns) { return static_cast<double>(ns) / 1e3; }
+double us(std::int64_t ns) {
+    return static_cast<double>(ns) / 1e3;
+}
 
 } // namespace
 
 PingSession::PingSession(PingConfig config)
-    : m_config(std::move(config))
-{
+    : m_config(std::move(config)) {
     m_params.rate = m_config.rate;
     m_params.payload = m_config.payload;
     m_params.tasks = m_config.tasks;
@@ -68,8 +67,7 @@ PingSession::PingSession(PingConfig config)
     m_params.task_period = m_config.task_period;
 }
 
-PingSession::~PingSession()
-{
+PingSession::~PingSession() {
     stop();
     if (m_collector.joinable())
         m_collector.join();
@@ -78,8 +76,7 @@ PingSession::~PingSession()
     m_engine.reset();
 }
 
-void PingSession::start()
-{
+void PingSession::start() {
     validate(m_config);
     ComputeWork::rounds_per_us(); // calibrate now, not in the middle of the first interval
 
@@ -111,29 +108,27 @@ void PingSession::start()
     m_collector = std::thread([this] { collect(); });
 }
 
-void PingSession::stop()
-{
+void PingSession::stop() {
     std::lock_guard lock(m_mutex);
     m_stop_requested = true;
     m_wake.notify_all();
 }
 
-bool PingSession::finished() const
-{
+bool PingSession::finished() const {
     std::lock_guard lock(m_mutex);
     return m_finished;
 }
 
-std::string PingSession::error() const
-{
+std::string PingSession::error() const {
     std::lock_guard lock(m_mutex);
     return m_error;
 }
 
-double PingSession::elapsed_s() const { return m_run_start ? to_seconds(now_ns() - m_run_start) : 0.0; }
+double PingSession::elapsed_s() const {
+    return m_run_start ? to_seconds(now_ns() - m_run_start) : 0.0;
+}
 
-bool PingSession::next_record(IntervalRecord& out, Nanos timeout)
-{
+bool PingSession::next_record(IntervalRecord& out, Nanos timeout) {
     std::unique_lock lock(m_mutex);
     m_records_cv.wait_for(lock, std::chrono::nanoseconds(timeout),
                           [this] { return !m_records.empty() || m_finished || !m_collector.joinable(); });
@@ -144,8 +139,7 @@ bool PingSession::next_record(IntervalRecord& out, Nanos timeout)
     return true;
 }
 
-void PingSession::collect()
-{
+void PingSession::collect() {
     const Nanos measure_from = m_context->measure_from;
     const Nanos measure_end = m_context->send_until.load();
     const Nanos interval = m_config.interval;
@@ -182,8 +176,8 @@ void PingSession::collect()
     const IntervalData& last = m_recorder.swap();
     if (send_stop > start || last.sent || last.received || last.lost || last.errors)
         emit(make_record(last, start, std::max(send_stop, start + 1), IntervalRecord::Kind::Interval));
-    IntervalRecord summary =
-        make_record(m_cumulative, measure_from, std::max(send_stop, measure_from + 1), IntervalRecord::Kind::Summary);
+    IntervalRecord summary = make_record(m_cumulative, measure_from, std::max(send_stop, measure_from + 1),
+                                         IntervalRecord::Kind::Summary);
     if (send_stop <= measure_from) {
         summary.duration_s = 0;
         summary.achieved_rate = 0;
@@ -199,8 +193,8 @@ void PingSession::collect()
     m_records_cv.notify_all();
 }
 
-IntervalRecord PingSession::make_record(const IntervalData& data, Nanos start, Nanos end, IntervalRecord::Kind kind)
-{
+IntervalRecord PingSession::make_record(const IntervalData& data, Nanos start, Nanos end,
+                                        IntervalRecord::Kind kind) {
     IntervalRecord r;
     r.kind = kind;
     r.t_s = to_seconds(end - m_run_start);
@@ -227,8 +221,7 @@ IntervalRecord PingSession::make_record(const IntervalData& data, Nanos start, N
     return r;
 }
 
-void PingSession::emit(IntervalRecord record)
-{
+void PingSession::emit(IntervalRecord record) {
     std::lock_guard lock(m_mutex);
     if (record.kind == IntervalRecord::Kind::Interval) {
         record.changes = std::move(m_pending_changes);
@@ -246,16 +239,14 @@ void PingSession::emit(IntervalRecord record)
     m_records_cv.notify_all();
 }
 
-void PingSession::record_change(std::string key, std::string value)
-{
+void PingSession::record_change(std::string key, std::string value) {
     std::lock_guard lock(m_mutex);
     ParamChange c{m_run_start ? to_seconds(now_ns() - m_run_start) : 0.0, std::move(key), std::move(value)};
     m_pending_changes.push_back(c);
     m_all_changes.push_back(std::move(c));
 }
 
-void PingSession::set_rate(double rate)
-{
+void PingSession::set_rate(double rate) {
     std::lock_guard control(m_control);
     PingConfig probe_config = m_config;
     probe_config.rate = rate;
@@ -265,8 +256,7 @@ void PingSession::set_rate(double rate)
     record_change("rate", format_rate(rate));
 }
 
-void PingSession::set_payload(std::size_t bytes)
-{
+void PingSession::set_payload(std::size_t bytes) {
     std::lock_guard control(m_control);
     check_payload(bytes, m_config.effective_transport());
     m_params.payload = bytes;
@@ -274,8 +264,7 @@ void PingSession::set_payload(std::size_t bytes)
     record_change("payload", format_size(bytes));
 }
 
-void PingSession::set_tasks(int tasks)
-{
+void PingSession::set_tasks(int tasks) {
     std::lock_guard control(m_control);
     if (tasks < 0 || tasks > kMaxTasks)
         throw std::invalid_argument(fmt::format("tasks {} is out of range (0 to {})", tasks, kMaxTasks));
@@ -286,8 +275,7 @@ void PingSession::set_tasks(int tasks)
     record_change("tasks", std::to_string(tasks));
 }
 
-void PingSession::set_task_work(Nanos work)
-{
+void PingSession::set_task_work(Nanos work) {
     std::lock_guard control(m_control);
     PingConfig probe_config = m_config;
     probe_config.task_work = work;
@@ -297,8 +285,7 @@ void PingSession::set_task_work(Nanos work)
     record_change("task-work", format_duration(work));
 }
 
-void PingSession::set_task_period(Nanos period)
-{
+void PingSession::set_task_period(Nanos period) {
     std::lock_guard control(m_control);
     PingConfig probe_config = m_config;
     probe_config.task_period = period;
@@ -308,8 +295,7 @@ void PingSession::set_task_period(Nanos period)
     record_change("task-period", format_duration(period));
 }
 
-void PingSession::apply(std::string_view key, std::string_view value)
-{
+void PingSession::apply(std::string_view key, std::string_view value) {
     if (key == "rate")
         set_rate(parse_rate(value));
     else if (key == "payload")

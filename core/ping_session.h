@@ -72,9 +72,9 @@ private:
     Nanos m_run_start = 0;
     std::thread m_collector;
 
-    mutable std::mutex m_mutex; // guards everything below
-    std::condition_variable m_wake;        // collector: stop requested or engine finished
-    std::condition_variable m_records_cv;  // consumers: a record was queued
+    mutable std::mutex m_mutex;           // guards everything below
+    std::condition_variable m_wake;       // collector: stop requested or engine finished
+    std::condition_variable m_records_cv; // consumers: a record was queued
     bool m_stop_requested = false;
     bool m_engine_finished = false;
     bool m_finished = false;

@@ -7,8 +7,7 @@
 
 namespace le {
 
-std::unique_ptr<PongServer> start_pong(const PongConfig& config)
-{
+std::unique_ptr<PongServer> start_pong(const PongConfig& config) {
     if (config.listen.empty())
         throw std::invalid_argument("nothing to listen on");
     if (config.max_connections < 1)

@@ -10,13 +10,11 @@
 namespace le {
 namespace {
 
-std::string_view type_of(const IntervalRecord& r)
-{
+std::string_view type_of(const IntervalRecord& r) {
     return r.kind == IntervalRecord::Kind::Summary ? "summary" : "interval";
 }
 
-std::string changes_text(const IntervalRecord& r)
-{
+std::string changes_text(const IntervalRecord& r) {
     std::string out;
     for (const ParamChange& c : r.changes) {
         if (!out.empty())
@@ -28,8 +26,7 @@ std::string changes_text(const IntervalRecord& r)
 
 } // namespace
 
-RecordFormat parse_record_format(std::string_view text)
-{
+RecordFormat parse_record_format(std::string_view text) {
     if (text == "text")
         return RecordFormat::Text;
     if (text == "json")
@@ -39,8 +36,7 @@ RecordFormat parse_record_format(std::string_view text)
     throw std::invalid_argument(fmt::format("invalid format '{}' (expected text, json or csv)", text));
 }
 
-nlohmann::json to_json(const IntervalRecord& r)
-{
+nlohmann::json to_json(const IntervalRecord& r) {
     nlohmann::json j;
     j["type"] = type_of(r);
     j["t_s"] = r.t_s;
@@ -67,32 +63,31 @@ nlohmann::json to_json(const IntervalRecord& r)
     return j;
 }
 
-std::string format_json_line(const IntervalRecord& r) { return to_json(r).dump(); }
+std::string format_json_line(const IntervalRecord& r) {
+    return to_json(r).dump();
+}
 
-std::string csv_header()
-{
+std::string csv_header() {
     return "type,t_s,target_rate,achieved_rate,payload,tasks,sent,received,lost,errors,min_us,mean_us,"
            "p50_us,p90_us,p99_us,p999_us,p9999_us,max_us,changes";
 }
 
-std::string format_csv_row(const IntervalRecord& r)
-{
-    return fmt::format("{},{:.3f},{},{:.1f},{},{},{},{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{}",
-                       type_of(r), r.t_s, r.target_rate == kRateInf ? "inf" : fmt::format("{:g}", r.target_rate),
-                       r.achieved_rate, r.payload, r.tasks, r.sent, r.received, r.lost, r.errors, r.min_us,
-                       r.mean_us, r.p50_us, r.p90_us, r.p99_us, r.p999_us, r.p9999_us, r.max_us, changes_text(r));
+std::string format_csv_row(const IntervalRecord& r) {
+    return fmt::format(
+        "{},{:.3f},{},{:.1f},{},{},{},{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{}",
+        type_of(r), r.t_s, r.target_rate == kRateInf ? "inf" : fmt::format("{:g}", r.target_rate),
+        r.achieved_rate, r.payload, r.tasks, r.sent, r.received, r.lost, r.errors, r.min_us, r.mean_us,
+        r.p50_us, r.p90_us, r.p99_us, r.p999_us, r.p9999_us, r.max_us, changes_text(r));
 }
 
-std::string text_header()
-{
+std::string text_header() {
     return fmt::format("{:>8} {:>7} {:>10} {:>8} {:>5} {:>9} {:>9} {:>6} {:>5} {:>8} {:>8} {:>8} {:>8} {:>8} "
                        "{:>8} {:>8} {:>8}",
                        "t_s", "target", "achieved", "payload", "tasks", "sent", "received", "lost", "errors",
                        "min_us", "mean_us", "p50_us", "p90_us", "p99_us", "p99.9_us", "p99.99", "max_us");
 }
 
-std::string format_text_row(const IntervalRecord& r)
-{
+std::string format_text_row(const IntervalRecord& r) {
     std::string row = fmt::format(
         "{:>8.2f} {:>7} {:>10.1f} {:>8} {:>5} {:>9} {:>9} {:>6} {:>5} {:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f} "
         "{:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f}",
@@ -105,8 +100,7 @@ std::string format_text_row(const IntervalRecord& r)
     return row;
 }
 
-std::string format_text_summary(const IntervalRecord& s)
-{
+std::string format_text_summary(const IntervalRecord& s) {
     return fmt::format("summary over {:.2f} s: sent {}, received {}, lost {}, errors {}\n"
                        "rate: achieved {:.1f} msg/s (target {}), payload {}, {} compute tasks\n"
                        "RTT us: min {:.2f}  mean {:.2f}  p50 {:.2f}  p90 {:.2f}  p99 {:.2f}  p99.9 {:.2f}  "
@@ -116,8 +110,7 @@ std::string format_text_summary(const IntervalRecord& s)
                        s.p50_us, s.p90_us, s.p99_us, s.p999_us, s.p9999_us, s.max_us);
 }
 
-std::string format_header(RecordFormat f)
-{
+std::string format_header(RecordFormat f) {
     switch (f) {
     case RecordFormat::Text:
         return text_header() + "\n";
@@ -129,8 +122,7 @@ std::string format_header(RecordFormat f)
     return {};
 }
 
-std::string format_record(RecordFormat f, const IntervalRecord& r)
-{
+std::string format_record(RecordFormat f, const IntervalRecord& r) {
     switch (f) {
     case RecordFormat::Text:
         if (r.kind == IntervalRecord::Kind::Summary)

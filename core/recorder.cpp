@@ -6,12 +6,9 @@ namespace le {
 
 Recorder::Recorder()
     : m_buffers{std::make_unique<IntervalData>(), std::make_unique<IntervalData>()}
-    , m_active(m_buffers[0].get())
-{
-}
+    , m_active(m_buffers[0].get()) {}
 
-const IntervalData& Recorder::swap()
-{
+const IntervalData& Recorder::swap() {
     std::lock_guard lock(m_reader);
     IntervalData* old = m_active.load(std::memory_order_acquire);
     IntervalData* fresh = old == m_buffers[0].get() ? m_buffers[1].get() : m_buffers[0].get();
@@ -21,8 +18,7 @@ const IntervalData& Recorder::swap()
     return *old;
 }
 
-void Recorder::flip_phase()
-{
+void Recorder::flip_phase() {
     // The sign of the start epoch tells which end epoch the writers of the current phase bump.
     const bool next_phase_even = m_start_epoch.load(std::memory_order_seq_cst) < 0;
     const std::int64_t initial = next_phase_even ? 0 : INT64_MIN;

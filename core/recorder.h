@@ -18,9 +18,7 @@ public:
     Recorder();
 
     // Runs f(IntervalData&) on the active buffer.
-    template <class F>
-    void write(F&& f) noexcept
-    {
+    template <class F> void write(F&& f) noexcept {
         const std::int64_t enter = m_start_epoch.fetch_add(1, std::memory_order_seq_cst);
         f(*m_active.load(std::memory_order_acquire));
         (enter < 0 ? m_odd_end_epoch : m_even_end_epoch).fetch_add(1, std::memory_order_seq_cst);

@@ -23,8 +23,7 @@ struct AddrInfoDeleter {
 };
 using AddrInfoPtr = std::unique_ptr<addrinfo, AddrInfoDeleter>;
 
-AddrInfoPtr resolve(const Endpoint& ep, bool passive)
-{
+AddrInfoPtr resolve(const Endpoint& ep, bool passive) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = ep.transport == Transport::Udp ? SOCK_DGRAM : SOCK_STREAM;
@@ -37,8 +36,7 @@ AddrInfoPtr resolve(const Endpoint& ep, bool passive)
     return AddrInfoPtr(result);
 }
 
-sockaddr_un unix_address(const Endpoint& ep)
-{
+sockaddr_un unix_address(const Endpoint& ep) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     if (ep.path.size() >= sizeof(addr.sun_path))
@@ -47,11 +45,12 @@ sockaddr_un unix_address(const Endpoint& ep)
     return addr;
 }
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+    return std::strerror(err);
+}
 
 // Non-blocking connect bounded by timeout; returns 0 or an errno value.
-int connect_with_timeout(int fd, const sockaddr* addr, socklen_t len, Nanos timeout)
-{
+int connect_with_timeout(int fd, const sockaddr* addr, socklen_t len, Nanos timeout) {
     set_nonblocking(fd, true);
     int err = 0;
     if (::connect(fd, addr, len) != 0) {
@@ -75,8 +74,7 @@ int connect_with_timeout(int fd, const sockaddr* addr, socklen_t len, Nanos time
 
 } // namespace
 
-Fd& Fd::operator=(Fd&& other) noexcept
-{
+Fd& Fd::operator=(Fd&& other) noexcept {
     if (this != &other) {
         reset();
         m_fd = std::exchange(other.m_fd, -1);
@@ -84,40 +82,41 @@ Fd& Fd::operator=(Fd&& other) noexcept
     return *this;
 }
 
-Fd::~Fd() { reset(); }
+Fd::~Fd() {
+    reset();
+}
 
-void Fd::reset() noexcept
-{
+void Fd::reset() noexcept {
     if (m_fd >= 0)
         ::close(m_fd);
     m_fd = -1;
 }
 
-void set_nodelay(int fd)
-{
+void set_nodelay(int fd) {
     const int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-void set_nonblocking(int fd, bool on)
-{
+void set_nonblocking(int fd, bool on) {
     const int flags = fcntl(fd, F_GETFL, 0);
     fcntl(fd, F_SETFL, on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK));
 }
 
-static void set_timeout(int fd, int opt, Nanos timeout)
-{
+static void set_timeout(int fd, int opt, Nanos timeout) {
     timeval tv{};
     tv.tv_sec = static_cast<time_t>(timeout / kNanosPerSecond);
     tv.tv_usec = static_cast<suseconds_t>((timeout % kNanosPerSecond) / kNanosPerMicro);
     setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
 }
 
-void set_recv_timeout(int fd, Nanos timeout) { set_timeout(fd, SO_RCVTIMEO, timeout); }
-void set_send_timeout(int fd, Nanos timeout) { set_timeout(fd, SO_SNDTIMEO, timeout); }
+void set_recv_timeout(int fd, Nanos timeout) {
+    set_timeout(fd, SO_RCVTIMEO, timeout);
+}
+void set_send_timeout(int fd, Nanos timeout) {
+    set_timeout(fd, SO_SNDTIMEO, timeout);
+}
 
-Fd connect_to(const Endpoint& peer, Nanos timeout)
-{
+Fd connect_to(const Endpoint& peer, Nanos timeout) {
     const auto fail = [&](const std::string& why) {
         return std::runtime_error(fmt::format("cannot connect to {}: {}", peer.url(), why));
     };
@@ -156,8 +155,7 @@ Fd connect_to(const Endpoint& peer, Nanos timeout)
                                      : errno_text(last_err));
 }
 
-Fd listen_on(const Endpoint& where, int backlog)
-{
+Fd listen_on(const Endpoint& where, int backlog) {
     const auto fail = [&](const std::string& why) {
         return std::runtime_error(fmt::format("cannot listen on {}: {}", where.url(), why));
     };
@@ -200,8 +198,7 @@ Fd listen_on(const Endpoint& where, int backlog)
     throw fail(errno_text(last_err));
 }
 
-Endpoint local_endpoint(int fd, Transport transport)
-{
+Endpoint local_endpoint(int fd, Transport transport) {
     Endpoint ep;
     ep.transport = transport;
     sockaddr_storage ss{};

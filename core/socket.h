@@ -11,8 +11,10 @@ namespace le {
 class Fd {
 public:
     Fd() = default;
-    explicit Fd(int fd) noexcept : m_fd(fd) {}
-    Fd(Fd&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
+    explicit Fd(int fd) noexcept
+        : m_fd(fd) {}
+    Fd(Fd&& other) noexcept
+        : m_fd(std::exchange(other.m_fd, -1)) {}
     Fd& operator=(Fd&& other) noexcept;
     Fd(const Fd&) = delete;
     Fd& operator=(const Fd&) = delete;

@@ -6,15 +6,15 @@
 namespace le {
 
 ThreadTasks::ThreadTasks(const LiveParams& params)
-    : m_params(params)
-{
+    : m_params(params) {
     update();
 }
 
-ThreadTasks::~ThreadTasks() { stop(); }
+ThreadTasks::~ThreadTasks() {
+    stop();
+}
 
-void ThreadTasks::update()
-{
+void ThreadTasks::update() {
     std::lock_guard lock(m_mutex);
     const int target = m_params.tasks.load();
     m_target.store(target);
@@ -31,8 +31,7 @@ void ThreadTasks::update()
     }
 }
 
-void ThreadTasks::stop()
-{
+void ThreadTasks::stop() {
     std::lock_guard lock(m_mutex);
     m_stop.store(true);
     for (auto& t : m_threads)
@@ -41,14 +40,12 @@ void ThreadTasks::stop()
     m_threads.clear();
 }
 
-int ThreadTasks::running() const
-{
+int ThreadTasks::running() const {
     std::lock_guard lock(m_mutex);
     return static_cast<int>(m_threads.size());
 }
 
-void ThreadTasks::task_loop(int index)
-{
+void ThreadTasks::task_loop(int index) {
     Nanos due = now_ns();
     while (!m_stop.load(std::memory_order_relaxed) && index < m_target.load(std::memory_order_relaxed)) {
         const Nanos period = m_params.task_period.load(std::memory_order_relaxed);

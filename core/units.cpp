@@ -16,8 +16,7 @@ struct NumberAndSuffix {
     std::string_view suffix;
 };
 
-std::string_view trim(std::string_view s)
-{
+std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
         s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
@@ -26,8 +25,7 @@ std::string_view trim(std::string_view s)
 }
 
 // Splits "12.5k" into 12.5 and "k". Throws when no finite non-negative number leads the text.
-NumberAndSuffix split_number(std::string_view text, std::string_view what, std::string_view expected)
-{
+NumberAndSuffix split_number(std::string_view text, std::string_view what, std::string_view expected) {
     const auto fail = [&] {
         return std::invalid_argument(fmt::format("invalid {} '{}' (expected {})", what, text, expected));
     };
@@ -41,16 +39,14 @@ NumberAndSuffix split_number(std::string_view text, std::string_view what, std::
     return {value, trim(std::string_view(end, static_cast<std::size_t>(t.data() + t.size() - end)))};
 }
 
-std::string lower(std::string_view s)
-{
+std::string lower(std::string_view s) {
     std::string out(s);
     std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
     return out;
 }
 
 // "12.50" -> "12.5", "3.0" -> "3"
-std::string compact(double v)
-{
+std::string compact(double v) {
     std::string s = fmt::format("{:.2f}", v);
     while (s.back() == '0')
         s.pop_back();
@@ -61,8 +57,7 @@ std::string compact(double v)
 
 } // namespace
 
-double parse_rate(std::string_view text)
-{
+double parse_rate(std::string_view text) {
     static constexpr std::string_view expected = "a rate from 1 to 1M msg/s such as 100, 10k, 1M, or inf";
     const std::string l = lower(trim(text));
     if (l == "inf" || l == "max" || l == "b2b")
@@ -79,8 +74,7 @@ double parse_rate(std::string_view text)
     return value;
 }
 
-std::string format_rate(double rate)
-{
+std::string format_rate(double rate) {
     if (rate == kRateInf)
         return "inf";
     if (rate >= 1e6)
@@ -90,14 +84,12 @@ std::string format_rate(double rate)
     return compact(rate);
 }
 
-std::size_t parse_size(std::string_view text)
-{
+std::size_t parse_size(std::string_view text) {
     static constexpr std::string_view expected = "a size such as 64, 1KiB, 64k or 1MiB";
     auto [value, suffix] = split_number(text, "size", expected);
     static constexpr std::pair<std::string_view, double> units[] = {
-        {"", 1},          {"b", 1},         {"k", 1e3},          {"kb", 1e3},         {"kib", 1024.0},
-        {"m", 1e6},       {"mb", 1e6},      {"mib", 1048576.0},  {"g", 1e9},          {"gb", 1e9},
-        {"gib", 1073741824.0}};
+        {"", 1},     {"b", 1},           {"k", 1e3}, {"kb", 1e3}, {"kib", 1024.0},      {"m", 1e6},
+        {"mb", 1e6}, {"mib", 1048576.0}, {"g", 1e9}, {"gb", 1e9}, {"gib", 1073741824.0}};
     const std::string l = lower(suffix);
     const auto it = std::find_if(std::begin(units), std::end(units), [&](auto& u) { return u.first == l; });
     if (it == std::end(units))
@@ -108,8 +100,7 @@ std::size_t parse_size(std::string_view text)
     return static_cast<std::size_t>(bytes);
 }
 
-std::string format_size(std::size_t bytes)
-{
+std::string format_size(std::size_t bytes) {
     if (bytes >= 1048576 && bytes % 1048576 == 0)
         return fmt::format("{} MiB", bytes / 1048576);
     if (bytes >= 1048576)
@@ -121,14 +112,14 @@ std::string format_size(std::size_t bytes)
     return fmt::format("{} B", bytes);
 }
 
-Nanos parse_duration(std::string_view text)
-{
+Nanos parse_duration(std::string_view text) {
     static constexpr std::string_view expected = "a duration such as 250us, 500ms, 10s, 2m or 1h";
     auto [value, suffix] = split_number(text, "duration", expected);
     static constexpr std::pair<std::string_view, double> units[] = {
-        {"", 1e9},   {"s", 1e9},    {"sec", 1e9},    {"ms", 1e6},  {"us", 1e3},
-        {"µs", 1e3}, {"ns", 1.0},   {"m", 60e9},     {"min", 60e9}, {"h", 3600e9}};
-    const auto it = std::find_if(std::begin(units), std::end(units), [&](auto& u) { return u.first == suffix; });
+        {"", 1e9},   {"s", 1e9},  {"sec", 1e9}, {"ms", 1e6},   {"us", 1e3},
+        {"µs", 1e3}, {"ns", 1.0}, {"m", 60e9},  {"min", 60e9}, {"h", 3600e9}};
+    const auto it =
+        std::find_if(std::begin(units), std::end(units), [&](auto& u) { return u.first == suffix; });
     if (it == std::end(units))
         throw std::invalid_argument(fmt::format("invalid duration '{}' (expected {})", text, expected));
     const double ns = value * it->second;
@@ -137,8 +128,7 @@ Nanos parse_duration(std::string_view text)
     return static_cast<Nanos>(std::llround(ns));
 }
 
-std::string format_duration(Nanos ns)
-{
+std::string format_duration(Nanos ns) {
     const double v = static_cast<double>(ns);
     if (ns >= 60 * kNanosPerSecond && ns % (60 * kNanosPerSecond) == 0)
         return fmt::format("{} min", ns / (60 * kNanosPerSecond));
@@ -151,8 +141,7 @@ std::string format_duration(Nanos ns)
     return fmt::format("{} ns", ns);
 }
 
-long long parse_count(std::string_view text)
-{
+long long parse_count(std::string_view text) {
     static constexpr std::string_view expected = "a whole number such as 0, 100 or 1k";
     auto [value, suffix] = split_number(text, "number", expected);
     if (suffix == "k")

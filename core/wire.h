@@ -12,15 +12,13 @@ namespace le {
 // echo service is a valid peer.
 inline constexpr std::size_t kSequenceBytes = 8;
 
-inline void write_sequence(std::byte* message, std::uint64_t seq) noexcept
-{
+inline void write_sequence(std::byte* message, std::uint64_t seq) noexcept {
     if constexpr (std::endian::native == std::endian::big)
         seq = __builtin_bswap64(seq);
     std::memcpy(message, &seq, sizeof(seq));
 }
 
-inline std::uint64_t read_sequence(const std::byte* message) noexcept
-{
+inline std::uint64_t read_sequence(const std::byte* message) noexcept {
     std::uint64_t seq;
     std::memcpy(&seq, message, sizeof(seq));
     if constexpr (std::endian::native == std::endian::big)
@@ -29,8 +27,7 @@ inline std::uint64_t read_sequence(const std::byte* message) noexcept
 }
 
 // Fills the bytes after the sequence number with a recognisable pattern, once per buffer.
-inline void fill_pattern(std::byte* message, std::size_t size) noexcept
-{
+inline void fill_pattern(std::byte* message, std::size_t size) noexcept {
     for (std::size_t i = kSequenceBytes; i < size; ++i)
         message[i] = static_cast<std::byte>('a' + i % 26);
 }

@@ -15,8 +15,7 @@
 class TestEchoServer {
 public:
     TestEchoServer(le::Transport transport, std::uint64_t drop_every = 0)
-        : m_drop_every(drop_every)
-    {
+        : m_drop_every(drop_every) {
         le::Endpoint ep;
         ep.transport = transport;
         if (transport == le::Transport::Unix)
@@ -35,8 +34,7 @@ public:
                 serve_stream();
         });
     }
-    ~TestEchoServer()
-    {
+    ~TestEchoServer() {
         m_stop = true;
         m_thread.join();
     }
@@ -45,8 +43,7 @@ public:
     std::uint64_t dropped() const { return m_dropped; }
 
 private:
-    void serve_udp()
-    {
+    void serve_udp() {
         std::vector<std::byte> buf(65536);
         while (!m_stop) {
             sockaddr_storage from{};
@@ -67,8 +64,7 @@ private:
         }
     }
 
-    void serve_stream()
-    {
+    void serve_stream() {
         // One client at a time is all a ping needs.
         std::vector<std::byte> buf(65536);
         while (!m_stop) {
@@ -87,8 +83,8 @@ private:
                 }
                 ssize_t done = 0;
                 while (done < n) {
-                    const ssize_t w = ::send(client.get(), buf.data() + done, static_cast<std::size_t>(n - done),
-                                             MSG_NOSIGNAL);
+                    const ssize_t w = ::send(client.get(), buf.data() + done,
+                                             static_cast<std::size_t>(n - done), MSG_NOSIGNAL);
                     if (w <= 0)
                         break;
                     done += w;

@@ -14,8 +14,7 @@ Q_DECLARE_METATYPE(le::EngineKind)
 
 namespace {
 
-PingConfig quick_config(Transport t, EngineKind e)
-{
+PingConfig quick_config(Transport t, EngineKind e) {
     PingConfig c;
     c.transport = t;
     c.engine = e;
@@ -34,9 +33,7 @@ struct RunResult {
 };
 
 // Runs to the end, calling `during(session, records so far)` after every interval record.
-template <class During>
-RunResult run(PingConfig config, During during)
-{
+template <class During> RunResult run(PingConfig config, During during) {
     PingSession session(std::move(config));
     session.start();
     RunResult result;
@@ -59,13 +56,11 @@ RunResult run(PingConfig config, During during)
     return result;
 }
 
-RunResult run(PingConfig config)
-{
+RunResult run(PingConfig config) {
     return run(std::move(config), [](PingSession&, const std::vector<IntervalRecord>&) {});
 }
 
-void add_matrix()
-{
+void add_matrix() {
     QTest::addColumn<Transport>("transport");
     QTest::addColumn<EngineKind>("engine");
     for (EngineKind e : {EngineKind::Blocking, EngineKind::Asio})
@@ -85,8 +80,7 @@ private slots:
     void plainEchoServerIsAPeer_data() { add_matrix(); }
     void plainEchoServerIsAPeer();
 
-    void openLoopCountsEveryLoss_data()
-    {
+    void openLoopCountsEveryLoss_data() {
         // Streams do not lose messages; loss is a datagram matter.
         QTest::addColumn<EngineKind>("engine");
         QTest::newRow("blocking-udp") << EngineKind::Blocking;
@@ -110,8 +104,7 @@ private slots:
     void unreachablePeerFailsFast();
 };
 
-void TestSession::roundTripEveryTransportAndEngine()
-{
+void TestSession::roundTripEveryTransportAndEngine() {
     QFETCH(Transport, transport);
     QFETCH(EngineKind, engine);
     for (const bool open_loop : {false, true}) {
@@ -139,8 +132,7 @@ void TestSession::roundTripEveryTransportAndEngine()
     }
 }
 
-void TestSession::plainEchoServerIsAPeer()
-{
+void TestSession::plainEchoServerIsAPeer() {
     QFETCH(Transport, transport);
     QFETCH(EngineKind, engine);
     TestEchoServer echo(transport);
@@ -153,8 +145,7 @@ void TestSession::plainEchoServerIsAPeer()
     QCOMPARE(r.summary.sent, r.summary.received);
 }
 
-void TestSession::openLoopCountsEveryLoss()
-{
+void TestSession::openLoopCountsEveryLoss() {
     QFETCH(EngineKind, engine);
     TestEchoServer echo(Transport::Udp, 10); // drops sequence numbers 9, 19, 29, ...
     PingConfig c = quick_config(Transport::Udp, engine);
@@ -172,8 +163,7 @@ void TestSession::openLoopCountsEveryLoss()
     QCOMPARE(echo.dropped(), s.sent / 10);
 }
 
-void TestSession::closedLoopUdpCountsLossAndGoesOn()
-{
+void TestSession::closedLoopUdpCountsLossAndGoesOn() {
     TestEchoServer echo(Transport::Udp, 5);
     PingConfig c = quick_config(Transport::Udp, EngineKind::Blocking);
     c.peer = echo.endpoint();
@@ -187,8 +177,7 @@ void TestSession::closedLoopUdpCountsLossAndGoesOn()
     QCOMPARE(r.summary.received + r.summary.lost, r.summary.sent);
 }
 
-void TestSession::liveChangesShowInIntervalRecords()
-{
+void TestSession::liveChangesShowInIntervalRecords() {
     QFETCH(Transport, transport);
     QFETCH(EngineKind, engine);
     PingConfig c = quick_config(transport, engine);
@@ -234,8 +223,7 @@ void TestSession::liveChangesShowInIntervalRecords()
     QCOMPARE(r.summary.changes.size(), 3u);
 }
 
-void TestSession::badLiveValuesAreRefusedAndChangeNothing()
-{
+void TestSession::badLiveValuesAreRefusedAndChangeNothing() {
     PingConfig c = quick_config(Transport::Udp, EngineKind::Asio);
     c.duration = 0;
     PingSession s(c);
@@ -256,8 +244,7 @@ void TestSession::badLiveValuesAreRefusedAndChangeNothing()
     QVERIFY(r.changes.empty());
 }
 
-void TestSession::pacerKeepsTheSchedule_data()
-{
+void TestSession::pacerKeepsTheSchedule_data() {
     QTest::addColumn<double>("rate");
     QTest::addColumn<int>("messages");
     QTest::newRow("10/s") << 10.0 << 6;
@@ -267,8 +254,7 @@ void TestSession::pacerKeepsTheSchedule_data()
     QTest::newRow("100k/s") << 100000.0 << 50001;
 }
 
-void TestSession::pacerKeepsTheSchedule()
-{
+void TestSession::pacerKeepsTheSchedule() {
     QFETCH(double, rate);
     QFETCH(int, messages);
     use_precise_timers();
@@ -288,8 +274,7 @@ void TestSession::pacerKeepsTheSchedule()
     qInfo("rate %.0f: achieved %.1f, worst lateness %.1f us", rate, achieved, to_micros(worst_late));
 }
 
-void TestSession::achievedRateMatchesTarget_data()
-{
+void TestSession::achievedRateMatchesTarget_data() {
     QTest::addColumn<double>("rate");
     QTest::addColumn<bool>("openLoop");
     QTest::addColumn<EngineKind>("engine");
@@ -302,8 +287,7 @@ void TestSession::achievedRateMatchesTarget_data()
     }
 }
 
-void TestSession::achievedRateMatchesTarget()
-{
+void TestSession::achievedRateMatchesTarget() {
     QFETCH(double, rate);
     QFETCH(bool, openLoop);
     QFETCH(EngineKind, engine);
@@ -318,8 +302,7 @@ void TestSession::achievedRateMatchesTarget()
     QVERIFY2(std::abs(ratio - 1) < 0.02, qPrintable(QString("achieved %1").arg(r.summary.achieved_rate)));
 }
 
-void TestSession::computeTasksLoadTheEngine()
-{
+void TestSession::computeTasksLoadTheEngine() {
     // 20 tasks x 20 us every 1 ms = 0.4 cores of real work: the process must burn CPU for them.
     PingConfig c = quick_config(Transport::Tcp, EngineKind::Asio);
     c.rate = 100;
@@ -339,8 +322,7 @@ void TestSession::computeTasksLoadTheEngine()
     QVERIFY2(cores > 0.25, qPrintable(QString("CPU use %1 cores").arg(cores)));
 }
 
-void TestSession::stopEndsEarlyWithSummary()
-{
+void TestSession::stopEndsEarlyWithSummary() {
     PingConfig c = quick_config(Transport::Tcp, EngineKind::Blocking);
     c.duration = 30 * kNanosPerSecond;
     QElapsedTimer timer;
@@ -355,8 +337,7 @@ void TestSession::stopEndsEarlyWithSummary()
     QVERIFY(std::abs(r.summary.duration_s - 0.4) < 0.15);
 }
 
-void TestSession::peerThatDoesNotEchoIsReported()
-{
+void TestSession::peerThatDoesNotEchoIsReported() {
     // A UDP socket that receives but never answers.
     Endpoint ep{Transport::Udp, "127.0.0.1", 0, {}};
     Fd silent = listen_on(ep);
@@ -372,8 +353,7 @@ void TestSession::peerThatDoesNotEchoIsReported()
     }
 }
 
-void TestSession::unreachablePeerFailsFast()
-{
+void TestSession::unreachablePeerFailsFast() {
     PingConfig c = quick_config(Transport::Tcp, EngineKind::Blocking);
     c.peer = Endpoint{Transport::Tcp, "127.0.0.1", 1, {}};
     PingSession s(c);
