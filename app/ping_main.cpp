@@ -143,6 +143,23 @@ int main(int argc, char** argv) {
         config.interval = parse_duration(interval);
         config.open_loop = open_loop;
         config.timeout = parse_duration(timeout);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "latency-ping: error: %s\n", e.what());
+        return cli::kExitUsage;
+    }
+    // Checks that need several options together, named after the option the user would change.
+    try {
+        check_payload(config.payload, config.effective_transport());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "latency-ping: error: --payload: %s\n", e.what());
+        return cli::kExitUsage;
+    }
+    if (config.open_loop && config.rate == kRateInf) {
+        std::fprintf(stderr, "latency-ping: error: --open-loop: needs a finite --rate (inf, back-to-back, is "
+                             "closed loop)\n");
+        return cli::kExitUsage;
+    }
+    try {
         validate(config);
         for (const auto& s : sets)
             changes.push_back(parse_set(s));

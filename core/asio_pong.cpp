@@ -101,6 +101,8 @@ void AsioPong::stop() {
     m_tasks.stop();
     m_acceptors.clear();
     m_datagrams.clear();
+    for (const Endpoint& ep : m_endpoints)
+        remove_socket_file(ep);
 }
 
 void AsioPong::accept(Acceptor& acceptor) {

@@ -49,6 +49,8 @@ void BlockingPong::stop() {
     m_connections.clear();
     m_tasks.reset();
     m_listeners.clear();
+    for (const Endpoint& ep : m_endpoints)
+        remove_socket_file(ep);
 }
 
 void BlockingPong::accept_loop(int listen_fd) {

@@ -178,7 +178,8 @@ void PingSession::collect() {
         emit(make_record(last, start, std::max(send_stop, start + 1), IntervalRecord::Kind::Interval));
     IntervalRecord summary = make_record(m_cumulative, measure_from, std::max(send_stop, measure_from + 1),
                                          IntervalRecord::Kind::Summary);
-    if (send_stop <= measure_from) {
+    if (send_stop <= measure_from) { // stopped during warm-up: nothing was measured
+        summary.t_s = to_seconds(send_stop - m_run_start);
         summary.duration_s = 0;
         summary.achieved_rate = 0;
     }

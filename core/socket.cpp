@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <memory>
+
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
@@ -12,6 +14,7 @@
 #include <poll.h>
 #include <stdexcept>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -70,6 +73,23 @@ int connect_with_timeout(int fd, const sockaddr* addr, socklen_t len, Nanos time
     }
     set_nonblocking(fd, false);
     return err;
+}
+
+// A socket file left by a killed peer would make bind() fail; remove it, but only when it is a
+// socket nobody listens on. Anything else at that path is the user's and is refused.
+void remove_stale_socket(const Endpoint& where) {
+    struct stat st {};
+    if (::lstat(where.path.c_str(), &st) != 0)
+        return;
+    if (!S_ISSOCK(st.st_mode))
+        throw std::runtime_error(
+            fmt::format("cannot listen on {}: the path exists and is not a socket", where.url()));
+    Fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const sockaddr_un addr = unix_address(where);
+    if (probe && ::connect(probe.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0)
+        throw std::runtime_error(
+            fmt::format("cannot listen on {}: another process is listening there", where.url()));
+    ::unlink(where.path.c_str());
 }
 
 } // namespace
@@ -164,7 +184,7 @@ Fd listen_on(const Endpoint& where, int backlog) {
         if (!fd)
             throw fail(errno_text(errno));
         const sockaddr_un addr = unix_address(where);
-        ::unlink(where.path.c_str()); // a stale socket file from a killed peer would block bind()
+        remove_stale_socket(where);
         if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0 ||
             ::listen(fd.get(), backlog) != 0)
             throw fail(errno_text(errno));
@@ -196,6 +216,12 @@ Fd listen_on(const Endpoint& where, int backlog) {
         return fd;
     }
     throw fail(errno_text(last_err));
+}
+
+void remove_socket_file(const Endpoint& where) {
+    struct stat st {};
+    if (where.transport == Transport::Unix && ::lstat(where.path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
+        ::unlink(where.path.c_str());
 }
 
 Endpoint local_endpoint(int fd, Transport transport) {

@@ -35,7 +35,10 @@ private:
 Fd connect_to(const Endpoint& peer, Nanos timeout);
 
 // Bound (and for stream transports listening) socket. Throws std::runtime_error naming the URL.
+// A unix path is taken over only from a dead socket; remove_socket_file() undoes it.
 Fd listen_on(const Endpoint& where, int backlog = 1024);
+
+void remove_socket_file(const Endpoint& where);
 
 // The address a bound socket really has (port 0 becomes the kernel's choice).
 Endpoint local_endpoint(int fd, Transport transport);

@@ -1,0 +1,60 @@
+#pragma once
+
+#include "histogram.h"
+#include "interval_record.h"
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace le {
+
+// Everything a viewer keeps of one run: the interval records (their statistics; the per-interval
+// histograms are not kept, so a long run costs ~200 bytes a record), a rolling window of the most
+// recent interval histograms, the whole-run histogram, and the summary once the run is over.
+// Saved runs are loaded into the same type (session_file.h), so live and saved runs plot alike.
+class RunHistory {
+public:
+    explicit RunHistory(std::string name = "live", std::size_t window_intervals = 10);
+
+    const std::string& name() const { return m_name; }
+    void set_name(std::string name) { m_name = std::move(name); }
+
+    // Parameters and host facts worth saving with the run: "peer", "transport", "engine", "loop",
+    // "host", "started", ... Free-form strings, shown as they are.
+    std::map<std::string, std::string>& info() { return m_info; }
+    const std::map<std::string, std::string>& info() const { return m_info; }
+
+    // Adds an interval (merging its histogram into the window and the whole run) or, for a summary,
+    // stores it as the run's summary.
+    void add(const IntervalRecord& record);
+
+    const std::vector<IntervalRecord>& intervals() const { return m_intervals; }
+    const Histogram& whole_run() const { return m_whole; }
+    // The last `window_intervals` interval histograms merged.
+    const Histogram& window() const { return m_window; }
+    const std::optional<IntervalRecord>& summary() const { return m_summary; }
+    std::size_t window_intervals() const { return m_window_size; }
+    bool empty() const { return m_intervals.empty(); }
+
+    // Every change stamped into the intervals, in order.
+    std::vector<ParamChange> changes() const;
+
+    // For loaders: replaces the whole-run histogram (interval records loaded without one).
+    void set_whole_run(const Histogram& h) { m_whole = h; }
+    void set_summary(const IntervalRecord& s) { m_summary = s; }
+
+private:
+    std::string m_name;
+    std::map<std::string, std::string> m_info;
+    std::vector<IntervalRecord> m_intervals; // rtt_ns reset: statistics only
+    std::deque<std::shared_ptr<const Histogram>> m_recent;
+    std::size_t m_window_size;
+    Histogram m_window;
+    Histogram m_whole;
+    std::optional<IntervalRecord> m_summary;
+};
+
+} // namespace le
