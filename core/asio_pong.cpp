@@ -4,6 +4,7 @@
 
 #include <asio/basic_socket_acceptor.hpp>
 #include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
 namespace le {
@@ -29,6 +30,7 @@ public:
         m_stats.active++;
     }
     ~Echo() { m_stats.active--; }
+    asio::generic::stream_protocol::socket& socket() { return m_socket; }
 
     void read() {
         m_socket.async_read_some(asio::buffer(m_buffer),
@@ -95,10 +97,21 @@ void AsioPong::stop() {
     if (m_stopped)
         return;
     m_stopped = true;
-    m_io.stop();
+    // Close every socket on the io thread (the only one that touches them), then end it.
+    asio::post(m_io, [this] {
+        std::error_code ignored;
+        for (auto& weak : m_connections)
+            if (auto socket = weak.lock())
+                socket->close(ignored);
+        for (auto& a : m_acceptors)
+            a->close(ignored);
+        for (auto& d : m_datagrams)
+            d->socket.close(ignored);
+        m_tasks.stop();
+        m_io.stop();
+    });
     if (m_thread.joinable())
         m_thread.join();
-    m_tasks.stop();
     m_acceptors.clear();
     m_datagrams.clear();
     for (const Endpoint& ep : m_endpoints)
@@ -116,10 +129,22 @@ void AsioPong::accept(Acceptor& acceptor) {
                 } else {
                     if (socket.local_endpoint().protocol().family() != AF_UNIX)
                         set_nodelay(socket.native_handle());
-                    std::make_shared<Echo>(std::move(socket), m_stats)->read();
+                    auto echo = std::make_shared<Echo>(std::move(socket), m_stats);
+                    std::erase_if(m_connections, [](auto& w) { return w.expired(); });
+                    m_connections.emplace_back(std::shared_ptr<asio::generic::stream_protocol::socket>(
+                        echo, &echo->socket())); // aliases the connection's lifetime
+                    echo->read();
                 }
+            } else {
+                // EMFILE and the like: back off briefly instead of spinning on a ready listener;
+                // the other connections are served meanwhile.
+                auto retry = std::make_shared<asio::steady_timer>(m_io, std::chrono::milliseconds(10));
+                retry->async_wait([this, &acceptor, retry](std::error_code) {
+                    if (!m_stopped)
+                        accept(acceptor);
+                });
+                return;
             }
-            // EMFILE and the like: keep accepting, the other connections are served meanwhile.
             accept(acceptor);
         });
 }

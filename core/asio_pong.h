@@ -9,6 +9,7 @@
 #include <asio/generic/stream_protocol.hpp>
 #include <asio/io_context.hpp>
 
+#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -40,9 +41,10 @@ private:
     std::vector<Endpoint> m_endpoints;
     std::vector<std::unique_ptr<Acceptor>> m_acceptors;
     std::vector<std::unique_ptr<Datagrams>> m_datagrams;
+    std::vector<std::weak_ptr<asio::generic::stream_protocol::socket>> m_connections; // io thread only
     AsioTasks m_tasks;
     std::thread m_thread;
-    bool m_stopped = false;
+    std::atomic<bool> m_stopped{false};
 };
 
 } // namespace le

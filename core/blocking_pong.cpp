@@ -59,8 +59,12 @@ void BlockingPong::accept_loop(int listen_fd) {
         if (::poll(&p, 1, static_cast<int>(kSlice / kNanosPerMilli)) <= 0)
             continue;
         Fd client(::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC));
-        if (!client)
-            continue; // EMFILE and friends: try again on the next poll, keep serving the others
+        if (!client) {
+            // EMFILE and friends: back off instead of spinning on a ready listener; the open
+            // connections are served meanwhile.
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            continue;
+        }
         reap_finished();
         if (m_stats.active.load() >= m_config.max_connections) {
             m_stats.refused++;

@@ -160,7 +160,7 @@ void PingSession::collect() {
         if (ended || now >= measure_end)
             break;
         if (now >= next) {
-            emit(make_record(m_recorder.swap(), start, now, IntervalRecord::Kind::Interval));
+            publish(make_record(m_recorder.swap(), start, now, IntervalRecord::Kind::Interval));
             start = now;
             while (next <= now)
                 next += interval;
@@ -175,7 +175,7 @@ void PingSession::collect() {
     m_engine->join();
     const IntervalData& last = m_recorder.swap();
     if (send_stop > start || last.sent || last.received || last.lost || last.errors)
-        emit(make_record(last, start, std::max(send_stop, start + 1), IntervalRecord::Kind::Interval));
+        publish(make_record(last, start, std::max(send_stop, start + 1), IntervalRecord::Kind::Interval));
     IntervalRecord summary = make_record(m_cumulative, measure_from, std::max(send_stop, measure_from + 1),
                                          IntervalRecord::Kind::Summary);
     if (send_stop <= measure_from) { // stopped during warm-up: nothing was measured
@@ -187,7 +187,7 @@ void PingSession::collect() {
         std::lock_guard lock(m_mutex);
         summary.changes = m_all_changes;
     }
-    emit(std::move(summary));
+    publish(std::move(summary));
     m_embedded_pong.reset();
     std::lock_guard lock(m_mutex);
     m_finished = true;
@@ -222,7 +222,7 @@ IntervalRecord PingSession::make_record(const IntervalData& data, Nanos start, N
     return r;
 }
 
-void PingSession::emit(IntervalRecord record) {
+void PingSession::publish(IntervalRecord record) {
     std::lock_guard lock(m_mutex);
     if (record.kind == IntervalRecord::Kind::Interval) {
         record.changes = std::move(m_pending_changes);

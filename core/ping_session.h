@@ -58,7 +58,7 @@ public:
 
 private:
     void collect();
-    void emit(IntervalRecord record);
+    void publish(IntervalRecord record);
     IntervalRecord make_record(const IntervalData& data, Nanos start, Nanos end, IntervalRecord::Kind kind);
     void record_change(std::string key, std::string value);
 
