@@ -155,8 +155,9 @@ int main(int argc, char** argv) {
         return cli::kExitUsage;
     }
     if (config.open_loop && config.rate == kRateInf) {
-        std::fprintf(stderr, "latency-ping: error: --open-loop: needs a finite --rate (inf, back-to-back, is "
-                             "closed loop)\n");
+        std::fprintf(stderr,
+                     "latency-ping: error: --open-loop: open loop needs a finite --rate (inf, back-to-back, "
+                     "is closed loop)\n");
         return cli::kExitUsage;
     }
     try {

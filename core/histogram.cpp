@@ -1,8 +1,12 @@
 #include "histogram.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
+#include <stdexcept>
 
 namespace le {
 
@@ -43,6 +47,15 @@ constexpr BucketShape shape_of(std::size_t index) noexcept {
     // Indices below 256 are exact values; the first 128 of them would otherwise give shift -1.
     const int shift = std::max<int>(0, static_cast<int>(i >> (Histogram::kSubBucketBits - 1)) - 1);
     return {i - (std::int64_t{shift} << (Histogram::kSubBucketBits - 1)), shift};
+}
+
+// acc += a * b, false (acc unspecified) when that does not fit in 64 bits.
+bool add_product(std::uint64_t& acc, std::uint64_t a, std::uint64_t b) noexcept {
+    constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+    if (b != 0 && a > (kMax - acc) / b)
+        return false;
+    acc += a * b;
+    return true;
 }
 
 } // namespace
@@ -138,6 +151,71 @@ std::int64_t Histogram::value_at_percentile(double p) const noexcept {
             return std::clamp(highest_equivalent(i), m_min, m_max);
     }
     return m_max;
+}
+
+Histogram Histogram::from_parts(const std::vector<std::uint64_t>& counts, std::uint64_t overflow,
+                                std::int64_t min, std::int64_t max, std::uint64_t sum) {
+    if (counts.size() != kBucketCount)
+        throw std::invalid_argument(
+            fmt::format("{} buckets where this layout has {}", counts.size(), kBucketCount));
+    std::uint64_t total = 0;
+    std::size_t first = kBucketCount;
+    std::size_t last = 0;
+    for (std::size_t i = 0; i < kBucketCount; ++i) {
+        if (counts[i] == 0)
+            continue;
+        if (counts[i] > std::numeric_limits<std::uint64_t>::max() - total)
+            throw std::invalid_argument("bucket counts add up to more than 2^64 - 1");
+        total += counts[i];
+        first = std::min(first, i);
+        last = i;
+    }
+
+    Histogram h;
+    if (total == 0) {
+        if (overflow != 0 || min != 0 || max != 0 || sum != 0)
+            throw std::invalid_argument("an empty histogram must have overflow, min, max and sum 0");
+        return h;
+    }
+    if (min < 0 || max > kMaxTrackable)
+        throw std::invalid_argument(fmt::format("min and max must lie in 0..{}", kMaxTrackable));
+    if (min > max)
+        throw std::invalid_argument(fmt::format("min {} is greater than max {}", min, max));
+    if (index_of_clamped(min) != first)
+        throw std::invalid_argument(fmt::format("min {} is not in the lowest non-empty bucket ({}..{})", min,
+                                                lowest_equivalent(first), highest_equivalent(first)));
+    if (index_of_clamped(max) != last)
+        throw std::invalid_argument(fmt::format("max {} is not in the highest non-empty bucket ({}..{})", max,
+                                                lowest_equivalent(last), highest_equivalent(last)));
+    // Overflowed values are recorded as kMaxTrackable, so they all sit in the top bucket.
+    if (overflow > 0 && (max != kMaxTrackable || overflow > counts[last]))
+        throw std::invalid_argument(
+            fmt::format("overflow count {} needs max {} and at most that many values in the top bucket",
+                        overflow, kMaxTrackable));
+
+    // Every value lies within its bucket and within [min, max], which bounds the sum, unless the
+    // bound exceeds 64 bits: then the running sum may have wrapped and nothing can be said.
+    std::uint64_t low = 0;
+    std::uint64_t high = 0;
+    bool fits = true;
+    for (std::size_t i = first; i <= last && fits; ++i) {
+        if (counts[i] == 0)
+            continue;
+        const auto lo = static_cast<std::uint64_t>(std::max(lowest_equivalent(i), min));
+        const auto hi = static_cast<std::uint64_t>(std::min(highest_equivalent(i), max));
+        fits = add_product(low, counts[i], lo) && add_product(high, counts[i], hi);
+    }
+    if (fits && (sum < low || sum > high))
+        throw std::invalid_argument(
+            fmt::format("sum {} is outside what the bucket counts allow ({}..{})", sum, low, high));
+
+    h.m_counts = counts;
+    h.m_total = total;
+    h.m_overflow = overflow;
+    h.m_min = min;
+    h.m_max = max;
+    h.m_sum = sum;
+    return h;
 }
 
 std::size_t Histogram::index_of(std::int64_t value) noexcept {

@@ -37,6 +37,8 @@ public:
     std::int64_t min() const noexcept;
     std::int64_t max() const noexcept { return m_total ? m_max : 0; }
     double mean() const noexcept; // exact (from the running sum)
+    // The running sum itself, wrapping modulo 2^64 like the counters: what an exact save needs.
+    std::uint64_t sum() const noexcept { return m_sum; }
     // Nearest-rank percentile (p in [0, 100]): the highest value equivalent to the bucket holding
     // the ceil(p/100 * count)-th smallest sample, clamped to [min(), max()]. 0 when empty.
     std::int64_t value_at_percentile(double p) const noexcept;
@@ -48,6 +50,14 @@ public:
     std::uint64_t count_at_index(std::size_t index) const noexcept { return m_counts[index]; }
 
     bool operator==(const Histogram& other) const = default;
+
+    // For loaders (histogram_json.h): the histogram whose state is exactly these parts, so a saved
+    // histogram comes back operator== equal. `counts` is dense, kBucketCount long; the total is their
+    // sum. The parts come from files, and percentiles and mean rely on min and max lying in the
+    // outermost non-empty buckets, so parts no sequence of record() calls could produce are refused
+    // with std::invalid_argument saying what is wrong.
+    static Histogram from_parts(const std::vector<std::uint64_t>& counts, std::uint64_t overflow,
+                                std::int64_t min, std::int64_t max, std::uint64_t sum);
 
 private:
     std::vector<std::uint64_t> m_counts;

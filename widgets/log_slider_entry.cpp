@@ -1,0 +1,82 @@
+#include "log_slider_entry.h"
+
+#include <QGridLayout>
+
+LogSliderEntry::LogSliderEntry(const QString& label, Spec spec, QWidget* parent)
+    : QWidget(parent)
+    , m_spec(std::move(spec))
+    , m_slider(new QSlider(Qt::Horizontal, this))
+    , m_entry(new QLineEdit(this))
+    , m_error(new QLabel(this)) {
+    auto* layout = new QGridLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto* title = new QLabel(label, this);
+    title->setBuddy(m_entry);
+    layout->addWidget(title, 0, 0);
+    layout->addWidget(m_entry, 0, 1);
+    layout->addWidget(m_slider, 1, 0, 1, 2);
+    layout->addWidget(m_error, 2, 0, 1, 2);
+    layout->setColumnStretch(1, 1);
+    m_entry->setMaximumWidth(110);
+    m_slider->setRange(0, int(m_spec.steps.size()) - 1);
+    m_slider->setPageStep(1);
+    m_slider->setTickPosition(QSlider::TicksBelow);
+    m_error->setWordWrap(true);
+    m_error->setStyleSheet(QStringLiteral("color: #d32f2f"));
+    m_error->hide();
+    m_debounce.setSingleShot(true);
+    m_debounce.setInterval(250);
+
+    connect(m_slider, &QSlider::valueChanged, this, [this](int i) {
+        m_entry->setText(m_spec.steps.value(i));
+        if (!m_slider->isSliderDown())
+            m_debounce.start(); // keyboard or wheel: apply once they rest
+    });
+    connect(m_slider, &QSlider::sliderReleased, this, &LogSliderEntry::commitSlider);
+    connect(&m_debounce, &QTimer::timeout, this, &LogSliderEntry::commitSlider);
+    connect(m_entry, &QLineEdit::returnPressed, this, &LogSliderEntry::commitEntry);
+    connect(m_entry, &QLineEdit::textEdited, this, [this] {
+        m_entry->setStyleSheet({});
+        m_error->hide();
+    });
+}
+
+void LogSliderEntry::setValue(const QString& value) {
+    m_value = m_spec.canonical ? m_spec.canonical(value) : value;
+    m_entry->setText(m_value);
+    m_entry->setStyleSheet({});
+    m_error->hide();
+    // The nearest step at or below the value, without emitting.
+    const QSignalBlocker block(m_slider);
+    const int exact = int(m_spec.steps.indexOf(m_value));
+    if (exact >= 0)
+        m_slider->setValue(exact);
+}
+
+void LogSliderEntry::showError(const QString& reason) {
+    m_entry->setStyleSheet(QStringLiteral("border: 1px solid #d32f2f"));
+    m_error->setText(reason);
+    m_error->show();
+    m_entry->setToolTip(reason);
+}
+
+void LogSliderEntry::commitSlider() {
+    m_debounce.stop();
+    const QString v = m_spec.steps.value(m_slider->value());
+    if (v == m_value)
+        return;
+    m_value = v;
+    m_entry->setText(v);
+    m_error->hide();
+    emit valueChosen(v);
+}
+
+void LogSliderEntry::commitEntry() {
+    const QString text = m_entry->text().trimmed();
+    if (const QString reason = m_spec.validate ? m_spec.validate(text) : QString(); !reason.isEmpty()) {
+        showError(reason);
+        return;
+    }
+    setValue(text);
+    emit valueChosen(m_value);
+}

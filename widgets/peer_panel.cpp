@@ -1,0 +1,101 @@
+#include "peer_panel.h"
+
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QIntValidator>
+
+PeerPanel::PeerPanel(QWidget* parent)
+    : QWidget(parent)
+    , m_mode(new QComboBox(this))
+    , m_transport(new QComboBox(this))
+    , m_engine(new QComboBox(this))
+    , m_host(new QLineEdit(QStringLiteral("127.0.0.1"), this))
+    , m_port(new QLineEdit(QStringLiteral("7700"), this))
+    , m_start(new QPushButton(tr("&Start"), this))
+    , m_stop(new QPushButton(tr("S&top"), this))
+    , m_state(new QLabel(tr("idle"), this)) {
+    m_mode->addItems({tr("Local pong (child process)"), tr("Pong in this process"), tr("Existing peer")});
+    m_mode->setToolTip(tr("The child process is the default: the peer can crash or be killed without "
+                          "taking the window along. Any echo service works as an existing peer."));
+    m_transport->addItems({QStringLiteral("TCP"), QStringLiteral("UDP"), QStringLiteral("Unix")});
+    m_engine->addItems({QStringLiteral("blocking"), QStringLiteral("asio")});
+    m_engine->setToolTip(tr("blocking: a thread with blocking calls, tasks are threads.\n"
+                            "asio: one io_context thread runs I/O and the tasks as handlers."));
+    m_host->setToolTip(tr("Host name or address of an existing echo peer"));
+    m_port->setValidator(new QIntValidator(1, 65535, m_port));
+    m_state->setWordWrap(true);
+    m_state->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto* form = new QFormLayout(this);
+    form->addRow(tr("Peer"), m_mode);
+    form->addRow(tr("Transport"), m_transport);
+    form->addRow(tr("Engine"), m_engine);
+    form->addRow(tr("Host"), m_host);
+    form->addRow(tr("Port"), m_port);
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_start);
+    buttons->addWidget(m_stop);
+    form->addRow(buttons);
+    form->addRow(tr("State"), m_state);
+
+    connect(m_start, &QPushButton::clicked, this, &PeerPanel::startRequested);
+    connect(m_stop, &QPushButton::clicked, this, &PeerPanel::stopRequested);
+    connect(m_mode, &QComboBox::currentIndexChanged, this, &PeerPanel::updateEnabled);
+    connect(m_transport, &QComboBox::currentIndexChanged, this, &PeerPanel::updateEnabled);
+    connect(m_engine, &QComboBox::activated, this, [this] {
+        if (m_running)
+            emit engineChanged();
+    });
+    updateEnabled();
+}
+
+le::Transport PeerPanel::transport() const {
+    return std::array{le::Transport::Tcp, le::Transport::Udp,
+                      le::Transport::Unix}[std::size_t(std::max(0, m_transport->currentIndex()))];
+}
+
+le::EngineKind PeerPanel::engine() const {
+    return m_engine->currentIndex() == 1 ? le::EngineKind::Asio : le::EngineKind::Blocking;
+}
+
+void PeerPanel::setTransport(le::Transport t) {
+    m_transport->setCurrentIndex(int(t));
+}
+void PeerPanel::setEngine(le::EngineKind e) {
+    m_engine->setCurrentIndex(e == le::EngineKind::Asio ? 1 : 0);
+}
+
+le::Endpoint PeerPanel::existingPeer() const {
+    const QString host = m_host->text().trimmed();
+    if (host.contains(QLatin1String("://")))
+        return le::parse_endpoint(host.toStdString());
+    const QString scheme = QString::fromLatin1(le::to_string(transport()).data());
+    if (transport() == le::Transport::Unix)
+        return le::parse_endpoint(QStringLiteral("unix://%1").arg(host).toStdString());
+    const QString h = host.contains(QLatin1Char(':')) ? QStringLiteral("[%1]").arg(host) : host;
+    return le::parse_endpoint(QStringLiteral("%1://%2:%3").arg(scheme, h, m_port->text()).toStdString());
+}
+
+void PeerPanel::setExistingPeer(const le::Endpoint& ep) {
+    setTransport(ep.transport);
+    m_host->setText(ep.transport == le::Transport::Unix ? QString::fromStdString(ep.path)
+                                                        : QString::fromStdString(ep.host));
+    m_port->setText(QString::number(ep.port));
+}
+
+void PeerPanel::setState(const QString& text, bool running, bool failed) {
+    m_running = running;
+    m_state->setText(text);
+    m_state->setStyleSheet(failed ? QStringLiteral("color: #d32f2f; font-weight: bold") : QString());
+    updateEnabled();
+}
+
+void PeerPanel::updateEnabled() {
+    const bool existing = mode() == Mode::Existing;
+    m_host->setEnabled(existing && !m_running);
+    m_port->setEnabled(existing && !m_running && transport() != le::Transport::Unix);
+    m_mode->setEnabled(!m_running);
+    m_transport->setEnabled(!m_running);
+    m_start->setEnabled(!m_running);
+    m_stop->setEnabled(m_running);
+}

@@ -1,0 +1,60 @@
+#pragma once
+
+#include "endpoint.h"
+#include "engine_kind.h"
+
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QWidget>
+
+#include <optional>
+
+// Where the pong runs and how to reach it: a local latency-pong child (default), a pong inside this
+// process, or an existing peer (any echo service). Start is enabled only when nothing runs.
+class PeerPanel : public QWidget {
+    Q_OBJECT
+public:
+    enum class Mode { Child, InProcess, Existing };
+
+    explicit PeerPanel(QWidget* parent = nullptr);
+
+    Mode mode() const { return Mode(m_mode->currentIndex()); }
+    le::Transport transport() const;
+    le::EngineKind engine() const;
+    // The existing peer's URL from host/port (or the URL typed in host); throws std::invalid_argument.
+    le::Endpoint existingPeer() const;
+
+    void setMode(Mode m) { m_mode->setCurrentIndex(int(m)); }
+    void setTransport(le::Transport t);
+    void setEngine(le::EngineKind e);
+    void setExistingPeer(const le::Endpoint& ep);
+    // Shown state: "running", "peer lost: ...", ...; `running` gates Start/Stop.
+    void setState(const QString& text, bool running, bool failed);
+
+    QPushButton* startButton() const { return m_start; }
+    QPushButton* stopButton() const { return m_stop; }
+    QComboBox* modeBox() const { return m_mode; }
+    QComboBox* transportBox() const { return m_transport; }
+    QComboBox* engineBox() const { return m_engine; }
+    QLabel* stateLabel() const { return m_state; }
+
+signals:
+    void startRequested();
+    void stopRequested();
+    void engineChanged(); // while running: the window restarts the data path
+
+private:
+    void updateEnabled();
+
+    QComboBox* m_mode;
+    QComboBox* m_transport;
+    QComboBox* m_engine;
+    QLineEdit* m_host;
+    QLineEdit* m_port;
+    QPushButton* m_start;
+    QPushButton* m_stop;
+    QLabel* m_state;
+    bool m_running = false;
+};

@@ -1,0 +1,223 @@
+#include "percentile_plot.h"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+
+namespace {
+
+constexpr int kLegendColumns = 5;
+
+struct Curve {
+    const char* name;
+    double le::IntervalRecord::*field;
+    QRgb colour;
+};
+
+// Ordered from the body to the tail, coloured so neighbouring curves never share a hue.
+constexpr std::array<Curve, 5> kLiveCurves = {{
+    {"p50", &le::IntervalRecord::p50_us, 0x2f80ed},
+    {"p90", &le::IntervalRecord::p90_us, 0x219a52},
+    {"p99", &le::IntervalRecord::p99_us, 0xe07010},
+    {"p99.9", &le::IntervalRecord::p999_us, 0xd62728},
+    {"max", &le::IntervalRecord::max_us, 0x8e5cd9},
+}};
+
+constexpr std::array<Curve, 2> kOverlayCurves = {{
+    {"p50", &le::IntervalRecord::p50_us, 0},
+    {"p99", &le::IntervalRecord::p99_us, 0},
+}};
+
+// An interval without a single echo has no percentiles; a zero would also be -inf on the log axis.
+// NaN makes QCPGraph leave a gap.
+double valueOf(const le::IntervalRecord& r, double le::IntervalRecord::*field) {
+    const double v = r.*field;
+    return r.received > 0 && v > 0 ? v : qQNaN();
+}
+
+void setCurve(QCPGraph* graph, const std::vector<le::IntervalRecord>& records, std::size_t from,
+              double le::IntervalRecord::*field) {
+    QVector<double> keys, values;
+    keys.reserve(static_cast<qsizetype>(records.size() - from));
+    values.reserve(keys.capacity());
+    for (std::size_t i = from; i < records.size(); ++i) {
+        keys << records[i].t_s;
+        values << valueOf(records[i], field);
+    }
+    graph->addData(keys, values, true);
+}
+
+double newestTime(const le::RunHistory& run) {
+    return run.intervals().empty() ? 0.0 : run.intervals().back().t_s;
+}
+
+} // namespace
+
+PercentilePlot::PercentilePlot(QWidget* parent)
+    : QCustomPlot(parent) {
+    setLatencyAxis(yAxis);
+    xAxis->setLabel(tr("time (s)"));
+    yAxis->setLabel(tr("round-trip time"));
+    xAxis->setRange(0, 10);
+    yAxis->setRange(10, 1000);
+    applyPlotStyle(this);
+    // 5 + 2 per overlay entries would cover the newest data inside the axis rect: a row above it,
+    // the live run's five curves on the first line when there is room.
+    placeLegendAbove(this);
+    const auto userMoved = [this] {
+        if (!m_applyingRange && m_autoFollow)
+            setAutoFollow(false);
+    };
+    connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, userMoved);
+    connect(yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, userMoved);
+}
+
+void PercentilePlot::setRuns(const PlotRuns& runs) {
+    if (runs.live != m_runs.live || runs.overlays != m_runs.overlays)
+        m_rebuild = true;
+    m_runs = runs;
+}
+
+void PercentilePlot::setTimeWindow(double seconds) {
+    m_timeWindow = std::max(0.0, seconds);
+    if (!m_autoFollow)
+        setAutoFollow(true); // refreshes
+    else
+        refresh();
+}
+
+void PercentilePlot::setAutoFollow(bool on) {
+    if (on == m_autoFollow)
+        return;
+    m_autoFollow = on;
+    emit autoFollowChanged(on);
+    if (on)
+        refresh();
+}
+
+void PercentilePlot::resetAxes() {
+    if (!m_autoFollow)
+        setAutoFollow(true);
+    else
+        refresh();
+}
+
+void PercentilePlot::refresh(bool force) {
+    if (!force && !isVisible())
+        return;
+    const le::RunHistory* live = m_runs.live.get();
+    const bool liveHasData = live && !live->empty();
+    if (m_rebuild || live != m_plottedLive || (m_liveGraphs > 0) != liveHasData ||
+        (live && live->intervals().size() < m_liveCount))
+        rebuild();
+    else if (liveHasData)
+        appendLive();
+    if (m_autoFollow)
+        followNewest();
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void PercentilePlot::rebuild() {
+    m_rebuild = false;
+    m_plottedLive = m_runs.live.get();
+    m_liveCount = 0;
+    for (QCPAbstractItem* item : std::as_const(m_changeLines))
+        removeItem(item);
+    for (QCPAbstractItem* item : std::as_const(m_changeLabels))
+        removeItem(item);
+    m_changeLines.clear();
+    m_changeLabels.clear();
+
+    int index = 0;
+    m_liveGraphs = 0;
+    if (m_runs.live && !m_runs.live->empty()) {
+        const QString run = QString::fromStdString(m_runs.live->name());
+        for (const Curve& curve : kLiveCurves) {
+            QCPGraph* graph = seriesGraph(this, index++, QStringLiteral("%1 %2").arg(run, curve.name),
+                                          QPen(QColor(curve.colour), 1.6));
+            graph->data()->clear();
+        }
+        m_liveGraphs = index;
+        appendLive();
+    }
+    for (int i = 0; i < m_runs.overlays.size(); ++i) {
+        const auto& overlay = m_runs.overlays[i];
+        if (!overlay || overlay->empty())
+            continue;
+        const QString run = QString::fromStdString(overlay->name());
+        for (std::size_t c = 0; c < kOverlayCurves.size(); ++c) {
+            // Dashes say "saved run"; the pattern tells its p50 from its p99.
+            QPen pen(runColour(i + 1), 1.5, c == 0 ? Qt::DashLine : Qt::DashDotLine);
+            QCPGraph* graph =
+                seriesGraph(this, index++, QStringLiteral("%1 %2").arg(run, kOverlayCurves[c].name), pen);
+            graph->data()->clear();
+            setCurve(graph, overlay->intervals(), 0, kOverlayCurves[c].field);
+        }
+    }
+    removeGraphsFrom(this, index);
+}
+
+void PercentilePlot::appendLive() {
+    const auto& records = m_runs.live->intervals();
+    if (records.size() <= m_liveCount)
+        return;
+    for (int c = 0; c < m_liveGraphs; ++c)
+        setCurve(graph(c), records, m_liveCount, kLiveCurves[static_cast<std::size_t>(c)].field);
+    for (std::size_t i = m_liveCount; i < records.size(); ++i) {
+        for (const le::ParamChange& change : records[i].changes)
+            addChangeMarker(change);
+    }
+    m_liveCount = records.size();
+}
+
+void PercentilePlot::addChangeMarker(const le::ParamChange& change) {
+    // Staggered rows: changes applied close together ("rate" then "tasks") stay readable.
+    const PlotMarker marker = addMarker(this, change.t_s,
+                                        QStringLiteral("%1 → %2").arg(QString::fromStdString(change.key),
+                                                                      QString::fromStdString(change.value)),
+                                        static_cast<int>(m_changeLabels.size() % 3));
+    m_changeLines << marker.line;
+    m_changeLabels << marker.label;
+}
+
+void PercentilePlot::followNewest() {
+    double newest = 0;
+    if (m_liveGraphs > 0 && m_timeWindow > 0) {
+        newest = newestTime(*m_runs.live);
+    } else {
+        // The whole run, or no live run to follow: everything shown fits.
+        if (m_runs.live)
+            newest = newestTime(*m_runs.live);
+        for (const auto& overlay : std::as_const(m_runs.overlays)) {
+            if (overlay)
+                newest = std::max(newest, newestTime(*overlay));
+        }
+    }
+    const double lower = m_timeWindow > 0 ? std::max(0.0, newest - m_timeWindow) : 0.0;
+    double upper = std::max(newest, lower + 1.0);
+    upper += 0.02 * (upper - lower); // the newest point is not glued to the frame
+
+    double yLower = std::numeric_limits<double>::max(), yUpper = 0;
+    for (int i = 0; i < graphCount(); ++i) {
+        if (!graph(i)->visible())
+            continue;
+        bool found = false;
+        const QCPRange r = graph(i)->getValueRange(found, QCP::sdPositive, QCPRange(lower, upper));
+        if (found) {
+            yLower = std::min(yLower, r.lower);
+            yUpper = std::max(yUpper, r.upper);
+        }
+    }
+
+    m_applyingRange = true;
+    xAxis->setRange(lower, upper);
+    // Room above the highest point for the change labels, a little below the lowest for air.
+    if (yUpper > 0)
+        yAxis->setRange(yLower / 1.3, yUpper * 2.0);
+    m_applyingRange = false;
+}
+
+void PercentilePlot::updateLayout() {
+    fitLegendColumns(this, kLegendColumns);
+    QCustomPlot::updateLayout();
+}

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "endpoint.h"
+#include "engine_kind.h"
+
+#include <QObject>
+#include <QProcess>
+
+// A latency-pong child process: the default peer of the window, so a crash of the peer cannot
+// take the window with it, and killing it is a realistic "peer lost".
+class PongProcess : public QObject {
+    Q_OBJECT
+public:
+    explicit PongProcess(QObject* parent = nullptr);
+    ~PongProcess() override;
+
+    // Starts latency-pong on loopback; emits ready(url) once it prints its endpoint, or failed(reason).
+    void start(le::Transport transport, le::EngineKind engine);
+    void stop();
+    bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
+    qint64 pid() const { return m_process.processId(); }
+    static QString program();
+
+signals:
+    void ready(const QString& url);
+    void failed(const QString& reason);
+    void exited(const QString& reason); // after ready: the peer is gone
+
+private:
+    QProcess m_process;
+    QByteArray m_output;
+    bool m_ready = false;
+    bool m_stopping = false;
+};

@@ -1,0 +1,80 @@
+#pragma once
+
+#include "ping_config.h"
+#include "run_history.h"
+
+#include <QObject>
+#include <QString>
+#include <QTimer>
+
+#include <memory>
+#include <thread>
+
+namespace le {
+class PingSession;
+}
+
+// The one place the GUI meets the measuring core. It owns the PingSession, pulls its interval
+// records on a GUI-thread timer (never a signal per message) into a RunHistory the plots read,
+// and forwards live changes. Starting happens off the GUI thread, since reaching a remote peer can
+// take seconds.
+class SessionBridge : public QObject {
+    Q_OBJECT
+public:
+    enum class State { Idle, Starting, Running, Stopping, Lost, Error };
+    Q_ENUM(State)
+
+    explicit SessionBridge(QObject* parent = nullptr);
+    ~SessionBridge() override;
+
+    // Starts measuring with `config` (its duration is ignored: runs last until stop()). The history
+    // goes on from where it was, so a restart (new engine, loop mode) continues the same curves.
+    void start(const le::PingConfig& config);
+    void stop();
+    // Starts a fresh history for the next start().
+    void clearHistory();
+
+    // Applies a live change ("rate", "10k"); returns an empty string or why it was refused.
+    QString apply(const QString& key, const QString& value);
+
+    State state() const { return m_state; }
+    QString stateText() const;
+    QString reason() const { return m_reason; }
+    std::shared_ptr<const le::RunHistory> history() const { return m_history; }
+    std::shared_ptr<le::RunHistory> mutableHistory() { return m_history; }
+    const le::PingConfig& config() const { return m_config; }
+    QString peerUrl() const { return m_peerUrl; }
+    // Latest interval record (statistics), if any.
+    const le::IntervalRecord* latest() const;
+    double elapsedSeconds() const;
+
+    // Stamps a change the core did not see (engine, loop mode) into the next interval record.
+    void markChange(const QString& key, const QString& value);
+
+    // Marks the peer as lost (e.g. the pong child died); the session stops, the history stays.
+    void peerLost(const QString& reason);
+
+    static constexpr int kPollHz = 30;
+
+signals:
+    void stateChanged(SessionBridge::State state, const QString& reason);
+    void historyChanged(); // new records arrived (at most kPollHz times a second)
+
+private:
+    void poll();
+    void setState(State s, const QString& reason = {});
+    void finishStart(std::shared_ptr<le::PingSession> session, const QString& error);
+
+    std::shared_ptr<le::PingSession> m_session;
+    std::shared_ptr<le::RunHistory> m_history;
+    le::PingConfig m_config;
+    QString m_peerUrl;
+    State m_state = State::Idle;
+    QString m_reason;
+    QTimer m_poll;
+    double m_time_offset = 0; // t_s of the previous sessions, so restarts continue the time axis
+    double m_last_t = 0;
+    std::thread m_starter;
+    std::vector<le::ParamChange> m_marks; // for the next record
+    int m_generation = 0;                 // ignores a start that finishes after a newer start or stop
+};
