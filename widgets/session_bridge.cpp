@@ -2,8 +2,27 @@
 
 #include "ping_session.h"
 
+#include <QDateTime>
+#include <QFile>
 #include <QMetaObject>
+#include <QSysInfo>
+#include <QThread>
 #include <QPointer>
+
+namespace {
+
+std::string cpuModel()
+{
+    QFile f(QStringLiteral("/proc/cpuinfo"));
+    if (!f.open(QIODevice::ReadOnly))
+        return "unknown";
+    for (const QByteArray& line : f.readAll().split('\n'))
+        if (line.startsWith("model name"))
+            return line.mid(line.indexOf(':') + 1).trimmed().toStdString();
+    return "unknown";
+}
+
+} // namespace
 
 SessionBridge::SessionBridge(QObject* parent)
     : QObject(parent)
@@ -87,6 +106,12 @@ void SessionBridge::finishStart(std::shared_ptr<le::PingSession> session, const 
     info["transport"] = std::string(le::to_string(m_config.effective_transport()));
     info["engine"] = std::string(le::to_string(m_config.engine));
     info["loop"] = m_config.open_loop ? "open" : "closed";
+    if (!info.count("started"))
+        info["started"] = QDateTime::currentDateTime().toString(Qt::ISODate).toStdString();
+    info["host"] = QSysInfo::machineHostName().toStdString();
+    info["kernel"] = (QSysInfo::kernelType() + QLatin1Char(' ') + QSysInfo::kernelVersion()).toStdString();
+    info["cores"] = std::to_string(QThread::idealThreadCount());
+    info["cpu"] = cpuModel();
     m_poll.start();
     setState(State::Running);
 }
