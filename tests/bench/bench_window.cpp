@@ -1,0 +1,525 @@
+// Window benchmark: the live window at back-to-back rate with every plot visible.
+//
+// Prints, against the targets:
+//   - redraws per second of the plots (MainWindow::redraws()),           target >= 25
+//   - event-loop lag p99 (a 10 ms single-shot timer, re-armed each tick), target <= 50 ms
+//   - msg/s achieved with the window open / latency-ping alone, same run, target >= 0.9
+//   - RSS growth over 2 minutes of back-to-back running,                 target <= 5 MB
+//
+// The real figures are taken on an X server:
+//   xvfb-run -a -s "-screen 0 1600x1000x24" build/tests/bench/bench_window
+// The program itself uses whatever platform Qt picks; the CTest smoke run uses offscreen and tiny
+// settings, so it only proves that the benchmark runs.
+//
+// Fairness: the reference is latency-ping with its in-process pong, run first, before the window
+// exists; the window then uses an in-process pong with the same transport, engine, payload and
+// back-to-back rate. Both share this machine's cores with nothing else of ours.
+//
+// Exit status: 0 when every figure was measured (a MISS is a result, not a failure); 1 when
+// something failed to run; 2 on bad usage.
+#include "main_window.h"
+#include "session_bridge.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMetaEnum>
+#include <QProcess>
+#include <QTimer>
+#include <QWindow>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#ifndef LE_PING_PATH
+#define LE_PING_PATH "latency-ping"
+#endif
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr double kTargetRedrawsPerS = 25;
+constexpr double kTargetLagP99Ms = 50;
+constexpr double kTargetRateRatio = 0.9;
+constexpr double kTargetRssGrowthMB = 5;
+constexpr int kLagTickMs = 10;
+constexpr double kWarmRssAfterS = 20; // RSS baseline once the run has been going this long
+constexpr int kWidth = 1400, kHeight = 900;
+
+struct Options {
+    double duration = 20;   // seconds, the redraw/lag/throughput phase
+    double rssMinutes = 2;  // 0 skips the RSS phase
+    QString transport = QStringLiteral("tcp");
+    QString engine = QStringLiteral("blocking");
+    QString ping = QStringLiteral(LE_PING_PATH);
+    bool profile = false; // print where the GUI thread's time goes
+};
+
+[[noreturn]] void usage(int code) {
+    std::fprintf(code ? stderr : stdout,
+                 "usage: bench_window [--duration SECONDS] [--rss-minutes M] [--transport tcp|udp|unix]\n"
+                 "                    [--engine blocking|asio] [--ping PATH] [--profile]\n"
+                 "  --duration     redraw/lag/throughput phase (default 20)\n"
+                 "  --rss-minutes  RSS phase after %g s of running (default 2, 0 skips it)\n"
+                 "  --profile      GUI-thread time per event receiver during the measured phase\n"
+                 "Real figures: xvfb-run -a -s \"-screen 0 1600x1000x24\" bench_window\n",
+                 kWarmRssAfterS);
+    std::exit(code);
+}
+
+Options parseOptions(const QStringList& args) {
+    Options o;
+    for (qsizetype i = 1; i < args.size(); ++i) {
+        QString name = args[i], value;
+        if (name == QLatin1String("-h") || name == QLatin1String("--help"))
+            usage(0);
+        if (name == QLatin1String("--profile")) {
+            o.profile = true;
+            continue;
+        }
+        if (const qsizetype eq = name.indexOf(QLatin1Char('=')); eq >= 0) {
+            value = name.mid(eq + 1);
+            name.truncate(eq);
+        } else if (i + 1 < args.size()) {
+            value = args[++i];
+        } else {
+            std::fprintf(stderr, "%s needs a value\n", qPrintable(name));
+            usage(2);
+        }
+        bool ok = true;
+        if (name == QLatin1String("--duration")) {
+            o.duration = value.toDouble(&ok);
+            ok = ok && o.duration > 0;
+        } else if (name == QLatin1String("--rss-minutes")) {
+            o.rssMinutes = value.toDouble(&ok);
+            ok = ok && o.rssMinutes >= 0;
+        } else if (name == QLatin1String("--transport")) {
+            o.transport = value;
+            try {
+                le::parse_transport(value.toStdString());
+            } catch (const std::exception&) {
+                ok = false;
+            }
+        } else if (name == QLatin1String("--engine")) {
+            o.engine = value;
+            try {
+                le::parse_engine(value.toStdString());
+            } catch (const std::exception&) {
+                ok = false;
+            }
+        } else if (name == QLatin1String("--ping")) {
+            o.ping = value;
+        } else {
+            std::fprintf(stderr, "unknown option %s\n", qPrintable(name));
+            usage(2);
+        }
+        if (!ok) {
+            std::fprintf(stderr, "bad value for %s: '%s'\n", qPrintable(name), qPrintable(value));
+            usage(2);
+        }
+    }
+    return o;
+}
+
+double seconds(Clock::duration d) {
+    return std::chrono::duration<double>(d).count();
+}
+
+double cpuSeconds(clockid_t clock) {
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+}
+
+// VmRSS in bytes, or -1.
+double rssBytes() {
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray& line : f.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:")) {
+            bool ok = false;
+            const double kb = line.mid(6).trimmed().split(' ').value(0).toDouble(&ok);
+            return ok ? kb * 1024 : -1;
+        }
+    }
+    return -1;
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    // Nearest rank.
+    const auto rank = std::size_t(std::max(1.0, std::ceil(p / 100.0 * double(v.size()))));
+    return v[std::min(rank, v.size()) - 1];
+}
+
+// Runs the event loop (a real one: the window redraws, timers fire) for `ms`.
+void runFor(int ms) {
+    QEventLoop loop;
+    QTimer::singleShot(std::max(0, ms), Qt::PreciseTimer, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+// Runs the event loop until `done` or the timeout; returns done().
+bool waitUntil(const std::function<bool()>& done, int timeoutMs) {
+    if (done())
+        return true;
+    QElapsedTimer elapsed;
+    elapsed.start();
+    QEventLoop loop;
+    QTimer check;
+    check.setInterval(10);
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
+        if (done() || elapsed.elapsed() >= timeoutMs)
+            loop.quit();
+    });
+    check.start();
+    loop.exec();
+    return done();
+}
+
+// latency-ping alone, in-process pong, back-to-back: its summary's achieved_rate.
+std::optional<double> referenceRate(const Options& o) {
+    const QStringList args{QStringLiteral("--rate"),      QStringLiteral("inf"),
+                           QStringLiteral("--duration"),  QStringLiteral("%1s").arg(o.duration),
+                           QStringLiteral("--warmup"),    QStringLiteral("1s"),
+                           QStringLiteral("--format"),    QStringLiteral("json"),
+                           QStringLiteral("--transport"), o.transport,
+                           QStringLiteral("--engine"),    o.engine};
+    std::printf("reference: %s %s\n", qPrintable(o.ping), qPrintable(args.join(QLatin1Char(' '))));
+    std::fflush(stdout);
+    QProcess ping;
+    ping.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    ping.start(o.ping, args);
+    if (!ping.waitForStarted(10000)) {
+        std::fprintf(stderr, "cannot start %s: %s\n", qPrintable(o.ping), qPrintable(ping.errorString()));
+        return std::nullopt;
+    }
+    if (!ping.waitForFinished(int((o.duration + 31) * 1000))) {
+        std::fprintf(stderr, "latency-ping did not finish in time\n");
+        ping.kill();
+        ping.waitForFinished(5000);
+        return std::nullopt;
+    }
+    const QList<QByteArray> lines = ping.readAllStandardOutput().split('\n');
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+        const QJsonObject j = QJsonDocument::fromJson(*it).object();
+        if (j.value(QLatin1String("type")).toString() != QLatin1String("summary"))
+            continue;
+        const double rate = j.value(QLatin1String("achieved_rate")).toDouble();
+        if (ping.exitStatus() != QProcess::NormalExit || ping.exitCode() != 0)
+            std::fprintf(stderr, "warning: latency-ping ended with exit code %d\n", ping.exitCode());
+        if (!(rate > 0)) {
+            std::fprintf(stderr, "latency-ping completed no round trip\n");
+            return std::nullopt;
+        }
+        return rate;
+    }
+    std::fprintf(stderr, "latency-ping printed no summary (exit code %d)\n", ping.exitCode());
+    return std::nullopt;
+}
+
+// The event loop's own lateness: a single-shot timer re-armed on every tick, so a blocked loop
+// shows as one long interval instead of being smoothed by catch-up ticks.
+class LagProbe {
+public:
+    LagProbe() {
+        m_timer.setSingleShot(true);
+        m_timer.setTimerType(Qt::PreciseTimer);
+        m_timer.setInterval(kLagTickMs);
+        QObject::connect(&m_timer, &QTimer::timeout, [this] {
+            const auto now = Clock::now();
+            if (m_measuring)
+                m_lagMs.push_back(std::max(0.0, seconds(now - m_armed) * 1e3 - kLagTickMs));
+            m_armed = Clock::now();
+            m_timer.start();
+        });
+        m_armed = Clock::now();
+        m_timer.start();
+    }
+    void setMeasuring(bool on) { m_measuring = on; }
+    const std::vector<double>& lagMs() const { return m_lagMs; }
+    const QTimer* timer() const { return &m_timer; }
+
+private:
+    QTimer m_timer;
+    Clock::time_point m_armed;
+    bool m_measuring = false;
+    std::vector<double> m_lagMs;
+};
+
+// Times every top-level event dispatch on the GUI thread, by receiver, for --profile and for the
+// "GUI thread busy" figure. Nested dispatches (paint inside an update request) count in their parent.
+class BenchApp : public QApplication {
+public:
+    using QApplication::QApplication;
+
+    bool notify(QObject* receiver, QEvent* event) override {
+        if (!m_measuring || m_depth > 0 || thread() != QThread::currentThread())
+            return QApplication::notify(receiver, event);
+        ++m_depth;
+        const auto start = Clock::now();
+        const bool result = QApplication::notify(receiver, event);
+        const double s = seconds(Clock::now() - start);
+        --m_depth;
+        m_busy += s;
+        if (m_profile) {
+            Entry& e = m_entries[describe(receiver, event->type())];
+            e.seconds += s;
+            e.max = std::max(e.max, s);
+            ++e.count;
+        }
+        return result;
+    }
+
+    void setMeasuring(bool on) { m_measuring = on; }
+    void setProfile(bool on) { m_profile = on; }
+    // Names the window's member timers, which have no parent and no name.
+    void setWindow(const MainWindow* w) { m_window = w; }
+    void setLagTimer(const QTimer* t) { m_lagTimer = t; }
+    double busySeconds() const { return m_busy; }
+
+    void printProfile(double wall) const {
+        std::vector<std::pair<std::string, Entry>> rows(m_entries.begin(), m_entries.end());
+        std::sort(rows.begin(), rows.end(),
+                  [](const auto& a, const auto& b) { return a.second.seconds > b.second.seconds; });
+        std::printf("\nGUI thread time by event (measured phase, %.1f s):\n", wall);
+        std::printf("  %-58s %8s %7s %9s %9s\n", "receiver / event", "count", "share", "mean ms", "max ms");
+        for (std::size_t i = 0; i < rows.size() && i < 15; ++i) {
+            const auto& [name, e] = rows[i];
+            std::printf("  %-58s %8ld %6.2f%% %9.3f %9.2f\n", name.c_str(), e.count, e.seconds / wall * 100,
+                        e.seconds / double(e.count) * 1e3, e.max * 1e3);
+        }
+    }
+
+private:
+    struct Entry {
+        double seconds = 0, max = 0;
+        long count = 0;
+    };
+
+    std::string describe(const QObject* receiver, QEvent::Type type) const {
+        std::string who = receiver->metaObject()->className();
+        const auto* p = reinterpret_cast<const char*>(receiver);
+        const auto* w = reinterpret_cast<const char*>(m_window);
+        const auto* b = m_window ? reinterpret_cast<const char*>(m_window->bridge()) : nullptr;
+        if (receiver == m_lagTimer)
+            who = "lag probe timer";
+        else if (w && p >= w && p < w + sizeof(MainWindow))
+            who += " (MainWindow member: redraw timer)";
+        else if (b && p >= b && p < b + sizeof(SessionBridge))
+            who += " (SessionBridge member: poll timer)";
+        const char* name = QMetaEnum::fromType<QEvent::Type>().valueToKey(type);
+        return who + " / " + (name ? name : std::to_string(int(type)));
+    }
+
+    bool m_measuring = false, m_profile = false;
+    int m_depth = 0;
+    double m_busy = 0;
+    const MainWindow* m_window = nullptr;
+    const QTimer* m_lagTimer = nullptr;
+    std::map<std::string, Entry> m_entries;
+};
+
+struct Throughput {
+    double msgPerS = 0;
+    std::uint64_t sent = 0;
+};
+
+// Sent messages per second of measured time over the interval records [from, to).
+Throughput windowThroughput(const MainWindow& w, std::size_t from, std::size_t to) {
+    const auto& records = w.bridge()->history()->intervals();
+    to = std::min(to, records.size());
+    double duration = 0;
+    Throughput t;
+    for (std::size_t i = from; i < to; ++i) {
+        t.sent += records[i].sent;
+        duration += records[i].duration_s;
+    }
+    t.msgPerS = duration > 0 ? double(t.sent) / duration : 0;
+    return t;
+}
+
+const char* verdict(bool pass) {
+    return pass ? "PASS" : "MISS";
+}
+
+bool running(const MainWindow& w) {
+    return w.bridge()->state() == SessionBridge::State::Running;
+}
+
+void reportLost(const MainWindow& w) {
+    std::fprintf(stderr, "the window's session is no longer running: %s %s\n",
+                 qPrintable(w.bridge()->stateText()), qPrintable(w.bridge()->reason()));
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    BenchApp app(argc, argv);
+    // Own settings scope: the user's remembered controls (rate, loop mode, ...) must not leak in.
+    QApplication::setOrganizationName(QStringLiteral("latency-explorer-bench"));
+    QApplication::setApplicationName(QStringLiteral("bench_window"));
+    const Options o = parseOptions(QApplication::arguments());
+    app.setProfile(o.profile);
+
+    std::printf("window benchmark: platform %s, %s/%s, 64 B payload, back-to-back, %g s phase, "
+                "RSS over %g min\n",
+                qPrintable(QGuiApplication::platformName()), qPrintable(o.transport), qPrintable(o.engine),
+                o.duration, o.rssMinutes);
+    std::fflush(stdout);
+
+    // 1. Reference: latency-ping alone, before the window exists.
+    const std::optional<double> refRate = referenceRate(o);
+    if (!refRate)
+        return 1;
+    std::printf("reference: latency-ping alone %.0f msg/s\n", *refRate);
+    std::fflush(stdout);
+
+    // 2. The window: in-process pong, same transport, engine and payload, back-to-back.
+    WindowOptions wo;
+    wo.inProcess = true;
+    wo.transport = le::parse_transport(o.transport.toStdString());
+    wo.engine = le::parse_engine(o.engine.toStdString());
+    wo.rate = QStringLiteral("inf");
+    wo.payload = QStringLiteral("64");
+    wo.tasks = QStringLiteral("0");
+    wo.autoStart = true;
+    MainWindow w(wo);
+    app.setWindow(&w);
+    w.resize(kWidth, kHeight);
+    w.show();
+    if (!waitUntil([&] { return w.windowHandle() && w.windowHandle()->isExposed() && running(w); }, 15000)) {
+        std::fprintf(stderr, "the window did not come up running (exposed %d, state %s %s)\n",
+                     w.windowHandle() && w.windowHandle()->isExposed(), qPrintable(w.bridge()->stateText()),
+                     qPrintable(w.bridge()->reason()));
+        return 1;
+    }
+    const auto runningSince = Clock::now();
+    // Past the warm-up and the first redraws, so the phase measures the steady state.
+    runFor(1000);
+    for (QWidget* plot : {static_cast<QWidget*>(w.histogramPlot()), static_cast<QWidget*>(w.percentilePlot()),
+                          static_cast<QWidget*>(w.distributionPlot())}) {
+        if (!plot->isVisible() || plot->visibleRegion().isEmpty()) {
+            std::fprintf(stderr, "a plot is not visible (%s)\n", plot->metaObject()->className());
+            return 1;
+        }
+    }
+    std::printf("window: %dx%d, plots %dx%d, %dx%d, %dx%d\n", w.width(), w.height(), w.histogramPlot()->width(),
+                w.histogramPlot()->height(), w.distributionPlot()->width(), w.distributionPlot()->height(),
+                w.percentilePlot()->width(), w.percentilePlot()->height());
+    std::fflush(stdout);
+
+    LagProbe lag;
+    app.setLagTimer(lag.timer());
+    runFor(100); // the probe's first tick
+
+    const int redraws0 = w.redraws();
+    const std::size_t records0 = w.bridge()->history()->intervals().size();
+    const double process0 = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID), gui0 = cpuSeconds(CLOCK_THREAD_CPUTIME_ID);
+    const auto t0 = Clock::now();
+    lag.setMeasuring(true);
+    app.setMeasuring(true);
+    runFor(int(o.duration * 1000));
+    app.setMeasuring(false);
+    lag.setMeasuring(false);
+    const double wall = seconds(Clock::now() - t0);
+    const double processCpu = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - process0;
+    const double guiCpu = cpuSeconds(CLOCK_THREAD_CPUTIME_ID) - gui0;
+    const int redraws = w.redraws() - redraws0;
+    const std::size_t records1 = w.bridge()->history()->intervals().size();
+    if (!running(w)) {
+        reportLost(w);
+        return 1;
+    }
+    if (records1 <= records0) {
+        std::fprintf(stderr, "no interval records arrived during the measured phase\n");
+        return 1;
+    }
+
+    const double redrawsPerS = redraws / wall;
+    const double lagP50 = percentile(lag.lagMs(), 50), lagP99 = percentile(lag.lagMs(), 99);
+    const double lagMax = lag.lagMs().empty() ? 0 : *std::max_element(lag.lagMs().begin(), lag.lagMs().end());
+    const Throughput tp = windowThroughput(w, records0, records1);
+    const double ratio = tp.msgPerS / *refRate;
+    std::printf("measured %.1f s: %d redraws, %zu interval records (%.1f/s), %zu lag ticks, %llu messages\n",
+                wall, redraws, records1 - records0, double(records1 - records0) / wall, lag.lagMs().size(),
+                static_cast<unsigned long long>(tp.sent));
+    std::printf("CPU: process %.0f%% of one core, GUI thread %.1f%% (busy in events %.1f%% of wall time)\n",
+                processCpu / wall * 100, guiCpu / wall * 100, app.busySeconds() / wall * 100);
+    if (o.profile)
+        app.printProfile(wall);
+    std::fflush(stdout);
+
+    // 3. RSS: baseline once warm, then M more minutes of back-to-back running.
+    std::optional<double> rssGrowthMB;
+    double rss0 = 0, rss1 = 0;
+    if (o.rssMinutes > 0) {
+        runFor(int((kWarmRssAfterS - seconds(Clock::now() - runningSince)) * 1000));
+        rss0 = rssBytes();
+        std::printf("\nRSS phase: %.1f MB after %.0f s of running; %g more minutes\n", rss0 / 1e6,
+                    seconds(Clock::now() - runningSince), o.rssMinutes);
+        std::fflush(stdout);
+        const auto rssStart = Clock::now();
+        const double total = o.rssMinutes * 60;
+        double done = 0;
+        while (done < total && running(w)) {
+            const double step = std::min(30.0, total - done);
+            const int r0 = w.redraws();
+            const std::size_t i0 = w.bridge()->history()->intervals().size();
+            runFor(int(step * 1000));
+            done = seconds(Clock::now() - rssStart);
+            const Throughput t = windowThroughput(w, i0, w.bridge()->history()->intervals().size());
+            std::printf("  +%5.0f s  RSS %7.1f MB  %6.1f redraws/s  %9.0f msg/s\n", done, rssBytes() / 1e6,
+                        (w.redraws() - r0) / step, t.msgPerS);
+            std::fflush(stdout);
+        }
+        if (!running(w)) {
+            reportLost(w);
+            return 1;
+        }
+        rss1 = rssBytes();
+        if (rss0 > 0 && rss1 > 0)
+            rssGrowthMB = (rss1 - rss0) / 1e6;
+        else
+            std::fprintf(stderr, "cannot read VmRSS from /proc/self/status\n");
+    }
+
+    w.stopMeasuring();
+    waitUntil([&] { return w.bridge()->state() == SessionBridge::State::Idle; }, 5000);
+
+    std::printf("\n%-40s %14s %12s  %s\n", "figure", "value", "target", "result");
+    std::printf("%-40s %14.1f %12s  %s\n", "redraws per second", redrawsPerS, ">= 25",
+                verdict(redrawsPerS >= kTargetRedrawsPerS));
+    std::printf("%-40s %11.2f ms %12s  %s\n", "event-loop lag p99", lagP99, "<= 50 ms",
+                verdict(lagP99 <= kTargetLagP99Ms));
+    std::printf("%-40s %14.3f %12s  %s\n", "msg/s window / latency-ping alone", ratio, ">= 0.9",
+                verdict(ratio >= kTargetRateRatio));
+    const std::string rssLabel = "RSS growth over " + QString::number(o.rssMinutes).toStdString() + " min";
+    if (rssGrowthMB)
+        std::printf("%-40s %11.2f MB %12s  %s\n", rssLabel.c_str(), *rssGrowthMB, "<= 5 MB",
+                    verdict(*rssGrowthMB <= kTargetRssGrowthMB));
+    else
+        std::printf("%-40s %14s %12s  %s\n", "RSS growth", "skipped", "<= 5 MB", "-");
+    std::printf("\n  event-loop lag: p50 %.2f ms, p99 %.2f ms, max %.2f ms over %zu ticks of %d ms\n", lagP50,
+                lagP99, lagMax, lag.lagMs().size(), kLagTickMs);
+    std::printf("  msg/s: window %.0f, latency-ping alone %.0f\n", tp.msgPerS, *refRate);
+    if (rssGrowthMB)
+        std::printf("  RSS: %.1f MB -> %.1f MB\n", rss0 / 1e6, rss1 / 1e6);
+    std::fflush(stdout);
+    return 0;
+}
