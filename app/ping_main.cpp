@@ -1,6 +1,8 @@
 // latency-ping: measures round-trip latency against an echo peer and prints interval records.
 #include "cli_support.h"
+#include "compare_command.h"
 
+#include "cpu_affinity.h"
 #include "endpoint.h"
 #include "ping_session.h"
 #include "record_format.h"
@@ -46,6 +48,13 @@ ScheduledChange parse_set(const std::string& text) {
     return c;
 }
 
+std::string engine_help() {
+    std::string text = "how both sides schedule I/O and compute tasks:";
+    for (EngineKind e : kAllEngines)
+        text += "\n  " + std::string(engine_description(e));
+    return text;
+}
+
 template <class Parse> CLI::Validator validator(std::string name, Parse parse) {
     return CLI::Validator(
         [parse](std::string& s) -> std::string {
@@ -68,7 +77,8 @@ int main(int argc, char** argv) {
                  "latency-ping"};
     std::string peer, transport = "tcp", engine = "blocking", rate = "1k", payload = "64", tasks = "0";
     std::string task_work = "20us", task_period = "1ms", duration = "10s", warmup = "1s", interval = "1s";
-    std::string timeout = "1s", format = "text", out;
+    std::string timeout = "1s", format = "text", out, cpu, pong_cpu;
+    int burst = 1;
     bool open_loop = false;
     std::vector<std::string> sets;
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); // later flags win
@@ -78,9 +88,7 @@ int main(int argc, char** argv) {
     app.add_option("--transport", transport, "transport of the in-process pong: tcp, udp or unix")
         ->check(validator("T", [](const std::string& s) { parse_transport(s); }))
         ->capture_default_str();
-    app.add_option("--engine", engine,
-                   "blocking: a thread with blocking calls, tasks are threads; asio: one io_context "
-                   "thread runs I/O and tasks")
+    app.add_option("--engine", engine, engine_help())
         ->check(validator("NAME", [](const std::string& s) { parse_engine(s); }))
         ->capture_default_str();
     app.add_option("--rate", rate, "messages per second, 1 to 1M (10k, 1M) or inf = back-to-back")
@@ -107,6 +115,16 @@ int main(int argc, char** argv) {
     app.add_option("--interval", interval, "length of one interval record")
         ->check(validator("DUR", [](const std::string& s) { parse_duration(s); }))
         ->capture_default_str();
+    app.add_option("--burst", burst,
+                   "at each tick send K round trips back-to-back; the first and the rest are reported apart "
+                   "(how much of low-rate latency is the cold path)")
+        ->check(CLI::Range(1, kMaxBurst))
+        ->capture_default_str();
+    app.add_option("--cpu", cpu,
+                   "pin the ping's data path and tasks to CPUs (0, 0,2, 1-3); default: not pinned")
+        ->check(validator("LIST", [](const std::string& s) { parse_cpu_list(s); }));
+    app.add_option("--pong-cpu", pong_cpu, "pin the in-process pong to CPUs; default: not pinned")
+        ->check(validator("LIST", [](const std::string& s) { parse_cpu_list(s); }));
     app.add_flag("--open-loop", open_loop,
                  "send on schedule with many messages in flight; RTT from the intended send time");
     app.add_option("--timeout", timeout, "a message without echo after this is lost")
@@ -122,8 +140,13 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--out", out, "also write the records to FILE (in --format)");
 
+    CompareCommand compare;
+    compare.add_to(app);
+
     if (const int rc = cli::parse(app, argc, argv); rc >= 0)
         return rc;
+    if (app.got_subcommand("compare"))
+        return compare.run();
 
     PingConfig config;
     std::vector<ScheduledChange> changes;
@@ -143,6 +166,11 @@ int main(int argc, char** argv) {
         config.interval = parse_duration(interval);
         config.open_loop = open_loop;
         config.timeout = parse_duration(timeout);
+        config.burst = burst;
+        if (!cpu.empty())
+            config.cpu = parse_cpu_list(cpu);
+        if (!pong_cpu.empty())
+            config.pong_cpu = parse_cpu_list(pong_cpu);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "latency-ping: error: %s\n", e.what());
         return cli::kExitUsage;
@@ -200,12 +228,15 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "latency-ping: %s\n", e.what());
         return cli::kExitFailure;
     }
-    std::fprintf(stderr,
-                 "latency-ping: %s, engine %s, %s loop, rate %s, payload %s, %d tasks; warm-up %s, then %s\n",
-                 session.peer().url().c_str(), std::string(to_string(config.engine)).c_str(),
-                 config.open_loop ? "open" : "closed", format_rate(config.rate).c_str(),
-                 format_size(config.payload).c_str(), config.tasks, format_duration(config.warmup).c_str(),
-                 config.duration > 0 ? format_duration(config.duration).c_str() : "until Ctrl-C");
+    std::fprintf(
+        stderr,
+        "latency-ping: %s, engine %s, %s loop, rate %s, payload %s, %d tasks, ping on CPUs %s; warm-up %s, "
+        "then %s\n",
+        session.peer().url().c_str(), std::string(to_string(config.engine)).c_str(),
+        config.open_loop ? "open" : "closed", format_rate(config.rate).c_str(),
+        format_size(config.payload).c_str(), config.tasks, format_cpu_list(config.cpu).c_str(),
+        format_duration(config.warmup).c_str(),
+        config.duration > 0 ? format_duration(config.duration).c_str() : "until Ctrl-C");
     write(format_header(fmt_kind));
 
     bool stopping = false;

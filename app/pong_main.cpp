@@ -2,13 +2,53 @@
 #include "cli_support.h"
 
 #include "endpoint.h"
+#include "impairments.h"
 #include "pong_server.h"
 #include "units.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <string_view>
 #include <thread>
 
 using namespace le;
+
+namespace {
+
+// "10", "10%", "2.5 %": a percentage from 0 to 100.
+double parse_percent(std::string_view text) {
+    std::string s(text);
+    const auto trim = [&s] {
+        while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+            s.pop_back();
+    };
+    trim();
+    if (!s.empty() && s.back() == '%')
+        s.pop_back();
+    trim();
+    char* end = nullptr;
+    const double v = s.empty() ? NAN : std::strtod(s.c_str(), &end);
+    if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v) || v < 0 || v > 100)
+        throw std::invalid_argument(fmt::format(
+            "invalid percentage '{}' (expected a number from 0 to 100, optionally with %)", text));
+    return v;
+}
+
+// A delay or jitter: a duration from 0 to 10 s.
+Nanos parse_impairment_duration(std::string_view text) {
+    const Nanos ns = parse_duration(text);
+    if (ns < 0 || ns > kMaxImpairmentDelay)
+        throw std::invalid_argument(fmt::format("invalid duration '{}' (expected 0 to 10 s)", text));
+    return ns;
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"Echoes every byte it receives on each endpoint (a valid peer for any ping), until\n"
@@ -16,6 +56,7 @@ int main(int argc, char** argv) {
                  "latency-pong"};
     std::vector<std::string> listen{"tcp://127.0.0.1:7700"};
     std::string engine = "asio", tasks = "0", task_work = "20us", task_period = "1ms";
+    std::string delay = "0", jitter = "0", loss = "0";
     int max_connections = 1024;
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); // later flags win
     const auto check = [](auto parse) {
@@ -35,7 +76,9 @@ int main(int argc, char** argv) {
         ->check(check([](const std::string& s) { parse_endpoint(s); }))
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
         ->capture_default_str();
-    app.add_option("--engine", engine, "blocking (thread per connection) or asio (one io_context thread)")
+    app.add_option("--engine", engine,
+                   "blocking (thread per connection), asio (one io_context thread), asio-pool (one "
+                   "io_context, a thread per core) or spin (one thread busy-polling every socket)")
         ->check(check([](const std::string& s) { parse_engine(s); }))
         ->capture_default_str();
     app.add_option("--tasks", tasks, "CPU-bound compute tasks sharing the pong's engine")
@@ -49,6 +92,20 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--max-connections", max_connections, "further connections are closed at once")
         ->check(CLI::Range(1, 1'000'000))
+        ->capture_default_str();
+    // Impairments for demos on machines without netem (impairments.h).
+    app.add_option("--delay", delay, "hold every echo this long before sending it back (0 .. 10 s)")
+        ->check(check([](const std::string& s) { parse_impairment_duration(s); }))
+        ->capture_default_str();
+    app.add_option("--jitter", jitter,
+                   "add uniform(-jitter, +jitter) to each hold (0 .. 10 s; a hold never goes below 0; "
+                   "streams keep their byte order)")
+        ->check(check([](const std::string& s) { parse_impairment_duration(s); }))
+        ->capture_default_str();
+    app.add_option("--loss", loss,
+                   "drop this percentage of UDP datagrams (0 .. 100); TCP and Unix streams cannot lose "
+                   "bytes and are only delayed")
+        ->check(check([](const std::string& s) { parse_percent(s); }))
         ->capture_default_str();
     if (const int rc = cli::parse(app, argc, argv); rc >= 0)
         return rc;
@@ -67,6 +124,9 @@ int main(int argc, char** argv) {
         if (config.task_period < 10 * kNanosPerMicro)
             throw std::invalid_argument("task period must be at least 10 us");
         config.max_connections = max_connections;
+        config.delay = parse_impairment_duration(delay);
+        config.jitter = parse_impairment_duration(jitter);
+        config.loss_percent = parse_percent(loss);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "latency-pong: error: %s\n", e.what());
         return cli::kExitUsage;
@@ -83,13 +143,22 @@ int main(int argc, char** argv) {
     for (const Endpoint& ep : server->endpoints())
         std::printf("listening on %s\n", ep.url().c_str());
     std::fflush(stdout);
+    if (config.loss_percent > 0)
+        for (const Endpoint& ep : server->endpoints())
+            if (is_stream(ep.transport))
+                std::fprintf(
+                    stderr,
+                    "latency-pong: note: --loss applies to UDP only; %s is delayed but loses nothing\n",
+                    ep.url().c_str());
     while (!cli::stop_requested())
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     server->stop();
     const PongStats& s = server->stats();
-    std::fprintf(stderr, "latency-pong: stopped; %llu connections served, %llu refused, %llu bytes echoed\n",
-                 static_cast<unsigned long long>(s.accepted.load()),
-                 static_cast<unsigned long long>(s.refused.load()),
-                 static_cast<unsigned long long>(s.bytes.load()));
+    std::fprintf(
+        stderr,
+        "latency-pong: stopped; %llu connections served, %llu refused, %llu bytes echoed, %llu "
+        "datagrams dropped\n",
+        static_cast<unsigned long long>(s.accepted.load()), static_cast<unsigned long long>(s.refused.load()),
+        static_cast<unsigned long long>(s.bytes.load()), static_cast<unsigned long long>(s.dropped.load()));
     return cli::kExitOk;
 }

@@ -6,15 +6,18 @@
 #include "pacer.h"
 #include "wire.h"
 
+#include <asio/bind_executor.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <asio/read.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
 #include <asio/write.hpp>
 
 #include <algorithm>
 #include <thread>
 #include <type_traits>
+#include <vector>
 
 namespace le {
 namespace {
@@ -42,19 +45,29 @@ std::string describe(const std::error_code& ec) {
     return ec.message();
 }
 
-template <bool Stream> class AsioPing final : public PingEngine {
+// Pool = false: the asio engine, one thread, handlers on the io_context itself. Pool = true: the
+// asio-pool engine, `threads` threads run the io_context and every data-path handler (send, receive,
+// pacing timer, loss scan) goes through one strand, so the EchoBook, pacer and flags below are only
+// ever touched by one thread at a time without a lock; the compute tasks are not on the strand and
+// spread over the pool. The single-thread engine binds nothing, so it pays nothing for this.
+template <bool Stream, bool Pool> class AsioPing final : public PingEngine {
     using Socket = std::conditional_t<Stream, asio::generic::stream_protocol::socket,
                                       asio::generic::datagram_protocol::socket>;
+    using Executor = std::conditional_t<Pool, asio::strand<asio::io_context::executor_type>,
+                                        asio::io_context::executor_type>;
 
 public:
-    AsioPing(PingContext& context, Fd fd)
+    AsioPing(PingContext& context, Fd fd, int threads)
         : m_ctx(context)
+        , m_threads(Pool ? threads : 1)
+        , m_io(Pool ? threads : ASIO_CONCURRENCY_HINT_DEFAULT)
+        , m_path(make_path_executor(m_io))
         , m_socket(m_io)
         , m_send_timer(m_io)
         , m_tick_timer(m_io)
         , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
                  ring_capacity(context.config))
-        , m_tasks(m_io, context.params)
+        , m_tasks(m_io, context.params, m_threads)
         , m_tx(kMaxPayload)
         , m_rx(kMaxPayload + 1) {
         fill_pattern(m_tx.data(), m_tx.size());
@@ -77,28 +90,44 @@ public:
         m_gen = p.generation.load();
         m_rate = p.rate.load();
         m_payload = p.payload.load();
-        m_pacer.reset(now_ns(), m_rate);
+        m_pacer.reset(now_ns(), m_rate, m_ctx.config.burst);
         m_tasks.update();
+        // Nothing runs yet, so these may touch the data path from this thread.
         if (!Stream || m_ctx.config.open_loop)
             receive();
         tick();
-        asio::post(m_io, [this] { schedule_send(); });
-        m_thread = std::thread([this] {
-            use_precise_timers();
-            m_io.run();
-        });
+        asio::post(m_path, [this] { schedule_send(); });
+        for (int i = 0; i < m_threads; ++i)
+            m_pool.emplace_back([this] {
+                use_precise_timers();
+                m_io.run();
+            });
     }
 
-    void tasks_changed() override {
-        asio::post(m_io, [this] { m_tasks.update(); });
-    }
+    void tasks_changed() override { m_tasks.update(); } // AsioTasks hops onto its own executor
 
     void join() override {
-        if (m_thread.joinable())
-            m_thread.join();
+        for (auto& t : m_pool)
+            if (t.joinable())
+                t.join();
     }
 
 private:
+    static Executor make_path_executor(asio::io_context& io) {
+        if constexpr (Pool)
+            return asio::make_strand(io);
+        else
+            return io.get_executor();
+    }
+
+    // Every completion handler of the data path goes through this: onto the strand in a pool.
+    template <class Handler> auto on_path(Handler&& handler) {
+        if constexpr (Pool)
+            return asio::bind_executor(m_path, std::forward<Handler>(handler));
+        else
+            return std::forward<Handler>(handler);
+    }
+
     bool open_loop() const { return m_ctx.config.open_loop; }
 
     void schedule_send() {
@@ -110,7 +139,7 @@ private:
             m_payload = p.payload.load();
             if (const double r = p.rate.load(); r != m_rate) {
                 m_rate = r;
-                m_pacer.reset(now_ns(), m_rate);
+                m_pacer.reset(now_ns(), m_rate, m_ctx.config.burst);
             }
         }
         Nanos now = now_ns();
@@ -124,10 +153,10 @@ private:
         const Nanos due = m_pacer.due();
         if (!m_pacer.back_to_back() && due - now > kSpinMargin) {
             m_send_timer.expires_at(at(std::min(due - kSpinMargin, now + kMaxTimerWait)));
-            m_send_timer.async_wait([this](const std::error_code& ec) {
+            m_send_timer.async_wait(on_path([this](const std::error_code& ec) {
                 if (!ec)
                     schedule_send();
-            });
+            }));
             return;
         }
         while (!m_pacer.back_to_back() && now < due)
@@ -142,14 +171,14 @@ private:
         if (!m_book.sent(m_seq, m_pacer.back_to_back() ? t_send : due, t_send, size)) {
             // Ring full (open loop, the echoes lag far behind): try again shortly.
             m_send_timer.expires_after(std::chrono::microseconds(100));
-            m_send_timer.async_wait([this](const std::error_code& ec) {
+            m_send_timer.async_wait(on_path([this](const std::error_code& ec) {
                 if (!ec)
                     schedule_send();
-            });
+            }));
             return;
         }
         m_send_busy = true;
-        auto done = [this](const std::error_code& ec, std::size_t) {
+        auto done = on_path([this](const std::error_code& ec, std::size_t) {
             m_send_busy = false;
             if (ec) {
                 fail(describe(ec));
@@ -158,14 +187,15 @@ private:
             ++m_seq;
             m_pacer.advance();
             schedule_send();
-        };
+        });
         if constexpr (Stream) {
-            asio::async_write(m_socket, asio::buffer(m_tx.data(), size), done);
+            asio::async_write(m_socket, asio::buffer(m_tx.data(), size), std::move(done));
             if (!open_loop()) // closed loop knows the size of the one echo it waits for
-                asio::async_read(m_socket, asio::buffer(m_rx.data(), size),
-                                 [this](const std::error_code& ec, std::size_t n) { received(ec, n); });
+                asio::async_read(
+                    m_socket, asio::buffer(m_rx.data(), size),
+                    on_path([this](const std::error_code& ec, std::size_t n) { received(ec, n); }));
         } else {
-            m_socket.async_send(asio::buffer(m_tx.data(), size), done);
+            m_socket.async_send(asio::buffer(m_tx.data(), size), std::move(done));
         }
     }
 
@@ -173,7 +203,7 @@ private:
     void receive() {
         if constexpr (Stream) {
             asio::async_read(m_socket, asio::buffer(m_rx.data(), kSequenceBytes),
-                             [this](const std::error_code& ec, std::size_t) {
+                             on_path([this](const std::error_code& ec, std::size_t) {
                                  if (ec) {
                                      received(ec, 0);
                                      return;
@@ -186,13 +216,13 @@ private:
                                  asio::async_read(
                                      m_socket,
                                      asio::buffer(m_rx.data() + kSequenceBytes, size - kSequenceBytes),
-                                     [this](const std::error_code& ec2, std::size_t n) {
+                                     on_path([this](const std::error_code& ec2, std::size_t n) {
                                          received(ec2, n + kSequenceBytes);
-                                     });
-                             });
+                                     }));
+                             }));
         } else {
-            m_socket.async_receive(asio::buffer(m_rx),
-                                   [this](const std::error_code& ec, std::size_t n) { received(ec, n); });
+            m_socket.async_receive(asio::buffer(m_rx), on_path([this](const std::error_code& ec,
+                                                                      std::size_t n) { received(ec, n); }));
         }
     }
 
@@ -215,7 +245,7 @@ private:
 
     void tick() {
         m_tick_timer.expires_after(std::chrono::nanoseconds(kTick));
-        m_tick_timer.async_wait([this](const std::error_code& ec) {
+        m_tick_timer.async_wait(on_path([this](const std::error_code& ec) {
             if (ec)
                 return;
             if (m_ctx.abort.load()) {
@@ -232,7 +262,7 @@ private:
             check_done();
             if (!m_finished)
                 tick();
-        });
+        }));
     }
 
     void check_done() {
@@ -259,11 +289,13 @@ private:
         m_socket.close(ignored);
         if (m_ctx.on_finished)
             m_ctx.on_finished(m_error);
-        m_io.stop();
+        m_io.stop(); // every pool thread returns once its current handler (a task's work) is done
     }
 
     PingContext& m_ctx;
+    const int m_threads;
     asio::io_context m_io;
+    Executor m_path; // the data path's executor: the strand in a pool, the io_context otherwise
     Socket m_socket;
     asio::steady_timer m_send_timer;
     asio::steady_timer m_tick_timer;
@@ -271,7 +303,7 @@ private:
     AsioTasks m_tasks;
     std::vector<std::byte> m_tx;
     std::vector<std::byte> m_rx;
-    std::thread m_thread;
+    std::vector<std::thread> m_pool;
     Pacer m_pacer;
     std::uint64_t m_gen = 0;
     double m_rate = 0;
@@ -285,10 +317,16 @@ private:
 
 } // namespace
 
-std::unique_ptr<PingEngine> make_asio_ping(PingContext& context, Fd socket) {
-    if (is_stream(context.config.effective_transport()))
-        return std::make_unique<AsioPing<true>>(context, std::move(socket));
-    return std::make_unique<AsioPing<false>>(context, std::move(socket));
+std::unique_ptr<PingEngine> make_asio_ping(PingContext& context, Fd socket, int threads) {
+    const bool stream = is_stream(context.config.effective_transport());
+    if (threads > 1) {
+        if (stream)
+            return std::make_unique<AsioPing<true, true>>(context, std::move(socket), threads);
+        return std::make_unique<AsioPing<false, true>>(context, std::move(socket), threads);
+    }
+    if (stream)
+        return std::make_unique<AsioPing<true, false>>(context, std::move(socket), 1);
+    return std::make_unique<AsioPing<false, false>>(context, std::move(socket), 1);
 }
 
 } // namespace le

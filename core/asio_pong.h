@@ -1,49 +1,69 @@
 #pragma once
 
 #include "asio_tasks.h"
+#include "impairments.h"
 #include "live_params.h"
 #include "pong_server.h"
 
+#include <asio/any_io_executor.hpp>
 #include <asio/basic_socket_acceptor.hpp>
 #include <asio/generic/datagram_protocol.hpp>
 #include <asio/generic/stream_protocol.hpp>
 #include <asio/io_context.hpp>
+#include <asio/strand.hpp>
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 namespace le {
 
-// Asio pong: every endpoint, connection and compute task on one io_context thread.
+// Asio pong. With one thread (the asio engine) every endpoint, connection and compute task runs on
+// one io_context thread. With more (asio-pool) the same io_context is run by all of them: each
+// connection and each UDP endpoint has its own strand, so its handlers never run concurrently,
+// while different connections and the compute tasks spread over the threads.
 class AsioPong final : public PongServer {
 public:
-    explicit AsioPong(const PongConfig& config);
+    explicit AsioPong(const PongConfig& config, int threads = 1);
     ~AsioPong() override;
 
     const std::vector<Endpoint>& endpoints() const override { return m_endpoints; }
     const PongStats& stats() const override { return m_stats; }
     void stop() override;
+    void set_impairments(Nanos delay, Nanos jitter, double loss_percent) override {
+        m_impairments.set({delay, jitter, loss_percent});
+    }
+
+    // asio-pool's thread count: one per core, at least 2 (one would be the asio engine).
+    static int pool_threads();
 
 private:
     using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
     using DatagramSocket = asio::generic::datagram_protocol::socket;
     struct Datagrams;
 
+    // The executor for a new connection or endpoint: a strand of its own in a pool, the
+    // io_context itself on one thread (where a strand would only cost).
+    asio::any_io_executor new_executor();
     void accept(Acceptor& acceptor);
     void receive(Datagrams& d);
+    void release(Datagrams& d);
 
     PongConfig m_config;
+    const int m_thread_count;
     LiveParams m_params;
     PongStats m_stats;
+    Impairments m_impairments;
     asio::io_context m_io;
     std::vector<Endpoint> m_endpoints;
     std::vector<std::unique_ptr<Acceptor>> m_acceptors;
     std::vector<std::unique_ptr<Datagrams>> m_datagrams;
-    std::vector<std::weak_ptr<asio::generic::stream_protocol::socket>> m_connections; // io thread only
-    AsioTasks m_tasks;
-    std::thread m_thread;
+    std::mutex m_connections_mutex; // acceptors of several endpoints may run at once in a pool
+    std::vector<std::weak_ptr<asio::generic::stream_protocol::socket>> m_connections;
+    AsioTasks m_tasks; // spread over the pool: each task on its own strand
+    std::vector<std::thread> m_threads;
     std::atomic<bool> m_stopped{false};
 };
 

@@ -80,7 +80,7 @@ void BlockingPing::closed_loop() {
     double rate = p.rate.load();
     std::size_t payload = p.payload.load();
     Pacer pacer;
-    pacer.reset(now_ns(), rate);
+    pacer.reset(now_ns(), rate, m_ctx.config.burst);
     const int fd = m_fd.get();
     const auto keep_going = [this] { return !should_abort(); };
 
@@ -91,7 +91,7 @@ void BlockingPing::closed_loop() {
             payload = p.payload.load();
             if (const double r = p.rate.load(); r != rate) {
                 rate = r;
-                pacer.reset(now_ns(), rate);
+                pacer.reset(now_ns(), rate, m_ctx.config.burst);
             }
         }
         if (!pacer.back_to_back() && !wait_until(pacer.due(), &p.generation, gen, &m_ctx.abort))
@@ -156,7 +156,7 @@ void BlockingPing::open_loop_sender() {
     double rate = p.rate.load();
     std::size_t payload = p.payload.load();
     Pacer pacer;
-    pacer.reset(now_ns(), rate);
+    pacer.reset(now_ns(), rate, m_ctx.config.burst);
     const int fd = m_fd.get();
     const auto keep_going = [this] { return !should_abort() && !m_failed.load(std::memory_order_relaxed); };
 
@@ -167,7 +167,7 @@ void BlockingPing::open_loop_sender() {
             payload = p.payload.load();
             if (const double r = p.rate.load(); r != rate) {
                 rate = r;
-                pacer.reset(now_ns(), rate);
+                pacer.reset(now_ns(), rate, m_ctx.config.burst);
             }
         }
         if (!wait_until(pacer.due(), &p.generation, gen, &m_ctx.abort))

@@ -2,6 +2,10 @@
 
 #include "blocking_io.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <ctime>
+
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -10,10 +14,25 @@ namespace {
 
 constexpr Nanos kSlice = 100 * kNanosPerMilli; // how soon a blocked thread notices stop()
 
+// Waits up to `timeout` for `events` on fd and returns what happened (0 on timeout). ppoll, not
+// poll: a delay of a few hundred microseconds must not be rounded up to a millisecond.
+short wait_for(int fd, short events, Nanos timeout) {
+    pollfd p{fd, events, 0};
+    timeout = std::clamp<Nanos>(timeout, 0, kSlice);
+    const timespec ts{static_cast<time_t>(timeout / kNanosPerSecond),
+                      static_cast<long>(timeout % kNanosPerSecond)};
+    return ::ppoll(&p, 1, &ts, nullptr) > 0 ? p.revents : 0;
+}
+
+bool would_block(int err) {
+    return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
+
 } // namespace
 
 BlockingPong::BlockingPong(const PongConfig& config)
-    : m_config(config) {
+    : m_config(config)
+    , m_impairments({config.delay, config.jitter, config.loss_percent}) {
     m_params.tasks = config.tasks;
     m_params.task_work = config.task_work;
     m_params.task_period = config.task_period;
@@ -101,9 +120,19 @@ void BlockingPong::reap_finished() {
 
 void BlockingPong::serve_stream(int fd) {
     std::vector<std::byte> buffer(kPongChunk);
+    DelayLine line(m_impairments, DelayLine::Kind::Stream);
     const auto keep_going = [this] { return !m_stop.load(std::memory_order_relaxed); };
+    // An idle slice also ends the wait when impairments come on, so they apply within a slice.
+    const auto stay_direct = [&] { return keep_going() && line.bypass(); };
     while (keep_going()) {
-        const IoResult r = recv_some(fd, buffer.data(), buffer.size(), keep_going);
+        if (!line.bypass()) {
+            if (!serve_stream_delayed(fd, line))
+                return;
+            continue;
+        }
+        const IoResult r = recv_some(fd, buffer.data(), buffer.size(), stay_direct);
+        if (r.status == IoStatus::Idle)
+            continue; // stopping, or impairments came on
         if (r.status != IoStatus::Ok || r.bytes == 0)
             return;
         if (send_all(fd, buffer.data(), r.bytes, keep_going).status != IoStatus::Ok)
@@ -112,10 +141,64 @@ void BlockingPong::serve_stream(int fd) {
     }
 }
 
+// With impairments the thread no longer blocks in recv or send: it waits (ppoll) for whichever
+// comes first of data to read (while the delay queue has room), room to write (while a due chunk
+// did not fit) and the next chunk's due time. A client that does not read fills its own queue and
+// is then no longer read; nobody else waits for it. Returns true when back to the direct path
+// (impairments off and the queue drained), false when the connection is to be closed.
+bool BlockingPong::serve_stream_delayed(int fd, DelayLine& line) {
+    bool eof = false;
+    while (!m_stop.load(std::memory_order_relaxed)) {
+        const Nanos now = now_ns();
+        bool blocked = false;
+        while (!line.empty() && line.next_due() <= now) {
+            const DelayLine::Message m = line.front();
+            const ssize_t n = ::send(fd, m.data, m.size, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n > 0) {
+                m_stats.bytes += static_cast<std::uint64_t>(n);
+                line.consumed(static_cast<std::size_t>(n));
+            } else if (n < 0 && would_block(errno)) {
+                blocked = true;
+                break;
+            } else {
+                return false;
+            }
+        }
+        if (line.empty() && eof)
+            return false; // all echoed: close, as the direct path does at EOF
+        if (line.empty() && line.bypass())
+            return true;
+        const std::span<std::byte> room = eof ? std::span<std::byte>{} : line.room();
+        const Nanos wait = line.empty() || blocked ? kSlice : line.next_due() - now;
+        const short events = static_cast<short>((room.empty() ? 0 : POLLIN) | (blocked ? POLLOUT : 0));
+        const short revents = wait_for(fd, events, wait);
+        if (room.empty()) {
+            if (revents & (POLLHUP | POLLERR))
+                return false; // nothing more can be sent
+            continue;
+        }
+        if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        const ssize_t n = ::recv(fd, room.data(), room.size(), MSG_DONTWAIT);
+        if (n > 0)
+            line.commit(static_cast<std::size_t>(n), now_ns());
+        else if (n == 0)
+            eof = true; // the client half-closed: echo what is queued, then close
+        else if (!would_block(errno))
+            return false;
+    }
+    return false;
+}
+
 void BlockingPong::serve_datagrams(int fd) {
     std::vector<std::byte> buffer(kMaxUdpPayload + 1);
+    DelayLine line(m_impairments, DelayLine::Kind::Datagram);
     set_recv_timeout(fd, kSlice);
     while (!m_stop.load(std::memory_order_relaxed)) {
+        if (!line.bypass()) {
+            serve_datagrams_delayed(fd, line, buffer);
+            continue;
+        }
         sockaddr_storage from{};
         socklen_t len = sizeof(from);
         const ssize_t n =
@@ -125,6 +208,39 @@ void BlockingPong::serve_datagrams(int fd) {
         if (::sendto(fd, buffer.data(), static_cast<std::size_t>(n), MSG_NOSIGNAL,
                      reinterpret_cast<sockaddr*>(&from), len) == n)
             m_stats.bytes += static_cast<std::uint64_t>(n);
+    }
+}
+
+// Datagrams with impairments: receive into the delay queue (or into `spare` to drop, when it is
+// full), send what is due, and wait with ppoll for the next datagram or due time. Returns when
+// stopping or when back to the direct path.
+void BlockingPong::serve_datagrams_delayed(int fd, DelayLine& line, std::vector<std::byte>& spare) {
+    while (!m_stop.load(std::memory_order_relaxed)) {
+        const Nanos now = now_ns();
+        while (!line.empty() && line.next_due() <= now) {
+            const DelayLine::Message m = line.front();
+            if (::sendto(fd, m.data, m.size, MSG_NOSIGNAL, m.to, m.to_len) == static_cast<ssize_t>(m.size))
+                m_stats.bytes += m.size;
+            line.consumed(m.size);
+        }
+        if (line.empty() && line.bypass())
+            return;
+        const Nanos wait = line.empty() ? kSlice : line.next_due() - now;
+        if (!(wait_for(fd, POLLIN, wait) & (POLLIN | POLLERR)))
+            continue;
+        std::span<std::byte> room = line.room();
+        const bool queued = !room.empty();
+        if (!queued)
+            room = spare;
+        sockaddr_storage from{};
+        socklen_t len = sizeof(from);
+        const ssize_t n =
+            ::recvfrom(fd, room.data(), room.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &len);
+        if (n < 0)
+            continue; // an ICMP error from an earlier client (recvfrom clears it)
+        if (!queued ||
+            !line.commit(static_cast<std::size_t>(n), now_ns(), reinterpret_cast<sockaddr*>(&from), len))
+            m_stats.dropped++;
     }
 }
 

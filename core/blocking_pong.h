@@ -1,5 +1,6 @@
 #pragma once
 
+#include "impairments.h"
 #include "live_params.h"
 #include "pong_server.h"
 #include "socket.h"
@@ -23,6 +24,9 @@ public:
     const std::vector<Endpoint>& endpoints() const override { return m_endpoints; }
     const PongStats& stats() const override { return m_stats; }
     void stop() override;
+    void set_impairments(Nanos delay, Nanos jitter, double loss_percent) override {
+        m_impairments.set({delay, jitter, loss_percent});
+    }
 
 private:
     struct Connection {
@@ -33,12 +37,15 @@ private:
 
     void accept_loop(int listen_fd);
     void serve_stream(int fd);
+    bool serve_stream_delayed(int fd, DelayLine& line);
     void serve_datagrams(int fd);
+    void serve_datagrams_delayed(int fd, DelayLine& line, std::vector<std::byte>& spare);
     void reap_finished();
 
     PongConfig m_config;
     LiveParams m_params;
     PongStats m_stats;
+    Impairments m_impairments;
     std::vector<Endpoint> m_endpoints;
     std::vector<Fd> m_listeners;
     std::unique_ptr<ThreadTasks> m_tasks;

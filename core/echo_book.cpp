@@ -17,7 +17,10 @@ bool EchoBook::sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32
         return false;
     if (m_first_counted.load(std::memory_order_relaxed) == UINT64_MAX && intended >= m_measure_from)
         m_first_counted.store(seq, std::memory_order_release);
-    m_table.put(seq, m_open_loop ? intended : actual, size);
+    // Messages of one burst share their due time: the first with a new one opens a burst.
+    const bool first = intended != m_last_intended;
+    m_last_intended = intended;
+    m_table.put(seq, m_open_loop ? intended : actual, first ? size | InFlightTable::kFirstOfBurst : size);
     m_next.store(seq + 1, std::memory_order_release);
     if (counted(seq))
         m_recorder.write([&](IntervalData& d) {
@@ -33,7 +36,8 @@ EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos 
         return Echo::Bad;
     }
     const std::uint64_t seq = read_sequence(message);
-    const std::uint32_t expected = m_table.size_of(seq);
+    const std::uint32_t tagged = m_table.tagged_size(seq);
+    const std::uint32_t expected = tagged & ~InFlightTable::kFirstOfBurst;
     const Nanos from = m_table.take(seq);
     if (from == 0) {
         if (expected != 0)
@@ -46,6 +50,7 @@ EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos 
         m_recorder.write([&](IntervalData& d) {
             if (ok) {
                 d.rtt.record(now - from);
+                (tagged & InFlightTable::kFirstOfBurst ? d.rtt_first : d.rtt_rest).record(now - from);
                 ++d.received;
             } else {
                 ++d.errors;

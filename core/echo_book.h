@@ -51,6 +51,7 @@ private:
     const Nanos m_measure_from;
     std::atomic<std::uint64_t> m_first_counted{UINT64_MAX};
     std::atomic<std::uint64_t> m_next{0};
+    Nanos m_last_intended = -1;             // sender thread only
     std::atomic<std::uint64_t> m_oldest{0}; // advanced only by the thread that calls expire()
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <string_view>
 
 namespace le {
@@ -8,10 +9,17 @@ namespace le {
 enum class EngineKind {
     Blocking, // a thread per socket, blocking calls; compute tasks are OS threads
     Asio,     // one io_context thread; I/O completions and compute tasks are handlers on it
+    AsioPool, // one io_context run by N threads (default: cores); I/O on a strand, tasks spread
+    Spin,     // non-blocking sockets polled in a busy loop on a dedicated thread; tasks on threads
 };
+
+inline constexpr std::array kAllEngines{EngineKind::Blocking, EngineKind::Asio, EngineKind::AsioPool,
+                                        EngineKind::Spin};
 
 EngineKind parse_engine(std::string_view text); // throws std::invalid_argument listing the engines
 std::string_view to_string(EngineKind e);
-std::string_view engine_names(); // "blocking, asio"
+std::string_view engine_names(); // "blocking, asio, asio-pool, spin"
+// One paragraph: what the engine models and what it costs.
+std::string_view engine_description(EngineKind e);
 
 } // namespace le

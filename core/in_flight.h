@@ -37,11 +37,14 @@ public:
         return s.intended.exchange(0, std::memory_order_acq_rel);
     }
 
-    // Size of a message still known to the table (0 when its slot was reused).
-    std::uint32_t size_of(std::uint64_t seq) const noexcept {
+    // Size and flags of a message still known to the table (0 when its slot was reused). Sizes are
+    // at most 1 MiB, so the top bit is free to mark the first message of a burst.
+    static constexpr std::uint32_t kFirstOfBurst = 0x8000'0000u;
+    std::uint32_t tagged_size(std::uint64_t seq) const noexcept {
         const Slot& s = m_slots[seq & m_mask];
         return s.seq.load(std::memory_order_acquire) == seq ? s.size.load(std::memory_order_relaxed) : 0;
     }
+    std::uint32_t size_of(std::uint64_t seq) const noexcept { return tagged_size(seq) & ~kFirstOfBurst; }
 
     // Intended time of the message without taking it (0 when resolved).
     Nanos peek(std::uint64_t seq) const noexcept {

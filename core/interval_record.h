@@ -16,6 +16,13 @@ struct ParamChange {
     std::string value; // as the user would type it: "10k", "1KiB", "100", "20us"
 };
 
+// Percentiles of one histogram, in microseconds.
+struct RttStats {
+    std::uint64_t count = 0;
+    double min_us = 0, mean_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, p9999_us = 0, max_us = 0;
+};
+RttStats stats_of(const Histogram& h);
+
 // What consumers (the command line, the window, exporters) receive: one per interval, and one
 // summary over the whole measured time. Plain values, safe to copy across threads.
 struct IntervalRecord {
@@ -29,8 +36,13 @@ struct IntervalRecord {
     int tasks = 0;
     std::uint64_t sent = 0, received = 0, lost = 0, errors = 0, bytes = 0;
     double min_us = 0, mean_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, p9999_us = 0, max_us = 0;
+    int burst = 1;          // round trips sent back-to-back per tick
+    RttStats first, rest;   // with burst > 1: the first round trip of each tick, and the others
+    double cpu_percent = 0; // process CPU time over wall time (100 = one core busy)
+    std::string ping_cpus = "any", pong_cpus = "any"; // placement ("any" = not pinned)
     std::vector<ParamChange> changes;        // applied during this interval (all of them in a summary)
     std::shared_ptr<const Histogram> rtt_ns; // the interval's (or the whole run's) histogram
+    std::shared_ptr<const Histogram> rtt_first_ns, rtt_rest_ns; // with burst > 1
 };
 
 } // namespace le

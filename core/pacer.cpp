@@ -7,7 +7,9 @@
 
 namespace le {
 
-void Pacer::reset(Nanos t0, double rate) noexcept {
+void Pacer::reset(Nanos t0, double rate, int burst) noexcept {
+    m_burst = burst < 1 ? 1 : burst;
+    m_in_burst = 0;
     m_t0 = t0;
     m_period_ns = rate > 0 ? 1e9 / rate : 0;
     m_k = 0;
@@ -15,11 +17,16 @@ void Pacer::reset(Nanos t0, double rate) noexcept {
 }
 
 void Pacer::advance() noexcept {
+    if (++m_in_burst < m_burst)
+        return; // the rest of the burst is due at once
+    m_in_burst = 0;
     ++m_k;
     m_due = m_t0 + static_cast<Nanos>(std::llround(static_cast<double>(m_k) * m_period_ns));
 }
 
 void Pacer::skip_missed(Nanos now) noexcept {
+    if (m_in_burst != 0)
+        return; // a burst runs back-to-back by design
     if (m_period_ns > 0 && now - m_due > static_cast<Nanos>(m_period_ns)) {
         m_t0 = now;
         m_k = 0;

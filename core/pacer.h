@@ -11,8 +11,9 @@ namespace le {
 // A rate change re-anchors the schedule at the moment of the change.
 class Pacer {
 public:
-    // rate 0 = back-to-back (every message is due at once).
-    void reset(Nanos t0, double rate) noexcept;
+    // rate 0 = back-to-back (every message is due at once). With burst K, each tick is due for K
+    // messages in a row: they share one due time, and the next tick comes 1/rate later.
+    void reset(Nanos t0, double rate, int burst = 1) noexcept;
     Nanos due() const noexcept { return m_due; }
     void advance() noexcept;
     // Closed loop: a reply that came back later than the next slot must not trigger a catch-up
@@ -24,6 +25,8 @@ private:
     Nanos m_t0 = 0;
     double m_period_ns = 0;
     std::uint64_t m_k = 0;
+    int m_burst = 1;
+    int m_in_burst = 0;
     Nanos m_due = 0;
 };
 

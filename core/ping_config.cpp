@@ -28,6 +28,8 @@ void validate(const PingConfig& c) {
         throw bad("interval must be at least 10 ms");
     if (c.timeout < kNanosPerMilli || c.timeout > 60 * kNanosPerSecond)
         throw bad("timeout must be from 1 ms to 60 s");
+    if (c.burst < 1 || c.burst > kMaxBurst)
+        throw bad(fmt::format("burst {} is out of range (1 to {})", c.burst, kMaxBurst));
     if (c.connect_timeout <= 0)
         throw bad("connect timeout must be positive");
 }

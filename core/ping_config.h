@@ -6,6 +6,7 @@
 #include "units.h"
 
 #include <optional>
+#include <vector>
 
 namespace le {
 
@@ -24,6 +25,11 @@ struct PingConfig {
     bool open_loop = false;
     Nanos timeout = kNanosPerSecond; // a message without echo after this is lost
     Nanos connect_timeout = 3 * kNanosPerSecond;
+    // At each tick, send `burst` round trips back-to-back; the first and the rest are reported as
+    // separate series, to show how much of low-rate latency is the cold path.
+    int burst = 1;
+    std::vector<int> cpu;      // the ping's data path and tasks; empty = any (not pinned)
+    std::vector<int> pong_cpu; // the in-process pong (or, for the record, a local pong started pinned)
 
     Transport effective_transport() const { return peer ? peer->transport : transport; }
 };
@@ -32,5 +38,6 @@ struct PingConfig {
 void validate(const PingConfig& config);
 
 inline constexpr int kMaxTasks = 100'000;
+inline constexpr int kMaxBurst = 1000;
 
 } // namespace le

@@ -2,17 +2,35 @@
 
 #include "asio_ping.h"
 #include "blocking_ping.h"
+#include "spin_ping.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <thread>
 
 namespace le {
+namespace {
+
+// asio-pool: one thread per core, and at least two, or it would not be a pool.
+int pool_threads() {
+    return static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+}
+
+} // namespace
 
 std::unique_ptr<PingEngine> make_ping_engine(EngineKind kind, PingContext& context, Fd socket) {
     switch (kind) {
     case EngineKind::Blocking:
         return std::make_unique<BlockingPing>(context, std::move(socket));
     case EngineKind::Asio:
-        return make_asio_ping(context, std::move(socket));
+        return make_asio_ping(context, std::move(socket), 1);
+    case EngineKind::AsioPool:
+        return make_asio_ping(context, std::move(socket), pool_threads());
+    case EngineKind::Spin:
+        return std::make_unique<SpinPing>(context, std::move(socket));
     }
-    throw std::invalid_argument("unknown engine");
+    throw std::invalid_argument(fmt::format("unknown engine {}", static_cast<int>(kind)));
 }
 
 } // namespace le

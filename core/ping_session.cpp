@@ -2,6 +2,7 @@
 
 #include "blocking_io.h"
 #include "compute_work.h"
+#include "cpu_affinity.h"
 #include "units.h"
 #include "wire.h"
 
@@ -38,10 +39,20 @@ void probe(int fd, const Endpoint& peer, std::size_t payload, Nanos timeout) {
     set_recv_timeout(fd, 50 * kNanosPerMilli);
     set_send_timeout(fd, 50 * kNanosPerMilli);
     const auto in_time = [&] { return now_ns() < deadline; };
-    IoResult r = send_all(fd, tx.data(), tx.size(), in_time);
-    if (r.status == IoStatus::Ok)
-        r = is_stream(peer.transport) ? recv_exact(fd, rx.data(), payload, in_time)
-                                      : recv_some(fd, rx.data(), rx.size(), in_time);
+    IoResult r;
+    if (is_stream(peer.transport)) {
+        r = send_all(fd, tx.data(), tx.size(), in_time);
+        if (r.status == IoStatus::Ok)
+            r = recv_exact(fd, rx.data(), payload, in_time);
+    } else {
+        // A datagram may be lost (a lossy link, an impaired pong): ask again every 200 ms.
+        do {
+            const Nanos retry_at = std::min(deadline, now_ns() + 200 * kNanosPerMilli);
+            r = send_all(fd, tx.data(), tx.size(), in_time);
+            if (r.status == IoStatus::Ok)
+                r = recv_some(fd, rx.data(), rx.size(), [&] { return now_ns() < retry_at; });
+        } while (r.status == IoStatus::Idle && now_ns() < deadline);
+    }
     if (r.status == IoStatus::Idle)
         throw std::runtime_error(fmt::format("peer {} did not echo within {} (is it an echo service?)",
                                              peer.url(), format_duration(timeout)));
@@ -52,8 +63,11 @@ void probe(int fd, const Endpoint& peer, std::size_t payload, Nanos timeout) {
             fmt::format("peer {} answered, but not with an echo of the bytes sent", peer.url()));
 }
 
-double us(std::int64_t ns) {
-    return static_cast<double>(ns) / 1e3;
+// The ping side's cost, shown beside its latency (spin burns a core; that must be visible).
+double process_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 } // namespace
@@ -86,6 +100,7 @@ void PingSession::start() {
         PongConfig pong;
         pong.listen = {embedded_endpoint(m_config.transport)};
         pong.engine = m_config.engine;
+        const ScopedAffinity placed(m_config.pong_cpu); // the pong's threads inherit the placement
         m_embedded_pong = start_pong(pong);
         m_peer = m_embedded_pong->endpoints().front();
     }
@@ -103,8 +118,11 @@ void PingSession::start() {
             m_error = error;
         m_wake.notify_all();
     };
-    m_engine = make_ping_engine(m_config.engine, *m_context, std::move(fd));
-    m_engine->start();
+    {
+        const ScopedAffinity placed(m_config.cpu); // the engine's threads and tasks inherit it
+        m_engine = make_ping_engine(m_config.engine, *m_context, std::move(fd));
+        m_engine->start();
+    }
     m_collector = std::thread([this] { collect(); });
 }
 
@@ -152,6 +170,17 @@ void PingSession::collect() {
 
     Nanos start = measure_from;
     bool ended = wait_for_event(measure_from);
+    double cpu_start = process_cpu_seconds();
+    // The collector owns the cumulative data: every interval is added here before it is handed out.
+    const auto cut = [&](const IntervalData& data, Nanos from, Nanos to) {
+        const double cpu = process_cpu_seconds();
+        IntervalRecord r = make_record(data, from, to, IntervalRecord::Kind::Interval);
+        r.cpu_percent = to > from ? 100.0 * (cpu - cpu_start) / to_seconds(to - from) : 0;
+        cpu_start = cpu;
+        m_cumulative.add(data);
+        publish(std::move(r));
+    };
+    const double cpu_measure_start = cpu_start;
     Nanos next = measure_from + interval;
     Nanos now = now_ns();
     while (!ended && now < measure_end) {
@@ -160,7 +189,7 @@ void PingSession::collect() {
         if (ended || now >= measure_end)
             break;
         if (now >= next) {
-            publish(make_record(m_recorder.swap(), start, now, IntervalRecord::Kind::Interval));
+            cut(m_recorder.swap(), start, now);
             start = now;
             while (next <= now)
                 next += interval;
@@ -175,9 +204,12 @@ void PingSession::collect() {
     m_engine->join();
     const IntervalData& last = m_recorder.swap();
     if (send_stop > start || last.sent || last.received || last.lost || last.errors)
-        publish(make_record(last, start, std::max(send_stop, start + 1), IntervalRecord::Kind::Interval));
+        cut(last, start, std::max(send_stop, start + 1));
     IntervalRecord summary = make_record(m_cumulative, measure_from, std::max(send_stop, measure_from + 1),
                                          IntervalRecord::Kind::Summary);
+    summary.cpu_percent = send_stop > measure_from ? 100.0 * (process_cpu_seconds() - cpu_measure_start) /
+                                                         to_seconds(now_ns() - measure_from)
+                                                   : 0;
     if (send_stop <= measure_from) { // stopped during warm-up: nothing was measured
         summary.t_s = to_seconds(send_stop - m_run_start);
         summary.duration_s = 0;
@@ -209,16 +241,26 @@ IntervalRecord PingSession::make_record(const IntervalData& data, Nanos start, N
     r.lost = data.lost;
     r.errors = data.errors;
     r.bytes = data.bytes;
-    const Histogram& h = data.rtt;
-    r.min_us = us(h.min());
-    r.mean_us = h.mean() / 1e3;
-    r.p50_us = us(h.value_at_percentile(50));
-    r.p90_us = us(h.value_at_percentile(90));
-    r.p99_us = us(h.value_at_percentile(99));
-    r.p999_us = us(h.value_at_percentile(99.9));
-    r.p9999_us = us(h.value_at_percentile(99.99));
-    r.max_us = us(h.max());
-    r.rtt_ns = std::make_shared<const Histogram>(h);
+    const RttStats all = stats_of(data.rtt);
+    r.min_us = all.min_us;
+    r.mean_us = all.mean_us;
+    r.p50_us = all.p50_us;
+    r.p90_us = all.p90_us;
+    r.p99_us = all.p99_us;
+    r.p999_us = all.p999_us;
+    r.p9999_us = all.p9999_us;
+    r.max_us = all.max_us;
+    r.rtt_ns = std::make_shared<const Histogram>(data.rtt);
+    r.burst = m_config.burst;
+    if (r.burst > 1) {
+        r.first = stats_of(data.rtt_first);
+        r.rest = stats_of(data.rtt_rest);
+        r.rtt_first_ns = std::make_shared<const Histogram>(data.rtt_first);
+        r.rtt_rest_ns = std::make_shared<const Histogram>(data.rtt_rest);
+    }
+    r.ping_cpus = format_cpu_list(m_config.cpu);
+    // A separate peer's placement is known only when whoever started it said so (the window does).
+    r.pong_cpus = m_config.peer && m_config.pong_cpu.empty() ? "unknown" : format_cpu_list(m_config.pong_cpu);
     return r;
 }
 
@@ -227,12 +269,6 @@ void PingSession::publish(IntervalRecord record) {
     if (record.kind == IntervalRecord::Kind::Interval) {
         record.changes = std::move(m_pending_changes);
         m_pending_changes.clear();
-        m_cumulative.sent += record.sent;
-        m_cumulative.received += record.received;
-        m_cumulative.lost += record.lost;
-        m_cumulative.errors += record.errors;
-        m_cumulative.bytes += record.bytes;
-        m_cumulative.rtt.add(*record.rtt_ns);
     }
     if (m_records.size() >= kMaxQueuedRecords)
         m_records.pop_front();

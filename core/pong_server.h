@@ -18,18 +18,26 @@ struct PongConfig {
     Nanos task_work = 20 * kNanosPerMicro;
     Nanos task_period = kNanosPerMilli;
     int max_connections = 1024; // further connections are accepted and closed at once
+    // Impairments for demos without netem (see impairments.h): each echo is held for delay +
+    // uniform(-jitter, +jitter), clamped at 0; UDP datagrams are dropped with probability
+    // loss_percent. Loss does not apply to TCP and Unix streams (they cannot lose bytes).
+    Nanos delay = 0;
+    Nanos jitter = 0;
+    double loss_percent = 0;
 };
 
 struct PongStats {
     std::atomic<std::uint64_t> accepted{0};
     std::atomic<std::uint64_t> refused{0}; // over max_connections
     std::atomic<std::int64_t> active{0};
-    std::atomic<std::uint64_t> bytes{0}; // echoed
+    std::atomic<std::uint64_t> bytes{0};   // echoed
+    std::atomic<std::uint64_t> dropped{0}; // datagrams not echoed on purpose: loss, or delay queue full
 };
 
 // A pong peer: echoes every byte it receives on every endpoint, and nothing else, so it measures
 // against any ping and any echo client. Memory is bounded: a fixed buffer per connection, and a
 // connection whose client does not read simply stops being read (back-pressure, no queueing).
+// With impairments a connection gets a bounded delay queue instead (impairments.h).
 class PongServer {
 public:
     virtual ~PongServer() = default;
@@ -38,6 +46,10 @@ public:
     virtual const PongStats& stats() const = 0;
     // Closes every socket and joins the threads. Idempotent; the destructor calls it.
     virtual void stop() = 0;
+    // Changes the impairments of a running server, from any thread; messages read from then on
+    // get the new ones. Throws std::invalid_argument unless delay and jitter are 0 .. 10 s and
+    // loss 0 .. 100.
+    virtual void set_impairments(Nanos delay, Nanos jitter, double loss_percent) = 0;
 };
 
 // Binds every endpoint and starts serving. Throws std::runtime_error naming the endpoint that

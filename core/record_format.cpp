@@ -14,6 +14,12 @@ std::string_view type_of(const IntervalRecord& r) {
     return r.kind == IntervalRecord::Kind::Summary ? "summary" : "interval";
 }
 
+nlohmann::json stats_json(const RttStats& s) {
+    return {{"count", s.count},     {"min_us", s.min_us},     {"mean_us", s.mean_us},
+            {"p50_us", s.p50_us},   {"p90_us", s.p90_us},     {"p99_us", s.p99_us},
+            {"p999_us", s.p999_us}, {"p9999_us", s.p9999_us}, {"max_us", s.max_us}};
+}
+
 std::string changes_text(const IntervalRecord& r) {
     std::string out;
     for (const ParamChange& c : r.changes) {
@@ -57,6 +63,14 @@ nlohmann::json to_json(const IntervalRecord& r) {
     j["p999_us"] = r.p999_us;
     j["p9999_us"] = r.p9999_us;
     j["max_us"] = r.max_us;
+    j["cpu_percent"] = r.cpu_percent;
+    j["ping_cpus"] = r.ping_cpus;
+    j["pong_cpus"] = r.pong_cpus;
+    j["burst"] = r.burst;
+    if (r.burst > 1) {
+        j["first"] = stats_json(r.first);
+        j["rest"] = stats_json(r.rest);
+    }
     j["changes"] = nlohmann::json::array();
     for (const ParamChange& c : r.changes)
         j["changes"].push_back({{"t_s", c.t_s}, {"key", c.key}, {"value", c.value}});
@@ -69,31 +83,41 @@ std::string format_json_line(const IntervalRecord& r) {
 
 std::string csv_header() {
     return "type,t_s,target_rate,achieved_rate,payload,tasks,sent,received,lost,errors,min_us,mean_us,"
-           "p50_us,p90_us,p99_us,p999_us,p9999_us,max_us,changes";
+           "p50_us,p90_us,p99_us,p999_us,p9999_us,max_us,changes,cpu_percent,ping_cpus,pong_cpus,burst,"
+           "first_p50_us,first_p99_us,rest_p50_us,rest_p99_us";
 }
 
 std::string format_csv_row(const IntervalRecord& r) {
     return fmt::format(
-        "{},{:.3f},{},{:.1f},{},{},{},{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{}",
+        "{},{:.3f},{},{:.1f},{},{},{},{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{},"
+        "{:.1f},\"{}\",\"{}\",{},{:.3f},{:.3f},{:.3f},{:.3f}",
         type_of(r), r.t_s, r.target_rate == kRateInf ? "inf" : fmt::format("{:g}", r.target_rate),
         r.achieved_rate, r.payload, r.tasks, r.sent, r.received, r.lost, r.errors, r.min_us, r.mean_us,
-        r.p50_us, r.p90_us, r.p99_us, r.p999_us, r.p9999_us, r.max_us, changes_text(r));
+        r.p50_us, r.p90_us, r.p99_us, r.p999_us, r.p9999_us, r.max_us, changes_text(r), r.cpu_percent,
+        r.ping_cpus, r.pong_cpus, r.burst, r.first.p50_us, r.first.p99_us, r.rest.p50_us, r.rest.p99_us);
 }
 
 std::string text_header() {
     return fmt::format("{:>8} {:>7} {:>10} {:>8} {:>5} {:>9} {:>9} {:>6} {:>5} {:>8} {:>8} {:>8} {:>8} {:>8} "
-                       "{:>8} {:>8} {:>8}",
+                       "{:>8} {:>8} {:>8} {:>5}",
                        "t_s", "target", "achieved", "payload", "tasks", "sent", "received", "lost", "errors",
-                       "min_us", "mean_us", "p50_us", "p90_us", "p99_us", "p99.9_us", "p99.99", "max_us");
+                       "min_us", "mean_us", "p50_us", "p90_us", "p99_us", "p99.9_us", "p99.99", "max_us",
+                       "cpu%");
 }
 
 std::string format_text_row(const IntervalRecord& r) {
     std::string row = fmt::format(
         "{:>8.2f} {:>7} {:>10.1f} {:>8} {:>5} {:>9} {:>9} {:>6} {:>5} {:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f} "
-        "{:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f}",
+        "{:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f} {:>5.0f}",
         r.t_s, format_rate(r.target_rate), r.achieved_rate, format_size(r.payload), r.tasks, r.sent,
         r.received, r.lost, r.errors, r.min_us, r.mean_us, r.p50_us, r.p90_us, r.p99_us, r.p999_us,
-        r.p9999_us, r.max_us);
+        r.p9999_us, r.max_us, r.cpu_percent);
+    if (r.burst > 1)
+        row +=
+            fmt::format("\n{:>8} burst of {}: first p50 {:.2f} p99 {:.2f} max {:.2f} | rest p50 {:.2f} p99 "
+                        "{:.2f} max {:.2f}",
+                        "", r.burst, r.first.p50_us, r.first.p99_us, r.first.max_us, r.rest.p50_us,
+                        r.rest.p99_us, r.rest.max_us);
     if (r.kind == IntervalRecord::Kind::Interval)
         for (const ParamChange& c : r.changes)
             row += fmt::format("\n{:>8.2f} change: {} -> {}", c.t_s, c.key, c.value);
@@ -101,13 +125,25 @@ std::string format_text_row(const IntervalRecord& r) {
 }
 
 std::string format_text_summary(const IntervalRecord& s) {
-    return fmt::format("summary over {:.2f} s: sent {}, received {}, lost {}, errors {}\n"
-                       "rate: achieved {:.1f} msg/s (target {}), payload {}, {} compute tasks\n"
-                       "RTT us: min {:.2f}  mean {:.2f}  p50 {:.2f}  p90 {:.2f}  p99 {:.2f}  p99.9 {:.2f}  "
-                       "p99.99 {:.2f}  max {:.2f}",
-                       s.duration_s, s.sent, s.received, s.lost, s.errors, s.achieved_rate,
-                       format_rate(s.target_rate), format_size(s.payload), s.tasks, s.min_us, s.mean_us,
-                       s.p50_us, s.p90_us, s.p99_us, s.p999_us, s.p9999_us, s.max_us);
+    std::string text = fmt::format(
+        "summary over {:.2f} s: sent {}, received {}, lost {}, errors {}\n"
+        "rate: achieved {:.1f} msg/s (target {}), payload {}, {} compute tasks; CPU {:.0f}% of a core; "
+        "ping on CPUs {}, pong on CPUs {}\n"
+        "RTT us: min {:.2f}  mean {:.2f}  p50 {:.2f}  p90 {:.2f}  p99 {:.2f}  p99.9 {:.2f}  p99.99 {:.2f}  "
+        "max {:.2f}",
+        s.duration_s, s.sent, s.received, s.lost, s.errors, s.achieved_rate, format_rate(s.target_rate),
+        format_size(s.payload), s.tasks, s.cpu_percent, s.ping_cpus, s.pong_cpus, s.min_us, s.mean_us,
+        s.p50_us, s.p90_us, s.p99_us, s.p999_us, s.p9999_us, s.max_us);
+    const auto line = [](std::string_view name, const RttStats& x) {
+        return fmt::format(
+            "\n{} ({} round trips) us: min {:.2f}  p50 {:.2f}  p90 {:.2f}  p99 {:.2f}  p99.9 {:.2f}  "
+            "max {:.2f}",
+            name, x.count, x.min_us, x.p50_us, x.p90_us, x.p99_us, x.p999_us, x.max_us);
+    };
+    if (s.burst > 1)
+        text += line(fmt::format("first of each burst of {}", s.burst), s.first) +
+                line("rest of the burst", s.rest);
+    return text;
 }
 
 std::string format_header(RecordFormat f) {

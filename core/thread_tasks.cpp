@@ -1,12 +1,14 @@
 #include "thread_tasks.h"
 
 #include "compute_work.h"
+#include "cpu_affinity.h"
 #include "pacer.h"
 
 namespace le {
 
 ThreadTasks::ThreadTasks(const LiveParams& params)
-    : m_params(params) {
+    : m_params(params)
+    , m_affinity(current_affinity()) {
     update();
 }
 
@@ -28,6 +30,7 @@ void ThreadTasks::update() {
     while (static_cast<int>(m_threads.size()) < target) {
         const int index = static_cast<int>(m_threads.size());
         m_threads.emplace_back([this, index] { task_loop(index); });
+        apply_affinity(m_threads.back().native_handle(), m_affinity);
     }
 }
 

@@ -2,6 +2,8 @@
 
 #include "live_params.h"
 
+#include <sched.h>
+
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -29,6 +31,7 @@ private:
     void task_loop(int index);
 
     const LiveParams& m_params;
+    cpu_set_t m_affinity; // of the creating thread: tasks started later, from any thread, keep it
     std::atomic<int> m_target{0};
     std::atomic<bool> m_stop{false};
     mutable std::mutex m_mutex; // guards m_threads (control path only)

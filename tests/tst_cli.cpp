@@ -234,6 +234,13 @@ private slots:
         QTest::newRow("pong-engine") << kPong << QStringList{"--engine", "nope"}
                                      << QStringList{"--engine", "nope"};
         QTest::newRow("pong-unknown-flag") << kPong << QStringList{"--bogus"} << QStringList{"--bogus"};
+        QTest::newRow("pong-delay") << kPong << QStringList{"--delay", "soon"}
+                                    << QStringList{"--delay", "'soon'"};
+        QTest::newRow("pong-delay-too-long")
+            << kPong << QStringList{"--delay", "11s"} << QStringList{"--delay", "10 s"};
+        QTest::newRow("pong-jitter") << kPong << QStringList{"--jitter", "-1ms"} << QStringList{"--jitter"};
+        QTest::newRow("pong-loss") << kPong << QStringList{"--loss", "101"} << QStringList{"--loss", "'101'"};
+        QTest::newRow("pong-loss-word") << kPong << QStringList{"--loss", "some%"} << QStringList{"--loss"};
     }
     void testUsageErrors() {
         QFETCH(QString, program);
@@ -256,7 +263,8 @@ private slots:
                                                       "--payload",  "--tasks",     "--duration", "--warmup",
                                                       "--interval", "--open-loop", "--timeout",  "--set",
                                                       "--format",   "--out"};
-        QTest::newRow("pong") << kPong << QStringList{"--listen", "--engine", "--tasks", "--max-connections"};
+        QTest::newRow("pong") << kPong << QStringList{"--listen", "--engine", "--tasks", "--max-connections",
+                                                      "--delay",  "--jitter", "--loss"};
     }
     void testHelp() {
         QFETCH(QString, program);
@@ -389,10 +397,11 @@ private slots:
         QTest::addColumn<QString>("listen");
         QTest::addColumn<QString>("pongEngine");
         QTest::addColumn<QString>("pingEngine");
-        const QStringList engines = {"blocking", "asio"};
+        const QStringList engines = {"blocking", "asio", "asio-pool", "spin"};
         for (const QString& pongEngine : engines) {
             // Cross the engines so each ping engine meets each transport too.
-            const QString pingEngine = pongEngine == "blocking" ? "asio" : "blocking";
+            const QString pingEngine =
+                pongEngine == "blocking" || pongEngine == "asio-pool" ? "asio" : "blocking";
             const auto row = [&](const char* transport) -> QTestData& {
                 return QTest::addRow("%s-%s", transport, qPrintable(pongEngine));
             };
@@ -451,6 +460,84 @@ private slots:
         QVERIFY2(echoed.hasMatch(), qPrintable(pongErr));
         // Every received message came back whole: at least received x payload bytes.
         QVERIFY2(echoed.captured(1).toLongLong() >= summary.value("received").toInteger() * 64,
+                 qPrintable(pongErr));
+    }
+
+    // latency-pong's impairments seen by latency-ping over UDP in open loop: --loss 10 loses
+    // 10 +- 3 % of 2000 messages (the binomial's standard deviation is 0.7 %), --delay 1ms shows in
+    // the median RTT.
+    void testImpairedPong_data() {
+        QTest::addColumn<QStringList>("impairment");
+        QTest::newRow("loss") << QStringList{"--loss", "10"};
+        QTest::newRow("loss-percent-sign") << QStringList{"--loss", "10%"};
+        QTest::newRow("delay") << QStringList{"--delay", "1ms"};
+    }
+    void testImpairedPong() {
+        QFETCH(QStringList, impairment);
+        const bool lossy = impairment.first() == "--loss";
+        Pong pong;
+        QString error;
+        const QString url = pong.start(QStringList{"--listen", "udp://127.0.0.1:0"} + impairment, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        // latency-ping proves the peer echoes with a single probe datagram before measuring, which
+        // the loss drops one time in ten ("did not echo within 3 s"): that start is tried again.
+        Result r;
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            r = run(kPing, {"--peer", url, "--open-loop", "--rate", "2k", "--duration", "1s", "--warmup",
+                            "200ms", "--timeout", "100ms", "--format", "json"});
+            if (!(lossy && r.exitCode == 1 && r.err.contains("did not echo within")))
+                break;
+            qInfo("the probe was lost; trying again");
+        }
+        QVERIFY2(r.finished && r.exitStatus == QProcess::NormalExit && r.exitCode == 0,
+                 qPrintable(r.describe()));
+        const QList<QJsonObject> records = jsonRecords(r.out, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QVERIFY(!records.isEmpty());
+        const QJsonObject summary = records.last();
+        QCOMPARE(summary.value("type").toString(), QStringLiteral("summary"));
+        const QString problem = checkSummaryCounts(summary);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        const double sent = summary.value("sent").toDouble();
+        const double lost = summary.value("lost").toDouble();
+        const double p50 = summary.value("p50_us").toDouble();
+        qInfo("sent %.0f, lost %.0f (%.1f %%), p50 %.1f us", sent, lost, 100 * lost / sent, p50);
+        QVERIFY2(sent >= 1500, qPrintable(r.describe()));
+        if (lossy) {
+            QVERIFY2(qAbs(100 * lost / sent - 10) <= 3, qPrintable(r.describe()));
+        } else {
+            // No lost == 0 here: on a loaded machine a stall of the ping over 100 ms loses messages
+            // without the pong at fault; the pong's own count of drops must be 0 (below).
+            QVERIFY2(p50 >= 1000, qPrintable(r.describe()));
+        }
+
+        pong.proc.terminate();
+        QVERIFY2(pong.proc.waitForFinished(3'000), "latency-pong did not stop on SIGTERM");
+        QCOMPARE(pong.proc.exitCode(), 0);
+        const QString pongErr = QString::fromUtf8(pong.proc.readAllStandardError());
+        const QRegularExpressionMatch dropped = QRegularExpression("(\\d+) datagrams dropped").match(pongErr);
+        QVERIFY2(dropped.hasMatch(), qPrintable(pongErr));
+        if (lossy)
+            QVERIFY2(dropped.captured(1).toLongLong() > 0, qPrintable(pongErr));
+        else
+            QCOMPARE(dropped.captured(1).toLongLong(), 0);
+    }
+
+    // --loss cannot apply to a stream: latency-pong says so and serves it, delayed only.
+    void testLossOnStreamIsNoted() {
+        Pong pong;
+        QString error;
+        const QString url = pong.start({"--listen", "tcp://127.0.0.1:0", "--loss", "10"}, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        const Result r = run(kPing, kShortRun + QStringList{"--peer", url, "--format", "json"});
+        QVERIFY2(r.finished && r.exitCode == 0, qPrintable(r.describe()));
+        const QList<QJsonObject> records = jsonRecords(r.out, &error);
+        QVERIFY2(error.isEmpty() && !records.isEmpty(), qPrintable(r.describe()));
+        QCOMPARE(records.last().value("lost").toInteger(), qint64(0));
+        pong.proc.terminate();
+        QVERIFY(pong.proc.waitForFinished(3'000));
+        const QString pongErr = QString::fromUtf8(pong.proc.readAllStandardError());
+        QVERIFY2(pongErr.contains("--loss applies to UDP only") && pongErr.contains(url),
                  qPrintable(pongErr));
     }
 

@@ -63,7 +63,7 @@ RunResult run(PingConfig config) {
 void add_matrix() {
     QTest::addColumn<Transport>("transport");
     QTest::addColumn<EngineKind>("engine");
-    for (EngineKind e : {EngineKind::Blocking, EngineKind::Asio})
+    for (EngineKind e : kAllEngines)
         for (Transport t : {Transport::Tcp, Transport::Udp, Transport::Unix})
             QTest::addRow("%s-%s", to_string(e).data(), to_string(t).data()) << t << e;
 }
@@ -83,8 +83,8 @@ private slots:
     void openLoopCountsEveryLoss_data() {
         // Streams do not lose messages; loss is a datagram matter.
         QTest::addColumn<EngineKind>("engine");
-        QTest::newRow("blocking-udp") << EngineKind::Blocking;
-        QTest::newRow("asio-udp") << EngineKind::Asio;
+        for (EngineKind e : kAllEngines)
+            QTest::addRow("%s-udp", to_string(e).data()) << e;
     }
     void openLoopCountsEveryLoss();
     void closedLoopUdpCountsLossAndGoesOn();
@@ -99,6 +99,8 @@ private slots:
     void achievedRateMatchesTarget();
 
     void computeTasksLoadTheEngine();
+    void spinEngineBurnsACore_data();
+    void spinEngineBurnsACore();
     void stopEndsEarlyWithSummary();
     void peerThatDoesNotEchoIsReported();
     void unreachablePeerFailsFast();
@@ -280,7 +282,7 @@ void TestSession::achievedRateMatchesTarget_data() {
     QTest::addColumn<bool>("openLoop");
     QTest::addColumn<EngineKind>("engine");
     // Closed loop where RTT << 1/rate; open loop for the fast rates (it does not wait for echoes).
-    for (EngineKind e : {EngineKind::Blocking, EngineKind::Asio}) {
+    for (EngineKind e : kAllEngines) {
         QTest::addRow("closed-100-%s", to_string(e).data()) << 100.0 << false << e;
         QTest::addRow("closed-1k-%s", to_string(e).data()) << 1000.0 << false << e;
         QTest::addRow("open-10k-%s", to_string(e).data()) << 10000.0 << true << e;
@@ -321,6 +323,46 @@ void TestSession::computeTasksLoadTheEngine() {
     QVERIFY2(r.error.empty(), r.error.c_str());
     QCOMPARE(r.summary.tasks, 20);
     QVERIFY2(cores > 0.25, qPrintable(QString("CPU use %1 cores").arg(cores)));
+}
+
+void TestSession::spinEngineBurnsACore_data() {
+    QTest::addColumn<EngineKind>("engine");
+    QTest::addColumn<double>("minCores");
+    QTest::addColumn<double>("maxCores");
+    QTest::newRow("spin") << EngineKind::Spin << 0.8 << 64.0;
+    QTest::newRow("blocking") << EngineKind::Blocking << 0.0 << 0.3;
+}
+
+void TestSession::spinEngineBurnsACore() {
+    // The honesty check: spin's low latency costs a whole core even at 100 msg/s, where blocking
+    // sleeps almost all the time. The peer is an asio pong for both, so only the ping's engine varies
+    // (an embedded pong would run the same engine and could burn the core in its place).
+    QFETCH(EngineKind, engine);
+    QFETCH(double, minCores);
+    QFETCH(double, maxCores);
+    PongConfig pong_config;
+    pong_config.listen = {Endpoint{Transport::Tcp, "127.0.0.1", 0, {}}};
+    pong_config.engine = EngineKind::Asio;
+    const auto pong = start_pong(pong_config);
+    PingConfig c = quick_config(Transport::Tcp, engine);
+    c.peer = pong->endpoints().front();
+    c.rate = 100;
+    c.warmup = 0;
+    c.duration = kNanosPerSecond;
+    c.interval = c.duration;
+    const auto cpu_now = [] {
+        timespec ts{};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return ts.tv_sec + ts.tv_nsec / 1e9;
+    };
+    const double cpu0 = cpu_now();
+    const double wall0 = to_seconds(now_ns());
+    const RunResult r = run(c);
+    const double cores = (cpu_now() - cpu0) / (to_seconds(now_ns()) - wall0);
+    QVERIFY2(r.error.empty(), r.error.c_str());
+    QVERIFY(r.summary.received >= 90);
+    qInfo("%s at 100 msg/s: %.2f cores", to_string(engine).data(), cores);
+    QVERIFY2(cores >= minCores && cores < maxCores, qPrintable(QString("CPU use %1 cores").arg(cores)));
 }
 
 void TestSession::stopEndsEarlyWithSummary() {

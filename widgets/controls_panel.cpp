@@ -95,11 +95,21 @@ ControlsPanel::ControlsPanel(QWidget* parent)
         tr("Closed loop waits for each echo; open loop sends on schedule, measures from the "
            "intended send time and counts losses by timeout. Changing it restarts the data path."));
 
+    m_burst = new QSpinBox(this);
+    m_burst->setRange(1, 1000);
+    m_burst->setPrefix(tr("burst "));
+    m_burst->setToolTip(
+        tr("Round trips sent back-to-back at each tick. With more than one, the first of each "
+           "burst and the rest are shown apart: how much of low-rate latency is the cold path. "
+           "Changing it restarts the data path."));
+    m_burst->setKeyboardTracking(false); // one change when the user is done typing
+
     auto* layout = new QVBoxLayout(this);
     for (QWidget* w : {static_cast<QWidget*>(m_rate), static_cast<QWidget*>(m_payload),
                        static_cast<QWidget*>(m_tasks), static_cast<QWidget*>(m_taskWork)})
         layout->addWidget(w);
     layout->addWidget(m_loop);
+    layout->addWidget(m_burst);
     layout->addStretch(1);
 
     connect(m_rate, &LogSliderEntry::valueChosen, this,
@@ -111,6 +121,7 @@ ControlsPanel::ControlsPanel(QWidget* parent)
     connect(m_taskWork, &LogSliderEntry::valueChosen, this,
             [this](const QString& v) { emit changeRequested("task-work", v); });
     connect(m_loop, &QComboBox::activated, this, [this](int i) { emit loopChanged(i == 1); });
+    connect(m_burst, &QSpinBox::valueChanged, this, &ControlsPanel::burstChanged);
 }
 
 LogSliderEntry* ControlsPanel::control(const QString& key) const {

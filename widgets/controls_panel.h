@@ -3,6 +3,7 @@
 #include "log_slider_entry.h"
 
 #include <QComboBox>
+#include <QSpinBox>
 #include <QWidget>
 
 // Live controls: rate, payload, compute tasks and their work, closed/open loop. Each emits one
@@ -19,6 +20,8 @@ public:
     LogSliderEntry* taskWork() const { return m_taskWork; }
     QComboBox* loop() const { return m_loop; }
     bool openLoop() const { return m_loop->currentIndex() == 1; }
+    int burst() const { return m_burst->value(); }
+    QSpinBox* burstBox() const { return m_burst; }
 
     // The widget for a key ("rate", "payload", "tasks", "task-work"), or nullptr.
     LogSliderEntry* control(const QString& key) const;
@@ -26,6 +29,7 @@ public:
 signals:
     void changeRequested(const QString& key, const QString& value);
     void loopChanged(bool openLoop);
+    void burstChanged(int burst);
 
 private:
     LogSliderEntry* m_rate;
@@ -33,4 +37,5 @@ private:
     LogSliderEntry* m_tasks;
     LogSliderEntry* m_taskWork;
     QComboBox* m_loop;
+    QSpinBox* m_burst;
 };

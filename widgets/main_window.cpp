@@ -52,6 +52,7 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     , m_throughputLabel(new QLabel(this))
     , m_countsLabel(new QLabel(this))
     , m_percentilesLabel(new QLabel(this))
+    , m_cpuLabel(new QLabel(this))
     , m_elapsedLabel(new QLabel(this)) {
     Q_INIT_RESOURCE(resources); // the icons live in this static library
     setWindowTitle(tr("Latency Explorer"));
@@ -76,10 +77,14 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
 
     buildDocks();
     buildActions();
-    for (QLabel* l : {m_rateLabel, m_throughputLabel, m_countsLabel, m_percentilesLabel, m_elapsedLabel})
+    for (QLabel* l :
+         {m_rateLabel, m_throughputLabel, m_countsLabel, m_percentilesLabel, m_cpuLabel, m_elapsedLabel})
         statusBar()->addPermanentWidget(l);
     m_rateLabel->setToolTip(tr("Achieved send rate / target rate"));
     m_throughputLabel->setToolTip(tr("Payload throughput, each direction"));
+    m_cpuLabel->setToolTip(
+        tr("CPU time of this process per wall second (100% = one core), and where the ping "
+           "and the pong run. With the in-process pong, the pong's share is included."));
 
     connect(m_bridge, &SessionBridge::stateChanged, this, &MainWindow::onStateChanged);
     connect(m_bridge, &SessionBridge::historyChanged, this, [this] { m_dirty = true; });
@@ -102,6 +107,8 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     connect(m_controls, &ControlsPanel::loopChanged, this, [this](bool open) {
         restartDataPath(open ? QStringLiteral("loop=open") : QStringLiteral("loop=closed"));
     });
+    connect(m_controls, &ControlsPanel::burstChanged, this,
+            [this](int burst) { restartDataPath(QStringLiteral("burst=%1").arg(burst)); });
     connect(m_percentiles, &PercentilePlot::autoFollowChanged, this,
             [this](bool on) { m_followAction->setChecked(on); });
 
@@ -334,10 +341,14 @@ le::PingConfig MainWindow::configFromControls() const {
     c.tasks = int(le::parse_count(m_controls->tasks()->value().toStdString()));
     c.task_work = le::parse_duration(m_controls->taskWork()->value().toStdString());
     c.open_loop = m_controls->openLoop();
+    c.burst = m_controls->burst();
+    c.cpu = m_peer->pingCpus();
+    c.pong_cpu = m_peer->pongCpus();
     if (c.open_loop && c.rate == le::kRateInf)
         c.rate = le::kRateMax; // open loop needs a schedule; back-to-back is a closed-loop notion
     c.warmup = 200 * le::kNanosPerMilli;
-    c.interval = 100 * le::kNanosPerMilli; // 10 points a second on the curves; the histogram window is 1 s
+    // One record per redraw (30 Hz): the curves move smoothly; the histogram window stays 1 s.
+    c.interval = SessionBridge::kRecordInterval;
     c.duration = 0;
     return c;
 }
@@ -354,7 +365,7 @@ void MainWindow::startMeasuring() {
     switch (m_peer->mode()) {
     case PeerPanel::Mode::Child:
         m_peer->setState(tr("starting latency-pong…"), true, false);
-        m_pong->start(config.transport, config.engine); // ready() starts the bridge
+        m_pong->start(config.transport, config.engine, config.pong_cpu); // ready() starts the bridge
         break;
     case PeerPanel::Mode::InProcess:
         m_bridge->start(config);
@@ -469,6 +480,9 @@ void MainWindow::updateStatus() {
     m_countsLabel->setText(tr("sent %1  received %2  lost %3").arg(sent).arg(received).arg(lost));
     m_percentilesLabel->setText(
         tr("p50 %1 µs  p99 %2 µs").arg(r->p50_us, 0, 'f', 1).arg(r->p99_us, 0, 'f', 1));
+    m_cpuLabel->setText(tr("CPU %1%  ping on %2, pong on %3")
+                            .arg(r->cpu_percent, 0, 'f', 0)
+                            .arg(qs(r->ping_cpus), qs(r->pong_cpus)));
     m_elapsedLabel->setText(tr("%1 s").arg(m_bridge->elapsedSeconds(), 0, 'f', 1));
 }
 

@@ -97,5 +97,6 @@ private:
     QLabel* m_throughputLabel;
     QLabel* m_countsLabel;
     QLabel* m_percentilesLabel;
+    QLabel* m_cpuLabel;
     QLabel* m_elapsedLabel;
 };

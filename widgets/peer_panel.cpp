@@ -1,8 +1,12 @@
 #include "peer_panel.h"
 
+#include "cpu_affinity.h"
+
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QIntValidator>
+
+#include <algorithm>
 
 PeerPanel::PeerPanel(QWidget* parent)
     : QWidget(parent)
@@ -11,6 +15,8 @@ PeerPanel::PeerPanel(QWidget* parent)
     , m_engine(new QComboBox(this))
     , m_host(new QLineEdit(QStringLiteral("127.0.0.1"), this))
     , m_port(new QLineEdit(QStringLiteral("7700"), this))
+    , m_pingCpus(new QLineEdit(this))
+    , m_pongCpus(new QLineEdit(this))
     , m_start(new QPushButton(tr("&Start"), this))
     , m_stop(new QPushButton(tr("S&top"), this))
     , m_state(new QLabel(tr("idle"), this)) {
@@ -18,9 +24,12 @@ PeerPanel::PeerPanel(QWidget* parent)
     m_mode->setToolTip(tr("The child process is the default: the peer can crash or be killed without "
                           "taking the window along. Any echo service works as an existing peer."));
     m_transport->addItems({QStringLiteral("TCP"), QStringLiteral("UDP"), QStringLiteral("Unix")});
-    m_engine->addItems({QStringLiteral("blocking"), QStringLiteral("asio")});
-    m_engine->setToolTip(tr("blocking: a thread with blocking calls, tasks are threads.\n"
-                            "asio: one io_context thread runs I/O and the tasks as handlers."));
+    QString engineHelp;
+    for (le::EngineKind e : le::kAllEngines) {
+        m_engine->addItem(QString::fromLatin1(le::to_string(e).data()));
+        engineHelp += QString::fromLatin1(le::engine_description(e).data()) + QStringLiteral("\n\n");
+    }
+    m_engine->setToolTip(engineHelp.trimmed());
     m_host->setToolTip(tr("Host name or address of an existing echo peer"));
     m_port->setValidator(new QIntValidator(1, 65535, m_port));
     m_state->setWordWrap(true);
@@ -32,6 +41,16 @@ PeerPanel::PeerPanel(QWidget* parent)
     form->addRow(tr("Engine"), m_engine);
     form->addRow(tr("Host"), m_host);
     form->addRow(tr("Port"), m_port);
+    m_pingCpus->setPlaceholderText(tr("any"));
+    m_pongCpus->setPlaceholderText(tr("any"));
+    m_pingCpus->setToolTip(
+        tr("Pin the ping's data path and compute tasks to these CPUs (0, 0,2, 1-3).\n"
+           "Default: not pinned. On a 2-vCPU machine both ends on one CPU can be 4x faster "
+           "than on two, so placement matters."));
+    m_pongCpus->setToolTip(
+        tr("Pin the local pong (child or in-process) to these CPUs. Default: not pinned."));
+    form->addRow(tr("Ping CPUs"), m_pingCpus);
+    form->addRow(tr("Pong CPUs"), m_pongCpus);
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_start);
     buttons->addWidget(m_stop);
@@ -55,14 +74,16 @@ le::Transport PeerPanel::transport() const {
 }
 
 le::EngineKind PeerPanel::engine() const {
-    return m_engine->currentIndex() == 1 ? le::EngineKind::Asio : le::EngineKind::Blocking;
+    return le::kAllEngines[std::size_t(
+        std::clamp(m_engine->currentIndex(), 0, int(le::kAllEngines.size()) - 1))];
 }
 
 void PeerPanel::setTransport(le::Transport t) {
     m_transport->setCurrentIndex(int(t));
 }
 void PeerPanel::setEngine(le::EngineKind e) {
-    m_engine->setCurrentIndex(e == le::EngineKind::Asio ? 1 : 0);
+    m_engine->setCurrentIndex(
+        int(std::find(le::kAllEngines.begin(), le::kAllEngines.end(), e) - le::kAllEngines.begin()));
 }
 
 le::Endpoint PeerPanel::existingPeer() const {
@@ -83,6 +104,21 @@ void PeerPanel::setExistingPeer(const le::Endpoint& ep) {
     m_port->setText(QString::number(ep.port));
 }
 
+std::vector<int> PeerPanel::pingCpus() const {
+    return cpuList(m_pingCpus);
+}
+
+std::vector<int> PeerPanel::pongCpus() const {
+    return cpuList(m_pongCpus);
+}
+
+std::vector<int> PeerPanel::cpuList(const QLineEdit* edit) {
+    const QString text = edit->text().trimmed();
+    if (text.isEmpty() || text == QLatin1String("any"))
+        return {};
+    return le::parse_cpu_list(text.toStdString());
+}
+
 void PeerPanel::setState(const QString& text, bool running, bool failed) {
     m_running = running;
     m_state->setText(text);
@@ -96,6 +132,8 @@ void PeerPanel::updateEnabled() {
     m_port->setEnabled(existing && !m_running && transport() != le::Transport::Unix);
     m_mode->setEnabled(!m_running);
     m_transport->setEnabled(!m_running);
+    m_pingCpus->setEnabled(!m_running);
+    m_pongCpus->setEnabled(!m_running && !existing);
     m_start->setEnabled(!m_running);
     m_stop->setEnabled(m_running);
 }

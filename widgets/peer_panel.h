@@ -10,6 +10,7 @@
 #include <QWidget>
 
 #include <optional>
+#include <vector>
 
 // Where the pong runs and how to reach it: a local latency-pong child (default), a pong inside this
 // process, or an existing peer (any echo service). Start is enabled only when nothing runs.
@@ -25,6 +26,12 @@ public:
     le::EngineKind engine() const;
     // The existing peer's URL from host/port (or the URL typed in host); throws std::invalid_argument.
     le::Endpoint existingPeer() const;
+
+    // CPU placement typed by the user (empty = not pinned); throws std::invalid_argument.
+    std::vector<int> pingCpus() const;
+    std::vector<int> pongCpus() const;
+    QLineEdit* pingCpusEdit() const { return m_pingCpus; }
+    QLineEdit* pongCpusEdit() const { return m_pongCpus; }
 
     void setMode(Mode m) { m_mode->setCurrentIndex(int(m)); }
     void setTransport(le::Transport t);
@@ -47,12 +54,15 @@ signals:
 
 private:
     void updateEnabled();
+    static std::vector<int> cpuList(const QLineEdit* edit);
 
     QComboBox* m_mode;
     QComboBox* m_transport;
     QComboBox* m_engine;
     QLineEdit* m_host;
     QLineEdit* m_port;
+    QLineEdit* m_pingCpus;
+    QLineEdit* m_pongCpus;
     QPushButton* m_start;
     QPushButton* m_stop;
     QLabel* m_state;

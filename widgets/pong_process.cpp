@@ -1,5 +1,7 @@
 #include "pong_process.h"
 
+#include "cpu_affinity.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
@@ -54,7 +56,7 @@ QString PongProcess::program() {
     return onPath.isEmpty() ? local : onPath;
 }
 
-void PongProcess::start(le::Transport transport, le::EngineKind engine) {
+void PongProcess::start(le::Transport transport, le::EngineKind engine, const std::vector<int>& cpus) {
     stop();
     m_stopping = false;
     m_ready = false;
@@ -65,8 +67,11 @@ void PongProcess::start(le::Transport transport, le::EngineKind engine) {
                   .arg(QCoreApplication::applicationPid());
     else
         url = QStringLiteral("%1://127.0.0.1:0").arg(QString::fromLatin1(le::to_string(transport).data()));
-    m_process.start(program(), {QStringLiteral("--listen"), url, QStringLiteral("--engine"),
-                                QString::fromLatin1(le::to_string(engine).data())});
+    QStringList args{QStringLiteral("--listen"), url, QStringLiteral("--engine"),
+                     QString::fromLatin1(le::to_string(engine).data())};
+    if (!cpus.empty())
+        args << QStringLiteral("--cpu") << QString::fromStdString(le::format_cpu_list(cpus));
+    m_process.start(program(), args);
 }
 
 void PongProcess::stop() {

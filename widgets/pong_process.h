@@ -6,6 +6,8 @@
 #include <QObject>
 #include <QProcess>
 
+#include <vector>
+
 // A latency-pong child process: the default peer of the window, so a crash of the peer cannot
 // take the window with it, and killing it is a realistic "peer lost".
 class PongProcess : public QObject {
@@ -15,7 +17,7 @@ public:
     ~PongProcess() override;
 
     // Starts latency-pong on loopback; emits ready(url) once it prints its endpoint, or failed(reason).
-    void start(le::Transport transport, le::EngineKind engine);
+    void start(le::Transport transport, le::EngineKind engine, const std::vector<int>& cpus = {});
     void stop();
     bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
     qint64 pid() const { return m_process.processId(); }

@@ -5,14 +5,13 @@
 #include <QDateTime>
 #include <QFile>
 #include <QMetaObject>
+#include <QPointer>
 #include <QSysInfo>
 #include <QThread>
-#include <QPointer>
 
 namespace {
 
-std::string cpuModel()
-{
+std::string cpuModel() {
     QFile f(QStringLiteral("/proc/cpuinfo"));
     if (!f.open(QIODevice::ReadOnly))
         return "unknown";
@@ -26,7 +25,7 @@ std::string cpuModel()
 
 SessionBridge::SessionBridge(QObject* parent)
     : QObject(parent)
-    , m_history(std::make_shared<le::RunHistory>()) {
+    , m_history(std::make_shared<le::RunHistory>("live", kWindowIntervals)) {
     m_poll.setInterval(1000 / kPollHz);
     connect(&m_poll, &QTimer::timeout, this, &SessionBridge::poll);
 }
@@ -128,7 +127,7 @@ void SessionBridge::stop() {
 }
 
 void SessionBridge::clearHistory() {
-    m_history = std::make_shared<le::RunHistory>();
+    m_history = std::make_shared<le::RunHistory>("live", kWindowIntervals);
     m_time_offset = m_last_t = 0;
     emit historyChanged();
 }

@@ -55,6 +55,9 @@ public:
     void peerLost(const QString& reason);
 
     static constexpr int kPollHz = 30;
+    static constexpr le::Nanos kRecordInterval = le::kNanosPerSecond / kPollHz;
+    // The histogram's "current" view: the last second of intervals.
+    static constexpr std::size_t kWindowIntervals = kPollHz;
 
 signals:
     void stateChanged(SessionBridge::State state, const QString& reason);

@@ -11,13 +11,20 @@
 // The program itself uses whatever platform Qt picks; the CTest smoke run uses offscreen and tiny
 // settings, so it only proves that the benchmark runs.
 //
-// Fairness: the reference is latency-ping with its in-process pong, run first, before the window
-// exists; the window then uses an in-process pong with the same transport, engine, payload and
-// back-to-back rate. Both share this machine's cores with nothing else of ours.
+// Fairness: the reference is latency-ping with its in-process pong, run before the window exists and
+// again after it is gone (the ratio uses their mean, so drift during the run hits both sides); the
+// window uses an in-process pong with the same transport, engine, payload and back-to-back rate.
+// By default nothing is pinned, as users run it; --ping-cpu/--pong-cpu pin both sides alike. On a
+// 2-vCPU VM unpinned back-to-back rates are bimodal (ping and pong on one CPU: ~70k msg/s; on two:
+// 15k-35k), so compare runs on a quiet machine and repeat, or pin, if in doubt.
 //
 // Exit status: 0 when every figure was measured (a MISS is a result, not a failure); 1 when
 // something failed to run; 2 on bad usage.
+#include "distribution_plot.h"
+#include "histogram_plot.h"
 #include "main_window.h"
+#include "peer_panel.h"
+#include "percentile_plot.h"
 #include "session_bridge.h"
 
 #include <QApplication>
@@ -28,16 +35,19 @@
 #include <QJsonObject>
 #include <QMetaEnum>
 #include <QProcess>
+#include <QThread>
 #include <QTimer>
 #include <QWindow>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,20 +69,24 @@ constexpr double kWarmRssAfterS = 20; // RSS baseline once the run has been goin
 constexpr int kWidth = 1400, kHeight = 900;
 
 struct Options {
-    double duration = 20;   // seconds, the redraw/lag/throughput phase
-    double rssMinutes = 2;  // 0 skips the RSS phase
+    double duration = 20;  // seconds, the redraw/lag/throughput phase
+    double rssMinutes = 2; // 0 skips the RSS phase
     QString transport = QStringLiteral("tcp");
     QString engine = QStringLiteral("blocking");
     QString ping = QStringLiteral(LE_PING_PATH);
-    bool profile = false; // print where the GUI thread's time goes
+    QString pingCpus, pongCpus; // CPU lists for both sides alike; empty = not pinned
+    bool profile = false;       // print where the GUI thread's time goes
 };
 
 [[noreturn]] void usage(int code) {
     std::fprintf(code ? stderr : stdout,
                  "usage: bench_window [--duration SECONDS] [--rss-minutes M] [--transport tcp|udp|unix]\n"
-                 "                    [--engine blocking|asio] [--ping PATH] [--profile]\n"
+                 "                    [--engine blocking|asio] [--ping-cpu LIST] [--pong-cpu LIST]\n"
+                 "                    [--ping PATH] [--profile]\n"
                  "  --duration     redraw/lag/throughput phase (default 20)\n"
                  "  --rss-minutes  RSS phase after %g s of running (default 2, 0 skips it)\n"
+                 "  --ping-cpu, --pong-cpu  pin ping and pong to CPUs (0, 0,2, 1-3) in the reference and\n"
+                 "                 the window alike (default: not pinned, as users run it)\n"
                  "  --profile      GUI-thread time per event receiver during the measured phase\n"
                  "Real figures: xvfb-run -a -s \"-screen 0 1600x1000x24\" bench_window\n",
                  kWarmRssAfterS);
@@ -119,6 +133,10 @@ Options parseOptions(const QStringList& args) {
             } catch (const std::exception&) {
                 ok = false;
             }
+        } else if (name == QLatin1String("--ping-cpu")) {
+            o.pingCpus = value;
+        } else if (name == QLatin1String("--pong-cpu")) {
+            o.pongCpus = value;
         } else if (name == QLatin1String("--ping")) {
             o.ping = value;
         } else {
@@ -194,12 +212,16 @@ bool waitUntil(const std::function<bool()>& done, int timeoutMs) {
 
 // latency-ping alone, in-process pong, back-to-back: its summary's achieved_rate.
 std::optional<double> referenceRate(const Options& o) {
-    const QStringList args{QStringLiteral("--rate"),      QStringLiteral("inf"),
-                           QStringLiteral("--duration"),  QStringLiteral("%1s").arg(o.duration),
-                           QStringLiteral("--warmup"),    QStringLiteral("1s"),
-                           QStringLiteral("--format"),    QStringLiteral("json"),
-                           QStringLiteral("--transport"), o.transport,
-                           QStringLiteral("--engine"),    o.engine};
+    QStringList args{QStringLiteral("--rate"),      QStringLiteral("inf"),
+                     QStringLiteral("--duration"),  QStringLiteral("%1s").arg(o.duration),
+                     QStringLiteral("--warmup"),    QStringLiteral("1s"),
+                     QStringLiteral("--format"),    QStringLiteral("json"),
+                     QStringLiteral("--transport"), o.transport,
+                     QStringLiteral("--engine"),    o.engine};
+    if (!o.pingCpus.isEmpty())
+        args << QStringLiteral("--cpu") << o.pingCpus;
+    if (!o.pongCpus.isEmpty())
+        args << QStringLiteral("--pong-cpu") << o.pongCpus;
     std::printf("reference: %s %s\n", qPrintable(o.ping), qPrintable(args.join(QLatin1Char(' '))));
     std::fflush(stdout);
     QProcess ping;
@@ -241,7 +263,7 @@ public:
         m_timer.setSingleShot(true);
         m_timer.setTimerType(Qt::PreciseTimer);
         m_timer.setInterval(kLagTickMs);
-        QObject::connect(&m_timer, &QTimer::timeout, [this] {
+        QObject::connect(&m_timer, &QTimer::timeout, &m_timer, [this] {
             const auto now = Clock::now();
             if (m_measuring)
                 m_lagMs.push_back(std::max(0.0, seconds(now - m_armed) * 1e3 - kLagTickMs));
@@ -271,14 +293,26 @@ public:
     bool notify(QObject* receiver, QEvent* event) override {
         if (!m_measuring || m_depth > 0 || thread() != QThread::currentThread())
             return QApplication::notify(receiver, event);
+        // Before dispatching: a DeferredDelete event deletes its receiver.
+        const QEvent::Type type = event->type();
+        const std::string who = m_profile ? describe(receiver) : std::string();
+        const bool redraw = isRedrawWork(receiver);
+        const bool timeCpu = m_profile || redraw;
         ++m_depth;
+        const double cpu0 = timeCpu ? cpuSeconds(CLOCK_THREAD_CPUTIME_ID) : 0;
         const auto start = Clock::now();
         const bool result = QApplication::notify(receiver, event);
         const double s = seconds(Clock::now() - start);
+        const double cpu = timeCpu ? cpuSeconds(CLOCK_THREAD_CPUTIME_ID) - cpu0 : 0;
         --m_depth;
         m_busy += s;
+        if (redraw) {
+            m_redrawWall += s;
+            m_redrawCpu += cpu;
+        }
         if (m_profile) {
-            Entry& e = m_entries[describe(receiver, event->type())];
+            Entry& e = m_entries[label(who, type)];
+            e.cpu += cpu;
             e.seconds += s;
             e.max = std::max(e.max, s);
             ++e.count;
@@ -292,44 +326,66 @@ public:
     void setWindow(const MainWindow* w) { m_window = w; }
     void setLagTimer(const QTimer* t) { m_lagTimer = t; }
     double busySeconds() const { return m_busy; }
+    // GUI-thread time of redrawing: the plots' own events (queued replots), the window's redraw
+    // timer (refreshPlots) and the window's update and layout requests (painting, status bar).
+    double redrawWallSeconds() const { return m_redrawWall; }
+    double redrawCpuSeconds() const { return m_redrawCpu; }
 
     void printProfile(double wall) const {
         std::vector<std::pair<std::string, Entry>> rows(m_entries.begin(), m_entries.end());
         std::sort(rows.begin(), rows.end(),
                   [](const auto& a, const auto& b) { return a.second.seconds > b.second.seconds; });
         std::printf("\nGUI thread time by event (measured phase, %.1f s):\n", wall);
-        std::printf("  %-58s %8s %7s %9s %9s\n", "receiver / event", "count", "share", "mean ms", "max ms");
+        std::printf("  %-52s %7s %7s %9s %9s %9s\n", "receiver / event", "count", "share", "mean ms",
+                    "max ms", "CPU ms");
         for (std::size_t i = 0; i < rows.size() && i < 15; ++i) {
             const auto& [name, e] = rows[i];
-            std::printf("  %-58s %8ld %6.2f%% %9.3f %9.2f\n", name.c_str(), e.count, e.seconds / wall * 100,
-                        e.seconds / double(e.count) * 1e3, e.max * 1e3);
+            std::printf("  %-52s %7ld %6.2f%% %9.3f %9.2f %9.3f\n", name.c_str(), e.count,
+                        e.seconds / wall * 100, e.seconds / double(e.count) * 1e3, e.max * 1e3,
+                        e.cpu / double(e.count) * 1e3);
         }
     }
 
 private:
     struct Entry {
-        double seconds = 0, max = 0;
+        double seconds = 0, max = 0, cpu = 0; // wall, longest wall, thread CPU
         long count = 0;
     };
 
-    std::string describe(const QObject* receiver, QEvent::Type type) const {
+    bool windowMember(const QObject* o) const {
+        const auto* p = reinterpret_cast<const char*>(o);
+        const auto* w = reinterpret_cast<const char*>(m_window);
+        return w && p >= w && p < w + sizeof(MainWindow);
+    }
+
+    bool isRedrawWork(const QObject* receiver) const {
+        return receiver == m_window || qobject_cast<const QCustomPlot*>(receiver) ||
+               (qobject_cast<const QTimer*>(receiver) && windowMember(receiver));
+    }
+
+    std::string describe(const QObject* receiver) const {
         std::string who = receiver->metaObject()->className();
         const auto* p = reinterpret_cast<const char*>(receiver);
-        const auto* w = reinterpret_cast<const char*>(m_window);
         const auto* b = m_window ? reinterpret_cast<const char*>(m_window->bridge()) : nullptr;
         if (receiver == m_lagTimer)
-            who = "lag probe timer";
-        else if (w && p >= w && p < w + sizeof(MainWindow))
+            return "lag probe timer";
+        if (!qobject_cast<const QTimer*>(receiver))
+            return who; // only the member timers need a name
+        if (windowMember(receiver))
             who += " (MainWindow member: redraw timer)";
         else if (b && p >= b && p < b + sizeof(SessionBridge))
             who += " (SessionBridge member: poll timer)";
+        return who;
+    }
+
+    static std::string label(const std::string& who, QEvent::Type type) {
         const char* name = QMetaEnum::fromType<QEvent::Type>().valueToKey(type);
         return who + " / " + (name ? name : std::to_string(int(type)));
     }
 
     bool m_measuring = false, m_profile = false;
     int m_depth = 0;
-    double m_busy = 0;
+    double m_busy = 0, m_redrawWall = 0, m_redrawCpu = 0;
     const MainWindow* m_window = nullptr;
     const QTimer* m_lagTimer = nullptr;
     std::map<std::string, Entry> m_entries;
@@ -378,16 +434,18 @@ int main(int argc, char** argv) {
     app.setProfile(o.profile);
 
     std::printf("window benchmark: platform %s, %s/%s, 64 B payload, back-to-back, %g s phase, "
-                "RSS over %g min\n",
+                "RSS over %g min, ping on CPUs %s, pong on CPUs %s\n",
                 qPrintable(QGuiApplication::platformName()), qPrintable(o.transport), qPrintable(o.engine),
-                o.duration, o.rssMinutes);
+                o.duration, o.rssMinutes, o.pingCpus.isEmpty() ? "any" : qPrintable(o.pingCpus),
+                o.pongCpus.isEmpty() ? "any" : qPrintable(o.pongCpus));
     std::fflush(stdout);
 
-    // 1. Reference: latency-ping alone, before the window exists.
-    const std::optional<double> refRate = referenceRate(o);
-    if (!refRate)
+    // 1. Reference: latency-ping alone, before the window exists (and once more after it is gone,
+    //    so that drift in machine load or CPU placement during the run hits both sides alike).
+    const std::optional<double> refBefore = referenceRate(o);
+    if (!refBefore)
         return 1;
-    std::printf("reference: latency-ping alone %.0f msg/s\n", *refRate);
+    std::printf("reference before the window: latency-ping alone %.0f msg/s\n", *refBefore);
     std::fflush(stdout);
 
     // 2. The window: in-process pong, same transport, engine and payload, back-to-back.
@@ -399,8 +457,12 @@ int main(int argc, char** argv) {
     wo.payload = QStringLiteral("64");
     wo.tasks = QStringLiteral("0");
     wo.autoStart = true;
-    MainWindow w(wo);
+    auto window = std::make_unique<MainWindow>(wo);
+    MainWindow& w = *window;
     app.setWindow(&w);
+    // Read when the queued auto-start runs, like the rest of the controls.
+    w.peerPanel()->pingCpusEdit()->setText(o.pingCpus);
+    w.peerPanel()->pongCpusEdit()->setText(o.pongCpus);
     w.resize(kWidth, kHeight);
     w.show();
     if (!waitUntil([&] { return w.windowHandle() && w.windowHandle()->isExposed() && running(w); }, 15000)) {
@@ -419,9 +481,9 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
-    std::printf("window: %dx%d, plots %dx%d, %dx%d, %dx%d\n", w.width(), w.height(), w.histogramPlot()->width(),
-                w.histogramPlot()->height(), w.distributionPlot()->width(), w.distributionPlot()->height(),
-                w.percentilePlot()->width(), w.percentilePlot()->height());
+    std::printf("window: %dx%d, plots %dx%d, %dx%d, %dx%d\n", w.width(), w.height(),
+                w.histogramPlot()->width(), w.histogramPlot()->height(), w.distributionPlot()->width(),
+                w.distributionPlot()->height(), w.percentilePlot()->width(), w.percentilePlot()->height());
     std::fflush(stdout);
 
     LagProbe lag;
@@ -452,14 +514,18 @@ int main(int argc, char** argv) {
     }
 
     const double redrawsPerS = redraws / wall;
+    const double recordsPerS = double(records1 - records0) / wall;
     const double lagP50 = percentile(lag.lagMs(), 50), lagP99 = percentile(lag.lagMs(), 99);
     const double lagMax = lag.lagMs().empty() ? 0 : *std::max_element(lag.lagMs().begin(), lag.lagMs().end());
     const Throughput tp = windowThroughput(w, records0, records1);
-    const double ratio = tp.msgPerS / *refRate;
+    // Per redraw, with everything the window does for it; its inverse is what the GUI thread could
+    // sustain if new data came faster than the records do.
+    const double redrawWallMs = redraws > 0 ? app.redrawWallSeconds() / redraws * 1e3 : 0;
+    const double redrawCpuMs = redraws > 0 ? app.redrawCpuSeconds() / redraws * 1e3 : 0;
     std::printf("measured %.1f s: %d redraws, %zu interval records (%.1f/s), %zu lag ticks, %llu messages\n",
-                wall, redraws, records1 - records0, double(records1 - records0) / wall, lag.lagMs().size(),
+                wall, redraws, records1 - records0, recordsPerS, lag.lagMs().size(),
                 static_cast<unsigned long long>(tp.sent));
-    std::printf("CPU: process %.0f%% of one core, GUI thread %.1f%% (busy in events %.1f%% of wall time)\n",
+    std::printf("CPU: process %.0f%% of one core, GUI thread %.1f%% (in events %.1f%% of wall time)\n",
                 processCpu / wall * 100, guiCpu / wall * 100, app.busySeconds() / wall * 100);
     if (o.profile)
         app.printProfile(wall);
@@ -481,11 +547,13 @@ int main(int argc, char** argv) {
             const double step = std::min(30.0, total - done);
             const int r0 = w.redraws();
             const std::size_t i0 = w.bridge()->history()->intervals().size();
+            const auto s0 = Clock::now();
             runFor(int(step * 1000));
+            const double took = seconds(Clock::now() - s0);
             done = seconds(Clock::now() - rssStart);
             const Throughput t = windowThroughput(w, i0, w.bridge()->history()->intervals().size());
             std::printf("  +%5.0f s  RSS %7.1f MB  %6.1f redraws/s  %9.0f msg/s\n", done, rssBytes() / 1e6,
-                        (w.redraws() - r0) / step, t.msgPerS);
+                        (w.redraws() - r0) / took, t.msgPerS);
             std::fflush(stdout);
         }
         if (!running(w)) {
@@ -501,6 +569,16 @@ int main(int argc, char** argv) {
 
     w.stopMeasuring();
     waitUntil([&] { return w.bridge()->state() == SessionBridge::State::Idle; }, 5000);
+    app.setWindow(nullptr);
+    window.reset();
+    runFor(100); // deferred deletes
+
+    const std::optional<double> refAfter = referenceRate(o);
+    if (!refAfter)
+        return 1;
+    std::printf("reference after the window: latency-ping alone %.0f msg/s\n", *refAfter);
+    const double refRate = (*refBefore + *refAfter) / 2;
+    const double ratio = tp.msgPerS / refRate;
 
     std::printf("\n%-40s %14s %12s  %s\n", "figure", "value", "target", "result");
     std::printf("%-40s %14.1f %12s  %s\n", "redraws per second", redrawsPerS, ">= 25",
@@ -515,9 +593,14 @@ int main(int argc, char** argv) {
                     verdict(*rssGrowthMB <= kTargetRssGrowthMB));
     else
         std::printf("%-40s %14s %12s  %s\n", "RSS growth", "skipped", "<= 5 MB", "-");
-    std::printf("\n  event-loop lag: p50 %.2f ms, p99 %.2f ms, max %.2f ms over %zu ticks of %d ms\n", lagP50,
+    std::printf("\n  redraws: %.1f/s; the window redraws when records arrive (%.1f/s); each redraw costs "
+                "%.1f ms of GUI-thread time (%.1f ms CPU), room for ~%.0f/s\n",
+                redrawsPerS, recordsPerS, redrawWallMs, redrawCpuMs,
+                redrawWallMs > 0 ? 1000 / redrawWallMs : 0);
+    std::printf("  event-loop lag: p50 %.2f ms, p99 %.2f ms, max %.2f ms over %zu ticks of %d ms\n", lagP50,
                 lagP99, lagMax, lag.lagMs().size(), kLagTickMs);
-    std::printf("  msg/s: window %.0f, latency-ping alone %.0f\n", tp.msgPerS, *refRate);
+    std::printf("  msg/s: window %.0f; latency-ping alone %.0f before, %.0f after (mean %.0f)\n", tp.msgPerS,
+                *refBefore, *refAfter, refRate);
     if (rssGrowthMB)
         std::printf("  RSS: %.1f MB -> %.1f MB\n", rss0 / 1e6, rss1 / 1e6);
     std::fflush(stdout);

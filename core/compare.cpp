@@ -1,0 +1,142 @@
+#include "compare.h"
+
+#include "ping_session.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace le {
+
+std::vector<CompareVariant> make_variants(const PingConfig& base, const std::vector<EngineKind>& engines,
+                                          const std::vector<Transport>& transports,
+                                          const std::vector<int>& tasks) {
+    const std::vector<EngineKind> es = engines.empty() ? std::vector{base.engine} : engines;
+    const std::vector<Transport> ts =
+        transports.empty() ? std::vector{base.effective_transport()} : transports;
+    const std::vector<int> ks = tasks.empty() ? std::vector{base.tasks} : tasks;
+    std::vector<CompareVariant> out;
+    for (EngineKind e : es)
+        for (Transport t : ts)
+            for (int k : ks) {
+                PingConfig c = base;
+                c.engine = e;
+                c.transport = t;
+                c.tasks = k;
+                std::vector<std::string> parts;
+                if (es.size() > 1 || (ts.size() == 1 && ks.size() == 1))
+                    parts.emplace_back(to_string(e));
+                if (ts.size() > 1)
+                    parts.emplace_back(to_string(t));
+                if (ks.size() > 1)
+                    parts.push_back(fmt::format("{} tasks", k));
+                out.push_back({fmt::format("{}", fmt::join(parts, "/")), c});
+            }
+    return out;
+}
+
+std::vector<CompareResult> run_compare(const std::vector<CompareVariant>& variants, const CompareOptions& o,
+                                       const std::function<void(int, int)>& progress,
+                                       const std::atomic<bool>* stop) {
+    if (variants.empty())
+        throw std::invalid_argument("nothing to compare");
+    if (o.slice < 100 * kNanosPerMilli || o.total_per_variant < o.slice)
+        throw std::invalid_argument("each slice must be at least 100 ms and no longer than the duration");
+    for (const auto& v : variants)
+        validate(v.config);
+    const int rounds = static_cast<int>(std::llround(static_cast<double>(o.total_per_variant) / o.slice));
+    std::vector<CompareResult> results(variants.size());
+    std::vector<IntervalData> data(variants.size());
+    std::vector<double> seconds(variants.size(), 0.0);
+    const int total = rounds * static_cast<int>(variants.size());
+    int done = 0;
+    for (int round = 0; round < rounds; ++round) {
+        for (std::size_t i = 0; i < variants.size(); ++i) {
+            if (stop && stop->load())
+                break;
+            results[i].name = variants[i].name;
+            PingConfig c = variants[i].config;
+            c.duration = o.slice;
+            c.warmup = o.warmup_per_slice;
+            c.interval = o.slice; // one interval per slice: the summary is what counts
+            try {
+                PingSession session(c);
+                session.start();
+                IntervalRecord r;
+                while (session.next_record(r, 10 * kNanosPerSecond))
+                    if (r.kind == IntervalRecord::Kind::Summary)
+                        break;
+                if (const std::string e = session.error(); !e.empty() && results[i].error.empty())
+                    results[i].error = e;
+                if (r.kind == IntervalRecord::Kind::Summary && r.rtt_ns) {
+                    data[i].rtt.add(*r.rtt_ns);
+                    data[i].sent += r.sent;
+                    data[i].received += r.received;
+                    data[i].lost += r.lost;
+                    data[i].errors += r.errors;
+                    data[i].bytes += r.bytes;
+                    seconds[i] += r.duration_s;
+                    results[i].summary.tasks = r.tasks;
+                    results[i].summary.payload = r.payload;
+                    results[i].summary.target_rate = r.target_rate;
+                    results[i].summary.cpu_percent += r.cpu_percent * r.duration_s;
+                }
+            } catch (const std::exception& e) {
+                if (results[i].error.empty())
+                    results[i].error = e.what();
+            }
+            if (progress)
+                progress(++done, total);
+        }
+    }
+    for (std::size_t i = 0; i < variants.size(); ++i) {
+        CompareResult& res = results[i];
+        res.name = variants[i].name;
+        res.rtt = data[i].rtt;
+        IntervalRecord& s = res.summary;
+        s.kind = IntervalRecord::Kind::Summary;
+        s.duration_s = seconds[i];
+        s.sent = data[i].sent;
+        s.received = data[i].received;
+        s.lost = data[i].lost;
+        s.errors = data[i].errors;
+        s.bytes = data[i].bytes;
+        s.achieved_rate = seconds[i] > 0 ? static_cast<double>(s.sent) / seconds[i] : 0;
+        s.cpu_percent = seconds[i] > 0 ? s.cpu_percent / seconds[i] : 0;
+        const RttStats st = stats_of(res.rtt);
+        s.min_us = st.min_us;
+        s.mean_us = st.mean_us;
+        s.p50_us = st.p50_us;
+        s.p90_us = st.p90_us;
+        s.p99_us = st.p99_us;
+        s.p999_us = st.p999_us;
+        s.p9999_us = st.p9999_us;
+        s.max_us = st.max_us;
+    }
+    return results;
+}
+
+std::string format_compare_table(const std::vector<CompareResult>& results) {
+    std::string out = fmt::format("{:<24} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>6} {:>8} {:>8}\n",
+                                  "variant", "msg/s", "received", "p50_us", "p90_us", "p99_us", "p99.9_us",
+                                  "max_us", "cpu%", "p50/A", "p99/A");
+    const IntervalRecord* a = results.empty() ? nullptr : &results.front().summary;
+    const auto ratio = [](double x, double ref) {
+        return ref > 0 ? fmt::format("{:.2f}", x / ref) : std::string("-");
+    };
+    for (const CompareResult& r : results) {
+        const IntervalRecord& s = r.summary;
+        out += fmt::format(
+            "{:<24} {:>10.1f} {:>9} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>6.0f} {:>8} {:>8}\n",
+            r.name, s.achieved_rate, s.received, s.p50_us, s.p90_us, s.p99_us, s.p999_us, s.max_us,
+            s.cpu_percent, ratio(s.p50_us, a->p50_us), ratio(s.p99_us, a->p99_us));
+        if (!r.error.empty())
+            out += fmt::format("{:<24} error: {}\n", "", r.error);
+    }
+    return out;
+}
+
+} // namespace le

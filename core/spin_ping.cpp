@@ -1,0 +1,272 @@
+#include "spin_ping.h"
+
+#include "blocking_io.h"
+#include "pacer.h"
+#include "wire.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <sys/socket.h>
+
+namespace le {
+namespace {
+
+constexpr int kSendFlags = MSG_DONTWAIT | MSG_NOSIGNAL; // a vanished peer is an error, not a SIGPIPE
+
+std::size_t ring_capacity(const PingConfig& c) {
+    // Enough slots for every message of the fastest rate during one timeout (open loop), capped.
+    if (!c.open_loop)
+        return 1024;
+    return static_cast<std::size_t>(std::min(kRateMax * to_seconds(c.timeout) * 1.25, 16.0 * 1024 * 1024));
+}
+
+// Nothing to do right now (EINTR too: the next poll turn simply tries again).
+bool would_block(int err) {
+    return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
+
+std::string peer_closed() {
+    return describe_io_failure(IoResult{IoStatus::Closed, 0, 0});
+}
+
+} // namespace
+
+SpinPing::SpinPing(PingContext& context, Fd socket)
+    : m_ctx(context)
+    , m_fd(std::move(socket))
+    , m_stream(is_stream(context.config.effective_transport()))
+    , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
+             ring_capacity(context.config))
+    , m_tasks(context.params)
+    , m_tx(kMaxPayload)
+    , m_rx(kMaxPayload + 1) {
+    fill_pattern(m_tx.data(), m_tx.size());
+}
+
+SpinPing::~SpinPing() {
+    m_ctx.abort.store(true);
+    join();
+}
+
+void SpinPing::start() {
+    m_thread = std::thread([this] {
+        if (m_ctx.config.open_loop)
+            open_loop();
+        else
+            closed_loop();
+        m_book.expire(now_ns(), true);
+        if (m_ctx.on_finished)
+            m_ctx.on_finished(m_error);
+    });
+}
+
+void SpinPing::join() {
+    if (m_thread.joinable())
+        m_thread.join();
+    m_tasks.stop();
+}
+
+void SpinPing::fail(std::string error) {
+    if (m_error.empty() && !should_abort()) // after an abort, a failing call is the abort's doing
+        m_error = std::move(error);
+}
+
+// Spins (no sleep: that is the point of this engine) until `due`. Returns false when a live change
+// or an abort interrupts, so the caller re-reads the parameters; returns true early once sending
+// should stop, which the caller checks next.
+bool SpinPing::spin_until(Nanos due, std::uint64_t gen) const noexcept {
+    const LiveParams& p = m_ctx.params;
+    for (Nanos now = now_ns(); now < due && now < send_until(); now = now_ns())
+        if (p.generation.load(std::memory_order_relaxed) != gen || should_abort())
+            return false;
+    return true;
+}
+
+void SpinPing::closed_loop() {
+    LiveParams& p = m_ctx.params;
+    std::uint64_t gen = p.generation.load(std::memory_order_acquire);
+    double rate = p.rate.load();
+    std::size_t payload = p.payload.load();
+    Pacer pacer;
+    pacer.reset(now_ns(), rate, m_ctx.config.burst);
+
+    std::uint64_t seq = 0;
+    while (!should_abort()) {
+        if (const std::uint64_t g = p.generation.load(std::memory_order_acquire); g != gen) {
+            gen = g;
+            payload = p.payload.load();
+            if (const double r = p.rate.load(); r != rate) {
+                rate = r;
+                pacer.reset(now_ns(), rate, m_ctx.config.burst);
+            }
+        }
+        if (!pacer.back_to_back() && !spin_until(pacer.due(), gen))
+            continue;
+        write_sequence(m_tx.data(), seq);
+        const Nanos t_send = now_ns();
+        if (t_send >= send_until())
+            break;
+        if (!exchange(seq, pacer.back_to_back() ? t_send : pacer.due(), t_send, payload))
+            break;
+        ++seq;
+        pacer.advance();
+        pacer.skip_missed(now_ns());
+    }
+}
+
+// Closed loop, one message: sends it and polls for its echo, with the blocking engine's give-up
+// rules. A stream is read while it is still being written: a large echo starts coming back before
+// the send is done, and a peer that cannot write back stops reading. Returns false when the run
+// has to end (m_error says why, unless it was an abort or the end of sending).
+bool SpinPing::exchange(std::uint64_t seq, Nanos intended, Nanos t_send, std::size_t size) {
+    const int fd = m_fd.get();
+    const Nanos timeout = m_ctx.config.timeout;
+    std::size_t sent = 0;
+    std::size_t got = 0; // stream: bytes of the echo so far
+    for (;;) {
+        if (sent < size) {
+            const ssize_t r = ::send(fd, m_tx.data() + sent, size - sent, kSendFlags);
+            if (r >= 0) {
+                sent += static_cast<std::size_t>(r);
+                if (sent == size)
+                    m_book.sent(seq, intended, t_send, static_cast<std::uint32_t>(size));
+            } else if (!would_block(errno)) {
+                fail(describe_errno(errno));
+                return false;
+            }
+        }
+        if (m_stream || sent == size) {
+            const ssize_t r = m_stream ? ::recv(fd, m_rx.data() + got, size - got, MSG_DONTWAIT)
+                                       : ::recv(fd, m_rx.data(), m_rx.size(), MSG_DONTWAIT);
+            if (r > 0 || (r == 0 && !m_stream)) { // an empty datagram is a bad echo, not an end
+                const Nanos t_recv = now_ns();
+                if (m_stream) {
+                    got += static_cast<std::size_t>(r);
+                    if (got < size)
+                        continue;
+                }
+                m_book.echo(m_rx.data(), m_stream ? size : static_cast<std::size_t>(r), t_recv);
+                m_book.expire(t_recv); // moves past the echoed message
+                if (m_book.outstanding() == 0)
+                    return true;
+                continue; // a datagram echo of a message already counted lost: keep waiting
+            }
+            if (r == 0) {
+                fail(peer_closed());
+                return false;
+            }
+            if (!would_block(errno)) {
+                fail(describe_errno(errno));
+                return false;
+            }
+        }
+        // Nothing moved this turn. A datagram is lost after the timeout; a stream echo is only given
+        // up on once sending should have stopped (TCP retransmits, so a slow echo is latency, not loss).
+        if (should_abort())
+            return false;
+        const Nanos now = now_ns();
+        const bool give_up =
+            m_stream ? now - timeout >= send_until() : sent == size && now - m_book.oldest_sent() >= timeout;
+        if (give_up) {
+            m_book.expire(now, true);
+            return sent == size;
+        }
+    }
+}
+
+void SpinPing::open_loop() {
+    LiveParams& p = m_ctx.params;
+    std::uint64_t gen = p.generation.load(std::memory_order_acquire);
+    double rate = p.rate.load();
+    std::size_t payload = p.payload.load();
+    Pacer pacer;
+    pacer.reset(now_ns(), rate, m_ctx.config.burst);
+    const int fd = m_fd.get();
+    const Nanos timeout = m_ctx.config.timeout;
+
+    std::uint64_t seq = 0;
+    bool sending = true;
+    std::size_t tx_size = 0; // the message being written (a stream write may take several turns)
+    std::size_t tx_done = 0;
+    std::size_t rx_need = kSequenceBytes; // stream: the header first, then the rest of its message
+    std::size_t rx_got = 0;
+    while (!should_abort()) {
+        const Nanos now = now_ns();
+        if (sending && tx_size == 0) {
+            if (const std::uint64_t g = p.generation.load(std::memory_order_acquire); g != gen) {
+                gen = g;
+                payload = p.payload.load();
+                if (const double r = p.rate.load(); r != rate) {
+                    rate = r;
+                    pacer.reset(now, rate, m_ctx.config.burst);
+                }
+            }
+            if (now >= send_until()) {
+                sending = false;
+            } else if (pacer.back_to_back() || now >= pacer.due()) {
+                write_sequence(m_tx.data(), seq);
+                // Booked before the write, whose echo may be read later in this very turn. A full
+                // ring (the echoes lag far behind) just means: try again next turn.
+                if (m_book.sent(seq, pacer.back_to_back() ? now : pacer.due(), now,
+                                static_cast<std::uint32_t>(payload))) {
+                    tx_size = payload;
+                    tx_done = 0;
+                }
+            }
+        }
+        if (tx_size > 0) {
+            const ssize_t r = ::send(fd, m_tx.data() + tx_done, tx_size - tx_done, kSendFlags);
+            if (r >= 0) {
+                tx_done += static_cast<std::size_t>(r);
+                if (tx_done == tx_size) {
+                    tx_size = 0;
+                    ++seq;
+                    pacer.advance();
+                }
+            } else if (!would_block(errno)) {
+                fail(describe_errno(errno));
+                break;
+            }
+        }
+
+        const ssize_t r = m_stream ? ::recv(fd, m_rx.data() + rx_got, rx_need - rx_got, MSG_DONTWAIT)
+                                   : ::recv(fd, m_rx.data(), m_rx.size(), MSG_DONTWAIT);
+        if (r > 0 || (r == 0 && !m_stream)) {
+            const Nanos t_recv = now_ns();
+            auto n = static_cast<std::size_t>(r);
+            if (m_stream) {
+                rx_got += n;
+                if (rx_got < rx_need)
+                    continue;
+                if (rx_need == kSequenceBytes) { // the header is in: how long is this echo?
+                    const std::uint32_t size = m_book.expected_size(read_sequence(m_rx.data()));
+                    if (size < kSequenceBytes) {
+                        fail("echo stream out of sync: unknown sequence number");
+                        break;
+                    }
+                    rx_need = size;
+                    if (rx_got < rx_need)
+                        continue;
+                }
+                n = rx_got;
+                rx_got = 0;
+                rx_need = kSequenceBytes;
+            }
+            m_book.echo(m_rx.data(), n, t_recv);
+            m_book.expire(t_recv);
+        } else if (r == 0) {
+            fail(peer_closed());
+            break;
+        } else if (!would_block(errno)) {
+            fail(describe_errno(errno));
+            break;
+        } else {
+            // Idle turn: the loss scan. Everything still out is given up a timeout after sending ended.
+            m_book.expire(now, !sending && now - timeout >= send_until());
+        }
+        if (!sending && tx_size == 0 && m_book.outstanding() == 0)
+            break;
+    }
+}
+
+} // namespace le

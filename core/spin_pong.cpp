@@ -1,0 +1,244 @@
+#include "spin_pong.h"
+
+#include <cerrno>
+
+#include <sched.h>
+#include <sys/socket.h>
+
+namespace le {
+namespace {
+
+constexpr int kAcceptBurst = 64;   // accepts per listener per pass
+constexpr int kDatagramBurst = 16; // datagrams per UDP endpoint per pass: a flood does not starve the rest
+constexpr Nanos kAcceptPause = 10 * kNanosPerMilli;
+
+bool would_block(int err) {
+    return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
+
+} // namespace
+
+struct SpinPong::Connection {
+    Connection(Fd f, const Impairments& impairments)
+        : fd(std::move(f))
+        , line(impairments, DelayLine::Kind::Stream) {}
+    Fd fd;
+    // for_overwrite: a connection that only ever sends a few bytes touches one page, not 64 KiB.
+    std::unique_ptr<std::byte[]> buffer = std::make_unique_for_overwrite<std::byte[]>(kPongChunk);
+    std::size_t sent = 0;    // direct path: bytes of the last read already echoed ...
+    std::size_t pending = 0; // ... and still to echo; nothing is read until they are out
+    DelayLine line;          // delayed path (impairments on)
+    bool eof = false;        // delayed path: the client half-closed; close once the queue is out
+};
+
+struct SpinPong::Datagrams {
+    Datagrams(Fd f, const Impairments& impairments)
+        : fd(std::move(f))
+        , line(impairments, DelayLine::Kind::Datagram) {}
+    Fd fd; // blocking, received from with MSG_DONTWAIT: a UDP send only waits on a full socket buffer
+    std::vector<std::byte> buffer = std::vector<std::byte>(kMaxUdpPayload + 1);
+    DelayLine line;
+};
+
+SpinPong::SpinPong(const PongConfig& config)
+    : m_config(config)
+    , m_impairments({config.delay, config.jitter, config.loss_percent}) {
+    m_params.tasks = config.tasks;
+    m_params.task_work = config.task_work;
+    m_params.task_period = config.task_period;
+    for (const Endpoint& ep : config.listen) {
+        Fd fd = listen_on(ep);
+        m_endpoints.push_back(local_endpoint(fd.get(), ep.transport));
+        if (ep.transport == Transport::Unix)
+            m_endpoints.back().path = ep.path;
+        if (ep.transport == Transport::Udp) {
+            m_datagrams.push_back(std::make_unique<Datagrams>(std::move(fd), m_impairments));
+        } else {
+            set_nonblocking(fd.get(), true);
+            m_listeners.push_back(std::move(fd));
+        }
+    }
+    m_tasks = std::make_unique<ThreadTasks>(m_params);
+    m_thread = std::thread([this] { run(); });
+}
+
+SpinPong::~SpinPong() {
+    stop();
+}
+
+void SpinPong::stop() {
+    if (m_stop.exchange(true))
+        return;
+    if (m_thread.joinable())
+        m_thread.join(); // a pass takes microseconds (a millisecond with 1000 connections)
+    m_stats.active -= static_cast<std::int64_t>(m_connections.size());
+    m_connections.clear();
+    m_datagrams.clear();
+    m_listeners.clear();
+    m_tasks.reset();
+    for (const Endpoint& ep : m_endpoints)
+        remove_socket_file(ep);
+}
+
+void SpinPong::run() {
+    while (!m_stop.load(std::memory_order_relaxed)) {
+        if (m_accept_pause_until == 0 || now_ns() >= m_accept_pause_until) {
+            m_accept_pause_until = 0;
+            for (const Fd& l : m_listeners)
+                accept_all(l.get());
+        }
+        for (auto& d : m_datagrams)
+            serve(*d);
+        for (std::size_t i = 0; i < m_connections.size();) {
+            if (serve(*m_connections[i])) {
+                ++i;
+                continue;
+            }
+            // Over: closed by its destructor; the last one takes its place (no order to keep).
+            m_connections[i] = std::move(m_connections.back());
+            m_connections.pop_back();
+            m_stats.active--;
+        }
+        // A pass that moved nothing hands the core over if another thread is waiting for it (the
+        // ping in the same process, a compute task, anything on a shared core) instead of holding
+        // it for a whole time slice while that thread may be the one that sends the next message.
+        // Still no sleep: the thread stays runnable and has the core back at once when nobody
+        // else wants it, so an idle pass costs one cheap system call.
+        if (!m_worked)
+            sched_yield();
+        m_worked = false;
+    }
+}
+
+void SpinPong::accept_all(int listen_fd) {
+    for (int i = 0; i < kAcceptBurst; ++i) {
+        Fd client(::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+        if (!client) {
+            // EMFILE and friends: pause accepting instead of retrying every pass; the open
+            // connections are served meanwhile.
+            if (!would_block(errno) && errno != ECONNABORTED)
+                m_accept_pause_until = now_ns() + kAcceptPause;
+            return;
+        }
+        m_worked = true;
+        if (m_stats.active.load(std::memory_order_relaxed) >= m_config.max_connections) {
+            m_stats.refused++;
+            continue; // closed at once: the client sees EOF instead of a silent hang
+        }
+        set_nodelay(client.get()); // a no-op error on unix sockets
+        m_stats.accepted++;
+        m_stats.active++;
+        m_connections.push_back(std::make_unique<Connection>(std::move(client), m_impairments));
+    }
+}
+
+// One pass over one connection: finish the echo it is owed, else read once and echo at once.
+bool SpinPong::serve(Connection& c) {
+    const int fd = c.fd.get();
+    if (c.pending > 0) {
+        const ssize_t n = ::send(fd, c.buffer.get() + c.sent, c.pending, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            c.sent += static_cast<std::size_t>(n);
+            c.pending -= static_cast<std::size_t>(n);
+            m_stats.bytes += static_cast<std::uint64_t>(n);
+            m_worked = true;
+        } else if (n < 0 && !would_block(errno)) {
+            return false;
+        }
+        if (c.pending > 0)
+            return true; // the client is not reading: neither do we (back-pressure)
+    }
+    if (!c.line.bypass())
+        return serve_delayed(c);
+    const ssize_t n = ::recv(fd, c.buffer.get(), kPongChunk, MSG_DONTWAIT);
+    if (n == 0)
+        return false; // EOF: all echoed already
+    if (n < 0)
+        return would_block(errno);
+    m_worked = true;
+    const ssize_t w = ::send(fd, c.buffer.get(), static_cast<std::size_t>(n), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (w < 0 && !would_block(errno))
+        return false;
+    c.sent = w > 0 ? static_cast<std::size_t>(w) : 0;
+    c.pending = static_cast<std::size_t>(n) - c.sent;
+    m_stats.bytes += c.sent;
+    return true;
+}
+
+// With impairments: send what is due (as far as the client's window takes it), then read once into
+// the delay queue while it has room. A full queue stops reading this connection only.
+bool SpinPong::serve_delayed(Connection& c) {
+    const int fd = c.fd.get();
+    const Nanos now = now_ns();
+    while (!c.line.empty() && c.line.next_due() <= now) {
+        const DelayLine::Message m = c.line.front();
+        const ssize_t n = ::send(fd, m.data, m.size, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            m_stats.bytes += static_cast<std::uint64_t>(n);
+            c.line.consumed(static_cast<std::size_t>(n));
+            m_worked = true;
+        } else if (n < 0 && would_block(errno)) {
+            break;
+        } else {
+            return false;
+        }
+    }
+    if (c.eof)
+        return !c.line.empty(); // half-closed: close once everything is echoed
+    const std::span<std::byte> room = c.line.room();
+    if (room.empty())
+        return true;
+    const ssize_t n = ::recv(fd, room.data(), room.size(), MSG_DONTWAIT);
+    if (n > 0) {
+        c.line.commit(static_cast<std::size_t>(n), now_ns());
+        m_worked = true;
+    } else if (n == 0) {
+        c.eof = true;
+        return !c.line.empty();
+    } else if (!would_block(errno)) {
+        return false;
+    }
+    return true;
+}
+
+void SpinPong::serve(Datagrams& d) {
+    const int fd = d.fd.get();
+    if (!d.line.empty()) {
+        const Nanos now = now_ns();
+        while (!d.line.empty() && d.line.next_due() <= now) {
+            const DelayLine::Message m = d.line.front();
+            if (::sendto(fd, m.data, m.size, MSG_NOSIGNAL, m.to, m.to_len) == static_cast<ssize_t>(m.size))
+                m_stats.bytes += m.size;
+            d.line.consumed(m.size);
+            m_worked = true;
+        }
+    }
+    for (int i = 0; i < kDatagramBurst; ++i) {
+        // Direct: into the endpoint's buffer and straight back. Delayed: into the delay queue, or
+        // into the buffer to be dropped and counted when the queue is full.
+        const bool direct = d.line.bypass();
+        std::span<std::byte> target = direct ? std::span<std::byte>{} : d.line.room();
+        const bool queued = !target.empty();
+        if (!queued)
+            target = d.buffer;
+        sockaddr_storage from{};
+        socklen_t len = sizeof(from);
+        const ssize_t n = ::recvfrom(fd, target.data(), target.size(), MSG_DONTWAIT,
+                                     reinterpret_cast<sockaddr*>(&from), &len);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            continue; // an ICMP error from an earlier client: keep serving
+        }
+        m_worked = true;
+        const auto* to = reinterpret_cast<const sockaddr*>(&from);
+        if (direct) {
+            if (::sendto(fd, target.data(), static_cast<std::size_t>(n), MSG_NOSIGNAL, to, len) == n)
+                m_stats.bytes += static_cast<std::uint64_t>(n);
+        } else if (!queued || !d.line.commit(static_cast<std::size_t>(n), now_ns(), to, len)) {
+            m_stats.dropped++;
+        }
+    }
+}
+
+} // namespace le

@@ -1,0 +1,63 @@
+#pragma once
+
+#include "impairments.h"
+#include "live_params.h"
+#include "pong_server.h"
+#include "socket.h"
+#include "thread_tasks.h"
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace le {
+
+// Spin pong: one dedicated thread polls every socket non-blocking in a busy loop and never sleeps:
+// accepts, one receive (and the echo) per connection per pass, a burst of datagrams per UDP
+// endpoint. No wake-up stands between a message and its echo, at the price of one core at 100%
+// and a pass that grows with the number of connections (1000 idle ones: about a millisecond).
+// An idle pass yields the core to any other runnable thread (see run()). Compute tasks are OS
+// threads.
+//
+// Each connection has its own kPongChunk buffer; an echo the client's window does not take stays
+// in it, and the connection is not read again until it has gone out (back-pressure), so a client
+// that does not read stops only its own echo and memory stays bounded.
+class SpinPong final : public PongServer {
+public:
+    explicit SpinPong(const PongConfig& config);
+    ~SpinPong() override;
+
+    const std::vector<Endpoint>& endpoints() const override { return m_endpoints; }
+    const PongStats& stats() const override { return m_stats; }
+    void stop() override;
+    void set_impairments(Nanos delay, Nanos jitter, double loss_percent) override {
+        m_impairments.set({delay, jitter, loss_percent});
+    }
+
+private:
+    struct Connection;
+    struct Datagrams;
+
+    void run();
+    void accept_all(int listen_fd);
+    bool serve(Connection& c); // false: the connection is over
+    bool serve_delayed(Connection& c);
+    void serve(Datagrams& d);
+
+    PongConfig m_config;
+    LiveParams m_params;
+    PongStats m_stats;
+    Impairments m_impairments;
+    std::vector<Endpoint> m_endpoints;
+    std::vector<Fd> m_listeners; // stream endpoints, non-blocking
+    std::vector<std::unique_ptr<Datagrams>> m_datagrams;
+    std::vector<std::unique_ptr<Connection>> m_connections; // the spin thread's alone until stop()
+    Nanos m_accept_pause_until = 0; // after EMFILE and the like, so the loop does not only accept
+    bool m_worked = false;          // this pass moved something (else it yields the core)
+    std::unique_ptr<ThreadTasks> m_tasks;
+    std::atomic<bool> m_stop{false};
+    std::thread m_thread;
+};
+
+} // namespace le
