@@ -1,6 +1,8 @@
 // latency-explorer: the window. Scripted modes (--screenshot, --open/--export) make it usable in
 // reports and CI as well as interactively.
+#include "cpu_affinity.h"
 #include "main_window.h"
+#include "ping_config.h"
 #include "pong_process.h"
 #include "record_format.h"
 #include "session_bridge.h"
@@ -61,6 +63,9 @@ int main(int argc, char** argv) {
         {"rate", "Messages per second (1 … 1M, 10k, inf).", "R"},
         {"payload", "Message size (8 B … 1 MiB: 64, 1KiB).", "S"},
         {"tasks", "CPU-bound compute tasks sharing the ping's engine.", "N"},
+        {"burst", "Round trips sent back-to-back per tick; first and rest shown apart.", "K"},
+        {"cpu", "Pin the ping's data path and tasks to CPUs (0, 0,2, 1-3). Default: not pinned.", "LIST"},
+        {"pong-cpu", "Pin the local pong to CPUs. Default: not pinned.", "LIST"},
         {"screenshot",
          "After --after, save the whole window to FILE (png, jpg, pdf, svg), print a summary and quit.",
          "FILE"},
@@ -88,6 +93,20 @@ int main(int argc, char** argv) {
         if (le::parse_count(s) > 100000)
             throw std::invalid_argument("at most 100000 tasks");
         options.tasks = QString::fromStdString(s);
+    });
+    check(p, "burst", [&](const std::string& s) {
+        const long long k = le::parse_count(s);
+        if (k < 1 || k > le::kMaxBurst)
+            throw std::invalid_argument("burst must be from 1 to 1000");
+        options.burst = int(k);
+    });
+    check(p, "cpu", [&](const std::string& s) {
+        le::parse_cpu_list(s);
+        options.pingCpus = QString::fromStdString(s);
+    });
+    check(p, "pong-cpu", [&](const std::string& s) {
+        le::parse_cpu_list(s);
+        options.pongCpus = QString::fromStdString(s);
     });
     le::Nanos after = 0;
     check(p, "after", [&](const std::string& s) { after = le::parse_duration(s); });

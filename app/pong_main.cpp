@@ -1,6 +1,7 @@
 // latency-pong: an echo peer on one or more endpoints, serving until SIGINT or SIGTERM.
 #include "cli_support.h"
 
+#include "cpu_affinity.h"
 #include "endpoint.h"
 #include "impairments.h"
 #include "pong_server.h"
@@ -107,10 +108,14 @@ int main(int argc, char** argv) {
                    "bytes and are only delayed")
         ->check(check([](const std::string& s) { parse_percent(s); }))
         ->capture_default_str();
+    std::string cpu;
+    app.add_option("--cpu", cpu, "pin the pong's threads to CPUs (0, 0,2, 1-3); default: not pinned")
+        ->check(check([](const std::string& s) { parse_cpu_list(s); }));
     if (const int rc = cli::parse(app, argc, argv); rc >= 0)
         return rc;
 
     PongConfig config;
+    std::vector<int> cpus;
     try {
         for (const auto& l : listen)
             config.listen.push_back(parse_endpoint(l));
@@ -127,6 +132,8 @@ int main(int argc, char** argv) {
         config.delay = parse_impairment_duration(delay);
         config.jitter = parse_impairment_duration(jitter);
         config.loss_percent = parse_percent(loss);
+        if (!cpu.empty())
+            cpus = parse_cpu_list(cpu);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "latency-pong: error: %s\n", e.what());
         return cli::kExitUsage;
@@ -135,6 +142,7 @@ int main(int argc, char** argv) {
     cli::install_stop_signals();
     std::unique_ptr<PongServer> server;
     try {
+        const ScopedAffinity placed(cpus); // every thread of the server inherits the placement
         server = start_pong(config);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "latency-pong: %s\n", e.what());
@@ -142,6 +150,8 @@ int main(int argc, char** argv) {
     }
     for (const Endpoint& ep : server->endpoints())
         std::printf("listening on %s\n", ep.url().c_str());
+    std::fprintf(stderr, "latency-pong: engine %s, CPUs %s\n", std::string(to_string(config.engine)).c_str(),
+                 format_cpu_list(cpus).c_str());
     std::fflush(stdout);
     if (config.loss_percent > 0)
         for (const Endpoint& ep : server->endpoints())

@@ -14,16 +14,30 @@ void RunHistory::add(const IntervalRecord& record) {
     }
     if (record.rtt_ns) {
         m_whole.add(*record.rtt_ns);
-        m_recent.push_back(record.rtt_ns);
+        if (record.rtt_first_ns && record.rtt_rest_ns) {
+            m_whole_first.add(*record.rtt_first_ns);
+            m_whole_rest.add(*record.rtt_rest_ns);
+        }
+        m_recent.push_back({record.rtt_ns, record.rtt_first_ns, record.rtt_rest_ns});
         if (m_recent.size() > m_window_size)
             m_recent.pop_front();
-        // Rebuilt rather than subtracted: ~10 merges of 4k buckets per interval is cheap.
+        // Rebuilt rather than subtracted (min and max cannot be subtracted): a few dozen merges of
+        // 4k buckets per interval is cheap.
         m_window.reset();
-        for (const auto& h : m_recent)
-            m_window.add(*h);
+        m_window_first.reset();
+        m_window_rest.reset();
+        for (const auto& r : m_recent) {
+            m_window.add(*r.all);
+            if (r.first && r.rest) {
+                m_window_first.add(*r.first);
+                m_window_rest.add(*r.rest);
+            }
+        }
     }
     m_intervals.push_back(record);
     m_intervals.back().rtt_ns.reset();
+    m_intervals.back().rtt_first_ns.reset();
+    m_intervals.back().rtt_rest_ns.reset();
 }
 
 std::vector<ParamChange> RunHistory::changes() const {

@@ -37,6 +37,11 @@ public:
     const Histogram& window() const { return m_window; }
     const std::optional<IntervalRecord>& summary() const { return m_summary; }
     std::size_t window_intervals() const { return m_window_size; }
+    // With bursts (burst > 1): the first round trip of each tick and the others, apart. Empty otherwise.
+    const Histogram& window_first() const { return m_window_first; }
+    const Histogram& window_rest() const { return m_window_rest; }
+    const Histogram& whole_first() const { return m_whole_first; }
+    const Histogram& whole_rest() const { return m_whole_rest; }
     bool empty() const { return m_intervals.empty(); }
 
     // Every change stamped into the intervals, in order.
@@ -50,10 +55,14 @@ private:
     std::string m_name;
     std::map<std::string, std::string> m_info;
     std::vector<IntervalRecord> m_intervals; // rtt_ns reset: statistics only
-    std::deque<std::shared_ptr<const Histogram>> m_recent;
+    struct Recent {
+        std::shared_ptr<const Histogram> all, first, rest;
+    };
+    std::deque<Recent> m_recent;
     std::size_t m_window_size;
     Histogram m_window;
     Histogram m_whole;
+    Histogram m_window_first, m_window_rest, m_whole_first, m_whole_rest;
     std::optional<IntervalRecord> m_summary;
 };
 

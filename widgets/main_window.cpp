@@ -309,6 +309,14 @@ void MainWindow::loadSettings(const WindowOptions& o) {
         m_controls->payload()->setValue(*o.payload);
     if (o.tasks)
         m_controls->tasks()->setValue(*o.tasks);
+    if (o.burst) {
+        const QSignalBlocker quiet(m_controls->burstBox());
+        m_controls->burstBox()->setValue(*o.burst);
+    }
+    if (o.pingCpus)
+        m_peer->pingCpusEdit()->setText(*o.pingCpus);
+    if (o.pongCpus)
+        m_peer->pongCpusEdit()->setText(*o.pongCpus);
 }
 
 void MainWindow::saveSettings() const {
@@ -478,8 +486,13 @@ void MainWindow::updateStatus() {
         lost += i.lost;
     }
     m_countsLabel->setText(tr("sent %1  received %2  lost %3").arg(sent).arg(received).arg(lost));
-    m_percentilesLabel->setText(
-        tr("p50 %1 µs  p99 %2 µs").arg(r->p50_us, 0, 'f', 1).arg(r->p99_us, 0, 'f', 1));
+    QString percentiles = tr("p50 %1 µs  p99 %2 µs").arg(r->p50_us, 0, 'f', 1).arg(r->p99_us, 0, 'f', 1);
+    if (r->burst > 1)
+        percentiles += tr("  (burst of %1: first p50 %2 µs, rest p50 %3 µs)")
+                           .arg(r->burst)
+                           .arg(r->first.p50_us, 0, 'f', 1)
+                           .arg(r->rest.p50_us, 0, 'f', 1);
+    m_percentilesLabel->setText(percentiles);
     m_cpuLabel->setText(tr("CPU %1%  ping on %2, pong on %3")
                             .arg(r->cpu_percent, 0, 'f', 0)
                             .arg(qs(r->ping_cpus), qs(r->pong_cpus)));

@@ -21,7 +21,8 @@ struct WindowOptions {
     std::optional<le::Endpoint> peer; // an existing peer (else the local pong child)
     std::optional<le::Transport> transport;
     std::optional<le::EngineKind> engine;
-    std::optional<QString> rate, payload, tasks;
+    std::optional<QString> rate, payload, tasks, pingCpus, pongCpus;
+    std::optional<int> burst;
     bool inProcess = false;
     bool autoStart = true;
 };

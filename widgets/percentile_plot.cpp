@@ -8,41 +8,54 @@ namespace {
 
 constexpr int kLegendColumns = 5;
 
+using Getter = double (*)(const le::IntervalRecord&);
+
 struct Curve {
     const char* name;
-    double le::IntervalRecord::*field;
+    Getter get;
     QRgb colour;
+    Qt::PenStyle style = Qt::SolidLine;
 };
 
 // Ordered from the body to the tail, coloured so neighbouring curves never share a hue.
 constexpr std::array<Curve, 5> kLiveCurves = {{
-    {"p50", &le::IntervalRecord::p50_us, 0x2f80ed},
-    {"p90", &le::IntervalRecord::p90_us, 0x219a52},
-    {"p99", &le::IntervalRecord::p99_us, 0xe07010},
-    {"p99.9", &le::IntervalRecord::p999_us, 0xd62728},
-    {"max", &le::IntervalRecord::max_us, 0x8e5cd9},
+    {"p50", [](const le::IntervalRecord& r) { return r.p50_us; }, 0x2f80ed},
+    {"p90", [](const le::IntervalRecord& r) { return r.p90_us; }, 0x219a52},
+    {"p99", [](const le::IntervalRecord& r) { return r.p99_us; }, 0xe07010},
+    {"p99.9", [](const le::IntervalRecord& r) { return r.p999_us; }, 0xd62728},
+    {"max", [](const le::IntervalRecord& r) { return r.max_us; }, 0x8e5cd9},
 }};
 
+// With bursts: the first round trip of each tick (the cold path) against the others.
+constexpr std::array<Curve, 2> kBurstCurves = {{
+    {"first of burst p50", [](const le::IntervalRecord& r) { return r.first.p50_us; }, 0x0b3d91,
+     Qt::DashLine},
+    {"rest of burst p50", [](const le::IntervalRecord& r) { return r.rest.p50_us; }, 0x2f80ed, Qt::DotLine},
+}};
+
+bool hasBursts(const le::RunHistory* run) {
+    return run && !run->empty() && run->intervals().back().burst > 1;
+}
+
 constexpr std::array<Curve, 2> kOverlayCurves = {{
-    {"p50", &le::IntervalRecord::p50_us, 0},
-    {"p99", &le::IntervalRecord::p99_us, 0},
+    {"p50", [](const le::IntervalRecord& r) { return r.p50_us; }, 0},
+    {"p99", [](const le::IntervalRecord& r) { return r.p99_us; }, 0},
 }};
 
 // An interval without a single echo has no percentiles; a zero would also be -inf on the log axis.
 // NaN makes QCPGraph leave a gap.
-double valueOf(const le::IntervalRecord& r, double le::IntervalRecord::*field) {
-    const double v = r.*field;
+double valueOf(const le::IntervalRecord& r, Getter get) {
+    const double v = get(r);
     return r.received > 0 && v > 0 ? v : qQNaN();
 }
 
-void setCurve(QCPGraph* graph, const std::vector<le::IntervalRecord>& records, std::size_t from,
-              double le::IntervalRecord::*field) {
+void setCurve(QCPGraph* graph, const std::vector<le::IntervalRecord>& records, std::size_t from, Getter get) {
     QVector<double> keys, values;
     keys.reserve(static_cast<qsizetype>(records.size() - from));
     values.reserve(keys.capacity());
     for (std::size_t i = from; i < records.size(); ++i) {
         keys << records[i].t_s;
-        values << valueOf(records[i], field);
+        values << valueOf(records[i], get);
     }
     graph->addData(keys, values, true);
 }
@@ -112,7 +125,7 @@ void PercentilePlot::refresh(bool force) {
     const le::RunHistory* live = m_runs.live.get();
     const bool liveHasData = live && !live->empty();
     if (m_rebuild || live != m_plottedLive || (m_liveGraphs > 0) != liveHasData ||
-        (live && live->intervals().size() < m_liveCount))
+        hasBursts(live) != m_bursts || (live && live->intervals().size() < m_liveCount))
         rebuild();
     else if (liveHasData)
         appendLive();
@@ -136,11 +149,19 @@ void PercentilePlot::rebuild() {
     m_liveGraphs = 0;
     if (m_runs.live && !m_runs.live->empty()) {
         const QString run = QString::fromStdString(m_runs.live->name());
-        for (const Curve& curve : kLiveCurves) {
+        m_bursts = hasBursts(m_runs.live.get());
+        m_liveGetters.clear();
+        const auto addLive = [&](const Curve& curve) {
             QCPGraph* graph = seriesGraph(this, index++, QStringLiteral("%1 %2").arg(run, curve.name),
-                                          QPen(QColor(curve.colour), 1.6));
+                                          QPen(QColor(curve.colour), 1.6, curve.style));
             graph->data()->clear();
-        }
+            m_liveGetters.push_back(curve.get);
+        };
+        for (const Curve& curve : kLiveCurves)
+            addLive(curve);
+        if (m_bursts)
+            for (const Curve& curve : kBurstCurves)
+                addLive(curve);
         m_liveGraphs = index;
         appendLive();
     }
@@ -155,7 +176,7 @@ void PercentilePlot::rebuild() {
             QCPGraph* graph =
                 seriesGraph(this, index++, QStringLiteral("%1 %2").arg(run, kOverlayCurves[c].name), pen);
             graph->data()->clear();
-            setCurve(graph, overlay->intervals(), 0, kOverlayCurves[c].field);
+            setCurve(graph, overlay->intervals(), 0, kOverlayCurves[c].get);
         }
     }
     removeGraphsFrom(this, index);
@@ -166,7 +187,7 @@ void PercentilePlot::appendLive() {
     if (records.size() <= m_liveCount)
         return;
     for (int c = 0; c < m_liveGraphs; ++c)
-        setCurve(graph(c), records, m_liveCount, kLiveCurves[static_cast<std::size_t>(c)].field);
+        setCurve(graph(c), records, m_liveCount, m_liveGetters[static_cast<std::size_t>(c)]);
     for (std::size_t i = m_liveCount; i < records.size(); ++i) {
         for (const le::ParamChange& change : records[i].changes)
             addChangeMarker(change);

@@ -448,6 +448,13 @@ QList<HistogramSeries> histogramSeries(const PlotRuns& runs, bool wholeRun) {
             name += QStringLiteral(" (%1)").arg(windowSpan(*runs.live));
         if (!h.empty())
             out.push_back({name, runColour(0), &h, true});
+        // Bursts: the cold first round trip of each tick against the warm rest, as their own series.
+        const le::Histogram& first = wholeRun ? runs.live->whole_first() : runs.live->window_first();
+        const le::Histogram& rest = wholeRun ? runs.live->whole_rest() : runs.live->window_rest();
+        if (!first.empty() && !rest.empty()) {
+            out.push_back({QObject::tr("first of burst"), QColor(0x0b3d91), &first, false});
+            out.push_back({QObject::tr("rest of burst"), QColor(0x6fa8dc), &rest, false});
+        }
     }
     for (int i = 0; i < runs.overlays.size(); ++i) {
         const auto& run = runs.overlays[i];
