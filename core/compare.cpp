@@ -40,7 +40,7 @@ std::vector<CompareVariant> make_variants(const PingConfig& base, const std::vec
 
 std::vector<CompareResult> run_compare(const std::vector<CompareVariant>& variants, const CompareOptions& o,
                                        const std::function<void(int, int)>& progress,
-                                       const std::atomic<bool>* stop) {
+                                       const std::atomic<bool>* stop, const SliceCallback& on_slice) {
     if (variants.empty())
         throw std::invalid_argument("nothing to compare");
     if (o.slice < 100 * kNanosPerMilli || o.total_per_variant < o.slice)
@@ -83,6 +83,8 @@ std::vector<CompareResult> run_compare(const std::vector<CompareVariant>& varian
                     results[i].summary.payload = r.payload;
                     results[i].summary.target_rate = r.target_rate;
                     results[i].summary.cpu_percent += r.cpu_percent * r.duration_s;
+                    if (on_slice)
+                        on_slice(i, r);
                 }
             } catch (const std::exception& e) {
                 if (results[i].error.empty())

@@ -40,10 +40,13 @@ std::vector<CompareVariant> make_variants(const PingConfig& base, const std::vec
 
 // Runs the slices; `progress(done, total)` after each one. Stops early (with what it has) when
 // `stop` becomes true. Throws std::invalid_argument for bad options.
+// `on_slice(variant, summary)` gets each slice's summary as it ends (for live plots).
+using SliceCallback = std::function<void(std::size_t variant, const IntervalRecord& slice)>;
 std::vector<CompareResult> run_compare(const std::vector<CompareVariant>& variants,
                                        const CompareOptions& options,
                                        const std::function<void(int done, int total)>& progress = {},
-                                       const std::atomic<bool>* stop = nullptr);
+                                       const std::atomic<bool>* stop = nullptr,
+                                       const SliceCallback& on_slice = {});
 
 // An aligned table: variant, msg/s, p50, p90, p99, p99.9, max (us) and p50/p99 ratios to the first.
 std::string format_compare_table(const std::vector<CompareResult>& results);

@@ -1,5 +1,6 @@
 // The window as a user drives it: controls reach the running core, plots get data, runs are saved
 // and overlaid, the peer can die, exports and the scripted screenshot produce real images.
+#include "compare_dialog.h"
 #include "controls_panel.h"
 #include "histogram_plot.h"
 #include "main_window.h"
@@ -74,6 +75,7 @@ private slots:
     void pausedViewStillMeasures();
     void screenshotFromTheCommandLine();
     void openAndExportFromTheCommandLine();
+    void abComparisonOverlaysAndTabulates();
 
 private:
     QTemporaryDir m_dir;
@@ -405,6 +407,44 @@ void TestWindow::openAndExportFromTheCommandLine() {
     QVERIFY(bad.waitForFinished(20000));
     QCOMPARE(bad.exitCode(), 1);
     QVERIFY(QString::fromUtf8(bad.readAllStandardError()).contains("not a Latency Explorer session"));
+}
+
+void TestWindow::abComparisonOverlaysAndTabulates() {
+    MainWindow w(childPeer());
+    w.show();
+    QVERIFY(waitRunning(w));
+    CompareDialog* d = w.compareDialog();
+    d->show();
+    for (QCheckBox* b : d->engineBoxes())
+        b->setChecked(b->text() == "blocking" || b->text() == "asio");
+    for (QCheckBox* b : d->transportBoxes())
+        b->setChecked(b->text() == "udp");
+    d->sliceEdit()->setText("250ms");
+    d->durationEdit()->setText("500ms");
+    QSignalSpy done(d, &CompareDialog::finished);
+    QTest::mouseClick(d->startButton(), Qt::LeftButton);
+    // Live measuring makes way for the comparison.
+    QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->state() != SessionBridge::State::Running, 3000);
+    QVERIFY(done.wait(20000));
+    QCOMPARE(d->table()->rowCount(), 2);
+    QCOMPARE(d->table()->item(0, 0)->text(), QStringLiteral("blocking"));
+    QCOMPARE(d->table()->item(1, 0)->text(), QStringLiteral("asio"));
+    QCOMPARE(d->table()->item(0, 7)->text(), QStringLiteral("1.00")); // A against itself
+    QVERIFY(d->table()->item(1, 2)->text().toDouble() > 0);
+    // Each variant ran in two alternating slices and is overlaid on the plots, named in the legend.
+    QCOMPARE(d->runs().size(), 2);
+    for (const auto& run : d->runs()) {
+        QCOMPARE(run->intervals().size(), 2u);
+        QVERIFY(run->whole_run().count() > 0);
+    }
+    QVERIFY(d->runs()[0]->intervals()[0].t_s < d->runs()[1]->intervals()[0].t_s);
+    QVERIFY(d->runs()[1]->intervals()[0].t_s < d->runs()[0]->intervals()[1].t_s);
+    w.refreshPlots(true);
+    QStringList names;
+    for (int i = 0; i < w.histogramPlot()->legend->itemCount(); ++i)
+        if (auto* item = qobject_cast<QCPPlottableLegendItem*>(w.histogramPlot()->legend->item(i)))
+            names << item->plottable()->name();
+    QVERIFY2(names.contains("blocking") && names.contains("asio"), qPrintable(names.join(", ")));
 }
 
 int main(int argc, char** argv) {

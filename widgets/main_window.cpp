@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include "compare_dialog.h"
 #include "controls_panel.h"
 #include "distribution_plot.h"
 #include "histogram_plot.h"
@@ -201,6 +202,11 @@ void MainWindow::buildActions() {
                                    QKeySequence(tr("F5")), this, &MainWindow::startMeasuring);
     m_stopAction = run->addAction(QIcon::fromTheme("media-playback-stop"), tr("S&top"),
                                   QKeySequence(tr("Shift+F5")), this, &MainWindow::stopMeasuring);
+    run->addAction(tr("&Compare Configurations (A/B)…"), QKeySequence(tr("Ctrl+K")), this, [this] {
+        CompareDialog* d = compareDialog();
+        d->show();
+        d->raise();
+    });
     run->addAction(tr("&New Run (clear history)"), this, [this] {
         m_bridge->clearHistory();
         m_dirty = true;
@@ -254,6 +260,7 @@ void MainWindow::buildActions() {
                     });
     view->addAction(tr("&Clear Overlays"), this, [this] {
         m_overlays.clear();
+        m_comparison.clear();
         m_dirty = true;
     });
 
@@ -447,8 +454,29 @@ void MainWindow::onChangeRequested(const QString& key, const QString& value) {
     statusBar()->showMessage(tr("%1 → %2").arg(key, value), 2000);
 }
 
+CompareDialog* MainWindow::compareDialog() {
+    if (!m_compare) {
+        m_compare = new CompareDialog(this);
+        connect(m_compare, &CompareDialog::starting, this, [this] {
+            m_compare->setBase(configFromControls());
+            stopMeasuring(); // two measurements at once would disturb each other
+        });
+        connect(m_compare, &CompareDialog::runsChanged, this,
+                [this](const QList<std::shared_ptr<const le::RunHistory>>& runs) {
+                    m_comparison = runs;
+                    m_dirty = true;
+                });
+    }
+    try {
+        m_compare->setBase(configFromControls());
+    } catch (const std::exception&) {
+        m_compare->setBase(le::PingConfig{}); // the controls hold a bad value: compare at the defaults
+    }
+    return m_compare;
+}
+
 void MainWindow::refreshPlots(bool force) {
-    PlotRuns runs{m_bridge->history(), m_overlays};
+    PlotRuns runs{m_bridge->history(), m_overlays + m_comparison};
     m_histogram->setRuns(runs);
     m_percentiles->setRuns(runs);
     m_distribution->setRuns(runs);

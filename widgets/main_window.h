@@ -7,6 +7,7 @@
 #include <QMainWindow>
 #include <QTimer>
 
+class CompareDialog;
 class ControlsPanel;
 class DistributionPlot;
 class HistogramPlot;
@@ -43,6 +44,8 @@ public:
     QWidget* dashboard() const { return m_dashboard; }
     const QList<std::shared_ptr<const le::RunHistory>>& overlays() const { return m_overlays; }
     int redraws() const { return m_redraws; }
+    // The A/B comparison dialog (created on first use).
+    CompareDialog* compareDialog();
 
     void startMeasuring();
     void stopMeasuring();
@@ -83,6 +86,8 @@ private:
     PercentilePlot* m_percentiles;
     DistributionPlot* m_distribution;
     QList<std::shared_ptr<const le::RunHistory>> m_overlays;
+    QList<std::shared_ptr<const le::RunHistory>> m_comparison; // runs of the last A/B comparison
+    CompareDialog* m_compare = nullptr;
     QTimer m_redraw;
     bool m_dirty = true;
     bool m_paused = false;

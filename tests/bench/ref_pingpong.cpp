@@ -1,7 +1,10 @@
-// Reference ping-pong: the plainest blocking-socket loop, so that bench_pingpong can state
-// latency-ping's figures as ratios against something measured on the same machine in the same run.
-//   ref_pingpong server tcp|udp PORT
-//   ref_pingpong client tcp|udp HOST PORT PAYLOAD SECONDS
+// Reference ping-pong: the plainest socket loop, so that bench_pingpong can state latency-ping's
+// figures as ratios against something measured on the same machine in the same run.
+//   ref_pingpong server tcp|udp PORT [spin]
+//   ref_pingpong client tcp|udp HOST PORT PAYLOAD SECONDS [spin]
+// Without `spin` every call blocks (the reference for the blocking and asio engines). With `spin`
+// the data sockets are non-blocking and both sides poll recv/send with MSG_DONTWAIT in a loop that
+// never sleeps (the reference for the spin engine, which must not be judged against a sleeper).
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -12,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -36,17 +40,34 @@ int socketType(const std::string& t) {
     std::exit(2);
 }
 
+// Set by the `spin` argument: every data-path call gets MSG_DONTWAIT and EAGAIN means "poll again".
+bool g_spin = false;
+
+int ioFlags() {
+    return g_spin ? MSG_DONTWAIT : 0;
+}
+
+bool retryable(int err) {
+    return err == EINTR || (g_spin && (err == EAGAIN || err == EWOULDBLOCK));
+}
+
 void setNoDelay(int fd) {
     int one = 1;
     if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
         die("TCP_NODELAY");
 }
 
+// MSG_DONTWAIT alone would do; O_NONBLOCK as well so that no call on the socket can ever sleep.
+void setNonBlocking(int fd) {
+    if (g_spin && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+        die("O_NONBLOCK");
+}
+
 bool sendAll(int fd, const char* p, size_t n) {
     while (n > 0) {
         // MSG_NOSIGNAL: a client that goes away must not kill the server with SIGPIPE.
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL | ioFlags());
+        if (w < 0 && retryable(errno))
             continue;
         if (w <= 0)
             return false;
@@ -69,6 +90,8 @@ bool sendAll(int fd, const char* p, size_t n) {
         (type == SOCK_STREAM && listen(fd, 4) < 0) ||
         getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) < 0)
         die("server socket");
+    if (type == SOCK_DGRAM)
+        setNonBlocking(fd);
     std::printf("listening %d\n", ntohs(addr.sin_port));
     std::fflush(stdout);
     std::vector<char> buf(65536);
@@ -76,18 +99,25 @@ bool sendAll(int fd, const char* p, size_t n) {
         if (type == SOCK_DGRAM) {
             sockaddr_storage peer{};
             socklen_t plen = sizeof peer;
-            ssize_t n = recvfrom(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&peer), &plen);
-            if (n >= 0)
-                sendto(fd, buf.data(), size_t(n), 0, reinterpret_cast<sockaddr*>(&peer), plen);
+            ssize_t n =
+                recvfrom(fd, buf.data(), buf.size(), ioFlags(), reinterpret_cast<sockaddr*>(&peer), &plen);
+            if (n >= 0) // spin: a full send buffer drops the echo, which the client counts as a loss
+                sendto(fd, buf.data(), size_t(n), ioFlags(), reinterpret_cast<sockaddr*>(&peer), plen);
             continue;
         }
+        // accept blocks even with `spin`: it is outside the measured path (one connection per run).
         int c = accept(fd, nullptr, nullptr);
         if (c < 0)
             continue;
         setNoDelay(c);
+        setNonBlocking(c);
         // A stream echo needs no framing: whatever arrives goes straight back.
-        ssize_t n;
-        while ((n = recv(c, buf.data(), buf.size(), 0)) > 0 && sendAll(c, buf.data(), size_t(n))) {
+        for (;;) {
+            ssize_t n = recv(c, buf.data(), buf.size(), ioFlags());
+            if (n < 0 && retryable(errno))
+                continue;
+            if (n <= 0 || !sendAll(c, buf.data(), size_t(n)))
+                break;
         }
         close(c);
     }
@@ -108,17 +138,31 @@ int client(int type, const char* host, const char* port, size_t payload, double 
     freeaddrinfo(res);
     if (type == SOCK_STREAM)
         setNoDelay(fd);
-    // A lost datagram should cost one timeout, not hang the benchmark.
+    setNonBlocking(fd);
+    // A lost datagram should cost one timeout, not hang the benchmark (spin: checked while polling).
+    constexpr auto kLossTimeout = std::chrono::seconds(1);
     timeval tv{1, 0};
-    if (type == SOCK_DGRAM && setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+    if (type == SOCK_DGRAM && !g_spin && setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
         die("SO_RCVTIMEO");
 
     std::vector<char> out(payload, 'x'), in(std::max<size_t>(payload, 65536));
     auto roundTrip = [&]() -> bool {
         if (!sendAll(fd, out.data(), payload))
             die("send");
+        // The clock is read only when a poll comes back empty, so a reply already there costs nothing.
+        Clock::time_point giveUp{};
         for (size_t got = 0; got < payload;) {
-            ssize_t r = recv(fd, in.data(), in.size(), 0);
+            ssize_t r = recv(fd, in.data(), in.size(), ioFlags());
+            if (r < 0 && g_spin && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                if (type == SOCK_DGRAM) {
+                    const auto now = Clock::now();
+                    if (giveUp == Clock::time_point{})
+                        giveUp = now + kLossTimeout;
+                    else if (now >= giveUp)
+                        return false;
+                }
+                continue;
+            }
             if (r < 0 && errno == EINTR)
                 continue;
             if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -171,6 +215,12 @@ int client(int type, const char* host, const char* port, size_t payload, double 
 
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
+    // An optional trailing `spin` switches both sides to busy polling.
+    if (argc > 1 && std::string(argv[argc - 1]) == "spin" &&
+        ((mode == "server" && argc == 5) || (mode == "client" && argc == 8))) {
+        g_spin = true;
+        --argc;
+    }
     if (mode == "server" && argc == 4)
         server(socketType(argv[2]), std::atoi(argv[3]));
     if (mode == "client" && argc == 7) {
@@ -183,8 +233,8 @@ int main(int argc, char** argv) {
         return client(socketType(argv[2]), argv[3], argv[4], size_t(payload), seconds);
     }
     std::fprintf(stderr,
-                 "usage: %s server tcp|udp PORT\n"
-                 "       %s client tcp|udp HOST PORT PAYLOAD SECONDS\n",
+                 "usage: %s server tcp|udp PORT [spin]\n"
+                 "       %s client tcp|udp HOST PORT PAYLOAD SECONDS [spin]\n",
                  argv[0], argv[0]);
     return 2;
 }

@@ -1,0 +1,69 @@
+#pragma once
+
+#include "compare.h"
+#include "run_history.h"
+
+#include <QCheckBox>
+#include <QDialog>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QTableWidget>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+// A/B comparison in the window: the user picks engines, transports and task counts; the variants
+// run alternately in short slices (A B A B ...) so drift hits all alike; each becomes a run that is
+// overlaid on the plots, and a table gives p50/p99/p99.9/max with ratios to the first.
+class CompareDialog : public QDialog {
+    Q_OBJECT
+public:
+    explicit CompareDialog(QWidget* parent = nullptr);
+    ~CompareDialog() override;
+
+    // Rate and payload come from the window's controls.
+    void setBase(const le::PingConfig& base) { m_base = base; }
+    void start();
+    void cancel();
+    bool running() const { return m_thread.joinable() && !m_finished; }
+
+    QList<QCheckBox*> engineBoxes() const { return m_engines; }
+    QList<QCheckBox*> transportBoxes() const { return m_transports; }
+    QLineEdit* tasksEdit() const { return m_tasks; }
+    QLineEdit* sliceEdit() const { return m_slice; }
+    QLineEdit* durationEdit() const { return m_duration; }
+    QTableWidget* table() const { return m_table; }
+    QPushButton* startButton() const { return m_start; }
+    const QList<std::shared_ptr<le::RunHistory>>& runs() const { return m_runs; }
+
+signals:
+    void starting(); // before the first slice: the window stops live measuring
+    // The comparison's runs, to overlay (emitted as slices come in, and once more at the end).
+    void runsChanged(const QList<std::shared_ptr<const le::RunHistory>>& runs);
+    void finished();
+
+private:
+    void sliceDone(std::size_t variant, le::IntervalRecord slice);
+    void showResults(const std::vector<le::CompareResult>& results);
+    void setBusy(bool busy);
+    void publishRuns();
+
+    le::PingConfig m_base;
+    QList<QCheckBox*> m_engines;
+    QList<QCheckBox*> m_transports;
+    QLineEdit* m_tasks;
+    QLineEdit* m_slice;
+    QLineEdit* m_duration;
+    QPushButton* m_start;
+    QPushButton* m_cancel;
+    QProgressBar* m_progress;
+    QTableWidget* m_table;
+    QList<std::shared_ptr<le::RunHistory>> m_runs;
+    std::thread m_thread;
+    std::atomic<bool> m_stop{false};
+    bool m_finished = true;
+    double m_elapsed = 0; // position on the time axis of the slices done so far
+};
