@@ -286,6 +286,8 @@ void TestWindow::saveOpenOverlayRoundTrip() {
         if (auto* item = qobject_cast<QCPPlottableLegendItem*>(w.histogramPlot()->legend->item(i)))
             named |= item->plottable()->name().contains("run");
     QVERIFY(named);
+    if (const QString dir = qEnvironmentVariable("LE_SCREENSHOT_DIR"); !dir.isEmpty())
+        w.exportWindow(dir + "/overlay-window.png");
 }
 
 void TestWindow::corruptSessionIsAClearError() {
@@ -445,6 +447,11 @@ void TestWindow::abComparisonOverlaysAndTabulates() {
         if (auto* item = qobject_cast<QCPPlottableLegendItem*>(w.histogramPlot()->legend->item(i)))
             names << item->plottable()->name();
     QVERIFY2(names.contains("blocking") && names.contains("asio"), qPrintable(names.join(", ")));
+    // For looking at it: LE_SCREENSHOT_DIR=/tmp/shots tst_window abComparisonOverlaysAndTabulates
+    if (const QString dir = qEnvironmentVariable("LE_SCREENSHOT_DIR"); !dir.isEmpty()) {
+        w.exportWindow(dir + "/compare-window.png");
+        d->grab().save(dir + "/compare-dialog.png");
+    }
 }
 
 int main(int argc, char** argv) {

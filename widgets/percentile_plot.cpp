@@ -90,8 +90,14 @@ PercentilePlot::PercentilePlot(QWidget* parent)
 }
 
 void PercentilePlot::setRuns(const PlotRuns& runs) {
-    if (runs.live != m_runs.live || runs.overlays != m_runs.overlays)
+    // Overlays are redrawn whole when they change; an A/B comparison grows its runs in place.
+    std::size_t overlayIntervals = 0;
+    for (const auto& o : runs.overlays)
+        overlayIntervals += o ? o->intervals().size() : 0;
+    if (runs.live != m_runs.live || runs.overlays != m_runs.overlays ||
+        overlayIntervals != m_overlayIntervals)
         m_rebuild = true;
+    m_overlayIntervals = overlayIntervals;
     m_runs = runs;
 }
 

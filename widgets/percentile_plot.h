@@ -49,8 +49,9 @@ private:
     PlotRuns m_runs;
     bool m_rebuild = true;
     const le::RunHistory* m_plottedLive = nullptr;
-    std::size_t m_liveCount = 0;                                      // live intervals already in the graphs
-    bool m_bursts = false;                                            // first/rest curves shown
+    std::size_t m_liveCount = 0;        // live intervals already in the graphs
+    std::size_t m_overlayIntervals = 0; // overlays' interval count when last plotted
+    bool m_bursts = false;              // first/rest curves shown
     std::vector<double (*)(const le::IntervalRecord&)> m_liveGetters; // one per live graph
     int m_liveGraphs = 0; // the first graphs are the live run's, when it has data
     QList<QCPItemStraightLine*> m_changeLines;
