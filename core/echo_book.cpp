@@ -4,7 +4,7 @@
 
 namespace le {
 
-EchoBook::EchoBook(Recorder& recorder, bool open_loop, Nanos timeout, Nanos measure_from,
+EchoBook::EchoBook(Recorder& recorder, bool open_loop, Nanos timeout, const std::atomic<Nanos>& measure_from,
                    std::size_t capacity)
     : m_recorder(recorder)
     , m_table(capacity)
@@ -15,7 +15,8 @@ EchoBook::EchoBook(Recorder& recorder, bool open_loop, Nanos timeout, Nanos meas
 bool EchoBook::sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32_t size) noexcept {
     if (seq - m_oldest.load(std::memory_order_acquire) >= m_table.capacity())
         return false;
-    if (m_first_counted.load(std::memory_order_relaxed) == UINT64_MAX && intended >= m_measure_from)
+    if (m_first_counted.load(std::memory_order_relaxed) == UINT64_MAX &&
+        intended >= m_measure_from.load(std::memory_order_relaxed))
         m_first_counted.store(seq, std::memory_order_release);
     // Messages of one burst share their due time: the first with a new one opens a burst.
     const bool first = intended != m_last_intended;

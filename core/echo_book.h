@@ -18,7 +18,10 @@ public:
 
     // Closed loop measures from the real send time, open loop from the intended one (so a stalled
     // sender shows up as latency instead of being omitted).
-    EchoBook(Recorder& recorder, bool open_loop, Nanos timeout, Nanos measure_from, std::size_t capacity);
+    // `measure_from` is read until counting has begun: the session sets it once the engine (and its
+    // compute tasks, which may take seconds to start under overload) is up.
+    EchoBook(Recorder& recorder, bool open_loop, Nanos timeout, const std::atomic<Nanos>& measure_from,
+             std::size_t capacity);
 
     // Sender side. Returns false (and does nothing) when the ring is full.
     bool sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32_t size) noexcept;
@@ -48,7 +51,7 @@ private:
     InFlightTable m_table;
     const bool m_open_loop;
     const Nanos m_timeout;
-    const Nanos m_measure_from;
+    const std::atomic<Nanos>& m_measure_from;
     std::atomic<std::uint64_t> m_first_counted{UINT64_MAX};
     std::atomic<std::uint64_t> m_next{0};
     Nanos m_last_intended = -1;             // sender thread only

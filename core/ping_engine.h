@@ -22,7 +22,8 @@ struct PingContext {
     Recorder& recorder;
     const PingConfig& config;
     // Messages sent at or after this time are counted; earlier ones are warm-up.
-    Nanos measure_from = 0;
+    // INT64_MAX until the engine is built and its tasks are up, so their start-up is never measured.
+    std::atomic<Nanos> measure_from{INT64_MAX};
     // Stop sending at this time, then wait (at most config.timeout) for the echoes in flight.
     std::atomic<Nanos> send_until{INT64_MAX};
     // Stop now, without waiting for echoes.

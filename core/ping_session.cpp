@@ -99,7 +99,11 @@ void PingSession::start() {
     } else {
         PongConfig pong;
         pong.listen = {embedded_endpoint(m_config.transport)};
-        pong.engine = m_config.engine;
+        // The in-process pong runs the ping's engine, except that two busy-polling threads on fewer
+        // than four cores would starve everything else (the collector, the window): then it blocks.
+        pong.engine = m_config.engine == EngineKind::Spin && std::thread::hardware_concurrency() < 4
+                          ? EngineKind::Blocking
+                          : m_config.engine;
         const ScopedAffinity placed(m_config.pong_cpu); // the pong's threads inherit the placement
         m_embedded_pong = start_pong(pong);
         m_peer = m_embedded_pong->endpoints().front();
@@ -107,10 +111,7 @@ void PingSession::start() {
     Fd fd = connect_to(m_peer, m_config.connect_timeout);
     probe(fd.get(), m_peer, m_config.payload, m_config.connect_timeout);
 
-    m_run_start = now_ns();
     m_context = std::make_unique<PingContext>(m_params, m_recorder, m_config);
-    m_context->measure_from = m_run_start + m_config.warmup;
-    m_context->send_until = m_config.duration > 0 ? m_context->measure_from + m_config.duration : INT64_MAX;
     m_context->on_finished = [this](const std::string& error) {
         std::lock_guard lock(m_mutex);
         m_engine_finished = true;
@@ -121,6 +122,12 @@ void PingSession::start() {
     {
         const ScopedAffinity placed(m_config.cpu); // the engine's threads and tasks inherit it
         m_engine = make_ping_engine(m_config.engine, *m_context, std::move(fd));
+        // The run's clock starts once the engine exists: a thousand task threads can take seconds to
+        // start on a loaded machine, and that belongs to neither the warm-up nor the measurement.
+        m_run_start = now_ns();
+        m_context->measure_from = m_run_start + m_config.warmup;
+        m_context->send_until =
+            m_config.duration > 0 ? m_run_start + m_config.warmup + m_config.duration : INT64_MAX;
         m_engine->start();
     }
     m_collector = std::thread([this] { collect(); });

@@ -261,8 +261,15 @@ void SpinPing::open_loop() {
             fail(describe_errno(errno));
             break;
         } else {
-            // Idle turn: the loss scan. Everything still out is given up a timeout after sending ended.
-            m_book.expire(now, !sending && now - timeout >= send_until());
+            // Idle turn: the loss scan. Everything still out is given up a timeout after sending ended,
+            // also a message still being written to a peer that stopped reading (it was booked, so
+            // it counts as lost).
+            const bool overdue = now - timeout >= send_until();
+            if (overdue && tx_size > 0) {
+                tx_size = 0;
+                sending = false;
+            }
+            m_book.expire(now, !sending && overdue);
         }
         if (!sending && tx_size == 0 && m_book.outstanding() == 0)
             break;

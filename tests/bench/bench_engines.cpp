@@ -9,8 +9,8 @@
 // Placement is fixed by default (ping and its tasks on CPU 0, pong on CPU 1) because on a small VM
 // placement alone moves loopback RTT by several times; the header states it.
 //
-// Exit status: 0 when every cell produced a summary; 1 otherwise (the table is still printed);
-// 2 on bad usage.
+// Exit status: 0 when every cell produced a summary (even one of zero round trips, which is a
+// measured outcome); 1 otherwise (the table is still printed); 2 on bad usage.
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -62,9 +62,13 @@ struct Options {
 };
 
 struct Cell {
-    bool ok = false;
+    // NoRoundTrip is a measured outcome (the engine got no echo back in the run: 0 msg/s), unlike
+    // TimedOut and Failed, where latency-ping gave no summary at all.
+    enum class State { Ok, NoRoundTrip, TimedOut, Failed } state = State::Failed;
     double p50Us = 0, p99Us = 0, msgPerS = 0;
-    long long lost = 0, errors = 0;
+    long long sent = 0, lost = 0, errors = 0;
+    double wallS = 0; // spawn to exit: shows when start-up, not the schedule, took the time
+    bool ok() const { return state == State::Ok; }
 };
 
 std::vector<std::string> splitList(const std::string& s) {
@@ -193,11 +197,15 @@ Cell runCell(const Options& o, const std::string& engine, const std::string& rat
                                   "json"};
     for (auto& a : placementArgs(o.placement))
         argv.push_back(std::move(a));
+    const auto t0 = Clock::now();
     const auto run = runToEnd(argv, std::chrono::duration_cast<Clock::duration>(
                                         std::chrono::duration<double>(o.duration + kWarmupS) + kRunSlack));
     Cell c;
+    c.wallS = std::chrono::duration<double>(Clock::now() - t0).count();
     if (!run)
         return c;
+    if (run->timedOut)
+        c.state = Cell::State::TimedOut;
     // The summary is the last line of type "summary"; intervals before it are not needed here.
     nlohmann::json summary;
     for (size_t end = run->out.size(); !run->timedOut && end > 0 && summary.is_null();) {
@@ -216,18 +224,18 @@ Cell runCell(const Options& o, const std::string& engine, const std::string& rat
         c.p50Us = summary["p50_us"].get<double>();
         c.p99Us = summary["p99_us"].get<double>();
         c.msgPerS = summary["achieved_rate"].get<double>();
+        c.sent = summary.value("sent", 0LL);
         c.lost = summary.value("lost", 0LL);
         c.errors = summary.value("errors", 0LL);
-        // A summary of zero round trips reports p50 0: that is no result, not a fast one.
-        c.ok = c.p50Us > 0 && c.msgPerS > 0;
+        // A summary of zero round trips reports p50 0: not a fast result but none, shown as such.
+        c.state = c.p50Us > 0 && c.msgPerS > 0 ? Cell::State::Ok : Cell::State::NoRoundTrip;
         if (!(WIFEXITED(run->status) && WEXITSTATUS(run->status) == 0))
             fmt::print(stderr, "warning: latency-ping ended with {}: {}\n", describeStatus(run->status),
                        joinArgs(argv));
-        if (c.ok)
-            return c;
+        return c;
     }
-    fmt::print(stderr, "latency-ping gave {} ({}{}): {}\n", usable ? "no round trip" : "no usable summary",
-               describeStatus(run->status), run->timedOut ? ", timed out" : "", joinArgs(argv));
+    fmt::print(stderr, "latency-ping gave no usable summary ({}{}): {}\n", describeStatus(run->status),
+               run->timedOut ? ", timed out" : "", joinArgs(argv));
     return c;
 }
 
@@ -245,8 +253,16 @@ std::string compactRate(double r) {
 
 // "p50 / p99 us  msg/s": p50 and p99 to 3 significant-ish figures so the columns stay narrow.
 std::string cellText(const Cell& c) {
-    if (!c.ok)
+    switch (c.state) {
+    case Cell::State::Ok:
+        break;
+    case Cell::State::NoRoundTrip:
+        return fmt::format("no round trip {:>7}", 0);
+    case Cell::State::TimedOut:
+        return "TIMED OUT";
+    case Cell::State::Failed:
         return "FAILED";
+    }
     auto us = [](double v) { return v < 100 ? fmt::format("{:.1f}", v) : fmt::format("{:.0f}", v); };
     return fmt::format("{:>6} / {:>6} {:>7}", us(c.p50Us), us(c.p99Us), compactRate(c.msgPerS));
 }
@@ -345,19 +361,33 @@ int main(int argc, char** argv) {
         for (int tasks : o.tasks)
             for (const auto& rate : o.rates) {
                 const Cell c = runCell(o, engine, rate, tasks);
-                failed = failed || !c.ok;
+                failed = failed || c.state == Cell::State::TimedOut || c.state == Cell::State::Failed;
                 results[{engine, tasks, rate}] = c;
                 std::string extra;
-                if (c.ok && (c.lost || c.errors))
-                    extra = fmt::format("  (lost {}, errors {})", c.lost, c.errors);
-                if (c.ok)
-                    fmt::print(
-                        "[{:>2}/{}] {:<9} {:>4} tasks {:>12}: p50 {:8.1f} us  p99 {:8.1f} us  {:>9.0f} "
-                        "msg/s{}\n",
-                        ++done, cells, engine, tasks, rateLabel(rate), c.p50Us, c.p99Us, c.msgPerS, extra);
-                else
-                    fmt::print("[{:>2}/{}] {:<9} {:>4} tasks {:>12}: FAILED\n", ++done, cells, engine, tasks,
-                               rateLabel(rate));
+                if (c.lost || c.errors)
+                    extra += fmt::format("  (lost {}, errors {})", c.lost, c.errors);
+                // A run far longer than its schedule spent the time starting or stopping (e.g.
+                // creating 1000 task threads on one core), which the figures alone do not show.
+                const double schedule = o.duration + kWarmupS;
+                if (c.wallS > schedule + 3)
+                    extra += fmt::format("  (run took {:.1f} s for a {:.1f} s schedule)", c.wallS, schedule);
+                const std::string head = fmt::format("[{:>2}/{}] {:<9} {:>4} tasks {:>12}:", ++done, cells,
+                                                     engine, tasks, rateLabel(rate));
+                switch (c.state) {
+                case Cell::State::Ok:
+                    fmt::print("{} p50 {:8.1f} us  p99 {:8.1f} us  {:>9.0f} msg/s{}\n", head, c.p50Us,
+                               c.p99Us, c.msgPerS, extra);
+                    break;
+                case Cell::State::NoRoundTrip:
+                    fmt::print("{} no round trip ({} sent){}\n", head, c.sent, extra);
+                    break;
+                case Cell::State::TimedOut:
+                    fmt::print("{} TIMED OUT (killed after {:.0f} s){}\n", head, c.wallS, extra);
+                    break;
+                case Cell::State::Failed:
+                    fmt::print("{} FAILED{}\n", head, extra);
+                    break;
+                }
                 std::fflush(stdout);
             }
 
@@ -367,13 +397,15 @@ int main(int argc, char** argv) {
     std::string header = fmt::format("{:<9} {:>5} ", "engine", "tasks");
     for (const auto& rate : o.rates)
         header += fmt::format("| {:^{}} ", rateLabel(rate), kCellWidth);
+    auto trimmed = [](std::string line) { return line.erase(line.find_last_not_of(' ') + 1); };
+    header = trimmed(header);
     fmt::print("{}\n{}\n", header, std::string(header.size(), '-'));
     for (const auto& engine : o.engines)
         for (int tasks : o.tasks) {
             std::string row = fmt::format("{:<9} {:>5} ", engine, tasks);
             for (const auto& rate : o.rates)
                 row += fmt::format("| {:>{}} ", cellText(results[{engine, tasks, rate}]), kCellWidth);
-            fmt::print("{}\n", row);
+            fmt::print("{}\n", trimmed(row));
         }
 
     // "Degrades under compute tasks", measured: p50 with the most tasks over p50 with none, at 10k/s
@@ -388,7 +420,12 @@ int main(int argc, char** argv) {
         for (const auto& engine : o.engines) {
             const Cell& base = results[{engine, 0, "10k"}];
             const Cell& loaded = results[{engine, most, "10k"}];
-            if (!base.ok || !loaded.ok) {
+            if (base.ok() && loaded.state == Cell::State::NoRoundTrip) {
+                fmt::print("  {:<9} p50 {:8.1f} -> none: no round trip with {} tasks   msg/s {:>7} -> 0\n",
+                           engine, base.p50Us, most, compactRate(base.msgPerS));
+                continue;
+            }
+            if (!base.ok() || !loaded.ok()) {
                 fmt::print("  {:<9} no data\n", engine);
                 continue;
             }
@@ -398,6 +435,6 @@ int main(int argc, char** argv) {
         }
     }
     if (failed)
-        fmt::print("\nsome cells produced no result (see above)\n");
+        fmt::print("\nsome cells produced no summary (see above)\n");
     return failed ? 1 : 0;
 }
