@@ -6,16 +6,15 @@
 
 namespace le {
 
-EngineKind parse_engine(std::string_view text)
-{
+EngineKind parse_engine(std::string_view text) {
     for (EngineKind e : kAllEngines)
         if (text == to_string(e))
             return e;
-    throw std::invalid_argument(fmt::format("unknown engine '{}' (expected one of: {})", text, engine_names()));
+    throw std::invalid_argument(
+        fmt::format("unknown engine '{}' (expected one of: {})", text, engine_names()));
 }
 
-std::string_view to_string(EngineKind e)
-{
+std::string_view to_string(EngineKind e) {
     switch (e) {
     case EngineKind::Blocking:
         return "blocking";
@@ -29,10 +28,11 @@ std::string_view to_string(EngineKind e)
     return "?";
 }
 
-std::string_view engine_names() { return "blocking, asio, asio-pool, spin"; }
+std::string_view engine_names() {
+    return "blocking, asio, asio-pool, spin";
+}
 
-std::string_view engine_description(EngineKind e)
-{
+std::string_view engine_description(EngineKind e) {
     switch (e) {
     case EngineKind::Blocking:
         return "blocking: the data path is a thread making blocking calls (a sender and a receiver thread in "
