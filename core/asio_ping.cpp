@@ -25,12 +25,6 @@ namespace {
 constexpr Nanos kTick = 10 * kNanosPerMilli;         // loss scan and stop checks
 constexpr Nanos kMaxTimerWait = 20 * kNanosPerMilli; // live changes are seen at least this often
 
-std::size_t ring_capacity(const PingConfig& c) {
-    if (!c.open_loop)
-        return 1024;
-    return static_cast<std::size_t>(std::min(kRateMax * to_seconds(c.timeout) * 1.25, 16.0 * 1024 * 1024));
-}
-
 Clock::time_point at(Nanos t) {
     return Clock::time_point(std::chrono::nanoseconds(t));
 }
@@ -66,7 +60,7 @@ public:
         , m_send_timer(m_io)
         , m_tick_timer(m_io)
         , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
-                 ring_capacity(context.config))
+                 echo_ring_capacity(context.config))
         , m_tasks(m_io, context.params, m_threads)
         , m_tx(kMaxPayload)
         , m_rx(kMaxPayload + 1) {

@@ -19,7 +19,9 @@ namespace le {
 // `threads` is how many threads run the io_context. With one, everything runs on that thread as
 // plain handlers. With more, each task's timer has a strand of its own (so its handler never races
 // with its own retirement, yet tasks run in parallel on the pool) and the task list is kept on
-// another strand. update() and stop() may be called from any thread in both cases.
+// another strand. update() and stop() may be called from any thread in both cases. (Told 1 while
+// several threads do run the io_context, the tasks still spread over them, but calls to update()
+// and stop() must then not overlap.)
 class AsioTasks {
 public:
     AsioTasks(asio::io_context& io, const LiveParams& params, int threads = 1);

@@ -108,15 +108,7 @@ std::vector<CompareResult> run_compare(const std::vector<CompareVariant>& varian
         s.bytes = data[i].bytes;
         s.achieved_rate = seconds[i] > 0 ? static_cast<double>(s.sent) / seconds[i] : 0;
         s.cpu_percent = seconds[i] > 0 ? s.cpu_percent / seconds[i] : 0;
-        const RttStats st = stats_of(res.rtt);
-        s.min_us = st.min_us;
-        s.mean_us = st.mean_us;
-        s.p50_us = st.p50_us;
-        s.p90_us = st.p90_us;
-        s.p99_us = st.p99_us;
-        s.p999_us = st.p999_us;
-        s.p9999_us = st.p9999_us;
-        s.max_us = st.max_us;
+        s.set_stats(stats_of(res.rtt));
     }
     return results;
 }

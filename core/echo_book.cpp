@@ -2,7 +2,15 @@
 
 #include "wire.h"
 
+#include <algorithm>
+
 namespace le {
+
+std::size_t echo_ring_capacity(const PingConfig& c) {
+    if (!c.open_loop)
+        return 1024;
+    return static_cast<std::size_t>(std::min(kRateMax * to_seconds(c.timeout) * 1.25, 16.0 * 1024 * 1024));
+}
 
 EchoBook::EchoBook(Recorder& recorder, bool open_loop, Nanos timeout, const std::atomic<Nanos>& measure_from,
                    std::size_t capacity)

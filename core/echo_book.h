@@ -1,6 +1,7 @@
 #pragma once
 
 #include "in_flight.h"
+#include "ping_config.h"
 #include "recorder.h"
 
 #include <atomic>
@@ -12,6 +13,10 @@ namespace le {
 // The per-message accounting every ping engine shares: what was sent, which echo answers which
 // message, RTTs into the recorder, losses by timeout. Every counted message ends in exactly one of
 // received, lost or errors, so sent == received + lost + errors once a run has drained.
+// Slots an engine's book needs: one in closed loop (a few for safety), and in open loop every
+// message of the fastest rate during one timeout, capped.
+std::size_t echo_ring_capacity(const PingConfig& config);
+
 class EchoBook {
 public:
     enum class Echo { Ok, Late, Bad };

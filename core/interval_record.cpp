@@ -17,4 +17,15 @@ RttStats stats_of(const Histogram& h) {
     return s;
 }
 
+void IntervalRecord::set_stats(const RttStats& s) {
+    min_us = s.min_us;
+    mean_us = s.mean_us;
+    p50_us = s.p50_us;
+    p90_us = s.p90_us;
+    p99_us = s.p99_us;
+    p999_us = s.p999_us;
+    p9999_us = s.p9999_us;
+    max_us = s.max_us;
+}
+
 } // namespace le

@@ -43,6 +43,9 @@ struct IntervalRecord {
     std::vector<ParamChange> changes;        // applied during this interval (all of them in a summary)
     std::shared_ptr<const Histogram> rtt_ns; // the interval's (or the whole run's) histogram
     std::shared_ptr<const Histogram> rtt_first_ns, rtt_rest_ns; // with burst > 1
+
+    // Sets min_us ... max_us from `s`.
+    void set_stats(const RttStats& s);
 };
 
 } // namespace le

@@ -248,15 +248,7 @@ IntervalRecord PingSession::make_record(const IntervalData& data, Nanos start, N
     r.lost = data.lost;
     r.errors = data.errors;
     r.bytes = data.bytes;
-    const RttStats all = stats_of(data.rtt);
-    r.min_us = all.min_us;
-    r.mean_us = all.mean_us;
-    r.p50_us = all.p50_us;
-    r.p90_us = all.p90_us;
-    r.p99_us = all.p99_us;
-    r.p999_us = all.p999_us;
-    r.p9999_us = all.p9999_us;
-    r.max_us = all.max_us;
+    r.set_stats(stats_of(data.rtt));
     r.rtt_ns = std::make_shared<const Histogram>(data.rtt);
     r.burst = m_config.burst;
     if (r.burst > 1) {

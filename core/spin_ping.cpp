@@ -13,13 +13,6 @@ namespace {
 
 constexpr int kSendFlags = MSG_DONTWAIT | MSG_NOSIGNAL; // a vanished peer is an error, not a SIGPIPE
 
-std::size_t ring_capacity(const PingConfig& c) {
-    // Enough slots for every message of the fastest rate during one timeout (open loop), capped.
-    if (!c.open_loop)
-        return 1024;
-    return static_cast<std::size_t>(std::min(kRateMax * to_seconds(c.timeout) * 1.25, 16.0 * 1024 * 1024));
-}
-
 // Nothing to do right now (EINTR too: the next poll turn simply tries again).
 bool would_block(int err) {
     return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
@@ -36,7 +29,7 @@ SpinPing::SpinPing(PingContext& context, Fd socket)
     , m_fd(std::move(socket))
     , m_stream(is_stream(context.config.effective_transport()))
     , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
-             ring_capacity(context.config))
+             echo_ring_capacity(context.config))
     , m_tasks(context.params)
     , m_tx(kMaxPayload)
     , m_rx(kMaxPayload + 1) {
