@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <poll.h>
 #include <string>
 #include <sys/socket.h>
 
@@ -79,6 +80,46 @@ template <class Idle> IoResult recv_some(int fd, std::byte* data, std::size_t n,
         return {IoStatus::Error, 0, errno};
     }
 }
+
+// Sends n bytes and reads n bytes back at the same time. A large message on a stream cannot be sent
+// whole before reading: the peer's echo fills our receive buffer, the peer stops reading, and both
+// ends wait on each other (Unix sockets hit it from ~200 KiB). Costs a poll() per step, so callers
+// use it only for messages larger than a socket buffer.
+template <class Idle>
+IoResult exchange_stream(int fd, const std::byte* tx, std::byte* rx, std::size_t n, Idle&& idle) {
+    std::size_t sent = 0, got = 0;
+    while (got < n) {
+        pollfd p{fd, static_cast<short>(POLLIN | (sent < n ? POLLOUT : 0)), 0};
+        const int ready = ::poll(&p, 1, 10);
+        if (ready < 0 && errno != EINTR)
+            return {IoStatus::Error, got, errno};
+        if (ready <= 0) {
+            if (!idle())
+                return {IoStatus::Idle, got, 0};
+            continue;
+        }
+        if (sent < n && (p.revents & POLLOUT)) {
+            const ssize_t r = ::send(fd, tx + sent, n - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (r > 0)
+                sent += static_cast<std::size_t>(r);
+            else if (r < 0 && !detail::timed_out(errno) && errno != EINTR)
+                return {IoStatus::Error, got, errno};
+        }
+        if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+            const ssize_t r = ::recv(fd, rx + got, n - got, MSG_DONTWAIT);
+            if (r == 0)
+                return {IoStatus::Closed, got, 0};
+            if (r > 0)
+                got += static_cast<std::size_t>(r);
+            else if (!detail::timed_out(errno) && errno != EINTR)
+                return {IoStatus::Error, got, errno};
+        }
+    }
+    return {IoStatus::Ok, got, 0};
+}
+
+// Above this, a stream message is exchanged (sent and read at once) rather than sent, then read.
+inline constexpr std::size_t kExchangeAbove = 64 * 1024;
 
 // "peer closed the connection", "connection refused by peer (is it listening?)", ...
 std::string describe_io_failure(const IoResult& r);

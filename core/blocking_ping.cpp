@@ -93,16 +93,33 @@ void BlockingPing::closed_loop() {
         const Nanos t_send = now_ns();
         if (t_send >= m_ctx.send_until.load(std::memory_order_relaxed))
             break;
-        const IoResult sent = send_all(fd, m_tx.data(), payload, keep_going);
-        if (sent.status != IoStatus::Ok) {
-            if (!should_abort())
-                fail(describe_io_failure(sent));
-            break;
+        const Nanos intended = pacer.back_to_back() ? t_send : pacer.due();
+        if (m_stream && payload > kExchangeAbove) {
+            // Larger than a socket buffer: send and read at once, or both ends would wait on each other.
+            m_book.sent(seq, intended, t_send, static_cast<std::uint32_t>(payload));
+            const IoResult r = exchange_stream(fd, m_tx.data(), m_rx.data(), payload, [this] {
+                return !should_abort() &&
+                       now_ns() - m_ctx.config.timeout < m_ctx.send_until.load(std::memory_order_relaxed);
+            });
+            const Nanos t_recv = now_ns();
+            if (r.status != IoStatus::Ok) {
+                if (r.status != IoStatus::Idle)
+                    fail(describe_io_failure(r));
+                break;
+            }
+            m_book.echo(m_rx.data(), r.bytes, t_recv);
+            m_book.expire(t_recv);
+        } else {
+            const IoResult sent = send_all(fd, m_tx.data(), payload, keep_going);
+            if (sent.status != IoStatus::Ok) {
+                if (!should_abort())
+                    fail(describe_io_failure(sent));
+                break;
+            }
+            m_book.sent(seq, intended, t_send, static_cast<std::uint32_t>(payload));
+            if (!await_echo(payload))
+                break;
         }
-        m_book.sent(seq, pacer.back_to_back() ? t_send : pacer.due(), t_send,
-                    static_cast<std::uint32_t>(payload));
-        if (!await_echo(payload))
-            break;
         ++seq;
         pacer.advance();
         pacer.skip_missed(now_ns());

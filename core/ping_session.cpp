@@ -41,9 +41,7 @@ void probe(int fd, const Endpoint& peer, std::size_t payload, Nanos timeout) {
     const auto in_time = [&] { return now_ns() < deadline; };
     IoResult r;
     if (is_stream(peer.transport)) {
-        r = send_all(fd, tx.data(), tx.size(), in_time);
-        if (r.status == IoStatus::Ok)
-            r = recv_exact(fd, rx.data(), payload, in_time);
+        r = exchange_stream(fd, tx.data(), rx.data(), payload, in_time);
     } else {
         // A datagram may be lost (a lossy link, an impaired pong): ask again every 200 ms.
         do {
@@ -259,7 +257,9 @@ IntervalRecord PingSession::make_record(const IntervalData& data, Nanos start, N
     }
     r.ping_cpus = format_cpu_list(m_config.cpu);
     // A separate peer's placement is known only when whoever started it said so (the window does).
-    r.pong_cpus = m_config.peer && m_config.pong_cpu.empty() ? "unknown" : format_cpu_list(m_config.pong_cpu);
+    r.pong_cpus = m_config.peer && m_config.pong_cpu.empty() && !m_config.pong_placement_known
+                      ? "unknown"
+                      : format_cpu_list(m_config.pong_cpu);
     return r;
 }
 

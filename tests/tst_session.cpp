@@ -98,6 +98,8 @@ private slots:
     void achievedRateMatchesTarget_data();
     void achievedRateMatchesTarget();
 
+    void largestPayloadOnStreams_data() { add_matrix(); }
+    void largestPayloadOnStreams();
     void computeTasksLoadTheEngine();
     void spinEngineBurnsACore_data();
     void spinEngineBurnsACore();
@@ -303,6 +305,23 @@ void TestSession::achievedRateMatchesTarget() {
     QVERIFY2(r.error.empty(), r.error.c_str());
     const double ratio = r.summary.achieved_rate / rate;
     QVERIFY2(std::abs(ratio - 1) < 0.02, qPrintable(QString("achieved %1").arg(r.summary.achieved_rate)));
+}
+
+void TestSession::largestPayloadOnStreams() {
+    // 1 MiB is more than a socket buffer: sending it whole before reading would deadlock both ends.
+    QFETCH(Transport, transport);
+    QFETCH(EngineKind, engine);
+    if (transport == Transport::Udp)
+        return; // one datagram carries at most 65507 bytes; checked by the payload tests
+    PingConfig c = quick_config(transport, engine);
+    c.payload = kMaxPayload;
+    c.rate = 50;
+    c.duration = 500 * kNanosPerMilli;
+    const RunResult r = run(c);
+    QVERIFY2(r.error.empty(), r.error.c_str());
+    QVERIFY2(r.summary.received >= 20, qPrintable(QString::number(r.summary.received)));
+    QCOMPARE(r.summary.errors, 0u);
+    QCOMPARE(r.summary.bytes, r.summary.sent * kMaxPayload);
 }
 
 void TestSession::computeTasksLoadTheEngine() {

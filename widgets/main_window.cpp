@@ -92,6 +92,7 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     connect(m_pong, &PongProcess::ready, this, [this](const QString& url) {
         le::PingConfig config = configFromControls();
         config.peer = le::parse_endpoint(url.toStdString());
+        config.pong_placement_known = true; // our own child, started with config.pong_cpu
         m_bridge->start(config);
     });
     connect(m_pong, &PongProcess::failed, this,
