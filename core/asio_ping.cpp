@@ -128,14 +128,7 @@ private:
         if (!m_sending || m_send_busy || (!open_loop() && m_book.outstanding() > 0))
             return;
         LiveParams& p = m_ctx.params;
-        if (const std::uint64_t g = p.generation.load(std::memory_order_acquire); g != m_gen) {
-            m_gen = g;
-            m_payload = p.payload.load();
-            if (const double r = p.rate.load(); r != m_rate) {
-                m_rate = r;
-                m_pacer.reset(now_ns(), m_rate, m_ctx.config.burst);
-            }
-        }
+        follow_live_params(p, m_gen, m_rate, m_payload, m_pacer, m_ctx.config.burst);
         Nanos now = now_ns();
         if (!open_loop())
             m_pacer.skip_missed(now);

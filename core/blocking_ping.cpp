@@ -79,14 +79,7 @@ void BlockingPing::closed_loop() {
 
     std::uint64_t seq = 0;
     while (!should_abort()) {
-        if (const std::uint64_t g = p.generation.load(std::memory_order_acquire); g != gen) {
-            gen = g;
-            payload = p.payload.load();
-            if (const double r = p.rate.load(); r != rate) {
-                rate = r;
-                pacer.reset(now_ns(), rate, m_ctx.config.burst);
-            }
-        }
+        follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
         if (!pacer.back_to_back() && !wait_until(pacer.due(), &p.generation, gen, &m_ctx.abort))
             continue;
         write_sequence(m_tx.data(), seq);
@@ -172,14 +165,7 @@ void BlockingPing::open_loop_sender() {
 
     std::uint64_t seq = 0;
     while (keep_going()) {
-        if (const std::uint64_t g = p.generation.load(std::memory_order_acquire); g != gen) {
-            gen = g;
-            payload = p.payload.load();
-            if (const double r = p.rate.load(); r != rate) {
-                rate = r;
-                pacer.reset(now_ns(), rate, m_ctx.config.burst);
-            }
-        }
+        follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
         if (!wait_until(pacer.due(), &p.generation, gen, &m_ctx.abort))
             continue;
         write_sequence(m_tx.data(), seq);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "clock.h"
+#include "live_params.h"
 
 #include <atomic>
 #include <cstdint>
@@ -29,6 +30,21 @@ private:
     int m_in_burst = 0;
     Nanos m_due = 0;
 };
+
+// The data path's view of the live parameters, re-read only when their generation moved (one atomic
+// load per message otherwise). A new rate re-anchors the schedule at the moment of the change.
+inline void follow_live_params(const LiveParams& p, std::uint64_t& generation, double& rate,
+                               std::size_t& payload, Pacer& pacer, int burst) noexcept {
+    const std::uint64_t g = p.generation.load(std::memory_order_acquire);
+    if (g == generation)
+        return;
+    generation = g;
+    payload = p.payload.load();
+    if (const double r = p.rate.load(); r != rate) {
+        rate = r;
+        pacer.reset(now_ns(), rate, burst);
+    }
+}
 
 // Waits until `deadline`: sleeps while far away, then spins the last stretch because sleeps overshoot
 // by tens of microseconds. Returns false early (without reaching the deadline) when `wake` is

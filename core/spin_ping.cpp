@@ -85,14 +85,7 @@ void SpinPing::closed_loop() {
 
     std::uint64_t seq = 0;
     while (!should_abort()) {
-        if (const std::uint64_t g = p.generation.load(std::memory_order_acquire); g != gen) {
-            gen = g;
-            payload = p.payload.load();
-            if (const double r = p.rate.load(); r != rate) {
-                rate = r;
-                pacer.reset(now_ns(), rate, m_ctx.config.burst);
-            }
-        }
+        follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
         if (!pacer.back_to_back() && !spin_until(pacer.due(), gen))
             continue;
         write_sequence(m_tx.data(), seq);
@@ -186,14 +179,7 @@ void SpinPing::open_loop() {
     while (!should_abort()) {
         const Nanos now = now_ns();
         if (sending && tx_size == 0) {
-            if (const std::uint64_t g = p.generation.load(std::memory_order_acquire); g != gen) {
-                gen = g;
-                payload = p.payload.load();
-                if (const double r = p.rate.load(); r != rate) {
-                    rate = r;
-                    pacer.reset(now, rate, m_ctx.config.burst);
-                }
-            }
+            follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
             if (now >= send_until()) {
                 sending = false;
             } else if (pacer.back_to_back() || now >= pacer.due()) {
