@@ -5,7 +5,9 @@
 LE_PACKAGES=(cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
     libasio-dev libfmt-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev
-    xvfb xauth)
+    xvfb xauth
+    libssl-dev iproute2 iputils-ping openssh-client openssh-server
+    clang libclang-rt-14-dev)
 
 le_root_cmd() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
