@@ -1,6 +1,7 @@
 // latency-ping: measures round-trip latency against an echo peer and prints interval records.
 #include "cli_support.h"
 #include "compare_command.h"
+#include "sweep_command.h"
 
 #include "cpu_affinity.h"
 #include "endpoint.h"
@@ -142,11 +143,15 @@ int main(int argc, char** argv) {
 
     CompareCommand compare;
     compare.add_to(app);
+    SweepCommand sweep;
+    sweep.add_to(app);
 
     if (const int rc = cli::parse(app, argc, argv); rc >= 0)
         return rc;
     if (app.got_subcommand("compare"))
         return compare.run();
+    if (app.got_subcommand("sweep"))
+        return sweep.run();
 
     PingConfig config;
     std::vector<ScheduledChange> changes;

@@ -1,0 +1,214 @@
+#include "sweep_command.h"
+
+#include "cli_support.h"
+#include "sweep_runner.h"
+#include "units.h"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+using namespace le;
+
+namespace {
+
+std::vector<std::string> split(const std::string& list) {
+    std::vector<std::string> out;
+    std::stringstream in(list);
+    for (std::string item; std::getline(in, item, ',');)
+        if (!item.empty())
+            out.push_back(item);
+    if (out.empty())
+        throw std::invalid_argument(fmt::format("'{}' lists nothing", list));
+    return out;
+}
+
+// Applies one list option, naming it in the error: "--rates: invalid rate 'x' (...)".
+template <class T, class Parse>
+void parse_list(const std::string& option, const std::string& text, std::vector<T>& out, Parse&& parse) {
+    if (text.empty())
+        return;
+    try {
+        out.clear();
+        for (const auto& item : split(text))
+            out.push_back(static_cast<T>(parse(item)));
+    } catch (const std::exception& e) {
+        throw std::invalid_argument(fmt::format("{}: {}", option, e.what()));
+    }
+}
+
+std::string clock_text(double seconds) {
+    const long long s = std::llround(seconds);
+    if (s >= 3600)
+        return fmt::format("{}h{:02}m", s / 3600, s / 60 % 60);
+    if (s >= 60)
+        return fmt::format("{}m{:02}s", s / 60, s % 60);
+    return fmt::format("{}s", s);
+}
+
+} // namespace
+
+void SweepCommand::add_to(CLI::App& app) {
+    CLI::App* cmd = app.add_subcommand(
+        "sweep", "measure a grid of rates x payloads x tasks x transports x engines (the study's figure), "
+                 "with the system ping as baseline; saves every point as it finishes");
+    cmd->add_option("--preset", preset,
+                    "study: rates 1..1M and inf, tasks 0/10/100/1000, 64 B, TCP and UDP, 60 s per point; "
+                    "quick: about a minute. Other options change the preset");
+    cmd->add_option("--rates", rates, "messages per second, comma-separated: 1,10,1k,1M,inf");
+    cmd->add_option("--tasks", tasks, "compute task counts: 0,10,100,1000");
+    cmd->add_option("--payloads", payloads, "message sizes: 64,1KiB");
+    cmd->add_option("--transports", transports, "tcp, udp, unix (comma-separated)");
+    cmd->add_option("--engines", engines, "blocking, asio, asio-pool, spin (comma-separated)");
+    cmd->add_option("--duration", duration, "measured time per point (default 5s)");
+    cmd->add_option("--warmup", warmup, "time before measuring each point (default 500ms)");
+    cmd->add_option("--pause", pause, "idle time between points (default 0)");
+    cmd->add_option("--repeat", repeat, "measure every point N times")->check(CLI::Range(1, 1000));
+    cmd->add_option("--out", out, "write the results to FILE.csv or FILE.json after every point");
+    cmd->add_flag("--resume", resume,
+                  "continue the sweep in --out: points done there are not measured again");
+    cmd->add_flag("--force", force, "overwrite an existing --out file");
+    cmd->add_flag("--icmp,!--no-icmp", icmp, "also run the system ping at each rate (default on)");
+    cmd->add_option("--icmp-host", icmp_host, "host for the ICMP baseline (default: the peer's host)");
+    cmd->add_option("--ping-binary", ping_binary, "the system ping to run")->capture_default_str();
+    cmd->add_option("--peer", peer,
+                    "sweep against this echo peer (tcp://HOST:PORT, ...) instead of a "
+                    "local pong started for each point");
+    cmd->add_flag("--open-loop", open_loop, "send on schedule (inf points stay closed loop)");
+}
+
+int SweepCommand::run() const {
+    SweepSpec spec;
+    try {
+        if (!preset.empty())
+            spec = le::preset(preset);
+        if (!peer.empty()) {
+            spec.base.peer = parse_endpoint(peer);
+            spec.transports = {spec.base.peer->transport}; // a remote peer speaks one transport
+        }
+        parse_list("--rates", rates, spec.rates, [](const std::string& s) { return parse_rate(s); });
+        parse_list("--payloads", payloads, spec.payloads, [](const std::string& s) { return parse_size(s); });
+        parse_list("--tasks", tasks, spec.tasks, [](const std::string& s) {
+            const long long n = parse_count(s);
+            if (n > kMaxTasks)
+                throw std::invalid_argument(fmt::format("tasks {} is out of range (0 to {})", n, kMaxTasks));
+            return static_cast<int>(n);
+        });
+        parse_list("--transports", transports, spec.transports,
+                   [](const std::string& s) { return parse_transport(s); });
+        parse_list("--engines", engines, spec.engines, [](const std::string& s) { return parse_engine(s); });
+        if (!duration.empty())
+            spec.duration = cli::convert<Nanos>("--duration", duration, parse_duration);
+        if (!warmup.empty())
+            spec.warmup = cli::convert<Nanos>("--warmup", warmup, parse_duration);
+        if (!pause.empty())
+            spec.pause = cli::convert<Nanos>("--pause", pause, parse_duration);
+        if (repeat > 0)
+            spec.repeat = repeat;
+        spec.icmp = icmp;
+        spec.icmp_host = icmp_host;
+        spec.base.open_loop = open_loop;
+        validate(spec);
+        if (resume && out.empty())
+            throw std::invalid_argument("--resume needs --out FILE (the sweep to continue)");
+        if (!out.empty() && !out.ends_with(".csv") && !out.ends_with(".json"))
+            throw std::invalid_argument(fmt::format("--out: '{}' must end in .csv or .json", out));
+        if (!out.empty() && !resume && !force && std::filesystem::exists(out))
+            throw std::invalid_argument(
+                fmt::format("--out: {} exists: --resume continues it, --force overwrites it", out));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "latency-ping sweep: error: %s\n", e.what());
+        return cli::kExitUsage;
+    }
+
+    const auto points = expand(spec);
+    Nanos planned = 0;
+    for (const auto& p : points)
+        planned += planned_time(spec, p);
+    std::fprintf(stderr,
+                 "latency-ping sweep: %zu points (%zu rates x %zu payloads x %zu task counts x %zu "
+                 "transports x %zu engines x %d%s), %s each after %s warm-up; about %s%s\n",
+                 points.size(), spec.rates.size(), spec.payloads.size(), spec.tasks.size(),
+                 spec.transports.size(), spec.engines.size(), spec.repeat,
+                 spec.icmp ? ", plus ICMP at each rate" : "", format_duration(spec.duration).c_str(),
+                 format_duration(spec.warmup).c_str(), clock_text(to_seconds(planned)).c_str(),
+                 out.empty() ? "" : fmt::format("; saving to {}", out).c_str());
+
+    cli::install_stop_signals();
+    std::atomic<bool> stop{false};
+    // The runner polls `stop`; a watcher turns the signal flag into it.
+    std::atomic<bool> finished{false};
+    std::thread watcher([&] {
+        while (!finished) {
+            if (cli::stop_requested())
+                stop = true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+    const bool tty = isatty(fileno(stderr));
+    SweepCallbacks cb;
+    cb.progress = [&](const SweepProgress& p) {
+        const std::size_t done = p.done + p.skipped;
+        if (tty) {
+            std::fprintf(stderr, "\r\033[K[%zu/%zu] %3.0f%%  elapsed %s  ETA %s  %s", done, p.total,
+                         p.total ? 100.0 * done / p.total : 100.0, clock_text(p.elapsed_s).c_str(),
+                         clock_text(p.eta_s).c_str(), p.current.c_str());
+        } else if (p.done == 0 && !p.current.empty() && p.skipped > 0) {
+            std::fprintf(stderr, "resuming: %zu of %zu points already done\n", p.skipped, p.total);
+        }
+        std::fflush(stderr);
+    };
+    cb.point = [&](const SweepPointResult& r) {
+        const std::string line =
+            r.error.empty()
+                ? fmt::format("{} at {}/s: achieved {:.1f}/s, p50 {:.2f} us, p99 {:.2f} us, lost {}",
+                              r.series(), format_rate(r.target_rate), r.achieved_rate, r.percentile_us(50),
+                              r.percentile_us(99), r.lost)
+                : fmt::format("{} at {}/s: {}", r.series(), format_rate(r.target_rate), r.error);
+        if (tty)
+            std::fprintf(stderr, "\r\033[K%s\n", line.c_str());
+        else
+            std::fprintf(stderr, "%s\n", line.c_str());
+    };
+    SweepFile result;
+    SweepRunOptions options{out, resume, ping_binary};
+    int rc = cli::kExitOk;
+    try {
+        result = run_sweep(spec, options, cb, &stop);
+    } catch (const std::exception& e) {
+        finished = true;
+        watcher.join();
+        if (tty)
+            std::fputs("\n", stderr);
+        std::fprintf(stderr, "latency-ping sweep: error: %s\n", e.what());
+        return cli::kExitFailure;
+    }
+    finished = true;
+    watcher.join();
+    if (tty)
+        std::fputs("\r\033[K", stderr);
+    std::fputs(format_sweep_table(result).c_str(), stdout);
+    std::size_t measured = 0;
+    for (const auto& p : result.points) {
+        if (!p.icmp && !p.error.empty())
+            rc = cli::kExitFailure; // the ICMP baseline not being permitted is a note, not a failure
+        measured += p.ok();
+    }
+    if (stop) {
+        std::fprintf(stderr, "latency-ping sweep: cancelled with %zu of %zu points done%s\n",
+                     result.points.size(), points.size(),
+                     out.empty() ? "" : fmt::format("; --resume --out {} continues", out).c_str());
+        rc = cli::kExitFailure;
+    } else if (rc != cli::kExitOk) {
+        std::fprintf(stderr, "latency-ping sweep: some points failed (see the table)%s\n",
+                     out.empty() ? "" : "; --resume measures them again");
+    }
+    if (!out.empty())
+        std::fprintf(stderr, "latency-ping sweep: %zu points in %s\n", measured, out.c_str());
+    return rc;
+}

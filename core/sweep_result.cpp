@@ -1,0 +1,408 @@
+#include "sweep_result.h"
+
+#include "histogram_json.h"
+#include "units.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace le {
+namespace {
+
+constexpr std::string_view kCsvMagic = "# latency-explorer sweep v1";
+constexpr std::string_view kJsonFormat = "latency-explorer-sweep";
+constexpr int kVersion = 1;
+constexpr std::uint64_t kMaxFileBytes = std::uint64_t{512} << 20;
+
+const std::vector<std::string> kColumns = {
+    "kind",         "key",           "transport",   "engine",        "tasks",    "payload", "repetition",
+    "target_rate",  "achieved_rate", "duration_s",  "sent",          "received", "lost",    "errors",
+    "loss_percent", "min_us",        "p10_us",      "p50_us",        "p90_us",   "p99_us",  "p999_us",
+    "max_us",       "mean_us",       "cpu_percent", "finished_at_s", "error",    "note",    "histogram"};
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+    if (s.size() < suffix.size())
+        return false;
+    std::string tail = s.substr(s.size() - suffix.size());
+    for (char& c : tail)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return tail == suffix;
+}
+
+std::string one_line(std::string s) {
+    for (char& c : s)
+        if (c == '\n' || c == '\r')
+            c = ' ';
+    return s;
+}
+
+std::string csv_quote(const std::string& s) {
+    std::string out = "\"";
+    for (char c : one_line(s)) {
+        if (c == '"')
+            out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+// RFC 4180 fields of one line (no embedded newlines: the writer never makes any).
+std::vector<std::string> csv_split(const std::string& line) {
+    std::vector<std::string> out(1);
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+                out.back() += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                out.back() += c;
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            out.emplace_back();
+        } else {
+            out.back() += c;
+        }
+    }
+    if (quoted)
+        throw std::runtime_error("unterminated quoted field");
+    return out;
+}
+
+double loss_percent(const SweepPointResult& p) {
+    return p.sent > 0 ? 100.0 * static_cast<double>(p.lost) / static_cast<double>(p.sent) : 0.0;
+}
+
+nlohmann::json point_to_json(const SweepPointResult& p) {
+    return {
+        {"kind", p.icmp ? "icmp" : "ping"},
+        {"key", p.key},
+        {"transport", p.transport},
+        {"engine", p.engine},
+        {"tasks", p.tasks},
+        {"payload", p.payload},
+        {"repetition", p.repetition},
+        {"target_rate", p.target_rate == kRateInf ? nlohmann::json("inf") : nlohmann::json(p.target_rate)},
+        {"achieved_rate", p.achieved_rate},
+        {"duration_s", p.duration_s},
+        {"sent", p.sent},
+        {"received", p.received},
+        {"lost", p.lost},
+        {"errors", p.errors},
+        {"loss_percent", loss_percent(p)},
+        {"min_us", p.rtt.min() / 1000.0},
+        {"p10_us", p.percentile_us(10)},
+        {"p50_us", p.percentile_us(50)},
+        {"p90_us", p.percentile_us(90)},
+        {"p99_us", p.percentile_us(99)},
+        {"p999_us", p.percentile_us(99.9)},
+        {"max_us", p.rtt.max() / 1000.0},
+        {"mean_us", p.rtt.mean() / 1000.0},
+        {"cpu_percent", p.cpu_percent},
+        {"finished_at_s", p.finished_at_s},
+        {"error", p.error},
+        {"note", p.note},
+        {"histogram", histogram_to_json(p.rtt)},
+    };
+}
+
+// Reads the fields both renderings share; the derived statistics are not read back (the histogram
+// is the truth).
+template <class Get> SweepPointResult point_from(Get&& get) {
+    SweepPointResult p;
+    const std::string kind = get("kind").template get<std::string>();
+    if (kind != "ping" && kind != "icmp")
+        throw std::runtime_error(fmt::format("kind '{}' is neither ping nor icmp", kind));
+    p.icmp = kind == "icmp";
+    p.key = get("key").template get<std::string>();
+    p.transport = get("transport").template get<std::string>();
+    p.engine = get("engine").template get<std::string>();
+    p.tasks = get("tasks").template get<int>();
+    p.payload = get("payload").template get<std::size_t>();
+    p.repetition = get("repetition").template get<int>();
+    const nlohmann::json target = get("target_rate");
+    p.target_rate = target.is_string() && target.template get<std::string>() == "inf"
+                        ? kRateInf
+                        : target.template get<double>();
+    p.achieved_rate = get("achieved_rate").template get<double>();
+    p.duration_s = get("duration_s").template get<double>();
+    p.sent = get("sent").template get<std::uint64_t>();
+    p.received = get("received").template get<std::uint64_t>();
+    p.lost = get("lost").template get<std::uint64_t>();
+    p.errors = get("errors").template get<std::uint64_t>();
+    p.cpu_percent = get("cpu_percent").template get<double>();
+    p.finished_at_s = get("finished_at_s").template get<double>();
+    p.error = get("error").template get<std::string>();
+    p.note = get("note").template get<std::string>();
+    p.rtt = histogram_from_json(get("histogram"), "histogram");
+    return p;
+}
+
+std::string read_file(const std::string& path) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > kMaxFileBytes)
+        throw std::runtime_error(fmt::format("{} is too large for a sweep file ({} bytes)", path, size));
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::string to_csv(const SweepFile& f) {
+    std::string out = fmt::format("{}\n# spec {}\n# started {}\n# host {}\n", kCsvMagic,
+                                  spec_to_json(f.spec).dump(), one_line(f.started), one_line(f.host));
+    for (std::size_t i = 0; i < kColumns.size(); ++i)
+        out += (i ? "," : "") + kColumns[i];
+    out += '\n';
+    for (const auto& p : f.points) {
+        const nlohmann::json j = point_to_json(p);
+        for (std::size_t i = 0; i < kColumns.size(); ++i) {
+            const nlohmann::json& v = j.at(kColumns[i]);
+            if (i)
+                out += ',';
+            if (kColumns[i] == "histogram")
+                out += csv_quote(v.dump());
+            else if (v.is_string())
+                out += csv_quote(v.get<std::string>());
+            else if (v.is_number_float())
+                out += fmt::format("{}", v.get<double>());
+            else
+                out += v.dump();
+        }
+        out += '\n';
+    }
+    return out;
+}
+
+SweepFile from_csv(const std::string& path, const std::string& text) {
+    std::istringstream in(text);
+    std::string line;
+    int line_no = 0;
+    const auto fail = [&](const std::string& why) {
+        return std::runtime_error(fmt::format("{} line {}: {}", path, line_no, why));
+    };
+    SweepFile f;
+    std::vector<std::string> header;
+    bool have_spec = false;
+    while (std::getline(in, line)) {
+        ++line_no;
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        if (line_no == 1) {
+            if (line != kCsvMagic)
+                throw std::runtime_error(fmt::format("{} is not a sweep file", path));
+            continue;
+        }
+        if (line.empty())
+            continue;
+        if (line.starts_with("# spec ")) {
+            try {
+                f.spec = spec_from_json(nlohmann::json::parse(line.substr(7)));
+            } catch (const std::exception& e) {
+                throw fail(e.what());
+            }
+            have_spec = true;
+        } else if (line.starts_with("# started ")) {
+            f.started = line.substr(10);
+        } else if (line.starts_with("# host ")) {
+            f.host = line.substr(7);
+        } else if (line.starts_with("#")) {
+            continue;
+        } else if (header.empty()) {
+            header = csv_split(line);
+            for (const auto& c : kColumns)
+                if (std::find(header.begin(), header.end(), c) == header.end())
+                    throw fail(fmt::format("column '{}' is missing", c));
+        } else {
+            try {
+                const std::vector<std::string> fields = csv_split(line);
+                if (fields.size() != header.size())
+                    throw std::runtime_error(
+                        fmt::format("{} fields where the header has {}", fields.size(), header.size()));
+                std::map<std::string, std::string> row;
+                for (std::size_t i = 0; i < header.size(); ++i)
+                    row[header[i]] = fields[i];
+                const std::set<std::string> text_columns = {"kind",   "key",   "transport",
+                                                            "engine", "error", "note"};
+                f.points.push_back(point_from([&](const std::string& name) -> nlohmann::json {
+                    const std::string& v = row.at(name);
+                    if (text_columns.contains(name))
+                        return v;
+                    if (name == "target_rate" && v == "\"inf\"")
+                        return "inf";
+                    if (name == "target_rate" && v == "inf")
+                        return "inf";
+                    return nlohmann::json::parse(v);
+                }));
+            } catch (const std::exception& e) {
+                throw fail(e.what());
+            }
+        }
+    }
+    if (!have_spec)
+        throw std::runtime_error(fmt::format("{}: the '# spec' line is missing", path));
+    if (header.empty())
+        throw std::runtime_error(fmt::format("{}: the header row is missing", path));
+    return f;
+}
+
+SweepFile from_json(const std::string& path, const std::string& text) {
+    nlohmann::json doc;
+    try {
+        doc = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception&) {
+        throw std::runtime_error(fmt::format("{} is not a sweep file (not JSON)", path));
+    }
+    if (!doc.is_object() || doc.value("format", std::string()) != kJsonFormat)
+        throw std::runtime_error(fmt::format("{} is not a sweep file", path));
+    if (doc.value("version", 0) != kVersion)
+        throw std::runtime_error(
+            fmt::format("{}: unsupported sweep version {}", path, doc.value("version", 0)));
+    SweepFile f;
+    try {
+        f.spec = spec_from_json(doc.at("spec"));
+        f.started = doc.value("started", std::string());
+        f.host = doc.value("host", std::string());
+        std::size_t i = 0;
+        for (const auto& p : doc.at("points")) {
+            try {
+                f.points.push_back(point_from([&](const std::string& name) { return p.at(name); }));
+            } catch (const std::exception& e) {
+                throw std::runtime_error(fmt::format("points[{}]: {}", i, e.what()));
+            }
+            ++i;
+        }
+    } catch (const std::exception& e) {
+        throw std::runtime_error(fmt::format("{}: corrupt sweep: {}", path, e.what()));
+    }
+    return f;
+}
+
+} // namespace
+
+std::string SweepPointResult::series() const {
+    if (icmp)
+        return "ICMP (system ping)";
+    return fmt::format("{}/{}/{} tasks/{}", engine, transport, tasks, format_size(payload));
+}
+
+const SweepPointResult* SweepFile::done(const std::string& key) const {
+    for (const auto& p : points)
+        if (p.key == key && p.error.empty())
+            return &p;
+    return nullptr;
+}
+
+void save_sweep(const std::string& path, const SweepFile& f) {
+    std::string text;
+    if (ends_with(path, ".json")) {
+        nlohmann::json points = nlohmann::json::array();
+        for (const auto& p : f.points)
+            points.push_back(point_to_json(p));
+        text = nlohmann::json{{"format", kJsonFormat}, {"version", kVersion}, {"spec", spec_to_json(f.spec)},
+                              {"started", f.started},  {"host", f.host},      {"points", points}}
+                   .dump(1) +
+               "\n";
+    } else if (ends_with(path, ".csv")) {
+        text = to_csv(f);
+    } else {
+        throw std::runtime_error(fmt::format("cannot write {}: a sweep file ends in .csv or .json", path));
+    }
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out)
+            throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+        out << text;
+        out.flush();
+        if (!out) {
+            const int err = errno;
+            std::remove(tmp.c_str());
+            throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(err)));
+        }
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        std::remove(tmp.c_str());
+        throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(err)));
+    }
+}
+
+SweepFile load_sweep(const std::string& path) {
+    const std::string text = read_file(path);
+    if (text.starts_with(kCsvMagic))
+        return from_csv(path, text);
+    if (text.find_first_not_of(" \t\r\n") != std::string::npos &&
+        text[text.find_first_not_of(" \t\r\n")] == '{')
+        return from_json(path, text);
+    throw std::runtime_error(fmt::format("{} is not a sweep file", path));
+}
+
+bool is_sweep_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return false;
+    std::string head(256, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    return head.starts_with(kCsvMagic) || head.find(fmt::format("\"{}\"", kJsonFormat)) != std::string::npos;
+}
+
+std::string format_sweep_table(const SweepFile& f) {
+    std::string out =
+        fmt::format("{:<30} {:>8} {:>10} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "series", "target",
+                    "achieved", "received", "loss%", "p50_us", "p90_us", "p99_us", "p99.9_us", "max_us");
+    for (const auto& p : f.points) {
+        out += fmt::format(
+            "{:<30} {:>8} {:>10.1f} {:>9} {:>7.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f}\n",
+            p.series() + (f.spec.repeat > 1 ? fmt::format(" #{}", p.repetition + 1) : ""),
+            format_rate(p.target_rate), p.achieved_rate, p.received, loss_percent(p), p.percentile_us(50),
+            p.percentile_us(90), p.percentile_us(99), p.percentile_us(99.9), p.rtt.max() / 1000.0);
+        if (!p.error.empty())
+            out += fmt::format("{:<30} error: {}\n", "", p.error);
+        if (!p.note.empty())
+            out += fmt::format("{:<30} note: {}\n", "", p.note);
+    }
+    return out;
+}
+
+std::string sweep_host_name() {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0)
+        return "unknown";
+    return name;
+}
+
+std::string sweep_timestamp() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    char text[64];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S%z", &tm);
+    return text;
+}
+
+} // namespace le

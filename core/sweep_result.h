@@ -1,0 +1,72 @@
+#pragma once
+
+#include "histogram.h"
+#include "sweep_spec.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace le {
+
+// What one point of a sweep measured. Percentiles come from `rtt` (the whole point's histogram),
+// so they are never stored apart from the data they summarise.
+struct SweepPointResult {
+    std::string key;       // SweepPoint::key()
+    bool icmp = false;     // the system ping (kernel-only floor), not our ping-pong
+    std::string transport; // "tcp", "udp", "unix"; "icmp" for the system ping
+    std::string engine;    // "blocking", ...; "ping" for the system ping
+    int tasks = 0;
+    std::size_t payload = 0;
+    double target_rate = 0;   // msg/s asked for, kRateInf = back-to-back
+    double achieved_rate = 0; // msg/s measured: sent / measured time; what the figure's x is
+    int repetition = 0;
+    double duration_s = 0; // measured time
+    std::uint64_t sent = 0, received = 0, lost = 0, errors = 0;
+    double cpu_percent = 0;
+    Histogram rtt;            // nanoseconds
+    std::string error;        // the point failed: why (the sweep went on)
+    std::string note;         // e.g. "not root: ping ran at -i 0.002"
+    double finished_at_s = 0; // seconds since the sweep began (for ordering in the table)
+
+    // One curve of the figure: "blocking/tcp/0 tasks/64 B", "ICMP (system ping)".
+    std::string series() const;
+    double percentile_us(double p) const { return rtt.value_at_percentile(p) / 1000.0; }
+    bool ok() const { return error.empty() && received > 0; }
+};
+
+// A sweep file: the spec it was run with, and the points measured so far (in the order measured).
+struct SweepFile {
+    SweepSpec spec;
+    std::string started; // ISO 8601, when the sweep began
+    std::string host;    // where it ran
+    std::vector<SweepPointResult> points;
+
+    // The point with `key` that succeeded, or null (failed points are measured again on resume).
+    const SweepPointResult* done(const std::string& key) const;
+};
+
+// Two renderings, chosen by the file's extension (.csv or .json); both carry everything, including
+// each point's full histogram, so either one alone loads back operator==-equal histograms.
+//  CSV: "# latency-explorer sweep v1" then "# spec {json}" and "# started/host" comment lines, a
+//       header and one row per point; the histogram column holds histogram_json.h's JSON (quoted).
+//  JSON: {"format":"latency-explorer-sweep","version":1,"spec":{...},"started":...,"host":...,
+//         "points":[{...,"histogram":{...}}]}
+// save_sweep writes PATH.tmp and renames it over PATH: after a crash the file holds every point
+// written before it. Throws std::runtime_error("cannot write PATH: reason").
+void save_sweep(const std::string& path, const SweepFile& file);
+// Throws std::runtime_error for the user: "cannot read PATH: ...", "PATH is not a sweep file",
+// "PATH line 7: ...".
+SweepFile load_sweep(const std::string& path);
+// True when PATH starts like a sweep file (either rendering); never throws.
+bool is_sweep_file(const std::string& path);
+
+// The table printed at the end of a sweep: series, target and achieved rate, counts, loss and
+// p50/p90/p99/p99.9/max in microseconds, one line per point, errors and notes below their row.
+std::string format_sweep_table(const SweepFile& file);
+
+// Local host name and the current time in ISO 8601, for a new file.
+std::string sweep_host_name();
+std::string sweep_timestamp();
+
+} // namespace le
