@@ -6,10 +6,13 @@
 #include "pong_process.h"
 #include "record_format.h"
 #include "session_bridge.h"
+#include "sweep_result.h"
+#include "sweep_tab.h"
 #include "units.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QTabWidget>
 #include <QTimer>
 
 #include <cstdio>
@@ -70,8 +73,11 @@ int main(int argc, char** argv) {
          "After --after, save the whole window to FILE (png, jpg, pdf, svg), print a summary and quit.",
          "FILE"},
         {"after", "Delay before --screenshot (default 5s).", "DUR", "5s"},
-        {"open", "Open a saved session (shown as an overlay).", "FILE"},
-        {"export", "With --open: render the plots to IMAGE and quit.", "IMAGE"},
+        {"open", "Open a saved session (shown as an overlay) or sweep (.csv/.json, on the Sweep tab).",
+         "FILE"},
+        {"export",
+         "With --open: render the plots (a sweep: its figure; .csv/.json: its table) to IMAGE and quit.",
+         "IMAGE"},
     });
     p.process(app);
     if (!p.positionalArguments().isEmpty())
@@ -118,7 +124,26 @@ int main(int argc, char** argv) {
     MainWindow window(options);
     window.show();
 
-    if (p.isSet("open")) {
+    if (p.isSet("open") && le::is_sweep_file(p.value("open").toStdString())) {
+        SweepTab* sweep = window.sweepTab();
+        window.tabs()->setCurrentWidget(sweep);
+        if (const QString e = sweep->openSweep(p.value("open")); !e.isEmpty()) {
+            std::fprintf(stderr, "latency-explorer: %s\n", qPrintable(e));
+            return 1;
+        }
+        if (p.isSet("export")) {
+            const QString out = p.value("export");
+            const bool table = out.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive) ||
+                               out.endsWith(QLatin1String(".json"), Qt::CaseInsensitive);
+            const QString e = table ? sweep->exportTable(out) : sweep->exportFigure(out);
+            if (!e.isEmpty()) {
+                std::fprintf(stderr, "latency-explorer: %s\n", qPrintable(e));
+                return 1;
+            }
+            std::printf("wrote %s\n", qPrintable(out));
+            return 0;
+        }
+    } else if (p.isSet("open")) {
         if (const QString e = window.openSession(p.value("open")); !e.isEmpty()) {
             std::fprintf(stderr, "latency-explorer: %s\n", qPrintable(e));
             return 1;

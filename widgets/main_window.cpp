@@ -10,6 +10,7 @@
 #include "pong_process.h"
 #include "record_format.h"
 #include "session_file.h"
+#include "sweep_tab.h"
 #include "units.h"
 
 #include <QActionGroup>
@@ -26,6 +27,7 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -46,6 +48,8 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     , m_peer(new PeerPanel)
     , m_controls(new ControlsPanel)
     , m_dashboard(new QWidget(this))
+    , m_tabs(new QTabWidget(this))
+    , m_sweepTab(new SweepTab)
     , m_histogram(new HistogramPlot)
     , m_percentiles(new PercentilePlot)
     , m_distribution(new DistributionPlot)
@@ -71,7 +75,13 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     auto* layout = new QVBoxLayout(m_dashboard);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(split);
-    setCentralWidget(m_dashboard);
+    m_tabs->addTab(m_dashboard, tr("&Live"));
+    m_tabs->addTab(m_sweepTab, tr("S&weep"));
+    setCentralWidget(m_tabs);
+    // A sweep measures on its own: live measuring would disturb it (and it, live measuring).
+    connect(m_sweepTab, &SweepTab::starting, this, &MainWindow::stopMeasuring);
+    connect(m_sweepTab, &SweepTab::finished, this,
+            [this](const QString& text) { statusBar()->showMessage(tr("Sweep: %1").arg(text), 10000); });
     for (QWidget* p : {static_cast<QWidget*>(m_histogram), static_cast<QWidget*>(m_distribution),
                        static_cast<QWidget*>(m_percentiles)})
         p->setMinimumSize(320, 220);

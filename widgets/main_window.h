@@ -16,6 +16,8 @@ class PercentilePlot;
 class PongProcess;
 class QAction;
 class QLabel;
+class QTabWidget;
+class SweepTab;
 
 // Settings the window starts with; the command line fills it, QSettings provides the rest.
 struct WindowOptions {
@@ -42,6 +44,9 @@ public:
     PercentilePlot* percentilePlot() const { return m_percentiles; }
     DistributionPlot* distributionPlot() const { return m_distribution; }
     QWidget* dashboard() const { return m_dashboard; }
+    // Tabs: the live dashboard first, sweeps second.
+    QTabWidget* tabs() const { return m_tabs; }
+    SweepTab* sweepTab() const { return m_sweepTab; }
     const QList<std::shared_ptr<const le::RunHistory>>& overlays() const { return m_overlays; }
     int redraws() const { return m_redraws; }
     // The A/B comparison dialog (created on first use).
@@ -82,6 +87,8 @@ private:
     PeerPanel* m_peer;
     ControlsPanel* m_controls;
     QWidget* m_dashboard;
+    QTabWidget* m_tabs;
+    SweepTab* m_sweepTab;
     HistogramPlot* m_histogram;
     PercentilePlot* m_percentiles;
     DistributionPlot* m_distribution;
