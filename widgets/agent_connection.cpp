@@ -12,6 +12,7 @@ QString qs(const std::string& s) {
 
 void registerTypes() {
     static const bool once = [] {
+        qRegisterMetaType<le::Endpoint>();
         qRegisterMetaType<le::HostFacts>();
         qRegisterMetaType<le::AgentEndpointSpec>();
         qRegisterMetaType<le::AgentEndpointInfo>();

@@ -12,6 +12,7 @@
 
 #include <optional>
 
+Q_DECLARE_METATYPE(le::Endpoint)
 Q_DECLARE_METATYPE(le::HostFacts)
 Q_DECLARE_METATYPE(le::AgentEndpointSpec)
 Q_DECLARE_METATYPE(le::AgentEndpointInfo)
