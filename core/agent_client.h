@@ -2,6 +2,8 @@
 
 #include "clock.h"
 #include "endpoint.h"
+#include "engine_kind.h"
+#include "host_facts.h"
 #include "pong_server.h"
 
 #include <memory>
@@ -18,21 +20,13 @@ namespace le {
 // client cannot be used any more and a reconnect is the only way on.
 class AgentError : public std::runtime_error {
 public:
-    AgentError(const std::string& what, bool lost) : std::runtime_error(what), m_lost(lost) {}
+    AgentError(const std::string& what, bool lost)
+        : std::runtime_error(what)
+        , m_lost(lost) {}
     bool lost() const { return m_lost; }
 
 private:
     bool m_lost;
-};
-
-// What an agent tells about the host it runs on.
-struct HostFacts {
-    std::string hostname;
-    std::string cpu_model;
-    int cores = 0;
-    std::string kernel; // uname -sr
-    std::string agent_version;
-    int protocol = 0;
 };
 
 // A pong endpoint to create on the agent's host: the same settings a local latency-pong takes.
