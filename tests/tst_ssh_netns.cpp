@@ -3,6 +3,7 @@
 // channel goes through the tunnel, an endpoint binds the namespace's address, a measurement runs
 // over the veth, and stopping the launcher leaves no latency-pong behind.
 #include "agent_client.h"
+#include "netns_host.h"
 #include "peers_panel.h"
 #include "ssh_launcher.h"
 #include "sshd_fixture.h"
@@ -32,71 +33,18 @@ int freePort() {
     return ntohs(a.sin_port);
 }
 
-QString run(const QString& program, const QStringList& args) {
-    QProcess p;
-    p.setProcessChannelMode(QProcess::MergedChannels);
-    p.start(program, args);
-    p.waitForFinished(10000);
-    return p.exitCode() == 0 ? QString()
-                             : QString::fromLocal8Bit(p.readAll()).trimmed() + QStringLiteral(" ");
+// Processes in the namespace whose command name is `comm`.
+int countIn(NetnsHost& ns, const QString& comm) {
+    QString pids;
+    ns.ip({"netns", "pids", ns.name()}, &pids);
+    int n = 0;
+    for (const QString& pid : pids.split('\n', Qt::SkipEmptyParts)) {
+        QFile f(QStringLiteral("/proc/%1/comm").arg(pid.trimmed()));
+        if (f.open(QIODevice::ReadOnly) && f.readAll().trimmed() == comm.toUtf8())
+            ++n;
+    }
+    return n;
 }
-
-// A network namespace joined to this one by a veth pair: host side 10.213.N.1, inside 10.213.N.2.
-class TestNetns {
-public:
-    QString setUp() {
-        const int n = int(::getpid() % 200) + 20;
-        m_name = QStringLiteral("le-ssh-%1").arg(::getpid());
-        m_hostIf = QStringLiteral("lesh%1").arg(::getpid());
-        const QString peerIf = QStringLiteral("lesn%1").arg(::getpid());
-        m_hostAddress = QStringLiteral("10.213.%1.1").arg(n);
-        m_address = QStringLiteral("10.213.%1.2").arg(n);
-        QString e;
-        e += run("ip", {"netns", "add", m_name});
-        m_made = e.isEmpty();
-        e += run("ip", {"link", "add", m_hostIf, "type", "veth", "peer", "name", peerIf});
-        e += run("ip", {"link", "set", peerIf, "netns", m_name});
-        e += run("ip", {"addr", "add", m_hostAddress + "/24", "dev", m_hostIf});
-        e += run("ip", {"link", "set", m_hostIf, "up"});
-        e += exec({"ip", "addr", "add", m_address + "/24", "dev", peerIf});
-        e += exec({"ip", "link", "set", peerIf, "up"});
-        e += exec({"ip", "link", "set", "lo", "up"});
-        return e;
-    }
-    ~TestNetns() {
-        if (!m_made)
-            return;
-        for (const QString& pid : pids())
-            ::kill(pid.toInt(), SIGKILL);
-        run("ip", {"netns", "del", m_name});
-        run("ip", {"link", "del", m_hostIf});
-    }
-    QString exec(const QStringList& command) const {
-        return run("ip", QStringList{"netns", "exec", m_name} + command);
-    }
-    QStringList pids() const {
-        QProcess p;
-        p.start("ip", {"netns", "pids", m_name});
-        p.waitForFinished(5000);
-        return QString::fromLatin1(p.readAllStandardOutput()).split('\n', Qt::SkipEmptyParts);
-    }
-    // Processes in the namespace whose command name is `comm`.
-    int count(const QString& comm) const {
-        int n = 0;
-        for (const QString& pid : pids()) {
-            QFile f(QStringLiteral("/proc/%1/comm").arg(pid.trimmed()));
-            if (f.open(QIODevice::ReadOnly) && f.readAll().trimmed() == comm.toUtf8())
-                ++n;
-        }
-        return n;
-    }
-    QString name() const { return m_name; }
-    QString address() const { return m_address; }
-
-private:
-    QString m_name, m_hostIf, m_address, m_hostAddress;
-    bool m_made = false;
-};
 
 // The JSON summary of a short latency-ping run against `url`.
 QJsonObject measure(const QString& url) {
@@ -192,21 +140,22 @@ void TestSshNetns::errorIsClearAndBounded() {
     } catch (const le::SshError& e) {
         message = QString::fromStdString(e.what());
     }
+    qInfo("%s (%lld ms)", qPrintable(message), t.elapsed());
     QVERIFY2(message.contains(expected), qPrintable(message));
     QVERIFY2(t.elapsed() < boundMs, qPrintable(QString::number(t.elapsed())));
     QVERIFY(!launcher.running());
 }
 
 void TestSshNetns::launchOverSshInNamespace() {
-    if (!SshdFixture::isRoot())
-        QSKIP("needs root: creates a network namespace and runs sshd in it");
+    QString why;
+    if (!NetnsHost::available(&why))
+        QSKIP(qPrintable(why));
     if (!SshdFixture::available())
         QSKIP("needs /usr/sbin/sshd (openssh-server)");
-    TestNetns ns;
-    QString e = ns.setUp();
-    QVERIFY2(e.isEmpty(), qPrintable(e));
+    NetnsHost ns;
+    QVERIFY2(ns.ok(), qPrintable(ns.error()));
     SshdFixture server;
-    e = server.start(ns.address(), 22, ns.name());
+    const QString e = server.start(ns.address(), 22, ns.name());
     QVERIFY2(e.isEmpty(), qPrintable(e));
 
     le::SshLauncher launcher(server.options(QStringLiteral(LE_PONG_PATH)));
@@ -220,7 +169,7 @@ void TestSshNetns::launchOverSshInNamespace() {
     qInfo("agent up over ssh in %lld ms", t.elapsed());
     QVERIFY(launcher.running());
     QCOMPARE(QString::fromStdString(launcher.data_host()), ns.address());
-    QCOMPARE(ns.count("latency-pong"), 1);
+    QCOMPARE(countIn(ns, "latency-pong"), 1);
 
     auto client = le::AgentClient::connect(launcher.control_url(), "", launcher.data_host());
     QVERIFY(!client->host_facts().hostname.empty());
@@ -244,19 +193,19 @@ void TestSshNetns::launchOverSshInNamespace() {
     launcher.stop();
     qInfo("stopped in %lld ms", t.elapsed());
     QVERIFY(!launcher.running());
-    QTRY_COMPARE_WITH_TIMEOUT(ns.count("latency-pong"), 0, 3000);
+    QTRY_COMPARE_WITH_TIMEOUT(countIn(ns, "latency-pong"), 0, 3000);
 }
 
 void TestSshNetns::panelStartsOverSshAndStopsOnClose() {
-    if (!SshdFixture::isRoot())
-        QSKIP("needs root: creates a network namespace and runs sshd in it");
+    QString why;
+    if (!NetnsHost::available(&why))
+        QSKIP(qPrintable(why));
     if (!SshdFixture::available())
         QSKIP("needs /usr/sbin/sshd (openssh-server)");
-    TestNetns ns;
-    QString e = ns.setUp();
-    QVERIFY2(e.isEmpty(), qPrintable(e));
+    NetnsHost ns;
+    QVERIFY2(ns.ok(), qPrintable(ns.error()));
     SshdFixture server;
-    e = server.start(ns.address(), 22, ns.name());
+    const QString e = server.start(ns.address(), 22, ns.name());
     QVERIFY2(e.isEmpty(), qPrintable(e));
 
     {
@@ -280,10 +229,10 @@ void TestSshNetns::panelStartsOverSshAndStopsOnClose() {
         QCOMPARE(measure.count(), 1);
         const auto ep = measure.at(0).at(0).value<le::Endpoint>();
         QCOMPARE(QString::fromStdString(ep.host), ns.address());
-        QCOMPARE(ns.count("latency-pong"), 1);
+        QCOMPARE(countIn(ns, "latency-pong"), 1);
         panel.shutdown(); // what the window does when it closes
     }
-    QTRY_COMPARE_WITH_TIMEOUT(ns.count("latency-pong"), 0, 3000);
+    QTRY_COMPARE_WITH_TIMEOUT(countIn(ns, "latency-pong"), 0, 3000);
 }
 
 QTEST_MAIN(TestSshNetns)
