@@ -132,7 +132,8 @@ std::string last_lines(const std::string& text, int n) {
         std::string line = text.substr(start, end - start);
         while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
             line.pop_back();
-        if (!line.empty())
+        // ssh's note about a newly accepted host key is no reason for anything.
+        if (!line.empty() && line.rfind("Warning: Permanently added", 0) != 0)
             lines.push_back(std::move(line));
         start = end + 1;
     }
