@@ -3,6 +3,7 @@
 #include "compare_command.h"
 #include "sweep_command.h"
 
+#include "agent_client.h"
 #include "cpu_affinity.h"
 #include "endpoint.h"
 #include "ping_session.h"
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <utility>
 
 using namespace le;
 
@@ -141,6 +143,19 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--out", out, "also write the records to FILE (in --format)");
 
+    std::string agent_url, token_file, agent_data_host;
+    int pong_tasks = 0;
+    app.add_option("--agent", agent_url,
+                   "measure against a pong endpoint created for this run on a latency-pong --agent at "
+                   "tcp://HOST:PORT (--transport and --engine apply to it; destroyed at the end)");
+    app.add_option("--token-file", token_file, "with --agent: the agent's shared secret (a private file)");
+    app.add_option("--agent-data-host", agent_data_host,
+                   "with --agent: the address pings use for the endpoint (default: the agent's HOST; set it "
+                   "when control goes through an SSH tunnel)");
+    app.add_option("--pong-tasks", pong_tasks, "with --agent: compute tasks sharing the remote pong's engine")
+        ->check(CLI::Range(0, 1000))
+        ->capture_default_str();
+
     CompareCommand compare;
     compare.add_to(app);
     SweepCommand sweep;
@@ -203,6 +218,55 @@ int main(int argc, char** argv) {
         return cli::kExitUsage;
     }
     std::stable_sort(changes.begin(), changes.end(), [](auto& a, auto& b) { return a.at < b.at; });
+    if (agent_url.empty() && (!token_file.empty() || !agent_data_host.empty() || app.count("--pong-tasks"))) {
+        std::fprintf(stderr,
+                     "latency-ping: error: --token-file, --agent-data-host and --pong-tasks need --agent\n");
+        return cli::kExitUsage;
+    }
+    if (!agent_url.empty() && config.peer) {
+        std::fprintf(stderr, "latency-ping: error: --agent: give either --peer or --agent, not both\n");
+        return cli::kExitUsage;
+    }
+    if (!agent_url.empty() && config.transport == Transport::Unix) {
+        std::fprintf(
+            stderr,
+            "latency-ping: error: --transport: an agent serves tcp or udp (unix does not cross hosts)\n");
+        return cli::kExitUsage;
+    }
+
+    // --agent: an endpoint of our own on the agent for this run, destroyed whatever happens.
+    std::unique_ptr<AgentClient> agent;
+    int agent_endpoint = -1;
+    if (!agent_url.empty()) {
+        try {
+            const std::string token = token_file.empty() ? std::string{} : read_token_file(token_file);
+            agent = AgentClient::connect(agent_url, token, agent_data_host);
+            AgentEndpointSpec spec;
+            spec.transport = config.transport;
+            spec.engine = config.engine;
+            spec.tasks = pong_tasks;
+            const AgentEndpointInfo info = agent->create_endpoint(spec);
+            agent_endpoint = info.id;
+            config.peer = info.endpoint;
+            const HostFacts& h = agent->host_facts();
+            std::fprintf(stderr, "latency-ping: agent %s on %s (%s, %d cores, %s): endpoint %d at %s\n",
+                         agent_url.c_str(), h.hostname.c_str(), h.cpu_model.c_str(), h.cores,
+                         h.kernel.c_str(), info.id, info.endpoint.url().c_str());
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "latency-ping: --agent: %s\n", e.what());
+            return cli::kExitFailure;
+        }
+    }
+    const auto release_endpoint = [&] {
+        if (!agent || agent_endpoint < 0)
+            return;
+        try {
+            agent->destroy_endpoint(std::exchange(agent_endpoint, -1));
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "latency-ping: note: the agent's endpoint was not destroyed: %s\n",
+                         e.what());
+        }
+    };
 
     std::ofstream file;
     if (!out.empty()) {
@@ -228,9 +292,11 @@ int main(int argc, char** argv) {
         session.start();
     } catch (const std::invalid_argument& e) {
         std::fprintf(stderr, "latency-ping: error: %s\n", e.what());
+        release_endpoint();
         return cli::kExitUsage;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "latency-ping: %s\n", e.what());
+        release_endpoint();
         return cli::kExitFailure;
     }
     std::fprintf(
@@ -270,6 +336,7 @@ int main(int argc, char** argv) {
             break;
         }
     }
+    release_endpoint();
     if (const std::string error = session.error(); !error.empty()) {
         std::fprintf(stderr, "latency-ping: the run ended early: %s\n", error.c_str());
         return cli::kExitFailure;

@@ -1,6 +1,8 @@
 // latency-pong: an echo peer on one or more endpoints, serving until SIGINT or SIGTERM.
 #include "cli_support.h"
 
+#include "agent_client.h"
+#include "agent_server.h"
 #include "cpu_affinity.h"
 #include "endpoint.h"
 #include "impairments.h"
@@ -10,13 +12,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <string_view>
 #include <thread>
+
+#include <unistd.h>
 
 using namespace le;
 
@@ -47,6 +53,72 @@ Nanos parse_impairment_duration(std::string_view text) {
     if (ns < 0 || ns > kMaxImpairmentDelay)
         throw std::invalid_argument(fmt::format("invalid duration '{}' (expected 0 to 10 s)", text));
     return ns;
+}
+
+// --agent: serves the control protocol until SIGINT/SIGTERM (or stdin's end with --exit-on-eof).
+int run_agent(const std::string& control, const std::string& token_file, bool exit_on_eof,
+              const std::vector<int>& cpus) {
+    AgentServerConfig config;
+    try {
+        const Endpoint ep =
+            parse_endpoint(control.find("://") == std::string::npos ? "tcp://" + control : control);
+        if (ep.transport != Transport::Tcp)
+            throw std::invalid_argument(
+                fmt::format("--control '{}': the control channel is tcp://HOST:PORT", control));
+        config.host = ep.host;
+        config.port = ep.port;
+        if (!token_file.empty())
+            config.token = read_token_file(token_file);
+        if (!is_loopback_host(config.host) && config.token.empty())
+            throw std::invalid_argument(fmt::format(
+                "refusing to listen on {} without a token: anyone who reaches it could run pong endpoints "
+                "here; give --token-file FILE, or listen on 127.0.0.1",
+                control));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "latency-pong: error: %s\n", e.what());
+        return cli::kExitUsage;
+    }
+    config.version = "latency-pong " LE_APP_VERSION;
+    config.log = [](const std::string& line) {
+        std::fprintf(stderr, "latency-pong: agent: %s\n", line.c_str());
+    };
+
+    cli::install_stop_signals();
+    std::unique_ptr<AgentServer> agent;
+    try {
+        const ScopedAffinity placed(cpus); // the agent's endpoints inherit the placement
+        agent = AgentServer::start(config);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "latency-pong: %s\n", e.what());
+        return cli::kExitFailure;
+    }
+    std::printf("agent listening on %s\n", agent->control().url().c_str());
+    std::fflush(stdout);
+    std::fprintf(stderr, "latency-pong: agent %s, authentication %s\n", agent->control().url().c_str(),
+                 config.token.empty() ? "none (loopback only)" : "HMAC-SHA256 challenge-response");
+
+    // The SSH launcher's way to stop a remote agent: the ssh connection closes, stdin ends.
+    std::atomic<bool> eof{false};
+    std::thread stdin_watch;
+    if (exit_on_eof) {
+        stdin_watch = std::thread([&eof] {
+            char buffer[256];
+            for (;;) {
+                const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
+                if (n == 0 || (n < 0 && errno != EINTR))
+                    break;
+            }
+            eof = true;
+        });
+        stdin_watch.detach(); // a read() cannot be interrupted portably; the process ends anyway
+    }
+    while (!cli::stop_requested() && !eof)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const std::size_t endpoints = agent->endpoint_count();
+    agent->stop();
+    std::fprintf(stderr, "latency-pong: agent stopped (%s); %zu endpoint(s) closed\n",
+                 eof ? "stdin closed" : "signal", endpoints);
+    return cli::kExitOk;
 }
 
 } // namespace
@@ -111,8 +183,34 @@ int main(int argc, char** argv) {
     std::string cpu;
     app.add_option("--cpu", cpu, "pin the pong's threads to CPUs (0, 0,2, 1-3); default: not pinned")
         ->check(check([](const std::string& s) { parse_cpu_list(s); }));
+    bool agent_mode = false, exit_on_eof = false;
+    std::string control = "tcp://127.0.0.1:7800", token_file;
+    app.add_flag("--agent", agent_mode,
+                 "serve the agent's control protocol instead: clients create and destroy pong endpoints "
+                 "on this host (prints 'agent listening on URL' once ready)");
+    app.add_option("--control", control,
+                   "with --agent: control address tcp://HOST:PORT; other than loopback needs --token-file")
+        ->capture_default_str();
+    app.add_option("--token-file", token_file,
+                   "with --agent: the shared secret (first line; the file must not be readable by others)");
+    app.add_flag("--exit-on-eof", exit_on_eof, "with --agent: stop when stdin reaches its end (for ssh)");
     if (const int rc = cli::parse(app, argc, argv); rc >= 0)
         return rc;
+    if (!agent_mode && (app.count("--control") || app.count("--token-file") || exit_on_eof)) {
+        std::fprintf(stderr, "latency-pong: error: --control, --token-file and --exit-on-eof need --agent\n");
+        return cli::kExitUsage;
+    }
+    if (agent_mode) {
+        std::vector<int> agent_cpus;
+        try {
+            if (!cpu.empty())
+                agent_cpus = parse_cpu_list(cpu);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "latency-pong: error: %s\n", e.what());
+            return cli::kExitUsage;
+        }
+        return run_agent(control, token_file, exit_on_eof, agent_cpus);
+    }
 
     PongConfig config;
     std::vector<int> cpus;

@@ -31,6 +31,7 @@ bool EchoBook::sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32
     m_last_intended = intended;
     m_table.put(seq, m_open_loop ? intended : actual, first ? size | InFlightTable::kFirstOfBurst : size);
     m_next.store(seq + 1, std::memory_order_release);
+    m_recorder.note_sent(actual);
     if (counted(seq))
         m_recorder.write([&](IntervalData& d) {
             ++d.sent;
@@ -40,6 +41,7 @@ bool EchoBook::sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32
 }
 
 EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos now) noexcept {
+    m_recorder.note_echo(); // any answer at all shows the peer is there
     if (size < kSequenceBytes) {
         m_recorder.write([](IntervalData& d) { ++d.errors; });
         return Echo::Bad;

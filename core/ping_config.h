@@ -25,6 +25,9 @@ struct PingConfig {
     bool open_loop = false;
     Nanos timeout = kNanosPerSecond; // a message without echo after this is lost
     Nanos connect_timeout = 3 * kNanosPerSecond;
+    // The run ends with "peer lost: no echo for 1.5 s" when messages went unanswered for this long
+    // (at least `timeout`; for datagrams, at least 3 of them, since single losses are normal). 0: never.
+    Nanos peer_lost = 1500 * kNanosPerMilli;
     // At each tick, send `burst` round trips back-to-back; the first and the rest are reported as
     // separate series, to show how much of low-rate latency is the cold path.
     int burst = 1;

@@ -166,11 +166,35 @@ void PingSession::collect() {
     const Nanos measure_from = m_context->measure_from;
     const Nanos measure_end = m_context->send_until.load();
     const Nanos interval = m_config.interval;
-    const auto wait_for_event = [this](Nanos until) {
-        std::unique_lock lock(m_mutex);
-        const auto deadline = Clock::time_point(std::chrono::nanoseconds(until));
-        m_wake.wait_until(lock, deadline, [this] { return m_stop_requested || m_engine_finished; });
-        return m_stop_requested || m_engine_finished;
+    // A peer that stops answering (killed, unreachable, link down) ends the run within the
+    // peer-lost time: the engines alone would wait on TCP forever or count UDP losses forever.
+    const Nanos lost_after = m_config.peer_lost > 0 ? std::max(m_config.peer_lost, m_config.timeout) : 0;
+    const std::uint64_t lost_min_messages = is_stream(m_peer.transport) ? 1 : 3;
+    const auto peer_lost = [&] {
+        const Nanos since = m_recorder.unanswered_since();
+        if (lost_after == 0 || since == 0 || now_ns() - since < lost_after ||
+            m_recorder.unanswered() < lost_min_messages)
+            return false;
+        std::lock_guard lock(m_mutex);
+        if (m_error.empty())
+            m_error = fmt::format("peer lost: no echo for {}", format_duration(lost_after));
+        return true;
+    };
+    const auto wait_for_event = [&](Nanos until) {
+        for (;;) {
+            std::unique_lock lock(m_mutex);
+            const Nanos slice_end = lost_after ? std::min(until, now_ns() + 50 * kNanosPerMilli) : until;
+            const auto deadline = Clock::time_point(std::chrono::nanoseconds(slice_end));
+            if (m_wake.wait_until(lock, deadline, [this] { return m_stop_requested || m_engine_finished; }))
+                return true;
+            lock.unlock();
+            if (peer_lost()) {
+                m_context->abort.store(true); // the echoes in flight will not come: count them lost now
+                return true;
+            }
+            if (slice_end >= until)
+                return false;
+        }
     };
 
     Nanos start = measure_from;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "clock.h"
 #include "interval_data.h"
 
 #include <atomic>
@@ -24,6 +25,26 @@ public:
         (enter < 0 ? m_odd_end_epoch : m_even_end_epoch).fetch_add(1, std::memory_order_seq_cst);
     }
 
+    // The peer-lost watch: when the oldest message with no echo after it was sent, and how many
+    // went out since. An echo of anything resets it. Relaxed atomics, untouched while echoes flow
+    // (one load per message), so the data path stays free of contention.
+    void note_sent(Nanos when) noexcept {
+        if (m_unanswered.load(std::memory_order_relaxed) == 0)
+            m_unanswered_since.store(when, std::memory_order_relaxed);
+        m_unanswered.fetch_add(1, std::memory_order_relaxed);
+    }
+    void note_echo() noexcept {
+        if (m_unanswered.load(std::memory_order_relaxed) != 0)
+            m_unanswered.store(0, std::memory_order_relaxed);
+    }
+    // 0 when every message sent so far was followed by some echo.
+    Nanos unanswered_since() const noexcept {
+        return m_unanswered.load(std::memory_order_relaxed)
+                   ? m_unanswered_since.load(std::memory_order_relaxed)
+                   : 0;
+    }
+    std::uint64_t unanswered() const noexcept { return m_unanswered.load(std::memory_order_relaxed); }
+
     // Makes a fresh buffer active and returns the one writers just left, valid until the next swap.
     const IntervalData& swap();
 
@@ -36,6 +57,8 @@ private:
     std::atomic<std::int64_t> m_even_end_epoch{0};
     std::atomic<std::int64_t> m_odd_end_epoch{INT64_MIN};
     std::mutex m_reader;
+    std::atomic<std::uint64_t> m_unanswered{0};
+    std::atomic<Nanos> m_unanswered_since{0};
 };
 
 } // namespace le

@@ -5,6 +5,7 @@
 #include "distribution_plot.h"
 #include "histogram_plot.h"
 #include "peer_panel.h"
+#include "peers_panel.h"
 #include "percentile_plot.h"
 #include "plot_export.h"
 #include "pong_process.h"
@@ -46,6 +47,7 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     , m_bridge(new SessionBridge(this))
     , m_pong(new PongProcess(this))
     , m_peer(new PeerPanel)
+    , m_peers(new PeersPanel)
     , m_controls(new ControlsPanel)
     , m_dashboard(new QWidget(this))
     , m_tabs(new QTabWidget(this))
@@ -115,6 +117,14 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     connect(m_peer, &PeerPanel::stopRequested, this, &MainWindow::stopMeasuring);
     connect(m_peer, &PeerPanel::engineChanged, this,
             [this] { restartDataPath(QStringLiteral("engine=%1").arg(m_peer->engineBox()->currentText())); });
+    connect(m_peers, &PeersPanel::measureRequested, this, &MainWindow::measureAgainst);
+    connect(m_peers, &PeersPanel::agentLost, this, [this](AgentConnection* agent, const QString& reason) {
+        // The agent's endpoints went with it. The session notices a dead peer by itself too;
+        // this also covers a silent one (network cut) as soon as the control channel does.
+        const auto& peer = m_bridge->config().peer;
+        if (peer && agent->hasEndpoint(*peer))
+            m_bridge->peerLost(tr("agent %1 lost: %2").arg(agent->name(), reason));
+    });
     connect(m_controls, &ControlsPanel::changeRequested, this, &MainWindow::onChangeRequested);
     connect(m_controls, &ControlsPanel::loopChanged, this, [this](bool open) {
         restartDataPath(open ? QStringLiteral("loop=open") : QStringLiteral("loop=closed"));
@@ -142,6 +152,7 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
 MainWindow::~MainWindow() {
     m_bridge->stop();
     m_pong->stop();
+    m_peers->shutdown();
 }
 
 void MainWindow::buildDocks() {
@@ -153,6 +164,10 @@ void MainWindow::buildDocks() {
     controlsDock->setObjectName(QStringLiteral("controlsDock"));
     controlsDock->setWidget(m_controls);
     addDockWidget(Qt::LeftDockWidgetArea, controlsDock);
+    auto* peersDock = new QDockWidget(tr("Remote Agents"), this);
+    peersDock->setObjectName(QStringLiteral("peersDock"));
+    peersDock->setWidget(m_peers);
+    addDockWidget(Qt::LeftDockWidgetArea, peersDock);
 }
 
 void MainWindow::buildActions() {
@@ -269,6 +284,7 @@ void MainWindow::buildActions() {
                         m_followAction->setChecked(true);
                         m_dirty = true;
                     });
+    view->addAction(findChild<QDockWidget*>(QStringLiteral("peersDock"))->toggleViewAction());
     view->addAction(tr("&Clear Overlays"), this, [this] {
         m_overlays.clear();
         m_comparison.clear();
@@ -355,6 +371,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     saveSettings();
     m_bridge->stop();
     m_pong->stop();
+    m_peers->shutdown(); // agents started over ssh stop with the window
     event->accept();
 }
 
@@ -411,10 +428,24 @@ void MainWindow::startMeasuring() {
 
 void MainWindow::stopMeasuring() {
     m_pendingRestart.clear();
+    m_pendingPeer.reset();
     m_bridge->stop();
     m_pong->stop();
     if (m_bridge->state() == SessionBridge::State::Idle)
         onStateChanged(SessionBridge::State::Idle, {});
+}
+
+void MainWindow::measureAgainst(const le::Endpoint& peer) {
+    const auto st = m_bridge->state();
+    if (st == SessionBridge::State::Running || st == SessionBridge::State::Starting) {
+        m_pendingPeer = peer;
+        restartDataPath(QStringLiteral("peer=%1").arg(qs(peer.url())));
+        return;
+    }
+    m_pong->stop();
+    m_peer->setMode(PeerPanel::Mode::Existing);
+    m_peer->setExistingPeer(peer);
+    startMeasuring();
 }
 
 void MainWindow::restartDataPath(const QString& change) {
@@ -449,6 +480,11 @@ void MainWindow::onStateChanged(SessionBridge::State state, const QString& reaso
         m_bridge->markChange(why.section(QLatin1Char('='), 0, 0), why.section(QLatin1Char('='), 1));
         if (m_peer->mode() == PeerPanel::Mode::Child)
             m_pong->stop();
+        if (m_pendingPeer) {
+            m_peer->setMode(PeerPanel::Mode::Existing);
+            m_peer->setExistingPeer(*m_pendingPeer);
+            m_pendingPeer.reset();
+        }
         startMeasuring();
     }
 }

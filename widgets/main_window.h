@@ -12,6 +12,7 @@ class ControlsPanel;
 class DistributionPlot;
 class HistogramPlot;
 class PeerPanel;
+class PeersPanel;
 class PercentilePlot;
 class PongProcess;
 class QAction;
@@ -39,6 +40,7 @@ public:
     SessionBridge* bridge() const { return m_bridge; }
     PongProcess* pong() const { return m_pong; }
     PeerPanel* peerPanel() const { return m_peer; }
+    PeersPanel* peersPanel() const { return m_peers; }
     ControlsPanel* controls() const { return m_controls; }
     HistogramPlot* histogramPlot() const { return m_histogram; }
     PercentilePlot* percentilePlot() const { return m_percentiles; }
@@ -54,6 +56,9 @@ public:
 
     void startMeasuring();
     void stopMeasuring();
+    // Measures against `peer` as an existing peer (an agent's endpoint); a running measurement
+    // switches over, marked on the curves.
+    void measureAgainst(const le::Endpoint& peer);
     // Loads a saved session as an overlay; returns an empty string or the error shown to the user.
     QString openSession(const QString& path);
     QString saveSession(const QString& path);
@@ -85,6 +90,7 @@ private:
     SessionBridge* m_bridge;
     PongProcess* m_pong;
     PeerPanel* m_peer;
+    PeersPanel* m_peers;
     ControlsPanel* m_controls;
     QWidget* m_dashboard;
     QTabWidget* m_tabs;
@@ -100,6 +106,7 @@ private:
     bool m_paused = false;
     int m_redraws = 0;
     QString m_pendingRestart; // the change the data path restarts for ("loop=open"), else empty
+    std::optional<le::Endpoint> m_pendingPeer; // the peer that restart switches to
 
     QAction* m_startAction = nullptr;
     QAction* m_stopAction = nullptr;

@@ -1,0 +1,318 @@
+#include "agent_client.h"
+
+#include "agent_auth.h"
+#include "agent_protocol.h"
+#include "socket.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+namespace le {
+namespace {
+
+using nlohmann::json;
+
+#ifndef LE_VERSION
+#define LE_VERSION "unknown"
+#endif
+
+bool is_wildcard(const std::string& host) {
+    return host.empty() || host == "0.0.0.0" || host == "::";
+}
+
+Endpoint parse_control_url(const std::string& url) {
+    Endpoint ep;
+    try {
+        ep = parse_endpoint(url.find("://") == std::string::npos ? "tcp://" + url : url);
+    } catch (const std::exception&) {
+        throw AgentError(fmt::format("invalid agent URL '{}' (expected tcp://HOST:PORT)", url), false);
+    }
+    if (ep.transport != Transport::Tcp)
+        throw AgentError(fmt::format("invalid agent URL '{}': the control channel is tcp://HOST:PORT", url),
+                         false);
+    return ep;
+}
+
+class Client : public AgentClient {
+public:
+    Client(Endpoint control, std::string data_host, Nanos timeout)
+        : m_control(std::move(control))
+        , m_data_host(data_host.empty() ? m_control.host : std::move(data_host))
+        , m_timeout(timeout) {}
+
+    void handshake(const std::string& token) {
+        try {
+            m_fd = connect_to(m_control, m_timeout);
+        } catch (const std::exception& e) {
+            throw AgentError(e.what(), false);
+        }
+        set_nonblocking(m_fd.get(), true);
+        const std::string nonce = random_nonce();
+        send_line({{"type", "hello"},
+                   {"protocol", kAgentProtocol},
+                   {"client", std::string("latency-explorer ") + LE_VERSION},
+                   {"nonce", nonce}});
+        const AgentMessage hello = read_message(now_ns() + m_timeout);
+        if (hello.type == "error")
+            fail_with(hello, "the agent refused the connection");
+        if (hello.type != "hello")
+            lose(fmt::format("the agent answered hello with '{}'", hello.type));
+        int protocol = 0;
+        std::string auth;
+        try {
+            protocol = static_cast<int>(json_int(hello.body, "protocol", 0, INT32_MAX));
+            auth = json_string(hello.body, "auth");
+        } catch (const AgentProtocolError& e) {
+            lose(fmt::format("bad hello from the agent: {}", e.what()));
+        }
+        if (protocol != kAgentProtocol)
+            lose(fmt::format("the agent speaks protocol {}, this build {}; use matching versions", protocol,
+                             kAgentProtocol));
+        if (auth == "hmac-sha256") {
+            if (token.empty())
+                lose(fmt::format("the agent at {} requires a token (--token-file FILE)", m_control.url()));
+            std::string challenge, proof;
+            try {
+                challenge = json_string(hello.body, "challenge");
+                proof = json_string(hello.body, "proof");
+            } catch (const AgentProtocolError& e) {
+                lose(fmt::format("bad hello from the agent: {}", e.what()));
+            }
+            if (!is_nonce(challenge))
+                lose("bad hello from the agent: its challenge is not a nonce");
+            if (!proofs_equal(proof, agent_proof(token, nonce, challenge))) {
+                // The agent does not know our token: tell it (an empty answer) without giving it
+                // anything to guess the token from offline, and say so here.
+                send_line({{"type", "auth"}, {"response", ""}});
+                lose(fmt::format("wrong token: the agent at {} does not share this token", m_control.url()));
+            }
+            send_line({{"type", "auth"}, {"response", client_proof(token, challenge, nonce)}});
+        } else if (auth != "none") {
+            lose(fmt::format("the agent asks for authentication '{}', which this build does not know", auth));
+        }
+        const AgentMessage welcome = read_message(now_ns() + m_timeout);
+        if (welcome.type == "error")
+            fail_with(welcome, "the agent refused the connection");
+        if (welcome.type != "welcome")
+            lose(fmt::format("the agent answered with '{}' instead of welcome", welcome.type));
+        try {
+            const auto host = welcome.body.find("host");
+            if (host == welcome.body.end())
+                throw AgentProtocolError("field 'host' is missing");
+            m_facts = host_facts_from_json(*host);
+        } catch (const AgentProtocolError& e) {
+            lose(fmt::format("bad welcome from the agent: {}", e.what()));
+        }
+    }
+
+    const HostFacts& host_facts() const override { return m_facts; }
+
+    AgentEndpointInfo create_endpoint(const AgentEndpointSpec& spec) override {
+        std::lock_guard lock(m_mutex);
+        const AgentMessage r =
+            request({{"type", "create"}, {"spec", endpoint_spec_to_json(spec)}}, "created");
+        return decode_info(r.body, "endpoint");
+    }
+
+    void destroy_endpoint(int id) override {
+        std::lock_guard lock(m_mutex);
+        request({{"type", "destroy"}, {"endpoint", id}}, "destroyed");
+    }
+
+    std::vector<AgentEndpointInfo> list_endpoints() override {
+        std::lock_guard lock(m_mutex);
+        const AgentMessage r = request({{"type", "list"}}, "endpoints");
+        const auto list = r.body.find("endpoints");
+        if (list == r.body.end() || !list->is_array())
+            lose("bad answer from the agent: 'endpoints' is not a list");
+        std::vector<AgentEndpointInfo> out;
+        for (const json& e : *list)
+            out.push_back(decode_info(json{{"endpoint", e}}, "endpoint"));
+        return out;
+    }
+
+    Nanos ping() override {
+        std::lock_guard lock(m_mutex);
+        const Nanos t0 = now_ns();
+        request({{"type", "ping"}}, "pong");
+        return now_ns() - t0;
+    }
+
+    bool connected() const override {
+        std::lock_guard lock(m_mutex);
+        return static_cast<bool>(m_fd) && !m_lost;
+    }
+
+    void close() override {
+        std::lock_guard lock(m_mutex);
+        m_fd.reset();
+        m_lost = true;
+    }
+
+private:
+    [[noreturn]] void lose(const std::string& why) {
+        m_fd.reset();
+        m_lost = true;
+        throw AgentError(why, true);
+    }
+
+    // An error message from the agent: a refusal of the request (the connection goes on) or, without
+    // an id, of the connection.
+    [[noreturn]] void fail_with(const AgentMessage& m, const std::string& context) {
+        std::string text = context, code;
+        if (const auto it = m.body.find("message"); it != m.body.end() && it->is_string())
+            text = it->get<std::string>();
+        if (const auto it = m.body.find("code"); it != m.body.end() && it->is_string())
+            code = it->get<std::string>();
+        if (m.id < 0 || code == agent_code::kAuth || code == agent_code::kVersion)
+            lose(fmt::format("agent {}: {}", m_control.url(), text));
+        throw AgentError(fmt::format("agent {}: {}", m_control.url(), text), false);
+    }
+
+    AgentEndpointInfo decode_info(const json& body, const char* key) {
+        AgentEndpointInfo info;
+        try {
+            const auto it = body.find(key);
+            if (it == body.end())
+                throw AgentProtocolError(fmt::format("field '{}' is missing", key));
+            info = endpoint_info_from_json(*it);
+        } catch (const AgentProtocolError& e) {
+            lose(fmt::format("bad answer from the agent: {}", e.what()));
+        }
+        if (is_wildcard(info.endpoint.host))
+            info.endpoint.host = m_data_host;
+        return info;
+    }
+
+    AgentMessage request(json message, const char* expected) {
+        if (!m_fd || m_lost)
+            throw AgentError(fmt::format("not connected to the agent at {}", m_control.url()), true);
+        const std::int64_t id = m_next_id++;
+        message["id"] = id;
+        send_line(message);
+        const Nanos deadline = now_ns() + m_timeout;
+        for (;;) {
+            AgentMessage m = read_message(deadline);
+            if (m.type == "error" && (m.id == id || m.id < 0))
+                fail_with(m, "the agent refused the request");
+            if (m.id != id)
+                continue; // the late answer to an earlier request
+            if (m.type != expected)
+                lose(fmt::format("the agent answered '{}' with '{}'", message["type"].get<std::string>(),
+                                 m.type));
+            return m;
+        }
+    }
+
+    void send_line(const json& message) {
+        const std::string line = encode_agent_message(message);
+        std::size_t done = 0;
+        const Nanos deadline = now_ns() + m_timeout;
+        while (done < line.size()) {
+            const ssize_t n = ::send(m_fd.get(), line.data() + done, line.size() - done, MSG_NOSIGNAL);
+            if (n > 0) {
+                done += static_cast<std::size_t>(n);
+                continue;
+            }
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                lose(fmt::format("connection to the agent at {} lost: {}", m_control.url(),
+                                 std::strerror(errno)));
+            wait(POLLOUT, deadline);
+        }
+    }
+
+    void wait(short events, Nanos deadline) {
+        for (;;) {
+            const Nanos left = deadline - now_ns();
+            if (left <= 0)
+                lose(fmt::format("no answer from the agent at {} within {} s; connection given up",
+                                 m_control.url(), static_cast<double>(m_timeout) / 1e9));
+            pollfd p{m_fd.get(), events, 0};
+            const int rc = ::poll(&p, 1, static_cast<int>(std::min<Nanos>(left / kNanosPerMilli + 1, 1000)));
+            if (rc > 0)
+                return;
+            if (rc < 0 && errno != EINTR)
+                lose(fmt::format("connection to the agent at {} lost: {}", m_control.url(),
+                                 std::strerror(errno)));
+        }
+    }
+
+    AgentMessage read_message(Nanos deadline) {
+        for (;;) {
+            if (const auto nl = m_in.find('\n'); nl != std::string::npos) {
+                const std::string line = m_in.substr(0, nl);
+                m_in.erase(0, nl + 1);
+                AgentParseResult r = parse_agent_message(line);
+                if (!r.message)
+                    lose(fmt::format("the agent at {} sent a bad message: {}", m_control.url(), r.error));
+                return std::move(*r.message);
+            }
+            if (m_in.size() > kAgentMaxLine + 1)
+                lose(fmt::format("the agent at {} sent a message longer than {} bytes", m_control.url(),
+                                 kAgentMaxLine));
+            char buffer[4096];
+            const ssize_t n = ::recv(m_fd.get(), buffer, sizeof buffer, 0);
+            if (n > 0) {
+                m_in.append(buffer, static_cast<std::size_t>(n));
+            } else if (n == 0) {
+                lose(fmt::format("the agent at {} closed the connection", m_control.url()));
+            } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+                wait(POLLIN, deadline);
+            } else {
+                lose(fmt::format("connection to the agent at {} lost: {}", m_control.url(),
+                                 std::strerror(errno)));
+            }
+        }
+    }
+
+    const Endpoint m_control;
+    const std::string m_data_host;
+    const Nanos m_timeout;
+    mutable std::mutex m_mutex; // serialises requests
+    Fd m_fd;
+    bool m_lost = false;
+    std::string m_in;
+    std::int64_t m_next_id = 1;
+    HostFacts m_facts;
+};
+
+} // namespace
+
+std::unique_ptr<AgentClient> AgentClient::connect(const std::string& url, const std::string& token,
+                                                  const std::string& data_host, Nanos timeout) {
+    auto client = std::make_unique<Client>(parse_control_url(url), data_host, timeout);
+    client->handshake(token);
+    return client;
+}
+
+std::string read_token_file(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        throw std::runtime_error(fmt::format("token file '{}': {}", path, std::strerror(errno)));
+    if (!S_ISREG(st.st_mode))
+        throw std::runtime_error(fmt::format("token file '{}' is not a regular file", path));
+    if (st.st_mode & (S_IRWXG | S_IRWXO))
+        throw std::runtime_error(fmt::format(
+            "token file '{}' is readable by others; make it private (chmod 600 '{}')", path, path));
+    std::ifstream in(path);
+    if (!in)
+        throw std::runtime_error(
+            fmt::format("token file '{}' cannot be read: {}", path, std::strerror(errno)));
+    std::string line;
+    std::getline(in, line);
+    const auto first = line.find_first_not_of(" \t\r\n");
+    const auto last = line.find_last_not_of(" \t\r\n");
+    if (first == std::string::npos)
+        throw std::runtime_error(
+            fmt::format("token file '{}' is empty (its first line holds the token)", path));
+    return line.substr(first, last - first + 1);
+}
+
+} // namespace le

@@ -1,0 +1,94 @@
+#pragma once
+
+#include "clock.h"
+#include "endpoint.h"
+#include "engine_kind.h"
+#include "host_facts.h"
+#include "pong_server.h"
+
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace le {
+
+// Why a request to an agent failed, in words meant for the user ("wrong token", "the agent speaks
+// protocol 2, this build 1", "connection refused", "no answer within 5 s", "endpoint limit (16)
+// reached"). `lost()` is true when the control connection is gone (agent killed, network cut): the
+// client cannot be used any more and a reconnect is the only way on.
+class AgentError : public std::runtime_error {
+public:
+    AgentError(const std::string& what, bool lost)
+        : std::runtime_error(what)
+        , m_lost(lost) {}
+    bool lost() const { return m_lost; }
+
+private:
+    bool m_lost;
+};
+
+// A pong endpoint to create on the agent's host: the same settings a local latency-pong takes.
+struct AgentEndpointSpec {
+    Transport transport = Transport::Tcp; // tcp or udp (unix makes no sense across hosts)
+    EngineKind engine = EngineKind::Asio;
+    std::string bind_host = "0.0.0.0";
+    std::uint16_t port = 0; // 0: any free port
+    int tasks = 0;
+    Nanos task_work = 20 * kNanosPerMicro;
+    Nanos task_period = kNanosPerMilli;
+    Nanos delay = 0;
+    Nanos jitter = 0;
+    double loss_percent = 0;
+};
+
+// PongStats copied out (the atomics themselves cannot travel).
+struct AgentEndpointStats {
+    std::uint64_t accepted = 0;
+    std::uint64_t refused = 0;
+    std::int64_t active = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t dropped = 0;
+};
+
+struct AgentEndpointInfo {
+    int id = 0;
+    AgentEndpointSpec spec;
+    // Where a ping reaches it: the bound port, and the wildcard bind address replaced by the
+    // client's data host (see AgentClient::connect).
+    Endpoint endpoint;
+    AgentEndpointStats stats; // as of the list/create answer
+};
+
+// The control connection to one `latency-pong --agent`. Requests are synchronous and serialised
+// (any thread may call); each waits at most the request timeout given to connect().
+class AgentClient {
+public:
+    // url: tcp://HOST:PORT of the agent's control channel. token: the shared secret (empty when
+    // the agent asks for none, i.e. it listens on loopback only). data_host: the address pings
+    // use for the agent's endpoints; empty = HOST of url (set it when control goes through an SSH
+    // tunnel on 127.0.0.1 but data goes direct). Throws AgentError (wrong token, version, refused,
+    // timeout, ...).
+    static std::unique_ptr<AgentClient> connect(const std::string& url, const std::string& token,
+                                                const std::string& data_host = {},
+                                                Nanos timeout = 5 * kNanosPerSecond);
+    virtual ~AgentClient() = default;
+
+    virtual const HostFacts& host_facts() const = 0;
+    virtual AgentEndpointInfo create_endpoint(const AgentEndpointSpec& spec) = 0;
+    virtual void destroy_endpoint(int id) = 0;
+    virtual std::vector<AgentEndpointInfo> list_endpoints() = 0;
+    // Round trip of the control channel (also how a caller notices a lost agent).
+    virtual Nanos ping() = 0;
+    virtual bool connected() const = 0;
+    // Closes the connection; endpoints created through it keep running on the agent until it
+    // stops or another client destroys them.
+    virtual void close() = 0;
+};
+
+// The token in a file (first line, surrounding whitespace removed). Throws std::runtime_error
+// naming the file and the problem (missing, unreadable, empty, readable by others).
+std::string read_token_file(const std::string& path);
+
+} // namespace le

@@ -1,0 +1,229 @@
+#include "agent_protocol.h"
+
+#include "impairments.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace le {
+namespace {
+
+using nlohmann::json;
+
+// Nesting depth outside strings, so a line of 60,000 '[' is refused before the parser sees it.
+bool too_deep(std::string_view line) {
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    for (const char c : line) {
+        if (in_string) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > kAgentMaxDepth)
+                return true;
+        } else if (c == '}' || c == ']') {
+            --depth;
+        }
+    }
+    return false;
+}
+
+std::string preview(std::string_view line) {
+    std::string out;
+    for (const char c : line.substr(0, 40))
+        out += (c >= 0x20 && c < 0x7f) ? c : '?';
+    return line.size() > 40 ? out + "..." : out;
+}
+
+const json& field(const json& j, const char* key) {
+    if (!j.is_object())
+        throw AgentProtocolError(fmt::format("expected an object holding '{}'", key));
+    const auto it = j.find(key);
+    if (it == j.end())
+        throw AgentProtocolError(fmt::format("field '{}' is missing", key));
+    return *it;
+}
+
+} // namespace
+
+AgentParseResult parse_agent_message(std::string_view line) noexcept {
+    AgentParseResult result;
+    try {
+        if (!line.empty() && line.back() == '\r')
+            line.remove_suffix(1);
+        if (line.size() > kAgentMaxLine) {
+            result.error = fmt::format("message of {} bytes is longer than the limit of {} bytes",
+                                       line.size(), kAgentMaxLine);
+            return result;
+        }
+        if (too_deep(line)) {
+            result.error = fmt::format("message nests deeper than {} levels", kAgentMaxDepth);
+            return result;
+        }
+        json j = json::parse(line, nullptr, false);
+        if (j.is_discarded()) {
+            result.error = fmt::format("not JSON: '{}'", preview(line));
+            return result;
+        }
+        if (!j.is_object()) {
+            result.error = "expected a JSON object";
+            return result;
+        }
+        const auto type = j.find("type");
+        if (type == j.end() || !type->is_string() || type->get_ref<const std::string&>().empty()) {
+            result.error = "message has no \"type\"";
+            return result;
+        }
+        AgentMessage m;
+        m.type = type->get<std::string>();
+        if (const auto id = j.find("id"); id != j.end()) {
+            if (!id->is_number_integer() || id->get<std::int64_t>() < 0) {
+                result.error = "\"id\" must be a non-negative integer";
+                return result;
+            }
+            m.id = id->get<std::int64_t>();
+        }
+        m.body = std::move(j);
+        result.message = std::move(m);
+    } catch (const std::exception& e) { // bad_alloc, or a nlohmann corner we did not foresee
+        result.message.reset();
+        result.error = fmt::format("unreadable message: {}", e.what());
+    }
+    return result;
+}
+
+std::string encode_agent_message(const json& message) {
+    // Replace, not throw, on invalid UTF-8 (an error message may quote what a peer sent).
+    std::string line = message.dump(-1, ' ', false, json::error_handler_t::replace);
+    line += '\n';
+    return line;
+}
+
+json agent_error_message(std::string_view code, std::string_view text, std::int64_t id) {
+    json j{{"type", "error"}, {"code", code}, {"message", text}};
+    if (id >= 0)
+        j["id"] = id;
+    return j;
+}
+
+std::string json_string(const json& j, const char* key) {
+    const json& v = field(j, key);
+    if (!v.is_string())
+        throw AgentProtocolError(fmt::format("field '{}' must be a string", key));
+    return v.get<std::string>();
+}
+
+std::int64_t json_int(const json& j, const char* key, std::int64_t min, std::int64_t max) {
+    const json& v = field(j, key);
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<std::uint64_t>() > INT64_MAX) ||
+        v.get<std::int64_t>() < min || v.get<std::int64_t>() > max)
+        throw AgentProtocolError(fmt::format("field '{}' must be an integer from {} to {}", key, min, max));
+    return v.get<std::int64_t>();
+}
+
+double json_number(const json& j, const char* key, double min, double max) {
+    const json& v = field(j, key);
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < min || v.get<double>() > max)
+        throw AgentProtocolError(fmt::format("field '{}' must be a number from {} to {}", key, min, max));
+    return v.get<double>();
+}
+
+json host_facts_to_json(const HostFacts& f) {
+    return {{"hostname", f.hostname}, {"cpu_model", f.cpu_model},         {"cores", f.cores},
+            {"kernel", f.kernel},     {"agent_version", f.agent_version}, {"protocol", f.protocol}};
+}
+
+HostFacts host_facts_from_json(const json& j) {
+    HostFacts f;
+    f.hostname = json_string(j, "hostname");
+    f.cpu_model = json_string(j, "cpu_model");
+    f.cores = static_cast<int>(json_int(j, "cores", 0, 1 << 20));
+    f.kernel = json_string(j, "kernel");
+    f.agent_version = json_string(j, "agent_version");
+    f.protocol = static_cast<int>(json_int(j, "protocol", 0, INT32_MAX));
+    return f;
+}
+
+json endpoint_spec_to_json(const AgentEndpointSpec& s) {
+    return {{"transport", to_string(s.transport)},
+            {"engine", to_string(s.engine)},
+            {"bind_host", s.bind_host},
+            {"port", s.port},
+            {"tasks", s.tasks},
+            {"task_work_ns", s.task_work},
+            {"task_period_ns", s.task_period},
+            {"delay_ns", s.delay},
+            {"jitter_ns", s.jitter},
+            {"loss_percent", s.loss_percent}};
+}
+
+AgentEndpointSpec endpoint_spec_from_json(const json& j, int max_tasks) {
+    AgentEndpointSpec s;
+    const std::string transport = json_string(j, "transport");
+    try {
+        s.transport = parse_transport(transport);
+    } catch (const std::exception& e) {
+        throw AgentProtocolError(fmt::format("field 'transport': {}", e.what()));
+    }
+    if (s.transport == Transport::Unix)
+        throw AgentProtocolError("field 'transport': an agent serves tcp or udp (unix does not cross hosts)");
+    try {
+        s.engine = parse_engine(json_string(j, "engine"));
+    } catch (const AgentProtocolError&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw AgentProtocolError(fmt::format("field 'engine': {}", e.what()));
+    }
+    s.bind_host = json_string(j, "bind_host");
+    if (s.bind_host.empty() || s.bind_host.size() > 255)
+        throw AgentProtocolError("field 'bind_host' must be an address (1 to 255 characters)");
+    s.port = static_cast<std::uint16_t>(json_int(j, "port", 0, 65535));
+    s.tasks = static_cast<int>(json_int(j, "tasks", 0, max_tasks));
+    s.task_work = json_int(j, "task_work_ns", 0, kNanosPerSecond);
+    s.task_period = json_int(j, "task_period_ns", 10 * kNanosPerMicro, 10 * kNanosPerSecond);
+    s.delay = json_int(j, "delay_ns", 0, kMaxImpairmentDelay);
+    s.jitter = json_int(j, "jitter_ns", 0, kMaxImpairmentDelay);
+    s.loss_percent = json_number(j, "loss_percent", 0, 100);
+    return s;
+}
+
+json endpoint_info_to_json(const AgentEndpointInfo& info) {
+    return {{"id", info.id},
+            {"spec", endpoint_spec_to_json(info.spec)},
+            {"url", info.endpoint.url()},
+            {"stats",
+             {{"accepted", info.stats.accepted},
+              {"refused", info.stats.refused},
+              {"active", info.stats.active},
+              {"bytes", info.stats.bytes},
+              {"dropped", info.stats.dropped}}}};
+}
+
+AgentEndpointInfo endpoint_info_from_json(const json& j) {
+    AgentEndpointInfo info;
+    info.id = static_cast<int>(json_int(j, "id", 0, INT32_MAX));
+    info.spec = endpoint_spec_from_json(field(j, "spec"));
+    try {
+        info.endpoint = parse_endpoint(json_string(j, "url"));
+    } catch (const AgentProtocolError&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw AgentProtocolError(fmt::format("field 'url': {}", e.what()));
+    }
+    const json& st = field(j, "stats");
+    info.stats.accepted = static_cast<std::uint64_t>(json_int(st, "accepted", 0, INT64_MAX));
+    info.stats.refused = static_cast<std::uint64_t>(json_int(st, "refused", 0, INT64_MAX));
+    info.stats.active = json_int(st, "active", INT64_MIN, INT64_MAX);
+    info.stats.bytes = static_cast<std::uint64_t>(json_int(st, "bytes", 0, INT64_MAX));
+    info.stats.dropped = static_cast<std::uint64_t>(json_int(st, "dropped", 0, INT64_MAX));
+    return info;
+}
+
+} // namespace le

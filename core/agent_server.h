@@ -1,0 +1,49 @@
+#pragma once
+
+#include "clock.h"
+#include "endpoint.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace le {
+
+struct AgentServerConfig {
+    std::string host = "127.0.0.1"; // control address; not loopback => token required
+    std::uint16_t port = 7800;      // 0: any free port
+    std::string token;              // empty: no authentication (loopback only)
+    int max_connections = 64;       // concurrent control connections; further ones are refused at once
+    int max_endpoints = 16;
+    int max_tasks = 1000;                     // per endpoint
+    Nanos auth_timeout = 5 * kNanosPerSecond; // to finish hello (and authentication)
+    std::string version;                      // reported in the hello and the host facts
+    // One line per notable event (refusals with their reason, endpoints created and destroyed).
+    // Called on the agent's thread; may be empty.
+    std::function<void(const std::string&)> log;
+};
+
+// `latency-pong --agent`: serves the control protocol of agent_protocol.h on one Asio thread and
+// runs the pong endpoints clients create. Endpoints outlive the connection that created them (a
+// client that reconnects finds them) and end when destroyed or when the agent stops.
+class AgentServer {
+public:
+    // Throws std::invalid_argument for a non-loopback address without a token or bad limits, and
+    // std::runtime_error when the address cannot be bound.
+    static std::unique_ptr<AgentServer> start(const AgentServerConfig& config);
+    virtual ~AgentServer() = default;
+
+    // tcp://HOST:PORT as bound (port 0 replaced).
+    virtual Endpoint control() const = 0;
+    virtual std::size_t endpoint_count() const = 0;
+    // Open control connections (authenticated or not).
+    virtual int connection_count() const = 0;
+    // Closes every connection, stops every endpoint. Idempotent; the destructor calls it.
+    virtual void stop() = 0;
+};
+
+// 127.0.0.0/8, ::1 or "localhost".
+bool is_loopback_host(const std::string& host);
+
+} // namespace le

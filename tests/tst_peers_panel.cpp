@@ -1,0 +1,282 @@
+// The Peers panel as a user drives it, against a real `latency-pong --agent` child on loopback:
+// it connects and shows the host's facts, says "wrong token", starts endpoints, measures against
+// one through the window, and when the agent dies shows "lost" within 2 s, offers Reconnect and
+// keeps every record measured.
+#include "agent_test_support.h"
+#include "main_window.h"
+#include "peer_panel.h"
+#include "peers_panel.h"
+#include "session_bridge.h"
+
+#include <QtTest>
+
+#include <QApplication>
+#include <QSysInfo>
+#include <QTemporaryDir>
+
+#include <csignal>
+
+namespace {
+
+// A latency-pong --agent child; control on loopback at `port` (0: any).
+class AgentProcess {
+public:
+    bool start(int port = 0, const QString& tokenFile = {}) {
+        QStringList args{"--agent", "--control", QStringLiteral("tcp://127.0.0.1:%1").arg(port)};
+        if (!tokenFile.isEmpty())
+            args << "--token-file" << tokenFile;
+        m_process.start(QStringLiteral(LE_PONG_PATH), args);
+        const QString url = waitForAgentUrl(m_process);
+        m_port = quint16(url.section(':', -1).toInt());
+        return m_port != 0;
+    }
+    ~AgentProcess() {
+        m_process.kill();
+        m_process.waitForFinished(3000);
+    }
+    void kill() {
+        ::kill(pid_t(m_process.processId()), SIGKILL);
+        m_process.waitForFinished(3000);
+    }
+    quint16 port() const { return m_port; }
+    QString log() { return QString::fromLocal8Bit(m_process.readAllStandardError()); }
+
+private:
+    QProcess m_process;
+    quint16 m_port = 0;
+};
+
+AgentTarget loopback(quint16 port, const QString& tokenFile = {}) {
+    AgentTarget t;
+    t.host = QStringLiteral("127.0.0.1");
+    t.port = port;
+    t.tokenFile = tokenFile;
+    return t;
+}
+
+WindowOptions quietWindow(bool autoStart) {
+    WindowOptions o;
+    o.transport = le::Transport::Tcp;
+    o.engine = le::EngineKind::Blocking;
+    o.rate = QStringLiteral("1k");
+    o.payload = QStringLiteral("64");
+    o.tasks = QStringLiteral("0");
+    o.autoStart = autoStart;
+    return o;
+}
+
+bool connected(AgentConnection* a) {
+    return QTest::qWaitFor([a] { return a->state() == AgentConnection::State::Connected; }, 10000);
+}
+
+} // namespace
+
+class TestPeersPanel : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() {
+        QVERIFY(m_dir.isValid());
+        qputenv("LATENCY_PONG", LE_PONG_PATH);
+    }
+    void connectsAndShowsHostFacts();
+    void tokenProblemsAreNamed_data();
+    void tokenProblemsAreNamed();
+    void endpointsStartAndStop();
+    void measureThenLoseTheAgent_data();
+    void measureThenLoseTheAgent();
+    void unreachableAgentFailsClearly();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TestPeersPanel::connectsAndShowsHostFacts() {
+    AgentProcess agent;
+    QVERIFY(agent.start());
+    PeersPanel panel;
+    panel.show();
+    AgentConnection* a = panel.addAgent(loopback(agent.port()));
+    QCOMPARE(panel.agents().size(), 1);
+    QVERIFY(connected(a));
+    QCOMPARE(panel.currentAgent(), a);
+    // The facts are the agent's host (this one): its name, its cores.
+    QCOMPARE(QString::fromStdString(a->facts().hostname), QSysInfo::machineHostName());
+    QCOMPARE(a->facts().cores, QThread::idealThreadCount());
+    QVERIFY(panel.factsLabel()->text().contains(QSysInfo::machineHostName()));
+    QVERIFY(panel.factsLabel()->text().contains(QStringLiteral("%1 cores").arg(a->facts().cores)));
+    QCOMPARE(panel.stateLabel()->text(), QStringLiteral("connected"));
+    QCOMPARE(panel.agentList()->topLevelItem(0)->text(1), QStringLiteral("connected"));
+    // The control round trip is measured and refreshed, off the GUI thread.
+    QSignalSpy pings(a, &AgentConnection::pingChanged);
+    QTRY_VERIFY_WITH_TIMEOUT(pings.count() >= 2, 3000);
+    QVERIFY(a->pingMs() > 0 && a->pingMs() < 100);
+    QVERIFY(panel.agentList()->topLevelItem(0)->text(2).endsWith(QStringLiteral(" ms")));
+    QVERIFY(!panel.reconnectButton()->isVisible());
+    QVERIFY(panel.startEndpointButton()->isEnabled());
+}
+
+void TestPeersPanel::tokenProblemsAreNamed_data() {
+    QTest::addColumn<QByteArray>("agentToken");
+    QTest::addColumn<QByteArray>("clientToken"); // empty: no token file
+    QTest::addColumn<int>("state");
+    QTest::addColumn<QString>("shown");
+    QTest::newRow("wrong token") << QByteArray("the-right-secret-0123456789")
+                                 << QByteArray("a-wrong-secret-0123456789")
+                                 << int(AgentConnection::State::WrongToken) << "wrong token";
+    QTest::newRow("right token") << QByteArray("the-right-secret-0123456789")
+                                 << QByteArray("the-right-secret-0123456789")
+                                 << int(AgentConnection::State::Connected) << "connected";
+}
+
+void TestPeersPanel::tokenProblemsAreNamed() {
+    QFETCH(QByteArray, agentToken);
+    QFETCH(QByteArray, clientToken);
+    QFETCH(int, state);
+    QFETCH(QString, shown);
+    const QString agentFile = m_dir.filePath("agent.token"), clientFile = m_dir.filePath("client.token");
+    QVERIFY(writeTokenFile(agentFile, agentToken));
+    QVERIFY(writeTokenFile(clientFile, clientToken));
+    AgentProcess agent;
+    QVERIFY(agent.start(0, agentFile));
+    PeersPanel panel;
+    AgentConnection* a = panel.addAgent(loopback(agent.port(), clientFile));
+    QTRY_VERIFY_WITH_TIMEOUT(a->state() != AgentConnection::State::Connecting, 10000);
+    QCOMPARE(int(a->state()), state);
+    QVERIFY2(panel.stateLabel()->text().startsWith(shown), qPrintable(panel.stateLabel()->text()));
+    // A wrong token can be fixed and retried: Reconnect is offered.
+    QCOMPARE(panel.reconnectButton()->isEnabled(), a->state() != AgentConnection::State::Connected);
+}
+
+void TestPeersPanel::endpointsStartAndStop() {
+    AgentProcess agent;
+    QVERIFY(agent.start());
+    PeersPanel panel;
+    AgentConnection* a = panel.addAgent(loopback(agent.port()));
+    QVERIFY(connected(a));
+    QCOMPARE(panel.endpointTable()->rowCount(), 0);
+    le::AgentEndpointSpec tcp, udp;
+    tcp.engine = le::EngineKind::Blocking;
+    udp.transport = le::Transport::Udp;
+    udp.tasks = 2;
+    a->createEndpoint(tcp);
+    a->createEndpoint(udp);
+    QTRY_COMPARE_WITH_TIMEOUT(panel.endpointTable()->rowCount(), 2, 5000);
+    QVERIFY(panel.endpointTable()->item(0, 1)->text().startsWith("tcp://127.0.0.1:"));
+    QVERIFY(panel.endpointTable()->item(1, 1)->text().startsWith("udp://127.0.0.1:"));
+    QCOMPARE(panel.endpointTable()->item(0, 2)->text(), QStringLiteral("blocking"));
+    QCOMPARE(panel.endpointTable()->item(1, 3)->text(), QStringLiteral("2"));
+    // A port that is taken is refused with the reason, and the agent stays connected.
+    le::AgentEndpointSpec clash;
+    clash.port = a->endpoints().at(0).endpoint.port;
+    clash.bind_host = "127.0.0.1";
+    QSignalSpy failed(a, &AgentConnection::requestFailed);
+    a->createEndpoint(clash);
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 5000);
+    QVERIFY(panel.stateLabel()->text().contains("failed"));
+    QCOMPARE(a->state(), AgentConnection::State::Connected);
+    // Stop removes the selected one.
+    panel.endpointTable()->selectRow(0);
+    QVERIFY(panel.stopEndpointButton()->isEnabled());
+    QTest::mouseClick(panel.stopEndpointButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(panel.endpointTable()->rowCount(), 1, 5000);
+    QVERIFY(panel.endpointTable()->item(0, 1)->text().startsWith("udp://"));
+}
+
+void TestPeersPanel::measureThenLoseTheAgent_data() {
+    QTest::addColumn<int>("transport");
+    QTest::newRow("tcp") << int(le::Transport::Tcp);
+    // A UDP peer that dies says nothing: the agent's control channel tells instead.
+    QTest::newRow("udp") << int(le::Transport::Udp);
+}
+
+void TestPeersPanel::measureThenLoseTheAgent() {
+    QFETCH(int, transport);
+    AgentProcess agent;
+    QVERIFY(agent.start());
+    // The window measures against its own child pong first; measuring against the agent's
+    // endpoint switches over.
+    MainWindow w(quietWindow(true));
+    w.show();
+    QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
+    PeersPanel* panel = w.peersPanel();
+    AgentConnection* a = panel->addAgent(loopback(agent.port()));
+    QVERIFY(connected(a));
+    le::AgentEndpointSpec spec;
+    spec.transport = le::Transport(transport);
+    spec.engine = le::EngineKind::Blocking;
+    a->createEndpoint(spec);
+    QTRY_COMPARE_WITH_TIMEOUT(panel->endpointTable()->rowCount(), 1, 5000);
+    const le::Endpoint target = a->endpoints().at(0).endpoint;
+    QVERIFY(panel->measureButton()->isEnabled());
+    QTest::mouseClick(panel->measureButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        w.bridge()->state() == SessionBridge::State::Running && w.bridge()->config().peer == target, 10000);
+    QCOMPARE(w.peerPanel()->mode(), PeerPanel::Mode::Existing);
+    QCOMPARE(w.peerPanel()->existingPeer(), target);
+    const std::size_t before = w.bridge()->history()->intervals().size();
+    QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= before + 10, 5000);
+    QVERIFY(w.bridge()->history()->intervals().back().received > 0);
+    // The switch is marked on the curves.
+    bool marked = false;
+    for (const auto& r : w.bridge()->history()->intervals())
+        for (const auto& c : r.changes)
+            marked |= c.key == "peer" && c.value == target.url();
+    QVERIFY(marked);
+
+    QElapsedTimer t;
+    t.start();
+    agent.kill();
+    QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Lost, 2000);
+    const qint64 sessionLostMs = t.elapsed();
+    QTRY_COMPARE_WITH_TIMEOUT(a->state(), AgentConnection::State::Lost, 2000);
+    qInfo("peer lost after %lld ms, agent lost after %lld ms", sessionLostMs, t.elapsed());
+    QVERIFY(t.elapsed() < 2000);
+    QVERIFY(w.peerPanel()->stateLabel()->text().contains("peer lost"));
+    QVERIFY2(panel->stateLabel()->text().startsWith("lost: "), qPrintable(panel->stateLabel()->text()));
+    QVERIFY(panel->reconnectButton()->isVisible() && panel->reconnectButton()->isEnabled());
+    QVERIFY(!panel->measureButton()->isEnabled());
+    QCOMPARE(panel->endpointTable()->rowCount(), 1); // still listed: what was measured against
+
+    // Every interval is kept and exportable.
+    QTest::qWait(300);
+    const std::size_t kept = w.bridge()->history()->intervals().size();
+    QVERIFY(kept >= before + 10);
+    const QString csv = m_dir.filePath(QStringLiteral("lost-%1.csv").arg(transport));
+    QCOMPARE(w.exportRecords(csv), QString());
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QVERIFY(f.readAll().count('\n') >= int(kept) + 1);
+
+    // The agent comes back on the same port: Reconnect.
+    AgentProcess again;
+    QVERIFY(again.start(agent.port()));
+    QTest::mouseClick(panel->reconnectButton(), Qt::LeftButton);
+    QVERIFY(connected(a));
+    QVERIFY(!panel->reconnectButton()->isVisible());
+    QCOMPARE(panel->endpointTable()->rowCount(), 0); // a new agent: its endpoints went with the old one
+    QCOMPARE(w.bridge()->history()->intervals().size(), kept);
+}
+
+void TestPeersPanel::unreachableAgentFailsClearly() {
+    // A port nobody listens on: refused at once, said so, Reconnect offered.
+    PeersPanel panel;
+    AgentConnection* a = panel.addAgent(loopback(1));
+    QTRY_COMPARE_WITH_TIMEOUT(a->state(), AgentConnection::State::Failed, 5000);
+    QVERIFY2(panel.stateLabel()->text().startsWith("failed: "), qPrintable(panel.stateLabel()->text()));
+    QVERIFY(panel.reconnectButton()->isEnabled());
+    QVERIFY(!panel.startEndpointButton()->isEnabled());
+    panel.removeAgent(a);
+    QCOMPARE(panel.agentList()->topLevelItemCount(), 0);
+}
+
+int main(int argc, char** argv) {
+    // Keep the user's remembered settings out of the tests, and the tests' out of theirs.
+    QTemporaryDir config;
+    qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
+    QApplication app(argc, argv);
+    TestPeersPanel t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "tst_peers_panel.moc"

@@ -1,0 +1,239 @@
+// "Start over SSH" against a real sshd: its error paths on loopback (each a clear message within
+// its bound), and the whole way in a network namespace — ssh starts the agent there, the control
+// channel goes through the tunnel, an endpoint binds the namespace's address, a measurement runs
+// over the veth, and stopping the launcher leaves no latency-pong behind.
+#include "agent_client.h"
+#include "netns_host.h"
+#include "peers_panel.h"
+#include "ssh_launcher.h"
+#include "sshd_fixture.h"
+
+#include <QtTest>
+
+#include <QApplication>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <arpa/inet.h>
+#include <csignal>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+namespace {
+
+int freePort() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+// Processes in the namespace whose command name is `comm`.
+int countIn(NetnsHost& ns, const QString& comm) {
+    QString pids;
+    ns.ip({"netns", "pids", ns.name()}, &pids);
+    int n = 0;
+    for (const QString& pid : pids.split('\n', Qt::SkipEmptyParts)) {
+        QFile f(QStringLiteral("/proc/%1/comm").arg(pid.trimmed()));
+        if (f.open(QIODevice::ReadOnly) && f.readAll().trimmed() == comm.toUtf8())
+            ++n;
+    }
+    return n;
+}
+
+// The JSON summary of a short latency-ping run against `url`.
+QJsonObject measure(const QString& url) {
+    QProcess p;
+    p.start(QStringLiteral(LE_PING_PATH),
+            {"--peer", url, "--duration", "1s", "--warmup", "200ms", "--rate", "1k", "--format", "json"});
+    p.waitForFinished(15000);
+    QJsonObject summary;
+    for (const QByteArray& line : p.readAllStandardOutput().split('\n')) {
+        const QJsonObject o = QJsonDocument::fromJson(line).object();
+        if (o.value("type").toString() == "summary")
+            summary = o;
+    }
+    return summary;
+}
+
+} // namespace
+
+class TestSshNetns : public QObject {
+    Q_OBJECT
+
+private slots:
+    void errorIsClearAndBounded_data();
+    void errorIsClearAndBounded();
+    void launchOverSshInNamespace();
+    void panelStartsOverSshAndStopsOnClose();
+};
+
+void TestSshNetns::errorIsClearAndBounded_data() {
+    QTest::addColumn<QString>("host");
+    QTest::addColumn<QString>("program");
+    QTest::addColumn<QString>("remote"); // with `sshd` rows: the remote latency-pong path
+    QTest::addColumn<bool>("sshd");
+    QTest::addColumn<bool>("authorised");
+    QTest::addColumn<QString>("expected");
+    QTest::addColumn<int>("boundMs");
+    // TEST-NET-1 is never routed: ssh gives up after ConnectTimeout (2 s), or at once if no route.
+    QTest::newRow("unreachable") << "192.0.2.1"
+                                 << "ssh"
+                                 << "latency-pong" << false << true << "cannot reach 192.0.2.1" << 6000;
+    QTest::newRow("unresolvable") << "no-such-host.invalid"
+                                  << "ssh"
+                                  << "latency-pong" << false << true << "cannot resolve the host name"
+                                  << 6000;
+    QTest::newRow("no ssh") << "localhost"
+                            << "/nonexistent/ssh"
+                            << "latency-pong" << false << true << "cannot run '/nonexistent/ssh'" << 2000;
+    QTest::newRow("option as host") << "-oProxyCommand=touch /tmp/x"
+                                    << "ssh"
+                                    << "latency-pong" << false << true << "is not a host name" << 1000;
+    QTest::newRow("wrong key") << ""
+                               << "ssh"
+                               << "latency-pong" << true << false << "authentication failed" << 8000;
+    QTest::newRow("no such remote program")
+        << ""
+        << "ssh"
+        << "/nonexistent/latency-pong" << true << true << "cannot be started on" << 8000;
+    QTest::newRow("no agent mode") << ""
+                                   << "ssh"
+                                   << "/bin/ls" << true << true << "has no agent mode" << 8000;
+}
+
+void TestSshNetns::errorIsClearAndBounded() {
+    QFETCH(QString, host);
+    QFETCH(QString, program);
+    QFETCH(QString, remote);
+    QFETCH(bool, sshd);
+    QFETCH(bool, authorised);
+    QFETCH(QString, expected);
+    QFETCH(int, boundMs);
+    SshdFixture server;
+    le::SshLaunchOptions o;
+    if (sshd) {
+        if (!SshdFixture::available())
+            QSKIP("needs /usr/sbin/sshd (openssh-server)");
+        if (!SshdFixture::isRoot())
+            QSKIP("needs root: sshd logs in as root with a generated key");
+        const QString e = server.start(QStringLiteral("127.0.0.1"), freePort());
+        QVERIFY2(e.isEmpty(), qPrintable(e));
+        o = server.options(remote, authorised);
+    } else {
+        o.host = host.toStdString();
+        o.extra_options = {
+            "-o", "ConnectTimeout=2", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"};
+    }
+    o.ssh_program = program.toStdString();
+    QElapsedTimer t;
+    t.start();
+    le::SshLauncher launcher(o);
+    QString message;
+    try {
+        launcher.start();
+    } catch (const le::SshError& e) {
+        message = QString::fromStdString(e.what());
+    }
+    qInfo("%s (%lld ms)", qPrintable(message), t.elapsed());
+    QVERIFY2(message.contains(expected), qPrintable(message));
+    QVERIFY2(t.elapsed() < boundMs, qPrintable(QString::number(t.elapsed())));
+    QVERIFY(!launcher.running());
+}
+
+void TestSshNetns::launchOverSshInNamespace() {
+    QString why;
+    if (!NetnsHost::available(&why))
+        QSKIP(qPrintable(why));
+    if (!SshdFixture::available())
+        QSKIP("needs /usr/sbin/sshd (openssh-server)");
+    NetnsHost ns;
+    QVERIFY2(ns.ok(), qPrintable(ns.error()));
+    SshdFixture server;
+    const QString e = server.start(ns.address(), 22, ns.name());
+    QVERIFY2(e.isEmpty(), qPrintable(e));
+
+    le::SshLauncher launcher(server.options(QStringLiteral(LE_PONG_PATH)));
+    QElapsedTimer t;
+    t.start();
+    try {
+        launcher.start();
+    } catch (const std::exception& x) {
+        QFAIL(qPrintable(QString::fromStdString(x.what()) + "\n" + server.log()));
+    }
+    qInfo("agent up over ssh in %lld ms", t.elapsed());
+    QVERIFY(launcher.running());
+    QCOMPARE(QString::fromStdString(launcher.data_host()), ns.address());
+    QCOMPARE(countIn(ns, "latency-pong"), 1);
+
+    auto client = le::AgentClient::connect(launcher.control_url(), "", launcher.data_host());
+    QVERIFY(!client->host_facts().hostname.empty());
+    QVERIFY(client->host_facts().cores > 0);
+    le::AgentEndpointSpec spec;
+    spec.engine = le::EngineKind::Blocking;
+    const le::AgentEndpointInfo info = client->create_endpoint(spec);
+    QCOMPARE(QString::fromStdString(info.endpoint.host), ns.address());
+    QVERIFY(info.endpoint.port != 0);
+
+    // The data plane goes straight over the veth, not through ssh.
+    const QJsonObject summary = measure(QString::fromStdString(info.endpoint.url()));
+    QVERIFY2(summary.value("received").toDouble() > 100, qPrintable(QJsonDocument(summary).toJson()));
+    QCOMPARE(summary.value("lost").toDouble(), 0.0);
+    const double p50 = summary.value("p50_us").toDouble();
+    QVERIFY(p50 > 0 && p50 < 10000);
+    qInfo("p50 over the veth: %.1f us", p50);
+
+    client->close();
+    t.restart();
+    launcher.stop();
+    qInfo("stopped in %lld ms", t.elapsed());
+    QVERIFY(!launcher.running());
+    QTRY_COMPARE_WITH_TIMEOUT(countIn(ns, "latency-pong"), 0, 3000);
+}
+
+void TestSshNetns::panelStartsOverSshAndStopsOnClose() {
+    QString why;
+    if (!NetnsHost::available(&why))
+        QSKIP(qPrintable(why));
+    if (!SshdFixture::available())
+        QSKIP("needs /usr/sbin/sshd (openssh-server)");
+    NetnsHost ns;
+    QVERIFY2(ns.ok(), qPrintable(ns.error()));
+    SshdFixture server;
+    const QString e = server.start(ns.address(), 22, ns.name());
+    QVERIFY2(e.isEmpty(), qPrintable(e));
+
+    {
+        PeersPanel panel;
+        AgentTarget target;
+        target.host = ns.address();
+        target.ssh = server.options(QStringLiteral(LE_PONG_PATH));
+        AgentConnection* agent = panel.addAgent(target);
+        QTRY_COMPARE_WITH_TIMEOUT(agent->state(), AgentConnection::State::Connected, 15000);
+        QVERIFY(agent->viaSsh());
+        QVERIFY(panel.factsLabel()->text().contains(QString::fromStdString(agent->facts().hostname)));
+        QTRY_VERIFY_WITH_TIMEOUT(agent->pingMs() > 0, 3000);
+        le::AgentEndpointSpec spec;
+        spec.transport = le::Transport::Udp;
+        agent->createEndpoint(spec);
+        QTRY_COMPARE_WITH_TIMEOUT(panel.endpointTable()->rowCount(), 1, 5000);
+        QVERIFY(panel.endpointTable()->item(0, 1)->text().startsWith("udp://" + ns.address() + ":"));
+        QSignalSpy measure(&panel, &PeersPanel::measureRequested);
+        QVERIFY(panel.measureButton()->isEnabled());
+        QTest::mouseClick(panel.measureButton(), Qt::LeftButton);
+        QCOMPARE(measure.count(), 1);
+        const auto ep = measure.at(0).at(0).value<le::Endpoint>();
+        QCOMPARE(QString::fromStdString(ep.host), ns.address());
+        QCOMPARE(countIn(ns, "latency-pong"), 1);
+        panel.shutdown(); // what the window does when it closes
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(countIn(ns, "latency-pong"), 0, 3000);
+}
+
+QTEST_MAIN(TestSshNetns)
+#include "tst_ssh_netns.moc"

@@ -1,0 +1,105 @@
+#pragma once
+
+#include "agent_client.h"
+#include "ssh_launcher.h"
+
+#include <QList>
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+#include <QThread>
+#include <QTimer>
+
+#include <optional>
+
+Q_DECLARE_METATYPE(le::Endpoint)
+Q_DECLARE_METATYPE(le::HostFacts)
+Q_DECLARE_METATYPE(le::AgentEndpointSpec)
+Q_DECLARE_METATYPE(le::AgentEndpointInfo)
+Q_DECLARE_METATYPE(QList<le::AgentEndpointInfo>)
+
+// How to reach one agent: its control channel directly (host, port, token file), or through an
+// ssh connection that starts the agent first.
+struct AgentTarget {
+    QString host;
+    quint16 port = 0;  // control port (direct only)
+    QString tokenFile; // empty: no token (an agent on loopback asks for none)
+    QString dataHost;  // where pings go; empty: the host (or what ssh resolves it to)
+    std::optional<le::SshLaunchOptions> ssh;
+
+    QString name() const; // "host:port" or "ssh user@host"
+};
+
+class AgentWorker;
+
+// One remote agent as the window sees it. Every request to the agent runs on this connection's
+// own thread (a slow or dead host never blocks the GUI); results come back as queued signals
+// carrying values. A control-channel ping every kPingMs keeps the round trip on screen and
+// notices a lost agent.
+class AgentConnection : public QObject {
+    Q_OBJECT
+public:
+    enum class State { Connecting, Connected, Lost, WrongToken, Failed };
+    Q_ENUM(State)
+
+    static constexpr int kPingMs = 500;
+    // Per request: long enough to start an endpoint with tasks, short enough that a silent host
+    // shows as lost in ~2 s.
+    static constexpr le::Nanos kRequestTimeout = 1500 * le::kNanosPerMilli;
+
+    explicit AgentConnection(AgentTarget target, QObject* parent = nullptr);
+    ~AgentConnection() override; // closes the connection; an agent started over ssh is stopped
+
+    const AgentTarget& target() const { return m_target; }
+    QString name() const { return m_target.name(); }
+    State state() const { return m_state; }
+    QString reason() const { return m_reason; }
+    QString stateText() const; // "connected", "lost: connection reset", "wrong token: ..."
+    const le::HostFacts& facts() const { return m_facts; }
+    const QList<le::AgentEndpointInfo>& endpoints() const { return m_endpoints; }
+    double pingMs() const { return m_pingMs; } // < 0: none yet
+    bool viaSsh() const { return m_target.ssh.has_value(); }
+    qint64 sshPid() const { return m_sshPid; }
+    QString controlUrl() const { return m_controlUrl; }
+    // One of this agent's endpoints (as pings reach it).
+    bool hasEndpoint(const le::Endpoint& ep) const;
+
+    // (Re)connects; over ssh, starts the remote agent again if ssh has ended.
+    void reconnect();
+    void createEndpoint(const le::AgentEndpointSpec& spec);
+    void destroyEndpoint(int id);
+    // Stops pinging, closes the connection and (ssh) stops the remote agent. Blocks for at most a
+    // few seconds; the destructor calls it.
+    void shutdown();
+
+signals:
+    void stateChanged(AgentConnection::State state, const QString& reason);
+    void factsChanged();
+    void endpointsChanged();
+    void pingChanged(double ms);
+    // A request failed without losing the agent (e.g. the port is taken): shown, nothing else.
+    void requestFailed(const QString& what, const QString& reason);
+    void lost(const QString& reason); // was connected, now is not
+
+private:
+    void setState(State s, const QString& reason = {});
+    void sendPing();
+    void onConnected(const le::HostFacts& facts, const QList<le::AgentEndpointInfo>& endpoints,
+                     const QString& controlUrl, qint64 sshPid);
+    void onFailed(const QString& reason, bool wrongToken);
+    void onLost(const QString& reason);
+
+    AgentTarget m_target;
+    QThread m_thread;
+    AgentWorker* m_worker; // lives on m_thread; deleted by shutdown() once the thread ended
+    QTimer m_pingTimer;
+    State m_state = State::Connecting;
+    QString m_reason;
+    le::HostFacts m_facts;
+    QList<le::AgentEndpointInfo> m_endpoints;
+    double m_pingMs = -1;
+    bool m_pingPending = false;
+    qint64 m_sshPid = 0;
+    QString m_controlUrl;
+    bool m_shutdown = false;
+};
