@@ -28,12 +28,18 @@ le_install_missing() {
     DEBIAN_FRONTEND=noninteractive le_root_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" || return 1
 }
 
-# le_build DIR [cmake args...]
-le_build() {
+# le_configure DIR [cmake args...]: configures DIR once (later builds reuse it).
+le_configure() {
     local dir=$1
     shift
     if [ ! -f "$dir/build.ninja" ]; then
         cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" || return 1
     fi
+}
+
+# le_build DIR [cmake args...]
+le_build() {
+    local dir=$1
+    le_configure "$@" || return 1
     cmake --build "$dir" -j "$(nproc)" || return 1
 }

@@ -239,6 +239,7 @@ void AsioPong::accept(Acceptor& acceptor) {
         if (ec) {
             // EMFILE and the like: back off briefly instead of spinning on a ready listener; the
             // other connections are served meanwhile.
+            m_stats.accept_error.store(ec.value(), std::memory_order_relaxed);
             auto retry = std::make_shared<asio::steady_timer>(m_io, std::chrono::milliseconds(10));
             retry->async_wait([this, &acceptor, retry](std::error_code) {
                 if (!m_stopped)
@@ -246,6 +247,7 @@ void AsioPong::accept(Acceptor& acceptor) {
             });
             return;
         }
+        m_stats.accept_error.store(0, std::memory_order_relaxed);
         // Reserve the slot before taking the connection: in a pool, acceptors of several endpoints
         // may race for the last one.
         if (m_stats.active.fetch_add(1) >= m_config.max_connections) {

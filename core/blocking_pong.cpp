@@ -81,9 +81,11 @@ void BlockingPong::accept_loop(int listen_fd) {
         if (!client) {
             // EMFILE and friends: back off instead of spinning on a ready listener; the open
             // connections are served meanwhile.
+            m_stats.accept_error.store(errno);
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
             continue;
         }
+        m_stats.accept_error.store(0);
         reap_finished();
         if (m_stats.active.load() >= m_config.max_connections) {
             m_stats.refused++;

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
+#include <system_error>
 #include <thread>
 
 namespace le {
@@ -20,15 +22,21 @@ int pool_threads() {
 } // namespace
 
 std::unique_ptr<PingEngine> make_ping_engine(EngineKind kind, PingContext& context, Fd socket) {
-    switch (kind) {
-    case EngineKind::Blocking:
-        return std::make_unique<BlockingPing>(context, std::move(socket));
-    case EngineKind::Asio:
-        return make_asio_ping(context, std::move(socket), 1);
-    case EngineKind::AsioPool:
-        return make_asio_ping(context, std::move(socket), pool_threads());
-    case EngineKind::Spin:
-        return std::make_unique<SpinPing>(context, std::move(socket));
+    try {
+        switch (kind) {
+        case EngineKind::Blocking:
+            return std::make_unique<BlockingPing>(context, std::move(socket));
+        case EngineKind::Asio:
+            return make_asio_ping(context, std::move(socket), 1);
+        case EngineKind::AsioPool:
+            return make_asio_ping(context, std::move(socket), pool_threads());
+        case EngineKind::Spin:
+            return std::make_unique<SpinPing>(context, std::move(socket));
+        }
+    } catch (const std::system_error& e) {
+        // Asio's own wording ("eventfd_select_interrupter: ...") means nothing to a user.
+        throw std::runtime_error(
+            fmt::format("cannot start the {} engine: {}", to_string(kind), e.code().message()));
     }
     throw std::invalid_argument(fmt::format("unknown engine {}", static_cast<int>(kind)));
 }

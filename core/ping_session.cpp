@@ -107,7 +107,16 @@ void PingSession::start() {
         m_peer = m_embedded_pong->endpoints().front();
     }
     Fd fd = connect_to(m_peer, m_config.connect_timeout);
-    probe(fd.get(), m_peer, m_config.payload, m_config.connect_timeout);
+    try {
+        probe(fd.get(), m_peer, m_config.payload, m_config.connect_timeout);
+    } catch (const std::runtime_error&) {
+        // The kernel completes a TCP or Unix connection the in-process pong never accepted; the
+        // probe then blames the peer, when the cause is ours (out of file descriptors).
+        if (const int err = m_embedded_pong ? m_embedded_pong->stats().accept_error.load() : 0)
+            throw std::runtime_error(
+                fmt::format("the in-process pong cannot accept the connection: {}", describe_errno(err)));
+        throw;
+    }
 
     m_context = std::make_unique<PingContext>(m_params, m_recorder, m_config);
     m_context->on_finished = [this](const std::string& error) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <stdexcept>
+#include <system_error>
 
 namespace le {
 
@@ -17,15 +18,22 @@ std::unique_ptr<PongServer> start_pong(const PongConfig& config) {
     if (config.max_connections < 1)
         throw std::invalid_argument("max connections must be at least 1");
     validate_impairments({config.delay, config.jitter, config.loss_percent});
-    switch (config.engine) {
-    case EngineKind::Blocking:
-        return std::make_unique<BlockingPong>(config);
-    case EngineKind::Asio:
-        return std::make_unique<AsioPong>(config);
-    case EngineKind::AsioPool:
-        return std::make_unique<AsioPong>(config, AsioPong::pool_threads());
-    case EngineKind::Spin:
-        return std::make_unique<SpinPong>(config);
+    try {
+        switch (config.engine) {
+        case EngineKind::Blocking:
+            return std::make_unique<BlockingPong>(config);
+        case EngineKind::Asio:
+            return std::make_unique<AsioPong>(config);
+        case EngineKind::AsioPool:
+            return std::make_unique<AsioPong>(config, AsioPong::pool_threads());
+        case EngineKind::Spin:
+            return std::make_unique<SpinPong>(config);
+        }
+    } catch (const std::system_error& e) {
+        // Asio's own wording ("eventfd_select_interrupter: Too many open files") means nothing to
+        // a user; what failed is starting the engine.
+        throw std::runtime_error(
+            fmt::format("cannot start the {} pong: {}", to_string(config.engine), e.code().message()));
     }
     throw std::invalid_argument(fmt::format("unknown engine {}", static_cast<int>(config.engine)));
 }

@@ -32,6 +32,9 @@ struct PongStats {
     std::atomic<std::int64_t> active{0};
     std::atomic<std::uint64_t> bytes{0};   // echoed
     std::atomic<std::uint64_t> dropped{0}; // datagrams not echoed on purpose: loss, or delay queue full
+    // errno of the last failed accept (EMFILE when out of descriptors), 0 once one succeeds again:
+    // the pong keeps serving through it, but whoever waits for a connection can say why it hangs.
+    std::atomic<int> accept_error{0};
 };
 
 // A pong peer: echoes every byte it receives on every endpoint, and nothing else, so it measures

@@ -299,8 +299,8 @@ std::string read_bounded(const std::string& path) {
 
 // Tells a damaged session file (worth "corrupt") from some other file, when the JSON does not parse.
 // render() puts the format string at the very start.
-bool looks_like_session(const std::string& text) {
-    return text.substr(0, 200).find(fmt::format("\"{}\"", kFormat)) != std::string::npos;
+bool looks_like_session(std::string_view text) {
+    return text.substr(0, 200).find(fmt::format("\"{}\"", kFormat)) != std::string_view::npos;
 }
 
 } // namespace
@@ -384,31 +384,39 @@ void save_session(const std::string& path, const RunHistory& run) {
     write_atomically(path, text);
 }
 
-RunHistory load_session(const std::string& path) {
-    const std::string text = read_bounded(path);
-    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
-        throw std::runtime_error(
-            fmt::format("{} is not a Latency Explorer session file (it is empty)", path));
+RunHistory session_from_text(std::string_view text, std::string default_name, std::string_view source) {
+    // Messages read "PATH is not..." for a file and "not..." for text from elsewhere.
+    const auto whole = [&](std::string_view message) {
+        return source.empty() ? std::string(message) : fmt::format("{} is {}", source, message);
+    };
+    const auto part = [&](std::string_view message) {
+        return source.empty() ? std::string(message) : fmt::format("{}: {}", source, message);
+    };
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+        throw std::runtime_error(whole("not a Latency Explorer session file (it is empty)"));
     json doc;
     try {
         doc = json::parse(text);
     } catch (const json::exception& e) {
         if (!looks_like_session(text))
-            throw std::runtime_error(fmt::format("{} is not a Latency Explorer session file", path));
+            throw std::runtime_error(whole("not a Latency Explorer session file"));
         // Besides syntax errors the parser throws out_of_range for numbers beyond a double.
         if (const auto* syntax = dynamic_cast<const json::parse_error*>(&e))
-            throw std::runtime_error(
-                fmt::format("{}: corrupt session: not valid JSON at byte {} (the file may be truncated)",
-                            path, syntax->byte));
-        throw std::runtime_error(fmt::format("{}: corrupt session: a number is out of range", path));
+            throw std::runtime_error(part(fmt::format(
+                "corrupt session: not valid JSON at byte {} (the file may be truncated)", syntax->byte)));
+        throw std::runtime_error(part("corrupt session: a number is out of range"));
     }
     try {
-        return session_from_json(doc, std::filesystem::path(path).stem().string());
+        return session_from_json(doc, std::move(default_name));
     } catch (const SessionError& e) {
         if (e.kind() == SessionError::Kind::NotSession)
-            throw std::runtime_error(fmt::format("{} is not a Latency Explorer session file", path));
-        throw std::runtime_error(fmt::format("{}: {}", path, e.what()));
+            throw std::runtime_error(whole("not a Latency Explorer session file"));
+        throw std::runtime_error(part(e.what()));
     }
+}
+
+RunHistory load_session(const std::string& path) {
+    return session_from_text(read_bounded(path), std::filesystem::path(path).stem().string(), path);
 }
 
 } // namespace le

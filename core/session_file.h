@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace le {
 
@@ -27,6 +28,11 @@ void save_session(const std::string& path, const RunHistory& run);
 // "PATH: corrupt session: intervals[3].p50_us is not a number", or a refusal of files larger than
 // kMaxSessionFileBytes (checked before reading). The run is named after the file when it has no name.
 RunHistory load_session(const std::string& path);
+
+// What load_session() does once the file is read: `text` is the whole document (untrusted), messages
+// are worded around `source` (a path, or nothing: "not a Latency Explorer session file", "corrupt
+// session: ..."). std::runtime_error is the only exception it lets out.
+RunHistory session_from_text(std::string_view text, std::string default_name, std::string_view source = {});
 
 nlohmann::json session_to_json(const RunHistory& run);
 // Input is untrusted (files, fuzzers): std::runtime_error is the only exception it lets out, saying

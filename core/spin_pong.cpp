@@ -116,10 +116,13 @@ void SpinPong::accept_all(int listen_fd) {
         if (!client) {
             // EMFILE and friends: pause accepting instead of retrying every pass; the open
             // connections are served meanwhile.
-            if (!would_block(errno) && errno != ECONNABORTED)
+            if (!would_block(errno) && errno != ECONNABORTED) {
+                m_stats.accept_error.store(errno, std::memory_order_relaxed);
                 m_accept_pause_until = now_ns() + kAcceptPause;
+            }
             return;
         }
+        m_stats.accept_error.store(0, std::memory_order_relaxed);
         m_worked = true;
         if (m_stats.active.load(std::memory_order_relaxed) >= m_config.max_connections) {
             m_stats.refused++;

@@ -114,7 +114,10 @@ std::string format_size(std::size_t bytes) {
 
 Nanos parse_duration(std::string_view text) {
     static constexpr std::string_view expected = "a duration such as 250us, 500ms, 10s, 2m or 1h";
-    auto [value, suffix] = split_number(text, "duration", expected);
+    // Not a structured binding: clang 14 cannot capture those in the lambda below.
+    const NumberAndSuffix parsed = split_number(text, "duration", expected);
+    const double value = parsed.value;
+    const std::string_view suffix = parsed.suffix;
     static constexpr std::pair<std::string_view, double> units[] = {
         {"", 1e9},   {"s", 1e9},  {"sec", 1e9}, {"ms", 1e6},   {"us", 1e3},
         {"µs", 1e3}, {"ns", 1.0}, {"m", 60e9},  {"min", 60e9}, {"h", 3600e9}};

@@ -1,0 +1,270 @@
+// Soak: the window measuring back-to-back with 100 compute tasks for a long time (default 10 min)
+// against its own latency-pong child, with a live change every 10 s. Checks what only a long run
+// shows:
+//   - RSS growth from the warm start to the end,                 target <= 5 MB
+//   - open file descriptors from the warm start to the end,      target 0 more (window and pong)
+//   - counts: the run's summary has sent == received + lost exactly (errors 0), and the intervals
+//     add up to the same numbers,
+//   - interval continuity: every interval starts where the previous one ended (no record missing).
+//
+// Real figures on an X server:
+//   xvfb-run -a -s "-screen 0 1600x1000x24" build/tests/bench/soak_window
+// CTest runs a 20 s smoke offscreen with relaxed memory figures; the exact figures (counts,
+// continuity, descriptors) are held in the smoke too.
+//
+// Exit status: 0 when every exact figure holds (an RSS MISS is reported, and fails only with
+// --strict), 1 when one does not or the run could not be made, 2 on bad usage.
+#include "main_window.h"
+#include "pong_process.h"
+#include "session_bridge.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFile>
+#include <QTimer>
+#include <QWindow>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr double kTargetRssGrowthMB = 5;
+
+struct Options {
+    double duration = 600; // seconds after the warm start
+    double warm = 20;      // seconds of running before the start figures
+    double changeEvery = 10;
+    double maxRssGrowthMB = kTargetRssGrowthMB;
+    bool strict = false;
+};
+
+[[noreturn]] void usage(int code) {
+    std::fprintf(code ? stderr : stdout,
+                 "usage: soak_window [--duration SECONDS] [--warm SECONDS] [--change-every SECONDS]\n"
+                 "                   [--max-rss-growth MB] [--strict]\n"
+                 "  --duration      soak time after the warm start (default 600)\n"
+                 "  --warm          running time before the start figures are taken (default 20)\n"
+                 "  --change-every  a live change (rate, payload, tasks, task work) this often (default 10)\n"
+                 "  --max-rss-growth  RSS target in MB (default 5)\n"
+                 "  --strict        an RSS MISS fails the run too\n");
+    std::exit(code);
+}
+
+Options parseOptions(const QStringList& args) {
+    Options o;
+    for (qsizetype i = 1; i < args.size(); ++i) {
+        const QString name = args[i];
+        if (name == "-h" || name == "--help")
+            usage(0);
+        if (name == "--strict") {
+            o.strict = true;
+            continue;
+        }
+        if (i + 1 >= args.size())
+            usage(2);
+        bool ok = false;
+        const double v = args[++i].toDouble(&ok);
+        if (!ok || !(v > 0))
+            usage(2);
+        if (name == "--duration")
+            o.duration = v;
+        else if (name == "--warm")
+            o.warm = v;
+        else if (name == "--change-every")
+            o.changeEvery = v;
+        else if (name == "--max-rss-growth")
+            o.maxRssGrowthMB = v;
+        else
+            usage(2);
+    }
+    return o;
+}
+
+// VmRSS of a process in bytes, -1 if unreadable.
+double rssBytes(const QString& pid) {
+    QFile f("/proc/" + pid + "/status");
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray& line : f.readAll().split('\n'))
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toDouble() * 1024;
+    return -1;
+}
+
+int fdCount(const QString& pid) {
+    return int(QDir("/proc/" + pid + "/fd")
+                   .entryList(QDir::NoDotAndDotDot | QDir::AllEntries | QDir::System)
+                   .size());
+}
+
+void runFor(int ms) {
+    QEventLoop loop;
+    QTimer::singleShot(std::max(0, ms), &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+bool waitUntil(const std::function<bool()>& done, int timeoutMs) {
+    QElapsedTimer t;
+    t.start();
+    while (!done() && t.elapsed() < timeoutMs)
+        runFor(10);
+    return done();
+}
+
+struct Figures {
+    double rss = 0, pongRss = 0;
+    int fds = 0, pongFds = 0;
+};
+
+Figures figures(const MainWindow& w) {
+    const QString pong = QString::number(w.pong()->pid());
+    return {rssBytes("self"), rssBytes(pong), fdCount("self"), fdCount(pong)};
+}
+
+// The live changes, in turn: back-to-back stays the rule, with short excursions.
+const std::vector<std::pair<QString, QString>> kChanges = {
+    {"payload", "1KiB"}, {"tasks", "50"},  {"rate", "50k"}, {"task-work", "40us"},
+    {"payload", "64"},   {"tasks", "100"}, {"rate", "inf"}, {"task-work", "20us"},
+};
+
+} // namespace
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("latency-explorer-bench");
+    QApplication::setApplicationName("soak_window");
+    const Options o = parseOptions(QApplication::arguments());
+    std::printf("soak: platform %s, back-to-back, 100 tasks, local latency-pong child, %g s after %g s warm, "
+                "a live change every %g s\n",
+                qPrintable(QGuiApplication::platformName()), o.duration, o.warm, o.changeEvery);
+    std::fflush(stdout);
+    const int fdsBefore = fdCount("self");
+
+    WindowOptions wo;
+    wo.rate = "inf";
+    wo.payload = "64";
+    wo.tasks = "100";
+    wo.autoStart = true;
+    auto window = std::make_unique<MainWindow>(wo);
+    MainWindow& w = *window;
+    w.resize(1400, 900);
+    w.show();
+    const auto running = [&] { return w.bridge()->state() == SessionBridge::State::Running; };
+    if (!waitUntil([&] { return w.windowHandle() && w.windowHandle()->isExposed() && running(); }, 30'000)) {
+        std::fprintf(stderr, "the window did not come up running: %s %s\n",
+                     qPrintable(w.bridge()->stateText()), qPrintable(w.bridge()->reason()));
+        return 1;
+    }
+
+    QElapsedTimer clock;
+    clock.start();
+    std::size_t nextChange = 0;
+    int changes = 0;
+    const auto soakFor = [&](double seconds) {
+        const qint64 until = clock.elapsed() + qint64(seconds * 1000);
+        while (clock.elapsed() < until && running()) {
+            const qint64 due = qint64((changes + 1) * o.changeEvery * 1000);
+            runFor(int(std::min(until, due) - clock.elapsed()));
+            if (clock.elapsed() >= due) {
+                const auto& [key, value] = kChanges[nextChange++ % kChanges.size()];
+                const QString refused = w.bridge()->apply(key, value);
+                if (!refused.isEmpty())
+                    std::fprintf(stderr, "live change %s=%s refused: %s\n", qPrintable(key),
+                                 qPrintable(value), qPrintable(refused));
+                ++changes;
+            }
+        }
+    };
+
+    soakFor(o.warm);
+    const Figures start = figures(w);
+    std::printf("start (after %.0f s): RSS %.1f MB, %d fds; pong RSS %.1f MB, %d fds\n",
+                clock.elapsed() / 1e3, start.rss / 1e6, start.fds, start.pongRss / 1e6, start.pongFds);
+    std::fflush(stdout);
+    const qint64 soakStart = clock.elapsed();
+    for (double done = 0; done < o.duration && running();) {
+        const double step = std::min(60.0, o.duration - done);
+        soakFor(step);
+        done = (clock.elapsed() - soakStart) / 1e3;
+        const Figures f = figures(w);
+        const auto& last = w.bridge()->history()->intervals().back();
+        std::printf(
+            "  +%4.0f s  RSS %7.1f MB  fds %3d  pong RSS %6.1f MB fds %3d  %8.0f msg/s  p99 %.0f us\n", done,
+            f.rss / 1e6, f.fds, f.pongRss / 1e6, f.pongFds, last.achieved_rate, last.p99_us);
+        std::fflush(stdout);
+    }
+    if (!running()) {
+        std::fprintf(stderr, "the session stopped: %s %s\n", qPrintable(w.bridge()->stateText()),
+                     qPrintable(w.bridge()->reason()));
+        return 1;
+    }
+    const Figures end = figures(w);
+
+    w.stopMeasuring();
+    if (!waitUntil([&] { return w.bridge()->state() == SessionBridge::State::Idle; }, 30'000)) {
+        std::fprintf(stderr, "the session did not stop: %s\n", qPrintable(w.bridge()->stateText()));
+        return 1;
+    }
+    const le::RunHistory& run = *w.bridge()->history();
+    const auto& intervals = run.intervals();
+    std::uint64_t sent = 0, received = 0, lost = 0, errors = 0;
+    int gaps = 0;
+    double worstGap = 0;
+    for (std::size_t i = 0; i < intervals.size(); ++i) {
+        sent += intervals[i].sent;
+        received += intervals[i].received;
+        lost += intervals[i].lost;
+        errors += intervals[i].errors;
+        if (i > 0) {
+            // Records carry their end time and length; the next starts where this one ended.
+            const double gap = (intervals[i].t_s - intervals[i].duration_s) - intervals[i - 1].t_s;
+            if (std::fabs(gap) > 1e-6) {
+                ++gaps;
+                worstGap = std::max(worstGap, std::fabs(gap));
+            }
+        }
+    }
+    window.reset();
+    runFor(200); // deferred deletes, the pong child's exit
+    const int fdsAfter = fdCount("self");
+
+    const double growthMB = (end.rss - start.rss) / 1e6;
+    const double pongGrowthMB = (end.pongRss - start.pongRss) / 1e6;
+    const bool rssOk = growthMB <= o.maxRssGrowthMB && pongGrowthMB <= o.maxRssGrowthMB;
+    const bool fdsOk = end.fds == start.fds && end.pongFds == start.pongFds && fdsAfter == fdsBefore;
+    const auto* summary = run.summary() ? &*run.summary() : nullptr;
+    const bool countsOk = summary && summary->sent == summary->received + summary->lost &&
+                          summary->errors == 0 && summary->sent == sent && summary->received == received &&
+                          summary->lost == lost && errors == 0 && received > 0;
+    const bool continuityOk = gaps == 0 && !intervals.empty();
+    const auto verdict = [](bool ok) { return ok ? "PASS" : "MISS"; };
+
+    std::printf("\nsoaked %.0f s, %d live changes, %zu interval records\n",
+                (clock.elapsed() - soakStart) / 1e3, changes, intervals.size());
+    std::printf("RSS: window %.1f -> %.1f MB (%+.2f), pong %.1f -> %.1f MB (%+.2f)   target <= %g MB  %s\n",
+                start.rss / 1e6, end.rss / 1e6, growthMB, start.pongRss / 1e6, end.pongRss / 1e6,
+                pongGrowthMB, o.maxRssGrowthMB, verdict(rssOk));
+    std::printf("fds: window %d -> %d, pong %d -> %d; window before %d, after closing %d   target +0  %s\n",
+                start.fds, end.fds, start.pongFds, end.pongFds, fdsBefore, fdsAfter, verdict(fdsOk));
+    if (summary)
+        std::printf(
+            "counts: summary sent %llu = received %llu + lost %llu (errors %llu); intervals sent %llu "
+            "received %llu lost %llu errors %llu   %s\n",
+            (unsigned long long)summary->sent, (unsigned long long)summary->received,
+            (unsigned long long)summary->lost, (unsigned long long)summary->errors, (unsigned long long)sent,
+            (unsigned long long)received, (unsigned long long)lost, (unsigned long long)errors,
+            verdict(countsOk));
+    else
+        std::printf("counts: no summary record   MISS\n");
+    std::printf("intervals: %zu, %d gaps (worst %.6f s)   %s\n", intervals.size(), gaps, worstGap,
+                verdict(continuityOk));
+    std::fflush(stdout);
+    return fdsOk && countsOk && continuityOk && (rssOk || !o.strict) ? 0 : 1;
+}

@@ -1,0 +1,436 @@
+// Faults against the real programs: the pong killed mid-run for every transport x engine, a client
+// that pushes 1 MiB and never reads, 1,000 idle connections, and too few file descriptors. Each must
+// end in a clear outcome (an error message and exit status, or service as usual), never a crash or
+// a hang, and nothing measured before the fault may be lost.
+#include "endpoint.h"
+#include "socket.h"
+
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using le::Endpoint;
+using le::Fd;
+using le::Transport;
+
+namespace {
+
+const QString kPing = QStringLiteral(LE_PING_PATH);
+const QString kPong = QStringLiteral(LE_PONG_PATH);
+const QStringList kEngines = {"blocking", "asio", "asio-pool", "spin"};
+constexpr int kIdleConnections = 1000;
+constexpr rlim_t kWantedFiles = 4096; // 1000 idle clients here, their 1000 ends in the pong, spare
+
+// Sanitizers slow everything (TSan up to 15x): deadlines that only guard against hangs stretch.
+#ifdef LE_SANITIZER_BUILD
+constexpr int kSlow = 4;
+#else
+constexpr int kSlow = 1;
+#endif
+
+QString listenUrl(const QString& transport, const QTemporaryDir& dir, const QString& tag) {
+    if (transport == "unix")
+        return "unix://" + dir.filePath(tag + ".sock");
+    return transport + "://127.0.0.1:0";
+}
+
+// Runs `setup` in the child between fork and exec (limits for the fd tests).
+void limitFiles(QProcess& p, rlim_t files) {
+    p.setChildProcessModifier([files] {
+        const rlimit lim{files, files};
+        ::setrlimit(RLIMIT_NOFILE, &lim);
+    });
+}
+
+// A latency-pong child process, killed on destruction if still running.
+class Pong {
+public:
+    ~Pong() {
+        if (proc.state() != QProcess::NotRunning) {
+            proc.kill();
+            proc.waitForFinished(3'000);
+        }
+    }
+    // Starts it and waits for "listening on URL"; returns the URL, or empty with *error set.
+    QString start(const QStringList& args, QString* error) {
+        proc.start(kPong, args);
+        if (!proc.waitForStarted(5'000)) {
+            *error = "latency-pong did not start: " + proc.errorString();
+            return {};
+        }
+        QElapsedTimer timer;
+        timer.start();
+        while (timer.elapsed() < 10'000 * kSlow) {
+            if (proc.canReadLine()) {
+                const QString line = QString::fromUtf8(proc.readLine()).trimmed();
+                if (line.startsWith("listening on "))
+                    return line.mid(int(qstrlen("listening on ")));
+                continue;
+            }
+            if (proc.state() == QProcess::NotRunning) {
+                *error = "latency-pong exited early: " + QString::fromUtf8(proc.readAllStandardError());
+                return {};
+            }
+            proc.waitForReadyRead(100);
+        }
+        *error = "latency-pong printed no 'listening on' line";
+        return {};
+    }
+    QProcess proc;
+};
+
+Fd connectTo(const QString& url) {
+    const Endpoint ep = le::parse_endpoint(url.toStdString());
+    return le::connect_to(ep, 5 * le::kNanosPerSecond);
+}
+
+// One 64-byte round trip on a connected socket within `timeoutMs`; false on anything else.
+bool echoes(int fd, int timeoutMs, QString* why) {
+    char out[64], in[64];
+    for (std::size_t i = 0; i < sizeof(out); ++i)
+        out[i] = char('A' + (i * 7 + std::size_t(fd)) % 26);
+    if (::send(fd, out, sizeof(out), MSG_NOSIGNAL) != ssize_t(sizeof(out))) {
+        *why = QStringLiteral("send: %1").arg(std::strerror(errno));
+        return false;
+    }
+    std::size_t got = 0;
+    QElapsedTimer timer;
+    timer.start();
+    while (got < sizeof(in)) {
+        const int left = timeoutMs - int(timer.elapsed());
+        pollfd p{fd, POLLIN, 0};
+        if (left <= 0 || ::poll(&p, 1, left) <= 0) {
+            *why = QStringLiteral("no echo within %1 ms (%2 of 64 bytes)").arg(timeoutMs).arg(got);
+            return false;
+        }
+        const ssize_t n = ::recv(fd, in + got, sizeof(in) - got, 0);
+        if (n <= 0) {
+            *why =
+                n == 0 ? QStringLiteral("connection closed") : QString::fromLocal8Bit(std::strerror(errno));
+            return false;
+        }
+        got += std::size_t(n);
+    }
+    if (std::memcmp(in, out, sizeof(in)) != 0) {
+        *why = "the echo differs from what was sent";
+        return false;
+    }
+    return true;
+}
+
+// A fresh client of `url` gets 20 exact echoes, each within `timeoutMs`.
+bool freshClientServed(const QString& url, int timeoutMs, QString* why) {
+    try {
+        Fd c = connectTo(url);
+        for (int i = 0; i < 20; ++i)
+            if (!echoes(c.get(), timeoutMs, why))
+                return false;
+        return true;
+    } catch (const std::exception& e) {
+        *why = QStringLiteral("cannot connect: %1").arg(e.what());
+        return false;
+    }
+}
+
+QList<QJsonObject> jsonLines(const QByteArray& out) {
+    QList<QJsonObject> records;
+    for (const QByteArray& line : out.split('\n')) {
+        const QJsonDocument doc = QJsonDocument::fromJson(line);
+        if (doc.isObject())
+            records << doc.object();
+    }
+    return records;
+}
+
+} // namespace
+
+class TestFaults : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() {
+        rlimit lim{};
+        QVERIFY(::getrlimit(RLIMIT_NOFILE, &lim) == 0);
+        if (lim.rlim_cur < kWantedFiles) {
+            rlimit want{kWantedFiles, std::max(lim.rlim_max, kWantedFiles)};
+            if (lim.rlim_max == RLIM_INFINITY)
+                want.rlim_max = RLIM_INFINITY;
+            if (::setrlimit(RLIMIT_NOFILE, &want) != 0)
+                m_fdProblem = QStringLiteral("RLIMIT_NOFILE is %1 and cannot be raised to %2: %3")
+                                  .arg(lim.rlim_cur)
+                                  .arg(kWantedFiles)
+                                  .arg(QString::fromLocal8Bit(std::strerror(errno)));
+        }
+        QVERIFY(m_dir.isValid());
+    }
+
+    // SIGKILL the pong while latency-ping measures against it. Streams see the connection closed,
+    // UDP an ICMP port unreachable (ECONNREFUSED) on the next send. The ping must end within a few
+    // seconds with status 1 and the reason, its records up to then intact, every message counted.
+    void pongKilledMidRun_data() {
+        QTest::addColumn<QString>("transport");
+        QTest::addColumn<QString>("engine");
+        for (const QString transport : {"tcp", "udp", "unix"})
+            for (const QString& engine : kEngines)
+                QTest::addRow("%s-%s", qPrintable(transport), qPrintable(engine)) << transport << engine;
+    }
+    void pongKilledMidRun() {
+        QFETCH(QString, transport);
+        QFETCH(QString, engine);
+        Pong pong;
+        QString error;
+        const QString url = pong.start(
+            {"--listen", listenUrl(transport, m_dir, "killed-" + engine), "--engine", engine}, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+
+        QProcess ping;
+        ping.start(kPing, {"--peer", url, "--engine", engine, "--rate", "2k", "--duration", "30s", "--warmup",
+                           "200ms", "--interval", "250ms", "--format", "json"});
+        QVERIFY(ping.waitForStarted(5'000));
+        // Wait until some intervals are out, so that there is something to keep.
+        QByteArray out;
+        QElapsedTimer timer;
+        timer.start();
+        while (out.count("\"interval\"") < 2 && timer.elapsed() < 10'000 * kSlow &&
+               ping.state() == QProcess::Running) {
+            ping.waitForReadyRead(100);
+            out += ping.readAllStandardOutput();
+        }
+        QVERIFY2(out.count("\"interval\"") >= 2,
+                 qPrintable("no intervals before the kill: " + ping.readAllStandardError()));
+
+        pong.proc.kill();
+        QVERIFY(pong.proc.waitForFinished(3'000));
+        timer.restart();
+        const bool finished = ping.waitForFinished(10'000 * kSlow);
+        const qint64 tookMs = timer.elapsed();
+        if (!finished) {
+            ping.kill();
+            ping.waitForFinished(3'000);
+        }
+        out += ping.readAllStandardOutput();
+        const QString err = QString::fromUtf8(ping.readAllStandardError());
+        QVERIFY2(finished, "latency-ping kept running after its peer was killed");
+        qInfo("%s/%s: ended %lld ms after the kill: %s", qPrintable(transport), qPrintable(engine), tookMs,
+              qPrintable(err.trimmed()));
+        QCOMPARE(ping.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(ping.exitCode() == 1,
+                 qPrintable(QStringLiteral("exit %1: %2").arg(ping.exitCode()).arg(err)));
+        QVERIFY2(err.contains("ended early"), qPrintable(err));
+
+        const QList<QJsonObject> records = jsonLines(out);
+        QVERIFY(records.size() >= 3);
+        const QJsonObject summary = records.last();
+        QCOMPARE(summary.value("type").toString(), QStringLiteral("summary"));
+        qint64 receivedInIntervals = 0;
+        for (const QJsonObject& r : records)
+            if (r.value("type") == "interval")
+                receivedInIntervals += r.value("received").toInteger();
+        const qint64 sent = summary.value("sent").toInteger();
+        const qint64 received = summary.value("received").toInteger();
+        const qint64 lost = summary.value("lost").toInteger();
+        const qint64 errors = summary.value("errors").toInteger();
+        QVERIFY2(
+            received > 0 && received >= receivedInIntervals - 0,
+            qPrintable(
+                QStringLiteral("summary received %1, intervals %2").arg(received).arg(receivedInIntervals)));
+        QCOMPARE(received, receivedInIntervals);
+        QCOMPARE(sent, received + lost + errors);
+    }
+
+    // A stream client pushes 1 MiB and never reads its echo. The pong stops reading it once its
+    // echo cannot be written (back-pressure) and meanwhile serves another client promptly; UDP
+    // drops the echoes that find the non-reader's buffer full.
+    void clientSendsMiBAndNeverReads_data() {
+        QTest::addColumn<QString>("transport");
+        QTest::addColumn<QString>("engine");
+        for (const QString transport : {"tcp", "unix", "udp"})
+            for (const QString& engine : kEngines)
+                QTest::addRow("%s-%s", qPrintable(transport), qPrintable(engine)) << transport << engine;
+    }
+    void clientSendsMiBAndNeverReads() {
+        QFETCH(QString, transport);
+        QFETCH(QString, engine);
+        Pong pong;
+        QString error;
+        const QString url = pong.start(
+            {"--listen", listenUrl(transport, m_dir, "mib-" + engine), "--engine", engine}, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+
+        Fd hog = connectTo(url);
+        le::set_nonblocking(hog.get(), true);
+        const std::size_t chunk = transport == "udp" ? 60'000 : 64 * 1024;
+        const std::vector<char> bytes(chunk, 'x');
+        std::size_t pushed = 0;
+        QElapsedTimer timer;
+        timer.start();
+        while (pushed < (1u << 20) && timer.elapsed() < 3'000) {
+            const ssize_t n = ::send(hog.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+            if (n > 0) {
+                pushed += std::size_t(n);
+                continue;
+            }
+            QVERIFY2(n < 0 && (errno == EAGAIN || errno == ENOBUFS),
+                     qPrintable(QStringLiteral("send: %1").arg(std::strerror(errno))));
+            pollfd p{hog.get(), POLLOUT, 0};
+            ::poll(&p, 1, 50);
+        }
+        qInfo("the kernel and the pong took %zu KiB of the 1 MiB", pushed / 1024);
+        QVERIFY(pushed > 0);
+
+        QVERIFY2(freshClientServed(url, 500 * kSlow, &error), qPrintable(error));
+        QCOMPARE(pong.proc.state(), QProcess::Running);
+        // latency-ping itself still measures against it, every message answered.
+        QProcess ping;
+        ping.start(kPing, {"--peer", url, "--engine", engine, "--duration", "500ms", "--warmup", "100ms",
+                           "--format", "json"});
+        QVERIFY(ping.waitForFinished(15'000 * kSlow));
+        const QByteArray out = ping.readAllStandardOutput();
+        QVERIFY2(ping.exitCode() == 0, ping.readAllStandardError().constData());
+        const QJsonObject summary = jsonLines(out).last();
+        QVERIFY(summary.value("received").toInteger() > 0);
+        QCOMPARE(summary.value("received").toInteger(), summary.value("sent").toInteger());
+    }
+
+    // 1,000 connections that never send anything: the pong keeps them and still serves others.
+    void thousandIdleConnections_data() {
+        QTest::addColumn<QString>("engine");
+        for (const QString& engine : kEngines)
+            QTest::newRow(qPrintable(engine)) << engine;
+    }
+    void thousandIdleConnections() {
+        QFETCH(QString, engine);
+        if (!m_fdProblem.isEmpty())
+            QSKIP(qPrintable(m_fdProblem));
+        Pong pong; // inherits the raised descriptor limit
+        QString error;
+        const QString url = pong.start({"--listen", "tcp://127.0.0.1:0", "--engine", engine}, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        std::vector<Fd> idle;
+        idle.reserve(kIdleConnections);
+        for (int i = 0; i < kIdleConnections; ++i)
+            idle.push_back(connectTo(url));
+        // A few of the idle ones, and a fresh one, are answered.
+        for (int i : {0, 499, 999})
+            QVERIFY2(echoes(idle[std::size_t(i)].get(), 2'000 * kSlow, &error),
+                     qPrintable(QStringLiteral("idle connection %1: %2").arg(i).arg(error)));
+        QVERIFY2(freshClientServed(url, 500 * kSlow, &error), qPrintable(error));
+        idle.clear();
+        QVERIFY2(freshClientServed(url, 500 * kSlow, &error), qPrintable(error));
+        QCOMPARE(pong.proc.state(), QProcess::Running);
+    }
+
+    // Too few file descriptors for the sockets a program needs (the ping: its in-process pong's
+    // listener and its own connection; the pong: two listeners): a clear error and status 1.
+    void tooFewDescriptorsToStart_data() {
+        QTest::addColumn<QString>("program");
+        QTest::addColumn<QString>("engine");
+        for (const QString& engine : kEngines) {
+            QTest::addRow("ping-%s", qPrintable(engine)) << kPing << engine;
+            QTest::addRow("pong-%s", qPrintable(engine)) << kPong << engine;
+        }
+    }
+    void tooFewDescriptorsToStart() {
+        QFETCH(QString, program);
+        QFETCH(QString, engine);
+        QProcess p;
+        // stdin, stdout, stderr and one more: enough for the dynamic loader (it opens one library at
+        // a time), not for a program that needs a socket and then an epoll, a pipe or a second socket.
+        limitFiles(p, 4);
+        const QStringList args = program == kPing
+                                     ? QStringList{"--engine", engine, "--duration", "1s", "--warmup", "0"}
+                                     : QStringList{"--engine",          engine,     "--listen",
+                                                   "tcp://127.0.0.1:0", "--listen", "udp://127.0.0.1:0"};
+        p.start(program, args);
+        QVERIFY(p.waitForStarted(5'000));
+        const bool finished = p.waitForFinished(10'000 * kSlow);
+        if (!finished)
+            p.kill();
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(finished, "it kept running without the sockets it needs");
+        qInfo("%s", qPrintable(err.trimmed()));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(p.exitCode() == 1, qPrintable(QStringLiteral("exit %1: %2").arg(p.exitCode()).arg(err)));
+        QVERIFY2(err.contains("Too many open files", Qt::CaseInsensitive), qPrintable(err));
+    }
+
+    // A pong limited to 16 descriptors while 50 clients connect: it cannot accept them all, must
+    // survive (backing off instead of spinning or dying) and serve again once they are gone.
+    void pongOutOfDescriptors_data() { thousandIdleConnections_data(); }
+    void pongOutOfDescriptors() {
+        QFETCH(QString, engine);
+        Pong pong;
+        limitFiles(pong.proc, 16);
+        QString error;
+        const QString url = pong.start({"--listen", "tcp://127.0.0.1:0", "--engine", engine}, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        {
+            std::vector<Fd> clients;
+            for (int i = 0; i < 50; ++i)
+                clients.push_back(connectTo(url)); // the kernel completes them; accept() cannot
+            QTest::qWait(300);
+            QCOMPARE(pong.proc.state(), QProcess::Running);
+            int served = 0;
+            for (Fd& c : clients) {
+                QString why;
+                served += echoes(c.get(), 50, &why) ? 1 : 0;
+            }
+            qInfo("%d of 50 clients served with 16 descriptors", served);
+            QVERIFY(served > 0);
+        }
+        QVERIFY2(freshClientServed(url, 2'000 * kSlow, &error), qPrintable(error));
+        QCOMPARE(pong.proc.state(), QProcess::Running);
+        // Its CPU was not burnt on a tight accept loop while it was out of descriptors.
+    }
+
+    // latency-ping with its in-process pong and a descriptor limit too low for the engine's extras
+    // (epoll, eventfd, timers, pipes): it runs or says why not, it does not crash or hang.
+    void pingWithFewDescriptors_data() {
+        QTest::addColumn<QString>("engine");
+        QTest::addColumn<int>("files");
+        for (const QString& engine : kEngines)
+            for (int files : {5, 7, 9, 12, 16})
+                QTest::addRow("%s-%d", qPrintable(engine), files) << engine << files;
+    }
+    void pingWithFewDescriptors() {
+        QFETCH(QString, engine);
+        QFETCH(int, files);
+        QProcess p;
+        limitFiles(p, rlim_t(files));
+        p.start(kPing, {"--engine", engine, "--duration", "300ms", "--warmup", "0", "--format", "json"});
+        QVERIFY(p.waitForStarted(5'000));
+        const bool finished = p.waitForFinished(15'000 * kSlow);
+        if (!finished)
+            p.kill();
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(finished, qPrintable("hung: " + err));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        if (p.exitCode() == 0) {
+            const QJsonObject summary = jsonLines(p.readAllStandardOutput()).last();
+            QVERIFY(summary.value("received").toInteger() > 0);
+            return;
+        }
+        QVERIFY2(p.exitCode() == 1, qPrintable(QStringLiteral("exit %1: %2").arg(p.exitCode()).arg(err)));
+        QVERIFY2(err.contains("Too many open files", Qt::CaseInsensitive), qPrintable(err));
+    }
+
+private:
+    QTemporaryDir m_dir{"/tmp/le-faults-XXXXXX"}; // unix socket paths must stay short
+    QString m_fdProblem;
+};
+
+QTEST_GUILESS_MAIN(TestFaults)
+#include "tst_faults.moc"
