@@ -521,7 +521,7 @@ private slots:
         QTest::addColumn<EngineKind>("engine");
         QTest::addColumn<bool>("openLoop");
         for (Transport t : {Transport::Tcp, Transport::Udp})
-            for (EngineKind e : {EngineKind::Blocking, EngineKind::Asio, EngineKind::Spin})
+            for (EngineKind e : {EngineKind::Blocking, EngineKind::Asio})
                 for (bool open : {false, true})
                     QTest::addRow("%s-%s-%s", to_string(t).data(), to_string(e).data(),
                                   open ? "open" : "closed")
