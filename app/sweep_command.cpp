@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -40,6 +41,10 @@ void parse_list(const std::string& option, const std::string& text, std::vector<
     } catch (const std::exception& e) {
         throw std::invalid_argument(fmt::format("{}: {}", option, e.what()));
     }
+}
+
+std::string target(double rate) {
+    return rate == kRateInf ? std::string("back-to-back") : fmt::format("at {}/s", format_rate(rate));
 }
 
 std::string clock_text(double seconds) {
@@ -143,33 +148,49 @@ int SweepCommand::run() const {
     std::atomic<bool> stop{false};
     // The runner polls `stop`; a watcher turns the signal flag into it.
     std::atomic<bool> finished{false};
+    const bool tty = isatty(fileno(stderr));
+    // On a terminal the progress line ticks every second while a point runs (points can be 60 s).
+    std::mutex print_mutex;
+    SweepProgress last;
+    Nanos last_at = now_ns();
+    const auto draw = [&](const SweepProgress& p, double since) {
+        const std::size_t done = p.done + p.skipped;
+        std::fprintf(stderr, "\r\033[K[%zu/%zu] %3.0f%%  elapsed %s  ETA %s  %s", done, p.total,
+                     p.total ? 100.0 * done / p.total : 100.0, clock_text(p.elapsed_s + since).c_str(),
+                     clock_text(std::max(0.0, p.eta_s - since)).c_str(), p.current.c_str());
+        std::fflush(stderr);
+    };
     std::thread watcher([&] {
+        Nanos next_draw = now_ns() + kNanosPerSecond;
         while (!finished) {
             if (cli::stop_requested())
                 stop = true;
+            if (tty && now_ns() >= next_draw) {
+                const std::lock_guard lock(print_mutex);
+                if (last.total > 0)
+                    draw(last, to_seconds(now_ns() - last_at));
+                next_draw = now_ns() + kNanosPerSecond;
+            }
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     });
-    const bool tty = isatty(fileno(stderr));
     SweepCallbacks cb;
     cb.progress = [&](const SweepProgress& p) {
-        const std::size_t done = p.done + p.skipped;
-        if (tty) {
-            std::fprintf(stderr, "\r\033[K[%zu/%zu] %3.0f%%  elapsed %s  ETA %s  %s", done, p.total,
-                         p.total ? 100.0 * done / p.total : 100.0, clock_text(p.elapsed_s).c_str(),
-                         clock_text(p.eta_s).c_str(), p.current.c_str());
-        } else if (p.done == 0 && !p.current.empty() && p.skipped > 0) {
+        const std::lock_guard lock(print_mutex);
+        last = p;
+        last_at = now_ns();
+        if (tty)
+            draw(p, 0);
+        else if (p.done == 0 && !p.current.empty() && p.skipped > 0)
             std::fprintf(stderr, "resuming: %zu of %zu points already done\n", p.skipped, p.total);
-        }
-        std::fflush(stderr);
     };
     cb.point = [&](const SweepPointResult& r) {
+        const std::lock_guard lock(print_mutex);
         const std::string line =
-            r.error.empty()
-                ? fmt::format("{} at {}/s: achieved {:.1f}/s, p50 {:.2f} us, p99 {:.2f} us, lost {}",
-                              r.series(), format_rate(r.target_rate), r.achieved_rate, r.percentile_us(50),
-                              r.percentile_us(99), r.lost)
-                : fmt::format("{} at {}/s: {}", r.series(), format_rate(r.target_rate), r.error);
+            r.error.empty() ? fmt::format("{} {}: achieved {:.1f}/s, p50 {:.2f} us, p99 {:.2f} us, lost {}",
+                                          r.series(), target(r.target_rate), r.achieved_rate,
+                                          r.percentile_us(50), r.percentile_us(99), r.lost)
+                            : fmt::format("{} {}: {}", r.series(), target(r.target_rate), r.error);
         if (tty)
             std::fprintf(stderr, "\r\033[K%s\n", line.c_str());
         else

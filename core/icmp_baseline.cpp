@@ -297,6 +297,10 @@ SweepPointResult run_icmp_point(const std::string& host, double rate, Nanos dura
     if (p.error.empty() && rate != kRateInf && p.achieved_rate < 0.8 * rate)
         note += fmt::format("{}ping reached {:.0f} msg/s of the {} asked for", note.empty() ? "" : "; ",
                             p.achieved_rate, format_rate(rate));
+    else if (p.error.empty() && rate != kRateInf && p.achieved_rate > 1.25 * rate)
+        note += fmt::format("{}ping sent at {:.0f} msg/s for the {} asked for (it cannot pace intervals "
+                            "under 1 ms)",
+                            note.empty() ? "" : "; ", p.achieved_rate, format_rate(rate));
     p.note = note;
     return p;
 }

@@ -18,12 +18,16 @@ namespace {
 // the first ETA guess before any point has finished.
 constexpr double kStartOverheadS = 0.3;
 
+std::string rate_label(double rate) {
+    return rate == kRateInf ? std::string("back-to-back") : fmt::format("at {}/s", format_rate(rate));
+}
+
 std::string describe(const SweepPoint& p) {
     if (p.icmp)
-        return fmt::format("ICMP ping at {}/s", format_rate(p.config.rate));
-    return fmt::format("{} {} {} tasks {} at {}/s{}", to_string(p.config.engine),
+        return fmt::format("ICMP ping {}", rate_label(p.config.rate));
+    return fmt::format("{} {} {} tasks {} {}{}", to_string(p.config.engine),
                        to_string(p.config.effective_transport()), p.config.tasks,
-                       format_size(p.config.payload), format_rate(p.config.rate),
+                       format_size(p.config.payload), rate_label(p.config.rate),
                        p.repetition > 0 ? fmt::format(" #{}", p.repetition + 1) : "");
 }
 

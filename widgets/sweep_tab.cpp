@@ -73,10 +73,10 @@ SweepTab::SweepTab(QWidget* parent)
     , m_warmup(new QLineEdit(this))
     , m_pause(new QLineEdit(QStringLiteral("0s"), this))
     , m_repeat(new QSpinBox(this))
-    , m_icmp(new QCheckBox(tr("system ping at each rate (ICMP baseline)"), this))
+    , m_icmp(new QCheckBox(tr("ICMP baseline (system ping)"), this))
     , m_peer(new QLineEdit(this))
     , m_out(new QLineEdit(this))
-    , m_resume(new QCheckBox(tr("resume: skip points already in the file"), this))
+    , m_resume(new QCheckBox(tr("resume (skip points in the file)"), this))
     , m_start(new QPushButton(tr("&Start sweep"), this))
     , m_cancel(new QPushButton(tr("&Cancel"), this))
     , m_progress(new QProgressBar(this))
@@ -186,6 +186,11 @@ SweepTab::SweepTab(QWidget* parent)
 
     applyPreset(QStringLiteral("quick"));
     m_preset->setCurrentIndex(2);
+    // Edited by hand, the grid is no longer the preset it started from.
+    for (QLineEdit* e : {m_rates, m_tasks, m_payloads, m_duration, m_warmup})
+        connect(e, &QLineEdit::textEdited, this, [this] { m_preset->setCurrentIndex(0); });
+    for (QCheckBox* b : m_transports + m_engines)
+        connect(b, &QCheckBox::clicked, this, [this] { m_preset->setCurrentIndex(0); });
     setBusy(false);
     m_status->setText(tr("Pick a preset or build a grid, then Start."));
     refresh(true);
