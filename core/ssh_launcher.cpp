@@ -130,7 +130,7 @@ std::string last_lines(const std::string& text, int n) {
         if (end == std::string::npos)
             end = text.size();
         std::string line = text.substr(start, end - start);
-        while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '.'))
             line.pop_back();
         // ssh's note about a newly accepted host key is no reason for anything.
         if (!line.empty() && line.rfind("Warning: Permanently added", 0) != 0)
@@ -174,6 +174,11 @@ SshLauncher::~SshLauncher() {
 
 std::string SshLauncher::control_url() const {
     return fmt::format("tcp://127.0.0.1:{}", m_local_port);
+}
+
+std::string SshLauncher::stderr_text() const {
+    std::lock_guard lock(m_mutex);
+    return m_stderr_text;
 }
 
 std::string SshLauncher::stderr_tail() const {
@@ -371,9 +376,21 @@ bool SshLauncher::running() {
     std::lock_guard lock(m_process_mutex);
     if (m_pid <= 0 || m_exited)
         return false;
-    if (::waitpid(m_pid, nullptr, WNOHANG) == m_pid)
+    if (::waitpid(m_pid, &m_status, WNOHANG) == m_pid)
         m_exited = true;
     return !m_exited;
+}
+
+std::string SshLauncher::exit_reason() {
+    if (running())
+        return "ssh is running";
+    std::lock_guard lock(m_process_mutex);
+    if (WIFSIGNALED(m_status))
+        return fmt::format("ssh was killed (signal {})", WTERMSIG(m_status));
+    const int code = WIFEXITED(m_status) ? WEXITSTATUS(m_status) : -1;
+    if (code == 255) // ssh's own failure: its last words say what (connection closed, timeout)
+        return fmt::format("ssh failed: {}", last_lines(stderr_text(), 1));
+    return fmt::format("ssh ended (the agent exited with status {})", code);
 }
 
 void SshLauncher::reap(Nanos grace) {
@@ -383,7 +400,7 @@ void SshLauncher::reap(Nanos grace) {
     const auto wait_for = [this](Nanos d) {
         const Nanos until = now() + d;
         do {
-            if (::waitpid(m_pid, nullptr, WNOHANG) == m_pid)
+            if (::waitpid(m_pid, &m_status, WNOHANG) == m_pid)
                 return true;
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         } while (now() < until);
@@ -393,7 +410,7 @@ void SshLauncher::reap(Nanos grace) {
         ::kill(m_pid, SIGTERM);
         if (!wait_for(kNanosPerSecond)) {
             ::kill(m_pid, SIGKILL);
-            ::waitpid(m_pid, nullptr, 0);
+            ::waitpid(m_pid, &m_status, 0);
         }
     }
     m_exited = true;

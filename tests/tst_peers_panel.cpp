@@ -4,6 +4,7 @@
 // keeps every record measured.
 #include "agent_test_support.h"
 #include "main_window.h"
+#include "netns_host.h"
 #include "peer_panel.h"
 #include "peers_panel.h"
 #include "session_bridge.h"
@@ -11,6 +12,7 @@
 #include <QtTest>
 
 #include <QApplication>
+#include <QDockWidget>
 #include <QSysInfo>
 #include <QTemporaryDir>
 
@@ -86,6 +88,7 @@ private slots:
     void measureThenLoseTheAgent_data();
     void measureThenLoseTheAgent();
     void unreachableAgentFailsClearly();
+    void networkCutIsPeerLost();
 
 private:
     QTemporaryDir m_dir;
@@ -142,6 +145,7 @@ void TestPeersPanel::tokenProblemsAreNamed() {
     PeersPanel panel;
     AgentConnection* a = panel.addAgent(loopback(agent.port(), clientFile));
     QTRY_VERIFY_WITH_TIMEOUT(a->state() != AgentConnection::State::Connecting, 10000);
+    qInfo("%s", qPrintable(panel.stateLabel()->text()));
     QCOMPARE(int(a->state()), state);
     QVERIFY2(panel.stateLabel()->text().startsWith(shown), qPrintable(panel.stateLabel()->text()));
     // A wrong token can be fixed and retried: Reconnect is offered.
@@ -162,10 +166,10 @@ void TestPeersPanel::endpointsStartAndStop() {
     a->createEndpoint(tcp);
     a->createEndpoint(udp);
     QTRY_COMPARE_WITH_TIMEOUT(panel.endpointTable()->rowCount(), 2, 5000);
-    QVERIFY(panel.endpointTable()->item(0, 1)->text().startsWith("tcp://127.0.0.1:"));
-    QVERIFY(panel.endpointTable()->item(1, 1)->text().startsWith("udp://127.0.0.1:"));
-    QCOMPARE(panel.endpointTable()->item(0, 2)->text(), QStringLiteral("blocking"));
-    QCOMPARE(panel.endpointTable()->item(1, 3)->text(), QStringLiteral("2"));
+    QVERIFY(panel.endpointTable()->item(0, 0)->text().startsWith("tcp://127.0.0.1:"));
+    QVERIFY(panel.endpointTable()->item(1, 0)->text().startsWith("udp://127.0.0.1:"));
+    QCOMPARE(panel.endpointTable()->item(0, 1)->text(), QStringLiteral("blocking"));
+    QCOMPARE(panel.endpointTable()->item(1, 2)->text(), QStringLiteral("2"));
     // A port that is taken is refused with the reason, and the agent stays connected.
     le::AgentEndpointSpec clash;
     clash.port = a->endpoints().at(0).endpoint.port;
@@ -180,7 +184,7 @@ void TestPeersPanel::endpointsStartAndStop() {
     QVERIFY(panel.stopEndpointButton()->isEnabled());
     QTest::mouseClick(panel.stopEndpointButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(panel.endpointTable()->rowCount(), 1, 5000);
-    QVERIFY(panel.endpointTable()->item(0, 1)->text().startsWith("udp://"));
+    QVERIFY(panel.endpointTable()->item(0, 0)->text().startsWith("udp://"));
 }
 
 void TestPeersPanel::measureThenLoseTheAgent_data() {
@@ -263,11 +267,77 @@ void TestPeersPanel::unreachableAgentFailsClearly() {
     PeersPanel panel;
     AgentConnection* a = panel.addAgent(loopback(1));
     QTRY_COMPARE_WITH_TIMEOUT(a->state(), AgentConnection::State::Failed, 5000);
+    qInfo("%s", qPrintable(panel.stateLabel()->text()));
     QVERIFY2(panel.stateLabel()->text().startsWith("failed: "), qPrintable(panel.stateLabel()->text()));
     QVERIFY(panel.reconnectButton()->isEnabled());
     QVERIFY(!panel.startEndpointButton()->isEnabled());
     panel.removeAgent(a);
     QCOMPARE(panel.agentList()->topLevelItemCount(), 0);
+}
+
+void TestPeersPanel::networkCutIsPeerLost() {
+    QString why;
+    if (!NetnsHost::available(&why))
+        QSKIP(qPrintable(why));
+    NetnsHost ns;
+    QVERIFY2(ns.ok(), qPrintable(ns.error()));
+    // An agent on another host, reachable over the network (so it needs a token).
+    const QString token = m_dir.filePath("cut.token");
+    QVERIFY(writeTokenFile(token, "cut-the-wire-0123456789abcdef"));
+    QProcess* agent = ns.start(QStringLiteral(LE_PONG_PATH),
+                               {"--agent", "--control", "tcp://0.0.0.0:7800", "--token-file", token});
+    QVERIFY(!waitForAgentUrl(*agent).isEmpty());
+    MainWindow w(quietWindow(false));
+    w.show();
+    AgentTarget target;
+    target.host = ns.address();
+    target.port = 7800;
+    target.tokenFile = token;
+    AgentConnection* a = w.peersPanel()->addAgent(target);
+    QVERIFY(connected(a));
+    le::AgentEndpointSpec spec;
+    spec.engine = le::EngineKind::Blocking;
+    a->createEndpoint(spec);
+    QTRY_COMPARE_WITH_TIMEOUT(w.peersPanel()->endpointTable()->rowCount(), 1, 5000);
+    QCOMPARE(QString::fromStdString(a->endpoints().at(0).endpoint.host), ns.address());
+    w.peersPanel()->measureRow(0);
+    QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= 15, 5000);
+
+    // Cut the wire: nothing closes, nothing answers.
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(ns.setLinkUp(false));
+    QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Lost, 2000);
+    const qint64 sessionLostMs = t.elapsed();
+    QVERIFY(sessionLostMs < 2000);
+    QTRY_COMPARE_WITH_TIMEOUT(a->state(), AgentConnection::State::Lost, 3000);
+    qInfo("network cut: peer lost after %lld ms, agent lost after %lld ms (%s)", sessionLostMs, t.elapsed(),
+          qPrintable(a->reason()));
+    QTest::qWait(300);
+    const std::size_t kept = w.bridge()->history()->intervals().size();
+    QVERIFY(kept >= 15);
+    const QString csv = m_dir.filePath("cut.csv");
+    QCOMPARE(w.exportRecords(csv), QString());
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QVERIFY(f.readAll().count('\n') >= int(kept) + 1);
+
+    // The wire is back: Reconnect finds the same agent with its endpoint still running.
+    QVERIFY(ns.setLinkUp(true));
+    QTest::mouseClick(w.peersPanel()->reconnectButton(), Qt::LeftButton);
+    QVERIFY(connected(a));
+    QCOMPARE(w.peersPanel()->endpointTable()->rowCount(), 1);
+    w.peersPanel()->measureRow(0);
+    QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= kept + 5, 5000);
+    if (const QString dir = qEnvironmentVariable("LE_SCREENSHOT_DIR"); !dir.isEmpty()) {
+        QTest::qWait(3000);
+        w.findChild<QDockWidget*>(QStringLiteral("peersDock"))->raise();
+        w.resize(1280, 800);
+        QTest::qWait(200);
+        w.exportWindow(dir + "/agent-window.png");
+    }
 }
 
 int main(int argc, char** argv) {
