@@ -2,6 +2,7 @@
 // it connects and shows the host's facts, says "wrong token", starts endpoints, measures against
 // one through the window, and when the agent dies shows "lost" within 2 s, offers Reconnect and
 // keeps every record measured.
+#include "agent_dialogs.h"
 #include "agent_test_support.h"
 #include "main_window.h"
 #include "netns_host.h"
@@ -12,7 +13,10 @@
 #include <QtTest>
 
 #include <QApplication>
+#include <QDialogButtonBox>
 #include <QDockWidget>
+#include <QLineEdit>
+#include <QSpinBox>
 #include <QSysInfo>
 #include <QTemporaryDir>
 
@@ -89,6 +93,9 @@ private slots:
     void measureThenLoseTheAgent();
     void unreachableAgentFailsClearly();
     void networkCutIsPeerLost();
+    void sshDialogFillsTheLaunch();
+    void sshOptionsSplitLikeAShell_data();
+    void sshOptionsSplitLikeAShell();
 
 private:
     QTemporaryDir m_dir;
@@ -243,7 +250,9 @@ void TestPeersPanel::measureThenLoseTheAgent() {
     QCOMPARE(panel->endpointTable()->rowCount(), 1); // still listed: what was measured against
 
     // Every interval is kept and exportable.
-    QTest::qWait(300);
+    // The interval cut short comes in once the session ends (over UDP it waits for its
+    // unanswered message up to the 1 s timeout).
+    QTest::qWait(1300);
     const std::size_t kept = w.bridge()->history()->intervals().size();
     QVERIFY(kept >= before + 10);
     const QString csv = m_dir.filePath(QStringLiteral("lost-%1.csv").arg(transport));
@@ -314,7 +323,7 @@ void TestPeersPanel::networkCutIsPeerLost() {
     QTRY_COMPARE_WITH_TIMEOUT(a->state(), AgentConnection::State::Lost, 3000);
     qInfo("network cut: peer lost after %lld ms, agent lost after %lld ms (%s)", sessionLostMs, t.elapsed(),
           qPrintable(a->reason()));
-    QTest::qWait(300);
+    QTest::qWait(1300);
     const std::size_t kept = w.bridge()->history()->intervals().size();
     QVERIFY(kept >= 15);
     const QString csv = m_dir.filePath("cut.csv");
@@ -338,6 +347,55 @@ void TestPeersPanel::networkCutIsPeerLost() {
         QTest::qWait(200);
         w.exportWindow(dir + "/agent-window.png");
     }
+}
+
+void TestPeersPanel::sshDialogFillsTheLaunch() {
+    bool emptyHostRefused = false;
+    QTimer::singleShot(200, [&] {
+        QWidget* d = QApplication::activeModalWidget();
+        QVERIFY(d);
+        auto* ok = d->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);
+        QTest::mouseClick(ok, Qt::LeftButton); // no host yet: refused in place
+        emptyHostRefused = d->isVisible();
+        d->findChild<QLineEdit*>("host")->setText(" lab-box ");
+        d->findChild<QLineEdit*>("user")->setText("bench");
+        d->findChild<QSpinBox*>("port")->setValue(2222);
+        d->findChild<QLineEdit*>("remote")->setText("~/bin/latency-pong");
+        d->findChild<QLineEdit*>("extra")->setText("-i '/keys/my key' -o ConnectTimeout=3");
+        d->findChild<QLineEdit*>("data")->setText("10.0.0.7");
+        if (const QString dir = qEnvironmentVariable("LE_SCREENSHOT_DIR"); !dir.isEmpty())
+            d->grab().save(dir + "/ssh-dialog.png");
+        QTest::mouseClick(ok, Qt::LeftButton);
+    });
+    const auto target = AgentDialogs::askSsh(nullptr);
+    QVERIFY(emptyHostRefused);
+    QVERIFY(target && target->ssh);
+    QCOMPARE(target->ssh->host, std::string("lab-box"));
+    QCOMPARE(target->ssh->user, std::string("bench"));
+    QCOMPARE(target->ssh->port, 2222);
+    QCOMPARE(target->ssh->remote_pong, std::string("~/bin/latency-pong"));
+    QCOMPARE(target->ssh->extra_options,
+             (std::vector<std::string>{"-i", "/keys/my key", "-o", "ConnectTimeout=3"}));
+    QCOMPARE(target->dataHost, QStringLiteral("10.0.0.7"));
+    QCOMPARE(target->name(), QStringLiteral("ssh bench@lab-box"));
+}
+
+void TestPeersPanel::sshOptionsSplitLikeAShell_data() {
+    QTest::addColumn<QString>("typed");
+    QTest::addColumn<QStringList>("words");
+    QTest::newRow("plain") << "-i key  -p 22" << QStringList{"-i", "key", "-p", "22"};
+    QTest::newRow("single quotes") << "-i '/a b/c'" << QStringList{"-i", "/a b/c"};
+    QTest::newRow("double quotes") << R"(-o "ProxyCommand=nc \"x\" %h")"
+                                   << QStringList{"-o", R"(ProxyCommand=nc "x" %h)"};
+    QTest::newRow("backslash") << R"(-i /a\ b)" << QStringList{"-i", "/a b"};
+    QTest::newRow("empty word") << "-o ''" << QStringList{"-o", ""};
+    QTest::newRow("nothing") << "   " << QStringList{};
+}
+
+void TestPeersPanel::sshOptionsSplitLikeAShell() {
+    QFETCH(QString, typed);
+    QFETCH(QStringList, words);
+    QCOMPARE(AgentDialogs::splitOptions(typed), words);
 }
 
 int main(int argc, char** argv) {
