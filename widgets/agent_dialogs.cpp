@@ -23,6 +23,7 @@ public:
         : QDialog(parent)
         , m_form(new QFormLayout) {
         setWindowTitle(title);
+        setMinimumWidth(440); // room for paths and ssh options
         auto* layout = new QVBoxLayout(this);
         layout->addLayout(m_form);
         m_error->setStyleSheet(QStringLiteral("color: #d32f2f"));
