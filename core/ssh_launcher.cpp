@@ -65,6 +65,10 @@ Child spawn_piped(const std::vector<std::string>& argv) {
     posix_spawn_file_actions_adddup2(&actions, in.read, 0);
     posix_spawn_file_actions_adddup2(&actions, out.write, 1);
     posix_spawn_file_actions_adddup2(&actions, err.write, 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    // Nothing else of ours (a pong's listening socket, a file missing O_CLOEXEC) lives on in ssh.
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+#endif
     // Its own process group: Ctrl-C in the terminal stops the window, which then closes ssh in
     // order (the remote agent exits on EOF) instead of ssh dying first.
     posix_spawnattr_t attr;
