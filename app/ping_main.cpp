@@ -132,6 +132,12 @@ int main(int argc, char** argv) {
     app.add_option("--timeout", timeout, "a message without echo after this is lost")
         ->check(validator("DUR", [](const std::string& s) { parse_duration(s); }))
         ->capture_default_str();
+    std::string peer_lost = "1.5s";
+    app.add_option("--peer-lost", peer_lost,
+                   "end the run with 'peer lost' when nothing is echoed for this long (at least --timeout; "
+                   "0 = never, e.g. against a peer that drops most datagrams on purpose)")
+        ->check(validator("DUR", [](const std::string& s) { parse_duration(s); }))
+        ->capture_default_str();
     app.add_option("--set", sets,
                    "live change AT after the start (warm-up included): 5s:rate=10k, "
                    "8s:tasks=100, 9s:payload=1KiB, task-work=, task-period=")
@@ -181,6 +187,7 @@ int main(int argc, char** argv) {
         config.interval = parse_duration(interval);
         config.open_loop = open_loop;
         config.timeout = parse_duration(timeout);
+        config.peer_lost = parse_duration(peer_lost);
         config.burst = burst;
         if (!cpu.empty())
             config.cpu = parse_cpu_list(cpu);

@@ -30,6 +30,8 @@ void validate(const PingConfig& c) {
         throw bad("timeout must be from 1 ms to 60 s");
     if (c.burst < 1 || c.burst > kMaxBurst)
         throw bad(fmt::format("burst {} is out of range (1 to {})", c.burst, kMaxBurst));
+    if (c.peer_lost < 0 || c.peer_lost > 3600 * kNanosPerSecond)
+        throw bad("peer-lost time must be from 0 (never) to 1 h");
     if (c.connect_timeout <= 0)
         throw bad("connect timeout must be positive");
 }

@@ -25,8 +25,9 @@ struct PingConfig {
     bool open_loop = false;
     Nanos timeout = kNanosPerSecond; // a message without echo after this is lost
     Nanos connect_timeout = 3 * kNanosPerSecond;
-    // The run ends with "peer lost: no echo for 1.5 s" when messages went unanswered for this long
-    // (at least `timeout`; for datagrams, at least 3 of them, since single losses are normal). 0: never.
+    // The run ends with "peer lost: no echo for 1.5 s" once messages went unanswered this long (at
+    // least `timeout`; datagrams can be lost, so it takes 2 of them in a row in closed loop, 3 in open
+    // loop): a killed or unreachable peer is told from a slow one within 2 s. 0: never.
     Nanos peer_lost = 1500 * kNanosPerMilli;
     // At each tick, send `burst` round trips back-to-back; the first and the rest are reported as
     // separate series, to show how much of low-rate latency is the cold path.

@@ -169,7 +169,9 @@ void PingSession::collect() {
     // A peer that stops answering (killed, unreachable, link down) ends the run within the
     // peer-lost time: the engines alone would wait on TCP forever or count UDP losses forever.
     const Nanos lost_after = m_config.peer_lost > 0 ? std::max(m_config.peer_lost, m_config.timeout) : 0;
-    const std::uint64_t lost_min_messages = is_stream(m_peer.transport) ? 1 : 3;
+    // A stream cannot lose a message, so one unanswered for that long says enough; a datagram can, so
+    // it takes several in a row (closed loop sends the next one only after a timeout, hence 2).
+    const std::uint64_t lost_min_messages = is_stream(m_peer.transport) ? 1 : m_config.open_loop ? 3 : 2;
     const auto peer_lost = [&] {
         const Nanos since = m_recorder.unanswered_since();
         if (lost_after == 0 || since == 0 || now_ns() - since < lost_after ||

@@ -7,7 +7,11 @@
 #include "agent_client.h"
 #include "agent_protocol.h"
 #include "agent_server.h"
+#include "impairments.h"
 #include "pong_server.h"
+#include "socket.h"
+
+#include <fmt/format.h>
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -374,33 +378,43 @@ private slots:
         c.max_connections = 64;
         TestAgent agent(kToken, c);
         const auto client = AgentClient::connect(agent.url(), kToken);
-        std::vector<std::unique_ptr<QTcpSocket>> flood;
+        const auto open = [&] {
+            Fd fd(::socket(AF_INET, SOCK_STREAM, 0));
+            sockaddr_in addr{};
+            addr.sin_family = AF_INET;
+            addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            addr.sin_port = htons(agent.port());
+            if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+                fd.reset();
+            return fd;
+        };
+        std::vector<Fd> flood;
         Nanos worst_ping = 0;
         for (int i = 0; i < 1000; ++i) {
-            auto s = std::make_unique<QTcpSocket>();
-            s->connectToHost("127.0.0.1", agent.port());
+            Fd fd = open();
+            QVERIFY2(fd, strerror(errno));
             if (i % 3 == 0)
-                s->write("{\"type\":\"hel"); // half a line, never finished
-            flood.push_back(std::move(s));
-            if (i % 100 == 99) {
-                for (auto& f : flood)
-                    f->waitForConnected(0);
+                ::send(fd.get(), "{\"type\":\"hel", 12, MSG_NOSIGNAL); // half a line, never finished
+            flood.push_back(std::move(fd));
+            if (i % 100 == 99)
                 worst_ping = std::max(worst_ping, client->ping());
-            }
         }
-        QVERIFY(agent.server->connection_count() <= 64);
-        int busy = 0;
-        for (auto& s : flood) {
-            s->waitForReadyRead(s == flood.back() ? 200 : 1);
-            if (s->readAll().contains("\"busy\""))
-                ++busy;
+        QTRY_COMPARE(agent.server->connection_count(), 64);
+        // Over the cap, a newcomer is told why at once.
+        for (int i = 0; i < 5; ++i) {
+            Fd fd = open();
+            set_recv_timeout(fd.get(), 2 * kNanosPerSecond);
+            char buffer[512] = {};
+            const ssize_t n = ::recv(fd.get(), buffer, sizeof buffer - 1, 0);
+            QVERIFY2(n > 0 && std::string_view(buffer).find("\"busy\"") != std::string_view::npos, buffer);
+            QVERIFY(std::string_view(buffer).find("at most 64 control connections") !=
+                    std::string_view::npos);
         }
-        QVERIFY2(busy > 800, qPrintable(QString::number(busy)));
         AgentEndpointSpec spec;
         const AgentEndpointInfo info = client->create_endpoint(spec);
         QCOMPARE(client->list_endpoints().size(), std::size_t(1));
         client->destroy_endpoint(info.id);
-        qInfo("1,000 connections: %d refused as busy, slowest control ping %.2f ms", busy, worst_ping / 1e6);
+        qInfo("1,000 connections held: slowest control ping %.2f ms", worst_ping / 1e6);
         QVERIFY2(worst_ping < 500 * kNanosPerMilli, qPrintable(QString::number(worst_ping)));
         flood.clear();
         QTRY_COMPARE(agent.server->connection_count(), 1);
@@ -507,7 +521,7 @@ private slots:
         QTest::addColumn<EngineKind>("engine");
         QTest::addColumn<bool>("openLoop");
         for (Transport t : {Transport::Tcp, Transport::Udp})
-            for (EngineKind e : {EngineKind::Blocking, EngineKind::Asio, EngineKind::Spin})
+            for (EngineKind e : {EngineKind::Blocking, EngineKind::Asio})
                 for (bool open : {false, true})
                     QTest::addRow("%s-%s-%s", to_string(t).data(), to_string(e).data(),
                                   open ? "open" : "closed")
@@ -577,7 +591,7 @@ private slots:
             QVERIFY(err.contains("endpoint 1") || err.contains("endpoint 2"));
             const QList<QByteArray> lines = ping.readAllStandardOutput().trimmed().split('\n');
             const QJsonObject summary = parseObject(lines.last());
-            QCOMPARE(summary["kind"].toString(), "summary");
+            QCOMPARE(summary["type"].toString(), "summary");
             QVERIFY(summary["received"].toInt() > 500);
             QVERIFY(err.contains(QStringLiteral("at %1://127.0.0.1:").arg(transport).toUtf8()));
         }
