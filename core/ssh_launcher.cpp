@@ -65,6 +65,10 @@ Child spawn_piped(const std::vector<std::string>& argv) {
     posix_spawn_file_actions_adddup2(&actions, in.read, 0);
     posix_spawn_file_actions_adddup2(&actions, out.write, 1);
     posix_spawn_file_actions_adddup2(&actions, err.write, 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    // Nothing else of ours (a pong's listening socket, a file missing O_CLOEXEC) lives on in ssh.
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+#endif
     // Its own process group: Ctrl-C in the terminal stops the window, which then closes ssh in
     // order (the remote agent exits on EOF) instead of ssh dying first.
     posix_spawnattr_t attr;
@@ -130,7 +134,7 @@ std::string last_lines(const std::string& text, int n) {
         if (end == std::string::npos)
             end = text.size();
         std::string line = text.substr(start, end - start);
-        while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '.'))
             line.pop_back();
         // ssh's note about a newly accepted host key is no reason for anything.
         if (!line.empty() && line.rfind("Warning: Permanently added", 0) != 0)
@@ -174,6 +178,11 @@ SshLauncher::~SshLauncher() {
 
 std::string SshLauncher::control_url() const {
     return fmt::format("tcp://127.0.0.1:{}", m_local_port);
+}
+
+std::string SshLauncher::stderr_text() const {
+    std::lock_guard lock(m_mutex);
+    return m_stderr_text;
 }
 
 std::string SshLauncher::stderr_tail() const {
@@ -371,9 +380,21 @@ bool SshLauncher::running() {
     std::lock_guard lock(m_process_mutex);
     if (m_pid <= 0 || m_exited)
         return false;
-    if (::waitpid(m_pid, nullptr, WNOHANG) == m_pid)
+    if (::waitpid(m_pid, &m_status, WNOHANG) == m_pid)
         m_exited = true;
     return !m_exited;
+}
+
+std::string SshLauncher::exit_reason() {
+    if (running())
+        return "ssh is running";
+    std::lock_guard lock(m_process_mutex);
+    if (WIFSIGNALED(m_status))
+        return fmt::format("ssh was killed (signal {})", WTERMSIG(m_status));
+    const int code = WIFEXITED(m_status) ? WEXITSTATUS(m_status) : -1;
+    if (code == 255) // ssh's own failure: its last words say what (connection closed, timeout)
+        return fmt::format("ssh failed: {}", last_lines(stderr_text(), 1));
+    return fmt::format("ssh ended (the agent exited with status {})", code);
 }
 
 void SshLauncher::reap(Nanos grace) {
@@ -383,7 +404,7 @@ void SshLauncher::reap(Nanos grace) {
     const auto wait_for = [this](Nanos d) {
         const Nanos until = now() + d;
         do {
-            if (::waitpid(m_pid, nullptr, WNOHANG) == m_pid)
+            if (::waitpid(m_pid, &m_status, WNOHANG) == m_pid)
                 return true;
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         } while (now() < until);
@@ -393,7 +414,7 @@ void SshLauncher::reap(Nanos grace) {
         ::kill(m_pid, SIGTERM);
         if (!wait_for(kNanosPerSecond)) {
             ::kill(m_pid, SIGKILL);
-            ::waitpid(m_pid, nullptr, 0);
+            ::waitpid(m_pid, &m_status, 0);
         }
     }
     m_exited = true;

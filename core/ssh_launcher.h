@@ -61,6 +61,9 @@ public:
     std::string data_host() const { return m_data_host; }
     // The last lines ssh or the agent wrote to stderr (why a running launcher stopped).
     std::string stderr_tail() const;
+    // Why ssh is no longer running: "ssh was killed (signal 9)", "ssh failed: Connection to HOST
+    // closed by remote host", ...
+    std::string exit_reason();
     pid_t pid() const { return m_pid; }
     // The ssh command line of the last attempt (for display and logs).
     const std::vector<std::string>& command() const { return m_command; }
@@ -73,6 +76,7 @@ private:
     void resolve_data_host();
     void reap(Nanos grace);
     void drain(); // after start: keeps reading ssh's output so the pipes never fill
+    std::string stderr_text() const;
     std::string failure(const std::string& stderr_text, bool timed_out) const;
 
     SshLaunchOptions m_options;
@@ -84,6 +88,7 @@ private:
     int m_stdout = -1;
     int m_stderr = -1;
     bool m_exited = false;
+    int m_status = 0;           // waitpid's, once m_exited
     std::mutex m_process_mutex; // reaping m_pid (the drainer never waits on it)
     mutable std::mutex m_mutex; // m_stderr_text
     std::string m_stderr_text;

@@ -2,8 +2,10 @@
 // it connects and shows the host's facts, says "wrong token", starts endpoints, measures against
 // one through the window, and when the agent dies shows "lost" within 2 s, offers Reconnect and
 // keeps every record measured.
+#include "agent_dialogs.h"
 #include "agent_test_support.h"
 #include "main_window.h"
+#include "netns_host.h"
 #include "peer_panel.h"
 #include "peers_panel.h"
 #include "session_bridge.h"
@@ -11,6 +13,10 @@
 #include <QtTest>
 
 #include <QApplication>
+#include <QDialogButtonBox>
+#include <QDockWidget>
+#include <QLineEdit>
+#include <QSpinBox>
 #include <QSysInfo>
 #include <QTemporaryDir>
 
@@ -86,6 +92,10 @@ private slots:
     void measureThenLoseTheAgent_data();
     void measureThenLoseTheAgent();
     void unreachableAgentFailsClearly();
+    void networkCutIsPeerLost();
+    void sshDialogFillsTheLaunch();
+    void sshOptionsSplitLikeAShell_data();
+    void sshOptionsSplitLikeAShell();
 
 private:
     QTemporaryDir m_dir;
@@ -142,6 +152,7 @@ void TestPeersPanel::tokenProblemsAreNamed() {
     PeersPanel panel;
     AgentConnection* a = panel.addAgent(loopback(agent.port(), clientFile));
     QTRY_VERIFY_WITH_TIMEOUT(a->state() != AgentConnection::State::Connecting, 10000);
+    qInfo("%s", qPrintable(panel.stateLabel()->text()));
     QCOMPARE(int(a->state()), state);
     QVERIFY2(panel.stateLabel()->text().startsWith(shown), qPrintable(panel.stateLabel()->text()));
     // A wrong token can be fixed and retried: Reconnect is offered.
@@ -162,10 +173,10 @@ void TestPeersPanel::endpointsStartAndStop() {
     a->createEndpoint(tcp);
     a->createEndpoint(udp);
     QTRY_COMPARE_WITH_TIMEOUT(panel.endpointTable()->rowCount(), 2, 5000);
-    QVERIFY(panel.endpointTable()->item(0, 1)->text().startsWith("tcp://127.0.0.1:"));
-    QVERIFY(panel.endpointTable()->item(1, 1)->text().startsWith("udp://127.0.0.1:"));
-    QCOMPARE(panel.endpointTable()->item(0, 2)->text(), QStringLiteral("blocking"));
-    QCOMPARE(panel.endpointTable()->item(1, 3)->text(), QStringLiteral("2"));
+    QVERIFY(panel.endpointTable()->item(0, 0)->text().startsWith("tcp://127.0.0.1:"));
+    QVERIFY(panel.endpointTable()->item(1, 0)->text().startsWith("udp://127.0.0.1:"));
+    QCOMPARE(panel.endpointTable()->item(0, 1)->text(), QStringLiteral("blocking"));
+    QCOMPARE(panel.endpointTable()->item(1, 2)->text(), QStringLiteral("2"));
     // A port that is taken is refused with the reason, and the agent stays connected.
     le::AgentEndpointSpec clash;
     clash.port = a->endpoints().at(0).endpoint.port;
@@ -180,7 +191,7 @@ void TestPeersPanel::endpointsStartAndStop() {
     QVERIFY(panel.stopEndpointButton()->isEnabled());
     QTest::mouseClick(panel.stopEndpointButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(panel.endpointTable()->rowCount(), 1, 5000);
-    QVERIFY(panel.endpointTable()->item(0, 1)->text().startsWith("udp://"));
+    QVERIFY(panel.endpointTable()->item(0, 0)->text().startsWith("udp://"));
 }
 
 void TestPeersPanel::measureThenLoseTheAgent_data() {
@@ -239,7 +250,9 @@ void TestPeersPanel::measureThenLoseTheAgent() {
     QCOMPARE(panel->endpointTable()->rowCount(), 1); // still listed: what was measured against
 
     // Every interval is kept and exportable.
-    QTest::qWait(300);
+    // The interval cut short comes in once the session ends (over UDP it waits for its
+    // unanswered message up to the 1 s timeout).
+    QTest::qWait(1300);
     const std::size_t kept = w.bridge()->history()->intervals().size();
     QVERIFY(kept >= before + 10);
     const QString csv = m_dir.filePath(QStringLiteral("lost-%1.csv").arg(transport));
@@ -263,11 +276,126 @@ void TestPeersPanel::unreachableAgentFailsClearly() {
     PeersPanel panel;
     AgentConnection* a = panel.addAgent(loopback(1));
     QTRY_COMPARE_WITH_TIMEOUT(a->state(), AgentConnection::State::Failed, 5000);
+    qInfo("%s", qPrintable(panel.stateLabel()->text()));
     QVERIFY2(panel.stateLabel()->text().startsWith("failed: "), qPrintable(panel.stateLabel()->text()));
     QVERIFY(panel.reconnectButton()->isEnabled());
     QVERIFY(!panel.startEndpointButton()->isEnabled());
     panel.removeAgent(a);
     QCOMPARE(panel.agentList()->topLevelItemCount(), 0);
+}
+
+void TestPeersPanel::networkCutIsPeerLost() {
+    QString why;
+    if (!NetnsHost::available(&why))
+        QSKIP(qPrintable(why));
+    NetnsHost ns;
+    QVERIFY2(ns.ok(), qPrintable(ns.error()));
+    // An agent on another host, reachable over the network (so it needs a token).
+    const QString token = m_dir.filePath("cut.token");
+    QVERIFY(writeTokenFile(token, "cut-the-wire-0123456789abcdef"));
+    QProcess* agent = ns.start(QStringLiteral(LE_PONG_PATH),
+                               {"--agent", "--control", "tcp://0.0.0.0:7800", "--token-file", token});
+    QVERIFY(!waitForAgentUrl(*agent).isEmpty());
+    MainWindow w(quietWindow(false));
+    w.show();
+    AgentTarget target;
+    target.host = ns.address();
+    target.port = 7800;
+    target.tokenFile = token;
+    AgentConnection* a = w.peersPanel()->addAgent(target);
+    QVERIFY(connected(a));
+    le::AgentEndpointSpec spec;
+    spec.engine = le::EngineKind::Blocking;
+    a->createEndpoint(spec);
+    QTRY_COMPARE_WITH_TIMEOUT(w.peersPanel()->endpointTable()->rowCount(), 1, 5000);
+    QCOMPARE(QString::fromStdString(a->endpoints().at(0).endpoint.host), ns.address());
+    w.peersPanel()->measureRow(0);
+    QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= 15, 5000);
+
+    // Cut the wire: nothing closes, nothing answers.
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(ns.setLinkUp(false));
+    QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Lost, 2000);
+    const qint64 sessionLostMs = t.elapsed();
+    QVERIFY(sessionLostMs < 2000);
+    QTRY_COMPARE_WITH_TIMEOUT(a->state(), AgentConnection::State::Lost, 3000);
+    qInfo("network cut: peer lost after %lld ms, agent lost after %lld ms (%s)", sessionLostMs, t.elapsed(),
+          qPrintable(a->reason()));
+    QTest::qWait(1300);
+    const std::size_t kept = w.bridge()->history()->intervals().size();
+    QVERIFY(kept >= 15);
+    const QString csv = m_dir.filePath("cut.csv");
+    QCOMPARE(w.exportRecords(csv), QString());
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QVERIFY(f.readAll().count('\n') >= int(kept) + 1);
+
+    // The wire is back: Reconnect finds the same agent with its endpoint still running.
+    QVERIFY(ns.setLinkUp(true));
+    QTest::mouseClick(w.peersPanel()->reconnectButton(), Qt::LeftButton);
+    QVERIFY(connected(a));
+    QCOMPARE(w.peersPanel()->endpointTable()->rowCount(), 1);
+    w.peersPanel()->measureRow(0);
+    QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= kept + 5, 5000);
+    if (const QString dir = qEnvironmentVariable("LE_SCREENSHOT_DIR"); !dir.isEmpty()) {
+        QTest::qWait(3000);
+        w.findChild<QDockWidget*>(QStringLiteral("peersDock"))->raise();
+        w.resize(1280, 800);
+        QTest::qWait(200);
+        w.exportWindow(dir + "/agent-window.png");
+    }
+}
+
+void TestPeersPanel::sshDialogFillsTheLaunch() {
+    bool emptyHostRefused = false;
+    QTimer::singleShot(200, [&] {
+        QWidget* d = QApplication::activeModalWidget();
+        QVERIFY(d);
+        auto* ok = d->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);
+        QTest::mouseClick(ok, Qt::LeftButton); // no host yet: refused in place
+        emptyHostRefused = d->isVisible();
+        d->findChild<QLineEdit*>("host")->setText(" lab-box ");
+        d->findChild<QLineEdit*>("user")->setText("bench");
+        d->findChild<QSpinBox*>("port")->setValue(2222);
+        d->findChild<QLineEdit*>("remote")->setText("~/bin/latency-pong");
+        d->findChild<QLineEdit*>("extra")->setText("-i '/keys/my key' -o ConnectTimeout=3");
+        d->findChild<QLineEdit*>("data")->setText("10.0.0.7");
+        if (const QString dir = qEnvironmentVariable("LE_SCREENSHOT_DIR"); !dir.isEmpty())
+            d->grab().save(dir + "/ssh-dialog.png");
+        QTest::mouseClick(ok, Qt::LeftButton);
+    });
+    const auto target = AgentDialogs::askSsh(nullptr);
+    QVERIFY(emptyHostRefused);
+    QVERIFY(target && target->ssh);
+    QCOMPARE(target->ssh->host, std::string("lab-box"));
+    QCOMPARE(target->ssh->user, std::string("bench"));
+    QCOMPARE(target->ssh->port, 2222);
+    QCOMPARE(target->ssh->remote_pong, std::string("~/bin/latency-pong"));
+    QCOMPARE(target->ssh->extra_options,
+             (std::vector<std::string>{"-i", "/keys/my key", "-o", "ConnectTimeout=3"}));
+    QCOMPARE(target->dataHost, QStringLiteral("10.0.0.7"));
+    QCOMPARE(target->name(), QStringLiteral("ssh bench@lab-box"));
+}
+
+void TestPeersPanel::sshOptionsSplitLikeAShell_data() {
+    QTest::addColumn<QString>("typed");
+    QTest::addColumn<QStringList>("words");
+    QTest::newRow("plain") << "-i key  -p 22" << QStringList{"-i", "key", "-p", "22"};
+    QTest::newRow("single quotes") << "-i '/a b/c'" << QStringList{"-i", "/a b/c"};
+    QTest::newRow("double quotes") << R"(-o "ProxyCommand=nc \"x\" %h")"
+                                   << QStringList{"-o", R"(ProxyCommand=nc "x" %h)"};
+    QTest::newRow("backslash") << R"(-i /a\ b)" << QStringList{"-i", "/a b"};
+    QTest::newRow("empty word") << "-o ''" << QStringList{"-o", ""};
+    QTest::newRow("nothing") << "   " << QStringList{};
+}
+
+void TestPeersPanel::sshOptionsSplitLikeAShell() {
+    QFETCH(QString, typed);
+    QFETCH(QStringList, words);
+    QCOMPARE(AgentDialogs::splitOptions(typed), words);
 }
 
 int main(int argc, char** argv) {

@@ -71,6 +71,7 @@ private slots:
     void errorIsClearAndBounded();
     void launchOverSshInNamespace();
     void panelStartsOverSshAndStopsOnClose();
+    void silentHostTimesOut();
 };
 
 void TestSshNetns::errorIsClearAndBounded_data() {
@@ -222,7 +223,7 @@ void TestSshNetns::panelStartsOverSshAndStopsOnClose() {
         spec.transport = le::Transport::Udp;
         agent->createEndpoint(spec);
         QTRY_COMPARE_WITH_TIMEOUT(panel.endpointTable()->rowCount(), 1, 5000);
-        QVERIFY(panel.endpointTable()->item(0, 1)->text().startsWith("udp://" + ns.address() + ":"));
+        QVERIFY(panel.endpointTable()->item(0, 0)->text().startsWith("udp://" + ns.address() + ":"));
         QSignalSpy measure(&panel, &PeersPanel::measureRequested);
         QVERIFY(panel.measureButton()->isEnabled());
         QTest::mouseClick(panel.measureButton(), Qt::LeftButton);
@@ -230,9 +231,50 @@ void TestSshNetns::panelStartsOverSshAndStopsOnClose() {
         const auto ep = measure.at(0).at(0).value<le::Endpoint>();
         QCOMPARE(QString::fromStdString(ep.host), ns.address());
         QCOMPARE(countIn(ns, "latency-pong"), 1);
+
+        // ssh dies (killed, connection dropped): the agent shows as lost, the remote agent exits
+        // on EOF, and Reconnect starts both again.
+        const qint64 firstSsh = agent->sshPid();
+        QVERIFY(firstSsh > 0);
+        QElapsedTimer t;
+        t.start();
+        ::kill(pid_t(firstSsh), SIGKILL);
+        QTRY_COMPARE_WITH_TIMEOUT(agent->state(), AgentConnection::State::Lost, 2000);
+        qInfo("ssh killed: lost after %lld ms (%s)", t.elapsed(), qPrintable(agent->reason()));
+        QTRY_COMPARE_WITH_TIMEOUT(countIn(ns, "latency-pong"), 0, 3000);
+        QVERIFY(panel.reconnectButton()->isEnabled());
+        QTest::mouseClick(panel.reconnectButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(agent->state(), AgentConnection::State::Connected, 15000);
+        QVERIFY(agent->sshPid() != firstSsh);
+        QCOMPARE(countIn(ns, "latency-pong"), 1);
         panel.shutdown(); // what the window does when it closes
     }
     QTRY_COMPARE_WITH_TIMEOUT(countIn(ns, "latency-pong"), 0, 3000);
+}
+
+void TestSshNetns::silentHostTimesOut() {
+    QString why;
+    if (!NetnsHost::available(&why))
+        QSKIP(qPrintable(why));
+    // A host that exists but does not answer (its wire cut): ssh gives up after ConnectTimeout.
+    NetnsHost ns;
+    QVERIFY2(ns.ok(), qPrintable(ns.error()));
+    QVERIFY(ns.setLinkUp(false));
+    le::SshLaunchOptions o;
+    o.host = ns.address().toStdString();
+    o.extra_options = {"-o", "ConnectTimeout=2", "-o", "UserKnownHostsFile=/dev/null"};
+    le::SshLauncher launcher(o);
+    QElapsedTimer t;
+    t.start();
+    QString message;
+    try {
+        launcher.start();
+    } catch (const le::SshError& e) {
+        message = QString::fromStdString(e.what());
+    }
+    qInfo("%s (%lld ms)", qPrintable(message), t.elapsed());
+    QVERIFY2(message.startsWith("ssh cannot reach " + ns.address()), qPrintable(message));
+    QVERIFY(t.elapsed() >= 1500 && t.elapsed() < 5000);
 }
 
 QTEST_MAIN(TestSshNetns)

@@ -118,7 +118,7 @@ public:
             return;
         if (m_launcher && !m_launcher->running()) {
             dropClient();
-            emit lost(withSshTail(tr("ssh ended")));
+            emit lost(qs(m_launcher->exit_reason()));
             return;
         }
         try {
@@ -164,12 +164,11 @@ private:
         }
     }
 
-    // Over ssh, what ssh said last is often the real reason ("Connection to host closed").
+    // Over ssh, a request that fails because ssh ended says why ssh ended.
     QString withSshTail(const QString& reason) const {
-        if (!m_launcher)
+        if (!m_launcher || m_launcher->running())
             return reason;
-        const QString tail = qs(m_launcher->stderr_tail());
-        return tail.isEmpty() ? reason : QStringLiteral("%1 (ssh: %2)").arg(reason, tail);
+        return QStringLiteral("%1 (%2)").arg(reason, qs(m_launcher->exit_reason()));
     }
 
     AgentTarget m_target;
@@ -237,7 +236,9 @@ QString AgentConnection::stateText() const {
     case State::Lost:
         return tr("lost: %1").arg(m_reason);
     case State::WrongToken:
-        return tr("wrong token: %1").arg(m_reason);
+        // The agent's own words usually start with it already.
+        return m_reason.startsWith(QLatin1String("wrong token")) ? m_reason
+                                                                 : tr("wrong token: %1").arg(m_reason);
     case State::Failed:
         return tr("failed: %1").arg(m_reason);
     }

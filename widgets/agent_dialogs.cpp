@@ -11,7 +11,6 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QProcess>
 #include <QPushButton>
 #include <QSpinBox>
 
@@ -24,6 +23,7 @@ public:
         : QDialog(parent)
         , m_form(new QFormLayout) {
         setWindowTitle(title);
+        setMinimumWidth(440); // room for paths and ssh options
         auto* layout = new QVBoxLayout(this);
         layout->addLayout(m_form);
         m_error->setStyleSheet(QStringLiteral("color: #d32f2f"));
@@ -70,7 +70,40 @@ QLineEdit* fileField(QFormLayout* form, const QString& label, const QString& tip
 namespace AgentDialogs {
 
 QStringList splitOptions(const QString& text) {
-    return QProcess::splitCommand(text);
+    // As a POSIX shell splits words (QProcess::splitCommand knows no single quotes): '…' literal,
+    // "…" with \" and \\, a backslash outside quotes escapes the next character.
+    QStringList words;
+    QString word;
+    bool inWord = false;
+    QChar quote;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        if (!quote.isNull()) {
+            if (c == quote)
+                quote = QChar();
+            else if (quote == QLatin1Char('"') && c == QLatin1Char('\\') && i + 1 < text.size() &&
+                     (text.at(i + 1) == QLatin1Char('"') || text.at(i + 1) == QLatin1Char('\\')))
+                word += text.at(++i);
+            else
+                word += c;
+        } else if (c.isSpace()) {
+            if (inWord)
+                words << word;
+            word.clear();
+            inWord = false;
+        } else {
+            inWord = true;
+            if (c == QLatin1Char('\'') || c == QLatin1Char('"'))
+                quote = c;
+            else if (c == QLatin1Char('\\') && i + 1 < text.size())
+                word += text.at(++i);
+            else
+                word += c;
+        }
+    }
+    if (inWord)
+        words << word;
+    return words;
 }
 
 std::optional<AgentTarget> askDirect(QWidget* parent) {
@@ -119,6 +152,14 @@ std::optional<AgentTarget> askSsh(QWidget* parent) {
     data->setPlaceholderText(QObject::tr("the host ssh connects to"));
     data->setToolTip(QObject::tr("Where pings reach the agent's endpoints. The control channel goes "
                                  "through the ssh connection; the measured data goes direct."));
+    // Named for scripts and tests that fill the form.
+    for (auto [w, name] : {std::pair<QWidget*, const char*>{host, "host"},
+                           {user, "user"},
+                           {port, "port"},
+                           {remote, "remote"},
+                           {extra, "extra"},
+                           {data, "data"}})
+        w->setObjectName(QLatin1String(name));
     d.form()->addRow(QObject::tr("Host"), host);
     d.form()->addRow(QObject::tr("User"), user);
     d.form()->addRow(QObject::tr("SSH port"), port);

@@ -168,6 +168,9 @@ void MainWindow::buildDocks() {
     peersDock->setObjectName(QStringLiteral("peersDock"));
     peersDock->setWidget(m_peers);
     addDockWidget(Qt::LeftDockWidgetArea, peersDock);
+    // Both say where the pong runs; stacked, three docks would not fit an 800-pixel-high window.
+    tabifyDockWidget(peerDock, peersDock);
+    peerDock->raise();
 }
 
 void MainWindow::buildActions() {
@@ -463,7 +466,7 @@ void MainWindow::onStateChanged(SessionBridge::State state, const QString& reaso
     if (state == SessionBridge::State::Running)
         text = tr("running against %1").arg(m_bridge->peerUrl());
     if (!reason.isEmpty())
-        text += QStringLiteral(": ") + reason;
+        text = reason.startsWith(text) ? reason : text + QStringLiteral(": ") + reason; // no "peer lost: peer lost: …"
     if (state == SessionBridge::State::Lost)
         text += tr(" — every interval measured so far is kept; press Start to measure again");
     m_peer->setState(text, running,

@@ -43,7 +43,7 @@ PeersPanel::PeersPanel(QWidget* parent)
     , m_list(new QTreeWidget(this))
     , m_state(new QLabel(this))
     , m_facts(new QLabel(this))
-    , m_table(new QTableWidget(0, 5, this))
+    , m_table(new QTableWidget(0, 4, this))
     , m_add(new QPushButton(tr("&Add…"), this))
     , m_ssh(new QPushButton(tr("Start over &SSH…"), this))
     , m_remove(new QPushButton(tr("Remove"), this))
@@ -61,19 +61,24 @@ PeersPanel::PeersPanel(QWidget* parent)
     m_list->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
     m_list->header()->setSectionResizeMode(1, QHeaderView::Stretch);
     m_list->header()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
+    m_list->setHorizontalScrollBarPolicy(
+        Qt::ScrollBarAlwaysOff); // long states elide; the label below has them whole
     m_list->setMaximumHeight(110);
     m_state->setWordWrap(true);
     m_state->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_facts->setWordWrap(true);
     m_facts->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_table->setHorizontalHeaderLabels({tr("Id"), tr("URL"), tr("Engine"), tr("Tasks"), tr("Conns")});
+    m_table->setHorizontalHeaderLabels({tr("URL"), tr("Engine"), tr("Tasks"), tr("Conns")});
     m_table->verticalHeader()->hide();
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
-    m_table->setMaximumHeight(130);
+    m_table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_table->setWordWrap(false);
+    m_table->setTextElideMode(Qt::ElideMiddle);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    m_table->setMaximumHeight(160);
     m_measure->setToolTip(tr("Measure against the selected endpoint, like an existing peer"));
 
     auto* layout = new QVBoxLayout(this);
@@ -234,15 +239,15 @@ void PeersPanel::refreshDetails() {
         const int row = m_table->rowCount();
         m_table->insertRow(row);
         const QString extra = impairments(e.spec);
-        const QStringList cells{QString::number(e.id), qs(e.endpoint.url()),
+        const QStringList cells{qs(e.endpoint.url()),
                                 qs(std::string(le::to_string(e.spec.engine))), QString::number(e.spec.tasks),
                                 QString::number(e.stats.active)};
         for (int c = 0; c < cells.size(); ++c) {
             auto* item = new QTableWidgetItem(cells[c]);
             if (!live)
                 item->setForeground(QColor(0x9e, 0x9e, 0x9e));
-            if (c == 1 && !extra.isEmpty())
-                item->setToolTip(extra);
+            if (c == 0)
+                item->setToolTip(extra.isEmpty() ? cells[0] : cells[0] + QStringLiteral(" — ") + extra);
             m_table->setItem(row, c, item);
         }
     }
