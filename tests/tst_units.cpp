@@ -271,6 +271,9 @@ private slots:
         QTest::newRow("port-not-number") << "tcp://h:80x";
         QTest::newRow("empty-port") << "tcp://h:";
         QTest::newRow("unclosed-ipv6") << "tcp://[::1:80";
+        // Found by fuzz_endpoint: accepted as host "[", printed back as "udp://[:7".
+        QTest::newRow("bracket-in-brackets") << "udp://[[]:7";
+        QTest::newRow("bracket-in-host") << "tcp://a]b:7";
     }
     void testParseEndpointRejects() {
         QFETCH(QString, url);
