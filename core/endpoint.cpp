@@ -86,7 +86,8 @@ Endpoint parse_endpoint(std::string_view url) {
     }
     if (host.empty())
         throw fail("missing host");
-    if (host.find_first_of("/?#@ ") != std::string_view::npos)
+    // Brackets only delimit an IPv6 host: "udp://[[]:7" would print as "udp://[:7", which is no URL.
+    if (host.find_first_of("/?#@ []") != std::string_view::npos)
         throw fail("bad character in host");
     unsigned value = 0;
     const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);

@@ -101,14 +101,24 @@ std::size_t parse_size(std::string_view text) {
 }
 
 std::string format_size(std::size_t bytes) {
-    if (bytes >= 1048576 && bytes % 1048576 == 0)
-        return fmt::format("{} MiB", bytes / 1048576);
-    if (bytes >= 1048576)
-        return compact(static_cast<double>(bytes) / 1048576.0) + " MiB";
-    if (bytes >= 1024 && bytes % 1024 == 0)
-        return fmt::format("{} KiB", bytes / 1024);
-    if (bytes >= 1024)
-        return compact(static_cast<double>(bytes) / 1024.0) + " KiB";
+    // What is shown is typed back (the payload entry re-reads its own text, users copy it), so only a
+    // form that parses to the same byte count will do: "1.5 KiB", "1 MB", else plain bytes. Two
+    // decimals of KiB cannot say 1,000,000 ("976.56 KiB" is 999,997.44 bytes and is refused).
+    if (bytes >= 1024) {
+        static constexpr std::pair<double, std::string_view> units[] = {
+            {1048576.0, "MiB"}, {1024.0, "KiB"}, {1e6, "MB"}, {1e3, "kB"}};
+        for (const auto& [unit, name] : units) {
+            if (static_cast<double>(bytes) < unit)
+                continue;
+            std::string text = compact(static_cast<double>(bytes) / unit) + " " + std::string(name);
+            try {
+                if (parse_size(text) == bytes)
+                    return text;
+            } catch (const std::invalid_argument&) {
+                // a fraction of a byte: try the next unit
+            }
+        }
+    }
     return fmt::format("{} B", bytes);
 }
 

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <vector>
 
+#include <linux/close_range.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -47,9 +48,12 @@ QString listenUrl(const QString& transport, const QTemporaryDir& dir, const QStr
     return transport + "://127.0.0.1:0";
 }
 
-// Runs `setup` in the child between fork and exec (limits for the fd tests).
+// Limits the child to `files` descriptors. Whatever else the test process inherited (CTest leaves
+// some open) is closed at exec, so the program starts with exactly stdin, stdout and stderr open:
+// without that, the same limit would leave it a different number of free descriptors.
 void limitFiles(QProcess& p, rlim_t files) {
     p.setChildProcessModifier([files] {
+        ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC); // not closed now: QProcess still reports through one
         const rlimit lim{files, files};
         ::setrlimit(RLIMIT_NOFILE, &lim);
     });
@@ -402,7 +406,7 @@ private slots:
         QTest::addColumn<QString>("engine");
         QTest::addColumn<int>("files");
         for (const QString& engine : kEngines)
-            for (int files : {5, 7, 9, 12, 16})
+            for (int files : {5, 8, 16})
                 QTest::addRow("%s-%d", qPrintable(engine), files) << engine << files;
     }
     void pingWithFewDescriptors() {

@@ -138,6 +138,25 @@ private slots:
         QCOMPARE(QString::fromStdString(format_size(bytes)), text);
     }
 
+    // What format_size shows is typed back (the payload entry re-reads it), so it must parse to the
+    // same byte count. Found by fuzz_units: 1M printed as "976.56 KiB", which parse_size refuses.
+    void testFormatSizeReadsBack_data() {
+        QTest::addColumn<qulonglong>("bytes");
+        QTest::addColumn<QString>("text");
+        QTest::newRow("1M") << 1'000'000ULL << "1 MB";
+        QTest::newRow("1500") << 1'500ULL << "1.5 kB";
+        QTest::newRow("max UDP payload") << 65'507ULL << "65507 B";
+        QTest::newRow("1000") << 1'000ULL << "1000 B";
+        QTest::newRow("1MiB+1") << 1'048'577ULL << "1048577 B";
+        QTest::newRow("1.25MiB") << 1'310'720ULL << "1.25 MiB";
+    }
+    void testFormatSizeReadsBack() {
+        QFETCH(qulonglong, bytes);
+        QFETCH(QString, text);
+        QCOMPARE(QString::fromStdString(format_size(bytes)), text);
+        QCOMPARE(qulonglong(parse_size(format_size(bytes))), bytes);
+    }
+
     void testParseDuration_data() {
         QTest::addColumn<QString>("input");
         QTest::addColumn<qint64>("expected");
@@ -252,6 +271,9 @@ private slots:
         QTest::newRow("port-not-number") << "tcp://h:80x";
         QTest::newRow("empty-port") << "tcp://h:";
         QTest::newRow("unclosed-ipv6") << "tcp://[::1:80";
+        // Found by fuzz_endpoint: accepted as host "[", printed back as "udp://[:7".
+        QTest::newRow("bracket-in-brackets") << "udp://[[]:7";
+        QTest::newRow("bracket-in-host") << "tcp://a]b:7";
     }
     void testParseEndpointRejects() {
         QFETCH(QString, url);

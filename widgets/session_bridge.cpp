@@ -167,6 +167,9 @@ void SessionBridge::peerLost(const QString& reason) {
 void SessionBridge::poll() {
     if (!m_session)
         return;
+    // Read before draining: the session publishes its last records (the summary) and then says it
+    // has finished, so checking after the drain could drop what came in between.
+    const bool finished = m_session->finished();
     bool changed = false;
     le::IntervalRecord r;
     while (m_session->next_record(r, 0)) {
@@ -183,7 +186,7 @@ void SessionBridge::poll() {
     }
     if (changed)
         emit historyChanged();
-    if (m_session->finished()) {
+    if (finished) {
         m_poll.stop();
         const QString error = QString::fromStdString(m_session->error());
         if (!error.isEmpty() && m_state != State::Lost)
