@@ -3,6 +3,7 @@
 // end in a clear outcome (an error message and exit status, or service as usual), never a crash or
 // a hang, and nothing measured before the fault may be lost.
 #include "endpoint.h"
+#include "sanitizer_build.h"
 #include "socket.h"
 
 #include <QElapsedTimer>
@@ -35,12 +36,8 @@ const QStringList kEngines = {"blocking", "asio", "asio-pool", "spin"};
 constexpr int kIdleConnections = 1000;
 constexpr rlim_t kWantedFiles = 4096; // 1000 idle clients here, their 1000 ends in the pong, spare
 
-// Sanitizers slow everything (TSan up to 15x): deadlines that only guard against hangs stretch.
-#ifdef LE_SANITIZER_BUILD
-constexpr int kSlow = 4;
-#else
-constexpr int kSlow = 1;
-#endif
+// Deadlines that only guard against hangs stretch under sanitizers.
+constexpr int kSlow = kSanitizerSlowdown;
 
 QString listenUrl(const QString& transport, const QTemporaryDir& dir, const QString& tag) {
     if (transport == "unix")

@@ -3,6 +3,7 @@
 #include "endpoint.h"
 #include "engine_kind.h"
 #include "pong_server.h"
+#include "sanitizer_build.h"
 #include "socket.h"
 
 #include <QElapsedTimer>
@@ -615,8 +616,14 @@ private slots:
         qInfo("VmRSS %lld MiB -> %lld MiB (growth %lld MiB, bound %lld MiB); %zu MiB pushed by non-readers",
               before / qint64{kMiB}, after / qint64{kMiB}, growth / qint64{kMiB}, bound / qint64{kMiB},
               pushed / kMiB);
+#ifndef LE_TSAN_BUILD
         QVERIFY2(growth < bound,
                  qPrintable(QStringLiteral("VmRSS grew by %1 MiB").arg(growth / qint64{kMiB})));
+#else
+        // Not under TSan: it shadows application memory several times over and keeps state per
+        // thread (the blocking engine's 1000), so RSS measures TSan. ASan builds keep the bound.
+        qInfo("TSan build: the RSS bound is not checked");
+#endif
 
         QVERIFY2(freshClientEchoes(ep, &why), qPrintable(why));
 
@@ -629,7 +636,9 @@ private slots:
     }
 
     // stop() with 100 idle connections returns within a second, and the clients see the pong go.
-    void stopIsPrompt_data() { add_rows(true); }
+    void stopIsPrompt_data() {
+        add_rows(true);
+    }
     void stopIsPrompt() {
         QFETCH(QString, engine);
         QFETCH(QString, transport);
@@ -674,7 +683,9 @@ private slots:
 
     // Impairments: with a delay of 2 ms every echo takes at least 2 ms and not much more, and a
     // stream still comes back byte-identical.
-    void delayHoldsEveryEcho_data() { add_rows(true); }
+    void delayHoldsEveryEcho_data() {
+        add_rows(true);
+    }
     void delayHoldsEveryEcho() {
         QFETCH(QString, engine);
         QFETCH(QString, transport);
@@ -691,7 +702,9 @@ private slots:
         }
         qInfo("RTT with a 2 ms delay: %.3f .. %.3f ms", as_ms(lo), as_ms(hi));
         QVERIFY2(lo >= kDelay, qPrintable(QStringLiteral("an echo took only %1 ms").arg(as_ms(lo))));
-        QVERIFY2(hi < kDelay + 20 * kMs, qPrintable(QStringLiteral("an echo took %1 ms").arg(as_ms(hi))));
+        // The 20 ms of slack is scheduling; a sanitizer build stretches it (sanitizer_build.h).
+        QVERIFY2(hi < kDelay + 20 * kMs * kSanitizerSlowdown,
+                 qPrintable(QStringLiteral("an echo took %1 ms").arg(as_ms(hi))));
         if (ep.transport != Transport::Udp) {
             const Bytes out = random_bytes(kMiB, 9);
             const Bytes got = exchange(c.get(), out);
@@ -701,7 +714,9 @@ private slots:
 
     // With a jitter of 1 ms around 2 ms the holds spread over more than 1 ms, stay within 1 .. 3 ms
     // (plus the echo's own time), and a stream keeps its byte order.
-    void jitterSpreadsEchoes_data() { add_rows(true); }
+    void jitterSpreadsEchoes_data() {
+        add_rows(true);
+    }
     void jitterSpreadsEchoes() {
         QFETCH(QString, engine);
         QFETCH(QString, transport);
@@ -788,7 +803,9 @@ private slots:
 
     // set_impairments changes a running server: a 20 ms delay shows within 100 ms and goes away
     // as quickly.
-    void liveImpairments_data() { add_rows(true); }
+    void liveImpairments_data() {
+        add_rows(true);
+    }
     void liveImpairments() {
         QFETCH(QString, engine);
         QFETCH(QString, transport);

@@ -1,6 +1,7 @@
 // End-to-end runs through PingSession, the API both the command line and the window use.
 #include "pacer.h"
 #include "ping_session.h"
+#include "sanitizer_build.h"
 #include "test_echo_server.h"
 
 #include <QtTest>
@@ -13,6 +14,15 @@ Q_DECLARE_METATYPE(le::Transport)
 Q_DECLARE_METATYPE(le::EngineKind)
 
 namespace {
+
+// The achieved rate is within `tolerance` of the target. Under a sanitizer the data path runs
+// several times slower and reaching a fast rate is not the code's to promise, so there only the
+// half that holds at any speed is checked: pacing never runs ahead of the target.
+bool reachesRate(double achieved, double target, double tolerance) {
+    if (kSanitizerBuild)
+        return achieved > 0 && achieved < target + tolerance;
+    return std::abs(achieved - target) < tolerance;
+}
 
 PingConfig quick_config(Transport t, EngineKind e) {
     PingConfig c;
@@ -214,14 +224,14 @@ void TestSession::liveChangesShowInIntervalRecords() {
     QCOMPARE(changed.changes[0].value, std::string("3k"));
     QCOMPARE(changed.changes[1].value, std::string("1 KiB"));
     QCOMPARE(changed.changes[2].value, std::string("4"));
-    QVERIFY(std::abs(changed.changes[0].t_s - *rate_changed_at) < 0.05);
+    QVERIFY(std::abs(changed.changes[0].t_s - *rate_changed_at) < 0.05 * kSanitizerSlowdown);
     QCOMPARE(r.intervals[0].target_rate, 1000.0);
-    QVERIFY(std::abs(r.intervals[0].achieved_rate - 1000) < 50);
+    QVERIFY(reachesRate(r.intervals[0].achieved_rate, 1000, 50));
     // A full interval after the change runs at the new settings.
     const IntervalRecord& after = r.intervals[2];
     QCOMPARE(after.target_rate, 3000.0);
     // Closed loop skips slots it misses, so a busy machine runs a little short; the target is exact.
-    QVERIFY2(std::abs(after.achieved_rate - 3000) < 450, qPrintable(QString::number(after.achieved_rate)));
+    QVERIFY2(reachesRate(after.achieved_rate, 3000, 450), qPrintable(QString::number(after.achieved_rate)));
     QCOMPARE(after.payload, 1024u);
     QCOMPARE(after.bytes, after.sent * 1024);
     QCOMPARE(after.tasks, 4);
@@ -303,8 +313,8 @@ void TestSession::achievedRateMatchesTarget() {
     c.interval = c.duration;
     const RunResult r = run(c);
     QVERIFY2(r.error.empty(), r.error.c_str());
-    const double ratio = r.summary.achieved_rate / rate;
-    QVERIFY2(std::abs(ratio - 1) < 0.02, qPrintable(QString("achieved %1").arg(r.summary.achieved_rate)));
+    QVERIFY2(reachesRate(r.summary.achieved_rate, rate, 0.02 * rate),
+             qPrintable(QString("achieved %1").arg(r.summary.achieved_rate)));
 }
 
 void TestSession::largestPayloadOnStreams() {
@@ -381,6 +391,8 @@ void TestSession::spinEngineBurnsACore() {
     QVERIFY2(r.error.empty(), r.error.c_str());
     QVERIFY(r.summary.received >= 90);
     qInfo("%s at 100 msg/s: %.2f cores", to_string(engine).data(), cores);
+    if (kSanitizerBuild) // the one figure not checked: instrumented code spends CPU of its own
+        QSKIP("sanitizer build: CPU use is the sanitizer's as much as the engine's");
     QVERIFY2(cores >= minCores && cores < maxCores, qPrintable(QString("CPU use %1 cores").arg(cores)));
 }
 
