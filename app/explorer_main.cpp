@@ -11,9 +11,11 @@
 #include "units.h"
 
 #include <QApplication>
+
 #include <QCommandLineParser>
 #include <QTabWidget>
 #include <QTimer>
+#include <string_view>
 
 #include <cstdio>
 
@@ -44,9 +46,28 @@ void printSummary(const le::RunHistory& run) {
     std::fflush(stdout);
 }
 
+// --help, --version and --export need no screen: without a display they would otherwise die in
+// the xcb plugin before a word of help is printed.
+void useOffscreenWhenNoDisplayIsNeeded(int argc, char** argv) {
+    if (qEnvironmentVariableIsSet("QT_QPA_PLATFORM") || qEnvironmentVariableIsSet("DISPLAY") ||
+        qEnvironmentVariableIsSet("WAYLAND_DISPLAY"))
+        return;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a == "-platform")
+            return;
+        if (a == "-h" || a == "--help" || a == "-v" || a == "--version" || a == "--export" ||
+            a.starts_with("--export=")) {
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+            return;
+        }
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
+    useOffscreenWhenNoDisplayIsNeeded(argc, argv);
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("latency-explorer"));
     QApplication::setOrganizationName(QStringLiteral("latency-explorer"));
