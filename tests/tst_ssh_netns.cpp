@@ -172,7 +172,16 @@ void TestSshNetns::launchOverSshInNamespace() {
     QCOMPARE(QString::fromStdString(launcher.data_host()), ns.address());
     QCOMPARE(countIn(ns, "latency-pong"), 1);
 
-    auto client = le::AgentClient::connect(launcher.control_url(), "", launcher.data_host());
+    // The agent asks for the token made for this launch: without it, nobody on that host gets in.
+    QCOMPARE(launcher.token().size(), std::size_t(64));
+    bool refused = false;
+    try {
+        le::AgentClient::connect(launcher.control_url(), "", launcher.data_host());
+    } catch (const le::AgentError& x) {
+        refused = QString::fromStdString(x.what()).contains("token");
+    }
+    QVERIFY(refused);
+    auto client = le::AgentClient::connect(launcher.control_url(), launcher.token(), launcher.data_host());
     QVERIFY(!client->host_facts().hostname.empty());
     QVERIFY(client->host_facts().cores > 0);
     le::AgentEndpointSpec spec;

@@ -63,6 +63,7 @@ public:
                 m_launcher = std::move(launcher);
             }
             url = m_launcher->control_url();
+            token = m_launcher->token();
             if (dataHost.empty())
                 dataHost = m_launcher->data_host();
         } else {
