@@ -304,7 +304,14 @@ SshLauncher::Attempt SshLauncher::attempt(std::uint16_t remote_port, Nanos deadl
             break;
         }
         pollfd p[2] = {{out_open ? m_stdout : -1, POLLIN, 0}, {err_open ? m_stderr : -1, POLLIN, 0}};
-        const int rc = ::poll(p, 2, int(std::min<Nanos>(left / kNanosPerMilli + 1, 1000)));
+        if (m_options.cancel && m_options.cancel->load()) {
+            reap(0);
+            close_fd(m_stdin);
+            close_fd(m_stdout);
+            close_fd(m_stderr);
+            throw SshError("ssh start cancelled");
+        }
+        const int rc = ::poll(p, 2, int(std::min<Nanos>(left / kNanosPerMilli + 1, 100)));
         if (rc < 0 && errno != EINTR)
             break;
         char buf[4096];

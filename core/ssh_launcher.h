@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,9 @@ struct SshLaunchOptions {
     std::vector<std::string> extra_options;   // inserted before the host: -i KEY, -o K=V, -J ...
     std::string ssh_program = "ssh";
     Nanos timeout = 15 * kNanosPerSecond; // for the "agent listening on" line
+    // Set from another thread to give up a start() under way within ~0.1 s (a window closing
+    // while ssh still tries an unreachable host). Must outlive start().
+    const std::atomic<bool>* cancel = nullptr;
     // Port of the agent's control channel on the remote loopback; 0: a random high port, retried
     // with another when the remote one is taken.
     std::uint16_t remote_control_port = 0;

@@ -284,6 +284,21 @@ void TestSshNetns::silentHostTimesOut() {
     qInfo("%s (%lld ms)", qPrintable(message), t.elapsed());
     QVERIFY2(message.startsWith("ssh cannot reach " + ns.address()), qPrintable(message));
     QVERIFY(t.elapsed() >= 1500 && t.elapsed() < 5000);
+
+    // Closing the window while ssh still tries: it gives up at once instead of holding the window.
+    PeersPanel panel;
+    AgentTarget target;
+    target.host = ns.address();
+    target.ssh = o;
+    target.ssh->extra_options = {"-o", "ConnectTimeout=10", "-o", "UserKnownHostsFile=/dev/null"};
+    AgentConnection* agent = panel.addAgent(target);
+    QTest::qWait(500);
+    QCOMPARE(agent->state(), AgentConnection::State::Connecting);
+    QVERIFY(panel.stateLabel()->text().contains("ssh"));
+    t.restart();
+    panel.shutdown();
+    qInfo("shut down during an ssh start in %lld ms", t.elapsed());
+    QVERIFY(t.elapsed() < 1500);
 }
 
 QTEST_MAIN(TestSshNetns)

@@ -22,6 +22,12 @@ void registerTypes() {
     (void)once;
 }
 
+AgentTarget withCancel(AgentTarget t, const std::atomic<bool>* cancel) {
+    if (t.ssh)
+        t.ssh->cancel = cancel;
+    return t;
+}
+
 QList<le::AgentEndpointInfo> toList(const std::vector<le::AgentEndpointInfo>& v) {
     return QList<le::AgentEndpointInfo>(v.begin(), v.end());
 }
@@ -180,7 +186,7 @@ private:
 AgentConnection::AgentConnection(AgentTarget target, QObject* parent)
     : QObject(parent)
     , m_target(std::move(target))
-    , m_worker(new AgentWorker(m_target)) {
+    , m_worker(new AgentWorker(withCancel(m_target, &m_cancel))) {
     registerTypes();
     m_thread.setObjectName(QStringLiteral("agent %1").arg(name()));
     m_worker->moveToThread(&m_thread);
@@ -219,6 +225,7 @@ void AgentConnection::shutdown() {
     if (m_shutdown)
         return;
     m_shutdown = true;
+    m_cancel = true;
     m_pingTimer.stop();
     // After what the worker is doing now (at most a request timeout, or an ssh start), its
     // thread ends; then the worker closes the client and stops ssh (the remote agent exits).
