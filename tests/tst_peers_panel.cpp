@@ -260,6 +260,12 @@ void TestPeersPanel::measureThenLoseTheAgent() {
     QFile f(csv);
     QVERIFY(f.open(QIODevice::ReadOnly));
     QVERIFY(f.readAll().count('\n') >= int(kept) + 1);
+    if (const QString dir = qEnvironmentVariable("LE_SCREENSHOT_DIR"); !dir.isEmpty()) {
+        w.findChild<QDockWidget*>(QStringLiteral("peersDock"))->raise();
+        w.resize(1280, 800);
+        QTest::qWait(200);
+        w.exportWindow(dir + QStringLiteral("/agent-lost-%1.png").arg(transport));
+    }
 
     // The agent comes back on the same port: Reconnect.
     AgentProcess again;
