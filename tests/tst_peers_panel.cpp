@@ -384,6 +384,21 @@ void TestPeersPanel::sshDialogFillsTheLaunch() {
              (std::vector<std::string>{"-i", "/keys/my key", "-o", "ConnectTimeout=3"}));
     QCOMPARE(target->dataHost, QStringLiteral("10.0.0.7"));
     QCOMPARE(target->name(), QStringLiteral("ssh bench@lab-box"));
+
+    // The next time the form starts from what was typed last.
+    QString remembered;
+    int rememberedPort = 0;
+    QTimer::singleShot(200, [&] {
+        QWidget* d = QApplication::activeModalWidget();
+        QVERIFY(d);
+        remembered =
+            d->findChild<QLineEdit*>("host")->text() + "|" + d->findChild<QLineEdit*>("extra")->text();
+        rememberedPort = d->findChild<QSpinBox*>("port")->value();
+        d->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Cancel)->click();
+    });
+    QVERIFY(!AgentDialogs::askSsh(nullptr));
+    QCOMPARE(remembered, QStringLiteral("lab-box|-i '/keys/my key' -o ConnectTimeout=3"));
+    QCOMPARE(rememberedPort, 2222);
 }
 
 void TestPeersPanel::sshOptionsSplitLikeAShell_data() {
