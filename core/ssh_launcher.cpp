@@ -27,6 +27,7 @@ namespace le {
 namespace {
 
 constexpr std::string_view kReadyPrefix = "agent listening on ";
+constexpr std::string_view kTokenPrefix = "agent token ";
 constexpr std::size_t kStderrKeep = 4096;
 constexpr int kPortAttempts = 3;
 
@@ -258,12 +259,20 @@ void SshLauncher::resolve_data_host() {
 
 SshLauncher::Attempt SshLauncher::attempt(std::uint16_t remote_port, Nanos deadline) {
     m_local_port = free_local_port();
-    std::string remote = m_options.remote_pong;
+    const std::string remote = m_options.remote_pong;
     // "~/bin/latency-pong" must stay expandable by the remote shell; everything else is quoted.
-    std::string remote_cmd =
+    const std::string pong =
         remote.rfind("~/", 0) == 0 ? "~/" + shell_quote(remote.substr(2)) : shell_quote(remote);
-    remote_cmd =
-        fmt::format("exec {} --agent --control tcp://127.0.0.1:{} --exit-on-eof", remote_cmd, remote_port);
+    // A fresh token per launch, made on the remote host in a private file and told to us over the
+    // encrypted channel: other users of that host cannot use the agent on its loopback port. The
+    // agent reads it through a descriptor, the file itself is gone before the agent starts. `sh -c`
+    // so that any login shell (csh, fish) will do.
+    const std::string script = fmt::format(
+        "umask 077; f=$(mktemp) || exit 1; od -An -N32 -tx1 /dev/urandom | tr -d ' \\n' > \"$f\"; "
+        "echo \"{}$(cat \"$f\")\"; exec 3< \"$f\"; rm -f \"$f\"; "
+        "exec {} --agent --control tcp://127.0.0.1:{} --token-file /dev/fd/3 --exit-on-eof",
+        kTokenPrefix, pong, remote_port);
+    const std::string remote_cmd = "exec sh -c " + shell_quote(script);
 
     m_command = {m_options.ssh_program,
                  "-T",
@@ -295,7 +304,14 @@ SshLauncher::Attempt SshLauncher::attempt(std::uint16_t remote_port, Nanos deadl
             break;
         }
         pollfd p[2] = {{out_open ? m_stdout : -1, POLLIN, 0}, {err_open ? m_stderr : -1, POLLIN, 0}};
-        const int rc = ::poll(p, 2, int(std::min<Nanos>(left / kNanosPerMilli + 1, 1000)));
+        if (m_options.cancel && m_options.cancel->load()) {
+            reap(0);
+            close_fd(m_stdin);
+            close_fd(m_stdout);
+            close_fd(m_stderr);
+            throw SshError("ssh start cancelled");
+        }
+        const int rc = ::poll(p, 2, int(std::min<Nanos>(left / kNanosPerMilli + 1, 100)));
         if (rc < 0 && errno != EINTR)
             break;
         char buf[4096];
@@ -307,6 +323,18 @@ SshLauncher::Attempt SshLauncher::attempt(std::uint16_t remote_port, Nanos deadl
                 out.append(buf, std::size_t(n));
             if (const auto at = out.find(kReadyPrefix);
                 at != std::string::npos && out.find('\n', at) != std::string::npos) {
+                if (const auto t = out.find(kTokenPrefix); t != std::string::npos) {
+                    const auto begin = t + kTokenPrefix.size();
+                    m_token = out.substr(begin, out.find('\n', begin) - begin);
+                }
+                if (m_token.size() < 32) {
+                    reap(0);
+                    close_fd(m_stdin);
+                    close_fd(m_stdout);
+                    close_fd(m_stderr);
+                    throw SshError(
+                        fmt::format("no token from the remote host (od, tr and mktemp are needed there)"));
+                }
                 std::lock_guard lock(m_mutex);
                 m_stderr_text = err;
                 return Attempt::Ready;

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,9 @@ struct SshLaunchOptions {
     std::vector<std::string> extra_options;   // inserted before the host: -i KEY, -o K=V, -J ...
     std::string ssh_program = "ssh";
     Nanos timeout = 15 * kNanosPerSecond; // for the "agent listening on" line
+    // Set from another thread to give up a start() under way within ~0.1 s (a window closing
+    // while ssh still tries an unreachable host). Must outlive start().
+    const std::atomic<bool>* cancel = nullptr;
     // Port of the agent's control channel on the remote loopback; 0: a random high port, retried
     // with another when the remote one is taken.
     std::uint16_t remote_control_port = 0;
@@ -36,8 +40,9 @@ public:
 };
 
 // One ssh process running `latency-pong --agent --exit-on-eof` on a remote host, its control
-// channel tunnelled to a local port (-L) while the data plane goes direct. Closing ssh's stdin
-// (stop(), the destructor, or this process dying) makes the remote agent exit, so nothing is left
+// channel tunnelled to a local port (-L) while the data plane goes direct. The agent listens on the
+// remote loopback and asks for a token made for this launch, so other users there cannot use it. Closing
+// ssh's stdin (stop(), the destructor, or this process dying) makes the remote agent exit, so nothing is left
 // behind on the remote host.
 class SshLauncher {
 public:
@@ -59,6 +64,8 @@ public:
     // Where pings reach the agent's endpoints: the host ssh actually connects to (`ssh -G`
     // resolves config aliases), else options.host.
     std::string data_host() const { return m_data_host; }
+    // The agent's token, made afresh on the remote host for this launch (see attempt()).
+    std::string token() const { return m_token; }
     // The last lines ssh or the agent wrote to stderr (why a running launcher stopped).
     std::string stderr_tail() const;
     // Why ssh is no longer running: "ssh was killed (signal 9)", "ssh failed: Connection to HOST
@@ -81,6 +88,7 @@ private:
 
     SshLaunchOptions m_options;
     std::string m_data_host;
+    std::string m_token;
     std::vector<std::string> m_command;
     std::uint16_t m_local_port = 0;
     pid_t m_pid = -1;

@@ -260,6 +260,12 @@ void TestPeersPanel::measureThenLoseTheAgent() {
     QFile f(csv);
     QVERIFY(f.open(QIODevice::ReadOnly));
     QVERIFY(f.readAll().count('\n') >= int(kept) + 1);
+    if (const QString dir = qEnvironmentVariable("LE_SCREENSHOT_DIR"); !dir.isEmpty()) {
+        w.findChild<QDockWidget*>(QStringLiteral("peersDock"))->raise();
+        w.resize(1280, 800);
+        QTest::qWait(200);
+        w.exportWindow(dir + QStringLiteral("/agent-lost-%1.png").arg(transport));
+    }
 
     // The agent comes back on the same port: Reconnect.
     AgentProcess again;
@@ -378,6 +384,21 @@ void TestPeersPanel::sshDialogFillsTheLaunch() {
              (std::vector<std::string>{"-i", "/keys/my key", "-o", "ConnectTimeout=3"}));
     QCOMPARE(target->dataHost, QStringLiteral("10.0.0.7"));
     QCOMPARE(target->name(), QStringLiteral("ssh bench@lab-box"));
+
+    // The next time the form starts from what was typed last.
+    QString remembered;
+    int rememberedPort = 0;
+    QTimer::singleShot(200, [&] {
+        QWidget* d = QApplication::activeModalWidget();
+        QVERIFY(d);
+        remembered =
+            d->findChild<QLineEdit*>("host")->text() + "|" + d->findChild<QLineEdit*>("extra")->text();
+        rememberedPort = d->findChild<QSpinBox*>("port")->value();
+        d->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Cancel)->click();
+    });
+    QVERIFY(!AgentDialogs::askSsh(nullptr));
+    QCOMPARE(remembered, QStringLiteral("lab-box|-i '/keys/my key' -o ConnectTimeout=3"));
+    QCOMPARE(rememberedPort, 2222);
 }
 
 void TestPeersPanel::sshOptionsSplitLikeAShell_data() {

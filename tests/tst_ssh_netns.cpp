@@ -3,8 +3,10 @@
 // channel goes through the tunnel, an endpoint binds the namespace's address, a measurement runs
 // over the veth, and stopping the launcher leaves no latency-pong behind.
 #include "agent_client.h"
+#include "main_window.h"
 #include "netns_host.h"
 #include "peers_panel.h"
+#include "session_bridge.h"
 #include "ssh_launcher.h"
 #include "sshd_fixture.h"
 
@@ -70,7 +72,7 @@ private slots:
     void errorIsClearAndBounded_data();
     void errorIsClearAndBounded();
     void launchOverSshInNamespace();
-    void panelStartsOverSshAndStopsOnClose();
+    void windowStartsOverSshAndStopsOnClose();
     void silentHostTimesOut();
 };
 
@@ -172,7 +174,16 @@ void TestSshNetns::launchOverSshInNamespace() {
     QCOMPARE(QString::fromStdString(launcher.data_host()), ns.address());
     QCOMPARE(countIn(ns, "latency-pong"), 1);
 
-    auto client = le::AgentClient::connect(launcher.control_url(), "", launcher.data_host());
+    // The agent asks for the token made for this launch: without it, nobody on that host gets in.
+    QCOMPARE(launcher.token().size(), std::size_t(64));
+    bool refused = false;
+    try {
+        le::AgentClient::connect(launcher.control_url(), "", launcher.data_host());
+    } catch (const le::AgentError& x) {
+        refused = QString::fromStdString(x.what()).contains("token");
+    }
+    QVERIFY(refused);
+    auto client = le::AgentClient::connect(launcher.control_url(), launcher.token(), launcher.data_host());
     QVERIFY(!client->host_facts().hostname.empty());
     QVERIFY(client->host_facts().cores > 0);
     le::AgentEndpointSpec spec;
@@ -197,7 +208,7 @@ void TestSshNetns::launchOverSshInNamespace() {
     QTRY_COMPARE_WITH_TIMEOUT(countIn(ns, "latency-pong"), 0, 3000);
 }
 
-void TestSshNetns::panelStartsOverSshAndStopsOnClose() {
+void TestSshNetns::windowStartsOverSshAndStopsOnClose() {
     QString why;
     if (!NetnsHost::available(&why))
         QSKIP(qPrintable(why));
@@ -210,7 +221,12 @@ void TestSshNetns::panelStartsOverSshAndStopsOnClose() {
     QVERIFY2(e.isEmpty(), qPrintable(e));
 
     {
-        PeersPanel panel;
+        WindowOptions options;
+        options.autoStart = false;
+        options.engine = le::EngineKind::Blocking;
+        MainWindow w(options);
+        w.show();
+        PeersPanel& panel = *w.peersPanel();
         AgentTarget target;
         target.host = ns.address();
         target.ssh = server.options(QStringLiteral(LE_PONG_PATH));
@@ -224,30 +240,36 @@ void TestSshNetns::panelStartsOverSshAndStopsOnClose() {
         agent->createEndpoint(spec);
         QTRY_COMPARE_WITH_TIMEOUT(panel.endpointTable()->rowCount(), 1, 5000);
         QVERIFY(panel.endpointTable()->item(0, 0)->text().startsWith("udp://" + ns.address() + ":"));
-        QSignalSpy measure(&panel, &PeersPanel::measureRequested);
+        // Measure against it: the data goes straight to the namespace's address.
         QVERIFY(panel.measureButton()->isEnabled());
         QTest::mouseClick(panel.measureButton(), Qt::LeftButton);
-        QCOMPARE(measure.count(), 1);
-        const auto ep = measure.at(0).at(0).value<le::Endpoint>();
-        QCOMPARE(QString::fromStdString(ep.host), ns.address());
+        QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
+        QCOMPARE(QString::fromStdString(w.bridge()->config().peer->host), ns.address());
+        QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= 10, 5000);
+        QVERIFY(w.bridge()->history()->intervals().back().received > 0);
         QCOMPARE(countIn(ns, "latency-pong"), 1);
 
-        // ssh dies (killed, connection dropped): the agent shows as lost, the remote agent exits
-        // on EOF, and Reconnect starts both again.
+        // ssh dies (killed, connection dropped): the agent shows as lost and so does the run; the
+        // remote agent exits on EOF; Reconnect starts both again.
         const qint64 firstSsh = agent->sshPid();
         QVERIFY(firstSsh > 0);
         QElapsedTimer t;
         t.start();
         ::kill(pid_t(firstSsh), SIGKILL);
         QTRY_COMPARE_WITH_TIMEOUT(agent->state(), AgentConnection::State::Lost, 2000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Lost, 2000);
         qInfo("ssh killed: lost after %lld ms (%s)", t.elapsed(), qPrintable(agent->reason()));
+        QVERIFY(t.elapsed() < 2000);
         QTRY_COMPARE_WITH_TIMEOUT(countIn(ns, "latency-pong"), 0, 3000);
+        const std::size_t kept = w.bridge()->history()->intervals().size();
+        QVERIFY(kept >= 10);
         QVERIFY(panel.reconnectButton()->isEnabled());
         QTest::mouseClick(panel.reconnectButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(agent->state(), AgentConnection::State::Connected, 15000);
         QVERIFY(agent->sshPid() != firstSsh);
         QCOMPARE(countIn(ns, "latency-pong"), 1);
-        panel.shutdown(); // what the window does when it closes
+        QVERIFY(w.bridge()->history()->intervals().size() >= kept);
+        w.close(); // the window stops what it started over ssh
     }
     QTRY_COMPARE_WITH_TIMEOUT(countIn(ns, "latency-pong"), 0, 3000);
 }
@@ -275,7 +297,29 @@ void TestSshNetns::silentHostTimesOut() {
     qInfo("%s (%lld ms)", qPrintable(message), t.elapsed());
     QVERIFY2(message.startsWith("ssh cannot reach " + ns.address()), qPrintable(message));
     QVERIFY(t.elapsed() >= 1500 && t.elapsed() < 5000);
+
+    // Closing the window while ssh still tries: it gives up at once instead of holding the window.
+    PeersPanel panel;
+    AgentTarget target;
+    target.host = ns.address();
+    target.ssh = o;
+    target.ssh->extra_options = {"-o", "ConnectTimeout=10", "-o", "UserKnownHostsFile=/dev/null"};
+    AgentConnection* agent = panel.addAgent(target);
+    QTest::qWait(500);
+    QCOMPARE(agent->state(), AgentConnection::State::Connecting);
+    QVERIFY(panel.stateLabel()->text().contains("ssh"));
+    t.restart();
+    panel.shutdown();
+    qInfo("shut down during an ssh start in %lld ms", t.elapsed());
+    QVERIFY(t.elapsed() < 1500);
 }
 
-QTEST_MAIN(TestSshNetns)
+int main(int argc, char** argv) {
+    // The window saves its settings on close: not into the user's.
+    QTemporaryDir config;
+    qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
+    QApplication app(argc, argv);
+    TestSshNetns t;
+    return QTest::qExec(&t, argc, argv);
+}
 #include "tst_ssh_netns.moc"

@@ -22,6 +22,12 @@ void registerTypes() {
     (void)once;
 }
 
+AgentTarget withCancel(AgentTarget t, const std::atomic<bool>* cancel) {
+    if (t.ssh)
+        t.ssh->cancel = cancel;
+    return t;
+}
+
 QList<le::AgentEndpointInfo> toList(const std::vector<le::AgentEndpointInfo>& v) {
     return QList<le::AgentEndpointInfo>(v.begin(), v.end());
 }
@@ -63,6 +69,7 @@ public:
                 m_launcher = std::move(launcher);
             }
             url = m_launcher->control_url();
+            token = m_launcher->token();
             if (dataHost.empty())
                 dataHost = m_launcher->data_host();
         } else {
@@ -179,7 +186,7 @@ private:
 AgentConnection::AgentConnection(AgentTarget target, QObject* parent)
     : QObject(parent)
     , m_target(std::move(target))
-    , m_worker(new AgentWorker(m_target)) {
+    , m_worker(new AgentWorker(withCancel(m_target, &m_cancel))) {
     registerTypes();
     m_thread.setObjectName(QStringLiteral("agent %1").arg(name()));
     m_worker->moveToThread(&m_thread);
@@ -218,6 +225,7 @@ void AgentConnection::shutdown() {
     if (m_shutdown)
         return;
     m_shutdown = true;
+    m_cancel = true;
     m_pingTimer.stop();
     // After what the worker is doing now (at most a request timeout, or an ssh start), its
     // thread ends; then the worker closes the client and stops ssh (the remote agent exits).

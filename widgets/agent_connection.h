@@ -90,6 +90,7 @@ private:
     void onLost(const QString& reason);
 
     AgentTarget m_target;
+    std::atomic<bool> m_cancel{false}; // gives up an ssh start under way (shutdown)
     QThread m_thread;
     AgentWorker* m_worker; // lives on m_thread; deleted by shutdown() once the thread ended
     QTimer m_pingTimer;

@@ -12,6 +12,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QSpinBox>
 
 namespace {
@@ -124,8 +125,18 @@ std::optional<AgentTarget> askDirect(QWidget* parent) {
     d.form()->addRow(QObject::tr("Data host"), data);
     d.setCheck(
         [&] { return host->text().trimmed().isEmpty() ? QObject::tr("a host is needed") : QString(); });
+    // The last agent added is most likely the next one too.
+    QSettings settings;
+    host->setText(settings.value("agents/direct/host").toString());
+    port->setValue(settings.value("agents/direct/port", 7800).toInt());
+    token->setText(settings.value("agents/direct/token-file").toString());
+    data->setText(settings.value("agents/direct/data-host").toString());
     if (d.exec() != QDialog::Accepted)
         return std::nullopt;
+    settings.setValue("agents/direct/host", host->text().trimmed());
+    settings.setValue("agents/direct/port", port->value());
+    settings.setValue("agents/direct/token-file", token->text().trimmed());
+    settings.setValue("agents/direct/data-host", data->text().trimmed());
     AgentTarget t;
     t.host = host->text().trimmed();
     t.port = quint16(port->value());
@@ -177,8 +188,16 @@ std::optional<AgentTarget> askSsh(QWidget* parent) {
             return QObject::tr("the remote latency-pong path is needed");
         return QString();
     });
+    QSettings settings;
+    for (QLineEdit* e : {host, user, remote, extra, data})
+        if (const QVariant v = settings.value("agents/ssh/" + e->objectName()); v.isValid())
+            e->setText(v.toString());
+    port->setValue(settings.value("agents/ssh/port", 0).toInt());
     if (d.exec() != QDialog::Accepted)
         return std::nullopt;
+    for (QLineEdit* e : {host, user, remote, extra, data})
+        settings.setValue("agents/ssh/" + e->objectName(), e->text().trimmed());
+    settings.setValue("agents/ssh/port", port->value());
     le::SshLaunchOptions o;
     o.host = host->text().trimmed().toStdString();
     o.user = user->text().trimmed().toStdString();

@@ -466,7 +466,8 @@ void MainWindow::onStateChanged(SessionBridge::State state, const QString& reaso
     if (state == SessionBridge::State::Running)
         text = tr("running against %1").arg(m_bridge->peerUrl());
     if (!reason.isEmpty())
-        text = reason.startsWith(text) ? reason : text + QStringLiteral(": ") + reason; // no "peer lost: peer lost: …"
+        text = reason.startsWith(text) ? reason
+                                       : text + QStringLiteral(": ") + reason; // no "peer lost: peer lost: …"
     if (state == SessionBridge::State::Lost)
         text += tr(" — every interval measured so far is kept; press Start to measure again");
     m_peer->setState(text, running,

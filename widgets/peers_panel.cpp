@@ -239,9 +239,8 @@ void PeersPanel::refreshDetails() {
         const int row = m_table->rowCount();
         m_table->insertRow(row);
         const QString extra = impairments(e.spec);
-        const QStringList cells{qs(e.endpoint.url()),
-                                qs(std::string(le::to_string(e.spec.engine))), QString::number(e.spec.tasks),
-                                QString::number(e.stats.active)};
+        const QStringList cells{qs(e.endpoint.url()), qs(std::string(le::to_string(e.spec.engine))),
+                                QString::number(e.spec.tasks), QString::number(e.stats.active)};
         for (int c = 0; c < cells.size(); ++c) {
             auto* item = new QTableWidgetItem(cells[c]);
             if (!live)
