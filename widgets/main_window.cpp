@@ -468,6 +468,8 @@ void MainWindow::onStateChanged(SessionBridge::State state, const QString& reaso
     if (!reason.isEmpty())
         text = reason.startsWith(text) ? reason
                                        : text + QStringLiteral(": ") + reason; // no "peer lost: peer lost: …"
+    // The status bar shares its width with the live figures: it gets the short form.
+    const QString brief = state == SessionBridge::State::Lost ? text + tr(" — measured data kept") : text;
     if (state == SessionBridge::State::Lost)
         text += tr(" — every interval measured so far is kept; press Start to measure again");
     m_peer->setState(text, running,
@@ -475,7 +477,7 @@ void MainWindow::onStateChanged(SessionBridge::State state, const QString& reaso
     m_startAction->setEnabled(!running);
     m_stopAction->setEnabled(running);
     if (state == SessionBridge::State::Lost || state == SessionBridge::State::Error)
-        statusBar()->showMessage(text, 10000);
+        statusBar()->showMessage(brief, 10000);
 
     if (state == SessionBridge::State::Idle && !m_pendingRestart.isEmpty()) {
         // Engine or loop mode changed: restart the data path and mark it on the curves.
