@@ -32,7 +32,8 @@ PingConfig quick_config(Transport t, EngineKind e) {
     c.duration = 600 * kNanosPerMilli;
     c.warmup = 100 * kNanosPerMilli;
     c.interval = 200 * kNanosPerMilli;
-    c.timeout = 200 * kNanosPerMilli;
+    // An echo later than this counts lost; instrumented code is that much slower (sanitizer_build.h).
+    c.timeout = 200 * kNanosPerMilli * kSanitizerSlowdown;
     return c;
 }
 
@@ -130,7 +131,8 @@ void TestSession::roundTripEveryTransportAndEngine() {
         QVERIFY(!r.intervals.empty());
         const IntervalRecord& s = r.summary;
         QCOMPARE(s.kind, IntervalRecord::Kind::Summary);
-        QVERIFY2(s.received > 500, qPrintable(QString::number(s.received)));
+        // 2000/s for 0.6 s; a sanitizer build may not keep the pace (the counts below stay exact).
+        QVERIFY2(s.received > 500u / kSanitizerSlowdown, qPrintable(QString::number(s.received)));
         QCOMPARE(s.errors, 0u);
         QCOMPARE(s.lost, 0u);
         QCOMPARE(s.sent, s.received + s.lost + s.errors);
