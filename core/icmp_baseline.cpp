@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -106,7 +107,6 @@ Spawned spawn_ping(const std::string& binary, const std::vector<std::string>& ar
         return r;
     }
     IcmpParser parser;
-    std::string pending;
     char buf[65536];
     bool killed = false;
     for (;;) {
@@ -126,14 +126,9 @@ Spawned spawn_ping(const std::string& binary, const std::vector<std::string>& ar
             continue;
         if (got <= 0)
             break;
-        pending.append(buf, static_cast<std::size_t>(got));
-        std::size_t from = 0;
-        for (std::size_t nl; (nl = pending.find('\n', from)) != std::string::npos; from = nl + 1)
-            parser.feed_line(std::string_view(pending).substr(from, nl - from));
-        pending.erase(0, from);
+        parser.feed(std::string_view(buf, static_cast<std::size_t>(got)));
     }
-    if (!pending.empty())
-        parser.feed_line(pending);
+    parser.finish();
     close(fds[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -202,15 +197,29 @@ void IcmpParser::feed_line(std::string_view line) {
         m_out.other.emplace_back(line);
 }
 
+void IcmpParser::feed(std::string_view bytes) {
+    while (!bytes.empty()) {
+        const auto nl = bytes.find('\n');
+        if (m_pending.size() < kMaxLine)
+            m_pending.append(bytes.substr(0, std::min(nl, kMaxLine - m_pending.size())));
+        if (nl == std::string_view::npos)
+            return;
+        feed_line(m_pending);
+        m_pending.clear();
+        bytes.remove_prefix(nl + 1);
+    }
+}
+
+void IcmpParser::finish() {
+    if (!m_pending.empty())
+        feed_line(m_pending);
+    m_pending.clear();
+}
+
 IcmpOutput parse_ping_output(std::string_view text) {
     IcmpParser p;
-    while (!text.empty()) {
-        const auto nl = text.find('\n');
-        p.feed_line(text.substr(0, nl));
-        if (nl == std::string_view::npos)
-            break;
-        text.remove_prefix(nl + 1);
-    }
+    p.feed(text);
+    p.finish();
     return p.output();
 }
 

@@ -197,8 +197,8 @@ std::string to_csv(const SweepFile& f) {
     return out;
 }
 
-SweepFile from_csv(const std::string& path, const std::string& text) {
-    std::istringstream in(text);
+SweepFile from_csv(const std::string& path, std::string_view text) {
+    std::istringstream in{std::string(text)};
     std::string line;
     int line_no = 0;
     const auto fail = [&](const std::string& why) {
@@ -269,7 +269,7 @@ SweepFile from_csv(const std::string& path, const std::string& text) {
     return f;
 }
 
-SweepFile from_json(const std::string& path, const std::string& text) {
+SweepFile from_json(const std::string& path, std::string_view text) {
     nlohmann::json doc;
     try {
         doc = nlohmann::json::parse(text);
@@ -316,21 +316,26 @@ const SweepPointResult* SweepFile::done(const std::string& key) const {
     return nullptr;
 }
 
+std::string render_sweep(const SweepFile& f, SweepFormat format) {
+    if (format == SweepFormat::Csv)
+        return to_csv(f);
+    nlohmann::json points = nlohmann::json::array();
+    for (const auto& p : f.points)
+        points.push_back(point_to_json(p));
+    return nlohmann::json{{"format", kJsonFormat}, {"version", kVersion}, {"spec", spec_to_json(f.spec)},
+                          {"started", f.started},  {"host", f.host},      {"points", points}}
+               .dump(1) +
+           "\n";
+}
+
 void save_sweep(const std::string& path, const SweepFile& f) {
     std::string text;
-    if (ends_with(path, ".json")) {
-        nlohmann::json points = nlohmann::json::array();
-        for (const auto& p : f.points)
-            points.push_back(point_to_json(p));
-        text = nlohmann::json{{"format", kJsonFormat}, {"version", kVersion}, {"spec", spec_to_json(f.spec)},
-                              {"started", f.started},  {"host", f.host},      {"points", points}}
-                   .dump(1) +
-               "\n";
-    } else if (ends_with(path, ".csv")) {
-        text = to_csv(f);
-    } else {
+    if (ends_with(path, ".json"))
+        text = render_sweep(f, SweepFormat::Json);
+    else if (ends_with(path, ".csv"))
+        text = render_sweep(f, SweepFormat::Csv);
+    else
         throw std::runtime_error(fmt::format("cannot write {}: a sweep file ends in .csv or .json", path));
-    }
     const std::string tmp = path + ".tmp";
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -351,14 +356,17 @@ void save_sweep(const std::string& path, const SweepFile& f) {
     }
 }
 
-SweepFile load_sweep(const std::string& path) {
-    const std::string text = read_file(path);
+SweepFile parse_sweep(std::string_view text, const std::string& name) {
     if (text.starts_with(kCsvMagic))
-        return from_csv(path, text);
-    if (text.find_first_not_of(" \t\r\n") != std::string::npos &&
-        text[text.find_first_not_of(" \t\r\n")] == '{')
-        return from_json(path, text);
-    throw std::runtime_error(fmt::format("{} is not a sweep file", path));
+        return from_csv(name, text);
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && text[first] == '{')
+        return from_json(name, text);
+    throw std::runtime_error(fmt::format("{} is not a sweep file", name));
+}
+
+SweepFile load_sweep(const std::string& path) {
+    return parse_sweep(read_file(path), path);
 }
 
 bool is_sweep_file(const std::string& path) {
