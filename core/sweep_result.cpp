@@ -1,6 +1,7 @@
 #include "sweep_result.h"
 
 #include "histogram_json.h"
+#include "json_integer.h"
 #include "units.h"
 
 #include <fmt/format.h>
@@ -137,19 +138,19 @@ template <class Get> SweepPointResult point_from(Get&& get) {
     p.key = get("key").template get<std::string>();
     p.transport = get("transport").template get<std::string>();
     p.engine = get("engine").template get<std::string>();
-    p.tasks = get("tasks").template get<int>();
-    p.payload = get("payload").template get<std::size_t>();
-    p.repetition = get("repetition").template get<int>();
+    p.tasks = json_integer<int>(get("tasks"));
+    p.payload = json_integer<std::size_t>(get("payload"));
+    p.repetition = json_integer<int>(get("repetition"));
     const nlohmann::json target = get("target_rate");
     p.target_rate = target.is_string() && target.template get<std::string>() == "inf"
                         ? kRateInf
                         : target.template get<double>();
     p.achieved_rate = get("achieved_rate").template get<double>();
     p.duration_s = get("duration_s").template get<double>();
-    p.sent = get("sent").template get<std::uint64_t>();
-    p.received = get("received").template get<std::uint64_t>();
-    p.lost = get("lost").template get<std::uint64_t>();
-    p.errors = get("errors").template get<std::uint64_t>();
+    p.sent = json_integer<std::uint64_t>(get("sent"));
+    p.received = json_integer<std::uint64_t>(get("received"));
+    p.lost = json_integer<std::uint64_t>(get("lost"));
+    p.errors = json_integer<std::uint64_t>(get("errors"));
     p.cpu_percent = get("cpu_percent").template get<double>();
     p.finished_at_s = get("finished_at_s").template get<double>();
     p.error = get("error").template get<std::string>();

@@ -25,7 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         try {
             again = le::render_sweep(le::parse_sweep(saved, "saved"), format);
         } catch (const std::runtime_error& e) {
-            std::fprintf(stderr, "a saved sweep did not load: %s\n%s\n", e.what(), saved.substr(0, 3000).c_str());
+            std::fprintf(stderr, "a saved sweep did not load: %s\n%s\n", e.what(),
+                         saved.substr(0, 3000).c_str());
             std::abort();
         }
         if (again != saved) {
