@@ -277,11 +277,18 @@ SweepFile from_json(const std::string& path, std::string_view text) {
     } catch (const nlohmann::json::exception&) {
         throw std::runtime_error(fmt::format("{} is not a sweep file (not JSON)", path));
     }
-    if (!doc.is_object() || doc.value("format", std::string()) != kJsonFormat)
+    // Looked at by hand: json::value() throws type_error for {"format":2} and casts a version of
+    // 1e300 to int (undefined behaviour).
+    const auto format = doc.is_object() ? doc.find("format") : doc.end();
+    if (format == doc.end() || !format->is_string() || format->get_ref<const std::string&>() != kJsonFormat)
         throw std::runtime_error(fmt::format("{} is not a sweep file", path));
-    if (doc.value("version", 0) != kVersion)
-        throw std::runtime_error(
-            fmt::format("{}: unsupported sweep version {}", path, doc.value("version", 0)));
+    const auto version = doc.find("version");
+    if (version == doc.end() || !version->is_number_integer() || *version != kVersion)
+        throw std::runtime_error(fmt::format(
+            "{}: unsupported sweep version {}", path,
+            version == doc.end()
+                ? "(none)"
+                : version->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 40)));
     SweepFile f;
     try {
         f.spec = spec_from_json(doc.at("spec"));

@@ -224,6 +224,15 @@ private slots:
         QTest::newRow("no spec") << QByteArray("# latency-explorer sweep v1\nkind,key\n") << "column";
         QTest::newRow("bad row") << QByteArray("# latency-explorer sweep v1\n# spec {\"rates\":[1]}\n")
                                  << "line 2";
+        // Found by fuzz_sweep_file: json::value() threw nlohmann's type_error (not the documented
+        // runtime_error) for a format that is no string, and cast a version of 1e300 to int.
+        QTest::newRow("format number") << QByteArray(R"({"format": 2})") << "not a sweep file";
+        QTest::newRow("version string") << QByteArray(R"({"format":"latency-explorer-sweep","version":"1"})")
+                                        << "unsupported sweep version \"1\"";
+        QTest::newRow("version 1e300") << QByteArray(R"({"format":"latency-explorer-sweep","version":1e300})")
+                                       << "unsupported sweep version 1e+300";
+        QTest::newRow("no version") << QByteArray(R"({"format":"latency-explorer-sweep"})")
+                                    << "unsupported sweep version (none)";
     }
     void refusesOtherFiles() {
         QFETCH(QByteArray, content);
