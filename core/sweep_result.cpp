@@ -90,6 +90,12 @@ std::vector<std::string> csv_split(const std::string& line) {
     return out;
 }
 
+// Text in a sweep is not always UTF-8 (a ping's message quoted in an error, a host name, a CSV
+// edited elsewhere), and nlohmann's strict dump() would throw on saving it: replace such bytes.
+std::string dump(const nlohmann::json& j, int indent = -1) {
+    return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 double loss_percent(const SweepPointResult& p) {
     return p.sent > 0 ? 100.0 * static_cast<double>(p.lost) / static_cast<double>(p.sent) : 0.0;
 }
@@ -174,7 +180,7 @@ std::string read_file(const std::string& path) {
 
 std::string to_csv(const SweepFile& f) {
     std::string out = fmt::format("{}\n# spec {}\n# started {}\n# host {}\n", kCsvMagic,
-                                  spec_to_json(f.spec).dump(), one_line(f.started), one_line(f.host));
+                                  dump(spec_to_json(f.spec)), one_line(f.started), one_line(f.host));
     for (std::size_t i = 0; i < kColumns.size(); ++i)
         out += (i ? "," : "") + kColumns[i];
     out += '\n';
@@ -185,13 +191,13 @@ std::string to_csv(const SweepFile& f) {
             if (i)
                 out += ',';
             if (kColumns[i] == "histogram")
-                out += csv_quote(v.dump());
+                out += csv_quote(dump(v));
             else if (v.is_string())
                 out += csv_quote(v.get<std::string>());
             else if (v.is_number_float())
                 out += fmt::format("{}", v.get<double>());
             else
-                out += v.dump();
+                out += dump(v);
         }
         out += '\n';
     }
@@ -284,11 +290,8 @@ SweepFile from_json(const std::string& path, std::string_view text) {
         throw std::runtime_error(fmt::format("{} is not a sweep file", path));
     const auto version = doc.find("version");
     if (version == doc.end() || !version->is_number_integer() || *version != kVersion)
-        throw std::runtime_error(fmt::format(
-            "{}: unsupported sweep version {}", path,
-            version == doc.end()
-                ? "(none)"
-                : version->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 40)));
+        throw std::runtime_error(fmt::format("{}: unsupported sweep version {}", path,
+                                             version == doc.end() ? "(none)" : dump(*version).substr(0, 40)));
     SweepFile f;
     try {
         f.spec = spec_from_json(doc.at("spec"));
@@ -330,10 +333,9 @@ std::string render_sweep(const SweepFile& f, SweepFormat format) {
     nlohmann::json points = nlohmann::json::array();
     for (const auto& p : f.points)
         points.push_back(point_to_json(p));
-    return nlohmann::json{{"format", kJsonFormat}, {"version", kVersion}, {"spec", spec_to_json(f.spec)},
-                          {"started", f.started},  {"host", f.host},      {"points", points}}
-               .dump(1) +
-           "\n";
+    const nlohmann::json doc{{"format", kJsonFormat}, {"version", kVersion}, {"spec", spec_to_json(f.spec)},
+                             {"started", f.started},  {"host", f.host},      {"points", points}};
+    return dump(doc, 1) + "\n";
 }
 
 void save_sweep(const std::string& path, const SweepFile& f) {

@@ -251,6 +251,32 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, load_sweep(dir.filePath("missing.csv").toStdString()));
     }
 
+    // Found by fuzz_sweep_file: a CSV whose "# started" held bytes that are not UTF-8 loaded, and
+    // saving it as JSON threw nlohmann's type_error (so would a ping's non-UTF-8 message quoted in a
+    // point's error). JSON now gets U+FFFD for such bytes; CSV keeps them as they are.
+    void savesTextThatIsNotUtf8_data() {
+        QTest::addColumn<QString>("ext");
+        QTest::addColumn<QByteArray>("expected");
+        QTest::newRow("csv") << "csv" << QByteArray("ping: \xf7\xff sendmsg");
+        QTest::newRow("json") << "json" << QByteArray("ping: \xef\xbf\xbd\xef\xbf\xbd sendmsg");
+    }
+    void savesTextThatIsNotUtf8() {
+        QFETCH(QString, ext);
+        QFETCH(QByteArray, expected);
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("u." + ext).toStdString();
+        SweepFile f;
+        f.spec = shortSpec();
+        f.host = "h\xf7st";
+        f.points.push_back(fakePoint("a", 1000, 998.5, 20'000));
+        f.points.back().error = "ping: \xf7\xff sendmsg";
+        save_sweep(path, f);
+        const SweepFile g = load_sweep(path);
+        QCOMPARE(g.points.size(), std::size_t(1));
+        QCOMPARE(QByteArray::fromStdString(g.points[0].error), expected);
+        QVERIFY(g.points[0].rtt == f.points[0].rtt);
+    }
+
     // Found by fuzz_sweep_file: a number where an integer belongs, beyond the integer's range, was
     // converted with a plain cast (undefined behaviour; garbage tasks/counts). Each rendering is
     // refused with the field's row or point named, and the same file with the value in range loads.
