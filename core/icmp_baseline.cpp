@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -34,23 +35,32 @@ std::optional<double> number_before(std::string_view line, std::size_t pos) {
         --begin;
     double v = 0;
     const auto [p, ec] = std::from_chars(line.data() + begin, line.data() + end, v);
-    if (begin == end || ec != std::errc() || p != line.data() + end)
+    if (begin == end || ec != std::errc() || p != line.data() + end || !std::isfinite(v))
         return std::nullopt;
     return v;
 }
 
-// The number that starts at `pos`.
+// The number that starts at `pos`: finite and not negative (from_chars also reads "nan", "inf" and
+// "-5", which no ping prints for a time or an interval).
 std::optional<double> number_at(std::string_view line, std::size_t pos) {
     double v = 0;
     const auto [p, ec] = std::from_chars(line.data() + pos, line.data() + line.size(), v);
-    if (ec != std::errc() || p == line.data() + pos)
+    if (ec != std::errc() || p == line.data() + pos || !std::isfinite(v) || v < 0)
         return std::nullopt;
     return v;
 }
 
+// A count, saturated: casting a double beyond 2^64 to an integer is undefined behaviour.
 std::uint64_t count_of(std::optional<double> v) {
-    return v && *v >= 0 ? static_cast<std::uint64_t>(*v) : 0;
+    if (!v || *v < 0)
+        return 0;
+    if (*v >= 0x1p64)
+        return UINT64_MAX;
+    return static_cast<std::uint64_t>(*v);
 }
+
+// Longer than this is no round trip (and would not fit the nanoseconds' int64): not a reply.
+constexpr double kMaxReplyMs = 1e12;
 
 std::string interval_text(double seconds) {
     std::string s = fmt::format("{:.6f}", seconds);
@@ -106,7 +116,6 @@ Spawned spawn_ping(const std::string& binary, const std::vector<std::string>& ar
         return r;
     }
     IcmpParser parser;
-    std::string pending;
     char buf[65536];
     bool killed = false;
     for (;;) {
@@ -126,14 +135,9 @@ Spawned spawn_ping(const std::string& binary, const std::vector<std::string>& ar
             continue;
         if (got <= 0)
             break;
-        pending.append(buf, static_cast<std::size_t>(got));
-        std::size_t from = 0;
-        for (std::size_t nl; (nl = pending.find('\n', from)) != std::string::npos; from = nl + 1)
-            parser.feed_line(std::string_view(pending).substr(from, nl - from));
-        pending.erase(0, from);
+        parser.feed(std::string_view(buf, static_cast<std::size_t>(got)));
     }
-    if (!pending.empty())
-        parser.feed_line(pending);
+    parser.finish();
     close(fds[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -159,7 +163,7 @@ void IcmpParser::feed_line(std::string_view line) {
     // Reply: "... bytes from HOST: icmp_seq=1 ttl=64 time=0.059 ms"
     if (line.find("bytes from") != std::string_view::npos) {
         if (const auto t = line.find("time="); t != std::string_view::npos) {
-            if (const auto ms = number_at(line, t + 5)) {
+            if (const auto ms = number_at(line, t + 5); ms && *ms <= kMaxReplyMs) {
                 m_out.rtt.record(std::llround(*ms * 1e6));
                 ++m_out.replies;
                 return;
@@ -202,15 +206,29 @@ void IcmpParser::feed_line(std::string_view line) {
         m_out.other.emplace_back(line);
 }
 
+void IcmpParser::feed(std::string_view bytes) {
+    while (!bytes.empty()) {
+        const auto nl = bytes.find('\n');
+        if (m_pending.size() < kMaxLine)
+            m_pending.append(bytes.substr(0, std::min(nl, kMaxLine - m_pending.size())));
+        if (nl == std::string_view::npos)
+            return;
+        feed_line(m_pending);
+        m_pending.clear();
+        bytes.remove_prefix(nl + 1);
+    }
+}
+
+void IcmpParser::finish() {
+    if (!m_pending.empty())
+        feed_line(m_pending);
+    m_pending.clear();
+}
+
 IcmpOutput parse_ping_output(std::string_view text) {
     IcmpParser p;
-    while (!text.empty()) {
-        const auto nl = text.find('\n');
-        p.feed_line(text.substr(0, nl));
-        if (nl == std::string_view::npos)
-            break;
-        text.remove_prefix(nl + 1);
-    }
+    p.feed(text);
+    p.finish();
     return p.output();
 }
 

@@ -36,11 +36,19 @@ struct IcmpOutput {
 // Incremental, so a long run at high rate is parsed as it streams with constant memory.
 class IcmpParser {
 public:
+    // Output as it arrives, in chunks of any size; lines longer than kMaxLine are cut there (no ping
+    // prints one, and a runaway one must not grow without bound).
+    void feed(std::string_view bytes);
+    // The last line when the output did not end with a newline.
+    void finish();
     void feed_line(std::string_view line);
     const IcmpOutput& output() const { return m_out; }
 
+    static constexpr std::size_t kMaxLine = 4096;
+
 private:
     IcmpOutput m_out;
+    std::string m_pending; // the line being received
 };
 IcmpOutput parse_ping_output(std::string_view text); // pure: all lines through an IcmpParser
 

@@ -1,6 +1,7 @@
 #include "sweep_result.h"
 
 #include "histogram_json.h"
+#include "json_integer.h"
 #include "units.h"
 
 #include <fmt/format.h>
@@ -89,6 +90,12 @@ std::vector<std::string> csv_split(const std::string& line) {
     return out;
 }
 
+// Text in a sweep is not always UTF-8 (a ping's message quoted in an error, a host name, a CSV
+// edited elsewhere), and nlohmann's strict dump() would throw on saving it: replace such bytes.
+std::string dump(const nlohmann::json& j, int indent = -1) {
+    return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 double loss_percent(const SweepPointResult& p) {
     return p.sent > 0 ? 100.0 * static_cast<double>(p.lost) / static_cast<double>(p.sent) : 0.0;
 }
@@ -137,19 +144,19 @@ template <class Get> SweepPointResult point_from(Get&& get) {
     p.key = get("key").template get<std::string>();
     p.transport = get("transport").template get<std::string>();
     p.engine = get("engine").template get<std::string>();
-    p.tasks = get("tasks").template get<int>();
-    p.payload = get("payload").template get<std::size_t>();
-    p.repetition = get("repetition").template get<int>();
+    p.tasks = json_integer<int>(get("tasks"));
+    p.payload = json_integer<std::size_t>(get("payload"));
+    p.repetition = json_integer<int>(get("repetition"));
     const nlohmann::json target = get("target_rate");
     p.target_rate = target.is_string() && target.template get<std::string>() == "inf"
                         ? kRateInf
                         : target.template get<double>();
     p.achieved_rate = get("achieved_rate").template get<double>();
     p.duration_s = get("duration_s").template get<double>();
-    p.sent = get("sent").template get<std::uint64_t>();
-    p.received = get("received").template get<std::uint64_t>();
-    p.lost = get("lost").template get<std::uint64_t>();
-    p.errors = get("errors").template get<std::uint64_t>();
+    p.sent = json_integer<std::uint64_t>(get("sent"));
+    p.received = json_integer<std::uint64_t>(get("received"));
+    p.lost = json_integer<std::uint64_t>(get("lost"));
+    p.errors = json_integer<std::uint64_t>(get("errors"));
     p.cpu_percent = get("cpu_percent").template get<double>();
     p.finished_at_s = get("finished_at_s").template get<double>();
     p.error = get("error").template get<std::string>();
@@ -173,7 +180,7 @@ std::string read_file(const std::string& path) {
 
 std::string to_csv(const SweepFile& f) {
     std::string out = fmt::format("{}\n# spec {}\n# started {}\n# host {}\n", kCsvMagic,
-                                  spec_to_json(f.spec).dump(), one_line(f.started), one_line(f.host));
+                                  dump(spec_to_json(f.spec)), one_line(f.started), one_line(f.host));
     for (std::size_t i = 0; i < kColumns.size(); ++i)
         out += (i ? "," : "") + kColumns[i];
     out += '\n';
@@ -184,21 +191,21 @@ std::string to_csv(const SweepFile& f) {
             if (i)
                 out += ',';
             if (kColumns[i] == "histogram")
-                out += csv_quote(v.dump());
+                out += csv_quote(dump(v));
             else if (v.is_string())
                 out += csv_quote(v.get<std::string>());
             else if (v.is_number_float())
                 out += fmt::format("{}", v.get<double>());
             else
-                out += v.dump();
+                out += dump(v);
         }
         out += '\n';
     }
     return out;
 }
 
-SweepFile from_csv(const std::string& path, const std::string& text) {
-    std::istringstream in(text);
+SweepFile from_csv(const std::string& path, std::string_view text) {
+    std::istringstream in{std::string(text)};
     std::string line;
     int line_no = 0;
     const auto fail = [&](const std::string& why) {
@@ -269,18 +276,22 @@ SweepFile from_csv(const std::string& path, const std::string& text) {
     return f;
 }
 
-SweepFile from_json(const std::string& path, const std::string& text) {
+SweepFile from_json(const std::string& path, std::string_view text) {
     nlohmann::json doc;
     try {
         doc = nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception&) {
         throw std::runtime_error(fmt::format("{} is not a sweep file (not JSON)", path));
     }
-    if (!doc.is_object() || doc.value("format", std::string()) != kJsonFormat)
+    // Looked at by hand: json::value() throws type_error for {"format":2} and casts a version of
+    // 1e300 to int (undefined behaviour).
+    const auto format = doc.is_object() ? doc.find("format") : doc.end();
+    if (format == doc.end() || !format->is_string() || format->get_ref<const std::string&>() != kJsonFormat)
         throw std::runtime_error(fmt::format("{} is not a sweep file", path));
-    if (doc.value("version", 0) != kVersion)
-        throw std::runtime_error(
-            fmt::format("{}: unsupported sweep version {}", path, doc.value("version", 0)));
+    const auto version = doc.find("version");
+    if (version == doc.end() || !version->is_number_integer() || *version != kVersion)
+        throw std::runtime_error(fmt::format("{}: unsupported sweep version {}", path,
+                                             version == doc.end() ? "(none)" : dump(*version).substr(0, 40)));
     SweepFile f;
     try {
         f.spec = spec_from_json(doc.at("spec"));
@@ -316,21 +327,25 @@ const SweepPointResult* SweepFile::done(const std::string& key) const {
     return nullptr;
 }
 
+std::string render_sweep(const SweepFile& f, SweepFormat format) {
+    if (format == SweepFormat::Csv)
+        return to_csv(f);
+    nlohmann::json points = nlohmann::json::array();
+    for (const auto& p : f.points)
+        points.push_back(point_to_json(p));
+    const nlohmann::json doc{{"format", kJsonFormat}, {"version", kVersion}, {"spec", spec_to_json(f.spec)},
+                             {"started", f.started},  {"host", f.host},      {"points", points}};
+    return dump(doc, 1) + "\n";
+}
+
 void save_sweep(const std::string& path, const SweepFile& f) {
     std::string text;
-    if (ends_with(path, ".json")) {
-        nlohmann::json points = nlohmann::json::array();
-        for (const auto& p : f.points)
-            points.push_back(point_to_json(p));
-        text = nlohmann::json{{"format", kJsonFormat}, {"version", kVersion}, {"spec", spec_to_json(f.spec)},
-                              {"started", f.started},  {"host", f.host},      {"points", points}}
-                   .dump(1) +
-               "\n";
-    } else if (ends_with(path, ".csv")) {
-        text = to_csv(f);
-    } else {
+    if (ends_with(path, ".json"))
+        text = render_sweep(f, SweepFormat::Json);
+    else if (ends_with(path, ".csv"))
+        text = render_sweep(f, SweepFormat::Csv);
+    else
         throw std::runtime_error(fmt::format("cannot write {}: a sweep file ends in .csv or .json", path));
-    }
     const std::string tmp = path + ".tmp";
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -351,14 +366,17 @@ void save_sweep(const std::string& path, const SweepFile& f) {
     }
 }
 
-SweepFile load_sweep(const std::string& path) {
-    const std::string text = read_file(path);
+SweepFile parse_sweep(std::string_view text, const std::string& name) {
     if (text.starts_with(kCsvMagic))
-        return from_csv(path, text);
-    if (text.find_first_not_of(" \t\r\n") != std::string::npos &&
-        text[text.find_first_not_of(" \t\r\n")] == '{')
-        return from_json(path, text);
-    throw std::runtime_error(fmt::format("{} is not a sweep file", path));
+        return from_csv(name, text);
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && text[first] == '{')
+        return from_json(name, text);
+    throw std::runtime_error(fmt::format("{} is not a sweep file", name));
+}
+
+SweepFile load_sweep(const std::string& path) {
+    return parse_sweep(read_file(path), path);
 }
 
 bool is_sweep_file(const std::string& path) {

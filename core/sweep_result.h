@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace le {
@@ -58,6 +59,12 @@ void save_sweep(const std::string& path, const SweepFile& file);
 // Throws std::runtime_error for the user: "cannot read PATH: ...", "PATH is not a sweep file",
 // "PATH line 7: ...".
 SweepFile load_sweep(const std::string& path);
+// What load_sweep does once the bytes are read, for bytes from elsewhere (and for the fuzzer): `name`
+// stands for the path in the errors.
+SweepFile parse_sweep(std::string_view text, const std::string& name);
+enum class SweepFormat { Csv, Json };
+// The text save_sweep writes in `format`.
+std::string render_sweep(const SweepFile& file, SweepFormat format);
 // True when PATH starts like a sweep file (either rendering); never throws.
 bool is_sweep_file(const std::string& path);
 

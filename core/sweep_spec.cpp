@@ -1,6 +1,7 @@
 #include "sweep_spec.h"
 
 #include "cpu_affinity.h"
+#include "json_integer.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -189,27 +190,27 @@ SweepSpec spec_from_json(const nlohmann::json& j) {
         s.rates.clear();
         for (const auto& r : field("rates"))
             s.rates.push_back(r.is_string() && r.get<std::string>() == "inf" ? kRateInf : r.get<double>());
-        s.payloads = field("payloads").get<std::vector<std::size_t>>();
-        s.tasks = field("tasks").get<std::vector<int>>();
+        s.payloads = json_integers<std::size_t>(field("payloads"));
+        s.tasks = json_integers<int>(field("tasks"));
         s.transports.clear();
         for (const auto& t : field("transports"))
             s.transports.push_back(parse_transport(t.get<std::string>()));
         s.engines.clear();
         for (const auto& e : field("engines"))
             s.engines.push_back(parse_engine(e.get<std::string>()));
-        s.repeat = field("repeat").get<int>();
-        s.duration = field("duration_ns").get<Nanos>();
-        s.warmup = field("warmup_ns").get<Nanos>();
-        s.pause = field("pause_ns").get<Nanos>();
+        s.repeat = json_integer<int>(field("repeat"));
+        s.duration = json_integer<Nanos>(field("duration_ns"));
+        s.warmup = json_integer<Nanos>(field("warmup_ns"));
+        s.pause = json_integer<Nanos>(field("pause_ns"));
         s.icmp = field("icmp").get<bool>();
         s.icmp_host = field("icmp_host").get<std::string>();
         if (const auto peer = field("peer").get<std::string>(); peer != "local")
             s.base.peer = parse_endpoint(peer);
         s.base.open_loop = field("open_loop").get<bool>();
-        s.base.timeout = field("timeout_ns").get<Nanos>();
-        s.base.task_work = field("task_work_ns").get<Nanos>();
-        s.base.task_period = field("task_period_ns").get<Nanos>();
-        s.base.burst = field("burst").get<int>();
+        s.base.timeout = json_integer<Nanos>(field("timeout_ns"));
+        s.base.task_work = json_integer<Nanos>(field("task_work_ns"));
+        s.base.task_period = json_integer<Nanos>(field("task_period_ns"));
+        s.base.burst = json_integer<int>(field("burst"));
         if (const auto cpu = field("cpu").get<std::string>(); cpu != "any")
             s.base.cpu = parse_cpu_list(cpu);
         if (const auto cpu = field("pong_cpu").get<std::string>(); cpu != "any")

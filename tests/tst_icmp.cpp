@@ -5,6 +5,8 @@
 
 #include <QtTest>
 
+#include <cmath>
+
 #include <QFile>
 #include <QTemporaryDir>
 
@@ -29,6 +31,88 @@ class TestIcmp : public QObject {
     Q_OBJECT
 
 private slots:
+    // Found by fuzz_icmp: a count beyond 2^64 was cast from double to an integer (undefined
+    // behaviour), and from_chars' "nan", "inf" and negative numbers went into the histogram as
+    // replies. Counts now saturate; such a time is no reply (the line is kept among the others).
+    void oddNumbersInPingOutput_data() {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<qulonglong>("replies");
+        QTest::addColumn<qulonglong>("transmitted");
+        QTest::addColumn<qulonglong>("received");
+        QTest::addColumn<double>("timeMs"); // -1: none
+        QTest::newRow("count beyond 2^64")
+            << QByteArray("30000000000000000000000000000 packets transmitted, 7 received, time 10ms\n")
+            << 0ull << 18446744073709551615ull << 7ull << 10.0;
+        QTest::newRow("time=nan") << QByteArray("64 bytes from x: icmp_seq=1 ttl=64 time=nan ms\n") << 0ull
+                                  << 0ull << 0ull << -1.0;
+        QTest::newRow("time=inf") << QByteArray("64 bytes from x: icmp_seq=1 ttl=64 time=inf ms\n") << 0ull
+                                  << 0ull << 0ull << -1.0;
+        QTest::newRow("time=-5") << QByteArray("64 bytes from x: icmp_seq=1 ttl=64 time=-5 ms\n") << 0ull
+                                 << 0ull << 0ull << -1.0;
+        QTest::newRow("time=1e300") << QByteArray("64 bytes from x: icmp_seq=1 ttl=64 time=1e300 ms\n")
+                                    << 0ull << 0ull << 0ull << -1.0;
+        QTest::newRow("summary time nan") << QByteArray("64 bytes from x: icmp_seq=1 ttl=64 time=0.5 ms\n"
+                                                        "5 packets transmitted, 5 received, time nanms")
+                                          << 1ull << 5ull << 5ull << -1.0;
+    }
+    void oddNumbersInPingOutput() {
+        QFETCH(QByteArray, text);
+        QFETCH(qulonglong, replies);
+        QFETCH(qulonglong, transmitted);
+        QFETCH(qulonglong, received);
+        QFETCH(double, timeMs);
+        const IcmpOutput out = parse_ping_output(std::string_view(text.constData(), text.size()));
+        QCOMPARE(out.replies, replies);
+        QCOMPARE(out.rtt.count(), replies);
+        QCOMPARE(out.transmitted, transmitted);
+        QCOMPARE(out.received, received);
+        QCOMPARE(out.time_ms.has_value(), timeMs >= 0);
+        if (timeMs >= 0)
+            QCOMPARE(*out.time_ms, timeMs);
+        if (replies == 0 && transmitted == 0)
+            QCOMPARE(out.other.size(), std::size_t(1)); // the line is kept, not counted
+        // Whatever was read makes a point with sane figures.
+        const SweepPointResult p = icmp_point_result(out, 100, 1.5, "127.0.0.1");
+        QVERIFY(std::isfinite(p.achieved_rate) && p.achieved_rate >= 0);
+        QVERIFY(std::isfinite(p.duration_s) && p.duration_s > 0);
+    }
+
+    // The incremental parser as the pipe feeds it: any chunking gives what the whole text gives,
+    // and a line without end is cut at kMaxLine instead of growing.
+    void chunkedFeedMatchesWhole_data() {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<int>("chunk");
+        for (const QString file :
+             {"iputils_normal.txt", "iputils_loss.txt", "busybox_normal.txt", "iputils_user_interval.txt"})
+            for (int chunk : {1, 3, 7, 64, 100000})
+                QTest::newRow(qPrintable(QStringLiteral("%1 by %2").arg(file).arg(chunk))) << file << chunk;
+    }
+    void chunkedFeedMatchesWhole() {
+        QFETCH(QString, file);
+        QFETCH(int, chunk);
+        const std::string text = recorded(qPrintable(file));
+        const IcmpOutput whole = parse_ping_output(text);
+        QVERIFY(whole.replies > 0 || whole.min_user_interval_s);
+        IcmpParser p;
+        for (std::size_t at = 0; at < text.size(); at += static_cast<std::size_t>(chunk))
+            p.feed(std::string_view(text).substr(at, static_cast<std::size_t>(chunk)));
+        p.finish();
+        QCOMPARE(p.output().replies, whole.replies);
+        QCOMPARE(p.output().transmitted, whole.transmitted);
+        QCOMPARE(p.output().min_user_interval_s, whole.min_user_interval_s);
+        QVERIFY(p.output().rtt == whole.rtt);
+        QCOMPARE(p.output().other, whole.other);
+
+        IcmpParser runaway;
+        const std::string endless(3 * IcmpParser::kMaxLine, 'x');
+        for (int i = 0; i < 3; ++i)
+            runaway.feed(endless);
+        runaway.feed("\n64 bytes from x: icmp_seq=1 ttl=64 time=0.25 ms\n");
+        runaway.finish();
+        QCOMPARE(runaway.output().other.at(0).size(), IcmpParser::kMaxLine);
+        QCOMPARE(runaway.output().replies, 1ull);
+    }
+
     void parsesRecordedOutputs_data() {
         QTest::addColumn<QString>("file");
         QTest::addColumn<qulonglong>("replies");

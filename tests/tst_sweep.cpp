@@ -224,6 +224,15 @@ private slots:
         QTest::newRow("no spec") << QByteArray("# latency-explorer sweep v1\nkind,key\n") << "column";
         QTest::newRow("bad row") << QByteArray("# latency-explorer sweep v1\n# spec {\"rates\":[1]}\n")
                                  << "line 2";
+        // Found by fuzz_sweep_file: json::value() threw nlohmann's type_error (not the documented
+        // runtime_error) for a format that is no string, and cast a version of 1e300 to int.
+        QTest::newRow("format number") << QByteArray(R"({"format": 2})") << "not a sweep file";
+        QTest::newRow("version string") << QByteArray(R"({"format":"latency-explorer-sweep","version":"1"})")
+                                        << "unsupported sweep version \"1\"";
+        QTest::newRow("version 1e300") << QByteArray(R"({"format":"latency-explorer-sweep","version":1e300})")
+                                       << "unsupported sweep version 1e+300";
+        QTest::newRow("no version") << QByteArray(R"({"format":"latency-explorer-sweep"})")
+                                    << "unsupported sweep version (none)";
     }
     void refusesOtherFiles() {
         QFETCH(QByteArray, content);
@@ -240,6 +249,101 @@ private slots:
             QVERIFY2(QString::fromUtf8(e.what()).contains(expected), e.what());
         }
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, load_sweep(dir.filePath("missing.csv").toStdString()));
+    }
+
+    // Found by fuzz_sweep_file: a CSV whose "# started" held bytes that are not UTF-8 loaded, and
+    // saving it as JSON threw nlohmann's type_error (so would a ping's non-UTF-8 message quoted in a
+    // point's error). JSON now gets U+FFFD for such bytes; CSV keeps them as they are.
+    void savesTextThatIsNotUtf8_data() {
+        QTest::addColumn<QString>("ext");
+        QTest::addColumn<QByteArray>("expected");
+        QTest::newRow("csv") << "csv" << QByteArray("ping: \xf7\xff sendmsg");
+        QTest::newRow("json") << "json" << QByteArray("ping: \xef\xbf\xbd\xef\xbf\xbd sendmsg");
+    }
+    void savesTextThatIsNotUtf8() {
+        QFETCH(QString, ext);
+        QFETCH(QByteArray, expected);
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("u." + ext).toStdString();
+        SweepFile f;
+        f.spec = shortSpec();
+        f.host = "h\xf7st";
+        f.points.push_back(fakePoint("a", 1000, 998.5, 20'000));
+        f.points.back().error = "ping: \xf7\xff sendmsg";
+        save_sweep(path, f);
+        const SweepFile g = load_sweep(path);
+        QCOMPARE(g.points.size(), std::size_t(1));
+        QCOMPARE(QByteArray::fromStdString(g.points[0].error), expected);
+        QVERIFY(g.points[0].rtt == f.points[0].rtt);
+    }
+
+    // Found by fuzz_sweep_file: a number where an integer belongs, beyond the integer's range, was
+    // converted with a plain cast (undefined behaviour; garbage tasks/counts). Each rendering is
+    // refused with the field's row or point named, and the same file with the value in range loads.
+    void refusesOutOfRangeIntegers_data() {
+        QTest::addColumn<QString>("format");
+        QTest::addColumn<QString>("field"); // in a point, or "spec.NAME"
+        QTest::addColumn<QString>("value");
+        for (const char* format : {"csv", "json"}) {
+            const auto row = [&](const char* name, const char* field, const char* value) {
+                QTest::addRow("%s %s", format, name) << format << field << value;
+            };
+            row("tasks 1e300", "tasks", "1e300");
+            row("sent -1.5", "sent", "-1.5");
+            row("payload -1", "payload", "-1");
+            row("repetition 2^31", "repetition", "2147483648");
+            row("lost 2^64", "lost", "18446744073709551616");
+            row("spec repeat 1e300", "spec.repeat", "1e300");
+            row("spec tasks [1e300]", "spec.tasks", "[1e300]");
+            row("spec duration 1e19", "spec.duration_ns", "1e19");
+        }
+    }
+    void refusesOutOfRangeIntegers() {
+        QFETCH(QString, format);
+        QFETCH(QString, field);
+        QFETCH(QString, value);
+        SweepFile f;
+        f.spec = shortSpec();
+        f.points.push_back(fakePoint("a", 1000, 998.5, 20'000));
+        const bool json = format == "json";
+        const std::string good = render_sweep(f, json ? SweepFormat::Json : SweepFormat::Csv);
+        QCOMPARE(parse_sweep(good, "good").points.at(0).tasks, 10);
+        // The same text with one value replaced, as a fuzzer (or an editor) would.
+        std::string bad = good;
+        const bool in_spec = field.startsWith("spec.");
+        const std::string name = (in_spec ? field.mid(5) : field).toStdString();
+        const std::string key = "\"" + name + "\":";
+        std::size_t at = std::string::npos;
+        if (in_spec || json) {
+            at = bad.find(key, json ? bad.find(in_spec ? "\"spec\"" : "\"points\"") : 0);
+            QVERIFY(at != std::string::npos);
+            at += key.size();
+            while (bad[at] == ' ')
+                ++at;
+            const std::size_t end = bad.find_first_of(name == "tasks" && in_spec ? "]" : ",}\n", at);
+            bad.replace(at, end - at + (name == "tasks" && in_spec ? 1 : 0), value.toStdString());
+        } else { // the CSV column of that name in the only data row
+            const std::size_t header = bad.find("\nkind,") + 1;
+            const std::size_t data = bad.find('\n', header) + 1;
+            const std::string head = bad.substr(header, data - header - 1);
+            int column = 0;
+            for (std::size_t i = 0; i < head.find("," + name + ","); ++i)
+                column += head[i] == ',';
+            std::size_t begin = data;
+            for (int c = 0; c <= column; ++c)
+                begin = bad.find(',', begin) + 1;
+            bad.replace(begin, bad.find(',', begin) - begin, value.toStdString());
+        }
+        QVERIFY(bad != good);
+        try {
+            parse_sweep(bad, "bad.sweep");
+            QFAIL(("accepted: " + bad.substr(0, 400)).c_str());
+        } catch (const std::runtime_error& e) {
+            const QString what = QString::fromUtf8(e.what());
+            QVERIFY2(what.startsWith("bad.sweep") && what.contains("integer"), e.what());
+            if (!json)
+                QVERIFY2(what.contains(in_spec ? "line 2" : "line 6"), e.what());
+        }
     }
 
     // A real sweep through the runner: two rates on TCP and the ICMP baseline at both.
