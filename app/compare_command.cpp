@@ -14,19 +14,6 @@
 
 using namespace le;
 
-namespace {
-
-std::vector<std::string> split(const std::string& list) {
-    std::vector<std::string> out;
-    std::stringstream in(list);
-    for (std::string item; std::getline(in, item, ',');)
-        if (!item.empty())
-            out.push_back(item);
-    return out;
-}
-
-} // namespace
-
 void CompareCommand::add_to(CLI::App& app) {
     CLI::App* cmd =
         app.add_subcommand("compare", "measure several engines, transports or task counts "
@@ -51,11 +38,11 @@ int CompareCommand::run() const {
     std::vector<int> ks;
     RecordFormat fmt_kind;
     try {
-        for (const auto& e : split(engines))
+        for (const auto& e : cli::split_list(engines))
             es.push_back(parse_engine(e));
-        for (const auto& t : split(transports))
+        for (const auto& t : cli::split_list(transports))
             ts.push_back(parse_transport(t));
-        for (const auto& k : split(tasks)) {
+        for (const auto& k : cli::split_list(tasks)) {
             const long long n = parse_count(k);
             if (n > kMaxTasks)
                 throw std::invalid_argument(fmt::format("tasks {} is out of range (0 to {})", n, kMaxTasks));

@@ -19,11 +19,7 @@ using namespace le;
 namespace {
 
 std::vector<std::string> split(const std::string& list) {
-    std::vector<std::string> out;
-    std::stringstream in(list);
-    for (std::string item; std::getline(in, item, ',');)
-        if (!item.empty())
-            out.push_back(item);
+    auto out = cli::split_list(list);
     if (out.empty())
         throw std::invalid_argument(fmt::format("'{}' lists nothing", list));
     return out;
