@@ -99,7 +99,8 @@ private slots:
         QCOMPARE(points.size(), 4); // 2 rates on UDP, and ICMP at both
         QVERIFY(!tab->running());
         QCOMPARE(tab->progressBar()->value(), 4);
-        QVERIFY2(tab->statusLabel()->text().contains("points measured"), qPrintable(tab->statusLabel()->text()));
+        QVERIFY2(tab->statusLabel()->text().contains("points measured"),
+                 qPrintable(tab->statusLabel()->text()));
         const auto current = tab->current();
         QCOMPARE(current->points.size(), 4u);
         QCOMPARE(load_sweep(dir.filePath("w.json").toStdString()).points.size(), 4u);
@@ -159,7 +160,8 @@ private slots:
         QVERIFY(x.lower < 98 && x.lower > 10);
         // The tick labels are the measured decades: 100, 1k, 10k; none reaches 1M.
         QStringList labels = plot->xAxis->tickVectorLabels().toList();
-        QVERIFY2(labels.contains("100") && labels.contains("1k") && labels.contains("10k"), qPrintable(labels.join(' ')));
+        QVERIFY2(labels.contains("100") && labels.contains("1k") && labels.contains("10k"),
+                 qPrintable(labels.join(' ')));
         QVERIFY(!labels.contains("1M") && !labels.contains("100k"));
         // y: p50 of the 1M-target point is ~25 µs, of the 100/s point ~65 µs; range holds them.
         QVERIFY(plot->yAxis->range().contains(plot->lineGraph(0)->data()->at(0)->value));
@@ -168,7 +170,8 @@ private slots:
         // Percentile toggle: the line follows p99 now.
         plot->setLinePercentile(99);
         QVERIFY(plot->lineGraph(0)->name().endsWith("p99"));
-        QVERIFY(plot->lineGraph(0)->data()->at(0)->value > plot->curves()[0].points[0].rtt.value_at_percentile(50) / 1000.0);
+        QVERIFY(plot->lineGraph(0)->data()->at(0)->value >
+                plot->curves()[0].points[0].rtt.value_at_percentile(50) / 1000.0);
         // Overlay a second copy: series double, named after their files.
         QCOMPARE(tab.openSweep(path), QString());
         plot->refresh(true);
