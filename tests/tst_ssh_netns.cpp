@@ -5,7 +5,7 @@
 #include "agent_client.h"
 #include "main_window.h"
 #include "netns_host.h"
-#include "peers_panel.h"
+#include "agents_panel.h"
 #include "session_bridge.h"
 #include "ssh_launcher.h"
 #include "sshd_fixture.h"
@@ -226,7 +226,7 @@ void TestSshNetns::windowStartsOverSshAndStopsOnClose() {
         options.engine = le::EngineKind::Blocking;
         MainWindow w(options);
         w.show();
-        PeersPanel& panel = *w.peersPanel();
+        AgentsPanel& panel = *w.agentsPanel();
         AgentTarget target;
         target.host = ns.address();
         target.ssh = server.options(QStringLiteral(LE_PONG_PATH));
@@ -299,7 +299,7 @@ void TestSshNetns::silentHostTimesOut() {
     QVERIFY(t.elapsed() >= 1500 && t.elapsed() < 5000);
 
     // Closing the window while ssh still tries: it gives up at once instead of holding the window.
-    PeersPanel panel;
+    AgentsPanel panel;
     AgentTarget target;
     target.host = ns.address();
     target.ssh = o;

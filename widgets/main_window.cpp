@@ -5,7 +5,7 @@
 #include "distribution_plot.h"
 #include "histogram_plot.h"
 #include "peer_panel.h"
-#include "peers_panel.h"
+#include "agents_panel.h"
 #include "percentile_plot.h"
 #include "plot_export.h"
 #include "pong_process.h"
@@ -47,7 +47,7 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     , m_bridge(new SessionBridge(this))
     , m_pong(new PongProcess(this))
     , m_peer(new PeerPanel)
-    , m_peers(new PeersPanel)
+    , m_agentsPanel(new AgentsPanel)
     , m_controls(new ControlsPanel)
     , m_dashboard(new QWidget(this))
     , m_tabs(new QTabWidget(this))
@@ -117,8 +117,8 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     connect(m_peer, &PeerPanel::stopRequested, this, &MainWindow::stopMeasuring);
     connect(m_peer, &PeerPanel::engineChanged, this,
             [this] { restartDataPath(QStringLiteral("engine=%1").arg(m_peer->engineBox()->currentText())); });
-    connect(m_peers, &PeersPanel::measureRequested, this, &MainWindow::measureAgainst);
-    connect(m_peers, &PeersPanel::agentLost, this, [this](AgentConnection* agent, const QString& reason) {
+    connect(m_agentsPanel, &AgentsPanel::measureRequested, this, &MainWindow::measureAgainst);
+    connect(m_agentsPanel, &AgentsPanel::agentLost, this, [this](AgentConnection* agent, const QString& reason) {
         // The agent's endpoints went with it. The session notices a dead peer by itself too;
         // this also covers a silent one (network cut) as soon as the control channel does.
         const auto& peer = m_bridge->config().peer;
@@ -152,7 +152,7 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
 MainWindow::~MainWindow() {
     m_bridge->stop();
     m_pong->stop();
-    m_peers->shutdown();
+    m_agentsPanel->shutdown();
 }
 
 void MainWindow::buildDocks() {
@@ -166,7 +166,7 @@ void MainWindow::buildDocks() {
     addDockWidget(Qt::LeftDockWidgetArea, controlsDock);
     auto* peersDock = new QDockWidget(tr("Remote Agents"), this);
     peersDock->setObjectName(QStringLiteral("peersDock"));
-    peersDock->setWidget(m_peers);
+    peersDock->setWidget(m_agentsPanel);
     addDockWidget(Qt::LeftDockWidgetArea, peersDock);
     // Both say where the pong runs; stacked, three docks would not fit an 800-pixel-high window.
     tabifyDockWidget(peerDock, peersDock);
@@ -374,7 +374,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     saveSettings();
     m_bridge->stop();
     m_pong->stop();
-    m_peers->shutdown(); // agents started over ssh stop with the window
+    m_agentsPanel->shutdown(); // agents started over ssh stop with the window
     event->accept();
 }
 

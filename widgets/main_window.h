@@ -12,7 +12,7 @@ class ControlsPanel;
 class DistributionPlot;
 class HistogramPlot;
 class PeerPanel;
-class PeersPanel;
+class AgentsPanel;
 class PercentilePlot;
 class PongProcess;
 class QAction;
@@ -40,7 +40,7 @@ public:
     SessionBridge* bridge() const { return m_bridge; }
     PongProcess* pong() const { return m_pong; }
     PeerPanel* peerPanel() const { return m_peer; }
-    PeersPanel* peersPanel() const { return m_peers; }
+    AgentsPanel* agentsPanel() const { return m_agentsPanel; }
     ControlsPanel* controls() const { return m_controls; }
     HistogramPlot* histogramPlot() const { return m_histogram; }
     PercentilePlot* percentilePlot() const { return m_percentiles; }
@@ -90,7 +90,7 @@ private:
     SessionBridge* m_bridge;
     PongProcess* m_pong;
     PeerPanel* m_peer;
-    PeersPanel* m_peers;
+    AgentsPanel* m_agentsPanel;
     ControlsPanel* m_controls;
     QWidget* m_dashboard;
     QTabWidget* m_tabs;

@@ -1,4 +1,4 @@
-#include "peers_panel.h"
+#include "agents_panel.h"
 
 #include "agent_dialogs.h"
 #include "units.h"
@@ -38,7 +38,7 @@ QString impairments(const le::AgentEndpointSpec& s) {
 
 } // namespace
 
-PeersPanel::PeersPanel(QWidget* parent)
+AgentsPanel::AgentsPanel(QWidget* parent)
     : QWidget(parent)
     , m_list(new QTreeWidget(this))
     , m_state(new QLabel(this))
@@ -101,8 +101,8 @@ PeersPanel::PeersPanel(QWidget* parent)
     layout->addLayout(endpointRow);
     layout->addStretch(1);
 
-    connect(m_add, &QPushButton::clicked, this, &PeersPanel::addDialog);
-    connect(m_ssh, &QPushButton::clicked, this, &PeersPanel::sshDialog);
+    connect(m_add, &QPushButton::clicked, this, &AgentsPanel::addDialog);
+    connect(m_ssh, &QPushButton::clicked, this, &AgentsPanel::sshDialog);
     connect(m_remove, &QPushButton::clicked, this, [this] {
         if (AgentConnection* a = currentAgent())
             removeAgent(a);
@@ -111,23 +111,23 @@ PeersPanel::PeersPanel(QWidget* parent)
         if (AgentConnection* a = currentAgent())
             a->reconnect();
     });
-    connect(m_startEndpoint, &QPushButton::clicked, this, &PeersPanel::startEndpointDialog);
+    connect(m_startEndpoint, &QPushButton::clicked, this, &AgentsPanel::startEndpointDialog);
     connect(m_stopEndpoint, &QPushButton::clicked, this, [this] {
         if (const auto ep = currentEndpoint())
             currentAgent()->destroyEndpoint(ep->id);
     });
     connect(m_measure, &QPushButton::clicked, this, [this] { measureRow(m_table->currentRow()); });
     connect(m_table, &QTableWidget::cellDoubleClicked, this, [this](int row, int) { measureRow(row); });
-    connect(m_list, &QTreeWidget::currentItemChanged, this, &PeersPanel::refreshDetails);
-    connect(m_table, &QTableWidget::itemSelectionChanged, this, &PeersPanel::updateButtons);
+    connect(m_list, &QTreeWidget::currentItemChanged, this, &AgentsPanel::refreshDetails);
+    connect(m_table, &QTableWidget::itemSelectionChanged, this, &AgentsPanel::updateButtons);
     refreshDetails();
 }
 
-PeersPanel::~PeersPanel() {
+AgentsPanel::~AgentsPanel() {
     shutdown();
 }
 
-AgentConnection* PeersPanel::addAgent(const AgentTarget& target) {
+AgentConnection* AgentsPanel::addAgent(const AgentTarget& target) {
     auto* agent = new AgentConnection(target, this);
     m_agents.append(agent);
     auto* item = new QTreeWidgetItem(m_list, {agent->name(), agent->stateText(), QString()});
@@ -155,7 +155,7 @@ AgentConnection* PeersPanel::addAgent(const AgentTarget& target) {
     return agent;
 }
 
-void PeersPanel::removeAgent(AgentConnection* agent) {
+void AgentsPanel::removeAgent(AgentConnection* agent) {
     if (!m_agents.removeOne(agent))
         return;
     delete itemFor(agent);
@@ -163,30 +163,30 @@ void PeersPanel::removeAgent(AgentConnection* agent) {
     refreshDetails();
 }
 
-void PeersPanel::shutdown() {
+void AgentsPanel::shutdown() {
     // Every agent in parallel would be quicker, but ssh stops are bounded (3 s) and usually instant.
     for (AgentConnection* a : m_agents)
         a->shutdown();
 }
 
-AgentConnection* PeersPanel::currentAgent() const {
+AgentConnection* AgentsPanel::currentAgent() const {
     QTreeWidgetItem* item = m_list->currentItem();
     return item ? qobject_cast<AgentConnection*>(item->data(0, Qt::UserRole).value<QObject*>()) : nullptr;
 }
 
-void PeersPanel::setCurrentAgent(AgentConnection* agent) {
+void AgentsPanel::setCurrentAgent(AgentConnection* agent) {
     if (QTreeWidgetItem* item = itemFor(agent))
         m_list->setCurrentItem(item);
 }
 
-QTreeWidgetItem* PeersPanel::itemFor(AgentConnection* agent) const {
+QTreeWidgetItem* AgentsPanel::itemFor(AgentConnection* agent) const {
     for (int i = 0; i < m_list->topLevelItemCount(); ++i)
         if (m_list->topLevelItem(i)->data(0, Qt::UserRole).value<QObject*>() == agent)
             return m_list->topLevelItem(i);
     return nullptr;
 }
 
-std::optional<le::AgentEndpointInfo> PeersPanel::currentEndpoint() const {
+std::optional<le::AgentEndpointInfo> AgentsPanel::currentEndpoint() const {
     AgentConnection* a = currentAgent();
     const int row = m_table->currentRow();
     if (!a || row < 0 || row >= a->endpoints().size() || m_table->selectedItems().isEmpty())
@@ -194,14 +194,14 @@ std::optional<le::AgentEndpointInfo> PeersPanel::currentEndpoint() const {
     return a->endpoints().at(row);
 }
 
-void PeersPanel::measureRow(int row) {
+void AgentsPanel::measureRow(int row) {
     AgentConnection* a = currentAgent();
     if (!a || a->state() != AgentConnection::State::Connected || row < 0 || row >= a->endpoints().size())
         return;
     emit measureRequested(a->endpoints().at(row).endpoint);
 }
 
-void PeersPanel::refreshRow(AgentConnection* agent) {
+void AgentsPanel::refreshRow(AgentConnection* agent) {
     QTreeWidgetItem* item = itemFor(agent);
     if (!item)
         return;
@@ -213,7 +213,7 @@ void PeersPanel::refreshRow(AgentConnection* agent) {
                          : QString());
 }
 
-void PeersPanel::refreshDetails() {
+void AgentsPanel::refreshDetails() {
     AgentConnection* a = currentAgent();
     m_table->setRowCount(0);
     if (!a) {
@@ -255,7 +255,7 @@ void PeersPanel::refreshDetails() {
     updateButtons();
 }
 
-void PeersPanel::updateButtons() {
+void AgentsPanel::updateButtons() {
     AgentConnection* a = currentAgent();
     const bool live = a && a->state() == AgentConnection::State::Connected;
     const bool down =
@@ -270,17 +270,17 @@ void PeersPanel::updateButtons() {
     m_measure->setEnabled(row);
 }
 
-void PeersPanel::addDialog() {
+void AgentsPanel::addDialog() {
     if (const auto t = AgentDialogs::askDirect(this))
         addAgent(*t);
 }
 
-void PeersPanel::sshDialog() {
+void AgentsPanel::sshDialog() {
     if (const auto t = AgentDialogs::askSsh(this))
         addAgent(*t);
 }
 
-void PeersPanel::startEndpointDialog() {
+void AgentsPanel::startEndpointDialog() {
     AgentConnection* a = currentAgent();
     if (!a)
         return;

@@ -11,11 +11,11 @@
 // Remote agents (`latency-pong --agent`): add one by address and token file, or start one over
 // ssh; see each one's state, host facts and control round trip; start and stop pong endpoints on
 // its host and measure against one exactly like a local peer (measureRequested).
-class PeersPanel : public QWidget {
+class AgentsPanel : public QWidget {
     Q_OBJECT
 public:
-    explicit PeersPanel(QWidget* parent = nullptr);
-    ~PeersPanel() override;
+    explicit AgentsPanel(QWidget* parent = nullptr);
+    ~AgentsPanel() override;
 
     // Adds an agent and starts connecting (over ssh: starting) at once; the panel owns it.
     AgentConnection* addAgent(const AgentTarget& target);

@@ -1,6 +1,7 @@
 #pragma once
 
-#include "agent_client.h"
+#include "agent_endpoint.h"
+#include "host_facts.h"
 
 #include <nlohmann/json.hpp>
 

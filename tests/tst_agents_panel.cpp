@@ -7,7 +7,7 @@
 #include "main_window.h"
 #include "netns_host.h"
 #include "peer_panel.h"
-#include "peers_panel.h"
+#include "agents_panel.h"
 #include "session_bridge.h"
 
 #include <QtTest>
@@ -77,7 +77,7 @@ bool connected(AgentConnection* a) {
 
 } // namespace
 
-class TestPeersPanel : public QObject {
+class TestAgentsPanel : public QObject {
     Q_OBJECT
 
 private slots:
@@ -101,10 +101,10 @@ private:
     QTemporaryDir m_dir;
 };
 
-void TestPeersPanel::connectsAndShowsHostFacts() {
+void TestAgentsPanel::connectsAndShowsHostFacts() {
     AgentProcess agent;
     QVERIFY(agent.start());
-    PeersPanel panel;
+    AgentsPanel panel;
     panel.show();
     AgentConnection* a = panel.addAgent(loopback(agent.port()));
     QCOMPARE(panel.agents().size(), 1);
@@ -126,7 +126,7 @@ void TestPeersPanel::connectsAndShowsHostFacts() {
     QVERIFY(panel.startEndpointButton()->isEnabled());
 }
 
-void TestPeersPanel::tokenProblemsAreNamed_data() {
+void TestAgentsPanel::tokenProblemsAreNamed_data() {
     QTest::addColumn<QByteArray>("agentToken");
     QTest::addColumn<QByteArray>("clientToken"); // empty: no token file
     QTest::addColumn<int>("state");
@@ -139,7 +139,7 @@ void TestPeersPanel::tokenProblemsAreNamed_data() {
                                  << int(AgentConnection::State::Connected) << "connected";
 }
 
-void TestPeersPanel::tokenProblemsAreNamed() {
+void TestAgentsPanel::tokenProblemsAreNamed() {
     QFETCH(QByteArray, agentToken);
     QFETCH(QByteArray, clientToken);
     QFETCH(int, state);
@@ -149,7 +149,7 @@ void TestPeersPanel::tokenProblemsAreNamed() {
     QVERIFY(writeTokenFile(clientFile, clientToken));
     AgentProcess agent;
     QVERIFY(agent.start(0, agentFile));
-    PeersPanel panel;
+    AgentsPanel panel;
     AgentConnection* a = panel.addAgent(loopback(agent.port(), clientFile));
     QTRY_VERIFY_WITH_TIMEOUT(a->state() != AgentConnection::State::Connecting, 10000);
     qInfo("%s", qPrintable(panel.stateLabel()->text()));
@@ -159,10 +159,10 @@ void TestPeersPanel::tokenProblemsAreNamed() {
     QCOMPARE(panel.reconnectButton()->isEnabled(), a->state() != AgentConnection::State::Connected);
 }
 
-void TestPeersPanel::endpointsStartAndStop() {
+void TestAgentsPanel::endpointsStartAndStop() {
     AgentProcess agent;
     QVERIFY(agent.start());
-    PeersPanel panel;
+    AgentsPanel panel;
     AgentConnection* a = panel.addAgent(loopback(agent.port()));
     QVERIFY(connected(a));
     QCOMPARE(panel.endpointTable()->rowCount(), 0);
@@ -194,14 +194,14 @@ void TestPeersPanel::endpointsStartAndStop() {
     QVERIFY(panel.endpointTable()->item(0, 0)->text().startsWith("udp://"));
 }
 
-void TestPeersPanel::measureThenLoseTheAgent_data() {
+void TestAgentsPanel::measureThenLoseTheAgent_data() {
     QTest::addColumn<int>("transport");
     QTest::newRow("tcp") << int(le::Transport::Tcp);
     // A UDP peer that dies says nothing: the agent's control channel tells instead.
     QTest::newRow("udp") << int(le::Transport::Udp);
 }
 
-void TestPeersPanel::measureThenLoseTheAgent() {
+void TestAgentsPanel::measureThenLoseTheAgent() {
     QFETCH(int, transport);
     AgentProcess agent;
     QVERIFY(agent.start());
@@ -210,7 +210,7 @@ void TestPeersPanel::measureThenLoseTheAgent() {
     MainWindow w(quietWindow(true));
     w.show();
     QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
-    PeersPanel* panel = w.peersPanel();
+    AgentsPanel* panel = w.agentsPanel();
     AgentConnection* a = panel->addAgent(loopback(agent.port()));
     QVERIFY(connected(a));
     le::AgentEndpointSpec spec;
@@ -277,9 +277,9 @@ void TestPeersPanel::measureThenLoseTheAgent() {
     QCOMPARE(w.bridge()->history()->intervals().size(), kept);
 }
 
-void TestPeersPanel::unreachableAgentFailsClearly() {
+void TestAgentsPanel::unreachableAgentFailsClearly() {
     // A port nobody listens on: refused at once, said so, Reconnect offered.
-    PeersPanel panel;
+    AgentsPanel panel;
     AgentConnection* a = panel.addAgent(loopback(1));
     QTRY_COMPARE_WITH_TIMEOUT(a->state(), AgentConnection::State::Failed, 5000);
     qInfo("%s", qPrintable(panel.stateLabel()->text()));
@@ -290,7 +290,7 @@ void TestPeersPanel::unreachableAgentFailsClearly() {
     QCOMPARE(panel.agentList()->topLevelItemCount(), 0);
 }
 
-void TestPeersPanel::networkCutIsPeerLost() {
+void TestAgentsPanel::networkCutIsPeerLost() {
     QString why;
     if (!NetnsHost::available(&why))
         QSKIP(qPrintable(why));
@@ -308,14 +308,14 @@ void TestPeersPanel::networkCutIsPeerLost() {
     target.host = ns.address();
     target.port = 7800;
     target.tokenFile = token;
-    AgentConnection* a = w.peersPanel()->addAgent(target);
+    AgentConnection* a = w.agentsPanel()->addAgent(target);
     QVERIFY(connected(a));
     le::AgentEndpointSpec spec;
     spec.engine = le::EngineKind::Blocking;
     a->createEndpoint(spec);
-    QTRY_COMPARE_WITH_TIMEOUT(w.peersPanel()->endpointTable()->rowCount(), 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.agentsPanel()->endpointTable()->rowCount(), 1, 5000);
     QCOMPARE(QString::fromStdString(a->endpoints().at(0).endpoint.host), ns.address());
-    w.peersPanel()->measureRow(0);
+    w.agentsPanel()->measureRow(0);
     QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
     QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= 15, 5000);
 
@@ -340,10 +340,10 @@ void TestPeersPanel::networkCutIsPeerLost() {
 
     // The wire is back: Reconnect finds the same agent with its endpoint still running.
     QVERIFY(ns.setLinkUp(true));
-    QTest::mouseClick(w.peersPanel()->reconnectButton(), Qt::LeftButton);
+    QTest::mouseClick(w.agentsPanel()->reconnectButton(), Qt::LeftButton);
     QVERIFY(connected(a));
-    QCOMPARE(w.peersPanel()->endpointTable()->rowCount(), 1);
-    w.peersPanel()->measureRow(0);
+    QCOMPARE(w.agentsPanel()->endpointTable()->rowCount(), 1);
+    w.agentsPanel()->measureRow(0);
     QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
     QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= kept + 5, 5000);
     if (const QString dir = qEnvironmentVariable("LE_SCREENSHOT_DIR"); !dir.isEmpty()) {
@@ -355,7 +355,7 @@ void TestPeersPanel::networkCutIsPeerLost() {
     }
 }
 
-void TestPeersPanel::sshDialogFillsTheLaunch() {
+void TestAgentsPanel::sshDialogFillsTheLaunch() {
     bool emptyHostRefused = false;
     QTimer::singleShot(200, [&] {
         QWidget* d = QApplication::activeModalWidget();
@@ -401,7 +401,7 @@ void TestPeersPanel::sshDialogFillsTheLaunch() {
     QCOMPARE(rememberedPort, 2222);
 }
 
-void TestPeersPanel::sshOptionsSplitLikeAShell_data() {
+void TestAgentsPanel::sshOptionsSplitLikeAShell_data() {
     QTest::addColumn<QString>("typed");
     QTest::addColumn<QStringList>("words");
     QTest::newRow("plain") << "-i key  -p 22" << QStringList{"-i", "key", "-p", "22"};
@@ -413,7 +413,7 @@ void TestPeersPanel::sshOptionsSplitLikeAShell_data() {
     QTest::newRow("nothing") << "   " << QStringList{};
 }
 
-void TestPeersPanel::sshOptionsSplitLikeAShell() {
+void TestAgentsPanel::sshOptionsSplitLikeAShell() {
     QFETCH(QString, typed);
     QFETCH(QStringList, words);
     QCOMPARE(AgentDialogs::splitOptions(typed), words);
@@ -424,8 +424,8 @@ int main(int argc, char** argv) {
     QTemporaryDir config;
     qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
     QApplication app(argc, argv);
-    TestPeersPanel t;
+    TestAgentsPanel t;
     return QTest::qExec(&t, argc, argv);
 }
 
-#include "tst_peers_panel.moc"
+#include "tst_agents_panel.moc"
