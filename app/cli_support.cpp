@@ -2,7 +2,6 @@
 
 #include <csignal>
 #include <cstdio>
-#include <sstream>
 
 namespace le::cli {
 namespace {
@@ -43,15 +42,6 @@ void install_stop_signals() {
 
 bool stop_requested() {
     return g_stop != 0;
-}
-
-std::vector<std::string> split_list(const std::string& list) {
-    std::vector<std::string> out;
-    std::stringstream in(list);
-    for (std::string item; std::getline(in, item, ',');)
-        if (!item.empty())
-            out.push_back(item);
-    return out;
 }
 
 } // namespace le::cli

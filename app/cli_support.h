@@ -28,9 +28,6 @@ template <class T, class Parse> T convert(const std::string& option, const std::
     }
 }
 
-// "tcp,udp,,unix" -> {"tcp", "udp", "unix"}: a comma-separated option value, empty items skipped.
-std::vector<std::string> split_list(const std::string& list);
-
 // SIGINT and SIGTERM set this flag instead of killing the process, so runs end with a summary.
 void install_stop_signals();
 bool stop_requested();

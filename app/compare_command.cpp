@@ -3,6 +3,7 @@
 #include "cli_support.h"
 #include "compare.h"
 #include "record_format.h"
+#include "split_list.h"
 #include "units.h"
 
 #include <fmt/format.h>
@@ -38,11 +39,11 @@ int CompareCommand::run() const {
     std::vector<int> ks;
     RecordFormat fmt_kind;
     try {
-        for (const auto& e : cli::split_list(engines))
+        for (const auto& e : split_list(engines))
             es.push_back(parse_engine(e));
-        for (const auto& t : cli::split_list(transports))
+        for (const auto& t : split_list(transports))
             ts.push_back(parse_transport(t));
-        for (const auto& k : cli::split_list(tasks)) {
+        for (const auto& k : split_list(tasks)) {
             const long long n = parse_count(k);
             if (n > kMaxTasks)
                 throw std::invalid_argument(fmt::format("tasks {} is out of range (0 to {})", n, kMaxTasks));

@@ -1,6 +1,7 @@
 #include "sweep_command.h"
 
 #include "cli_support.h"
+#include "split_list.h"
 #include "sweep_runner.h"
 #include "units.h"
 
@@ -19,7 +20,7 @@ using namespace le;
 namespace {
 
 std::vector<std::string> split(const std::string& list) {
-    auto out = cli::split_list(list);
+    auto out = split_list(list);
     if (out.empty())
         throw std::invalid_argument(fmt::format("'{}' lists nothing", list));
     return out;

@@ -1,11 +1,13 @@
 #include "main_window.h"
 
+#include "qt_string.h"
+
+#include "agents_panel.h"
 #include "compare_dialog.h"
 #include "controls_panel.h"
 #include "distribution_plot.h"
 #include "histogram_plot.h"
 #include "peer_panel.h"
-#include "agents_panel.h"
 #include "percentile_plot.h"
 #include "plot_export.h"
 #include "pong_process.h"
@@ -34,13 +36,7 @@
 
 #include <fstream>
 
-namespace {
-
-QString qs(const std::string& s) {
-    return QString::fromStdString(s);
-}
-
-} // namespace
+namespace {} // namespace
 
 MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     : QMainWindow(parent)
@@ -118,13 +114,14 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     connect(m_peer, &PeerPanel::engineChanged, this,
             [this] { restartDataPath(QStringLiteral("engine=%1").arg(m_peer->engineBox()->currentText())); });
     connect(m_agentsPanel, &AgentsPanel::measureRequested, this, &MainWindow::measureAgainst);
-    connect(m_agentsPanel, &AgentsPanel::agentLost, this, [this](AgentConnection* agent, const QString& reason) {
-        // The agent's endpoints went with it. The session notices a dead peer by itself too;
-        // this also covers a silent one (network cut) as soon as the control channel does.
-        const auto& peer = m_bridge->config().peer;
-        if (peer && agent->hasEndpoint(*peer))
-            m_bridge->peerLost(tr("agent %1 lost: %2").arg(agent->name(), reason));
-    });
+    connect(m_agentsPanel, &AgentsPanel::agentLost, this,
+            [this](AgentConnection* agent, const QString& reason) {
+                // The agent's endpoints went with it. The session notices a dead peer by itself too;
+                // this also covers a silent one (network cut) as soon as the control channel does.
+                const auto& peer = m_bridge->config().peer;
+                if (peer && agent->hasEndpoint(*peer))
+                    m_bridge->peerLost(tr("agent %1 lost: %2").arg(agent->name(), reason));
+            });
     connect(m_controls, &ControlsPanel::changeRequested, this, &MainWindow::onChangeRequested);
     connect(m_controls, &ControlsPanel::loopChanged, this, [this](bool open) {
         restartDataPath(open ? QStringLiteral("loop=open") : QStringLiteral("loop=closed"));

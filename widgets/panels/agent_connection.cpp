@@ -1,14 +1,12 @@
 #include "agent_connection.h"
 
+#include "qt_string.h"
+
 #include <QMetaObject>
 
 #include <memory>
 
 namespace {
-
-QString qs(const std::string& s) {
-    return QString::fromStdString(s);
-}
 
 void registerTypes() {
     static const bool once = [] {

@@ -1,5 +1,7 @@
 #include "agents_panel.h"
 
+#include "qt_string.h"
+
 #include "agent_dialogs.h"
 #include "units.h"
 
@@ -9,10 +11,6 @@
 #include <QVBoxLayout>
 
 namespace {
-
-QString qs(const std::string& s) {
-    return QString::fromStdString(s);
-}
 
 QColor stateColour(AgentConnection::State s) {
     switch (s) {

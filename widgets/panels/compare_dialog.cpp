@@ -1,5 +1,6 @@
 #include "compare_dialog.h"
 
+#include "split_list.h"
 #include "units.h"
 
 #include <QCoreApplication>
@@ -102,9 +103,8 @@ void CompareDialog::start() {
     le::CompareOptions options;
     try {
         std::vector<int> tasks;
-        for (const QString& t : m_tasks->text().split(QLatin1Char(','), Qt::SkipEmptyParts))
-            tasks.push_back(
-                int(std::min<long long>(le::parse_count(t.trimmed().toStdString()), le::kMaxTasks + 1LL)));
+        for (const std::string& t : le::split_list(m_tasks->text().toStdString()))
+            tasks.push_back(int(std::min<long long>(le::parse_count(t), le::kMaxTasks + 1LL)));
         if (engines.empty() || transports.empty())
             throw std::invalid_argument("pick at least one engine and one transport");
         options.slice = le::parse_duration(m_slice->text().toStdString());

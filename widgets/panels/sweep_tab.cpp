@@ -1,6 +1,9 @@
 #include "sweep_tab.h"
 
+#include "qt_string.h"
+
 #include "plot_export.h"
+#include "split_list.h"
 #include "units.h"
 
 #include <QFileDialog>
@@ -18,15 +21,8 @@
 
 namespace {
 
-QString qs(const std::string& s) {
-    return QString::fromStdString(s);
-}
-
 std::vector<std::string> splitList(const QString& text, const char* field) {
-    std::vector<std::string> out;
-    for (const QString& item : text.split(QLatin1Char(','), Qt::SkipEmptyParts))
-        if (!item.trimmed().isEmpty())
-            out.push_back(item.trimmed().toStdString());
+    std::vector<std::string> out = le::split_list(text.toStdString());
     if (out.empty())
         throw std::invalid_argument(fmt::format("{}: list at least one value", field));
     return out;
