@@ -2,20 +2,25 @@
 # configure and build. Sourced, not run. Everything is skipped when already done, so a second run
 # only checks and rebuilds what changed.
 
-LE_PACKAGES=(cmake ninja-build g++ pkg-config
+# What ./run needs to build and run the programs (the window, latency-ping, latency-pong; ping for the
+# sweeps' ICMP baseline, ssh for agents started over SSH).
+LE_RUN_PACKAGES=(cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
-    libasio-dev libfmt-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev
-    xvfb xauth
-    libssl-dev iproute2 iputils-ping openssh-client openssh-server
-    clang libclang-rt-14-dev)
+    libasio-dev libfmt-dev libcli11-dev nlohmann-json3-dev libssl-dev
+    iputils-ping openssh-client)
+# What ./test adds: a display server for the GUI suites, Google Benchmark, network namespaces, an
+# sshd for the SSH suites, clang and its run-time for the fuzzers, clang-format for the source check.
+LE_TEST_PACKAGES=(xvfb xauth libbenchmark-dev iproute2 openssh-server
+    clang libclang-rt-14-dev clang-format)
 
 le_root_cmd() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# le_install_missing PACKAGE...: installs those of the named packages that are not installed yet.
 le_install_missing() {
     local missing=()
-    for p in "${LE_PACKAGES[@]}"; do
+    for p in "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
