@@ -28,6 +28,21 @@ template <class T, class Parse> T convert(const std::string& option, const std::
     }
 }
 
+// A CLI11 check that runs `parse` on the option's text and reports its exception's message as the
+// usage error; `name` is the value's placeholder in --help ("DUR", "LIST").
+template <class Parse> CLI::Validator validator(std::string name, Parse parse) {
+    return CLI::Validator(
+        [parse](std::string& s) -> std::string {
+            try {
+                parse(s);
+                return {};
+            } catch (const std::exception& e) {
+                return e.what();
+            }
+        },
+        std::move(name));
+}
+
 // SIGINT and SIGTERM set this flag instead of killing the process, so runs end with a summary.
 void install_stop_signals();
 bool stop_requested();

@@ -58,19 +58,6 @@ std::string engine_help() {
     return text;
 }
 
-template <class Parse> CLI::Validator validator(std::string name, Parse parse) {
-    return CLI::Validator(
-        [parse](std::string& s) -> std::string {
-            try {
-                parse(s);
-                return {};
-            } catch (const std::exception& e) {
-                return e.what();
-            }
-        },
-        std::move(name));
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -87,36 +74,36 @@ int main(int argc, char** argv) {
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); // later flags win
 
     app.add_option("--peer", peer, "echo peer: tcp://HOST:PORT, udp://HOST:PORT or unix:///path")
-        ->check(validator("URL", [](const std::string& s) { parse_endpoint(s); }));
+        ->check(cli::validator("URL", [](const std::string& s) { parse_endpoint(s); }));
     app.add_option("--transport", transport, "transport of the in-process pong: tcp, udp or unix")
-        ->check(validator("T", [](const std::string& s) { parse_transport(s); }))
+        ->check(cli::validator("T", [](const std::string& s) { parse_transport(s); }))
         ->capture_default_str();
     app.add_option("--engine", engine, engine_help())
-        ->check(validator("NAME", [](const std::string& s) { parse_engine(s); }))
+        ->check(cli::validator("NAME", [](const std::string& s) { parse_engine(s); }))
         ->capture_default_str();
     app.add_option("--rate", rate, "messages per second, 1 to 1M (10k, 1M) or inf = back-to-back")
-        ->check(validator("N|inf", [](const std::string& s) { parse_rate(s); }))
+        ->check(cli::validator("N|inf", [](const std::string& s) { parse_rate(s); }))
         ->capture_default_str();
     app.add_option("--payload", payload, "message size, 8 B to 1 MiB (64, 1KiB, 1MiB)")
-        ->check(validator("SIZE", [](const std::string& s) { parse_size(s); }))
+        ->check(cli::validator("SIZE", [](const std::string& s) { parse_size(s); }))
         ->capture_default_str();
     app.add_option("--tasks", tasks, "CPU-bound compute tasks sharing the ping's engine")
-        ->check(validator("N", [](const std::string& s) { parse_count(s); }))
+        ->check(cli::validator("N", [](const std::string& s) { parse_count(s); }))
         ->capture_default_str();
     app.add_option("--task-work", task_work, "CPU work per task wake-up (hashing, calibrated at start)")
-        ->check(validator("DUR", [](const std::string& s) { parse_duration(s); }))
+        ->check(cli::validator("DUR", [](const std::string& s) { parse_duration(s); }))
         ->capture_default_str();
     app.add_option("--task-period", task_period, "how often each task wakes")
-        ->check(validator("DUR", [](const std::string& s) { parse_duration(s); }))
+        ->check(cli::validator("DUR", [](const std::string& s) { parse_duration(s); }))
         ->capture_default_str();
     app.add_option("--duration", duration, "measured time after warm-up (0 = until Ctrl-C)")
-        ->check(validator("DUR", [](const std::string& s) { parse_duration(s); }))
+        ->check(cli::validator("DUR", [](const std::string& s) { parse_duration(s); }))
         ->capture_default_str();
     app.add_option("--warmup", warmup, "time before measuring, not counted")
-        ->check(validator("DUR", [](const std::string& s) { parse_duration(s); }))
+        ->check(cli::validator("DUR", [](const std::string& s) { parse_duration(s); }))
         ->capture_default_str();
     app.add_option("--interval", interval, "length of one interval record")
-        ->check(validator("DUR", [](const std::string& s) { parse_duration(s); }))
+        ->check(cli::validator("DUR", [](const std::string& s) { parse_duration(s); }))
         ->capture_default_str();
     app.add_option("--burst", burst,
                    "at each tick send K round trips back-to-back; the first and the rest are reported apart "
@@ -125,27 +112,27 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--cpu", cpu,
                    "pin the ping's data path and tasks to CPUs (0, 0,2, 1-3); default: not pinned")
-        ->check(validator("LIST", [](const std::string& s) { parse_cpu_list(s); }));
+        ->check(cli::validator("LIST", [](const std::string& s) { parse_cpu_list(s); }));
     app.add_option("--pong-cpu", pong_cpu, "pin the in-process pong to CPUs; default: not pinned")
-        ->check(validator("LIST", [](const std::string& s) { parse_cpu_list(s); }));
+        ->check(cli::validator("LIST", [](const std::string& s) { parse_cpu_list(s); }));
     app.add_flag("--open-loop", open_loop,
                  "send on schedule with many messages in flight; RTT from the intended send time");
     app.add_option("--timeout", timeout, "a message without echo after this is lost")
-        ->check(validator("DUR", [](const std::string& s) { parse_duration(s); }))
+        ->check(cli::validator("DUR", [](const std::string& s) { parse_duration(s); }))
         ->capture_default_str();
     std::string peer_lost = "1.5s";
     app.add_option("--peer-lost", peer_lost,
                    "end the run with 'peer lost' when nothing is echoed for this long (at least --timeout; "
                    "0 = never, e.g. against a peer that drops most datagrams on purpose)")
-        ->check(validator("DUR", [](const std::string& s) { parse_duration(s); }))
+        ->check(cli::validator("DUR", [](const std::string& s) { parse_duration(s); }))
         ->capture_default_str();
     app.add_option("--set", sets,
                    "live change AT after the start (warm-up included): 5s:rate=10k, "
                    "8s:tasks=100, 9s:payload=1KiB, task-work=, task-period=")
-        ->check(validator("AT:KEY=VALUE", [](const std::string& s) { parse_set(s); }))
+        ->check(cli::validator("AT:KEY=VALUE", [](const std::string& s) { parse_set(s); }))
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app.add_option("--format", format, "text, json (one object per line) or csv")
-        ->check(validator("FMT", [](const std::string& s) { parse_record_format(s); }))
+        ->check(cli::validator("FMT", [](const std::string& s) { parse_record_format(s); }))
         ->capture_default_str();
     app.add_option("--out", out, "also write the records to FILE (in --format)");
 

@@ -132,57 +132,45 @@ int main(int argc, char** argv) {
     std::string delay = "0", jitter = "0", loss = "0";
     int max_connections = 1024;
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); // later flags win
-    const auto check = [](auto parse) {
-        return CLI::Validator(
-            [parse](std::string& s) -> std::string {
-                try {
-                    parse(s);
-                    return {};
-                } catch (const std::exception& e) {
-                    return e.what();
-                }
-            },
-            "");
-    };
     app.add_option("--listen", listen,
                    "endpoint(s): tcp://HOST:PORT, udp://HOST:PORT, unix:///path (port 0 = any)")
-        ->check(check([](const std::string& s) { parse_endpoint(s); }))
+        ->check(cli::validator("", [](const std::string& s) { parse_endpoint(s); }))
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
         ->capture_default_str();
     app.add_option("--engine", engine,
                    "blocking (thread per connection), asio (one io_context thread), asio-pool (one "
                    "io_context, a thread per core) or spin (one thread busy-polling every socket)")
-        ->check(check([](const std::string& s) { parse_engine(s); }))
+        ->check(cli::validator("", [](const std::string& s) { parse_engine(s); }))
         ->capture_default_str();
     app.add_option("--tasks", tasks, "CPU-bound compute tasks sharing the pong's engine")
-        ->check(check([](const std::string& s) { parse_count(s); }))
+        ->check(cli::validator("", [](const std::string& s) { parse_count(s); }))
         ->capture_default_str();
     app.add_option("--task-work", task_work, "CPU work per task wake-up")
-        ->check(check([](const std::string& s) { parse_duration(s); }))
+        ->check(cli::validator("", [](const std::string& s) { parse_duration(s); }))
         ->capture_default_str();
     app.add_option("--task-period", task_period, "how often each task wakes")
-        ->check(check([](const std::string& s) { parse_duration(s); }))
+        ->check(cli::validator("", [](const std::string& s) { parse_duration(s); }))
         ->capture_default_str();
     app.add_option("--max-connections", max_connections, "further connections are closed at once")
         ->check(CLI::Range(1, 1'000'000))
         ->capture_default_str();
     // Impairments for demos on machines without netem (impairments.h).
     app.add_option("--delay", delay, "hold every echo this long before sending it back (0 .. 10 s)")
-        ->check(check([](const std::string& s) { parse_impairment_duration(s); }))
+        ->check(cli::validator("", [](const std::string& s) { parse_impairment_duration(s); }))
         ->capture_default_str();
     app.add_option("--jitter", jitter,
                    "add uniform(-jitter, +jitter) to each hold (0 .. 10 s; a hold never goes below 0; "
                    "streams keep their byte order)")
-        ->check(check([](const std::string& s) { parse_impairment_duration(s); }))
+        ->check(cli::validator("", [](const std::string& s) { parse_impairment_duration(s); }))
         ->capture_default_str();
     app.add_option("--loss", loss,
                    "drop this percentage of UDP datagrams (0 .. 100); TCP and Unix streams cannot lose "
                    "bytes and are only delayed")
-        ->check(check([](const std::string& s) { parse_percent(s); }))
+        ->check(cli::validator("", [](const std::string& s) { parse_percent(s); }))
         ->capture_default_str();
     std::string cpu;
     app.add_option("--cpu", cpu, "pin the pong's threads to CPUs (0, 0,2, 1-3); default: not pinned")
-        ->check(check([](const std::string& s) { parse_cpu_list(s); }));
+        ->check(cli::validator("", [](const std::string& s) { parse_cpu_list(s); }));
     bool agent_mode = false, exit_on_eof = false;
     std::string control = "tcp://127.0.0.1:7800", token_file;
     app.add_flag("--agent", agent_mode,
