@@ -19,8 +19,9 @@ namespace le {
 
 inline constexpr std::uint64_t kMaxSessionFileBytes = std::uint64_t{256} << 20;
 
-// Writes PATH.tmp, then renames it over PATH, so a crash or a full disk never leaves a half-written
-// file. Throws std::runtime_error("cannot write PATH: reason").
+// Writes the file as file_io.h's write_file_atomically does (temporary file, fsync, rename), so a
+// crash or a full disk never leaves a half-written file. Throws std::runtime_error("cannot write
+// PATH: reason").
 void save_session(const std::string& path, const RunHistory& run);
 
 // Throws std::runtime_error with a message for the user: "cannot read PATH: No such file or

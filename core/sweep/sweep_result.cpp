@@ -1,5 +1,6 @@
 #include "sweep_result.h"
 
+#include "file_io.h"
 #include "histogram_json.h"
 #include "json_integer.h"
 #include "units.h"
@@ -10,12 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <chrono>
-#include <cstdio>
-#include <cstring>
 #include <ctime>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -163,19 +159,6 @@ template <class Get> SweepPointResult point_from(Get&& get) {
     p.note = get("note").template get<std::string>();
     p.rtt = histogram_from_json(get("histogram"), "histogram");
     return p;
-}
-
-std::string read_file(const std::string& path) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(path, ec);
-    if (!ec && size > kMaxFileBytes)
-        throw std::runtime_error(fmt::format("{} is too large for a sweep file ({} bytes)", path, size));
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 std::string to_csv(const SweepFile& f) {
@@ -346,24 +329,7 @@ void save_sweep(const std::string& path, const SweepFile& f) {
         text = render_sweep(f, SweepFormat::Csv);
     else
         throw std::runtime_error(fmt::format("cannot write {}: a sweep file ends in .csv or .json", path));
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out)
-            throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
-        out << text;
-        out.flush();
-        if (!out) {
-            const int err = errno;
-            std::remove(tmp.c_str());
-            throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(err)));
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        std::remove(tmp.c_str());
-        throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(err)));
-    }
+    write_file_atomically(path, text);
 }
 
 SweepFile parse_sweep(std::string_view text, const std::string& name) {
@@ -376,7 +342,7 @@ SweepFile parse_sweep(std::string_view text, const std::string& name) {
 }
 
 SweepFile load_sweep(const std::string& path) {
-    return parse_sweep(read_file(path), path);
+    return parse_sweep(read_file_bounded(path, kMaxFileBytes, "sweep file"), path);
 }
 
 bool is_sweep_file(const std::string& path) {

@@ -53,11 +53,12 @@ struct SweepFile {
 //       header and one row per point; the histogram column holds histogram_json.h's JSON (quoted).
 //  JSON: {"format":"latency-explorer-sweep","version":1,"spec":{...},"started":...,"host":...,
 //         "points":[{...,"histogram":{...}}]}
-// save_sweep writes PATH.tmp and renames it over PATH: after a crash the file holds every point
-// written before it. Throws std::runtime_error("cannot write PATH: reason").
+// save_sweep writes the file as file_io.h's write_file_atomically does (temporary file, fsync,
+// rename): after a crash the file holds every point written before it. Throws
+// std::runtime_error("cannot write PATH: reason").
 void save_sweep(const std::string& path, const SweepFile& file);
 // Throws std::runtime_error for the user: "cannot read PATH: ...", "PATH is not a sweep file",
-// "PATH line 7: ...".
+// "PATH line 7: ...", or a refusal of files larger than 512 MiB (checked before reading).
 SweepFile load_sweep(const std::string& path);
 // What load_sweep does once the bytes are read, for bytes from elsewhere (and for the fuzzer): `name`
 // stands for the path in the errors.
