@@ -67,8 +67,8 @@ public:
         int protocol = 0;
         std::string auth;
         try {
-            protocol = static_cast<int>(json_int(hello.body, "protocol", 0, INT32_MAX));
-            auth = json_string(hello.body, "auth");
+            protocol = static_cast<int>(agent_int(hello.body, "protocol", 0, INT32_MAX));
+            auth = agent_string(hello.body, "auth");
         } catch (const AgentProtocolError& e) {
             lose(fmt::format("bad hello from the agent: {}", e.what()));
         }
@@ -80,8 +80,8 @@ public:
                 lose(fmt::format("the agent at {} requires a token (--token-file FILE)", m_control.url()));
             std::string challenge, proof;
             try {
-                challenge = json_string(hello.body, "challenge");
-                proof = json_string(hello.body, "proof");
+                challenge = agent_string(hello.body, "challenge");
+                proof = agent_string(hello.body, "proof");
             } catch (const AgentProtocolError& e) {
                 lose(fmt::format("bad hello from the agent: {}", e.what()));
             }
@@ -103,10 +103,7 @@ public:
         if (welcome.type != "welcome")
             lose(fmt::format("the agent answered with '{}' instead of welcome", welcome.type));
         try {
-            const auto host = welcome.body.find("host");
-            if (host == welcome.body.end())
-                throw AgentProtocolError("field 'host' is missing");
-            m_facts = host_facts_from_json(*host);
+            m_facts = host_facts_from_json(agent_field(welcome.body, "host"));
         } catch (const AgentProtocolError& e) {
             lose(fmt::format("bad welcome from the agent: {}", e.what()));
         }
@@ -179,10 +176,7 @@ private:
     AgentEndpointInfo decode_info(const json& body, const char* key) {
         AgentEndpointInfo info;
         try {
-            const auto it = body.find(key);
-            if (it == body.end())
-                throw AgentProtocolError(fmt::format("field '{}' is missing", key));
-            info = endpoint_info_from_json(*it);
+            info = endpoint_info_from_json(agent_field(body, key));
         } catch (const AgentProtocolError& e) {
             lose(fmt::format("bad answer from the agent: {}", e.what()));
         }

@@ -1,6 +1,7 @@
 #include "agent_protocol.h"
 
 #include "impairments.h"
+#include "json_fields.h"
 
 #include <fmt/format.h>
 
@@ -42,13 +43,17 @@ std::string preview(std::string_view line) {
     return line.size() > 40 ? out + "..." : out;
 }
 
-const json& field(const json& j, const char* key) {
-    if (!j.is_object())
-        throw AgentProtocolError(fmt::format("expected an object holding '{}'", key));
-    const auto it = j.find(key);
-    if (it == j.end())
-        throw AgentProtocolError(fmt::format("field '{}' is missing", key));
-    return *it;
+// The wire names a field "field 'port'"; json_fields.h's errors become AgentProtocolError.
+std::string wire_name(const char* key) {
+    return fmt::format("field '{}'", key);
+}
+
+template <class Read> decltype(auto) as_protocol_error(Read&& read) {
+    try {
+        return read();
+    } catch (const JsonFieldError& e) {
+        throw AgentProtocolError(e.what());
+    }
 }
 
 } // namespace
@@ -113,26 +118,24 @@ json agent_error_message(std::string_view code, std::string_view text, std::int6
     return j;
 }
 
-std::string json_string(const json& j, const char* key) {
-    const json& v = field(j, key);
-    if (!v.is_string())
-        throw AgentProtocolError(fmt::format("field '{}' must be a string", key));
-    return v.get<std::string>();
+const json& agent_field(const json& j, const char* key) {
+    return as_protocol_error([&]() -> const json& { return json_field(j, key, wire_name(key)); });
 }
 
-std::int64_t json_int(const json& j, const char* key, std::int64_t min, std::int64_t max) {
-    const json& v = field(j, key);
-    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<std::uint64_t>() > INT64_MAX) ||
-        v.get<std::int64_t>() < min || v.get<std::int64_t>() > max)
-        throw AgentProtocolError(fmt::format("field '{}' must be an integer from {} to {}", key, min, max));
-    return v.get<std::int64_t>();
+std::string agent_string(const json& j, const char* key) {
+    const std::string name = wire_name(key);
+    return as_protocol_error([&] { return std::string(json_string(json_field(j, key, name), name)); });
 }
 
-double json_number(const json& j, const char* key, double min, double max) {
-    const json& v = field(j, key);
-    if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < min || v.get<double>() > max)
-        throw AgentProtocolError(fmt::format("field '{}' must be a number from {} to {}", key, min, max));
-    return v.get<double>();
+std::int64_t agent_int(const json& j, const char* key, std::int64_t min, std::int64_t max) {
+    const std::string name = wire_name(key);
+    return as_protocol_error(
+        [&] { return json_integer<std::int64_t>(json_field(j, key, name), name, min, max); });
+}
+
+double agent_number(const json& j, const char* key, double min, double max) {
+    const std::string name = wire_name(key);
+    return as_protocol_error([&] { return json_number(json_field(j, key, name), name, min, max); });
 }
 
 json host_facts_to_json(const HostFacts& f) {
@@ -142,12 +145,12 @@ json host_facts_to_json(const HostFacts& f) {
 
 HostFacts host_facts_from_json(const json& j) {
     HostFacts f;
-    f.hostname = json_string(j, "hostname");
-    f.cpu_model = json_string(j, "cpu_model");
-    f.cores = static_cast<int>(json_int(j, "cores", 0, 1 << 20));
-    f.kernel = json_string(j, "kernel");
-    f.agent_version = json_string(j, "agent_version");
-    f.protocol = static_cast<int>(json_int(j, "protocol", 0, INT32_MAX));
+    f.hostname = agent_string(j, "hostname");
+    f.cpu_model = agent_string(j, "cpu_model");
+    f.cores = static_cast<int>(agent_int(j, "cores", 0, 1 << 20));
+    f.kernel = agent_string(j, "kernel");
+    f.agent_version = agent_string(j, "agent_version");
+    f.protocol = static_cast<int>(agent_int(j, "protocol", 0, INT32_MAX));
     return f;
 }
 
@@ -166,7 +169,7 @@ json endpoint_spec_to_json(const AgentEndpointSpec& s) {
 
 AgentEndpointSpec endpoint_spec_from_json(const json& j, int max_tasks) {
     AgentEndpointSpec s;
-    const std::string transport = json_string(j, "transport");
+    const std::string transport = agent_string(j, "transport");
     try {
         s.transport = parse_transport(transport);
     } catch (const std::exception& e) {
@@ -175,22 +178,22 @@ AgentEndpointSpec endpoint_spec_from_json(const json& j, int max_tasks) {
     if (s.transport == Transport::Unix)
         throw AgentProtocolError("field 'transport': an agent serves tcp or udp (unix does not cross hosts)");
     try {
-        s.engine = parse_engine(json_string(j, "engine"));
+        s.engine = parse_engine(agent_string(j, "engine"));
     } catch (const AgentProtocolError&) {
         throw;
     } catch (const std::exception& e) {
         throw AgentProtocolError(fmt::format("field 'engine': {}", e.what()));
     }
-    s.bind_host = json_string(j, "bind_host");
+    s.bind_host = agent_string(j, "bind_host");
     if (s.bind_host.empty() || s.bind_host.size() > 255)
         throw AgentProtocolError("field 'bind_host' must be an address (1 to 255 characters)");
-    s.port = static_cast<std::uint16_t>(json_int(j, "port", 0, 65535));
-    s.tasks = static_cast<int>(json_int(j, "tasks", 0, max_tasks));
-    s.task_work = json_int(j, "task_work_ns", 0, kNanosPerSecond);
-    s.task_period = json_int(j, "task_period_ns", 10 * kNanosPerMicro, 10 * kNanosPerSecond);
-    s.delay = json_int(j, "delay_ns", 0, kMaxImpairmentDelay);
-    s.jitter = json_int(j, "jitter_ns", 0, kMaxImpairmentDelay);
-    s.loss_percent = json_number(j, "loss_percent", 0, 100);
+    s.port = static_cast<std::uint16_t>(agent_int(j, "port", 0, 65535));
+    s.tasks = static_cast<int>(agent_int(j, "tasks", 0, max_tasks));
+    s.task_work = agent_int(j, "task_work_ns", 0, kNanosPerSecond);
+    s.task_period = agent_int(j, "task_period_ns", 10 * kNanosPerMicro, 10 * kNanosPerSecond);
+    s.delay = agent_int(j, "delay_ns", 0, kMaxImpairmentDelay);
+    s.jitter = agent_int(j, "jitter_ns", 0, kMaxImpairmentDelay);
+    s.loss_percent = agent_number(j, "loss_percent", 0, 100);
     return s;
 }
 
@@ -208,21 +211,21 @@ json endpoint_info_to_json(const AgentEndpointInfo& info) {
 
 AgentEndpointInfo endpoint_info_from_json(const json& j) {
     AgentEndpointInfo info;
-    info.id = static_cast<int>(json_int(j, "id", 0, INT32_MAX));
-    info.spec = endpoint_spec_from_json(field(j, "spec"));
+    info.id = static_cast<int>(agent_int(j, "id", 0, INT32_MAX));
+    info.spec = endpoint_spec_from_json(agent_field(j, "spec"));
     try {
-        info.endpoint = parse_endpoint(json_string(j, "url"));
+        info.endpoint = parse_endpoint(agent_string(j, "url"));
     } catch (const AgentProtocolError&) {
         throw;
     } catch (const std::exception& e) {
         throw AgentProtocolError(fmt::format("field 'url': {}", e.what()));
     }
-    const json& st = field(j, "stats");
-    info.stats.accepted = static_cast<std::uint64_t>(json_int(st, "accepted", 0, INT64_MAX));
-    info.stats.refused = static_cast<std::uint64_t>(json_int(st, "refused", 0, INT64_MAX));
-    info.stats.active = json_int(st, "active", INT64_MIN, INT64_MAX);
-    info.stats.bytes = static_cast<std::uint64_t>(json_int(st, "bytes", 0, INT64_MAX));
-    info.stats.dropped = static_cast<std::uint64_t>(json_int(st, "dropped", 0, INT64_MAX));
+    const json& st = agent_field(j, "stats");
+    info.stats.accepted = static_cast<std::uint64_t>(agent_int(st, "accepted", 0, INT64_MAX));
+    info.stats.refused = static_cast<std::uint64_t>(agent_int(st, "refused", 0, INT64_MAX));
+    info.stats.active = agent_int(st, "active", INT64_MIN, INT64_MAX);
+    info.stats.bytes = static_cast<std::uint64_t>(agent_int(st, "bytes", 0, INT64_MAX));
+    info.stats.dropped = static_cast<std::uint64_t>(agent_int(st, "dropped", 0, INT64_MAX));
     return info;
 }
 

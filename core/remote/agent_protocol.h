@@ -78,9 +78,12 @@ AgentEndpointSpec endpoint_spec_from_json(const nlohmann::json& j, int max_tasks
 nlohmann::json endpoint_info_to_json(const AgentEndpointInfo& info);
 AgentEndpointInfo endpoint_info_from_json(const nlohmann::json& j);
 
-// Field accessors with clear errors ("field 'port' must be an integer from 0 to 65535").
-std::string json_string(const nlohmann::json& j, const char* key);
-std::int64_t json_int(const nlohmann::json& j, const char* key, std::int64_t min, std::int64_t max);
-double json_number(const nlohmann::json& j, const char* key, double min, double max);
+// The protocol's field readers: j[key] read with json_fields.h's readers, the field named
+// "field 'KEY'", throwing AgentProtocolError ("field 'port' must be an integer from 0 to 65535",
+// "field 'spec' is missing", "field 'auth' is not a string").
+const nlohmann::json& agent_field(const nlohmann::json& j, const char* key);
+std::string agent_string(const nlohmann::json& j, const char* key);
+std::int64_t agent_int(const nlohmann::json& j, const char* key, std::int64_t min, std::int64_t max);
+double agent_number(const nlohmann::json& j, const char* key, double min, double max);
 
 } // namespace le

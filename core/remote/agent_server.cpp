@@ -422,7 +422,7 @@ void Connection::handle_hello(const AgentMessage& m) {
     }
     int protocol = 0;
     try {
-        protocol = static_cast<int>(json_int(m.body, "protocol", 0, INT32_MAX));
+        protocol = static_cast<int>(agent_int(m.body, "protocol", 0, INT32_MAX));
     } catch (const AgentProtocolError& e) {
         refuse(agent_code::kBadMessage, fmt::format("bad hello: {}", e.what()));
         return;
@@ -492,12 +492,11 @@ void Connection::handle_request(const AgentMessage& m) {
         } else if (m.type == "list") {
             send({{"type", "endpoints"}, {"id", id}, {"endpoints", m_server.list()}});
         } else if (m.type == "create") {
-            const auto spec = m.body.find("spec");
-            if (spec == m.body.end())
-                throw AgentProtocolError("field 'spec' is missing");
-            send({{"type", "created"}, {"id", id}, {"endpoint", m_server.create(*spec)}});
+            send({{"type", "created"},
+                  {"id", id},
+                  {"endpoint", m_server.create(agent_field(m.body, "spec"))}});
         } else if (m.type == "destroy") {
-            m_server.destroy(static_cast<int>(json_int(m.body, "endpoint", 0, INT32_MAX)));
+            m_server.destroy(static_cast<int>(agent_int(m.body, "endpoint", 0, INT32_MAX)));
             send({{"type", "destroyed"}, {"id", id}});
         } else {
             send(agent_error_message(

@@ -2,6 +2,7 @@
 
 #include "file_io.h"
 #include "histogram_json.h"
+#include "json_fields.h"
 #include "record_format.h"
 #include "units.h"
 
@@ -49,59 +50,27 @@ std::string shown_key(const std::string& key) {
     return key.size() <= kShown ? key : key.substr(0, kShown) + "...";
 }
 
-const json& top_member(const json& doc, const char* key) {
-    const auto it = doc.find(key);
-    if (it == doc.end())
-        corrupt(fmt::format("{} is missing", key));
-    return *it;
+// Fields are named by their path in the document ("intervals[3].p50_us"); json_fields.h's readers
+// throw JsonFieldError with that name, which session_from_json() words as "corrupt session: ...".
+std::string path(const std::string& where, const char* key) {
+    return fmt::format("{}.{}", where, key);
 }
 
 const json& member(const json& object, const std::string& where, const char* key) {
-    const auto it = object.find(key);
-    if (it == object.end())
-        corrupt(fmt::format("{}.{} is missing", where, key));
-    return *it;
+    return json_field(object, key, path(where, key));
 }
 
-double number_value(const json& v, const std::string& what) {
-    if (!v.is_number())
-        corrupt(what + " is not a number");
-    const double d = v.get<double>();
-    // Parsing "1e999" yields infinity.
-    if (!std::isfinite(d))
-        corrupt(what + " is not a finite number");
-    // Every number in a record is a time, a rate or a latency.
-    if (d < 0)
-        corrupt(what + " is negative");
-    return d;
-}
-
+// Every number in a record is a time, a rate or a latency: never negative.
 double number(const json& object, const std::string& where, const char* key) {
-    return number_value(member(object, where, key), fmt::format("{}.{}", where, key));
+    return json_nonnegative(member(object, where, key), path(where, key));
 }
 
-std::uint64_t unsigned_number(const json& object, const std::string& where, const char* key) {
-    const json& v = member(object, where, key);
-    if (v.is_number_unsigned())
-        return v.get<std::uint64_t>();
-    // Documents built in memory hold non-negative ints as signed; the parser makes "-0" one too.
-    if (v.is_number_integer() && v.get<std::int64_t>() >= 0)
-        return static_cast<std::uint64_t>(v.get<std::int64_t>());
-    if (v.is_number_integer())
-        corrupt(fmt::format("{}.{} is negative", where, key));
-    if (v.is_number_float())
-        corrupt(fmt::format("{}.{} is not an integer", where, key));
-    corrupt(fmt::format("{}.{} is not a number", where, key));
-}
-
-const std::string& string_value(const json& v, const std::string& what) {
-    if (!v.is_string())
-        corrupt(what + " is not a string");
-    return v.get_ref<const std::string&>();
+std::uint64_t count(const json& object, const std::string& where, const char* key) {
+    return json_count(member(object, where, key), path(where, key));
 }
 
 const std::string& string_member(const json& object, const std::string& where, const char* key) {
-    return string_value(member(object, where, key), fmt::format("{}.{}", where, key));
+    return json_string(member(object, where, key), path(where, key));
 }
 
 json record_to_json(const IntervalRecord& r) {
@@ -112,8 +81,7 @@ json record_to_json(const IntervalRecord& r) {
 }
 
 IntervalRecord record_from_json(const json& j, const std::string& where, IntervalRecord::Kind kind) {
-    if (!j.is_object())
-        corrupt(where + " is not an object");
+    json_object(j, where);
     const std::string type = kind == IntervalRecord::Kind::Summary ? "summary" : "interval";
     const json& t = member(j, where, "type");
     if (!t.is_string() || t.get_ref<const std::string&>() != type)
@@ -124,18 +92,18 @@ IntervalRecord record_from_json(const json& j, const std::string& where, Interva
     r.t_s = number(j, where, "t_s");
     r.duration_s = number(j, where, "duration_s");
     const json& target = member(j, where, "target_rate");
-    r.target_rate = target.is_null() ? kRateInf : number_value(target, where + ".target_rate");
+    r.target_rate = target.is_null() ? kRateInf : json_nonnegative(target, path(where, "target_rate"));
     r.achieved_rate = number(j, where, "achieved_rate");
-    r.payload = unsigned_number(j, where, "payload");
-    const std::uint64_t tasks = unsigned_number(j, where, "tasks");
+    r.payload = count(j, where, "payload");
+    const std::uint64_t tasks = count(j, where, "tasks");
     if (tasks > static_cast<std::uint64_t>(INT_MAX))
         corrupt(fmt::format("{}.tasks is out of range", where));
     r.tasks = static_cast<int>(tasks);
-    r.sent = unsigned_number(j, where, "sent");
-    r.received = unsigned_number(j, where, "received");
-    r.lost = unsigned_number(j, where, "lost");
-    r.errors = unsigned_number(j, where, "errors");
-    r.bytes = unsigned_number(j, where, "bytes");
+    r.sent = count(j, where, "sent");
+    r.received = count(j, where, "received");
+    r.lost = count(j, where, "lost");
+    r.errors = count(j, where, "errors");
+    r.bytes = count(j, where, "bytes");
     r.min_us = number(j, where, "min_us");
     r.mean_us = number(j, where, "mean_us");
     r.p50_us = number(j, where, "p50_us");
@@ -145,15 +113,12 @@ IntervalRecord record_from_json(const json& j, const std::string& where, Interva
     r.p9999_us = number(j, where, "p9999_us");
     r.max_us = number(j, where, "max_us");
 
-    const json& changes = member(j, where, "changes");
-    if (!changes.is_array())
-        corrupt(where + ".changes is not an array");
+    const json& changes = json_array(member(j, where, "changes"), path(where, "changes"));
     r.changes.reserve(changes.size());
     for (std::size_t i = 0; i < changes.size(); ++i) {
         const json& c = changes[i];
         const std::string at = fmt::format("{}.changes[{}]", where, i);
-        if (!c.is_object())
-            corrupt(at + " is not an object");
+        json_object(c, at);
         r.changes.push_back(
             {number(c, at, "t_s"), string_member(c, at, "key"), string_member(c, at, "value")});
     }
@@ -183,24 +148,8 @@ bool looks_like_session(std::string_view text) {
     return text.substr(0, 200).find(fmt::format("\"{}\"", kFormat)) != std::string_view::npos;
 }
 
-} // namespace
-
-nlohmann::json session_to_json(const RunHistory& run) {
-    json intervals = json::array();
-    for (const IntervalRecord& r : run.intervals())
-        intervals.push_back(record_to_json(r));
-    return json{
-        {"format", kFormat},
-        {"version", kVersion},
-        {"name", run.name()},
-        {"info", run.info()},
-        {"intervals", std::move(intervals)},
-        {"summary", run.summary() ? record_to_json(*run.summary()) : json(nullptr)},
-        {"whole_run", histogram_to_json(run.whole_run())},
-    };
-}
-
-RunHistory session_from_json(const nlohmann::json& doc, std::string default_name) {
+// session_from_json() without the wording of a JsonFieldError as corruption.
+RunHistory read_session(const json& doc, std::string default_name) {
     if (!doc.is_object())
         not_session();
     const auto format = doc.find("format");
@@ -221,37 +170,58 @@ RunHistory session_from_json(const nlohmann::json& doc, std::string default_name
 
     std::string name = std::move(default_name);
     if (const auto it = doc.find("name"); it != doc.end()) {
-        const std::string& stored = string_value(*it, "name");
+        const std::string& stored = json_string(*it, "name");
         if (!stored.empty())
             name = stored;
     }
     RunHistory run(std::move(name));
 
-    const json& info = top_member(doc, "info");
-    if (!info.is_object())
-        corrupt("info is not an object");
+    const json& info = json_object(json_field(doc, "info", "info"), "info");
     for (const auto& [key, value] : info.items())
-        run.info()[key] = string_value(value, "info." + shown_key(key));
+        run.info()[key] = json_string(value, "info." + shown_key(key));
 
-    const json& intervals = top_member(doc, "intervals");
-    if (!intervals.is_array())
-        corrupt("intervals is not an array");
+    const json& intervals = json_array(json_field(doc, "intervals", "intervals"), "intervals");
     for (std::size_t i = 0; i < intervals.size(); ++i)
         run.add(
             record_from_json(intervals[i], fmt::format("intervals[{}]", i), IntervalRecord::Kind::Interval));
 
-    const json& summary = top_member(doc, "summary");
+    const json& summary = json_field(doc, "summary", "summary");
     if (!summary.is_null())
         run.set_summary(record_from_json(summary, "summary", IntervalRecord::Kind::Summary));
 
     try {
-        run.set_whole_run(histogram_from_json(top_member(doc, "whole_run"), "whole_run"));
+        run.set_whole_run(histogram_from_json(json_field(doc, "whole_run", "whole_run"), "whole_run"));
     } catch (const SessionError&) {
         throw;
     } catch (const std::runtime_error& e) {
         corrupt(e.what());
     }
     return run;
+}
+
+} // namespace
+
+nlohmann::json session_to_json(const RunHistory& run) {
+    json intervals = json::array();
+    for (const IntervalRecord& r : run.intervals())
+        intervals.push_back(record_to_json(r));
+    return json{
+        {"format", kFormat},
+        {"version", kVersion},
+        {"name", run.name()},
+        {"info", run.info()},
+        {"intervals", std::move(intervals)},
+        {"summary", run.summary() ? record_to_json(*run.summary()) : json(nullptr)},
+        {"whole_run", histogram_to_json(run.whole_run())},
+    };
+}
+
+RunHistory session_from_json(const nlohmann::json& doc, std::string default_name) {
+    try {
+        return read_session(doc, std::move(default_name));
+    } catch (const JsonFieldError& e) {
+        corrupt(e.what());
+    }
 }
 
 void save_session(const std::string& path, const RunHistory& run) {

@@ -1,5 +1,7 @@
 #include "histogram_json.h"
 
+#include "json_fields.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -17,29 +19,11 @@ using nlohmann::json;
     throw std::runtime_error(message);
 }
 
-const json& member(const json& object, std::string_view where, const char* key) {
-    const auto it = object.find(key);
-    if (it == object.end())
-        fail(fmt::format("{}.{} is missing", where, key));
-    return *it;
-}
-
-std::uint64_t to_u64(const json& v, std::string_view what) {
-    if (v.is_number_unsigned())
-        return v.get<std::uint64_t>();
-    // Documents built in memory hold non-negative ints as signed; the parser makes "-0" one too.
-    if (v.is_number_integer()) {
-        if (v.get<std::int64_t>() >= 0)
-            return static_cast<std::uint64_t>(v.get<std::int64_t>());
-        fail(fmt::format("{} is negative", what));
-    }
-    if (v.is_number_float())
-        fail(fmt::format("{} is not an integer", what));
-    fail(fmt::format("{} is not a number", what));
-}
-
+// Fields are named by their path ("whole_run.total"); json_fields.h's readers throw JsonFieldError,
+// a std::runtime_error, with that name.
 std::uint64_t u64_member(const json& object, std::string_view where, const char* key) {
-    return to_u64(member(object, where, key), fmt::format("{}.{}", where, key));
+    const std::string name = fmt::format("{}.{}", where, key);
+    return json_count(json_field(object, key, name), name);
 }
 
 std::int64_t value_member(const json& object, std::string_view where, const char* key) {
@@ -77,9 +61,8 @@ nlohmann::json histogram_to_json(const Histogram& h) {
 }
 
 Histogram histogram_from_json(const nlohmann::json& j, std::string_view where) {
-    if (!j.is_object())
-        fail(fmt::format("{} is not an object", where));
-    const json& unit = member(j, where, "unit");
+    json_object(j, where);
+    const json& unit = json_field(j, "unit", fmt::format("{}.unit", where));
     if (!unit.is_string() || unit.get_ref<const std::string&>() != "ns")
         fail(fmt::format("{}.unit is not \"ns\"", where));
     expect_layout(j, where, "sub_bucket_bits", Histogram::kSubBucketBits);
@@ -90,9 +73,8 @@ Histogram histogram_from_json(const nlohmann::json& j, std::string_view where) {
     const std::int64_t max = value_member(j, where, "max");
     const std::uint64_t sum = u64_member(j, where, "sum");
 
-    const json& counts = member(j, where, "counts");
-    if (!counts.is_array())
-        fail(fmt::format("{}.counts is not an array", where));
+    const json& counts =
+        json_array(json_field(j, "counts", fmt::format("{}.counts", where)), fmt::format("{}.counts", where));
     if (counts.size() > Histogram::kBucketCount)
         fail(fmt::format("{}.counts has {} entries, more than the {} buckets", where, counts.size(),
                          Histogram::kBucketCount));
@@ -104,13 +86,13 @@ Histogram histogram_from_json(const nlohmann::json& j, std::string_view where) {
         const std::string at = fmt::format("{}.counts[{}]", where, k);
         if (!pair.is_array() || pair.size() != 2)
             fail(fmt::format("{} is not an [index, count] pair", at));
-        const std::uint64_t index = to_u64(pair[0], at + " index");
+        const std::uint64_t index = json_count(pair[0], at + " index");
         if (index >= Histogram::kBucketCount)
             fail(fmt::format("{} index {} is out of range (0..{})", at, index, Histogram::kBucketCount - 1));
         if (listed[index])
             fail(fmt::format("{} index {} is listed twice", at, index));
         listed[index] = true;
-        const std::uint64_t n = to_u64(pair[1], at + " count");
+        const std::uint64_t n = json_count(pair[1], at + " count");
         if (n > std::numeric_limits<std::uint64_t>::max() - added)
             fail(fmt::format("{}.counts add up to more than 2^64 - 1", where));
         added += n;

@@ -2,7 +2,7 @@
 
 #include "file_io.h"
 #include "histogram_json.h"
-#include "json_integer.h"
+#include "json_fields.h"
 #include "units.h"
 
 #include <fmt/format.h>
@@ -132,31 +132,32 @@ nlohmann::json point_to_json(const SweepPointResult& p) {
 // Reads the fields both renderings share; the derived statistics are not read back (the histogram
 // is the truth).
 template <class Get> SweepPointResult point_from(Get&& get) {
+    // `get` may return a temporary: every reference into it is used within its full expression.
     SweepPointResult p;
-    const std::string kind = get("kind").template get<std::string>();
+    const std::string kind = json_string(get("kind"), "kind");
     if (kind != "ping" && kind != "icmp")
         throw std::runtime_error(fmt::format("kind '{}' is neither ping nor icmp", kind));
     p.icmp = kind == "icmp";
-    p.key = get("key").template get<std::string>();
-    p.transport = get("transport").template get<std::string>();
-    p.engine = get("engine").template get<std::string>();
-    p.tasks = json_integer<int>(get("tasks"));
-    p.payload = json_integer<std::size_t>(get("payload"));
-    p.repetition = json_integer<int>(get("repetition"));
+    p.key = json_string(get("key"), "key");
+    p.transport = json_string(get("transport"), "transport");
+    p.engine = json_string(get("engine"), "engine");
+    p.tasks = json_integer<int>(get("tasks"), "tasks");
+    p.payload = json_integer<std::size_t>(get("payload"), "payload");
+    p.repetition = json_integer<int>(get("repetition"), "repetition");
     const nlohmann::json target = get("target_rate");
     p.target_rate = target.is_string() && target.template get<std::string>() == "inf"
                         ? kRateInf
-                        : target.template get<double>();
-    p.achieved_rate = get("achieved_rate").template get<double>();
-    p.duration_s = get("duration_s").template get<double>();
-    p.sent = json_integer<std::uint64_t>(get("sent"));
-    p.received = json_integer<std::uint64_t>(get("received"));
-    p.lost = json_integer<std::uint64_t>(get("lost"));
-    p.errors = json_integer<std::uint64_t>(get("errors"));
-    p.cpu_percent = get("cpu_percent").template get<double>();
-    p.finished_at_s = get("finished_at_s").template get<double>();
-    p.error = get("error").template get<std::string>();
-    p.note = get("note").template get<std::string>();
+                        : json_number(target, "target_rate");
+    p.achieved_rate = json_number(get("achieved_rate"), "achieved_rate");
+    p.duration_s = json_number(get("duration_s"), "duration_s");
+    p.sent = json_integer<std::uint64_t>(get("sent"), "sent");
+    p.received = json_integer<std::uint64_t>(get("received"), "received");
+    p.lost = json_integer<std::uint64_t>(get("lost"), "lost");
+    p.errors = json_integer<std::uint64_t>(get("errors"), "errors");
+    p.cpu_percent = json_number(get("cpu_percent"), "cpu_percent");
+    p.finished_at_s = json_number(get("finished_at_s"), "finished_at_s");
+    p.error = json_string(get("error"), "error");
+    p.note = json_string(get("note"), "note");
     p.rtt = histogram_from_json(get("histogram"), "histogram");
     return p;
 }
@@ -277,13 +278,15 @@ SweepFile from_json(const std::string& path, std::string_view text) {
                                              version == doc.end() ? "(none)" : dump(*version).substr(0, 40)));
     SweepFile f;
     try {
-        f.spec = spec_from_json(doc.at("spec"));
+        f.spec = spec_from_json(json_field(doc, "spec", "spec"));
         f.started = doc.value("started", std::string());
         f.host = doc.value("host", std::string());
         std::size_t i = 0;
-        for (const auto& p : doc.at("points")) {
+        for (const auto& p : json_array(json_field(doc, "points", "points"), "points")) {
             try {
-                f.points.push_back(point_from([&](const std::string& name) { return p.at(name); }));
+                f.points.push_back(point_from([&](const std::string& name) -> const nlohmann::json& {
+                    return json_field(p, name, name);
+                }));
             } catch (const std::exception& e) {
                 throw std::runtime_error(fmt::format("points[{}]: {}", i, e.what()));
             }

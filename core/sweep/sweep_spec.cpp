@@ -1,7 +1,7 @@
 #include "sweep_spec.h"
 
 #include "cpu_affinity.h"
-#include "json_integer.h"
+#include "json_fields.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -180,42 +180,45 @@ nlohmann::json spec_to_json(const SweepSpec& s) {
 }
 
 SweepSpec spec_from_json(const nlohmann::json& j) {
-    const auto field = [&](const char* name) -> const nlohmann::json& {
-        if (!j.is_object() || !j.contains(name))
-            throw std::runtime_error(fmt::format("sweep spec: '{}' is missing", name));
-        return j.at(name);
+    // Named by their key: "sweep spec: repeat must be an integer from ...".
+    const auto field = [&](const char* name) -> const nlohmann::json& { return json_field(j, name, name); };
+    const auto string = [&](const char* name) -> const std::string& {
+        return json_string(field(name), name);
     };
     try {
         SweepSpec s;
         s.rates.clear();
-        for (const auto& r : field("rates"))
-            s.rates.push_back(r.is_string() && r.get<std::string>() == "inf" ? kRateInf : r.get<double>());
-        s.payloads = json_integers<std::size_t>(field("payloads"));
-        s.tasks = json_integers<int>(field("tasks"));
+        for (const auto& r : json_array(field("rates"), "rates"))
+            s.rates.push_back(r.is_string() && r.get<std::string>() == "inf" ? kRateInf
+                                                                             : json_number(r, "rates"));
+        s.payloads = json_integers<std::size_t>(field("payloads"), "payloads");
+        s.tasks = json_integers<int>(field("tasks"), "tasks");
         s.transports.clear();
-        for (const auto& t : field("transports"))
-            s.transports.push_back(parse_transport(t.get<std::string>()));
+        for (const auto& t : json_array(field("transports"), "transports"))
+            s.transports.push_back(parse_transport(json_string(t, "transports")));
         s.engines.clear();
-        for (const auto& e : field("engines"))
-            s.engines.push_back(parse_engine(e.get<std::string>()));
-        s.repeat = json_integer<int>(field("repeat"));
-        s.duration = json_integer<Nanos>(field("duration_ns"));
-        s.warmup = json_integer<Nanos>(field("warmup_ns"));
-        s.pause = json_integer<Nanos>(field("pause_ns"));
-        s.icmp = field("icmp").get<bool>();
-        s.icmp_host = field("icmp_host").get<std::string>();
-        if (const auto peer = field("peer").get<std::string>(); peer != "local")
+        for (const auto& e : json_array(field("engines"), "engines"))
+            s.engines.push_back(parse_engine(json_string(e, "engines")));
+        s.repeat = json_integer<int>(field("repeat"), "repeat");
+        s.duration = json_integer<Nanos>(field("duration_ns"), "duration_ns");
+        s.warmup = json_integer<Nanos>(field("warmup_ns"), "warmup_ns");
+        s.pause = json_integer<Nanos>(field("pause_ns"), "pause_ns");
+        s.icmp = json_bool(field("icmp"), "icmp");
+        s.icmp_host = string("icmp_host");
+        if (const auto& peer = string("peer"); peer != "local")
             s.base.peer = parse_endpoint(peer);
-        s.base.open_loop = field("open_loop").get<bool>();
-        s.base.timeout = json_integer<Nanos>(field("timeout_ns"));
-        s.base.task_work = json_integer<Nanos>(field("task_work_ns"));
-        s.base.task_period = json_integer<Nanos>(field("task_period_ns"));
-        s.base.burst = json_integer<int>(field("burst"));
-        if (const auto cpu = field("cpu").get<std::string>(); cpu != "any")
+        s.base.open_loop = json_bool(field("open_loop"), "open_loop");
+        s.base.timeout = json_integer<Nanos>(field("timeout_ns"), "timeout_ns");
+        s.base.task_work = json_integer<Nanos>(field("task_work_ns"), "task_work_ns");
+        s.base.task_period = json_integer<Nanos>(field("task_period_ns"), "task_period_ns");
+        s.base.burst = json_integer<int>(field("burst"), "burst");
+        if (const auto& cpu = string("cpu"); cpu != "any")
             s.base.cpu = parse_cpu_list(cpu);
-        if (const auto cpu = field("pong_cpu").get<std::string>(); cpu != "any")
+        if (const auto& cpu = string("pong_cpu"); cpu != "any")
             s.base.pong_cpu = parse_cpu_list(cpu);
         return s;
+    } catch (const JsonFieldError& e) {
+        throw std::runtime_error(fmt::format("sweep spec: {}", e.what()));
     } catch (const nlohmann::json::exception& e) {
         throw std::runtime_error(fmt::format("sweep spec: {}", e.what()));
     } catch (const std::invalid_argument& e) {

@@ -83,8 +83,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (const json& e : *it)
             decode(e);
     try {
-        (void)le::json_int(m.body, "protocol", 0, INT32_MAX);
-        (void)le::json_int(m.body, "endpoint", 0, INT32_MAX);
+        (void)le::agent_int(m.body, "protocol", 0, INT32_MAX);
+        (void)le::agent_int(m.body, "endpoint", 0, INT32_MAX);
     } catch (const std::exception&) {
     }
     return 0;
