@@ -3,11 +3,7 @@
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,8 +16,6 @@
 #include <random>
 #include <utility>
 
-extern char** environ;
-
 namespace le {
 
 namespace {
@@ -31,66 +25,20 @@ constexpr std::string_view kTokenPrefix = "agent token ";
 constexpr std::size_t kStderrKeep = 4096;
 constexpr int kPortAttempts = 3;
 
-void close_fd(int& fd) {
-    if (fd >= 0)
-        ::close(fd);
-    fd = -1;
-}
-
-struct Pipe {
-    int read = -1, write = -1;
-    Pipe() {
-        int fds[2];
-        if (::pipe2(fds, O_CLOEXEC) != 0)
-            throw SshError(fmt::format("cannot create a pipe: {}", std::strerror(errno)));
-        read = fds[0];
-        write = fds[1];
+// ssh with its stdin, stdout and stderr on pipes, in its own process group: Ctrl-C in the terminal
+// stops the window, which then closes ssh in order (the remote agent exits on EOF) instead of ssh
+// dying first.
+std::unique_ptr<ChildProcess> start_ssh(const std::vector<std::string>& argv) {
+    ChildOptions options;
+    options.argv = argv;
+    options.pipe_stdin = true;
+    options.own_process_group = true;
+    try {
+        return std::make_unique<ChildProcess>(options);
+    } catch (const ChildProcessError& e) {
+        throw SshError(
+            fmt::format("{}{}", e.what(), e.error() == ENOENT ? " (is openssh-client installed?)" : ""));
     }
-    ~Pipe() {
-        close_fd(read);
-        close_fd(write);
-    }
-};
-
-// A child with its stdin, stdout and stderr on pipes. The parent's ends are close-on-exec, so no
-// other child inherits them (which would keep ssh's stdin open after stop()).
-struct Child {
-    pid_t pid = -1;
-    int in = -1, out = -1, err = -1;
-};
-
-Child spawn_piped(const std::vector<std::string>& argv) {
-    Pipe in, out, err;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in.read, 0);
-    posix_spawn_file_actions_adddup2(&actions, out.write, 1);
-    posix_spawn_file_actions_adddup2(&actions, err.write, 2);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-    // Nothing else of ours (a pong's listening socket, a file missing O_CLOEXEC) lives on in ssh.
-    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-#endif
-    // Its own process group: Ctrl-C in the terminal stops the window, which then closes ssh in
-    // order (the remote agent exits on EOF) instead of ssh dying first.
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&attr, 0);
-    std::vector<char*> args;
-    for (const auto& a : argv)
-        args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    Child c;
-    const int rc = ::posix_spawnp(&c.pid, args[0], &actions, &attr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0)
-        throw SshError(fmt::format("cannot run '{}': {}{}", argv[0], std::strerror(rc),
-                                   rc == ENOENT ? " (is openssh-client installed?)" : ""));
-    c.in = std::exchange(in.write, -1);
-    c.out = std::exchange(out.read, -1);
-    c.err = std::exchange(err.read, -1);
-    return c;
 }
 
 Nanos now() {
@@ -149,8 +97,8 @@ std::string last_lines(const std::string& text, int n) {
     return out;
 }
 
-void append_bounded(std::string& s, const char* data, std::size_t n) {
-    s.append(data, n);
+void append_bounded(std::string& s, std::string_view bytes) {
+    s.append(bytes);
     if (s.size() > kStderrKeep)
         s.erase(0, s.size() - kStderrKeep);
 }
@@ -186,11 +134,6 @@ std::string SshLauncher::stderr_text() const {
     return m_stderr_text;
 }
 
-std::string SshLauncher::stderr_tail() const {
-    std::lock_guard lock(m_mutex);
-    return last_lines(m_stderr_text, 3);
-}
-
 void SshLauncher::start() {
     if (m_options.host.empty())
         throw SshError("ssh: no host given");
@@ -204,8 +147,6 @@ void SshLauncher::start() {
     std::uint16_t remote_port = m_options.remote_control_port;
     for (int i = 0; i < kPortAttempts; ++i) {
         if (attempt(remote_port ? remote_port : random_remote_port(), deadline) == Attempt::Ready) {
-            if (::pipe2(m_wake, O_CLOEXEC) != 0)
-                m_wake[0] = m_wake[1] = -1; // the drainer then ends with ssh's pipes
             m_drainer = std::thread([this] { drain(); });
             return;
         }
@@ -220,30 +161,23 @@ void SshLauncher::resolve_data_host() {
     std::vector<std::string> argv{m_options.ssh_program, "-G"};
     argv.insert(argv.end(), m_options.extra_options.begin(), m_options.extra_options.end());
     argv.push_back(m_options.host);
-    Child c;
+    std::unique_ptr<ChildProcess> ssh;
     try {
-        c = spawn_piped(argv);
+        ssh = start_ssh(argv);
     } catch (const SshError&) {
         return; // the real launch reports it
     }
-    close_fd(c.in);
-    close_fd(c.err);
+    ssh->close_stdin();
     std::string out;
+    const auto keep_stdout = [&](ChildStream stream, std::string_view bytes) {
+        if (stream == ChildStream::Out)
+            out.append(bytes);
+    };
     const Nanos deadline = now() + 3 * kNanosPerSecond;
-    for (;;) {
-        pollfd p{c.out, POLLIN, 0};
-        const Nanos left = deadline - now();
-        if (left <= 0 || ::poll(&p, 1, int(left / kNanosPerMilli) + 1) <= 0)
-            break;
-        char buf[4096];
-        const ssize_t n = ::read(c.out, buf, sizeof buf);
-        if (n <= 0)
-            break;
-        out.append(buf, std::size_t(n));
+    for (Nanos left = deadline - now(); left > 0 && ssh->read_output(left, keep_stdout);
+         left = deadline - now()) {
     }
-    close_fd(c.out);
-    ::kill(c.pid, SIGKILL); // harmless when it is done already
-    ::waitpid(c.pid, nullptr, 0);
+    ssh.reset(); // killed (harmless when it is done already) and reaped
     for (std::size_t start = 0; start < out.size();) {
         std::size_t end = out.find('\n', start);
         if (end == std::string::npos)
@@ -296,67 +230,56 @@ SshLauncher::Attempt SshLauncher::attempt(std::uint16_t remote_port, Nanos deadl
 
     spawn(m_command);
     std::string out, err;
-    bool out_open = true, err_open = true, timed_out = false;
-    while (out_open || err_open) {
+    const auto keep = [&](ChildStream stream, std::string_view bytes) {
+        if (stream == ChildStream::Out)
+            out.append(bytes);
+        else
+            append_bounded(err, bytes);
+    };
+    bool timed_out = false;
+    for (;;) {
         const Nanos left = deadline - now();
         if (left <= 0) {
             timed_out = true;
             break;
         }
-        pollfd p[2] = {{out_open ? m_stdout : -1, POLLIN, 0}, {err_open ? m_stderr : -1, POLLIN, 0}};
         if (m_options.cancel && m_options.cancel->load()) {
-            reap(0);
-            close_fd(m_stdin);
-            close_fd(m_stdout);
-            close_fd(m_stderr);
+            end_attempt(0);
             throw SshError("ssh start cancelled");
         }
-        const int rc = ::poll(p, 2, int(std::min<Nanos>(left / kNanosPerMilli + 1, 100)));
-        if (rc < 0 && errno != EINTR)
+        if (!m_child->read_output(std::min<Nanos>(left, 100 * kNanosPerMilli), keep))
             break;
-        char buf[4096];
-        if (p[0].revents) {
-            const ssize_t n = ::read(m_stdout, buf, sizeof buf);
-            if (n <= 0)
-                out_open = false;
-            else
-                out.append(buf, std::size_t(n));
-            if (const auto at = out.find(kReadyPrefix);
-                at != std::string::npos && out.find('\n', at) != std::string::npos) {
-                if (const auto t = out.find(kTokenPrefix); t != std::string::npos) {
-                    const auto begin = t + kTokenPrefix.size();
-                    m_token = out.substr(begin, out.find('\n', begin) - begin);
-                }
-                if (m_token.size() < 32) {
-                    reap(0);
-                    close_fd(m_stdin);
-                    close_fd(m_stdout);
-                    close_fd(m_stderr);
-                    throw SshError(
-                        fmt::format("no token from the remote host (od, tr and mktemp are needed there)"));
-                }
-                std::lock_guard lock(m_mutex);
-                m_stderr_text = err;
-                return Attempt::Ready;
+        if (const auto at = out.find(kReadyPrefix);
+            at != std::string::npos && out.find('\n', at) != std::string::npos) {
+            if (const auto t = out.find(kTokenPrefix); t != std::string::npos) {
+                const auto begin = t + kTokenPrefix.size();
+                m_token = out.substr(begin, out.find('\n', begin) - begin);
             }
-        }
-        if (p[1].revents) {
-            const ssize_t n = ::read(m_stderr, buf, sizeof buf);
-            if (n <= 0)
-                err_open = false;
-            else
-                append_bounded(err, buf, std::size_t(n));
+            if (m_token.size() < 32) {
+                end_attempt(0);
+                throw SshError(
+                    fmt::format("no token from the remote host (od, tr and mktemp are needed there)"));
+            }
+            std::lock_guard lock(m_mutex);
+            m_stderr_text = err;
+            return Attempt::Ready;
         }
     }
     // ssh ended (or the time is up) without the agent saying it listens.
-    reap(timed_out ? 0 : kNanosPerSecond);
-    close_fd(m_stdin);
-    close_fd(m_stdout);
-    close_fd(m_stderr);
-    m_stderr_text = err;
+    end_attempt(timed_out ? 0 : kNanosPerSecond);
+    {
+        std::lock_guard lock(m_mutex);
+        m_stderr_text = err;
+    }
     if (!timed_out && contains(err, "already in use"))
         return Attempt::PortTaken;
     throw SshError(failure(err, timed_out));
+}
+
+void SshLauncher::end_attempt(Nanos grace) {
+    reap(grace);
+    m_child->close_stdin();
+    m_child->close_output();
 }
 
 std::string SshLauncher::failure(const std::string& err, bool timed_out) const {
@@ -395,31 +318,28 @@ std::string SshLauncher::failure(const std::string& err, bool timed_out) const {
 }
 
 void SshLauncher::spawn(const std::vector<std::string>& argv) {
-    const Child c = spawn_piped(argv);
+    auto child = start_ssh(argv);
     std::lock_guard lock(m_process_mutex);
-    m_pid = c.pid;
-    m_stdin = c.in;
-    m_stdout = c.out;
-    m_stderr = c.err;
-    m_exited = false;
+    m_child = std::move(child); // the previous attempt's ssh is reaped already
+}
+
+pid_t SshLauncher::pid() const {
+    return m_child ? m_child->pid() : -1;
 }
 
 bool SshLauncher::running() {
     std::lock_guard lock(m_process_mutex);
-    if (m_pid <= 0 || m_exited)
-        return false;
-    if (::waitpid(m_pid, &m_status, WNOHANG) == m_pid)
-        m_exited = true;
-    return !m_exited;
+    return m_child && !m_child->try_reap();
 }
 
 std::string SshLauncher::exit_reason() {
     if (running())
         return "ssh is running";
     std::lock_guard lock(m_process_mutex);
-    if (WIFSIGNALED(m_status))
-        return fmt::format("ssh was killed (signal {})", WTERMSIG(m_status));
-    const int code = WIFEXITED(m_status) ? WEXITSTATUS(m_status) : -1;
+    const int status = m_child ? m_child->status() : 0;
+    if (WIFSIGNALED(status))
+        return fmt::format("ssh was killed (signal {})", WTERMSIG(status));
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     if (code == 255) // ssh's own failure: its last words say what (connection closed, timeout)
         return fmt::format("ssh failed: {}", last_lines(stderr_text(), 1));
     return fmt::format("ssh ended (the agent exited with status {})", code);
@@ -427,63 +347,33 @@ std::string SshLauncher::exit_reason() {
 
 void SshLauncher::reap(Nanos grace) {
     std::lock_guard lock(m_process_mutex);
-    if (m_pid <= 0 || m_exited)
-        return;
-    const auto wait_for = [this](Nanos d) {
-        const Nanos until = now() + d;
-        do {
-            if (::waitpid(m_pid, &m_status, WNOHANG) == m_pid)
-                return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        } while (now() < until);
-        return false;
-    };
-    if (!wait_for(grace)) {
-        ::kill(m_pid, SIGTERM);
-        if (!wait_for(kNanosPerSecond)) {
-            ::kill(m_pid, SIGKILL);
-            ::waitpid(m_pid, &m_status, 0);
-        }
-    }
-    m_exited = true;
+    if (m_child)
+        m_child->terminate(grace);
 }
 
 void SshLauncher::drain() {
-    int stdout_fd = m_stdout, stderr_fd = m_stderr;
-    while (stdout_fd >= 0 || stderr_fd >= 0) {
-        pollfd p[3] = {{stdout_fd, POLLIN, 0}, {stderr_fd, POLLIN, 0}, {m_wake[0], POLLIN, 0}};
-        if (::poll(p, 3, -1) < 0 && errno != EINTR)
-            return;
-        if (p[2].revents)
-            return;
-        char buf[4096];
-        if (p[0].revents && ::read(stdout_fd, buf, sizeof buf) <= 0)
-            stdout_fd = -1;
-        if (p[1].revents) {
-            const ssize_t n = ::read(stderr_fd, buf, sizeof buf);
-            if (n <= 0) {
-                stderr_fd = -1;
-            } else {
-                std::lock_guard lock(m_mutex);
-                append_bounded(m_stderr_text, buf, std::size_t(n));
-            }
+    // m_child stays while the drainer runs: start() is done with it, stop() joins the drainer first.
+    const auto keep_stderr = [this](ChildStream stream, std::string_view bytes) {
+        if (stream == ChildStream::Err) {
+            std::lock_guard lock(m_mutex);
+            append_bounded(m_stderr_text, bytes);
         }
+    };
+    while (!m_stop_drain.load() && m_child->read_output(100 * kNanosPerMilli, keep_stderr)) {
     }
 }
 
 void SshLauncher::stop() {
     // EOF on the agent's stdin: it stops its endpoints and exits, then ssh exits by itself.
-    close_fd(m_stdin);
+    if (m_child)
+        m_child->close_stdin();
     reap(3 * kNanosPerSecond);
     if (m_drainer.joinable()) {
-        if (m_wake[1] >= 0)
-            (void)!::write(m_wake[1], "x", 1);
+        m_stop_drain = true;
         m_drainer.join();
     }
-    close_fd(m_stdout);
-    close_fd(m_stderr);
-    close_fd(m_wake[0]);
-    close_fd(m_wake[1]);
+    if (m_child)
+        m_child->close_output();
 }
 
 } // namespace le

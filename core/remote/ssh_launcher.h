@@ -1,5 +1,6 @@
 #pragma once
 
+#include "child_process.h"
 #include "clock.h"
 
 #include <sys/types.h>
@@ -66,12 +67,11 @@ public:
     std::string data_host() const { return m_data_host; }
     // The agent's token, made afresh on the remote host for this launch (see attempt()).
     std::string token() const { return m_token; }
-    // The last lines ssh or the agent wrote to stderr (why a running launcher stopped).
-    std::string stderr_tail() const;
     // Why ssh is no longer running: "ssh was killed (signal 9)", "ssh failed: Connection to HOST
     // closed by remote host", ...
     std::string exit_reason();
-    pid_t pid() const { return m_pid; }
+    // ssh's process id (of the last attempt), -1 before start().
+    pid_t pid() const;
     // The ssh command line of the last attempt (for display and logs).
     const std::vector<std::string>& command() const { return m_command; }
     const SshLaunchOptions& options() const { return m_options; }
@@ -79,6 +79,7 @@ public:
 private:
     enum class Attempt { Ready, PortTaken };
     Attempt attempt(std::uint16_t remote_port, Nanos deadline);
+    void end_attempt(Nanos grace); // a failed attempt: ssh reaped, its pipes closed
     void spawn(const std::vector<std::string>& argv);
     void resolve_data_host();
     void reap(Nanos grace);
@@ -91,17 +92,12 @@ private:
     std::string m_token;
     std::vector<std::string> m_command;
     std::uint16_t m_local_port = 0;
-    pid_t m_pid = -1;
-    int m_stdin = -1;
-    int m_stdout = -1;
-    int m_stderr = -1;
-    bool m_exited = false;
-    int m_status = 0;           // waitpid's, once m_exited
-    std::mutex m_process_mutex; // reaping m_pid (the drainer never waits on it)
+    std::mutex m_process_mutex; // reaping m_child (the drainer only reads its output)
+    std::unique_ptr<ChildProcess> m_child;
     mutable std::mutex m_mutex; // m_stderr_text
     std::string m_stderr_text;
     std::thread m_drainer;
-    int m_wake[2] = {-1, -1}; // stops the drainer
+    std::atomic<bool> m_stop_drain{false};
 };
 
 // The remote command as one shell word list: each argument single-quoted for the remote shell.

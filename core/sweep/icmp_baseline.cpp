@@ -1,15 +1,11 @@
 #include "icmp_baseline.h"
 
+#include "child_process.h"
 #include "units.h"
 
 #include <fmt/format.h>
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -17,8 +13,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-
-extern char** environ;
 
 namespace le {
 namespace {
@@ -81,67 +75,33 @@ struct Spawned {
 Spawned spawn_ping(const std::string& binary, const std::vector<std::string>& args,
                    const std::atomic<bool>* stop, Nanos give_up_after) {
     Spawned r;
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-        r.spawn_error = errno;
-        return r;
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
-    std::vector<std::string> argv_s{binary};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_s)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
+    ChildOptions options;
+    options.argv = {binary};
+    options.argv.insert(options.argv.end(), args.begin(), args.end());
+    options.merge_stderr = true;
     // Untranslated messages: the parser reads iputils' English.
-    std::vector<std::string> env_s{"LC_ALL=C"};
-    for (char** e = environ; e && *e; ++e)
-        if (std::strncmp(*e, "LC_ALL=", 7) != 0 && std::strncmp(*e, "LANG=", 5) != 0)
-            env_s.emplace_back(*e);
-    std::vector<char*> envp;
-    for (auto& e : env_s)
-        envp.push_back(e.data());
-    envp.push_back(nullptr);
-    pid_t pid = 0;
+    options.set_env = {"LC_ALL=C"};
+    options.unset_env = {"LANG"};
     const Nanos start = now_ns();
-    const int rc = posix_spawnp(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    if (rc != 0) {
-        close(fds[0]);
-        r.spawn_error = rc;
+    std::optional<ChildProcess> ping;
+    try {
+        ping.emplace(options);
+    } catch (const ChildProcessError& e) {
+        r.spawn_error = e.error();
         return r;
     }
     IcmpParser parser;
-    char buf[65536];
     bool killed = false;
-    for (;;) {
+    do {
         if (!killed && ((stop && stop->load()) || now_ns() - start > give_up_after)) {
             r.cancelled = stop && stop->load();
-            kill(pid, SIGINT); // ping prints its summary on SIGINT
+            ping->signal(SIGINT); // ping prints its summary on SIGINT
             killed = true;
         }
-        pollfd p{fds[0], POLLIN, 0};
-        const int n = poll(&p, 1, 50);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            continue;
-        const ssize_t got = read(fds[0], buf, sizeof buf);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        parser.feed(std::string_view(buf, static_cast<std::size_t>(got)));
-    }
+    } while (ping->read_output(50 * kNanosPerMilli,
+                               [&](ChildStream, std::string_view bytes) { parser.feed(bytes); }));
     parser.finish();
-    close(fds[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    ping->wait();
     r.wall_s = to_seconds(now_ns() - start);
     r.out = parser.output();
     return r;
