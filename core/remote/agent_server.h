@@ -27,6 +27,9 @@ struct AgentServerConfig {
 // `latency-pong --agent`: serves the control protocol of agent_protocol.h on one Asio thread and
 // runs the pong endpoints clients create. Endpoints outlive the connection that created them (a
 // client that reconnects finds them) and end when destroyed or when the agent stops.
+// Split as Asio's HTTP server example is: this server (accept loop) with its endpoint table
+// (agent_endpoints.h), a connection per client (agent_server_connection.h: framing, write queue,
+// deadline) and the protocol itself in a handler without sockets (agent_request_handler.h).
 class AgentServer {
 public:
     // Throws std::invalid_argument for a non-loopback address without a token or bad limits, and

@@ -1,0 +1,112 @@
+#include "agent_endpoints.h"
+
+#include "agent_protocol.h"
+#include "pong_server.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace le {
+
+using nlohmann::json;
+
+AgentEndpoints::AgentEndpoints(int max_endpoints, int max_tasks, std::function<void(const std::string&)> log)
+    : m_max_endpoints(max_endpoints)
+    , m_max_tasks(max_tasks)
+    , m_log(std::move(log)) {}
+
+AgentEndpoints::~AgentEndpoints() {
+    stop_all();
+}
+
+void AgentEndpoints::log(const std::string& line) const {
+    if (m_log)
+        m_log(line);
+}
+
+AgentEndpointInfo AgentEndpoints::info_of(int id, const Entry& e) {
+    AgentEndpointInfo info;
+    info.id = id;
+    info.spec = e.spec;
+    info.endpoint = e.server->endpoints().front();
+    const PongStats& s = e.server->stats();
+    info.stats = {s.accepted.load(), s.refused.load(), s.active.load(), s.bytes.load(), s.dropped.load()};
+    return info;
+}
+
+json AgentEndpoints::create(const json& spec_json) {
+    const AgentEndpointSpec spec = endpoint_spec_from_json(spec_json, m_max_tasks);
+    {
+        std::lock_guard lock(m_mutex);
+        if (static_cast<int>(m_endpoints.size()) >= m_max_endpoints)
+            throw AgentRefusal(
+                agent_code::kLimit,
+                fmt::format("endpoint limit ({}) reached; destroy one first", m_max_endpoints));
+    }
+    PongConfig pong;
+    Endpoint listen;
+    listen.transport = spec.transport;
+    listen.host = spec.bind_host;
+    listen.port = spec.port;
+    pong.listen = {listen};
+    pong.engine = spec.engine;
+    pong.tasks = spec.tasks;
+    pong.task_work = spec.task_work;
+    pong.task_period = spec.task_period;
+    pong.delay = spec.delay;
+    pong.jitter = spec.jitter;
+    pong.loss_percent = spec.loss_percent;
+    std::unique_ptr<PongServer> server;
+    try {
+        server = start_pong(pong);
+    } catch (const std::exception& e) {
+        throw AgentRefusal(agent_code::kFailed, e.what());
+    }
+    std::lock_guard lock(m_mutex);
+    const int id = m_next_id++;
+    Entry& e = m_endpoints[id];
+    e.spec = spec;
+    e.server = std::move(server);
+    log(fmt::format("endpoint {} created: {} ({} engine, {} tasks)", id, e.server->endpoints().front().url(),
+                    to_string(spec.engine), spec.tasks));
+    return endpoint_info_to_json(info_of(id, e));
+}
+
+void AgentEndpoints::destroy(int id) {
+    std::unique_ptr<PongServer> server;
+    {
+        std::lock_guard lock(m_mutex);
+        const auto it = m_endpoints.find(id);
+        if (it == m_endpoints.end())
+            throw AgentRefusal(agent_code::kNotFound, fmt::format("no endpoint {} on this agent", id));
+        server = std::move(it->second.server);
+        m_endpoints.erase(it);
+    }
+    server->stop();
+    log(fmt::format("endpoint {} destroyed", id));
+}
+
+json AgentEndpoints::list() const {
+    json out = json::array();
+    std::lock_guard lock(m_mutex);
+    for (const auto& [id, e] : m_endpoints)
+        out.push_back(endpoint_info_to_json(info_of(id, e)));
+    return out;
+}
+
+std::size_t AgentEndpoints::size() const {
+    std::lock_guard lock(m_mutex);
+    return m_endpoints.size();
+}
+
+void AgentEndpoints::stop_all() {
+    std::map<int, Entry> endpoints;
+    {
+        std::lock_guard lock(m_mutex);
+        endpoints.swap(m_endpoints);
+    }
+    for (auto& [id, e] : endpoints)
+        e.server->stop();
+}
+
+} // namespace le
