@@ -37,14 +37,15 @@ private:
 
 enum class ChildStream { Out, Err };
 
-// One running child. Its descriptors are close-on-exec in us and only 0, 1 and 2 survive in it, so
-// no other child inherits a pipe (which would keep its stdin open after close_stdin()) and nothing of
-// ours (a listening socket) lives on in it. The destructor closes the pipes and, when the child was
-// not reaped yet, kills (SIGKILL) and reaps it.
+// One running child. Its pipes are close-on-exec in us, so no other child inherits one (which would
+// keep its stdin open after close_stdin()), and only 0, 1 and 2 survive in it (glibc 2.34 and later
+// close the rest), so nothing of ours (a listening socket) lives on in it. The destructor closes the
+// pipes and, when the child was not reaped yet, kills (SIGKILL) and reaps it.
 //
-// read_output() and close_output() may run on one thread while the reaping functions (try_reap,
-// wait_for, wait, terminate, signal, status) run on another: the two groups share nothing. Within a
-// group, calls must not overlap.
+// Three groups of calls touch disjoint state, so each group may run on a thread of its own (ssh's
+// output is drained on one thread while another asks whether ssh still runs): the output (read_output,
+// close_output), stdin (close_stdin) and the process (try_reap, wait_for, wait, terminate, signal,
+// status, reaped). Calls within a group must not overlap.
 class ChildProcess {
 public:
     // Starts the child. Throws ChildProcessError: "cannot create a pipe: ..." or
@@ -55,8 +56,6 @@ public:
     ChildProcess& operator=(const ChildProcess&) = delete;
 
     pid_t pid() const { return m_pid; }
-    // Our end of its stdin (-1 without pipe_stdin or once closed).
-    int stdin_fd() const { return m_in; }
     // EOF on the child's stdin. Idempotent.
     void close_stdin();
 
