@@ -2,7 +2,7 @@
 // without a token), every request on the endpoint table, and every refusal with its wire code.
 // tst_agent covers the same protocol through real control connections.
 #include "agent_auth.h"
-#include "agent_endpoints.h"
+#include "agent_endpoint_table.h"
 #include "agent_protocol.h"
 #include "agent_request_handler.h"
 
@@ -51,7 +51,7 @@ struct Agent {
 
     std::vector<std::string> log;
     AgentServerConfig config;
-    AgentEndpoints endpoints;
+    AgentEndpointTable endpoints;
     AgentRequestHandler handler;
 };
 

@@ -1,7 +1,7 @@
 #include "agent_request_handler.h"
 
 #include "agent_auth.h"
-#include "agent_endpoints.h"
+#include "agent_endpoint_table.h"
 #include "agent_protocol.h"
 
 #include <fmt/format.h>
@@ -21,7 +21,7 @@ AgentRequestHandler::Reply answer(json message) {
 } // namespace
 
 AgentRequestHandler::AgentRequestHandler(const AgentServerConfig& config, const HostFacts& facts,
-                                         AgentEndpoints& endpoints, std::string peer)
+                                         AgentEndpointTable& endpoints, std::string peer)
     : m_config(config)
     , m_facts(facts)
     , m_endpoints(endpoints)

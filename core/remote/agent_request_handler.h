@@ -11,7 +11,7 @@
 
 namespace le {
 
-class AgentEndpoints;
+class AgentEndpointTable;
 struct AgentMessage;
 
 // The agent's side of the control protocol (agent_protocol.h) for one client, without sockets: fed
@@ -30,8 +30,8 @@ public:
 
     // `config` (token, version, log), `facts` and `endpoints` outlive the handler; `peer` names the
     // client in the log ("127.0.0.1:40312").
-    AgentRequestHandler(const AgentServerConfig& config, const HostFacts& facts, AgentEndpoints& endpoints,
-                        std::string peer);
+    AgentRequestHandler(const AgentServerConfig& config, const HostFacts& facts,
+                        AgentEndpointTable& endpoints, std::string peer);
 
     // One line from the client, without its '\n' (untrusted: any bytes). Before the handshake is done
     // anything unexpected is refused; after it a bad request gets an error{id, code, message} and the
@@ -58,7 +58,7 @@ private:
 
     const AgentServerConfig& m_config;
     const HostFacts& m_facts;
-    AgentEndpoints& m_endpoints;
+    AgentEndpointTable& m_endpoints;
     std::string m_peer;
     State m_state = State::Hello;
     std::string m_client_nonce;

@@ -1,6 +1,6 @@
 #include "agent_server.h"
 
-#include "agent_endpoints.h"
+#include "agent_endpoint_table.h"
 #include "agent_protocol.h"
 #include "agent_server_connection.h"
 #include "host_facts.h"
@@ -156,7 +156,7 @@ private:
     }
 
     AgentServerConfig m_config;
-    AgentEndpoints m_endpoints;
+    AgentEndpointTable m_endpoints;
     HostFacts m_facts;
     Endpoint m_control;
     std::atomic<int> m_connections{0};

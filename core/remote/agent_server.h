@@ -28,7 +28,7 @@ struct AgentServerConfig {
 // runs the pong endpoints clients create. Endpoints outlive the connection that created them (a
 // client that reconnects finds them) and end when destroyed or when the agent stops.
 // Split as Asio's HTTP server example is: this server (accept loop) with its endpoint table
-// (agent_endpoints.h), a connection per client (agent_server_connection.h: framing, write queue,
+// (agent_endpoint_table.h), a connection per client (agent_server_connection.h: framing, write queue,
 // deadline) and the protocol itself in a handler without sockets (agent_request_handler.h).
 class AgentServer {
 public:

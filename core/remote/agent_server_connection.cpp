@@ -40,7 +40,7 @@ std::string peer_name(const tcp::socket& s) {
 } // namespace
 
 AgentServerConnection::AgentServerConnection(tcp::socket socket, const AgentServerConfig& config,
-                                             const HostFacts& facts, AgentEndpoints& endpoints,
+                                             const HostFacts& facts, AgentEndpointTable& endpoints,
                                              std::atomic<int>& connections)
     : m_socket(std::move(socket))
     , m_deadline(m_socket.get_executor())

@@ -26,7 +26,8 @@ public:
     // `config`, `facts` and `endpoints` outlive the connection. `connections` counts open control
     // connections: the server counts this one in, the destructor counts it out.
     AgentServerConnection(asio::ip::tcp::socket socket, const AgentServerConfig& config,
-                          const HostFacts& facts, AgentEndpoints& endpoints, std::atomic<int>& connections);
+                          const HostFacts& facts, AgentEndpointTable& endpoints,
+                          std::atomic<int>& connections);
     ~AgentServerConnection();
     AgentServerConnection(const AgentServerConnection&) = delete;
     AgentServerConnection& operator=(const AgentServerConnection&) = delete;

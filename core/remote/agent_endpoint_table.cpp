@@ -1,4 +1,4 @@
-#include "agent_endpoints.h"
+#include "agent_endpoint_table.h"
 
 #include "agent_protocol.h"
 #include "pong_server.h"
@@ -10,21 +10,22 @@ namespace le {
 
 using nlohmann::json;
 
-AgentEndpoints::AgentEndpoints(int max_endpoints, int max_tasks, std::function<void(const std::string&)> log)
+AgentEndpointTable::AgentEndpointTable(int max_endpoints, int max_tasks,
+                                       std::function<void(const std::string&)> log)
     : m_max_endpoints(max_endpoints)
     , m_max_tasks(max_tasks)
     , m_log(std::move(log)) {}
 
-AgentEndpoints::~AgentEndpoints() {
+AgentEndpointTable::~AgentEndpointTable() {
     stop_all();
 }
 
-void AgentEndpoints::log(const std::string& line) const {
+void AgentEndpointTable::log(const std::string& line) const {
     if (m_log)
         m_log(line);
 }
 
-AgentEndpointInfo AgentEndpoints::info_of(int id, const Entry& e) {
+AgentEndpointInfo AgentEndpointTable::info_of(int id, const Entry& e) {
     AgentEndpointInfo info;
     info.id = id;
     info.spec = e.spec;
@@ -34,7 +35,7 @@ AgentEndpointInfo AgentEndpoints::info_of(int id, const Entry& e) {
     return info;
 }
 
-json AgentEndpoints::create(const json& spec_json) {
+json AgentEndpointTable::create(const json& spec_json) {
     const AgentEndpointSpec spec = endpoint_spec_from_json(spec_json, m_max_tasks);
     {
         std::lock_guard lock(m_mutex);
@@ -72,7 +73,7 @@ json AgentEndpoints::create(const json& spec_json) {
     return endpoint_info_to_json(info_of(id, e));
 }
 
-void AgentEndpoints::destroy(int id) {
+void AgentEndpointTable::destroy(int id) {
     std::unique_ptr<PongServer> server;
     {
         std::lock_guard lock(m_mutex);
@@ -86,7 +87,7 @@ void AgentEndpoints::destroy(int id) {
     log(fmt::format("endpoint {} destroyed", id));
 }
 
-json AgentEndpoints::list() const {
+json AgentEndpointTable::list() const {
     json out = json::array();
     std::lock_guard lock(m_mutex);
     for (const auto& [id, e] : m_endpoints)
@@ -94,12 +95,12 @@ json AgentEndpoints::list() const {
     return out;
 }
 
-std::size_t AgentEndpoints::size() const {
+std::size_t AgentEndpointTable::size() const {
     std::lock_guard lock(m_mutex);
     return m_endpoints.size();
 }
 
-void AgentEndpoints::stop_all() {
+void AgentEndpointTable::stop_all() {
     std::map<int, Entry> endpoints;
     {
         std::lock_guard lock(m_mutex);

@@ -32,14 +32,14 @@ private:
 // The agent's endpoint table: the pong endpoints clients created, by id (1, 2, ... in creation
 // order, never reused). They outlive the connection that created them and end when destroyed, at
 // stop_all() or with the table. Thread-safe.
-class AgentEndpoints {
+class AgentEndpointTable {
 public:
     // At most `max_endpoints` at a time, each with at most `max_tasks` tasks; `log` (may be empty)
     // hears of every endpoint created and destroyed.
-    AgentEndpoints(int max_endpoints, int max_tasks, std::function<void(const std::string&)> log);
-    ~AgentEndpoints();
-    AgentEndpoints(const AgentEndpoints&) = delete;
-    AgentEndpoints& operator=(const AgentEndpoints&) = delete;
+    AgentEndpointTable(int max_endpoints, int max_tasks, std::function<void(const std::string&)> log);
+    ~AgentEndpointTable();
+    AgentEndpointTable(const AgentEndpointTable&) = delete;
+    AgentEndpointTable& operator=(const AgentEndpointTable&) = delete;
 
     // Starts a pong as `spec` (a create request's untrusted "spec") says and returns its info as
     // endpoint_info_to_json() writes it. Throws AgentProtocolError for a bad spec, AgentRefusal
