@@ -128,7 +128,7 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     });
     connect(m_controls, &ControlsPanel::burstChanged, this,
             [this](int burst) { restartDataPath(QStringLiteral("burst=%1").arg(burst)); });
-    connect(m_percentiles, &PercentilePlot::autoFollowChanged, this,
+    connect(m_percentiles, &PercentilePlot::autoRangeChanged, this,
             [this](bool on) { m_followAction->setChecked(on); });
 
     // One redraw timer for every plot (<= 30 Hz); nothing redraws per record.
@@ -273,7 +273,7 @@ void MainWindow::buildActions() {
     m_followAction->setCheckable(true);
     m_followAction->setChecked(true);
     connect(m_followAction, &QAction::toggled, this, [this](bool on) {
-        m_percentiles->setAutoFollow(on);
+        m_percentiles->setAutoRange(on);
         m_dirty = true;
     });
     view->addAction(QIcon::fromTheme("zoom-original"), tr("&Reset Axes"), QKeySequence(tr("Ctrl+0")), this,
