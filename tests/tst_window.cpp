@@ -4,6 +4,7 @@
 #include "controls_panel.h"
 #include "histogram_plot.h"
 #include "main_window.h"
+#include "overlay_runs.h"
 #include "peer_panel.h"
 #include "percentile_plot.h"
 #include "pong_process.h"
@@ -276,9 +277,9 @@ void TestWindow::saveOpenOverlayRoundTrip() {
     MainWindow w(o);
     w.show();
     QCOMPARE(w.openSession(path), QString());
-    QCOMPARE(w.overlays().size(), 1);
-    QCOMPARE(w.overlays().front()->intervals().size(), saved);
-    QVERIFY(w.overlays().front()->summary().has_value());
+    QCOMPARE(w.overlayRuns()->runs().size(), 1);
+    QCOMPARE(w.overlayRuns()->runs().front()->intervals().size(), saved);
+    QVERIFY(w.overlayRuns()->runs().front()->summary().has_value());
     w.refreshPlots(true);
     // The overlay is drawn and named in the legend.
     bool named = false;
@@ -302,7 +303,7 @@ void TestWindow::corruptSessionIsAClearError() {
     const QString error = w.openSession(path);
     QVERIFY(error.contains("corrupt"));
     QVERIFY(error.contains(path));
-    QCOMPARE(w.overlays().size(), 0);
+    QCOMPARE(w.overlayRuns()->runs().size(), 0);
 }
 
 void TestWindow::exportsAreRealImages_data() {
