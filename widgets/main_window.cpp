@@ -40,6 +40,18 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     Q_INIT_RESOURCE(resources); // the icons live in this static library
     setWindowTitle(tr("Latency Explorer"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/latency-explorer.svg")));
+    // Names for scripts and tests, which find the parts with findChild() instead of accessors.
+    m_pong->setObjectName(QStringLiteral("pongProcess"));
+    m_overlays->setObjectName(QStringLiteral("overlayRuns"));
+    m_peer->setObjectName(QStringLiteral("peerPanel"));
+    m_agentsPanel->setObjectName(QStringLiteral("agentsPanel"));
+    m_controls->setObjectName(QStringLiteral("controlsPanel"));
+    m_dashboard->setObjectName(QStringLiteral("dashboard"));
+    m_tabs->setObjectName(QStringLiteral("tabs"));
+    m_sweepTab->setObjectName(QStringLiteral("sweepTab"));
+    m_histogram->setObjectName(QStringLiteral("histogramPlot"));
+    m_percentiles->setObjectName(QStringLiteral("percentilePlot"));
+    m_distribution->setObjectName(QStringLiteral("distributionPlot"));
 
     buildDashboard();
     buildDocks();
@@ -294,6 +306,7 @@ CompareDialog* MainWindow::compareDialog() {
             m_compare->setBase(configFromControls());
             stopMeasuring(); // two measurements at once would disturb each other
         });
+        m_compare->setObjectName(QStringLiteral("compareDialog"));
         connect(m_compare, &CompareDialog::runsChanged, m_overlays, &OverlayRuns::setComparison);
     }
     try {
@@ -313,7 +326,6 @@ void MainWindow::refreshPlots(bool force) {
     m_percentiles->refresh(force);
     m_distribution->refresh(force);
     m_dirty = false;
-    ++m_redraws;
 }
 
 void MainWindow::setPaused(bool paused) {

@@ -35,7 +35,9 @@ struct WindowOptions {
 
 // The window: the peer, controls and agents panels docked at the left, the live dashboard
 // (histogram and distribution side by side, percentiles over time below) and the Sweep tab in the
-// middle, the live figures in the status bar.
+// middle, the live figures in the status bar. Its children carry object names ("peerPanel",
+// "agentsPanel", "controlsPanel", "histogramPlot", "percentilePlot", "distributionPlot",
+// "dashboard", "pongProcess", "overlayRuns", "compareAction", ...) for scripts and tests.
 //
 // Its code is split by concept: main_window.cpp builds and wires it and runs the measurement,
 // main_window_menus.cpp has the menus and the toolbar, main_window_files.cpp what it reads and
@@ -51,18 +53,6 @@ public:
     // Tabs: the live dashboard first, sweeps second.
     QTabWidget* tabs() const { return m_tabs; }
     SweepTab* sweepTab() const { return m_sweepTab; }
-    PongProcess* pong() const { return m_pong; }
-    PeerPanel* peerPanel() const { return m_peer; }
-    AgentsPanel* agentsPanel() const { return m_agentsPanel; }
-    ControlsPanel* controls() const { return m_controls; }
-    HistogramPlot* histogramPlot() const { return m_histogram; }
-    PercentilePlot* percentilePlot() const { return m_percentiles; }
-    DistributionPlot* distributionPlot() const { return m_distribution; }
-    QWidget* dashboard() const { return m_dashboard; }
-    OverlayRuns* overlayRuns() const { return m_overlays; }
-    int redraws() const { return m_redraws; }
-    // The A/B comparison dialog (created on first use), its base set from the controls.
-    CompareDialog* compareDialog();
 
     // Starts measuring with the panels' settings against the chosen peer; a bad setting is shown in
     // the peer panel instead.
@@ -102,6 +92,8 @@ private:
     void onChangeRequested(const QString& key, const QString& value);
     // Engine or loop mode changed while running: `change` is "engine=asio" or "loop=open".
     void restartDataPath(const QString& change);
+    // The A/B comparison dialog (created on first use), its base set from the controls.
+    CompareDialog* compareDialog();
     void exportPlotDialog(QWidget* plot, const QString& name);
     void showError(const QString& title, const QString& text);
 
@@ -122,7 +114,6 @@ private:
     QTimer m_redraw;
     bool m_dirty = true;
     bool m_paused = false;
-    int m_redraws = 0;
     QString m_pendingRestart; // the change the data path restarts for ("loop=open"), else empty
     std::optional<le::Endpoint> m_pendingPeer; // the peer that restart switches to
 

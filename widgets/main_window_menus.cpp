@@ -73,11 +73,13 @@ void MainWindow::buildActions() {
                                    QKeySequence(tr("F5")), this, &MainWindow::startMeasuring);
     m_stopAction = run->addAction(QIcon::fromTheme("media-playback-stop"), tr("S&top"),
                                   QKeySequence(tr("Shift+F5")), this, &MainWindow::stopMeasuring);
-    run->addAction(tr("&Compare Configurations (A/B)…"), QKeySequence(tr("Ctrl+K")), this, [this] {
-        CompareDialog* d = compareDialog();
-        d->show();
-        d->raise();
-    });
+    QAction* compare =
+        run->addAction(tr("&Compare Configurations (A/B)…"), QKeySequence(tr("Ctrl+K")), this, [this] {
+            CompareDialog* d = compareDialog();
+            d->show();
+            d->raise();
+        });
+    compare->setObjectName(QStringLiteral("compareAction"));
     run->addAction(tr("&New Run (clear history)"), this, [this] {
         m_bridge->clearHistory();
         m_dirty = true;
