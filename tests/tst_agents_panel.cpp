@@ -4,11 +4,12 @@
 // keeps every record measured.
 #include "agent_dialogs.h"
 #include "agent_test_support.h"
+#include "agents_panel.h"
 #include "main_window.h"
 #include "netns_host.h"
 #include "peer_panel.h"
-#include "agents_panel.h"
 #include "session_bridge.h"
+#include "widget_lookup.h"
 
 #include <QtTest>
 
@@ -71,6 +72,23 @@ WindowOptions quietWindow(bool autoStart) {
     return o;
 }
 
+// The panel's parts, found by name as a user would find them by sight.
+QTreeWidget* agentList(const AgentsPanel& p) {
+    return child<QTreeWidget>(&p, "agentList");
+}
+QTableWidget* endpointTable(const AgentsPanel& p) {
+    return child<QTableWidget>(&p, "endpointTable");
+}
+QLabel* stateLabel(const AgentsPanel& p) {
+    return child<QLabel>(&p, "stateLabel");
+}
+QLabel* factsLabel(const AgentsPanel& p) {
+    return child<QLabel>(&p, "factsLabel");
+}
+QPushButton* button(const AgentsPanel& p, const char* name) {
+    return child<QPushButton>(&p, name);
+}
+
 bool connected(AgentConnection* a) {
     return QTest::qWaitFor([a] { return a->state() == AgentConnection::State::Connected; }, 10000);
 }
@@ -107,23 +125,25 @@ void TestAgentsPanel::connectsAndShowsHostFacts() {
     AgentsPanel panel;
     panel.show();
     AgentConnection* a = panel.addAgent(loopback(agent.port()));
-    QCOMPARE(panel.agents().size(), 1);
+    QCOMPARE(panel.findChildren<AgentConnection*>(Qt::FindDirectChildrenOnly).size(), 1);
     QVERIFY(connected(a));
-    QCOMPARE(panel.currentAgent(), a);
+    // The new agent is the selected one: its row is current.
+    QCOMPARE(agentList(panel)->currentItem(), agentList(panel)->topLevelItem(0));
+    QCOMPARE(agentList(panel)->currentItem()->text(0), a->name());
     // The facts are the agent's host (this one): its name, its cores.
     QCOMPARE(QString::fromStdString(a->facts().hostname), QSysInfo::machineHostName());
     QCOMPARE(a->facts().cores, QThread::idealThreadCount());
-    QVERIFY(panel.factsLabel()->text().contains(QSysInfo::machineHostName()));
-    QVERIFY(panel.factsLabel()->text().contains(QStringLiteral("%1 cores").arg(a->facts().cores)));
-    QCOMPARE(panel.stateLabel()->text(), QStringLiteral("connected"));
-    QCOMPARE(panel.agentList()->topLevelItem(0)->text(1), QStringLiteral("connected"));
+    QVERIFY(factsLabel(panel)->text().contains(QSysInfo::machineHostName()));
+    QVERIFY(factsLabel(panel)->text().contains(QStringLiteral("%1 cores").arg(a->facts().cores)));
+    QCOMPARE(stateLabel(panel)->text(), QStringLiteral("connected"));
+    QCOMPARE(agentList(panel)->topLevelItem(0)->text(1), QStringLiteral("connected"));
     // The control round trip is measured and refreshed, off the GUI thread.
     QSignalSpy pings(a, &AgentConnection::pingChanged);
     QTRY_VERIFY_WITH_TIMEOUT(pings.count() >= 2, 3000);
     QVERIFY(a->pingMs() > 0 && a->pingMs() < 100);
-    QVERIFY(panel.agentList()->topLevelItem(0)->text(2).endsWith(QStringLiteral(" ms")));
-    QVERIFY(!panel.reconnectButton()->isVisible());
-    QVERIFY(panel.startEndpointButton()->isEnabled());
+    QVERIFY(agentList(panel)->topLevelItem(0)->text(2).endsWith(QStringLiteral(" ms")));
+    QVERIFY(!button(panel, "reconnectButton")->isVisible());
+    QVERIFY(button(panel, "startEndpointButton")->isEnabled());
 }
 
 void TestAgentsPanel::tokenProblemsAreNamed_data() {
@@ -152,11 +172,11 @@ void TestAgentsPanel::tokenProblemsAreNamed() {
     AgentsPanel panel;
     AgentConnection* a = panel.addAgent(loopback(agent.port(), clientFile));
     QTRY_VERIFY_WITH_TIMEOUT(a->state() != AgentConnection::State::Connecting, 10000);
-    qInfo("%s", qPrintable(panel.stateLabel()->text()));
+    qInfo("%s", qPrintable(stateLabel(panel)->text()));
     QCOMPARE(int(a->state()), state);
-    QVERIFY2(panel.stateLabel()->text().startsWith(shown), qPrintable(panel.stateLabel()->text()));
+    QVERIFY2(stateLabel(panel)->text().startsWith(shown), qPrintable(stateLabel(panel)->text()));
     // A wrong token can be fixed and retried: Reconnect is offered.
-    QCOMPARE(panel.reconnectButton()->isEnabled(), a->state() != AgentConnection::State::Connected);
+    QCOMPARE(button(panel, "reconnectButton")->isEnabled(), a->state() != AgentConnection::State::Connected);
 }
 
 void TestAgentsPanel::endpointsStartAndStop() {
@@ -165,18 +185,18 @@ void TestAgentsPanel::endpointsStartAndStop() {
     AgentsPanel panel;
     AgentConnection* a = panel.addAgent(loopback(agent.port()));
     QVERIFY(connected(a));
-    QCOMPARE(panel.endpointTable()->rowCount(), 0);
+    QCOMPARE(endpointTable(panel)->rowCount(), 0);
     le::AgentEndpointSpec tcp, udp;
     tcp.engine = le::EngineKind::Blocking;
     udp.transport = le::Transport::Udp;
     udp.tasks = 2;
     a->createEndpoint(tcp);
     a->createEndpoint(udp);
-    QTRY_COMPARE_WITH_TIMEOUT(panel.endpointTable()->rowCount(), 2, 5000);
-    QVERIFY(panel.endpointTable()->item(0, 0)->text().startsWith("tcp://127.0.0.1:"));
-    QVERIFY(panel.endpointTable()->item(1, 0)->text().startsWith("udp://127.0.0.1:"));
-    QCOMPARE(panel.endpointTable()->item(0, 1)->text(), QStringLiteral("blocking"));
-    QCOMPARE(panel.endpointTable()->item(1, 2)->text(), QStringLiteral("2"));
+    QTRY_COMPARE_WITH_TIMEOUT(endpointTable(panel)->rowCount(), 2, 5000);
+    QVERIFY(endpointTable(panel)->item(0, 0)->text().startsWith("tcp://127.0.0.1:"));
+    QVERIFY(endpointTable(panel)->item(1, 0)->text().startsWith("udp://127.0.0.1:"));
+    QCOMPARE(endpointTable(panel)->item(0, 1)->text(), QStringLiteral("blocking"));
+    QCOMPARE(endpointTable(panel)->item(1, 2)->text(), QStringLiteral("2"));
     // A port that is taken is refused with the reason, and the agent stays connected.
     le::AgentEndpointSpec clash;
     clash.port = a->endpoints().at(0).endpoint.port;
@@ -184,14 +204,14 @@ void TestAgentsPanel::endpointsStartAndStop() {
     QSignalSpy failed(a, &AgentConnection::requestFailed);
     a->createEndpoint(clash);
     QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 5000);
-    QVERIFY(panel.stateLabel()->text().contains("failed"));
+    QVERIFY(stateLabel(panel)->text().contains("failed"));
     QCOMPARE(a->state(), AgentConnection::State::Connected);
     // Stop removes the selected one.
-    panel.endpointTable()->selectRow(0);
-    QVERIFY(panel.stopEndpointButton()->isEnabled());
-    QTest::mouseClick(panel.stopEndpointButton(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(panel.endpointTable()->rowCount(), 1, 5000);
-    QVERIFY(panel.endpointTable()->item(0, 0)->text().startsWith("udp://"));
+    endpointTable(panel)->selectRow(0);
+    QVERIFY(button(panel, "stopEndpointButton")->isEnabled());
+    QTest::mouseClick(button(panel, "stopEndpointButton"), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(endpointTable(panel)->rowCount(), 1, 5000);
+    QVERIFY(endpointTable(panel)->item(0, 0)->text().startsWith("udp://"));
 }
 
 void TestAgentsPanel::measureThenLoseTheAgent_data() {
@@ -210,21 +230,22 @@ void TestAgentsPanel::measureThenLoseTheAgent() {
     MainWindow w(quietWindow(true));
     w.show();
     QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
-    AgentsPanel* panel = w.agentsPanel();
+    AgentsPanel* panel = child<AgentsPanel>(&w, "agentsPanel");
     AgentConnection* a = panel->addAgent(loopback(agent.port()));
     QVERIFY(connected(a));
     le::AgentEndpointSpec spec;
     spec.transport = le::Transport(transport);
     spec.engine = le::EngineKind::Blocking;
     a->createEndpoint(spec);
-    QTRY_COMPARE_WITH_TIMEOUT(panel->endpointTable()->rowCount(), 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(endpointTable(*panel)->rowCount(), 1, 5000);
     const le::Endpoint target = a->endpoints().at(0).endpoint;
-    QVERIFY(panel->measureButton()->isEnabled());
-    QTest::mouseClick(panel->measureButton(), Qt::LeftButton);
+    QVERIFY(button(*panel, "measureButton")->isEnabled());
+    QTest::mouseClick(button(*panel, "measureButton"), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(
         w.bridge()->state() == SessionBridge::State::Running && w.bridge()->config().peer == target, 10000);
-    QCOMPARE(w.peerPanel()->mode(), PeerPanel::Mode::Existing);
-    QCOMPARE(w.peerPanel()->existingPeer(), target);
+    auto* peerPanel = child<PeerPanel>(&w, "peerPanel");
+    QCOMPARE(peerPanel->mode(), PeerPanel::Mode::Existing);
+    QCOMPARE(peerPanel->existingPeer(), target);
     const std::size_t before = w.bridge()->history()->intervals().size();
     QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= before + 10, 5000);
     QVERIFY(w.bridge()->history()->intervals().back().received > 0);
@@ -243,11 +264,11 @@ void TestAgentsPanel::measureThenLoseTheAgent() {
     QTRY_COMPARE_WITH_TIMEOUT(a->state(), AgentConnection::State::Lost, 2000);
     qInfo("peer lost after %lld ms, agent lost after %lld ms", sessionLostMs, t.elapsed());
     QVERIFY(t.elapsed() < 2000);
-    QVERIFY(w.peerPanel()->stateLabel()->text().contains("peer lost"));
-    QVERIFY2(panel->stateLabel()->text().startsWith("lost: "), qPrintable(panel->stateLabel()->text()));
-    QVERIFY(panel->reconnectButton()->isVisible() && panel->reconnectButton()->isEnabled());
-    QVERIFY(!panel->measureButton()->isEnabled());
-    QCOMPARE(panel->endpointTable()->rowCount(), 1); // still listed: what was measured against
+    QVERIFY(child<QLabel>(peerPanel, "stateLabel")->text().contains("peer lost"));
+    QVERIFY2(stateLabel(*panel)->text().startsWith("lost: "), qPrintable(stateLabel(*panel)->text()));
+    QVERIFY(button(*panel, "reconnectButton")->isVisible() && button(*panel, "reconnectButton")->isEnabled());
+    QVERIFY(!button(*panel, "measureButton")->isEnabled());
+    QCOMPARE(endpointTable(*panel)->rowCount(), 1); // still listed: what was measured against
 
     // Every interval is kept and exportable.
     // The interval cut short comes in once the session ends (over UDP it waits for its
@@ -270,10 +291,10 @@ void TestAgentsPanel::measureThenLoseTheAgent() {
     // The agent comes back on the same port: Reconnect.
     AgentProcess again;
     QVERIFY(again.start(agent.port()));
-    QTest::mouseClick(panel->reconnectButton(), Qt::LeftButton);
+    QTest::mouseClick(button(*panel, "reconnectButton"), Qt::LeftButton);
     QVERIFY(connected(a));
-    QVERIFY(!panel->reconnectButton()->isVisible());
-    QCOMPARE(panel->endpointTable()->rowCount(), 0); // a new agent: its endpoints went with the old one
+    QVERIFY(!button(*panel, "reconnectButton")->isVisible());
+    QCOMPARE(endpointTable(*panel)->rowCount(), 0); // a new agent: its endpoints went with the old one
     QCOMPARE(w.bridge()->history()->intervals().size(), kept);
 }
 
@@ -282,12 +303,12 @@ void TestAgentsPanel::unreachableAgentFailsClearly() {
     AgentsPanel panel;
     AgentConnection* a = panel.addAgent(loopback(1));
     QTRY_COMPARE_WITH_TIMEOUT(a->state(), AgentConnection::State::Failed, 5000);
-    qInfo("%s", qPrintable(panel.stateLabel()->text()));
-    QVERIFY2(panel.stateLabel()->text().startsWith("failed: "), qPrintable(panel.stateLabel()->text()));
-    QVERIFY(panel.reconnectButton()->isEnabled());
-    QVERIFY(!panel.startEndpointButton()->isEnabled());
+    qInfo("%s", qPrintable(stateLabel(panel)->text()));
+    QVERIFY2(stateLabel(panel)->text().startsWith("failed: "), qPrintable(stateLabel(panel)->text()));
+    QVERIFY(button(panel, "reconnectButton")->isEnabled());
+    QVERIFY(!button(panel, "startEndpointButton")->isEnabled());
     panel.removeAgent(a);
-    QCOMPARE(panel.agentList()->topLevelItemCount(), 0);
+    QCOMPARE(agentList(panel)->topLevelItemCount(), 0);
 }
 
 void TestAgentsPanel::networkCutIsPeerLost() {
@@ -308,14 +329,15 @@ void TestAgentsPanel::networkCutIsPeerLost() {
     target.host = ns.address();
     target.port = 7800;
     target.tokenFile = token;
-    AgentConnection* a = w.agentsPanel()->addAgent(target);
+    AgentsPanel& panel = *child<AgentsPanel>(&w, "agentsPanel");
+    AgentConnection* a = panel.addAgent(target);
     QVERIFY(connected(a));
     le::AgentEndpointSpec spec;
     spec.engine = le::EngineKind::Blocking;
     a->createEndpoint(spec);
-    QTRY_COMPARE_WITH_TIMEOUT(w.agentsPanel()->endpointTable()->rowCount(), 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(endpointTable(panel)->rowCount(), 1, 5000);
     QCOMPARE(QString::fromStdString(a->endpoints().at(0).endpoint.host), ns.address());
-    w.agentsPanel()->measureRow(0);
+    panel.measureRow(0);
     QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
     QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= 15, 5000);
 
@@ -340,10 +362,10 @@ void TestAgentsPanel::networkCutIsPeerLost() {
 
     // The wire is back: Reconnect finds the same agent with its endpoint still running.
     QVERIFY(ns.setLinkUp(true));
-    QTest::mouseClick(w.agentsPanel()->reconnectButton(), Qt::LeftButton);
+    QTest::mouseClick(button(panel, "reconnectButton"), Qt::LeftButton);
     QVERIFY(connected(a));
-    QCOMPARE(w.agentsPanel()->endpointTable()->rowCount(), 1);
-    w.agentsPanel()->measureRow(0);
+    QCOMPARE(endpointTable(panel)->rowCount(), 1);
+    panel.measureRow(0);
     QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
     QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= kept + 5, 5000);
     if (const QString dir = qEnvironmentVariable("LE_SCREENSHOT_DIR"); !dir.isEmpty()) {

@@ -3,18 +3,22 @@
 // channel goes through the tunnel, an endpoint binds the namespace's address, a measurement runs
 // over the veth, and stopping the launcher leaves no latency-pong behind.
 #include "agent_client.h"
+#include "agents_panel.h"
 #include "main_window.h"
 #include "netns_host.h"
-#include "agents_panel.h"
 #include "session_bridge.h"
 #include "ssh_launcher.h"
 #include "sshd_fixture.h"
+#include "widget_lookup.h"
 
 #include <QtTest>
 
 #include <QApplication>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
+#include <QPushButton>
+#include <QTableWidget>
 
 #include <arpa/inet.h>
 #include <csignal>
@@ -226,23 +230,28 @@ void TestSshNetns::windowStartsOverSshAndStopsOnClose() {
         options.engine = le::EngineKind::Blocking;
         MainWindow w(options);
         w.show();
-        AgentsPanel& panel = *w.agentsPanel();
+        AgentsPanel& panel = *child<AgentsPanel>(&w, "agentsPanel");
+        auto* table = child<QTableWidget>(&panel, "endpointTable");
+        auto* measureButton = child<QPushButton>(&panel, "measureButton");
+        auto* reconnectButton = child<QPushButton>(&panel, "reconnectButton");
         AgentTarget target;
         target.host = ns.address();
         target.ssh = server.options(QStringLiteral(LE_PONG_PATH));
         AgentConnection* agent = panel.addAgent(target);
         QTRY_COMPARE_WITH_TIMEOUT(agent->state(), AgentConnection::State::Connected, 15000);
         QVERIFY(agent->viaSsh());
-        QVERIFY(panel.factsLabel()->text().contains(QString::fromStdString(agent->facts().hostname)));
+        QVERIFY(child<QLabel>(&panel, "factsLabel")
+                    ->text()
+                    .contains(QString::fromStdString(agent->facts().hostname)));
         QTRY_VERIFY_WITH_TIMEOUT(agent->pingMs() > 0, 3000);
         le::AgentEndpointSpec spec;
         spec.transport = le::Transport::Udp;
         agent->createEndpoint(spec);
-        QTRY_COMPARE_WITH_TIMEOUT(panel.endpointTable()->rowCount(), 1, 5000);
-        QVERIFY(panel.endpointTable()->item(0, 0)->text().startsWith("udp://" + ns.address() + ":"));
+        QTRY_COMPARE_WITH_TIMEOUT(table->rowCount(), 1, 5000);
+        QVERIFY(table->item(0, 0)->text().startsWith("udp://" + ns.address() + ":"));
         // Measure against it: the data goes straight to the namespace's address.
-        QVERIFY(panel.measureButton()->isEnabled());
-        QTest::mouseClick(panel.measureButton(), Qt::LeftButton);
+        QVERIFY(measureButton->isEnabled());
+        QTest::mouseClick(measureButton, Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
         QCOMPARE(QString::fromStdString(w.bridge()->config().peer->host), ns.address());
         QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= 10, 5000);
@@ -263,8 +272,8 @@ void TestSshNetns::windowStartsOverSshAndStopsOnClose() {
         QTRY_COMPARE_WITH_TIMEOUT(countIn(ns, "latency-pong"), 0, 3000);
         const std::size_t kept = w.bridge()->history()->intervals().size();
         QVERIFY(kept >= 10);
-        QVERIFY(panel.reconnectButton()->isEnabled());
-        QTest::mouseClick(panel.reconnectButton(), Qt::LeftButton);
+        QVERIFY(reconnectButton->isEnabled());
+        QTest::mouseClick(reconnectButton, Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(agent->state(), AgentConnection::State::Connected, 15000);
         QVERIFY(agent->sshPid() != firstSsh);
         QCOMPARE(countIn(ns, "latency-pong"), 1);
@@ -307,7 +316,7 @@ void TestSshNetns::silentHostTimesOut() {
     AgentConnection* agent = panel.addAgent(target);
     QTest::qWait(500);
     QCOMPARE(agent->state(), AgentConnection::State::Connecting);
-    QVERIFY(panel.stateLabel()->text().contains("ssh"));
+    QVERIFY(child<QLabel>(&panel, "stateLabel")->text().contains("ssh"));
     t.restart();
     panel.shutdown();
     qInfo("shut down during an ssh start in %lld ms", t.elapsed());

@@ -52,6 +52,17 @@ SweepFile syntheticSweep() {
     return f;
 }
 
+// The figure's curves as a reader finds them: one line graph per legend entry, in curve order (the
+// band and marker graphs have no legend entry). Fetched again after every redraw, which replaces
+// the graphs.
+QList<QCPGraph*> lineGraphs(const SweepPlot& plot) {
+    QList<QCPGraph*> lines;
+    for (int i = 0; i < plot.graphCount(); ++i)
+        if (plot.legend->hasItemWithPlottable(plot.graph(i)))
+            lines << plot.graph(i);
+    return lines;
+}
+
 // Share of pixels that differ from the corner colour: a blank export is ~0.
 double inkShare(const QImage& image) {
     const QRgb bg = image.pixel(0, image.height() - 1);
@@ -107,11 +118,14 @@ private slots:
 
         // The figure: one UDP curve (and ICMP when ping is permitted), keys = achieved rates.
         SweepPlot* plot = tab->plot();
-        const QList<SweepCurve>& curves = plot->curves();
+        const QList<SweepCurve> curves = sweepCurves({{QString(), current}});
+        const QList<QCPGraph*> lines = lineGraphs(*plot);
+        QCOMPARE(lines.size(), curves.size()); // the figure draws every curve of the sweep
         QVERIFY(!curves.isEmpty());
         QCOMPARE(curves[0].name, QStringLiteral("blocking/udp"));
+        QCOMPARE(lines[0]->name(), QStringLiteral("blocking/udp p50"));
         QCOMPARE(curves[0].points.size(), 2);
-        QCPGraph* line = plot->lineGraph(0);
+        QCPGraph* line = lines[0];
         QCOMPARE(line->dataCount(), 2);
         std::vector<double> achieved;
         for (const auto& p : current->points)
@@ -126,7 +140,7 @@ private slots:
         QCOMPARE(plot->yAxis->label(), QStringLiteral("RTT (µs)"));
         if (curves.size() > 1) {
             QVERIFY(curves[1].icmp);
-            QCOMPARE(plot->lineGraph(1)->pen().style(), Qt::DashLine);
+            QCOMPARE(lines[1]->pen().style(), Qt::DashLine);
         }
         QVERIFY(tab->tasksPlot()->graphCount() >= 1);
         QTest::qWait(100);
@@ -148,13 +162,17 @@ private slots:
         SweepPlot* plot = tab.plot();
         plot->refresh(true);
         plot->replot();
-        const QList<SweepCurve>& curves = plot->curves();
+        // The tab names an opened sweep after its file.
+        const SweepData opened{QStringLiteral("s"),
+                               std::make_shared<const SweepFile>(load_sweep(path.toStdString()))};
+        const QList<SweepCurve> curves = sweepCurves({opened});
+        QCOMPARE(lineGraphs(*plot).size(), curves.size());
         QCOMPARE(curves.size(), 3); // 0 tasks, 100 tasks, ICMP
         QCOMPARE(curves[0].name, QStringLiteral("blocking/tcp/0 tasks"));
         QCOMPARE(curves[1].name, QStringLiteral("blocking/tcp/100 tasks"));
         QVERIFY(curves[2].icmp);
-        QCOMPARE(plot->lineGraph(0)->data()->at(1)->key, 14'000.0);
-        QCOMPARE(plot->lineGraph(1)->data()->at(1)->key, 14'100.0);
+        QCOMPARE(lineGraphs(*plot)[0]->data()->at(1)->key, 14'000.0);
+        QCOMPARE(lineGraphs(*plot)[1]->data()->at(1)->key, 14'100.0);
         const QCPRange x = plot->xAxis->range();
         QVERIFY2(x.upper < 1e5 && x.upper > 14'100, qPrintable(QString::number(x.upper))); // not 1M
         QVERIFY(x.lower < 98 && x.lower > 10);
@@ -164,19 +182,22 @@ private slots:
                  qPrintable(labels.join(' ')));
         QVERIFY(!labels.contains("1M") && !labels.contains("100k"));
         // y: p50 of the 1M-target point is ~25 µs, of the 100/s point ~65 µs; range holds them.
-        QVERIFY(plot->yAxis->range().contains(plot->lineGraph(0)->data()->at(0)->value));
+        QVERIFY(plot->yAxis->range().contains(lineGraphs(*plot)[0]->data()->at(0)->value));
         QVERIFY(plot->yAxis->range().upper < 1000);
-        QCOMPARE(plot->lineGraph(2)->pen().style(), Qt::DashLine);
+        QCOMPARE(lineGraphs(*plot)[2]->pen().style(), Qt::DashLine);
         // Percentile toggle: the line follows p99 now.
         plot->setLinePercentile(99);
-        QVERIFY(plot->lineGraph(0)->name().endsWith("p99"));
-        QVERIFY(plot->lineGraph(0)->data()->at(0)->value >
-                plot->curves()[0].points[0].rtt.value_at_percentile(50) / 1000.0);
+        QVERIFY(lineGraphs(*plot)[0]->name().endsWith("p99"));
+        QVERIFY(lineGraphs(*plot)[0]->data()->at(0)->value >
+                curves[0].points[0].rtt.value_at_percentile(50) / 1000.0);
         // Overlay a second copy: series double, named after their files.
         QCOMPARE(tab.openSweep(path), QString());
         plot->refresh(true);
-        QCOMPARE(plot->curves().size(), 6);
-        QVERIFY(plot->curves()[3].name.startsWith("s: "));
+        const QList<SweepCurve> twice = sweepCurves({opened, opened});
+        QCOMPARE(lineGraphs(*plot).size(), twice.size());
+        QCOMPARE(twice.size(), 6);
+        QVERIFY(twice[3].name.startsWith("s: "));
+        QVERIFY(lineGraphs(*plot)[3]->name().startsWith("s: "));
         QVERIFY(tab.openSweep(dir.filePath("missing.csv")).contains("cannot read"));
         // RTT vs tasks at 1M target: two task counts on the x axis.
         tab.tasksPlot()->setRate(1e6);

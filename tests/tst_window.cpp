@@ -4,10 +4,12 @@
 #include "controls_panel.h"
 #include "histogram_plot.h"
 #include "main_window.h"
+#include "overlay_runs.h"
 #include "peer_panel.h"
 #include "percentile_plot.h"
 #include "pong_process.h"
 #include "session_bridge.h"
+#include "widget_lookup.h"
 
 #include <QtTest>
 
@@ -15,6 +17,7 @@
 #include <QImage>
 #include <QProcess>
 #include <QSet>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 
 #include <csignal>
@@ -43,6 +46,17 @@ WindowOptions childPeer(le::Transport t = le::Transport::Tcp) {
     o.payload = QStringLiteral("64");
     o.tasks = QStringLiteral("0");
     return o;
+}
+
+// The window's parts, as a user sees them.
+ControlsPanel* controls(const MainWindow& w) {
+    return child<ControlsPanel>(&w, "controlsPanel");
+}
+HistogramPlot* histogramPlot(const MainWindow& w) {
+    return child<HistogramPlot>(&w, "histogramPlot");
+}
+QLineEdit* entryOf(LogSliderEntry* control) {
+    return child<QLineEdit>(control, "entry");
 }
 
 bool waitRunning(MainWindow& w) {
@@ -86,15 +100,18 @@ void TestWindow::measuresAndPlots() {
     w.show();
     QVERIFY(waitRunning(w));
     QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= 5, 5000);
-    QTRY_VERIFY_WITH_TIMEOUT(w.redraws() > 0, 2000);
-    QVERIFY(w.histogramPlot()->graphCount() > 0);
-    QVERIFY(w.histogramPlot()->graph(0)->dataCount() > 0);
-    QVERIFY(w.percentilePlot()->graphCount() >= 5);
-    QVERIFY(w.percentilePlot()->graph(0)->dataCount() >= 3);
+    // From here on, the redraws of a running measurement: each replots the percentiles over time.
+    QSignalSpy redraws(child<PercentilePlot>(&w, "percentilePlot"), &QCustomPlot::afterReplot);
+    QTRY_VERIFY_WITH_TIMEOUT(redraws.count() > 0, 2000);
+    const auto* percentiles = child<PercentilePlot>(&w, "percentilePlot");
+    QVERIFY(histogramPlot(w)->graphCount() > 0);
+    QVERIFY(histogramPlot(w)->graph(0)->dataCount() > 0);
+    QVERIFY(percentiles->graphCount() >= 5);
+    QVERIFY(percentiles->graph(0)->dataCount() >= 3);
     const auto& last = w.bridge()->history()->intervals().back();
     QVERIFY(last.received > 0);
     QCOMPARE(last.target_rate, 1000.0);
-    QVERIFY(w.pong()->isRunning()); // the default peer is a child process
+    QVERIFY(child<PongProcess>(&w, "pongProcess")->isRunning()); // the default peer is a child process
 }
 
 void TestWindow::controlsChangeTheRunningCore_data() {
@@ -119,7 +136,7 @@ void TestWindow::controlsChangeTheRunningCore() {
     QTRY_VERIFY_WITH_TIMEOUT(!w.bridge()->history()->empty(), 5000);
     const std::size_t before = w.bridge()->history()->intervals().size();
 
-    QLineEdit* entry = w.controls()->control(key)->entry();
+    QLineEdit* entry = entryOf(controls(w)->control(key));
     entry->selectAll();
     QTest::keyClicks(entry, typed);
     QTest::keyClick(entry, Qt::Key_Return);
@@ -159,7 +176,7 @@ void TestWindow::sliderDragIsDebounced() {
     w.show();
     QVERIFY(waitRunning(w));
     QTRY_VERIFY_WITH_TIMEOUT(!w.bridge()->history()->empty(), 5000);
-    QSlider* slider = w.controls()->rate()->slider();
+    QSlider* slider = child<QSlider>(controls(w)->rate(), "slider");
     const std::size_t before = w.bridge()->history()->intervals().size();
     // A drag through many positions applies once, on release.
     slider->setSliderDown(true);
@@ -180,7 +197,7 @@ void TestWindow::sliderDragIsDebounced() {
                 return n == 1;
             }(),
         3000);
-    QCOMPARE(w.controls()->rate()->value(), QStringLiteral("50k")); // 1k + 5 steps of 1-2-5
+    QCOMPARE(controls(w)->rate()->value(), QStringLiteral("50k")); // 1k + 5 steps of 1-2-5
 }
 
 void TestWindow::invalidEntryIsRefusedInPlace_data() {
@@ -211,12 +228,12 @@ void TestWindow::invalidEntryIsRefusedInPlace() {
     MainWindow w(childPeer(le::Transport::Udp));
     w.show();
     QVERIFY(waitRunning(w));
-    LogSliderEntry* control = w.controls()->control(key);
+    LogSliderEntry* control = controls(w)->control(key);
     const QString shownBefore = control->value();
-    control->entry()->selectAll();
-    QTest::keyClicks(control->entry(), typed);
-    QTest::keyClick(control->entry(), Qt::Key_Return);
-    QTRY_VERIFY_WITH_TIMEOUT(control->entry()->toolTip().contains(reason), 2000);
+    entryOf(control)->selectAll();
+    QTest::keyClicks(entryOf(control), typed);
+    QTest::keyClick(entryOf(control), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(entryOf(control)->toolTip().contains(reason), 2000);
     const std::size_t before = w.bridge()->history()->intervals().size();
     QTest::qWait(400);
     for (const auto& r : recordsSince(w, before)) {
@@ -233,14 +250,15 @@ void TestWindow::peerLostKeepsEverything() {
     w.show();
     QVERIFY(waitRunning(w));
     QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= 5, 5000);
-    const qint64 pid = w.pong()->pid();
+    const qint64 pid = child<PongProcess>(&w, "pongProcess")->pid();
     QVERIFY(pid > 0);
     QElapsedTimer timer;
     timer.start();
     ::kill(pid_t(pid), SIGKILL);
     QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Lost, 2000);
     QVERIFY(timer.elapsed() < 2000);
-    QVERIFY(w.peerPanel()->stateLabel()->text().contains("peer lost"));
+    auto* peer = child<PeerPanel>(&w, "peerPanel");
+    QVERIFY(child<QLabel>(peer, "stateLabel")->text().contains("peer lost"));
     QTest::qWait(300); // the interval cut short by the loss still comes in
     const std::size_t kept = w.bridge()->history()->intervals().size();
     QVERIFY(kept >= 5);
@@ -252,8 +270,9 @@ void TestWindow::peerLostKeepsEverything() {
     QFile f(csv);
     QVERIFY(f.open(QIODevice::ReadOnly));
     QVERIFY(f.readAll().count('\n') >= int(kept) + 1);
-    QVERIFY(w.peerPanel()->startButton()->isEnabled());
-    QTest::mouseClick(w.peerPanel()->startButton(), Qt::LeftButton);
+    auto* start = child<QPushButton>(peer, "startButton");
+    QVERIFY(start->isEnabled());
+    QTest::mouseClick(start, Qt::LeftButton);
     QVERIFY(waitRunning(w));
     QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() > kept + 3, 5000);
 }
@@ -276,14 +295,15 @@ void TestWindow::saveOpenOverlayRoundTrip() {
     MainWindow w(o);
     w.show();
     QCOMPARE(w.openSession(path), QString());
-    QCOMPARE(w.overlays().size(), 1);
-    QCOMPARE(w.overlays().front()->intervals().size(), saved);
-    QVERIFY(w.overlays().front()->summary().has_value());
+    const OverlayRuns::Runs overlays = child<OverlayRuns>(&w, "overlayRuns")->runs();
+    QCOMPARE(overlays.size(), 1);
+    QCOMPARE(overlays.front()->intervals().size(), saved);
+    QVERIFY(overlays.front()->summary().has_value());
     w.refreshPlots(true);
     // The overlay is drawn and named in the legend.
     bool named = false;
-    for (int i = 0; i < w.histogramPlot()->legend->itemCount(); ++i)
-        if (auto* item = qobject_cast<QCPPlottableLegendItem*>(w.histogramPlot()->legend->item(i)))
+    for (int i = 0; i < histogramPlot(w)->legend->itemCount(); ++i)
+        if (auto* item = qobject_cast<QCPPlottableLegendItem*>(histogramPlot(w)->legend->item(i)))
             named |= item->plottable()->name().contains("run");
     QVERIFY(named);
     if (const QString dir = qEnvironmentVariable("LE_SCREENSHOT_DIR"); !dir.isEmpty())
@@ -302,7 +322,7 @@ void TestWindow::corruptSessionIsAClearError() {
     const QString error = w.openSession(path);
     QVERIFY(error.contains("corrupt"));
     QVERIFY(error.contains(path));
-    QCOMPARE(w.overlays().size(), 0);
+    QCOMPARE(child<OverlayRuns>(&w, "overlayRuns")->runs().size(), 0);
 }
 
 void TestWindow::exportsAreRealImages_data() {
@@ -354,18 +374,20 @@ void TestWindow::exportToUnwritablePathLosesNothing() {
 
 void TestWindow::pausedViewStillMeasures() {
     MainWindow w(childPeer());
+    // Each redraw of the plots replots the percentiles over time (as do the first show and resizes).
+    QSignalSpy redrawn(child<PercentilePlot>(&w, "percentilePlot"), &QCustomPlot::afterReplot);
     w.show();
     QVERIFY(waitRunning(w));
-    QTRY_VERIFY_WITH_TIMEOUT(w.redraws() > 2, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(redrawn.count() > 2, 5000);
     w.setPaused(true);
     QTest::qWait(100);
-    const int redraws = w.redraws();
+    const auto redraws = redrawn.count();
     const std::size_t n = w.bridge()->history()->intervals().size();
     QTest::qWait(600);
-    QCOMPARE(w.redraws(), redraws);
+    QCOMPARE(redrawn.count(), redraws);
     QVERIFY(w.bridge()->history()->intervals().size() >= n + 3);
     w.setPaused(false);
-    QTRY_VERIFY_WITH_TIMEOUT(w.redraws() > redraws, 1000);
+    QTRY_VERIFY_WITH_TIMEOUT(redrawn.count() > redraws, 1000);
 }
 
 void TestWindow::screenshotFromTheCommandLine() {
@@ -415,8 +437,9 @@ void TestWindow::abComparisonOverlaysAndTabulates() {
     MainWindow w(childPeer());
     w.show();
     QVERIFY(waitRunning(w));
-    CompareDialog* d = w.compareDialog();
-    d->show();
+    child<QAction>(&w, "compareAction")->trigger(); // Run > Compare Configurations: shows the dialog
+    CompareDialog* d = child<CompareDialog>(&w, "compareDialog");
+    QVERIFY(d->isVisible());
     for (QCheckBox* b : d->engineBoxes())
         b->setChecked(b->text() == "blocking" || b->text() == "asio");
     for (QCheckBox* b : d->transportBoxes())
@@ -443,8 +466,8 @@ void TestWindow::abComparisonOverlaysAndTabulates() {
     QVERIFY(d->runs()[1]->intervals()[0].t_s < d->runs()[0]->intervals()[1].t_s);
     w.refreshPlots(true);
     QStringList names;
-    for (int i = 0; i < w.histogramPlot()->legend->itemCount(); ++i)
-        if (auto* item = qobject_cast<QCPPlottableLegendItem*>(w.histogramPlot()->legend->item(i)))
+    for (int i = 0; i < histogramPlot(w)->legend->itemCount(); ++i)
+        if (auto* item = qobject_cast<QCPPlottableLegendItem*>(histogramPlot(w)->legend->item(i)))
             names << item->plottable()->name();
     QVERIFY2(names.contains("blocking") && names.contains("asio"), qPrintable(names.join(", ")));
     // For looking at it: LE_SCREENSHOT_DIR=/tmp/shots tst_window abComparisonOverlaysAndTabulates

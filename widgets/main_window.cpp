@@ -7,41 +7,27 @@
 #include "controls_panel.h"
 #include "distribution_plot.h"
 #include "histogram_plot.h"
+#include "overlay_runs.h"
 #include "peer_panel.h"
 #include "percentile_plot.h"
-#include "plot_export.h"
 #include "pong_process.h"
-#include "record_format.h"
-#include "session_file.h"
+#include "status_readout.h"
 #include "sweep_tab.h"
 #include "units.h"
 
-#include <QActionGroup>
-#include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
-#include <QFile>
-#include <QFileDialog>
-#include <QFileInfo>
-#include <QInputDialog>
-#include <QLabel>
-#include <QMenuBar>
 #include <QMessageBox>
-#include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QToolBar>
 #include <QVBoxLayout>
-
-#include <fstream>
-
-namespace {} // namespace
 
 MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     : QMainWindow(parent)
     , m_bridge(new SessionBridge(this))
     , m_pong(new PongProcess(this))
+    , m_overlays(new OverlayRuns(this))
     , m_peer(new PeerPanel)
     , m_agentsPanel(new AgentsPanel)
     , m_controls(new ControlsPanel)
@@ -50,18 +36,52 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     , m_sweepTab(new SweepTab)
     , m_histogram(new HistogramPlot)
     , m_percentiles(new PercentilePlot)
-    , m_distribution(new DistributionPlot)
-    , m_rateLabel(new QLabel(this))
-    , m_throughputLabel(new QLabel(this))
-    , m_countsLabel(new QLabel(this))
-    , m_percentilesLabel(new QLabel(this))
-    , m_cpuLabel(new QLabel(this))
-    , m_elapsedLabel(new QLabel(this)) {
+    , m_distribution(new DistributionPlot) {
     Q_INIT_RESOURCE(resources); // the icons live in this static library
     setWindowTitle(tr("Latency Explorer"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/latency-explorer.svg")));
+    // Names for scripts and tests, which find the parts with findChild() instead of accessors.
+    m_pong->setObjectName(QStringLiteral("pongProcess"));
+    m_overlays->setObjectName(QStringLiteral("overlayRuns"));
+    m_peer->setObjectName(QStringLiteral("peerPanel"));
+    m_agentsPanel->setObjectName(QStringLiteral("agentsPanel"));
+    m_controls->setObjectName(QStringLiteral("controlsPanel"));
+    m_dashboard->setObjectName(QStringLiteral("dashboard"));
+    m_tabs->setObjectName(QStringLiteral("tabs"));
+    m_sweepTab->setObjectName(QStringLiteral("sweepTab"));
+    m_histogram->setObjectName(QStringLiteral("histogramPlot"));
+    m_percentiles->setObjectName(QStringLiteral("percentilePlot"));
+    m_distribution->setObjectName(QStringLiteral("distributionPlot"));
 
-    // Dashboard: histogram and distribution side by side, percentiles over time below.
+    buildDashboard();
+    buildDocks();
+    buildActions();
+    m_readout = new StatusReadout(statusBar(), this);
+    connectPanels();
+
+    // One redraw timer for every plot (<= 30 Hz); nothing redraws per record.
+    m_redraw.setInterval(1000 / 30);
+    connect(&m_redraw, &QTimer::timeout, this, [this] {
+        m_readout->show(m_bridge->latest(), m_bridge->history().get(), m_bridge->elapsedSeconds());
+        if (m_dirty && !m_paused)
+            refreshPlots(false);
+    });
+    m_redraw.start();
+
+    loadSettings(options);
+    onStateChanged(SessionBridge::State::Idle, {});
+    if (options.autoStart)
+        QMetaObject::invokeMethod(this, &MainWindow::startMeasuring, Qt::QueuedConnection);
+}
+
+MainWindow::~MainWindow() {
+    m_bridge->stop();
+    m_pong->stop();
+    m_agentsPanel->shutdown();
+}
+
+void MainWindow::buildDashboard() {
+    // Histogram and distribution side by side, percentiles over time below.
     auto* top = new QSplitter(Qt::Horizontal);
     top->addWidget(m_histogram);
     top->addWidget(m_distribution);
@@ -76,27 +96,37 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     m_tabs->addTab(m_dashboard, tr("&Live"));
     m_tabs->addTab(m_sweepTab, tr("S&weep"));
     setCentralWidget(m_tabs);
+    for (QWidget* p : {static_cast<QWidget*>(m_histogram), static_cast<QWidget*>(m_distribution),
+                       static_cast<QWidget*>(m_percentiles)})
+        p->setMinimumSize(320, 220);
+}
+
+void MainWindow::buildDocks() {
+    auto* peerDock = new QDockWidget(tr("Peer"), this);
+    peerDock->setObjectName(QStringLiteral("peerDock"));
+    peerDock->setWidget(m_peer);
+    addDockWidget(Qt::LeftDockWidgetArea, peerDock);
+    auto* controlsDock = new QDockWidget(tr("Controls"), this);
+    controlsDock->setObjectName(QStringLiteral("controlsDock"));
+    controlsDock->setWidget(m_controls);
+    addDockWidget(Qt::LeftDockWidgetArea, controlsDock);
+    auto* peersDock = new QDockWidget(tr("Remote Agents"), this);
+    peersDock->setObjectName(QStringLiteral("peersDock"));
+    peersDock->setWidget(m_agentsPanel);
+    addDockWidget(Qt::LeftDockWidgetArea, peersDock);
+    // Both say where the pong runs; stacked, three docks would not fit an 800-pixel-high window.
+    tabifyDockWidget(peerDock, peersDock);
+    peerDock->raise();
+}
+
+void MainWindow::connectPanels() {
     // A sweep measures on its own: live measuring would disturb it (and it, live measuring).
     connect(m_sweepTab, &SweepTab::starting, this, &MainWindow::stopMeasuring);
     connect(m_sweepTab, &SweepTab::finished, this,
             [this](const QString& text) { statusBar()->showMessage(tr("Sweep: %1").arg(text), 10000); });
-    for (QWidget* p : {static_cast<QWidget*>(m_histogram), static_cast<QWidget*>(m_distribution),
-                       static_cast<QWidget*>(m_percentiles)})
-        p->setMinimumSize(320, 220);
-
-    buildDocks();
-    buildActions();
-    for (QLabel* l :
-         {m_rateLabel, m_throughputLabel, m_countsLabel, m_percentilesLabel, m_cpuLabel, m_elapsedLabel})
-        statusBar()->addPermanentWidget(l);
-    m_rateLabel->setToolTip(tr("Achieved send rate / target rate"));
-    m_throughputLabel->setToolTip(tr("Payload throughput, each direction"));
-    m_cpuLabel->setToolTip(
-        tr("CPU time of this process per wall second (100% = one core), and where the ping "
-           "and the pong run. With the in-process pong, the pong's share is included."));
-
     connect(m_bridge, &SessionBridge::stateChanged, this, &MainWindow::onStateChanged);
     connect(m_bridge, &SessionBridge::historyChanged, this, [this] { m_dirty = true; });
+    connect(m_overlays, &OverlayRuns::changed, this, [this] { m_dirty = true; });
     connect(m_pong, &PongProcess::ready, this, [this](const QString& url) {
         le::PingConfig config = configFromControls();
         config.peer = le::parse_endpoint(url.toStdString());
@@ -128,243 +158,8 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     });
     connect(m_controls, &ControlsPanel::burstChanged, this,
             [this](int burst) { restartDataPath(QStringLiteral("burst=%1").arg(burst)); });
-    connect(m_percentiles, &PercentilePlot::autoFollowChanged, this,
+    connect(m_percentiles, &PercentilePlot::autoRangeChanged, this,
             [this](bool on) { m_followAction->setChecked(on); });
-
-    // One redraw timer for every plot (<= 30 Hz); nothing redraws per record.
-    m_redraw.setInterval(1000 / 30);
-    connect(&m_redraw, &QTimer::timeout, this, [this] {
-        updateStatus();
-        if (m_dirty && !m_paused)
-            refreshPlots(false);
-    });
-    m_redraw.start();
-
-    loadSettings(options);
-    onStateChanged(SessionBridge::State::Idle, {});
-    if (options.autoStart)
-        QMetaObject::invokeMethod(this, &MainWindow::startMeasuring, Qt::QueuedConnection);
-}
-
-MainWindow::~MainWindow() {
-    m_bridge->stop();
-    m_pong->stop();
-    m_agentsPanel->shutdown();
-}
-
-void MainWindow::buildDocks() {
-    auto* peerDock = new QDockWidget(tr("Peer"), this);
-    peerDock->setObjectName(QStringLiteral("peerDock"));
-    peerDock->setWidget(m_peer);
-    addDockWidget(Qt::LeftDockWidgetArea, peerDock);
-    auto* controlsDock = new QDockWidget(tr("Controls"), this);
-    controlsDock->setObjectName(QStringLiteral("controlsDock"));
-    controlsDock->setWidget(m_controls);
-    addDockWidget(Qt::LeftDockWidgetArea, controlsDock);
-    auto* peersDock = new QDockWidget(tr("Remote Agents"), this);
-    peersDock->setObjectName(QStringLiteral("peersDock"));
-    peersDock->setWidget(m_agentsPanel);
-    addDockWidget(Qt::LeftDockWidgetArea, peersDock);
-    // Both say where the pong runs; stacked, three docks would not fit an 800-pixel-high window.
-    tabifyDockWidget(peerDock, peersDock);
-    peerDock->raise();
-}
-
-void MainWindow::buildActions() {
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(
-        QIcon::fromTheme("document-open"), tr("&Open Session as Overlay…"), QKeySequence::Open, this, [this] {
-            const QString path =
-                QFileDialog::getOpenFileName(this, tr("Open session"), {}, tr("Sessions (*.json)"));
-            if (path.isEmpty())
-                return;
-            if (const QString e = openSession(path); !e.isEmpty())
-                showError(tr("Open session"), e);
-        });
-    file->addAction(QIcon::fromTheme("document-save"), tr("&Save Run…"), QKeySequence::Save, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Save run"), QStringLiteral("run.json"),
-                                                          tr("Sessions (*.json)"));
-        if (path.isEmpty())
-            return;
-        if (const QString e = saveSession(path); !e.isEmpty())
-            showError(tr("Save run"), e);
-    });
-    QMenu* exportMenu = file->addMenu(tr("&Export"));
-    exportMenu->addAction(tr("&Window Image…"), QKeySequence(tr("Ctrl+E")), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(
-            this, tr("Export window"), QStringLiteral("latency.png"), tr("Images (*.png *.jpg *.pdf *.svg)"));
-        if (path.isEmpty())
-            return;
-        if (const QString e = exportWindow(path); !e.isEmpty())
-            showError(tr("Export"), e);
-    });
-    exportMenu->addAction(tr("&Histogram…"), this, [this] { exportPlotDialog(m_histogram, "histogram"); });
-    exportMenu->addAction(tr("&Percentiles over Time…"), this,
-                          [this] { exportPlotDialog(m_percentiles, "percentiles"); });
-    exportMenu->addAction(tr("Percentile &Distribution…"), this,
-                          [this] { exportPlotDialog(m_distribution, "distribution"); });
-    exportMenu->addAction(tr("&Dashboard…"), this, [this] { exportPlotDialog(m_dashboard, "dashboard"); });
-    exportMenu->addSeparator();
-    exportMenu->addAction(tr("Interval &Records (CSV/JSON)…"), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(
-            this, tr("Export records"), QStringLiteral("records.csv"), tr("Records (*.csv *.json)"));
-        if (path.isEmpty())
-            return;
-        if (const QString e = exportRecords(path); !e.isEmpty())
-            showError(tr("Export records"), e);
-    });
-    file->addAction(QIcon::fromTheme("edit-copy"), tr("&Copy Dashboard Image"), QKeySequence::Copy, this,
-                    [this] {
-                        refreshPlots(true);
-                        PlotExport::copyToClipboard(m_dashboard);
-                        statusBar()->showMessage(tr("Dashboard copied to the clipboard"), 3000);
-                    });
-    file->addSeparator();
-    file->addAction(QIcon::fromTheme("application-exit"), tr("&Quit"), QKeySequence::Quit, this,
-                    &QWidget::close);
-
-    QMenu* run = menuBar()->addMenu(tr("&Run"));
-    m_startAction = run->addAction(QIcon::fromTheme("media-playback-start"), tr("&Start"),
-                                   QKeySequence(tr("F5")), this, &MainWindow::startMeasuring);
-    m_stopAction = run->addAction(QIcon::fromTheme("media-playback-stop"), tr("S&top"),
-                                  QKeySequence(tr("Shift+F5")), this, &MainWindow::stopMeasuring);
-    run->addAction(tr("&Compare Configurations (A/B)…"), QKeySequence(tr("Ctrl+K")), this, [this] {
-        CompareDialog* d = compareDialog();
-        d->show();
-        d->raise();
-    });
-    run->addAction(tr("&New Run (clear history)"), this, [this] {
-        m_bridge->clearHistory();
-        m_dirty = true;
-    });
-
-    QMenu* view = menuBar()->addMenu(tr("&View"));
-    m_pauseAction = view->addAction(QIcon::fromTheme("media-playback-pause"), tr("&Pause View"));
-    m_pauseAction->setCheckable(true);
-    m_pauseAction->setShortcut(QKeySequence(tr("Space")));
-    m_pauseAction->setToolTip(tr("Freeze the plots; measuring goes on"));
-    connect(m_pauseAction, &QAction::toggled, this, &MainWindow::setPaused);
-    m_wholeRunAction = view->addAction(tr("&Whole Run Histogram"));
-    m_wholeRunAction->setCheckable(true);
-    m_wholeRunAction->setToolTip(
-        tr("Histogram and distribution of the whole run instead of the last second"));
-    connect(m_wholeRunAction, &QAction::toggled, this, [this](bool whole) {
-        m_histogram->setWholeRun(whole);
-        m_distribution->setWholeRun(whole);
-        m_dirty = true;
-    });
-    QMenu* window = view->addMenu(tr("&Time Window"));
-    auto* group = new QActionGroup(window);
-    for (auto [label, seconds] : {std::pair{tr("10 s"), 10.0},
-                                  {tr("60 s"), 60.0},
-                                  {tr("5 min"), 300.0},
-                                  {tr("∞ (whole run)"), 0.0}}) {
-        QAction* a = window->addAction(label);
-        a->setCheckable(true);
-        a->setChecked(seconds == 60.0);
-        group->addAction(a);
-        connect(a, &QAction::triggered, this, [this, seconds = seconds] {
-            m_percentiles->setTimeWindow(seconds);
-            m_dirty = true;
-        });
-    }
-    m_percentiles->setTimeWindow(60.0);
-    m_followAction = view->addAction(tr("Auto-&Follow"));
-    m_followAction->setCheckable(true);
-    m_followAction->setChecked(true);
-    connect(m_followAction, &QAction::toggled, this, [this](bool on) {
-        m_percentiles->setAutoFollow(on);
-        m_dirty = true;
-    });
-    view->addAction(QIcon::fromTheme("zoom-original"), tr("&Reset Axes"), QKeySequence(tr("Ctrl+0")), this,
-                    [this] {
-                        m_histogram->resetAxes();
-                        m_percentiles->resetAxes();
-                        m_distribution->resetAxes();
-                        m_followAction->setChecked(true);
-                        m_dirty = true;
-                    });
-    view->addAction(findChild<QDockWidget*>(QStringLiteral("peersDock"))->toggleViewAction());
-    view->addAction(tr("&Clear Overlays"), this, [this] {
-        m_overlays.clear();
-        m_comparison.clear();
-        m_dirty = true;
-    });
-
-    QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About"), this, [this] {
-        QMessageBox::about(this, tr("About Latency Explorer"),
-                           tr("<b>Latency Explorer</b><p>Round-trip latency, live: change rate, payload and "
-                              "compute tasks while it measures, and watch HDR histograms and percentiles "
-                              "answer.</p>"));
-    });
-
-    QToolBar* bar = addToolBar(tr("Main"));
-    bar->setObjectName(QStringLiteral("mainToolBar"));
-    bar->addAction(m_startAction);
-    bar->addAction(m_stopAction);
-    bar->addAction(m_pauseAction);
-    bar->addAction(m_wholeRunAction);
-    bar->addAction(m_followAction);
-    m_startAction->setToolTip(tr("Start measuring (F5)"));
-    m_stopAction->setToolTip(tr("Stop measuring; everything measured stays on screen (Shift+F5)"));
-}
-
-void MainWindow::loadSettings(const WindowOptions& o) {
-    QSettings s;
-    restoreGeometry(s.value("window/geometry").toByteArray());
-    restoreState(s.value("window/state").toByteArray());
-    if (!s.contains("window/geometry"))
-        resize(1280, 800);
-    m_peer->setMode(PeerPanel::Mode(s.value("peer/mode", 0).toInt()));
-    m_peer->transportBox()->setCurrentIndex(s.value("peer/transport", 0).toInt());
-    m_peer->engineBox()->setCurrentIndex(s.value("peer/engine", 0).toInt());
-    m_controls->rate()->setValue(s.value("controls/rate", "1k").toString());
-    m_controls->payload()->setValue(s.value("controls/payload", "64B").toString());
-    m_controls->tasks()->setValue(s.value("controls/tasks", "0").toString());
-    m_controls->taskWork()->setValue(s.value("controls/task-work", "20us").toString());
-    m_controls->loop()->setCurrentIndex(s.value("controls/loop", 0).toInt());
-    // The command line wins over remembered settings.
-    if (o.peer) {
-        m_peer->setMode(PeerPanel::Mode::Existing);
-        m_peer->setExistingPeer(*o.peer);
-    } else if (o.inProcess) {
-        m_peer->setMode(PeerPanel::Mode::InProcess);
-    } else if (o.transport || o.engine) {
-        m_peer->setMode(PeerPanel::Mode::Child);
-    }
-    if (o.transport)
-        m_peer->setTransport(*o.transport);
-    if (o.engine)
-        m_peer->setEngine(*o.engine);
-    if (o.rate)
-        m_controls->rate()->setValue(*o.rate);
-    if (o.payload)
-        m_controls->payload()->setValue(*o.payload);
-    if (o.tasks)
-        m_controls->tasks()->setValue(*o.tasks);
-    if (o.burst) {
-        const QSignalBlocker quiet(m_controls->burstBox());
-        m_controls->burstBox()->setValue(*o.burst);
-    }
-    if (o.pingCpus)
-        m_peer->pingCpusEdit()->setText(*o.pingCpus);
-    if (o.pongCpus)
-        m_peer->pongCpusEdit()->setText(*o.pongCpus);
-}
-
-void MainWindow::saveSettings() const {
-    QSettings s;
-    s.setValue("window/geometry", saveGeometry());
-    s.setValue("window/state", saveState());
-    s.setValue("peer/mode", int(m_peer->mode()));
-    s.setValue("peer/transport", m_peer->transportBox()->currentIndex());
-    s.setValue("peer/engine", m_peer->engineBox()->currentIndex());
-    s.setValue("controls/rate", m_controls->rate()->value());
-    s.setValue("controls/payload", m_controls->payload()->value());
-    s.setValue("controls/tasks", m_controls->tasks()->value());
-    s.setValue("controls/task-work", m_controls->taskWork()->value());
-    s.setValue("controls/loop", m_controls->loop()->currentIndex());
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
@@ -511,11 +306,8 @@ CompareDialog* MainWindow::compareDialog() {
             m_compare->setBase(configFromControls());
             stopMeasuring(); // two measurements at once would disturb each other
         });
-        connect(m_compare, &CompareDialog::runsChanged, this,
-                [this](const QList<std::shared_ptr<const le::RunHistory>>& runs) {
-                    m_comparison = runs;
-                    m_dirty = true;
-                });
+        m_compare->setObjectName(QStringLiteral("compareDialog"));
+        connect(m_compare, &CompareDialog::runsChanged, m_overlays, &OverlayRuns::setComparison);
     }
     try {
         m_compare->setBase(configFromControls());
@@ -526,7 +318,7 @@ CompareDialog* MainWindow::compareDialog() {
 }
 
 void MainWindow::refreshPlots(bool force) {
-    PlotRuns runs{m_bridge->history(), m_overlays + m_comparison};
+    PlotRuns runs{m_bridge->history(), m_overlays->runs()};
     m_histogram->setRuns(runs);
     m_percentiles->setRuns(runs);
     m_distribution->setRuns(runs);
@@ -534,7 +326,6 @@ void MainWindow::refreshPlots(bool force) {
     m_percentiles->refresh(force);
     m_distribution->refresh(force);
     m_dirty = false;
-    ++m_redraws;
 }
 
 void MainWindow::setPaused(bool paused) {
@@ -542,115 +333,6 @@ void MainWindow::setPaused(bool paused) {
     if (m_pauseAction->isChecked() != paused)
         m_pauseAction->setChecked(paused);
     statusBar()->showMessage(paused ? tr("View paused; measuring goes on") : QString(), paused ? 0 : 1);
-}
-
-void MainWindow::updateStatus() {
-    const le::IntervalRecord* r = m_bridge->latest();
-    if (!r) {
-        for (QLabel* l : {m_rateLabel, m_throughputLabel, m_countsLabel, m_percentilesLabel})
-            l->clear();
-        m_elapsedLabel->setText(tr("%1 s").arg(m_bridge->elapsedSeconds(), 0, 'f', 1));
-        return;
-    }
-    m_rateLabel->setText(
-        tr("rate %1 / %2 msg/s")
-            .arg(qs(le::format_rate(std::round(r->achieved_rate))), qs(le::format_rate(r->target_rate))));
-    const double mbps = r->duration_s > 0 ? double(r->bytes) * 8 / r->duration_s / 1e6 : 0;
-    m_throughputLabel->setText(tr("%1 Mb/s").arg(mbps, 0, 'f', mbps < 10 ? 2 : 0));
-    std::uint64_t sent = 0, received = 0, lost = 0;
-    for (const auto& i : m_bridge->history()->intervals()) {
-        sent += i.sent;
-        received += i.received;
-        lost += i.lost;
-    }
-    m_countsLabel->setText(tr("sent %1  received %2  lost %3").arg(sent).arg(received).arg(lost));
-    QString percentiles = tr("p50 %1 µs  p99 %2 µs").arg(r->p50_us, 0, 'f', 1).arg(r->p99_us, 0, 'f', 1);
-    if (r->burst > 1)
-        percentiles += tr("  (burst of %1: first p50 %2 µs, rest p50 %3 µs)")
-                           .arg(r->burst)
-                           .arg(r->first.p50_us, 0, 'f', 1)
-                           .arg(r->rest.p50_us, 0, 'f', 1);
-    m_percentilesLabel->setText(percentiles);
-    m_cpuLabel->setText(tr("CPU %1%  ping on %2, pong on %3")
-                            .arg(r->cpu_percent, 0, 'f', 0)
-                            .arg(qs(r->ping_cpus), qs(r->pong_cpus)));
-    m_elapsedLabel->setText(tr("%1 s").arg(m_bridge->elapsedSeconds(), 0, 'f', 1));
-}
-
-QString MainWindow::openSession(const QString& path) {
-    try {
-        auto run = std::make_shared<le::RunHistory>(le::load_session(path.toStdString()));
-        if (run->name().empty() || run->name() == "live")
-            run->set_name(QFileInfo(path).completeBaseName().toStdString());
-        m_overlays.append(run);
-        m_dirty = true;
-        return {};
-    } catch (const std::exception& e) {
-        return qs(e.what());
-    }
-}
-
-QString MainWindow::saveSession(const QString& path) {
-    try {
-        le::save_session(path.toStdString(), *m_bridge->history());
-        return {};
-    } catch (const std::exception& e) {
-        return qs(e.what());
-    }
-}
-
-QString MainWindow::exportRecords(const QString& path) {
-    const bool json = path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive);
-    std::ofstream out(path.toStdString(), std::ios::trunc);
-    if (!out)
-        return tr("cannot write %1: %2").arg(path, qs(std::strerror(errno)));
-    const auto format = json ? le::RecordFormat::Json : le::RecordFormat::Csv;
-    out << le::format_header(format);
-    const auto history = m_bridge->history();
-    for (const auto& r : history->intervals())
-        out << le::format_record(format, r);
-    if (history->summary())
-        out << le::format_record(format, *history->summary());
-    out.flush();
-    if (!out)
-        return tr("cannot write %1: %2").arg(path, qs(std::strerror(errno)));
-    return {};
-}
-
-QString MainWindow::exportWindow(const QString& path) {
-    refreshPlots(true);
-    QString error;
-    if (!PlotExport::save(this, path, size(), 1.0, &error))
-        return error;
-    return {};
-}
-
-void MainWindow::exportPlotDialog(QWidget* plot, const QString& name) {
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Export %1").arg(name), name + QStringLiteral(".png"),
-                                     tr("Images (*.png *.jpg *.pdf *.svg)"));
-    if (path.isEmpty())
-        return;
-    bool ok = false;
-    const QString sizeText = QInputDialog::getText(
-        this, tr("Export size"), tr("Width x height (pixels) and scale:"), QLineEdit::Normal,
-        QStringLiteral("%1x%2 1").arg(plot->width()).arg(plot->height()), &ok);
-    if (!ok)
-        return;
-    const QStringList parts =
-        sizeText.split(QRegularExpression(QStringLiteral("[x\\s]+")), Qt::SkipEmptyParts);
-    const int w = parts.value(0).toInt(), h = parts.value(1).toInt();
-    const double scale = parts.size() > 2 ? parts.value(2).toDouble() : 1.0;
-    if (w < 16 || h < 16 || w > 20000 || h > 20000 || scale <= 0 || scale > 8) {
-        showError(tr("Export"), tr("'%1' is not a size: expected e.g. 1600x900 2").arg(sizeText));
-        return;
-    }
-    refreshPlots(true);
-    QString error;
-    if (!PlotExport::save(plot, path, QSize(w, h), scale, &error))
-        showError(tr("Export"), error);
-    else
-        statusBar()->showMessage(tr("Saved %1").arg(path), 3000);
 }
 
 void MainWindow::showError(const QString& title, const QString& text) {

@@ -1,23 +1,25 @@
 #pragma once
 
 #include "ping_config.h"
-#include "plot_runs.h"
 #include "session_bridge.h"
 
 #include <QMainWindow>
 #include <QTimer>
 
+#include <optional>
+
+class AgentsPanel;
 class CompareDialog;
 class ControlsPanel;
 class DistributionPlot;
 class HistogramPlot;
+class OverlayRuns;
 class PeerPanel;
-class AgentsPanel;
 class PercentilePlot;
 class PongProcess;
 class QAction;
-class QLabel;
 class QTabWidget;
+class StatusReadout;
 class SweepTab;
 
 // Settings the window starts with; the command line fills it, QSettings provides the rest.
@@ -31,51 +33,58 @@ struct WindowOptions {
     bool autoStart = true;
 };
 
+// The window: the peer, controls and agents panels docked at the left, the live dashboard
+// (histogram and distribution side by side, percentiles over time below) and the Sweep tab in the
+// middle, the live figures in the status bar. Its children carry object names ("peerPanel",
+// "agentsPanel", "controlsPanel", "histogramPlot", "percentilePlot", "distributionPlot",
+// "dashboard", "pongProcess", "overlayRuns", "compareAction", ...) for scripts and tests.
+//
+// Its code is split by concept: main_window.cpp builds and wires it and runs the measurement,
+// main_window_menus.cpp has the menus and the toolbar, main_window_files.cpp what it reads and
+// writes (sessions, records, images, remembered settings).
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(const WindowOptions& options, QWidget* parent = nullptr);
     ~MainWindow() override;
 
+    // The measuring session behind the window.
     SessionBridge* bridge() const { return m_bridge; }
-    PongProcess* pong() const { return m_pong; }
-    PeerPanel* peerPanel() const { return m_peer; }
-    AgentsPanel* agentsPanel() const { return m_agentsPanel; }
-    ControlsPanel* controls() const { return m_controls; }
-    HistogramPlot* histogramPlot() const { return m_histogram; }
-    PercentilePlot* percentilePlot() const { return m_percentiles; }
-    DistributionPlot* distributionPlot() const { return m_distribution; }
-    QWidget* dashboard() const { return m_dashboard; }
     // Tabs: the live dashboard first, sweeps second.
     QTabWidget* tabs() const { return m_tabs; }
     SweepTab* sweepTab() const { return m_sweepTab; }
-    const QList<std::shared_ptr<const le::RunHistory>>& overlays() const { return m_overlays; }
-    int redraws() const { return m_redraws; }
-    // The A/B comparison dialog (created on first use).
-    CompareDialog* compareDialog();
 
+    // Starts measuring with the panels' settings against the chosen peer; a bad setting is shown in
+    // the peer panel instead.
     void startMeasuring();
+    // Stops measuring (and the pong child); everything measured stays.
     void stopMeasuring();
     // Measures against `peer` as an existing peer (an agent's endpoint); a running measurement
     // switches over, marked on the curves.
     void measureAgainst(const le::Endpoint& peer);
     // Loads a saved session as an overlay; returns an empty string or the error shown to the user.
     QString openSession(const QString& path);
+    // Saves the live run as a session file; returns an empty string or the error.
     QString saveSession(const QString& path);
-    // Interval records of the live run as CSV or JSON lines (by extension).
+    // Interval records of the live run as CSV or JSON lines (by extension); returns an empty
+    // string or the error.
     QString exportRecords(const QString& path);
-    // The whole window (PNG/JPG) or the dashboard (PDF/SVG) at its current size.
+    // The whole window (PNG/JPG) or the dashboard (PDF/SVG) at its current size; returns an empty
+    // string or the error.
     QString exportWindow(const QString& path);
     // Redraws the plots now, visible or not (exports, tests).
     void refreshPlots(bool force);
+    // A paused view keeps measuring but no longer redraws the plots.
     void setPaused(bool paused);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
-    void buildActions();
+    void buildDashboard();
     void buildDocks();
+    void buildActions();
+    void connectPanels();
     void loadSettings(const WindowOptions& options);
     void saveSettings() const;
     le::PingConfig configFromControls() const;
@@ -83,12 +92,14 @@ private:
     void onChangeRequested(const QString& key, const QString& value);
     // Engine or loop mode changed while running: `change` is "engine=asio" or "loop=open".
     void restartDataPath(const QString& change);
-    void updateStatus();
+    // The A/B comparison dialog (created on first use), its base set from the controls.
+    CompareDialog* compareDialog();
     void exportPlotDialog(QWidget* plot, const QString& name);
     void showError(const QString& title, const QString& text);
 
     SessionBridge* m_bridge;
     PongProcess* m_pong;
+    OverlayRuns* m_overlays;
     PeerPanel* m_peer;
     AgentsPanel* m_agentsPanel;
     ControlsPanel* m_controls;
@@ -98,13 +109,11 @@ private:
     HistogramPlot* m_histogram;
     PercentilePlot* m_percentiles;
     DistributionPlot* m_distribution;
-    QList<std::shared_ptr<const le::RunHistory>> m_overlays;
-    QList<std::shared_ptr<const le::RunHistory>> m_comparison; // runs of the last A/B comparison
+    StatusReadout* m_readout = nullptr;
     CompareDialog* m_compare = nullptr;
     QTimer m_redraw;
     bool m_dirty = true;
     bool m_paused = false;
-    int m_redraws = 0;
     QString m_pendingRestart; // the change the data path restarts for ("loop=open"), else empty
     std::optional<le::Endpoint> m_pendingPeer; // the peer that restart switches to
 
@@ -113,10 +122,4 @@ private:
     QAction* m_pauseAction = nullptr;
     QAction* m_wholeRunAction = nullptr;
     QAction* m_followAction = nullptr;
-    QLabel* m_rateLabel;
-    QLabel* m_throughputLabel;
-    QLabel* m_countsLabel;
-    QLabel* m_percentilesLabel;
-    QLabel* m_cpuLabel;
-    QLabel* m_elapsedLabel;
 };

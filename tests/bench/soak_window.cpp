@@ -128,7 +128,8 @@ struct Figures {
 };
 
 Figures figures(const MainWindow& w) {
-    const QString pong = QString::number(w.pong()->pid());
+    const auto* child = w.findChild<PongProcess*>(QStringLiteral("pongProcess"));
+    const QString pong = QString::number(child ? child->pid() : 0);
     return {rssBytes("self"), rssBytes(pong), fdCount("self"), fdCount(pong)};
 }
 

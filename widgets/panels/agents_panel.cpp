@@ -49,6 +49,17 @@ AgentsPanel::AgentsPanel(QWidget* parent)
     , m_startEndpoint(new QPushButton(tr("Start endpoint…"), this))
     , m_stopEndpoint(new QPushButton(tr("Stop"), this))
     , m_measure(new QPushButton(tr("&Measure against this"), this)) {
+    m_list->setObjectName(QStringLiteral("agentList"));
+    m_state->setObjectName(QStringLiteral("stateLabel"));
+    m_facts->setObjectName(QStringLiteral("factsLabel"));
+    m_table->setObjectName(QStringLiteral("endpointTable"));
+    m_add->setObjectName(QStringLiteral("addButton"));
+    m_ssh->setObjectName(QStringLiteral("sshButton"));
+    m_remove->setObjectName(QStringLiteral("removeButton"));
+    m_reconnect->setObjectName(QStringLiteral("reconnectButton"));
+    m_startEndpoint->setObjectName(QStringLiteral("startEndpointButton"));
+    m_stopEndpoint->setObjectName(QStringLiteral("stopEndpointButton"));
+    m_measure->setObjectName(QStringLiteral("measureButton"));
     m_add->setToolTip(tr("An agent already running: latency-pong --agent --control tcp://0.0.0.0:7800 "
                          "--token-file FILE"));
     m_ssh->setToolTip(tr("Start latency-pong --agent on a host through your ssh; the control channel "
@@ -170,11 +181,6 @@ void AgentsPanel::shutdown() {
 AgentConnection* AgentsPanel::currentAgent() const {
     QTreeWidgetItem* item = m_list->currentItem();
     return item ? qobject_cast<AgentConnection*>(item->data(0, Qt::UserRole).value<QObject*>()) : nullptr;
-}
-
-void AgentsPanel::setCurrentAgent(AgentConnection* agent) {
-    if (QTreeWidgetItem* item = itemFor(agent))
-        m_list->setCurrentItem(item);
 }
 
 QTreeWidgetItem* AgentsPanel::itemFor(AgentConnection* agent) const {

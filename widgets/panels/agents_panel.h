@@ -10,7 +10,10 @@
 
 // Remote agents (`latency-pong --agent`): add one by address and token file, or start one over
 // ssh; see each one's state, host facts and control round trip; start and stop pong endpoints on
-// its host and measure against one exactly like a local peer (measureRequested).
+// its host and measure against one exactly like a local peer (measureRequested). The agents are its
+// child objects; its parts are named for tests: "agentList", "stateLabel", "factsLabel",
+// "endpointTable", "addButton", "sshButton", "removeButton", "reconnectButton",
+// "startEndpointButton", "stopEndpointButton", "measureButton".
 class AgentsPanel : public QWidget {
     Q_OBJECT
 public:
@@ -20,24 +23,11 @@ public:
     // Adds an agent and starts connecting (over ssh: starting) at once; the panel owns it.
     AgentConnection* addAgent(const AgentTarget& target);
     void removeAgent(AgentConnection* agent);
-    QList<AgentConnection*> agents() const { return m_agents; }
-    AgentConnection* currentAgent() const;
-    void setCurrentAgent(AgentConnection* agent);
-    // The selected agent's endpoint in the table's selected row, if any.
-    std::optional<le::AgentEndpointInfo> currentEndpoint() const;
-    // Measures against the endpoint in `row` of the table (emits measureRequested).
+    // Measures against the endpoint in `row` of the selected agent's table (emits measureRequested),
+    // as a double click on the row does; nothing when the agent is not connected.
     void measureRow(int row);
     // Closes every connection and stops every agent started over ssh (the window is closing).
     void shutdown();
-
-    QTreeWidget* agentList() const { return m_list; }
-    QTableWidget* endpointTable() const { return m_table; }
-    QLabel* factsLabel() const { return m_facts; }
-    QLabel* stateLabel() const { return m_state; }
-    QPushButton* reconnectButton() const { return m_reconnect; }
-    QPushButton* startEndpointButton() const { return m_startEndpoint; }
-    QPushButton* stopEndpointButton() const { return m_stopEndpoint; }
-    QPushButton* measureButton() const { return m_measure; }
 
 signals:
     void measureRequested(const le::Endpoint& endpoint);
@@ -45,6 +35,9 @@ signals:
     void agentLost(AgentConnection* agent, const QString& reason);
 
 private:
+    AgentConnection* currentAgent() const;
+    // The selected agent's endpoint in the table's selected row, if any.
+    std::optional<le::AgentEndpointInfo> currentEndpoint() const;
     void addDialog();
     void sshDialog();
     void startEndpointDialog();

@@ -8,6 +8,8 @@ LogSliderEntry::LogSliderEntry(const QString& label, Spec spec, QWidget* parent)
     , m_slider(new QSlider(Qt::Horizontal, this))
     , m_entry(new QLineEdit(this))
     , m_error(new QLabel(this)) {
+    m_slider->setObjectName(QStringLiteral("slider"));
+    m_entry->setObjectName(QStringLiteral("entry"));
     auto* layout = new QGridLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     auto* title = new QLabel(label, this);

@@ -11,6 +11,7 @@
 // A slider over a fixed list of log-spaced steps plus an exact entry, for rate, payload and tasks.
 // Drags are debounced: the value is applied on release, on Enter, or after the slider rests. A bad
 // entry is refused in place with the parser's reason; nothing is clamped behind the user's back.
+// Its parts are named "entry" and "slider" (for tests).
 class LogSliderEntry : public QWidget {
     Q_OBJECT
 public:
@@ -26,8 +27,6 @@ public:
     void setValue(const QString& value);
     // Shows a refusal that came from the core (e.g. payload too big for UDP).
     void showError(const QString& reason);
-    QLineEdit* entry() const { return m_entry; }
-    QSlider* slider() const { return m_slider; }
 
 signals:
     void valueChosen(const QString& value);

@@ -20,6 +20,10 @@ PeerPanel::PeerPanel(QWidget* parent)
     , m_start(new QPushButton(tr("&Start"), this))
     , m_stop(new QPushButton(tr("S&top"), this))
     , m_state(new QLabel(tr("idle"), this)) {
+    m_mode->setObjectName(QStringLiteral("modeBox"));
+    m_start->setObjectName(QStringLiteral("startButton"));
+    m_stop->setObjectName(QStringLiteral("stopButton"));
+    m_state->setObjectName(QStringLiteral("stateLabel"));
     m_mode->addItems({tr("Local pong (child process)"), tr("Pong in this process"), tr("Existing peer")});
     m_mode->setToolTip(tr("The child process is the default: the peer can crash or be killed without "
                           "taking the window along. Any echo service works as an existing peer."));

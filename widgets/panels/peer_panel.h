@@ -13,7 +13,8 @@
 #include <vector>
 
 // Where the pong runs and how to reach it: a local latency-pong child (default), a pong inside this
-// process, or an existing peer (any echo service). Start is enabled only when nothing runs.
+// process, or an existing peer (any echo service). Start is enabled only when nothing runs. Its
+// parts are named for tests: "modeBox", "startButton", "stopButton", "stateLabel".
 class PeerPanel : public QWidget {
     Q_OBJECT
 public:
@@ -40,12 +41,9 @@ public:
     // Shown state: "running", "peer lost: ...", ...; `running` gates Start/Stop.
     void setState(const QString& text, bool running, bool failed);
 
-    QPushButton* startButton() const { return m_start; }
-    QPushButton* stopButton() const { return m_stop; }
-    QComboBox* modeBox() const { return m_mode; }
+    // The window's remembered settings read and restore these as they are.
     QComboBox* transportBox() const { return m_transport; }
     QComboBox* engineBox() const { return m_engine; }
-    QLabel* stateLabel() const { return m_state; }
 
 signals:
     void startRequested();

@@ -1,5 +1,7 @@
 #include "distribution_plot.h"
 
+#include "latency_axis.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -38,7 +40,7 @@ void percentileCurve(const le::Histogram& h, QVector<double>& keys, QVector<doub
 } // namespace
 
 DistributionPlot::DistributionPlot(QWidget* parent)
-    : QCustomPlot(parent) {
+    : HistogramRunsPlot(0, parent) {
     xAxis->setScaleType(QCPAxis::stLogarithmic);
     auto ticker = QSharedPointer<QCPAxisTickerText>::create();
     double x = 1;
@@ -55,59 +57,28 @@ DistributionPlot::DistributionPlot(QWidget* parent)
     yAxis->setLabel(tr("round-trip time"));
     xAxis->setRange(1, 1e4);
     yAxis->setRange(10, 1000);
-    applyPlotStyle(this);
     // The curves rise to the right: the top left corner is the emptiest.
     axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
-    const auto userMoved = [this] {
-        if (!m_applyingRange)
-            m_userRange = true;
-    };
-    connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, userMoved);
-    connect(yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, userMoved);
+    watchUserRange();
 }
 
-void DistributionPlot::setRuns(const PlotRuns& runs) {
-    m_runs = runs;
-}
-
-void DistributionPlot::setWholeRun(bool wholeRun) {
-    if (wholeRun == m_wholeRun)
-        return;
-    m_wholeRun = wholeRun;
-    refresh();
-}
-
-void DistributionPlot::resetAxes() {
-    m_userRange = false;
-    refresh();
-}
-
-void DistributionPlot::refresh(bool force) {
-    if (!force && !isVisible())
-        return;
-
-    const QList<HistogramSeries> series = histogramSeries(m_runs, m_wholeRun);
-    removeGraphsFrom(this, static_cast<int>(series.size()));
+void DistributionPlot::redraw() {
+    const QList<HistogramSeries> series = this->series();
+    removeGraphsFrom(static_cast<int>(series.size()));
     double xUpper = 10, yLower = std::numeric_limits<double>::max(), yUpper = 0;
     for (int s = 0; s < series.size(); ++s) {
         const HistogramSeries& run = series[s];
         QVector<double> keys, values;
         percentileCurve(*run.histogram, keys, values);
-        QCPGraph* graph = seriesGraph(this, s, run.name, QPen(run.colour, run.live ? 2.0 : 1.5));
+        QCPGraph* graph = seriesGraph(s, run.name, QPen(run.colour, run.live ? 2.0 : 1.5));
         graph->setLineStyle(QCPGraph::lsStepLeft);
         graph->setData(keys, values, true);
         xUpper = std::max(xUpper, keys.back());
         yLower = std::min(yLower, values.front());
         yUpper = std::max(yUpper, values.back());
     }
-    if (!m_userRange && !series.isEmpty())
-        applyRange(xUpper * 1.5, yLower / 1.3, yUpper * 1.3);
-    replot(QCustomPlot::rpQueuedReplot);
-}
-
-void DistributionPlot::applyRange(double xUpper, double yLower, double yUpper) {
-    m_applyingRange = true;
-    xAxis->setRange(1, xUpper);
-    yAxis->setRange(yLower, yUpper);
-    m_applyingRange = false;
+    if (autoRange() && !series.isEmpty()) {
+        setOwnRange(xAxis, 1, xUpper * 1.5);
+        setOwnRange(yAxis, yLower / 1.3, yUpper * 1.3);
+    }
 }

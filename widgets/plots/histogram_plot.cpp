@@ -1,5 +1,8 @@
 #include "histogram_plot.h"
 
+#include "latency_axis.h"
+#include "plot_marker.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -88,51 +91,23 @@ std::vector<double> binShares(const le::Histogram& h, const Bins& bins) {
 } // namespace
 
 HistogramPlot::HistogramPlot(QWidget* parent)
-    : QCustomPlot(parent) {
+    : HistogramRunsPlot(kLegendColumns, parent) { // above: inside, it would hide the percentile labels
     setLatencyAxis(xAxis);
     xAxis->setLabel(tr("round-trip time"));
     yAxis->setLabel(tr("share of samples (%)"));
     yAxis->setRange(0, 10);
     xAxis->setRange(10, 1000);
-    applyPlotStyle(this);
-    placeLegendAbove(this); // inside, it would hide the percentile labels at the top
-    const auto userMoved = [this] {
-        if (!m_applyingRange)
-            m_userRange = true;
-    };
-    connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, userMoved);
-    connect(yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, userMoved);
+    watchUserRange();
 }
 
-void HistogramPlot::setRuns(const PlotRuns& runs) {
-    m_runs = runs;
-}
-
-void HistogramPlot::setWholeRun(bool wholeRun) {
-    if (wholeRun == m_wholeRun)
-        return;
-    m_wholeRun = wholeRun;
-    refresh();
-}
-
-void HistogramPlot::resetAxes() {
-    m_userRange = false;
-    refresh();
-}
-
-void HistogramPlot::refresh(bool force) {
-    if (!force && !isVisible())
-        return;
-
-    const QList<HistogramSeries> series = histogramSeries(m_runs, m_wholeRun);
-    removeGraphsFrom(this, static_cast<int>(series.size()));
+void HistogramPlot::redraw() {
+    const QList<HistogramSeries> series = this->series();
+    removeGraphsFrom(static_cast<int>(series.size()));
     for (QCPAbstractItem* item : std::as_const(m_markers))
         removeItem(item);
     m_markers.clear();
-    if (series.isEmpty()) {
-        replot(QCustomPlot::rpQueuedReplot);
+    if (series.isEmpty())
         return;
-    }
 
     const Bins bins = binsFor(series);
     double yMax = 0;
@@ -155,7 +130,7 @@ void HistogramPlot::refresh(bool force) {
         keys << bins.edge(bins.count) / 1e3;
         values << 0.0;
 
-        QCPGraph* graph = seriesGraph(this, s, run.name, QPen(run.colour, run.live ? 2.0 : 1.5));
+        QCPGraph* graph = seriesGraph(s, run.name, QPen(run.colour, run.live ? 2.0 : 1.5));
         graph->setLineStyle(QCPGraph::lsStepLeft);
         QColor fill = run.colour;
         fill.setAlpha(run.live ? 45 : 0); // the live run stands out; overlays stay outlines
@@ -164,11 +139,12 @@ void HistogramPlot::refresh(bool force) {
     }
 
     // Headroom above the peak keeps the marker labels clear of the curves.
-    if (!m_userRange)
-        applyRange(bins.edge(0) / 1e3 / 1.15, bins.edge(bins.count) / 1e3 * 1.15, yMax * 1.35);
+    if (autoRange()) {
+        setOwnRange(xAxis, bins.edge(0) / 1e3 / 1.15, bins.edge(bins.count) / 1e3 * 1.15);
+        setOwnRange(yAxis, 0, yMax * 1.35 > 0 ? yMax * 1.35 : 1);
+    }
     if (series.front().live)
         rebuildMarkers(*series.front().histogram);
-    replot(QCustomPlot::rpQueuedReplot);
 }
 
 void HistogramPlot::rebuildMarkers(const le::Histogram& live) {
@@ -187,16 +163,4 @@ void HistogramPlot::rebuildMarkers(const le::Histogram& live) {
             addMarker(this, us, QStringLiteral("%1 %2").arg(QLatin1String(m.label), formatMicros(us)), row++);
         m_markers << marker.line << marker.label;
     }
-}
-
-void HistogramPlot::applyRange(double xLower, double xUpper, double yUpper) {
-    m_applyingRange = true;
-    xAxis->setRange(xLower, xUpper);
-    yAxis->setRange(0, yUpper > 0 ? yUpper : 1);
-    m_applyingRange = false;
-}
-
-void HistogramPlot::updateLayout() {
-    fitLegendColumns(this, kLegendColumns);
-    QCustomPlot::updateLayout();
 }

@@ -1,5 +1,9 @@
 #include "percentile_plot.h"
 
+#include "latency_axis.h"
+#include "plot_colours.h"
+#include "plot_marker.h"
+
 #include <algorithm>
 #include <array>
 #include <limits>
@@ -67,26 +71,19 @@ double newestTime(const le::RunHistory& run) {
 } // namespace
 
 PercentilePlot::PercentilePlot(QWidget* parent)
-    : QCustomPlot(parent) {
+    // 5 + 2 per overlay entries would cover the newest data inside the axis rect: a row above it,
+    // the live run's five curves on the first line when there is room.
+    : RunsPlot(kLegendColumns, parent) {
     setLatencyAxis(yAxis);
     xAxis->setLabel(tr("time (s)"));
     yAxis->setLabel(tr("round-trip time"));
     xAxis->setRange(0, 10);
     yAxis->setRange(10, 1000);
-    applyPlotStyle(this);
     // Jagged tail curves (p99.9, max) of up to 600 points each, stroked as one polyline with 1.6 px
     // pens, cost ~180 ms per replot at a full 60 s window; segment by segment it is ~6 ms and looks
     // the same on screen. Exports (no caching, vectorized) still draw true polylines.
     setPlottingHint(QCP::phFastPolylines, true);
-    // 5 + 2 per overlay entries would cover the newest data inside the axis rect: a row above it,
-    // the live run's five curves on the first line when there is room.
-    placeLegendAbove(this);
-    const auto userMoved = [this] {
-        if (!m_applyingRange && m_autoFollow)
-            setAutoFollow(false);
-    };
-    connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, userMoved);
-    connect(yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, userMoved);
+    watchUserRange();
 }
 
 void PercentilePlot::setRuns(const PlotRuns& runs) {
@@ -94,55 +91,33 @@ void PercentilePlot::setRuns(const PlotRuns& runs) {
     std::size_t overlayIntervals = 0;
     for (const auto& o : runs.overlays)
         overlayIntervals += o ? o->intervals().size() : 0;
-    if (runs.live != m_runs.live || runs.overlays != m_runs.overlays ||
+    if (runs.live != this->runs().live || runs.overlays != this->runs().overlays ||
         overlayIntervals != m_overlayIntervals)
         m_rebuild = true;
     m_overlayIntervals = overlayIntervals;
-    m_runs = runs;
+    RunsPlot::setRuns(runs);
 }
 
 void PercentilePlot::setTimeWindow(double seconds) {
     m_timeWindow = std::max(0.0, seconds);
-    if (!m_autoFollow)
-        setAutoFollow(true); // refreshes
-    else
-        refresh();
+    resetAxes(); // auto range on, and refreshed
 }
 
-void PercentilePlot::setAutoFollow(bool on) {
-    if (on == m_autoFollow)
-        return;
-    m_autoFollow = on;
-    emit autoFollowChanged(on);
-    if (on)
-        refresh();
-}
-
-void PercentilePlot::resetAxes() {
-    if (!m_autoFollow)
-        setAutoFollow(true);
-    else
-        refresh();
-}
-
-void PercentilePlot::refresh(bool force) {
-    if (!force && !isVisible())
-        return;
-    const le::RunHistory* live = m_runs.live.get();
+void PercentilePlot::redraw() {
+    const le::RunHistory* live = runs().live.get();
     const bool liveHasData = live && !live->empty();
     if (m_rebuild || live != m_plottedLive || (m_liveGraphs > 0) != liveHasData ||
         hasBursts(live) != m_bursts || (live && live->intervals().size() < m_liveCount))
         rebuild();
     else if (liveHasData)
         appendLive();
-    if (m_autoFollow)
+    if (autoRange())
         followNewest();
-    replot(QCustomPlot::rpQueuedReplot);
 }
 
 void PercentilePlot::rebuild() {
     m_rebuild = false;
-    m_plottedLive = m_runs.live.get();
+    m_plottedLive = runs().live.get();
     m_liveCount = 0;
     for (QCPAbstractItem* item : std::as_const(m_changeLines))
         removeItem(item);
@@ -153,12 +128,12 @@ void PercentilePlot::rebuild() {
 
     int index = 0;
     m_liveGraphs = 0;
-    if (m_runs.live && !m_runs.live->empty()) {
-        const QString run = QString::fromStdString(m_runs.live->name());
-        m_bursts = hasBursts(m_runs.live.get());
+    if (runs().live && !runs().live->empty()) {
+        const QString run = QString::fromStdString(runs().live->name());
+        m_bursts = hasBursts(runs().live.get());
         m_liveGetters.clear();
         const auto addLive = [&](const Curve& curve) {
-            QCPGraph* graph = seriesGraph(this, index++, QStringLiteral("%1 %2").arg(run, curve.name),
+            QCPGraph* graph = seriesGraph(index++, QStringLiteral("%1 %2").arg(run, curve.name),
                                           QPen(QColor(curve.colour), 1.6, curve.style));
             graph->data()->clear();
             m_liveGetters.push_back(curve.get);
@@ -171,8 +146,8 @@ void PercentilePlot::rebuild() {
         m_liveGraphs = index;
         appendLive();
     }
-    for (int i = 0; i < m_runs.overlays.size(); ++i) {
-        const auto& overlay = m_runs.overlays[i];
+    for (int i = 0; i < runs().overlays.size(); ++i) {
+        const auto& overlay = runs().overlays[i];
         if (!overlay || overlay->empty())
             continue;
         const QString run = QString::fromStdString(overlay->name());
@@ -180,16 +155,16 @@ void PercentilePlot::rebuild() {
             // Dashes say "saved run"; the pattern tells its p50 from its p99.
             QPen pen(runColour(i + 1), 1.5, c == 0 ? Qt::DashLine : Qt::DashDotLine);
             QCPGraph* graph =
-                seriesGraph(this, index++, QStringLiteral("%1 %2").arg(run, kOverlayCurves[c].name), pen);
+                seriesGraph(index++, QStringLiteral("%1 %2").arg(run, kOverlayCurves[c].name), pen);
             graph->data()->clear();
             setCurve(graph, overlay->intervals(), 0, kOverlayCurves[c].get);
         }
     }
-    removeGraphsFrom(this, index);
+    removeGraphsFrom(index);
 }
 
 void PercentilePlot::appendLive() {
-    const auto& records = m_runs.live->intervals();
+    const auto& records = runs().live->intervals();
     if (records.size() <= m_liveCount)
         return;
     for (int c = 0; c < m_liveGraphs; ++c)
@@ -214,12 +189,12 @@ void PercentilePlot::addChangeMarker(const le::ParamChange& change) {
 void PercentilePlot::followNewest() {
     double newest = 0;
     if (m_liveGraphs > 0 && m_timeWindow > 0) {
-        newest = newestTime(*m_runs.live);
+        newest = newestTime(*runs().live);
     } else {
         // The whole run, or no live run to follow: everything shown fits.
-        if (m_runs.live)
-            newest = newestTime(*m_runs.live);
-        for (const auto& overlay : std::as_const(m_runs.overlays)) {
+        if (runs().live)
+            newest = newestTime(*runs().live);
+        for (const auto& overlay : std::as_const(runs().overlays)) {
             if (overlay)
                 newest = std::max(newest, newestTime(*overlay));
         }
@@ -240,15 +215,8 @@ void PercentilePlot::followNewest() {
         }
     }
 
-    m_applyingRange = true;
-    xAxis->setRange(lower, upper);
+    setOwnRange(xAxis, lower, upper);
     // Room above the highest point for the change labels, a little below the lowest for air.
     if (yUpper > 0)
-        yAxis->setRange(yLower / 1.3, yUpper * 2.0);
-    m_applyingRange = false;
-}
-
-void PercentilePlot::updateLayout() {
-    fitLegendColumns(this, kLegendColumns);
-    QCustomPlot::updateLayout();
+        setOwnRange(yAxis, yLower / 1.3, yUpper * 2.0);
 }

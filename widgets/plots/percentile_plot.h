@@ -1,8 +1,6 @@
 #pragma once
 
-#include "plot_runs.h"
-
-#include <qcustomplot.h>
+#include "runs_plot.h"
 
 #include <cstddef>
 
@@ -10,35 +8,23 @@
 // live run's p50, p90, p99, p99.9 and max, each overlay's p50 and p99 dashed, and a labelled marker
 // at every live parameter change ("rate → 10k"). Intervals without an echo are gaps, not zeros.
 //
-// The x range follows the newest data while auto-follow is on (the default); the user's first drag
-// or zoom turns it off, and resetAxes() or setTimeWindow() turn it back on.
-class PercentilePlot : public QCustomPlot {
+// Its auto range follows the newest data (the default); the user's first drag or zoom turns it
+// off, and resetAxes() or setTimeWindow() turn it back on.
+class PercentilePlot : public RunsPlot {
     Q_OBJECT
 public:
     explicit PercentilePlot(QWidget* parent = nullptr);
 
     // Cheap when the runs are the same objects as before: the live run's new intervals are then
     // appended at the next refresh instead of everything being rebuilt.
-    void setRuns(const PlotRuns& runs);
-    // Seconds shown while following; 0 = the whole run. Turns auto-follow on: choosing a window
+    void setRuns(const PlotRuns& runs) override;
+    // Seconds shown while following; 0 = the whole run. Turns auto range on: choosing a window
     // means wanting to see it.
     void setTimeWindow(double seconds);
-    double timeWindow() const { return m_timeWindow; }
-    void setAutoFollow(bool on);
-    bool autoFollow() const { return m_autoFollow; }
-
-public slots:
-    // Adds what is new since the last call. Skipped while the widget is hidden unless `force`
-    // (exports); the window calls it for every plot at up to 30 Hz.
-    void refresh(bool force = false);
-    // Auto-follow on again, with the range recomputed.
-    void resetAxes();
-
-signals:
-    void autoFollowChanged(bool on);
 
 protected:
-    void updateLayout() override;
+    // Adds what is new since the last call.
+    void redraw() override;
 
 private:
     void rebuild();
@@ -46,7 +32,6 @@ private:
     void addChangeMarker(const le::ParamChange& change);
     void followNewest();
 
-    PlotRuns m_runs;
     bool m_rebuild = true;
     const le::RunHistory* m_plottedLive = nullptr;
     std::size_t m_liveCount = 0;        // live intervals already in the graphs
@@ -57,6 +42,4 @@ private:
     QList<QCPItemStraightLine*> m_changeLines;
     QList<QCPItemText*> m_changeLabels;
     double m_timeWindow = 0;
-    bool m_autoFollow = true;
-    bool m_applyingRange = false; // our own setRange calls are not the user's
 };

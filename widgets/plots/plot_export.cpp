@@ -1,7 +1,5 @@
 #include "plot_export.h"
 
-#include "plot_runs.h"
-
 #include <qcustomplot.h>
 
 #include <QClipboard>
@@ -19,6 +17,18 @@
 namespace PlotExport {
 
 namespace {
+
+// Calls refresh(bool) on `root` and each descendant widget that has one (the plots, and any panel
+// following the same convention), so a plot on a hidden tab is exported with its current data.
+void refreshPlotsIn(QWidget* root, bool force) {
+    QList<QWidget*> widgets = root->findChildren<QWidget*>();
+    widgets.prepend(root);
+    for (QWidget* widget : widgets) {
+        const int index = widget->metaObject()->indexOfMethod("refresh(bool)");
+        if (index >= 0)
+            widget->metaObject()->method(index).invoke(widget, Qt::DirectConnection, Q_ARG(bool, force));
+    }
+}
 
 bool fail(QString* error, const QString& message) {
     if (error)

@@ -1,6 +1,6 @@
 #include "sweep_plot.h"
 
-#include "plot_runs.h"
+#include "plot_colours.h"
 #include "units.h"
 
 #include <algorithm>
@@ -36,21 +36,6 @@ double valueUs(const le::Histogram& h, double p) {
     return (p >= 100 ? h.max() : h.value_at_percentile(p)) / 1000.0;
 }
 
-QString seriesLabel(const le::SweepPointResult& p, bool engine, bool transport, bool tasks, bool payload) {
-    if (p.icmp)
-        return QStringLiteral("ICMP (system ping)");
-    QStringList parts;
-    if (engine)
-        parts << QString::fromStdString(p.engine);
-    if (transport)
-        parts << QString::fromStdString(p.transport);
-    if (tasks)
-        parts << QStringLiteral("%1 tasks").arg(p.tasks);
-    if (payload)
-        parts << QString::fromStdString(le::format_size(p.payload));
-    return parts.join(QLatin1Char('/'));
-}
-
 // Range of `values` widened by half a decade at each end, so the points sit inside the frame.
 QCPRange logRange(const QList<double>& values, QCPRange fallback) {
     double lo = std::numeric_limits<double>::max(), hi = 0;
@@ -64,92 +49,49 @@ QCPRange logRange(const QList<double>& values, QCPRange fallback) {
     return QCPRange(lo / 1.6, hi * 1.6);
 }
 
-void styleAxisLabels(QCustomPlot* plot) {
-    plot->xAxis->grid()->setSubGridVisible(true);
-    plot->yAxis->grid()->setSubGridVisible(true);
-}
-
-} // namespace
-
-QString percentileName(double p) {
-    if (p >= 100)
-        return QStringLiteral("max");
-    return QStringLiteral("p%1").arg(p);
-}
-
+// Log axis whose tick labels read 1, 10, 100, 1k, 10k, 1M (rates) or plain µs values.
 void setSweepLogAxis(QCPAxis* axis, const QString& label) {
     axis->setScaleType(QCPAxis::stLogarithmic);
     axis->setTicker(QSharedPointer<SweepLogTicker>::create(axis->orientation() == Qt::Horizontal));
     axis->setLabel(label);
 }
 
-QList<SweepCurve> sweepCurves(const QList<SweepData>& sweeps) {
-    // What varies over all sweeps decides which parts the labels need.
-    std::set<std::string> engines, transports;
-    std::set<int> tasks;
-    std::set<std::size_t> payloads;
-    for (const auto& s : sweeps)
-        for (const auto& p : s.file->points)
-            if (!p.icmp) {
-                engines.insert(p.engine);
-                transports.insert(p.transport);
-                tasks.insert(p.tasks);
-                payloads.insert(p.payload);
-            }
-    QList<SweepCurve> curves;
-    for (int si = 0; si < sweeps.size(); ++si) {
-        // series -> target rate -> merged repetitions
-        std::map<std::string, std::map<double, SweepCurvePoint>> grouped;
-        std::map<std::string, std::pair<le::SweepPointResult, int>> examples;
-        std::map<std::string, std::map<double, int>> reps;
-        std::vector<std::string> order;
-        for (const auto& p : sweeps[si].file->points) {
-            if (!p.ok())
-                continue;
-            const std::string series = p.series();
-            if (!examples.contains(series)) {
-                order.push_back(series);
-                examples[series] = {p, 0};
-            }
-            SweepCurvePoint& c = grouped[series][p.target_rate];
-            c.target_rate = p.target_rate;
-            c.achieved_rate += p.achieved_rate;
-            c.rtt.add(p.rtt);
-            c.received += p.received;
-            ++reps[series][p.target_rate];
-        }
-        for (const std::string& series : order) {
-            SweepCurve curve;
-            curve.sweep = si;
-            curve.example = examples[series].first;
-            curve.icmp = curve.example.icmp;
-            curve.name = seriesLabel(curve.example, true, true, tasks.size() > 1, payloads.size() > 1);
-            if (!sweeps[si].name.isEmpty() && sweeps.size() > 1)
-                curve.name = QStringLiteral("%1: %2").arg(sweeps[si].name, curve.name);
-            for (auto& [rate, point] : grouped[series]) {
-                point.achieved_rate /= reps[series][rate];
-                curve.points << point;
-            }
-            std::sort(curve.points.begin(), curve.points.end(),
-                      [](const auto& a, const auto& b) { return a.achieved_rate < b.achieved_rate; });
-            curves << curve;
-        }
-    }
-    return curves;
+} // namespace
+
+SweepFigure::SweepFigure(QWidget* parent)
+    : PlotBase(kLegendColumns, parent) {
+    setSweepLogAxis(yAxis, tr("RTT (µs)"));
+    xAxis->grid()->setSubGridVisible(true);
+    yAxis->grid()->setSubGridVisible(true);
+}
+
+void SweepFigure::setSweeps(const QList<SweepData>& sweeps) {
+    m_sweeps = sweeps;
+    m_dirty = true;
+}
+
+void SweepFigure::setLinePercentile(double p) {
+    m_line = p;
+    redrawNow();
+}
+
+void SweepFigure::redrawNow() {
+    m_dirty = true;
+    refresh(true);
+}
+
+void SweepFigure::redraw() {
+    m_dirty = false;
+    drawFigure();
 }
 
 SweepPlot::SweepPlot(QWidget* parent)
-    : QCustomPlot(parent)
+    : SweepFigure(parent)
     , m_empty(new QCPItemText(this))
     , m_key(new QCPItemText(this)) {
     setSweepLogAxis(xAxis, tr("achieved rate (msg/s)"));
-    setSweepLogAxis(yAxis, tr("RTT (µs)"));
     xAxis->setRange(1, 1e6);
     yAxis->setRange(1, 1000);
-    applyPlotStyle(this);
-    styleAxisLabels(this);
-    placeLegendAbove(this);
-    legend->setVisible(true);
     m_empty->setPositionAlignment(Qt::AlignCenter);
     m_empty->position->setType(QCPItemPosition::ptAxisRectRatio);
     m_empty->position->setCoords(0.5, 0.5);
@@ -170,54 +112,29 @@ SweepPlot::SweepPlot(QWidget* parent)
     });
 }
 
-void SweepPlot::setSweeps(const QList<SweepData>& sweeps) {
-    m_sweeps = sweeps;
-    m_dirty = true;
-}
-
-void SweepPlot::setLinePercentile(double p) {
-    m_line = p;
-    m_dirty = true;
-    refresh(true);
-}
-
 void SweepPlot::setBandVisible(bool on) {
     m_band = on;
-    m_dirty = true;
-    refresh(true);
+    redrawNow();
 }
 
 void SweepPlot::setMarkersVisible(bool on) {
     m_markers = on;
-    m_dirty = true;
-    refresh(true);
+    redrawNow();
 }
 
-QCPGraph* SweepPlot::lineGraph(int curve) const {
-    return curve >= 0 && curve < m_lines.size() ? m_lines[curve] : nullptr;
-}
-
-void SweepPlot::refresh(bool force) {
-    if (!m_dirty || (!force && !isVisible()))
-        return;
-    rebuild();
-    replot(QCustomPlot::rpQueuedReplot);
-}
-
-void SweepPlot::rebuild() {
-    m_dirty = false;
-    m_curves = sweepCurves(m_sweeps);
+void SweepPlot::drawFigure() {
+    const QList<SweepCurve> curves = sweepCurves(sweeps());
     clearGraphs();
     m_lines.clear();
     QList<double> xs, ys;
-    for (int i = 0; i < m_curves.size(); ++i) {
-        const SweepCurve& c = m_curves[i];
+    for (int i = 0; i < curves.size(); ++i) {
+        const SweepCurve& c = curves[i];
         const QColor colour = runColour(i);
         QPen pen(colour, c.icmp ? 1.6 : 2.0, c.icmp ? Qt::DashLine : Qt::SolidLine);
         if (c.sweep > 0) // overlays of loaded sweeps: thinner, so the current one stands out
             pen.setWidthF(1.3);
-        QCPGraph* line =
-            seriesGraph(this, graphCount(), QStringLiteral("%1 %2").arg(c.name, percentileName(m_line)), pen);
+        QCPGraph* line = seriesGraph(
+            graphCount(), QStringLiteral("%1 %2").arg(c.name, percentileName(linePercentile())), pen);
         line->setScatterStyle(QCPScatterStyle(
             c.sweep > 0 ? QCPScatterStyle::ssTriangle : QCPScatterStyle::ssDisc, c.icmp ? 4 : 5));
         QCPGraph* lo = addGraph();
@@ -237,7 +154,7 @@ void SweepPlot::rebuild() {
         QVector<double> keys, line_v, lo_v, hi_v, mark_v;
         for (const SweepCurvePoint& p : c.points) {
             keys << p.achieved_rate;
-            line_v << valueUs(p.rtt, m_line);
+            line_v << valueUs(p.rtt, linePercentile());
             lo_v << valueUs(p.rtt, kBandLow);
             hi_v << valueUs(p.rtt, kBandHigh);
             mark_v << valueUs(p.rtt, kMarker);
@@ -260,56 +177,31 @@ void SweepPlot::rebuild() {
     // Both axes span what was measured: the x ticks are achieved rates' decades, never the targets'.
     xAxis->setRange(logRange(xs, QCPRange(1, 1e6)));
     yAxis->setRange(logRange(ys, QCPRange(1, 1000)));
-    m_empty->setVisible(m_curves.isEmpty());
-    QStringList what{tr("line: %1").arg(percentileName(m_line))};
+    m_empty->setVisible(curves.isEmpty());
+    QStringList what{tr("line: %1").arg(percentileName(linePercentile()))};
     if (m_band)
         what << tr("band: p10–p90");
     if (m_markers)
         what << tr("✕: p99");
     m_key->setText(what.join(QStringLiteral("  ·  ")));
-    m_key->setVisible(!m_curves.isEmpty());
-}
-
-void SweepPlot::updateLayout() {
-    fitLegendColumns(this, kLegendColumns);
-    QCustomPlot::updateLayout();
+    m_key->setVisible(!curves.isEmpty());
 }
 
 SweepTasksPlot::SweepTasksPlot(QWidget* parent)
-    : QCustomPlot(parent) {
-    setSweepLogAxis(yAxis, tr("RTT (µs)"));
+    : SweepFigure(parent) {
     xAxis->setLabel(tr("compute tasks"));
-    applyPlotStyle(this);
-    styleAxisLabels(this);
-    placeLegendAbove(this);
-    legend->setVisible(true);
-}
-
-void SweepTasksPlot::setSweeps(const QList<SweepData>& sweeps) {
-    m_sweeps = sweeps;
-    m_dirty = true;
 }
 
 void SweepTasksPlot::setRate(double rate) {
     m_rate = rate;
-    m_dirty = true;
-    refresh(true);
+    redrawNow();
 }
 
-void SweepTasksPlot::setLinePercentile(double p) {
-    m_line = p;
-    m_dirty = true;
-    refresh(true);
-}
-
-void SweepTasksPlot::refresh(bool force) {
-    if (!m_dirty || (!force && !isVisible()))
-        return;
-    m_dirty = false;
+void SweepTasksPlot::drawFigure() {
     clearGraphs();
-    const QList<SweepCurve> curves = sweepCurves(m_sweeps);
+    const QList<SweepCurve> curves = sweepCurves(sweeps());
     std::set<int> taskSet;
-    for (const auto& s : m_sweeps)
+    for (const auto& s : sweeps())
         for (const auto& p : s.file->points)
             if (!p.icmp && p.ok() && p.target_rate == m_rate)
                 taskSet.insert(p.tasks);
@@ -329,8 +221,8 @@ void SweepTasksPlot::refresh(bool force) {
             continue;
         QString name = QStringLiteral("%1/%2").arg(QString::fromStdString(c.example.engine),
                                                    QString::fromStdString(c.example.transport));
-        if (!m_sweeps[c.sweep].name.isEmpty() && m_sweeps.size() > 1)
-            name = QStringLiteral("%1: %2").arg(m_sweeps[c.sweep].name, name);
+        if (!sweeps()[c.sweep].name.isEmpty() && sweeps().size() > 1)
+            name = QStringLiteral("%1: %2").arg(sweeps()[c.sweep].name, name);
         for (const SweepCurvePoint& p : c.points)
             if (p.target_rate == m_rate)
                 lines[name][c.example.tasks] = &p;
@@ -339,8 +231,9 @@ void SweepTasksPlot::refresh(bool force) {
     }
     for (const auto& [name, byTasks] : lines) {
         const QColor colour = runColour(colourOf[name]);
-        QCPGraph* line = seriesGraph(
-            this, graphCount(), QStringLiteral("%1 %2").arg(name, percentileName(m_line)), QPen(colour, 2.0));
+        QCPGraph* line =
+            seriesGraph(graphCount(), QStringLiteral("%1 %2").arg(name, percentileName(linePercentile())),
+                        QPen(colour, 2.0));
         line->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 5));
         QCPGraph* marks = addGraph();
         marks->setName(QStringLiteral("%1 p99").arg(name));
@@ -350,7 +243,7 @@ void SweepTasksPlot::refresh(bool force) {
         QVector<double> keys, values, p99;
         for (const auto& [tasks, point] : byTasks) {
             keys << double(std::find(taskList.begin(), taskList.end(), tasks) - taskList.begin());
-            values << valueUs(point->rtt, m_line);
+            values << valueUs(point->rtt, linePercentile());
             p99 << valueUs(point->rtt, 99);
             ys << values.back() << p99.back();
         }
@@ -362,10 +255,4 @@ void SweepTasksPlot::refresh(bool force) {
         m_rate == le::kRateInf
             ? tr("compute tasks (back-to-back)")
             : tr("compute tasks (at %1 msg/s target)").arg(QString::fromStdString(le::format_rate(m_rate))));
-    replot(QCustomPlot::rpQueuedReplot);
-}
-
-void SweepTasksPlot::updateLayout() {
-    fitLegendColumns(this, kLegendColumns);
-    QCustomPlot::updateLayout();
 }

@@ -1,0 +1,182 @@
+// The window's menus and toolbar, and the export dialog behind File > Export.
+#include "main_window.h"
+
+#include "compare_dialog.h"
+#include "distribution_plot.h"
+#include "histogram_plot.h"
+#include "overlay_runs.h"
+#include "percentile_plot.h"
+#include "plot_export.h"
+
+#include <QActionGroup>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QInputDialog>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QRegularExpression>
+#include <QStatusBar>
+#include <QToolBar>
+
+void MainWindow::buildActions() {
+    // A menu entry that asks for a file (to open or to write), runs `action` on it and shows the
+    // error it returns, if any, under `errorTitle`.
+    using FileAction = QString (MainWindow::*)(const QString&);
+    const auto withFile = [this](bool open, const QString& title, const QString& suggested,
+                                 const QString& filter, FileAction action, const QString& errorTitle) {
+        return [this, open, title, suggested, filter, action, errorTitle] {
+            const QString path = open ? QFileDialog::getOpenFileName(this, title, suggested, filter)
+                                      : QFileDialog::getSaveFileName(this, title, suggested, filter);
+            if (path.isEmpty())
+                return;
+            if (const QString e = (this->*action)(path); !e.isEmpty())
+                showError(errorTitle, e);
+        };
+    };
+
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(QIcon::fromTheme("document-open"), tr("&Open Session as Overlay…"), QKeySequence::Open,
+                    this,
+                    withFile(true, tr("Open session"), {}, tr("Sessions (*.json)"), &MainWindow::openSession,
+                             tr("Open session")));
+    file->addAction(QIcon::fromTheme("document-save"), tr("&Save Run…"), QKeySequence::Save, this,
+                    withFile(false, tr("Save run"), QStringLiteral("run.json"), tr("Sessions (*.json)"),
+                             &MainWindow::saveSession, tr("Save run")));
+    QMenu* exportMenu = file->addMenu(tr("&Export"));
+    exportMenu->addAction(tr("&Window Image…"), QKeySequence(tr("Ctrl+E")), this,
+                          withFile(false, tr("Export window"), QStringLiteral("latency.png"),
+                                   tr("Images (*.png *.jpg *.pdf *.svg)"), &MainWindow::exportWindow,
+                                   tr("Export")));
+    exportMenu->addAction(tr("&Histogram…"), this, [this] { exportPlotDialog(m_histogram, "histogram"); });
+    exportMenu->addAction(tr("&Percentiles over Time…"), this,
+                          [this] { exportPlotDialog(m_percentiles, "percentiles"); });
+    exportMenu->addAction(tr("Percentile &Distribution…"), this,
+                          [this] { exportPlotDialog(m_distribution, "distribution"); });
+    exportMenu->addAction(tr("&Dashboard…"), this, [this] { exportPlotDialog(m_dashboard, "dashboard"); });
+    exportMenu->addSeparator();
+    exportMenu->addAction(tr("Interval &Records (CSV/JSON)…"), this,
+                          withFile(false, tr("Export records"), QStringLiteral("records.csv"),
+                                   tr("Records (*.csv *.json)"), &MainWindow::exportRecords,
+                                   tr("Export records")));
+    file->addAction(QIcon::fromTheme("edit-copy"), tr("&Copy Dashboard Image"), QKeySequence::Copy, this,
+                    [this] {
+                        refreshPlots(true);
+                        PlotExport::copyToClipboard(m_dashboard);
+                        statusBar()->showMessage(tr("Dashboard copied to the clipboard"), 3000);
+                    });
+    file->addSeparator();
+    file->addAction(QIcon::fromTheme("application-exit"), tr("&Quit"), QKeySequence::Quit, this,
+                    &QWidget::close);
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    m_startAction = run->addAction(QIcon::fromTheme("media-playback-start"), tr("&Start"),
+                                   QKeySequence(tr("F5")), this, &MainWindow::startMeasuring);
+    m_stopAction = run->addAction(QIcon::fromTheme("media-playback-stop"), tr("S&top"),
+                                  QKeySequence(tr("Shift+F5")), this, &MainWindow::stopMeasuring);
+    QAction* compare =
+        run->addAction(tr("&Compare Configurations (A/B)…"), QKeySequence(tr("Ctrl+K")), this, [this] {
+            CompareDialog* d = compareDialog();
+            d->show();
+            d->raise();
+        });
+    compare->setObjectName(QStringLiteral("compareAction"));
+    run->addAction(tr("&New Run (clear history)"), this, [this] {
+        m_bridge->clearHistory();
+        m_dirty = true;
+    });
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    m_pauseAction = view->addAction(QIcon::fromTheme("media-playback-pause"), tr("&Pause View"));
+    m_pauseAction->setCheckable(true);
+    m_pauseAction->setShortcut(QKeySequence(tr("Space")));
+    m_pauseAction->setToolTip(tr("Freeze the plots; measuring goes on"));
+    connect(m_pauseAction, &QAction::toggled, this, &MainWindow::setPaused);
+    m_wholeRunAction = view->addAction(tr("&Whole Run Histogram"));
+    m_wholeRunAction->setCheckable(true);
+    m_wholeRunAction->setToolTip(
+        tr("Histogram and distribution of the whole run instead of the last second"));
+    connect(m_wholeRunAction, &QAction::toggled, this, [this](bool whole) {
+        m_histogram->setWholeRun(whole);
+        m_distribution->setWholeRun(whole);
+        m_dirty = true;
+    });
+    QMenu* window = view->addMenu(tr("&Time Window"));
+    auto* group = new QActionGroup(window);
+    for (auto [label, seconds] : {std::pair{tr("10 s"), 10.0},
+                                  {tr("60 s"), 60.0},
+                                  {tr("5 min"), 300.0},
+                                  {tr("∞ (whole run)"), 0.0}}) {
+        QAction* a = window->addAction(label);
+        a->setCheckable(true);
+        a->setChecked(seconds == 60.0);
+        group->addAction(a);
+        connect(a, &QAction::triggered, this, [this, seconds = seconds] {
+            m_percentiles->setTimeWindow(seconds);
+            m_dirty = true;
+        });
+    }
+    m_percentiles->setTimeWindow(60.0);
+    m_followAction = view->addAction(tr("Auto-&Follow"));
+    m_followAction->setCheckable(true);
+    m_followAction->setChecked(true);
+    connect(m_followAction, &QAction::toggled, this, [this](bool on) {
+        m_percentiles->setAutoRange(on);
+        m_dirty = true;
+    });
+    view->addAction(QIcon::fromTheme("zoom-original"), tr("&Reset Axes"), QKeySequence(tr("Ctrl+0")), this,
+                    [this] {
+                        m_histogram->resetAxes();
+                        m_percentiles->resetAxes();
+                        m_distribution->resetAxes();
+                        m_followAction->setChecked(true);
+                        m_dirty = true;
+                    });
+    view->addAction(findChild<QDockWidget*>(QStringLiteral("peersDock"))->toggleViewAction());
+    view->addAction(tr("&Clear Overlays"), m_overlays, &OverlayRuns::clear);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About"), this, [this] {
+        QMessageBox::about(this, tr("About Latency Explorer"),
+                           tr("<b>Latency Explorer</b><p>Round-trip latency, live: change rate, payload and "
+                              "compute tasks while it measures, and watch HDR histograms and percentiles "
+                              "answer.</p>"));
+    });
+
+    QToolBar* bar = addToolBar(tr("Main"));
+    bar->setObjectName(QStringLiteral("mainToolBar"));
+    bar->addAction(m_startAction);
+    bar->addAction(m_stopAction);
+    bar->addAction(m_pauseAction);
+    bar->addAction(m_wholeRunAction);
+    bar->addAction(m_followAction);
+    m_startAction->setToolTip(tr("Start measuring (F5)"));
+    m_stopAction->setToolTip(tr("Stop measuring; everything measured stays on screen (Shift+F5)"));
+}
+
+void MainWindow::exportPlotDialog(QWidget* plot, const QString& name) {
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export %1").arg(name), name + QStringLiteral(".png"),
+                                     tr("Images (*.png *.jpg *.pdf *.svg)"));
+    if (path.isEmpty())
+        return;
+    bool ok = false;
+    const QString sizeText = QInputDialog::getText(
+        this, tr("Export size"), tr("Width x height (pixels) and scale:"), QLineEdit::Normal,
+        QStringLiteral("%1x%2 1").arg(plot->width()).arg(plot->height()), &ok);
+    if (!ok)
+        return;
+    const QStringList parts =
+        sizeText.split(QRegularExpression(QStringLiteral("[x\\s]+")), Qt::SkipEmptyParts);
+    const int w = parts.value(0).toInt(), h = parts.value(1).toInt();
+    const double scale = parts.size() > 2 ? parts.value(2).toDouble() : 1.0;
+    if (w < 16 || h < 16 || w > 20000 || h > 20000 || scale <= 0 || scale > 8) {
+        showError(tr("Export"), tr("'%1' is not a size: expected e.g. 1600x900 2").arg(sizeText));
+        return;
+    }
+    refreshPlots(true);
+    QString error;
+    if (!PlotExport::save(plot, path, QSize(w, h), scale, &error))
+        showError(tr("Export"), error);
+    else
+        statusBar()->showMessage(tr("Saved %1").arg(path), 3000);
+}

@@ -1,0 +1,38 @@
+#pragma once
+
+#include "run_history.h"
+
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+// The saved runs the window draws over the live one: sessions opened from files, and the runs of
+// the latest A/B comparison. GUI thread only.
+class OverlayRuns : public QObject {
+    Q_OBJECT
+public:
+    using Runs = QList<std::shared_ptr<const le::RunHistory>>;
+
+    explicit OverlayRuns(QObject* parent = nullptr);
+
+    // Loads the saved session at `path` and adds it; returns an empty string or the error shown to
+    // the user. A run without a name of its own ("" or "live") is named after its file.
+    QString open(const QString& path);
+    // The runs of the latest A/B comparison, in place of the previous comparison's.
+    void setComparison(const Runs& runs);
+    // Removes every overlay: the opened sessions and the comparison.
+    void clear();
+
+    // Opened sessions in the order they were opened, then the comparison's runs: the order the
+    // plots give them their colours in.
+    Runs runs() const { return m_opened + m_comparison; }
+
+signals:
+    void changed(); // runs() is different: the plots need a redraw
+
+private:
+    Runs m_opened;
+    Runs m_comparison;
+};

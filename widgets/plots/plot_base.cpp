@@ -1,0 +1,164 @@
+#include "plot_base.h"
+
+#include "plot_colours.h"
+#include "plot_marker.h"
+
+#include <QEvent>
+#include <QMetaObject>
+
+#include <algorithm>
+
+namespace {
+
+// Name alone is not unique (an overlay saved from a run called "live" meets the live run), the
+// pen tells the runs apart.
+QString seriesKey(const QString& name, const QPen& pen) {
+    return name + QChar(0x1f) + pen.color().name(QColor::HexArgb) + QChar(0x1f) +
+           QString::number(static_cast<int>(pen.style()));
+}
+
+} // namespace
+
+PlotBase::PlotBase(int legendColumns, QWidget* parent)
+    : QCustomPlot(parent)
+    , m_legendColumns(legendColumns) {
+    setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    setNoAntialiasingOnDrag(true); // dragging a long run stays smooth
+    legend->setVisible(true);
+    legend->setIconSize(QSize(22, 10));
+    legend->setRowSpacing(0);
+    addMarkerLayers(this);
+    applyColours();
+    connect(this, &QCustomPlot::legendClick, this,
+            [this](QCPLegend*, QCPAbstractLegendItem* item, QMouseEvent*) {
+                if (auto* entry = qobject_cast<QCPPlottableLegendItem*>(item))
+                    toggleSeries(entry->plottable());
+            });
+    if (m_legendColumns > 0) {
+        plotLayout()->insertRow(0);
+        plotLayout()->addElement(0, 0, legend);
+        plotLayout()->setRowStretchFactor(0, 0.001); // as small as its entries allow
+        legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    }
+}
+
+void PlotBase::refresh(bool force) {
+    if ((!force && !isVisible()) || !needsRedraw())
+        return;
+    redraw();
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+QCPGraph* PlotBase::seriesGraph(int index, const QString& name, const QPen& pen) {
+    while (graphCount() <= index) {
+        QCPGraph* graph = addGraph();
+        if (auto* item = legend->itemWithPlottable(graph))
+            item->setFont(font());
+    }
+    QCPGraph* graph = this->graph(index);
+    graph->setName(name);
+    graph->setPen(pen);
+    graph->setVisible(!m_hiddenSeries.contains(seriesKey(name, pen)));
+    colourLegendEntry(graph);
+    return graph;
+}
+
+void PlotBase::removeGraphsFrom(int count) {
+    while (graphCount() > std::max(0, count))
+        removeGraph(graphCount() - 1);
+}
+
+bool PlotBase::event(QEvent* event) {
+    switch (event->type()) {
+    case QEvent::PaletteChange:
+    case QEvent::ApplicationPaletteChange:
+    case QEvent::FontChange:
+        applyColours();
+        replot(QCustomPlot::rpQueuedReplot);
+        break;
+    case QEvent::Show:
+        // Queued, so the plot refreshes after the event that showed it has fully propagated; it
+        // catches up on what it skipped while hidden.
+        QMetaObject::invokeMethod(
+            this, [this] { refresh(false); }, Qt::QueuedConnection);
+        break;
+    default:
+        break;
+    }
+    return QCustomPlot::event(event);
+}
+
+void PlotBase::updateLayout() {
+    if (m_legendColumns > 0)
+        fitLegendColumns();
+    QCustomPlot::updateLayout();
+}
+
+void PlotBase::applyColours() {
+    const QPalette& palette = this->palette();
+    const QColor text = palette.color(QPalette::Text);
+    const QColor base = palette.color(QPalette::Base);
+    const QFont font = this->font();
+
+    setBackground(base);
+    for (QCPAxisRect* rect : axisRects()) {
+        for (QCPAxis* axis : rect->axes()) {
+            axis->setBasePen(QPen(mixColours(text, base, 0.55), 1));
+            axis->setTickPen(QPen(mixColours(text, base, 0.55), 1));
+            axis->setSubTickPen(QPen(mixColours(text, base, 0.4), 1));
+            axis->setTickLabelColor(text);
+            axis->setLabelColor(text);
+            axis->setTickLabelFont(font);
+            axis->setLabelFont(font);
+            axis->grid()->setPen(QPen(mixColours(text, base, 0.2), 0, Qt::SolidLine));
+            axis->grid()->setSubGridPen(QPen(mixColours(text, base, 0.08), 0, Qt::SolidLine));
+            axis->grid()->setZeroLinePen(Qt::NoPen);
+        }
+    }
+    QColor legendFill = base;
+    legendFill.setAlpha(225); // curves behind the legend stay faintly visible
+    legend->setBrush(legendFill);
+    legend->setBorderPen(QPen(mixColours(text, base, 0.3), 1));
+    legend->setTextColor(text);
+    legend->setFont(font);
+    for (int i = 0; i < legend->itemCount(); ++i) {
+        if (auto* item = legend->item(i)) // a wrapped legend has empty cells
+            item->setFont(font);
+    }
+    for (int i = 0; i < plottableCount(); ++i)
+        colourLegendEntry(plottable(i));
+    restyleMarkers(this);
+}
+
+// Hidden series keep their legend entry, greyed, so the user can click it back.
+void PlotBase::colourLegendEntry(QCPAbstractPlottable* plottable) {
+    if (auto* item = legend->itemWithPlottable(plottable))
+        item->setTextColor(plotInkColour(this, plottable->visible() ? 1.0 : 0.4));
+}
+
+void PlotBase::toggleSeries(QCPAbstractPlottable* plottable) {
+    const QString key = seriesKey(plottable->name(), plottable->pen());
+    const bool hide = plottable->visible();
+    if (hide)
+        m_hiddenSeries.insert(key);
+    else
+        m_hiddenSeries.remove(key);
+    plottable->setVisible(!hide);
+    colourLegendEntry(plottable);
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void PlotBase::fitLegendColumns() {
+    int widest = 1;
+    for (int i = 0; i < legend->itemCount(); ++i) {
+        if (const QCPAbstractLegendItem* item = legend->item(i))
+            widest = std::max(widest, item->minimumOuterSizeHint().width());
+    }
+    const int available = viewport().width() - legend->margins().left() - legend->margins().right();
+    const int columns =
+        std::clamp(available / (widest + legend->columnSpacing()), 1, std::max(1, m_legendColumns));
+    if (columns != legend->wrap()) {
+        legend->setWrap(columns);
+        legend->setFillOrder(legend->fillOrder(), true); // re-flows the entries into the new rows
+    }
+}

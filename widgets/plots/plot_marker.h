@@ -1,0 +1,26 @@
+#pragma once
+
+#include <QString>
+
+class QCPItemStraightLine;
+class QCPItemText;
+class QCustomPlot;
+
+// A vertical marker: a dashed line at `key` (x axis coordinates) under the curves, and a label at
+// the top of the axis rect above them, `row` lines down (rows keep the labels of close markers
+// apart). The label goes right of its line, or left where it would be clipped. The plot owns both
+// items; remove them with QCustomPlot::removeItem().
+struct PlotMarker {
+    QCPItemStraightLine* line = nullptr;
+    QCPItemText* label = nullptr;
+};
+// Needs the marker layers (addMarkerLayers) on `plot`.
+PlotMarker addMarker(QCustomPlot* plot, double key, const QString& text, int row);
+
+// Adds the layers markers are drawn on: lines under the curves (like grid lines), labels above
+// them. Once per plot, before the first addMarker().
+void addMarkerLayers(QCustomPlot* plot);
+
+// Re-applies the palette's colours and the font to every marker on `plot` (after a palette or font
+// change, so dark mode does not wait for the plot to rebuild its markers).
+void restyleMarkers(QCustomPlot* plot);
