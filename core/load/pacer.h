@@ -46,6 +46,22 @@ inline void follow_live_params(const LiveParams& p, std::uint64_t& generation, d
     }
 }
 
+// The live parameters as a data path last applied them (follow_live_params keeps them current).
+struct LiveSnapshot {
+    std::uint64_t generation;
+    double rate;
+    std::size_t payload;
+};
+
+// The start of a data path's sending loop: takes the live parameters now (the generation first, so
+// a change made meanwhile is picked up by the next follow_live_params) and starts `pacer`'s
+// schedule at this moment.
+inline LiveSnapshot start_pacing(const LiveParams& p, Pacer& pacer, int burst) noexcept {
+    const LiveSnapshot now{p.generation.load(std::memory_order_acquire), p.rate.load(), p.payload.load()};
+    pacer.reset(now_ns(), now.rate, burst);
+    return now;
+}
+
 // Waits until `deadline`: sleeps while far away, then spins the last stretch because sleeps overshoot
 // by tens of microseconds. Returns false early (without reaching the deadline) when `wake` is
 // non-null and changes from `seen`, or when `stop` becomes true, so live changes apply at once.

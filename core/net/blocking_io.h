@@ -29,6 +29,12 @@ inline bool timed_out(int err) {
 }
 } // namespace detail
 
+// For the non-blocking calls of the spin engines: nothing to do right now (EINTR too: the next
+// poll turn simply tries again).
+inline bool would_block(int err) {
+    return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
+
 // Writes all n bytes (MSG_NOSIGNAL: a vanished peer is an error, not a SIGPIPE).
 template <class Idle> IoResult send_all(int fd, const std::byte* data, std::size_t n, Idle&& idle) {
     std::size_t done = 0;

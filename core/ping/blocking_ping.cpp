@@ -14,39 +14,22 @@ constexpr Nanos kSlice = 10 * kNanosPerMilli; // how often a blocked call looks 
 } // namespace
 
 BlockingPing::BlockingPing(PingContext& context, Fd socket)
-    : m_ctx(context)
-    , m_fd(std::move(socket))
-    , m_stream(is_stream(context.config.effective_transport()))
-    , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
-             echo_ring_capacity(context.config))
-    , m_tasks(context.params)
-    , m_tx(kMaxPayload)
-    , m_rx(kMaxPayload + 1) {
-    fill_pattern(m_tx.data(), m_tx.size());
+    : ThreadPing(context, std::move(socket)) {
     set_recv_timeout(m_fd.get(), kSlice);
     set_send_timeout(m_fd.get(), kSlice);
 }
 
 BlockingPing::~BlockingPing() {
-    m_ctx.abort.store(true);
-    join();
+    abort_and_join();
 }
 
 void BlockingPing::start() {
     if (m_ctx.config.open_loop) {
-        m_receiver = std::thread([this] { open_loop_receiver(); });
-        m_sender = std::thread([this] { open_loop_sender(); });
+        m_threads.emplace_back([this] { open_loop_receiver(); });
+        m_threads.emplace_back([this] { open_loop_sender(); });
     } else {
-        m_sender = std::thread([this] { closed_loop(); });
+        m_threads.emplace_back([this] { closed_loop(); });
     }
-}
-
-void BlockingPing::join() {
-    if (m_sender.joinable())
-        m_sender.join();
-    if (m_receiver.joinable())
-        m_receiver.join();
-    m_tasks.stop();
 }
 
 void BlockingPing::fail(std::string error) {
@@ -69,11 +52,8 @@ void BlockingPing::finish() {
 void BlockingPing::closed_loop() {
     use_precise_timers();
     LiveParams& p = m_ctx.params;
-    std::uint64_t gen = p.generation.load(std::memory_order_acquire);
-    double rate = p.rate.load();
-    std::size_t payload = p.payload.load();
     Pacer pacer;
-    pacer.reset(now_ns(), rate, m_ctx.config.burst);
+    auto [gen, rate, payload] = start_pacing(p, pacer, m_ctx.config.burst);
     const int fd = m_fd.get();
     const auto keep_going = [this] { return !should_abort(); };
 
@@ -155,11 +135,8 @@ bool BlockingPing::await_echo(std::size_t payload) {
 void BlockingPing::open_loop_sender() {
     use_precise_timers();
     LiveParams& p = m_ctx.params;
-    std::uint64_t gen = p.generation.load(std::memory_order_acquire);
-    double rate = p.rate.load();
-    std::size_t payload = p.payload.load();
     Pacer pacer;
-    pacer.reset(now_ns(), rate, m_ctx.config.burst);
+    auto [gen, rate, payload] = start_pacing(p, pacer, m_ctx.config.burst);
     const int fd = m_fd.get();
     const auto keep_going = [this] { return !should_abort() && !m_failed.load(std::memory_order_relaxed); };
 

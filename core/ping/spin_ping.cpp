@@ -13,11 +13,6 @@ namespace {
 
 constexpr int kSendFlags = MSG_DONTWAIT | MSG_NOSIGNAL; // a vanished peer is an error, not a SIGPIPE
 
-// Nothing to do right now (EINTR too: the next poll turn simply tries again).
-bool would_block(int err) {
-    return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
-}
-
 std::string peer_closed() {
     return describe_io_failure(IoResult{IoStatus::Closed, 0, 0});
 }
@@ -25,24 +20,14 @@ std::string peer_closed() {
 } // namespace
 
 SpinPing::SpinPing(PingContext& context, Fd socket)
-    : m_ctx(context)
-    , m_fd(std::move(socket))
-    , m_stream(is_stream(context.config.effective_transport()))
-    , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
-             echo_ring_capacity(context.config))
-    , m_tasks(context.params)
-    , m_tx(kMaxPayload)
-    , m_rx(kMaxPayload + 1) {
-    fill_pattern(m_tx.data(), m_tx.size());
-}
+    : ThreadPing(context, std::move(socket)) {}
 
 SpinPing::~SpinPing() {
-    m_ctx.abort.store(true);
-    join();
+    abort_and_join();
 }
 
 void SpinPing::start() {
-    m_thread = std::thread([this] {
+    m_threads.emplace_back([this] {
         if (m_ctx.config.open_loop)
             open_loop();
         else
@@ -51,12 +36,6 @@ void SpinPing::start() {
         if (m_ctx.on_finished)
             m_ctx.on_finished(m_error);
     });
-}
-
-void SpinPing::join() {
-    if (m_thread.joinable())
-        m_thread.join();
-    m_tasks.stop();
 }
 
 void SpinPing::fail(std::string error) {
@@ -77,11 +56,8 @@ bool SpinPing::spin_until(Nanos due, std::uint64_t gen) const noexcept {
 
 void SpinPing::closed_loop() {
     LiveParams& p = m_ctx.params;
-    std::uint64_t gen = p.generation.load(std::memory_order_acquire);
-    double rate = p.rate.load();
-    std::size_t payload = p.payload.load();
     Pacer pacer;
-    pacer.reset(now_ns(), rate, m_ctx.config.burst);
+    auto [gen, rate, payload] = start_pacing(p, pacer, m_ctx.config.burst);
 
     std::uint64_t seq = 0;
     while (!should_abort()) {
@@ -162,11 +138,8 @@ bool SpinPing::exchange(std::uint64_t seq, Nanos intended, Nanos t_send, std::si
 
 void SpinPing::open_loop() {
     LiveParams& p = m_ctx.params;
-    std::uint64_t gen = p.generation.load(std::memory_order_acquire);
-    double rate = p.rate.load();
-    std::size_t payload = p.payload.load();
     Pacer pacer;
-    pacer.reset(now_ns(), rate, m_ctx.config.burst);
+    auto [gen, rate, payload] = start_pacing(p, pacer, m_ctx.config.burst);
     const int fd = m_fd.get();
     const Nanos timeout = m_ctx.config.timeout;
 

@@ -157,19 +157,13 @@ int AsioPong::pool_threads() {
 }
 
 AsioPong::AsioPong(const PongConfig& config, int threads)
-    : m_config(config)
+    : PongBase(config)
     , m_thread_count(std::max(1, threads))
-    , m_impairments({config.delay, config.jitter, config.loss_percent})
     , m_tasks(m_io, m_params, m_thread_count) {
-    m_params.tasks = config.tasks;
-    m_params.task_work = config.task_work;
-    m_params.task_period = config.task_period;
-    for (const Endpoint& ep : config.listen) {
-        Fd fd = listen_on(ep);
-        m_endpoints.push_back(local_endpoint(fd.get(), ep.transport));
-        if (ep.transport == Transport::Unix)
-            m_endpoints.back().path = ep.path;
-        if (ep.transport == Transport::Udp) {
+    std::vector<Fd> sockets = bind_endpoints();
+    for (std::size_t i = 0; i < sockets.size(); ++i) {
+        Fd& fd = sockets[i];
+        if (m_endpoints[i].transport == Transport::Udp) {
             auto d = std::make_unique<Datagrams>(new_executor(), m_impairments);
             const auto protocol = datagram_protocol_of(fd.get());
             d->socket.assign(protocol, fd.release());
@@ -228,8 +222,7 @@ void AsioPong::stop() {
     }
     m_acceptors.clear();
     m_datagrams.clear();
-    for (const Endpoint& ep : m_endpoints)
-        remove_socket_file(ep);
+    remove_socket_files();
 }
 
 void AsioPong::accept(Acceptor& acceptor) {

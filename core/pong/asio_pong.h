@@ -1,9 +1,7 @@
 #pragma once
 
 #include "asio_tasks.h"
-#include "impairments.h"
-#include "live_params.h"
-#include "pong_server.h"
+#include "pong_base.h"
 
 #include <asio/any_io_executor.hpp>
 #include <asio/basic_socket_acceptor.hpp>
@@ -24,17 +22,12 @@ namespace le {
 // one io_context thread. With more (asio-pool) the same io_context is run by all of them: each
 // connection and each UDP endpoint has its own strand, so its handlers never run concurrently,
 // while different connections and the compute tasks spread over the threads.
-class AsioPong final : public PongServer {
+class AsioPong final : public PongBase {
 public:
     explicit AsioPong(const PongConfig& config, int threads = 1);
     ~AsioPong() override;
 
-    const std::vector<Endpoint>& endpoints() const override { return m_endpoints; }
-    const PongStats& stats() const override { return m_stats; }
     void stop() override;
-    void set_impairments(Nanos delay, Nanos jitter, double loss_percent) override {
-        m_impairments.set({delay, jitter, loss_percent});
-    }
 
     // asio-pool's thread count: one per core, at least 2 (one would be the asio engine).
     static int pool_threads();
@@ -51,13 +44,8 @@ private:
     void receive(Datagrams& d);
     void release(Datagrams& d);
 
-    PongConfig m_config;
     const int m_thread_count;
-    LiveParams m_params;
-    PongStats m_stats;
-    Impairments m_impairments;
     asio::io_context m_io;
-    std::vector<Endpoint> m_endpoints;
     std::vector<std::unique_ptr<Acceptor>> m_acceptors;
     std::vector<std::unique_ptr<Datagrams>> m_datagrams;
     std::mutex m_connections_mutex; // acceptors of several endpoints may run at once in a pool

@@ -24,25 +24,11 @@ short wait_for(int fd, short events, Nanos timeout) {
     return ::ppoll(&p, 1, &ts, nullptr) > 0 ? p.revents : 0;
 }
 
-bool would_block(int err) {
-    return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
-}
-
 } // namespace
 
 BlockingPong::BlockingPong(const PongConfig& config)
-    : m_config(config)
-    , m_impairments({config.delay, config.jitter, config.loss_percent}) {
-    m_params.tasks = config.tasks;
-    m_params.task_work = config.task_work;
-    m_params.task_period = config.task_period;
-    for (const Endpoint& ep : config.listen) {
-        Fd fd = listen_on(ep);
-        m_endpoints.push_back(local_endpoint(fd.get(), ep.transport));
-        if (ep.transport == Transport::Unix)
-            m_endpoints.back().path = ep.path;
-        m_listeners.push_back(std::move(fd));
-    }
+    : PongBase(config)
+    , m_listeners(bind_endpoints()) {
     m_tasks = std::make_unique<ThreadTasks>(m_params);
     for (std::size_t i = 0; i < m_listeners.size(); ++i) {
         const int fd = m_listeners[i].get();
@@ -68,8 +54,7 @@ void BlockingPong::stop() {
     m_connections.clear();
     m_tasks.reset();
     m_listeners.clear();
-    for (const Endpoint& ep : m_endpoints)
-        remove_socket_file(ep);
+    remove_socket_files();
 }
 
 void BlockingPong::accept_loop(int listen_fd) {

@@ -1,9 +1,6 @@
 #pragma once
 
-#include "impairments.h"
-#include "live_params.h"
-#include "pong_server.h"
-#include "socket.h"
+#include "pong_base.h"
 #include "thread_tasks.h"
 
 #include <atomic>
@@ -16,17 +13,12 @@ namespace le {
 
 // Blocking pong: an accept thread per stream endpoint and a thread per connection, one thread per
 // datagram endpoint; compute tasks are OS threads.
-class BlockingPong final : public PongServer {
+class BlockingPong final : public PongBase {
 public:
     explicit BlockingPong(const PongConfig& config);
     ~BlockingPong() override;
 
-    const std::vector<Endpoint>& endpoints() const override { return m_endpoints; }
-    const PongStats& stats() const override { return m_stats; }
     void stop() override;
-    void set_impairments(Nanos delay, Nanos jitter, double loss_percent) override {
-        m_impairments.set({delay, jitter, loss_percent});
-    }
 
 private:
     struct Connection {
@@ -42,12 +34,7 @@ private:
     void serve_datagrams_delayed(int fd, DelayLine& line, std::vector<std::byte>& spare);
     void reap_finished();
 
-    PongConfig m_config;
-    LiveParams m_params;
-    PongStats m_stats;
-    Impairments m_impairments;
-    std::vector<Endpoint> m_endpoints;
-    std::vector<Fd> m_listeners;
+    std::vector<Fd> m_listeners; // every endpoint's socket, in the order of m_endpoints
     std::unique_ptr<ThreadTasks> m_tasks;
     std::atomic<bool> m_stop{false};
     std::vector<std::thread> m_threads;

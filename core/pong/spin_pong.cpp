@@ -1,5 +1,7 @@
 #include "spin_pong.h"
 
+#include "blocking_io.h"
+
 #include <cerrno>
 
 #include <sched.h>
@@ -11,10 +13,6 @@ namespace {
 constexpr int kAcceptBurst = 64;   // accepts per listener per pass
 constexpr int kDatagramBurst = 16; // datagrams per UDP endpoint per pass: a flood does not starve the rest
 constexpr Nanos kAcceptPause = 10 * kNanosPerMilli;
-
-bool would_block(int err) {
-    return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
-}
 
 } // namespace
 
@@ -41,21 +39,14 @@ struct SpinPong::Datagrams {
 };
 
 SpinPong::SpinPong(const PongConfig& config)
-    : m_config(config)
-    , m_impairments({config.delay, config.jitter, config.loss_percent}) {
-    m_params.tasks = config.tasks;
-    m_params.task_work = config.task_work;
-    m_params.task_period = config.task_period;
-    for (const Endpoint& ep : config.listen) {
-        Fd fd = listen_on(ep);
-        m_endpoints.push_back(local_endpoint(fd.get(), ep.transport));
-        if (ep.transport == Transport::Unix)
-            m_endpoints.back().path = ep.path;
-        if (ep.transport == Transport::Udp) {
-            m_datagrams.push_back(std::make_unique<Datagrams>(std::move(fd), m_impairments));
+    : PongBase(config) {
+    std::vector<Fd> sockets = bind_endpoints();
+    for (std::size_t i = 0; i < sockets.size(); ++i) {
+        if (m_endpoints[i].transport == Transport::Udp) {
+            m_datagrams.push_back(std::make_unique<Datagrams>(std::move(sockets[i]), m_impairments));
         } else {
-            set_nonblocking(fd.get(), true);
-            m_listeners.push_back(std::move(fd));
+            set_nonblocking(sockets[i].get(), true);
+            m_listeners.push_back(std::move(sockets[i]));
         }
     }
     m_tasks = std::make_unique<ThreadTasks>(m_params);
@@ -76,8 +67,7 @@ void SpinPong::stop() {
     m_datagrams.clear();
     m_listeners.clear();
     m_tasks.reset();
-    for (const Endpoint& ep : m_endpoints)
-        remove_socket_file(ep);
+    remove_socket_files();
 }
 
 void SpinPong::run() {

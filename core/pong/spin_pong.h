@@ -1,9 +1,6 @@
 #pragma once
 
-#include "impairments.h"
-#include "live_params.h"
-#include "pong_server.h"
-#include "socket.h"
+#include "pong_base.h"
 #include "thread_tasks.h"
 
 #include <atomic>
@@ -23,17 +20,12 @@ namespace le {
 // Each connection has its own kPongChunk buffer; an echo the client's window does not take stays
 // in it, and the connection is not read again until it has gone out (back-pressure), so a client
 // that does not read stops only its own echo and memory stays bounded.
-class SpinPong final : public PongServer {
+class SpinPong final : public PongBase {
 public:
     explicit SpinPong(const PongConfig& config);
     ~SpinPong() override;
 
-    const std::vector<Endpoint>& endpoints() const override { return m_endpoints; }
-    const PongStats& stats() const override { return m_stats; }
     void stop() override;
-    void set_impairments(Nanos delay, Nanos jitter, double loss_percent) override {
-        m_impairments.set({delay, jitter, loss_percent});
-    }
 
 private:
     struct Connection;
@@ -45,11 +37,6 @@ private:
     bool serve_delayed(Connection& c);
     void serve(Datagrams& d);
 
-    PongConfig m_config;
-    LiveParams m_params;
-    PongStats m_stats;
-    Impairments m_impairments;
-    std::vector<Endpoint> m_endpoints;
     std::vector<Fd> m_listeners; // stream endpoints, non-blocking
     std::vector<std::unique_ptr<Datagrams>> m_datagrams;
     std::vector<std::unique_ptr<Connection>> m_connections; // the spin thread's alone until stop()

@@ -1,0 +1,31 @@
+#include "thread_ping.h"
+
+#include "wire.h"
+
+namespace le {
+
+ThreadPing::ThreadPing(PingContext& context, Fd socket)
+    : m_ctx(context)
+    , m_fd(std::move(socket))
+    , m_stream(is_stream(context.config.effective_transport()))
+    , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
+             echo_ring_capacity(context.config))
+    , m_tasks(context.params)
+    , m_tx(kMaxPayload)
+    , m_rx(kMaxPayload + 1) {
+    fill_pattern(m_tx.data(), m_tx.size());
+}
+
+void ThreadPing::join() {
+    for (std::thread& t : m_threads)
+        if (t.joinable())
+            t.join();
+    m_tasks.stop();
+}
+
+void ThreadPing::abort_and_join() {
+    m_ctx.abort.store(true);
+    join();
+}
+
+} // namespace le

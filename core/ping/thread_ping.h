@@ -1,0 +1,42 @@
+#pragma once
+
+#include "echo_book.h"
+#include "ping_engine.h"
+#include "thread_tasks.h"
+
+#include <cstddef>
+#include <thread>
+#include <vector>
+
+namespace le {
+
+// What the blocking and spin engines share: the data path runs on threads of the engine's own and
+// uses the connected socket as a plain descriptor; the echo book and the message buffers are its
+// alone; the compute tasks are OS threads, started at construction (on the constructing thread's
+// CPUs, which is how a pinned run places them). Each engine adds only its loops.
+class ThreadPing : public PingEngine {
+public:
+    void tasks_changed() final { m_tasks.update(); }
+    // Joins every thread in m_threads (after send_until or abort), then stops the compute tasks.
+    // Called again it does nothing more.
+    void join() final;
+
+protected:
+    // `socket` is connected to the peer; the buffers are sized for the largest payload.
+    ThreadPing(PingContext& context, Fd socket);
+    // Sets abort and joins. Each engine's destructor calls it first, while the members its threads
+    // use still exist.
+    void abort_and_join();
+    bool should_abort() const noexcept { return m_ctx.abort.load(std::memory_order_relaxed); }
+
+    PingContext& m_ctx;
+    Fd m_fd;
+    const bool m_stream;
+    EchoBook m_book;
+    ThreadTasks m_tasks;
+    std::vector<std::byte> m_tx;        // the pattern, stamped with each message's sequence number
+    std::vector<std::byte> m_rx;        // one byte more than the largest payload: a too-long datagram shows
+    std::vector<std::thread> m_threads; // the data path's, started by start()
+};
+
+} // namespace le
