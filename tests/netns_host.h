@@ -10,6 +10,7 @@
 #include <QStandardPaths>
 #include <QString>
 #include <QStringList>
+#include <QTest>
 
 #include <memory>
 #include <vector>
@@ -129,3 +130,15 @@ private:
     bool m_ok = false;
     std::vector<std::unique_ptr<QProcess>> m_processes;
 };
+
+// In a test function (or initTestCase): skips it where no NetnsHost can be had (not root, no
+// iproute2); QSKIP returns from the function, so this goes first.
+#define NETNS_REQUIRED()                                                                                     \
+    do {                                                                                                     \
+        QString netnsWhy_;                                                                                   \
+        if (!NetnsHost::available(&netnsWhy_))                                                               \
+            QSKIP(qPrintable(netnsWhy_));                                                                    \
+    } while (false)
+
+// In a test function: fails it (and returns) when `host`, a NetnsHost just made, did not come up.
+#define NETNS_VERIFY(host) QVERIFY2((host).ok(), qPrintable((host).error()))

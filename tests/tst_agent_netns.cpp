@@ -63,11 +63,9 @@ class TestAgentNetns : public QObject {
 
 private slots:
     void initTestCase() {
-        QString why;
-        if (!NetnsHost::available(&why))
-            QSKIP(qPrintable(why));
+        NETNS_REQUIRED();
         m_host = std::make_unique<NetnsHost>();
-        QVERIFY2(m_host->ok(), qPrintable(m_host->error()));
+        NETNS_VERIFY(*m_host);
         m_tokenFile = m_dir.filePath("token");
         QVERIFY(writeTokenFile(m_tokenFile, kToken));
         m_url = startAgent(&m_agent);

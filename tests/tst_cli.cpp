@@ -1,6 +1,7 @@
 // Drives the real latency-ping and latency-pong binaries: usage errors, the JSON and CSV output
 // contracts, live changes, external peers on every transport and engine, and the ways a run ends
 // (unreachable peer, peer killed mid-run, Ctrl-C).
+#include "child_process.h"
 #include "endpoint.h"
 
 #include <QCoreApplication>
@@ -32,57 +33,6 @@ const QStringList kShortRun = {"--duration", "1s", "--warmup", "200ms", "--inter
 const QStringList kRecordKeys = {"t_s",      "target_rate", "achieved_rate", "payload",  "tasks",   "sent",
                                  "received", "lost",        "errors",        "min_us",   "mean_us", "p50_us",
                                  "p90_us",   "p99_us",      "p999_us",       "p9999_us", "max_us"};
-
-struct Result {
-    bool finished = false;
-    int exitCode = -1;
-    QProcess::ExitStatus exitStatus = QProcess::CrashExit;
-    QByteArray out;
-    QByteArray err;
-    qint64 elapsedMs = 0;
-
-    QString describe() const {
-        return QStringLiteral("finished=%1 exit=%2 status=%3\nstdout:\n%4\nstderr:\n%5")
-            .arg(finished)
-            .arg(exitCode)
-            .arg(int(exitStatus))
-            .arg(QString::fromUtf8(out), QString::fromUtf8(err));
-    }
-};
-
-// Runs a program to completion (killing it after timeoutMs) and collects everything it printed.
-Result run(const QString& program, const QStringList& args, int timeoutMs = 15'000) {
-    QProcess p;
-    QElapsedTimer timer;
-    timer.start();
-    p.start(program, args);
-    Result r;
-    if (!p.waitForStarted(5'000))
-        return r;
-    r.finished = p.waitForFinished(timeoutMs);
-    if (!r.finished) {
-        p.kill();
-        p.waitForFinished(5'000);
-    }
-    r.elapsedMs = timer.elapsed();
-    r.exitCode = p.exitCode();
-    r.exitStatus = p.exitStatus();
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
-// Collects the output of a process that was started and has now finished (or was waited on).
-Result collect(QProcess& p, bool finished, qint64 elapsedMs) {
-    Result r;
-    r.finished = finished;
-    r.exitCode = p.exitCode();
-    r.exitStatus = p.exitStatus();
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    r.elapsedMs = elapsedMs;
-    return r;
-}
 
 QList<QByteArray> nonEmptyLines(const QByteArray& text) {
     QList<QByteArray> lines;
@@ -152,46 +102,6 @@ QString checkSummaryCounts(const QJsonObject& s) {
 QString uniqueSocketPath(const QString& tag) {
     return QStringLiteral("/tmp/le-tst-cli-%1-%2.sock").arg(QCoreApplication::applicationPid()).arg(tag);
 }
-
-// A latency-pong child process; killed on destruction if still running.
-class Pong {
-public:
-    ~Pong() {
-        if (proc.state() != QProcess::NotRunning) {
-            proc.kill();
-            proc.waitForFinished(3'000);
-        }
-    }
-
-    // Starts the pong and waits for its "listening on URL" line; returns the URL or sets *error.
-    QString start(const QStringList& args, QString* error) {
-        proc.start(kPong, args);
-        if (!proc.waitForStarted(5'000)) {
-            *error = QStringLiteral("latency-pong did not start: %1").arg(proc.errorString());
-            return {};
-        }
-        QElapsedTimer timer;
-        timer.start();
-        while (timer.elapsed() < 5'000) {
-            if (proc.canReadLine()) {
-                const QString line = QString::fromUtf8(proc.readLine()).trimmed();
-                if (line.startsWith("listening on "))
-                    return line.mid(int(qstrlen("listening on ")));
-                continue;
-            }
-            if (proc.state() == QProcess::NotRunning) {
-                *error = QStringLiteral("latency-pong exited early: %1")
-                             .arg(QString::fromUtf8(proc.readAllStandardError()));
-                return {};
-            }
-            proc.waitForReadyRead(200);
-        }
-        *error = QStringLiteral("latency-pong printed no 'listening on' line within 5 s");
-        return {};
-    }
-
-    QProcess proc;
-};
 
 } // namespace
 
@@ -420,7 +330,7 @@ private slots:
             if (!socketPath.isEmpty())
                 QFile::remove(socketPath);
         });
-        Pong pong;
+        PongChild pong(kPong);
         QString error;
         const QString url = pong.start({"--listen", listen, "--engine", pongEngine}, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
@@ -475,7 +385,7 @@ private slots:
     void testImpairedPong() {
         QFETCH(QStringList, impairment);
         const bool lossy = impairment.first() == "--loss";
-        Pong pong;
+        PongChild pong(kPong);
         QString error;
         const QString url = pong.start(QStringList{"--listen", "udp://127.0.0.1:0"} + impairment, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
@@ -525,7 +435,7 @@ private slots:
 
     // --loss cannot apply to a stream: latency-pong says so and serves it, delayed only.
     void testLossOnStreamIsNoted() {
-        Pong pong;
+        PongChild pong(kPong);
         QString error;
         const QString url = pong.start({"--listen", "tcp://127.0.0.1:0", "--loss", "10"}, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
@@ -573,7 +483,7 @@ private slots:
     }
     void testPeerDiesMidRun() {
         QFETCH(QString, listen);
-        Pong pong;
+        PongChild pong(kPong);
         QString error;
         const QString url = pong.start({"--listen", listen}, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));

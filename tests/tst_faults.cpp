@@ -2,6 +2,7 @@
 // that pushes 1 MiB and never reads, 1,000 idle connections, and too few file descriptors. Each must
 // end in a clear outcome (an error message and exit status, or service as usual), never a crash or
 // a hang, and nothing measured before the fault may be lost.
+#include "child_process.h"
 #include "endpoint.h"
 #include "sanitizer_build.h"
 #include "socket.h"
@@ -60,43 +61,6 @@ void limitFiles(QProcess& p, rlim_t files) {
         ::setrlimit(RLIMIT_NOFILE, &lim);
     });
 }
-
-// A latency-pong child process, killed on destruction if still running.
-class Pong {
-public:
-    ~Pong() {
-        if (proc.state() != QProcess::NotRunning) {
-            proc.kill();
-            proc.waitForFinished(3'000);
-        }
-    }
-    // Starts it and waits for "listening on URL"; returns the URL, or empty with *error set.
-    QString start(const QStringList& args, QString* error) {
-        proc.start(kPong, args);
-        if (!proc.waitForStarted(5'000)) {
-            *error = "latency-pong did not start: " + proc.errorString();
-            return {};
-        }
-        QElapsedTimer timer;
-        timer.start();
-        while (timer.elapsed() < 10'000 * kSlow) {
-            if (proc.canReadLine()) {
-                const QString line = QString::fromUtf8(proc.readLine()).trimmed();
-                if (line.startsWith("listening on "))
-                    return line.mid(int(qstrlen("listening on ")));
-                continue;
-            }
-            if (proc.state() == QProcess::NotRunning) {
-                *error = "latency-pong exited early: " + QString::fromUtf8(proc.readAllStandardError());
-                return {};
-            }
-            proc.waitForReadyRead(100);
-        }
-        *error = "latency-pong printed no 'listening on' line";
-        return {};
-    }
-    QProcess proc;
-};
 
 Fd connectTo(const QString& url) {
     const Endpoint ep = le::parse_endpoint(url.toStdString());
@@ -196,7 +160,7 @@ private slots:
     void pongKilledMidRun() {
         QFETCH(QString, transport);
         QFETCH(QString, engine);
-        Pong pong;
+        PongChild pong(kPong);
         QString error;
         const QString url = pong.start(
             {"--listen", listenUrl(transport, m_dir, "killed-" + engine), "--engine", engine}, &error);
@@ -270,7 +234,7 @@ private slots:
     void clientSendsMiBAndNeverReads() {
         QFETCH(QString, transport);
         QFETCH(QString, engine);
-        Pong pong;
+        PongChild pong(kPong);
         QString error;
         const QString url = pong.start(
             {"--listen", listenUrl(transport, m_dir, "mib-" + engine), "--engine", engine}, &error);
@@ -321,7 +285,7 @@ private slots:
         QFETCH(QString, engine);
         if (!m_fdProblem.isEmpty())
             QSKIP(qPrintable(m_fdProblem));
-        Pong pong; // inherits the raised descriptor limit
+        PongChild pong(kPong); // inherits the raised descriptor limit
         QString error;
         const QString url = pong.start({"--listen", "tcp://127.0.0.1:0", "--engine", engine}, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
@@ -382,7 +346,7 @@ private slots:
         if (kSanitizerBuild)
             QSKIP(kStarvedSanitizer);
         QFETCH(QString, engine);
-        Pong pong;
+        PongChild pong(kPong);
         limitFiles(pong.proc, 16);
         QString error;
         const QString url = pong.start({"--listen", "tcp://127.0.0.1:0", "--engine", engine}, &error);

@@ -154,13 +154,11 @@ void TestSshNetns::errorIsClearAndBounded() {
 }
 
 void TestSshNetns::launchOverSshInNamespace() {
-    QString why;
-    if (!NetnsHost::available(&why))
-        QSKIP(qPrintable(why));
+    NETNS_REQUIRED();
     if (!SshdFixture::available())
         QSKIP("needs /usr/sbin/sshd (openssh-server)");
     NetnsHost ns;
-    QVERIFY2(ns.ok(), qPrintable(ns.error()));
+    NETNS_VERIFY(ns);
     SshdFixture server;
     const QString e = server.start(ns.address(), 22, ns.name());
     QVERIFY2(e.isEmpty(), qPrintable(e));
@@ -213,13 +211,11 @@ void TestSshNetns::launchOverSshInNamespace() {
 }
 
 void TestSshNetns::windowStartsOverSshAndStopsOnClose() {
-    QString why;
-    if (!NetnsHost::available(&why))
-        QSKIP(qPrintable(why));
+    NETNS_REQUIRED();
     if (!SshdFixture::available())
         QSKIP("needs /usr/sbin/sshd (openssh-server)");
     NetnsHost ns;
-    QVERIFY2(ns.ok(), qPrintable(ns.error()));
+    NETNS_VERIFY(ns);
     SshdFixture server;
     const QString e = server.start(ns.address(), 22, ns.name());
     QVERIFY2(e.isEmpty(), qPrintable(e));
@@ -284,12 +280,10 @@ void TestSshNetns::windowStartsOverSshAndStopsOnClose() {
 }
 
 void TestSshNetns::silentHostTimesOut() {
-    QString why;
-    if (!NetnsHost::available(&why))
-        QSKIP(qPrintable(why));
+    NETNS_REQUIRED();
     // A host that exists but does not answer (its wire cut): ssh gives up after ConnectTimeout.
     NetnsHost ns;
-    QVERIFY2(ns.ok(), qPrintable(ns.error()));
+    NETNS_VERIFY(ns);
     QVERIFY(ns.setLinkUp(false));
     le::SshLaunchOptions o;
     o.host = ns.address().toStdString();

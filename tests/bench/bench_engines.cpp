@@ -11,25 +11,20 @@
 //
 // Exit status: 0 when every cell produced a summary (even one of zero round trips, which is a
 // measured outcome); 1 otherwise (the table is still printed); 2 on bad usage.
+#include "bench_support.h"
+
+#include <QCoreApplication>
+
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <map>
 #include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
-
-#include <fcntl.h>
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -38,18 +33,15 @@
 #define LE_PING_PATH "latency-ping"
 #endif
 
-extern char** environ;
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using namespace std::chrono_literals;
 
 constexpr const char* kWarmup = "0.5s";
 constexpr double kWarmupS = 0.5;
 // Covers start-up (task calibration) and a cell whose 1000 tasks make stopping slow, but a hung
 // run still cannot stall the whole table.
-constexpr auto kRunSlack = 30s;
+constexpr double kRunSlackS = 30;
 
 struct Options {
     double duration = 2.0;
@@ -70,96 +62,6 @@ struct Cell {
     double wallS = 0; // spawn to exit: shows when start-up, not the schedule, took the time
     bool ok() const { return state == State::Ok; }
 };
-
-std::vector<std::string> splitList(const std::string& s) {
-    std::vector<std::string> parts;
-    size_t start = 0;
-    while (start <= s.size()) {
-        size_t comma = s.find(',', start);
-        if (comma == std::string::npos)
-            comma = s.size();
-        if (comma > start)
-            parts.push_back(s.substr(start, comma - start));
-        start = comma + 1;
-    }
-    return parts;
-}
-
-std::string joinArgs(const std::vector<std::string>& argv) {
-    std::string s;
-    for (const auto& a : argv)
-        s += (s.empty() ? "" : " ") + a;
-    return s;
-}
-
-std::string describeStatus(int status) {
-    if (WIFEXITED(status))
-        return fmt::format("exit code {}", WEXITSTATUS(status));
-    if (WIFSIGNALED(status))
-        return fmt::format("signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
-    return "unknown status";
-}
-
-struct Finished {
-    std::string out;
-    int status = 0;
-    bool timedOut = false;
-};
-
-// Runs argv with stdout captured (stderr inherited, so latency-ping's diagnostics reach the user)
-// and kills it if it outlives the timeout.
-std::optional<Finished> runToEnd(const std::vector<std::string>& argv, Clock::duration timeout) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) < 0) {
-        fmt::print(stderr, "pipe: {}\n", std::strerror(errno));
-        return std::nullopt;
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    std::vector<char*> args;
-    for (const auto& a : argv)
-        args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    if (rc != 0) {
-        fmt::print(stderr, "cannot start {}: {}\n", argv[0], std::strerror(rc));
-        close(fds[0]);
-        return std::nullopt;
-    }
-    Finished f;
-    const auto deadline = Clock::now() + timeout;
-    for (;;) {
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-        if (left <= 0ms) {
-            f.timedOut = true;
-            break;
-        }
-        pollfd p{fds[0], POLLIN, 0};
-        const int r = poll(&p, 1, int(left.count()));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            break;
-        if (r == 0)
-            continue; // the loop head notices the deadline
-        char buf[4096];
-        const ssize_t n = read(fds[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        f.out.append(buf, size_t(n));
-    }
-    if (f.timedOut)
-        kill(pid, SIGKILL);
-    waitpid(pid, &f.status, 0);
-    close(fds[0]);
-    return f;
-}
 
 std::vector<std::string> placementArgs(const std::string& placement) {
     if (placement == "split")
@@ -198,20 +100,21 @@ Cell runCell(const Options& o, const std::string& engine, const std::string& rat
     for (auto& a : placementArgs(o.placement))
         argv.push_back(std::move(a));
     const auto t0 = Clock::now();
-    const auto run = runToEnd(argv, std::chrono::duration_cast<Clock::duration>(
-                                        std::chrono::duration<double>(o.duration + kWarmupS) + kRunSlack));
+    const auto run = runToEnd(argv, o.duration + kWarmupS + kRunSlackS);
     Cell c;
     c.wallS = std::chrono::duration<double>(Clock::now() - t0).count();
     if (!run)
         return c;
-    if (run->timedOut)
+    const bool timedOut = !run->finished;
+    if (timedOut)
         c.state = Cell::State::TimedOut;
     // The summary is the last line of type "summary"; intervals before it are not needed here.
+    const std::string out = run->out.toStdString();
     nlohmann::json summary;
-    for (size_t end = run->out.size(); !run->timedOut && end > 0 && summary.is_null();) {
-        const size_t start = run->out.rfind('\n', end - 1);
+    for (size_t end = out.size(); !timedOut && end > 0 && summary.is_null();) {
+        const size_t start = out.rfind('\n', end - 1);
         const size_t from = start == std::string::npos ? 0 : start + 1;
-        auto j = nlohmann::json::parse(run->out.substr(from, end - from), nullptr, false);
+        auto j = nlohmann::json::parse(out.substr(from, end - from), nullptr, false);
         end = start == std::string::npos ? 0 : start;
         if (!j.is_discarded() && j.is_object() && j.value("type", "") == "summary")
             summary = std::move(j);
@@ -229,13 +132,13 @@ Cell runCell(const Options& o, const std::string& engine, const std::string& rat
         c.errors = summary.value("errors", 0LL);
         // A summary of zero round trips reports p50 0: not a fast result but none, shown as such.
         c.state = c.p50Us > 0 && c.msgPerS > 0 ? Cell::State::Ok : Cell::State::NoRoundTrip;
-        if (!(WIFEXITED(run->status) && WEXITSTATUS(run->status) == 0))
-            fmt::print(stderr, "warning: latency-ping ended with {}: {}\n", describeStatus(run->status),
+        if (!run->succeeded())
+            fmt::print(stderr, "warning: latency-ping ended with {}: {}\n", describeExit(*run),
                        joinArgs(argv));
         return c;
     }
-    fmt::print(stderr, "latency-ping gave no usable summary ({}{}): {}\n", describeStatus(run->status),
-               run->timedOut ? ", timed out" : "", joinArgs(argv));
+    fmt::print(stderr, "latency-ping gave no usable summary ({}{}): {}\n", describeExit(*run),
+               timedOut ? ", timed out" : "", joinArgs(argv));
     return c;
 }
 
@@ -282,18 +185,9 @@ std::string cellText(const Cell& c) {
 Options parseOptions(int argc, char** argv) {
     Options o;
     for (int i = 1; i < argc; ++i) {
-        std::string name = argv[i], value;
+        const auto [name, value] = nextOption(argc, argv, i, usage);
         if (name == "-h" || name == "--help")
             usage(argv[0], 0);
-        if (const size_t eq = name.find('='); eq != std::string::npos) {
-            value = name.substr(eq + 1);
-            name.resize(eq);
-        } else if (i + 1 < argc) {
-            value = argv[++i];
-        } else {
-            fmt::print(stderr, "{} needs a value\n", name);
-            usage(argv[0], 2);
-        }
         char* end = nullptr;
         if (name == "--duration") {
             o.duration = std::strtod(value.c_str(), &end);
@@ -336,6 +230,7 @@ Options parseOptions(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     const Options o = parseOptions(argc, argv);
+    QCoreApplication app(argc, argv); // for QProcess
     const size_t cells = o.engines.size() * o.rates.size() * o.tasks.size();
     fmt::print(
         "engines benchmark: {} over loopback, 64 B, closed loop, in-process pong with the same engine\n",

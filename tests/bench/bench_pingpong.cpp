@@ -11,26 +11,19 @@
 //
 // Exit status: 0 even when a target is missed (this is a benchmark, not a test); 1 when a run
 // produced no usable result; 2 on bad usage.
+#include "bench_support.h"
+
+#include <QCoreApplication>
+
 #include <algorithm>
-#include <cerrno>
-#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <map>
 #include <optional>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
-
-#include <fcntl.h>
-#include <poll.h>
-#include <sched.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -45,17 +38,11 @@
 #define LE_REF_PATH "ref_pingpong"
 #endif
 
-extern char** environ;
-
 namespace {
 
-using Clock = std::chrono::steady_clock;
-using namespace std::chrono_literals;
-
 constexpr const char* kPayload = "64";
-// Generous: covers process start-up and a slow machine, but a hung run still ends the benchmark.
-constexpr auto kStartTimeout = 10s;
-constexpr auto kRunSlack = 30s;
+// Generous: covers a slow machine, but a hung run still ends the benchmark.
+constexpr double kRunSlackS = 30;
 
 struct Options {
     int pairs = 3;
@@ -91,179 +78,48 @@ struct Sample {
     double msgPerS = 0;
 };
 
-struct Child {
-    pid_t pid = -1;
-    int out = -1;
-    std::string pending;
-};
-
-std::vector<std::string> splitList(const std::string& s) {
-    std::vector<std::string> parts;
-    size_t start = 0;
-    while (start <= s.size()) {
-        size_t comma = s.find(',', start);
-        if (comma == std::string::npos)
-            comma = s.size();
-        if (comma > start)
-            parts.push_back(s.substr(start, comma - start));
-        start = comma + 1;
-    }
-    return parts;
-}
-
-std::string joinArgs(const std::vector<std::string>& argv) {
-    std::string s;
-    for (const auto& a : argv)
-        s += (s.empty() ? "" : " ") + a;
-    return s;
-}
-
-std::string describeStatus(int status) {
-    if (WIFEXITED(status))
-        return fmt::format("exit code {}", WEXITSTATUS(status));
-    if (WIFSIGNALED(status))
-        return fmt::format("signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
-    return "unknown status";
-}
-
-// stdout goes to a pipe we read; stderr is inherited so the children's diagnostics reach the user.
 // CPU for the next spawned client/server (-1: leave to the scheduler). Both the reference and ours
 // get the same placement, because placement alone moves loopback RTT by 4x on a 2-vCPU machine.
 int g_clientCpu = 0;
 int g_serverCpu = 1;
 
-void pin(pid_t pid, int cpu) {
-    if (cpu < 0)
-        return;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(pid, sizeof set, &set) != 0)
-        fmt::print(stderr, "warning: cannot pin pid {} to CPU {}: {}\n", pid, cpu, std::strerror(errno));
+// The lines a finished client printed.
+std::vector<std::string> lines(const Result& r) {
+    std::vector<std::string> v;
+    for (const QByteArray& line : r.out.split('\n'))
+        if (!line.isEmpty())
+            v.push_back(line.toStdString());
+    return v;
 }
 
-std::optional<Child> spawn(const std::vector<std::string>& argv, int cpu = -1) {
-    int fds[2];
-    // O_CLOEXEC keeps each pipe out of the other children, so EOF arrives when its owner exits.
-    if (pipe2(fds, O_CLOEXEC) < 0) {
-        fmt::print(stderr, "pipe: {}\n", std::strerror(errno));
+// A server on g_serverCpu that says it is ready with a line beginning with `readyPrefix`; returns
+// the rest of that line, or nothing (said on stderr).
+std::optional<std::string> startServer(ChildProcess& server, const std::vector<std::string>& argv,
+                                       const char* readyPrefix) {
+    benchChild(g_serverCpu)(server.proc);
+    const QStringList args = toQStringList(argv);
+    QString error;
+    const QString ready =
+        server.startAndWait(args.front(), args.mid(1), QString::fromLatin1(readyPrefix), &error);
+    if (ready.isEmpty()) {
+        fmt::print(stderr, "no readiness line ({}) from: {}\n", error.toStdString(), joinArgs(argv));
         return std::nullopt;
     }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    std::vector<char*> args;
-    for (const auto& a : argv)
-        args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    if (rc != 0) {
-        fmt::print(stderr, "cannot start {}: {}\n", argv[0], std::strerror(rc));
-        close(fds[0]);
-        return std::nullopt;
-    }
-    pin(pid, cpu);
-    return Child{pid, fds[0], {}};
-}
-
-// One line of the child's stdout; nullopt on EOF or when the deadline passes.
-std::optional<std::string> readLine(Child& c, Clock::time_point deadline) {
-    for (;;) {
-        if (const size_t nl = c.pending.find('\n'); nl != std::string::npos) {
-            std::string line = c.pending.substr(0, nl);
-            c.pending.erase(0, nl + 1);
-            return line;
-        }
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-        if (left <= 0ms)
-            return std::nullopt;
-        pollfd p{c.out, POLLIN, 0};
-        const int r = poll(&p, 1, int(left.count()));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return std::nullopt;
-        char buf[4096];
-        const ssize_t n = read(c.out, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            if (c.pending.empty())
-                return std::nullopt;
-            return std::exchange(c.pending, {});
-        }
-        c.pending.append(buf, size_t(n));
-    }
-}
-
-// SIGTERM first, as the servers expect; SIGKILL if one ignores it, so the benchmark cannot hang.
-int stop(Child& c) {
-    kill(c.pid, SIGTERM);
-    int status = 0;
-    const auto deadline = Clock::now() + 5s;
-    while (waitpid(c.pid, &status, WNOHANG) == 0) {
-        if (Clock::now() > deadline) {
-            kill(c.pid, SIGKILL);
-            waitpid(c.pid, &status, 0);
-            break;
-        }
-        std::this_thread::sleep_for(10ms);
-    }
-    close(c.out);
-    return status;
-}
-
-struct Finished {
-    std::vector<std::string> lines;
-    int status = 0;
-    bool timedOut = false;
-};
-
-std::optional<Finished> runToEnd(const std::vector<std::string>& argv, Clock::duration timeout) {
-    auto child = spawn(argv, g_clientCpu);
-    if (!child)
-        return std::nullopt;
-    Finished f;
-    const auto deadline = Clock::now() + timeout;
-    while (auto line = readLine(*child, deadline))
-        f.lines.push_back(std::move(*line));
-    f.timedOut = Clock::now() >= deadline;
-    if (f.timedOut)
-        kill(child->pid, SIGKILL);
-    waitpid(child->pid, &f.status, 0);
-    close(child->out);
-    return f;
-}
-
-// Starts a server and waits for its readiness line; the line is handed back for parsing.
-std::optional<std::pair<Child, std::string>> startServer(const std::vector<std::string>& argv) {
-    auto child = spawn(argv, g_serverCpu);
-    if (!child)
-        return std::nullopt;
-    auto line = readLine(*child, Clock::now() + kStartTimeout);
-    if (!line) {
-        fmt::print(stderr, "no readiness line from: {}\n", joinArgs(argv));
-        stop(*child);
-        return std::nullopt;
-    }
-    return std::pair{std::move(*child), std::move(*line)};
+    return ready.toStdString();
 }
 
 std::optional<Sample> runReference(const Options& o, const std::string& transport, bool spin) {
     std::vector<std::string> serverArgs{o.ref, "server", transport, "0"};
     if (spin)
         serverArgs.push_back("spin");
-    auto server = startServer(serverArgs);
-    if (!server)
+    ChildProcess server;
+    const auto ready = startServer(server, serverArgs, "listening ");
+    if (!ready)
         return std::nullopt;
-    auto& [child, ready] = *server;
-    int port = 0;
-    if (std::sscanf(ready.c_str(), "listening %d", &port) != 1 || port <= 0) {
-        fmt::print(stderr, "unexpected readiness line from reference server: '{}'\n", ready);
-        stop(child);
+    const int port = std::atoi(ready->c_str());
+    if (port <= 0) {
+        fmt::print(stderr, "unexpected readiness line from reference server: 'listening {}'\n", *ready);
+        server.stop();
         return std::nullopt;
     }
     std::vector<std::string> clientArgs{o.ref,
@@ -275,18 +131,18 @@ std::optional<Sample> runReference(const Options& o, const std::string& transpor
                                         fmt::format("{}", o.duration)};
     if (spin)
         clientArgs.push_back("spin");
-    const auto run = runToEnd(clientArgs, std::chrono::duration_cast<Clock::duration>(
-                                              std::chrono::duration<double>(o.duration + 0.5) + kRunSlack));
-    stop(child);
+    const auto run = runToEnd(clientArgs, o.duration + 0.5 + kRunSlackS, g_clientCpu);
+    server.stop();
     if (!run)
         return std::nullopt;
     Sample s;
     size_t count = 0;
-    if (run->timedOut || run->lines.empty() ||
-        std::sscanf(run->lines.back().c_str(), "p50_us=%lf msg_per_s=%lf count=%zu", &s.p50Us, &s.msgPerS,
-                    &count) != 3) {
-        fmt::print(stderr, "reference client gave no result ({}{}): {}\n", describeStatus(run->status),
-                   run->timedOut ? ", timed out" : "", joinArgs(clientArgs));
+    const std::vector<std::string> out = lines(*run);
+    if (!run->finished || out.empty() ||
+        std::sscanf(out.back().c_str(), "p50_us=%lf msg_per_s=%lf count=%zu", &s.p50Us, &s.msgPerS, &count) !=
+            3) {
+        fmt::print(stderr, "reference client gave no result ({}{}): {}\n", describeExit(*run),
+                   run->finished ? "" : ", timed out", joinArgs(clientArgs));
         return std::nullopt;
     }
     return s;
@@ -296,16 +152,15 @@ std::optional<Sample> runOurs(const Options& o, const std::string& transport, co
                               std::string& detail) {
     const std::vector<std::string> pongArgs{o.pong, "--listen", transport + "://127.0.0.1:0", "--engine",
                                             engine};
-    auto server = startServer(pongArgs);
-    if (!server)
+    ChildProcess pong;
+    const auto url = startServer(pong, pongArgs, "listening on ");
+    if (!url)
         return std::nullopt;
-    auto& [child, ready] = *server;
-    const std::string prefix = "listening on " + transport + "://";
-    const size_t colon = ready.rfind(':');
-    const int port = colon == std::string::npos ? 0 : std::atoi(ready.c_str() + colon + 1);
-    if (!ready.starts_with(prefix) || port <= 0) {
-        fmt::print(stderr, "unexpected readiness line from latency-pong: '{}'\n", ready);
-        stop(child);
+    const size_t colon = url->rfind(':');
+    const int port = colon == std::string::npos ? 0 : std::atoi(url->c_str() + colon + 1);
+    if (!url->starts_with(transport + "://") || port <= 0) {
+        fmt::print(stderr, "unexpected readiness line from latency-pong: 'listening on {}'\n", *url);
+        pong.stop();
         return std::nullopt;
     }
     const std::vector<std::string> pingArgs{o.ping,
@@ -323,17 +178,19 @@ std::optional<Sample> runOurs(const Options& o, const std::string& transport, co
                                             "0.5s",
                                             "--format",
                                             "json"};
-    const auto run = runToEnd(pingArgs, std::chrono::duration_cast<Clock::duration>(
-                                            std::chrono::duration<double>(o.duration + 0.5) + kRunSlack));
-    const int pongStatus = stop(child);
+    const auto run = runToEnd(pingArgs, o.duration + 0.5 + kRunSlackS, g_clientCpu);
+    pong.stop();
     // A pong that dies on its own (rather than by our SIGTERM) is worth knowing about even if the
     // ping still got its numbers.
-    if (!(WIFSIGNALED(pongStatus) && WTERMSIG(pongStatus) == SIGTERM) &&
-        !(WIFEXITED(pongStatus) && WEXITSTATUS(pongStatus) == 0))
-        fmt::print(stderr, "warning: latency-pong ended with {}\n", describeStatus(pongStatus));
+    const QProcess::ExitStatus pongStatus = pong.proc.exitStatus();
+    const int pongCode = pong.proc.exitCode();
+    if (!(pongStatus == QProcess::CrashExit && pongCode == SIGTERM) &&
+        !(pongStatus == QProcess::NormalExit && pongCode == 0))
+        fmt::print(stderr, "warning: latency-pong ended with {}\n", describeExit(pongStatus, pongCode));
     if (!run)
         return std::nullopt;
-    for (auto it = run->lines.rbegin(); !run->timedOut && it != run->lines.rend(); ++it) {
+    const std::vector<std::string> out = lines(*run);
+    for (auto it = out.rbegin(); run->finished && it != out.rend(); ++it) {
         const auto j = nlohmann::json::parse(*it, nullptr, false);
         if (j.is_discarded() || !j.is_object() || j.value("type", "") != "summary")
             continue;
@@ -343,8 +200,8 @@ std::optional<Sample> runOurs(const Options& o, const std::string& transport, co
         for (const char* key : {"sent", "received", "lost", "errors"})
             if (j.contains(key))
                 detail += fmt::format(" {} {}", key, j[key].dump());
-        if (!(WIFEXITED(run->status) && WEXITSTATUS(run->status) == 0))
-            fmt::print(stderr, "warning: latency-ping ended with {}\n", describeStatus(run->status));
+        if (!run->succeeded())
+            fmt::print(stderr, "warning: latency-ping ended with {}\n", describeExit(*run));
         const Sample sample{j["p50_us"].get<double>(), j["achieved_rate"].get<double>()};
         // A summary of zero round trips reports p50 0, which would pass any latency target.
         if (!(sample.p50Us > 0 && sample.msgPerS > 0)) {
@@ -353,8 +210,8 @@ std::optional<Sample> runOurs(const Options& o, const std::string& transport, co
         }
         return sample;
     }
-    fmt::print(stderr, "latency-ping gave no usable summary ({}{}): {}\n", describeStatus(run->status),
-               run->timedOut ? ", timed out" : "", joinArgs(pingArgs));
+    fmt::print(stderr, "latency-ping gave no usable summary ({}{}): {}\n", describeExit(*run),
+               run->finished ? "" : ", timed out", joinArgs(pingArgs));
     return std::nullopt;
 }
 
@@ -421,18 +278,9 @@ void printSummary(const Group& g) {
 Options parseOptions(int argc, char** argv) {
     Options o;
     for (int i = 1; i < argc; ++i) {
-        std::string name = argv[i], value;
+        const auto [name, value] = nextOption(argc, argv, i, usage);
         if (name == "-h" || name == "--help")
             usage(argv[0], 0);
-        if (const size_t eq = name.find('='); eq != std::string::npos) {
-            value = name.substr(eq + 1);
-            name.resize(eq);
-        } else if (i + 1 < argc) {
-            value = argv[++i];
-        } else {
-            fmt::print(stderr, "{} needs a value\n", name);
-            usage(argv[0], 2);
-        }
         char* end = nullptr;
         if (name == "--pairs") {
             o.pairs = int(std::strtol(value.c_str(), &end, 10));
@@ -485,6 +333,7 @@ Options parseOptions(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     const Options o = parseOptions(argc, argv);
+    QCoreApplication app(argc, argv); // for QProcess
     fmt::print("ping-pong benchmark: {} B payload, back-to-back, loopback, {} s per run, {} pair(s)\n",
                kPayload, o.duration, o.pairs);
     fmt::print("placement: client {}, server {}\n",
