@@ -17,6 +17,7 @@
 #include "main_window.h"
 #include "pong_process.h"
 #include "session_bridge.h"
+#include "window_probes.h"
 
 #include <QApplication>
 #include <QDir>
@@ -91,35 +92,10 @@ Options parseOptions(const QStringList& args) {
     return o;
 }
 
-// VmRSS of a process in bytes, -1 if unreadable.
-double rssBytes(const QString& pid) {
-    QFile f("/proc/" + pid + "/status");
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray& line : f.readAll().split('\n'))
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toDouble() * 1024;
-    return -1;
-}
-
 int fdCount(const QString& pid) {
     return int(QDir("/proc/" + pid + "/fd")
                    .entryList(QDir::NoDotAndDotDot | QDir::AllEntries | QDir::System)
                    .size());
-}
-
-void runFor(int ms) {
-    QEventLoop loop;
-    QTimer::singleShot(std::max(0, ms), &loop, &QEventLoop::quit);
-    loop.exec();
-}
-
-bool waitUntil(const std::function<bool()>& done, int timeoutMs) {
-    QElapsedTimer t;
-    t.start();
-    while (!done() && t.elapsed() < timeoutMs)
-        runFor(10);
-    return done();
 }
 
 struct Figures {

@@ -1,0 +1,201 @@
+// The pong's impairments on every engine and transport: a delay holds every echo, jitter spreads
+// them, datagram loss drops the share asked for, changes apply live, bad values are refused.
+#include "pong_test_support.h"
+
+class TestPongImpairments : public PongFixture {
+    Q_OBJECT
+
+private slots:
+    // Impairments: with a delay of 2 ms every echo takes at least 2 ms and not much more, and a
+    // stream still comes back byte-identical.
+    void delayHoldsEveryEcho_data() { add_rows(true); }
+    void delayHoldsEveryEcho() {
+        QFETCH(QString, engine);
+        QFETCH(QString, transport);
+        constexpr Nanos kDelay = 2 * kMs;
+        auto server = startImpaired(engine, transport, kDelay, 0, 0);
+        const Endpoint ep = server->endpoints().at(0);
+        Fd c = connectTo(ep);
+        Nanos lo = INT64_MAX, hi = 0;
+        for (int i = 0; i < 20; ++i) {
+            const Nanos rtt = echo_rtt(c.get(), ep.transport, 400 + i);
+            QVERIFY2(rtt > 0, "an echo did not come back");
+            lo = std::min(lo, rtt);
+            hi = std::max(hi, rtt);
+        }
+        qInfo("RTT with a 2 ms delay: %.3f .. %.3f ms", as_ms(lo), as_ms(hi));
+        QVERIFY2(lo >= kDelay, qPrintable(QStringLiteral("an echo took only %1 ms").arg(as_ms(lo))));
+        // The 20 ms of slack is scheduling; a sanitizer build stretches it (sanitizer_build.h).
+        QVERIFY2(hi < kDelay + 20 * kMs * kSanitizerSlowdown,
+                 qPrintable(QStringLiteral("an echo took %1 ms").arg(as_ms(hi))));
+        if (ep.transport != Transport::Udp) {
+            const Bytes out = random_bytes(kMiB, 9);
+            const Bytes got = exchange(c.get(), out);
+            QVERIFY2(got == out, qPrintable(mismatch(out, got)));
+        }
+    }
+
+    // With a jitter of 1 ms around 2 ms the holds spread over more than 1 ms, stay within 1 .. 3 ms
+    // (plus the echo's own time), and a stream keeps its byte order.
+    void jitterSpreadsEchoes_data() { add_rows(true); }
+    void jitterSpreadsEchoes() {
+        QFETCH(QString, engine);
+        QFETCH(QString, transport);
+        auto server = startImpaired(engine, transport, 2 * kMs, kMs, 0);
+        const Endpoint ep = server->endpoints().at(0);
+        Fd c = connectTo(ep);
+        Nanos lo = INT64_MAX, hi = 0;
+        for (int i = 0; i < 200; ++i) {
+            const Nanos rtt = echo_rtt(c.get(), ep.transport, 600 + i);
+            QVERIFY2(rtt > 0, "an echo did not come back");
+            lo = std::min(lo, rtt);
+            hi = std::max(hi, rtt);
+        }
+        qInfo("RTT with 2 ms +- 1 ms: %.3f .. %.3f ms", as_ms(lo), as_ms(hi));
+        QVERIFY2(hi - lo > kMs, qPrintable(QStringLiteral("spread only %1 ms").arg(as_ms(hi - lo))));
+        QVERIFY2(lo >= kMs, qPrintable(QStringLiteral("an echo took only %1 ms").arg(as_ms(lo))));
+        QVERIFY2(hi < 3 * kMs + 20 * kMs, qPrintable(QStringLiteral("an echo took %1 ms").arg(as_ms(hi))));
+        if (ep.transport != Transport::Udp) {
+            // Chunks held for different times still leave in the order they came.
+            const Bytes out = random_bytes(kMiB, 11);
+            const Bytes got = exchange(c.get(), out);
+            QVERIFY2(got == out, qPrintable(mismatch(out, got)));
+        }
+    }
+
+    // UDP loss: 2000 datagrams in bursts of 100; with 20 % loss 16 .. 24 % do not come back (the
+    // binomial's standard deviation is 0.9 %), with none nothing is lost, delayed or not.
+    void datagramLoss_data() {
+        QTest::addColumn<QString>("engine");
+        QTest::addColumn<double>("loss");
+        QTest::addColumn<qint64>("delay");
+        for (const EngineKind e : le::kAllEngines) {
+            const QString name = engine_name(e);
+            QTest::addRow("%s/loss0", qPrintable(name)) << name << 0.0 << qint64{0};
+            QTest::addRow("%s/loss0-delayed", qPrintable(name)) << name << 0.0 << qint64{kMs};
+            QTest::addRow("%s/loss20", qPrintable(name)) << name << 20.0 << qint64{0};
+        }
+    }
+    void datagramLoss() {
+        QFETCH(QString, engine);
+        QFETCH(double, loss);
+        QFETCH(qint64, delay);
+        auto server = startImpaired(engine, QStringLiteral("udp"), delay, 0, loss);
+        Fd c = connectTo(server->endpoints().at(0));
+        constexpr int kTotal = 2000, kBurst = 100;
+        std::vector<bool> back(kTotal, false);
+        int received = 0;
+        for (int first = 0; first < kTotal; first += kBurst) {
+            for (int i = first; i < first + kBurst; ++i) {
+                std::uint64_t msg[2] = {static_cast<std::uint64_t>(i), 0x5eed};
+                QCOMPARE(::send(c.get(), msg, sizeof(msg), 0), static_cast<ssize_t>(sizeof(msg)));
+            }
+            // Collect the burst's echoes until 20 ms pass without one.
+            int got = 0;
+            while (got < kBurst) {
+                std::uint64_t msg[2] = {};
+                const ssize_t n =
+                    wait_recv(c.get(), reinterpret_cast<unsigned char*>(msg), sizeof(msg), 20 * kMs + delay);
+                if (n < 0)
+                    break;
+                QCOMPARE(n, static_cast<ssize_t>(sizeof(msg)));
+                QVERIFY(msg[0] < kTotal && msg[1] == 0x5eed);
+                QVERIFY2(!back[msg[0]], "a datagram came back twice");
+                back[msg[0]] = true;
+                ++got;
+            }
+            received += got;
+        }
+        const int lost = kTotal - received;
+        const auto dropped = static_cast<int>(server->stats().dropped.load());
+        qInfo("%d of %d datagrams lost (%.1f %%), %d dropped by the pong", lost, kTotal,
+              100.0 * lost / kTotal, dropped);
+        if (loss == 0) {
+            QCOMPARE(lost, 0);
+        } else {
+            const double fraction = 100.0 * lost / kTotal;
+            QVERIFY2(fraction >= loss - 4 && fraction <= loss + 4,
+                     qPrintable(QStringLiteral("%1 % lost with %2 % loss set").arg(fraction).arg(loss)));
+        }
+        QVERIFY2(
+            dropped <= lost && dropped >= lost - 5,
+            qPrintable(QStringLiteral("the pong dropped %1, the client lost %2").arg(dropped).arg(lost)));
+    }
+
+    // set_impairments changes a running server: a 20 ms delay shows within 100 ms and goes away
+    // as quickly.
+    void liveImpairments_data() { add_rows(true); }
+    void liveImpairments() {
+        QFETCH(QString, engine);
+        QFETCH(QString, transport);
+        constexpr Nanos kDelay = 20 * kMs;
+        auto server = startPong(engine, transport);
+        const Endpoint ep = server->endpoints().at(0);
+        Fd c = connectTo(ep);
+        for (int i = 0; i < 10; ++i) {
+            const Nanos rtt = echo_rtt(c.get(), ep.transport, 700 + i);
+            QVERIFY2(rtt > 0 && rtt < kDelay, qPrintable(QStringLiteral("plain RTT %1 ms").arg(as_ms(rtt))));
+        }
+        // Echoes from the change on: the first that starts 100 ms after it must be delayed, and
+        // every one after the first delayed one too.
+        const auto measure = [&](bool delayed, Nanos* took) -> bool {
+            const Nanos change = le::now_ns();
+            bool seen = false;
+            for (int i = 0; i < 1000; ++i) {
+                const Nanos start = le::now_ns();
+                const Nanos rtt = echo_rtt(c.get(), ep.transport, 800 + i);
+                if (rtt < 0)
+                    return false;
+                const bool is_delayed = rtt >= kDelay;
+                if (is_delayed == delayed && !seen) {
+                    seen = true;
+                    *took = start - change;
+                } else if (seen && is_delayed != delayed) {
+                    return false; // flipped back
+                }
+                if (start - change > 200 * kMs)
+                    break;
+            }
+            return seen;
+        };
+        Nanos took = 0;
+        server->set_impairments(kDelay, 0, 0);
+        QVERIFY2(measure(true, &took), "the delay did not show, or not on every echo");
+        qInfo("delay showed on an echo sent %.1f ms after the change", as_ms(took));
+        QVERIFY2(took <= 100 * kMs, qPrintable(QStringLiteral("after %1 ms").arg(as_ms(took))));
+        server->set_impairments(0, 0, 0);
+        QVERIFY2(measure(false, &took), "the delay did not go away, or came back");
+        QVERIFY2(took <= 100 * kMs, qPrintable(QStringLiteral("after %1 ms").arg(as_ms(took))));
+    }
+
+    // Bad values are refused with std::invalid_argument, at start and live; the server goes on.
+    void badImpairments_data() {
+        QTest::addColumn<QString>("engine");
+        for (const EngineKind e : le::kAllEngines)
+            QTest::newRow(qPrintable(engine_name(e))) << engine_name(e);
+    }
+    void badImpairments() {
+        QFETCH(QString, engine);
+        const Nanos s = le::kNanosPerSecond;
+        struct Bad {
+            Nanos delay, jitter;
+            double loss;
+        };
+        const Bad bad[] = {{-1, 0, 0},   {10 * s + 1, 0, 0}, {0, -1, 0},  {0, 10 * s + 1, 0},
+                           {0, 0, -0.1}, {0, 0, 100.5},      {0, 0, NAN}, {0, 0, INFINITY}};
+        for (const Bad& b : bad)
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                                     startImpaired(engine, QStringLiteral("udp"), b.delay, b.jitter, b.loss));
+        auto server = startPong(engine, QStringLiteral("udp"));
+        for (const Bad& b : bad)
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                                     server->set_impairments(b.delay, b.jitter, b.loss));
+        server->set_impairments(10 * s, 10 * s, 100); // the limits themselves are fine
+        server->set_impairments(0, 0, 0);
+        QString why;
+        QVERIFY2(freshClientEchoes(server->endpoints().at(0), &why), qPrintable(why));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPongImpairments)
+#include "tst_pong_impairments.moc"

@@ -1,0 +1,201 @@
+// The sweep file (CSV and JSON, histograms included): exact round trips, text that is not UTF-8,
+// and refusals of other files and out-of-range integers.
+#include "sweep_test_support.h"
+
+class TestSweepFile : public QObject {
+    Q_OBJECT
+
+private slots:
+    void fileRoundTrips_data() {
+        QTest::addColumn<QString>("ext");
+        QTest::newRow("csv") << "csv";
+        QTest::newRow("json") << "json";
+    }
+    void fileRoundTrips() {
+        QFETCH(QString, ext);
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("s." + ext).toStdString();
+        SweepFile f;
+        f.spec = shortSpec();
+        f.spec.pause = 250 * kNanosPerMilli;
+        f.spec.base.cpu = {1};
+        f.started = "2024-01-02T03:04:05+0000";
+        f.host = "box";
+        f.points.push_back(fakePoint("a", 1000, 998.5, 20'000));
+        f.points.push_back(fakePoint("b", kRateInf, 14'321.25, 60'000));
+        f.points.back().error = "peer said \"no\", then, closed";
+        SweepPointResult icmp;
+        icmp.key = "icmp/payload=56/rate=inf/rep=0";
+        icmp.icmp = true;
+        icmp.transport = "icmp";
+        icmp.engine = "ping";
+        icmp.target_rate = kRateInf;
+        icmp.note = "not root: ping allows users an interval of 0.002 s";
+        icmp.rtt.record(3000);
+        icmp.sent = icmp.received = 1;
+        f.points.push_back(icmp);
+        save_sweep(path, f);
+        QVERIFY(!QFile::exists(QString::fromStdString(path + ".tmp")));
+        QVERIFY(is_sweep_file(path));
+        const SweepFile g = load_sweep(path);
+        QCOMPARE(g.started, f.started);
+        QCOMPARE(g.host, f.host);
+        QCOMPARE(spec_to_json(g.spec).dump(), spec_to_json(f.spec).dump());
+        QCOMPARE(g.points.size(), 3u);
+        for (std::size_t i = 0; i < 3; ++i) {
+            const auto &a = f.points[i], &b = g.points[i];
+            QCOMPARE(b.key, a.key);
+            QCOMPARE(b.icmp, a.icmp);
+            QCOMPARE(b.transport, a.transport);
+            QCOMPARE(b.engine, a.engine);
+            QCOMPARE(b.tasks, a.tasks);
+            QCOMPARE(b.payload, a.payload);
+            QCOMPARE(b.target_rate, a.target_rate);
+            QCOMPARE(b.achieved_rate, a.achieved_rate);
+            QCOMPARE(b.sent, a.sent);
+            QCOMPARE(b.received, a.received);
+            QCOMPARE(b.lost, a.lost);
+            QCOMPARE(b.cpu_percent, a.cpu_percent);
+            QCOMPARE(b.error, a.error);
+            QCOMPARE(b.note, a.note);
+            QCOMPARE(b.finished_at_s, a.finished_at_s);
+            QVERIFY(b.rtt == a.rtt); // the full histogram, exactly
+        }
+        QVERIFY(g.done("a"));
+        QVERIFY(!g.done("b")); // failed: measured again on resume
+    }
+
+    void refusesOtherFiles_data() {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("text") << QByteArray("hello\n") << "not a sweep file";
+        QTest::newRow("session") << QByteArray("{\"format\":\"latency-explorer-session\"}")
+                                 << "not a sweep file";
+        QTest::newRow("no spec") << QByteArray("# latency-explorer sweep v1\nkind,key\n") << "column";
+        QTest::newRow("bad row") << QByteArray("# latency-explorer sweep v1\n# spec {\"rates\":[1]}\n")
+                                 << "line 2";
+        // Found by fuzz_sweep_file: json::value() threw nlohmann's type_error (not the documented
+        // runtime_error) for a format that is no string, and cast a version of 1e300 to int.
+        QTest::newRow("format number") << QByteArray(R"({"format": 2})") << "not a sweep file";
+        QTest::newRow("version string") << QByteArray(R"({"format":"latency-explorer-sweep","version":"1"})")
+                                        << "unsupported sweep version \"1\"";
+        QTest::newRow("version 1e300") << QByteArray(R"({"format":"latency-explorer-sweep","version":1e300})")
+                                       << "unsupported sweep version 1e+300";
+        QTest::newRow("no version") << QByteArray(R"({"format":"latency-explorer-sweep"})")
+                                    << "unsupported sweep version (none)";
+    }
+    void refusesOtherFiles() {
+        QFETCH(QByteArray, content);
+        QFETCH(QString, expected);
+        QTemporaryDir dir;
+        QFile f(dir.filePath("x.csv"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(content);
+        f.close();
+        try {
+            load_sweep(f.fileName().toStdString());
+            QFAIL("accepted");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(expected), e.what());
+        }
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error, load_sweep(dir.filePath("missing.csv").toStdString()));
+    }
+
+    // Found by fuzz_sweep_file: a CSV whose "# started" held bytes that are not UTF-8 loaded, and
+    // saving it as JSON threw nlohmann's type_error (so would a ping's non-UTF-8 message quoted in a
+    // point's error). JSON now gets U+FFFD for such bytes; CSV keeps them as they are.
+    void savesTextThatIsNotUtf8_data() {
+        QTest::addColumn<QString>("ext");
+        QTest::addColumn<QByteArray>("expected");
+        QTest::newRow("csv") << "csv" << QByteArray("ping: \xf7\xff sendmsg");
+        QTest::newRow("json") << "json" << QByteArray("ping: \xef\xbf\xbd\xef\xbf\xbd sendmsg");
+    }
+    void savesTextThatIsNotUtf8() {
+        QFETCH(QString, ext);
+        QFETCH(QByteArray, expected);
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("u." + ext).toStdString();
+        SweepFile f;
+        f.spec = shortSpec();
+        f.host = "h\xf7st";
+        f.points.push_back(fakePoint("a", 1000, 998.5, 20'000));
+        f.points.back().error = "ping: \xf7\xff sendmsg";
+        save_sweep(path, f);
+        const SweepFile g = load_sweep(path);
+        QCOMPARE(g.points.size(), std::size_t(1));
+        QCOMPARE(QByteArray::fromStdString(g.points[0].error), expected);
+        QVERIFY(g.points[0].rtt == f.points[0].rtt);
+    }
+
+    // Found by fuzz_sweep_file: a number where an integer belongs, beyond the integer's range, was
+    // converted with a plain cast (undefined behaviour; garbage tasks/counts). Each rendering is
+    // refused with the field's row or point named, and the same file with the value in range loads.
+    void refusesOutOfRangeIntegers_data() {
+        QTest::addColumn<QString>("format");
+        QTest::addColumn<QString>("field"); // in a point, or "spec.NAME"
+        QTest::addColumn<QString>("value");
+        for (const char* format : {"csv", "json"}) {
+            const auto row = [&](const char* name, const char* field, const char* value) {
+                QTest::addRow("%s %s", format, name) << format << field << value;
+            };
+            row("tasks 1e300", "tasks", "1e300");
+            row("sent -1.5", "sent", "-1.5");
+            row("payload -1", "payload", "-1");
+            row("repetition 2^31", "repetition", "2147483648");
+            row("lost 2^64", "lost", "18446744073709551616");
+            row("spec repeat 1e300", "spec.repeat", "1e300");
+            row("spec tasks [1e300]", "spec.tasks", "[1e300]");
+            row("spec duration 1e19", "spec.duration_ns", "1e19");
+        }
+    }
+    void refusesOutOfRangeIntegers() {
+        QFETCH(QString, format);
+        QFETCH(QString, field);
+        QFETCH(QString, value);
+        SweepFile f;
+        f.spec = shortSpec();
+        f.points.push_back(fakePoint("a", 1000, 998.5, 20'000));
+        const bool json = format == "json";
+        const std::string good = render_sweep(f, json ? SweepFormat::Json : SweepFormat::Csv);
+        QCOMPARE(parse_sweep(good, "good").points.at(0).tasks, 10);
+        // The same text with one value replaced, as a fuzzer (or an editor) would.
+        std::string bad = good;
+        const bool in_spec = field.startsWith("spec.");
+        const std::string name = (in_spec ? field.mid(5) : field).toStdString();
+        const std::string key = "\"" + name + "\":";
+        std::size_t at = std::string::npos;
+        if (in_spec || json) {
+            at = bad.find(key, json ? bad.find(in_spec ? "\"spec\"" : "\"points\"") : 0);
+            QVERIFY(at != std::string::npos);
+            at += key.size();
+            while (bad[at] == ' ')
+                ++at;
+            const std::size_t end = bad.find_first_of(name == "tasks" && in_spec ? "]" : ",}\n", at);
+            bad.replace(at, end - at + (name == "tasks" && in_spec ? 1 : 0), value.toStdString());
+        } else { // the CSV column of that name in the only data row
+            const std::size_t header = bad.find("\nkind,") + 1;
+            const std::size_t data = bad.find('\n', header) + 1;
+            const std::string head = bad.substr(header, data - header - 1);
+            int column = 0;
+            for (std::size_t i = 0; i < head.find("," + name + ","); ++i)
+                column += head[i] == ',';
+            std::size_t begin = data;
+            for (int c = 0; c <= column; ++c)
+                begin = bad.find(',', begin) + 1;
+            bad.replace(begin, bad.find(',', begin) - begin, value.toStdString());
+        }
+        QVERIFY(bad != good);
+        try {
+            parse_sweep(bad, "bad.sweep");
+            QFAIL(("accepted: " + bad.substr(0, 400)).c_str());
+        } catch (const std::runtime_error& e) {
+            const QString what = QString::fromUtf8(e.what());
+            QVERIFY2(what.startsWith("bad.sweep") && what.contains("integer"), e.what());
+            if (!json)
+                QVERIFY2(what.contains(in_spec ? "line 2" : "line 6"), e.what());
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSweepFile)
+#include "tst_sweep_file.moc"
