@@ -2,8 +2,8 @@
 
 // What the command-line suites share: the programs, short runs, and checks of the JSON record
 // contract (every key, the right types, ordered percentiles, counts that add up).
-#include "child_process.h"
 #include "endpoint.h"
+#include "pong_child.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -2,8 +2,8 @@
 // that pushes 1 MiB and never reads, 1,000 idle connections, and too few file descriptors. Each must
 // end in a clear outcome (an error message and exit status, or service as usual), never a crash or
 // a hang, and nothing measured before the fault may be lost.
-#include "child_process.h"
 #include "endpoint.h"
+#include "pong_child.h"
 #include "sanitizer_build.h"
 #include "socket.h"
 

@@ -94,7 +94,7 @@ std::vector<std::string> lines(const Result& r) {
 
 // A server on g_serverCpu that says it is ready with a line beginning with `readyPrefix`; returns
 // the rest of that line, or nothing (said on stderr).
-std::optional<std::string> startServer(ChildProcess& server, const std::vector<std::string>& argv,
+std::optional<std::string> startServer(ServerChild& server, const std::vector<std::string>& argv,
                                        const char* readyPrefix) {
     benchChild(g_serverCpu)(server.proc);
     const QStringList args = toQStringList(argv);
@@ -112,7 +112,7 @@ std::optional<Sample> runReference(const Options& o, const std::string& transpor
     std::vector<std::string> serverArgs{o.ref, "server", transport, "0"};
     if (spin)
         serverArgs.push_back("spin");
-    ChildProcess server;
+    ServerChild server;
     const auto ready = startServer(server, serverArgs, "listening ");
     if (!ready)
         return std::nullopt;
@@ -152,7 +152,7 @@ std::optional<Sample> runOurs(const Options& o, const std::string& transport, co
                               std::string& detail) {
     const std::vector<std::string> pongArgs{o.pong, "--listen", transport + "://127.0.0.1:0", "--engine",
                                             engine};
-    ChildProcess pong;
+    ServerChild pong;
     const auto url = startServer(pong, pongArgs, "listening on ");
     if (!url)
         return std::nullopt;

@@ -3,7 +3,7 @@
 // What the command-line benchmarks share: their option syntax ("--name value" or "--name=value",
 // lists as "a,b,c") and running the programs they measure as children, pinned where asked, with
 // the children's diagnostics on our stderr.
-#include "child_process.h"
+#include "pong_child.h"
 
 #include <QProcess>
 

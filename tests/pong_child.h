@@ -2,8 +2,10 @@
 
 // The real programs as child processes, for the suites and benches that drive them: one run to the
 // end with everything it printed (run), and a server that says it is ready with a line on stdout
-// (ChildProcess; PongChild for latency-pong's "listening on URL"), killed on destruction so that a
-// test that fails half-way leaves nothing running.
+// (ServerChild; PongChild for latency-pong's "listening on URL"), killed on destruction so that a
+// test that fails half-way leaves nothing running. QProcess rather than le::ChildProcess (core/base):
+// the suites and benches set the child up between fork and exec (descriptor limits, CPU placement)
+// through a child process modifier.
 #include "sanitizer_build.h"
 
 #include <QElapsedTimer>
@@ -73,12 +75,12 @@ inline Result run(const QString& program, const QStringList& args, int timeoutMs
 }
 
 // A server as a child process; killed (SIGKILL) on destruction if still running.
-class ChildProcess {
+class ServerChild {
 public:
-    ChildProcess() = default;
-    ChildProcess(const ChildProcess&) = delete;
-    ChildProcess& operator=(const ChildProcess&) = delete;
-    ~ChildProcess() {
+    ServerChild() = default;
+    ServerChild(const ServerChild&) = delete;
+    ServerChild& operator=(const ServerChild&) = delete;
+    ~ServerChild() {
         if (proc.state() != QProcess::NotRunning) {
             proc.kill();
             proc.waitForFinished(3'000);
@@ -132,7 +134,7 @@ public:
 };
 
 // latency-pong as a child process.
-class PongChild : public ChildProcess {
+class PongChild : public ServerChild {
 public:
     explicit PongChild(QString program)
         : m_program(std::move(program)) {}
