@@ -54,6 +54,20 @@ inline Result collect(QProcess& p, bool finished, qint64 elapsedMs) {
     return r;
 }
 
+// Waits up to timeoutMs (timed from now) for a started process to end and collects what it
+// printed; kills it when it has not ended, so nothing outlives the test.
+inline Result awaitEnd(QProcess& p, int timeoutMs) {
+    QElapsedTimer timer;
+    timer.start();
+    const bool finished = p.waitForFinished(timeoutMs);
+    const Result r = collect(p, finished, timer.elapsed());
+    if (!finished) {
+        p.kill();
+        p.waitForFinished(3'000);
+    }
+    return r;
+}
+
 // Runs a program to completion (killing it after timeoutMs) and collects everything it printed.
 // `prepare` sets the process up before it starts (channel mode, a child process modifier).
 inline Result run(const QString& program, const QStringList& args, int timeoutMs = 15'000,

@@ -205,15 +205,8 @@ private slots:
 
         pong.proc.kill(); // SIGKILL: the peer vanishes without closing anything politely
         QVERIFY(pong.proc.waitForFinished(3'000));
-        QElapsedTimer timer;
-        timer.start();
-        const bool finished = ping.waitForFinished(6'000);
-        const Result r = collect(ping, finished, timer.elapsed());
-        if (!finished) {
-            ping.kill();
-            ping.waitForFinished(3'000);
-        }
-        QVERIFY2(finished, "latency-ping kept running after its peer died");
+        const Result r = awaitEnd(ping, 6'000);
+        QVERIFY2(r.finished, "latency-ping kept running after its peer died");
         QVERIFY2(r.elapsedMs < 3'000, qPrintable(QStringLiteral("took %1 ms").arg(r.elapsedMs)));
         QCOMPARE(r.exitStatus, QProcess::NormalExit);
         QVERIFY2(r.exitCode == 1, qPrintable(r.describe()));
@@ -236,15 +229,8 @@ private slots:
         QTest::qWait(1'500);
         QVERIFY2(ping.state() == QProcess::Running, ping.readAllStandardError().constData());
         QCOMPARE(::kill(pid_t(ping.processId()), SIGINT), 0);
-        QElapsedTimer timer;
-        timer.start();
-        const bool finished = ping.waitForFinished(6'000);
-        const Result r = collect(ping, finished, timer.elapsed());
-        if (!finished) {
-            ping.kill();
-            ping.waitForFinished(3'000);
-        }
-        QVERIFY2(finished, "latency-ping ignored SIGINT");
+        const Result r = awaitEnd(ping, 6'000);
+        QVERIFY2(r.finished, "latency-ping ignored SIGINT");
         QVERIFY2(r.elapsedMs < 3'000, qPrintable(QStringLiteral("took %1 ms").arg(r.elapsedMs)));
         QCOMPARE(r.exitStatus, QProcess::NormalExit);
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
