@@ -86,8 +86,9 @@ public:
 
     // Queues `job` behind the jobs posted before it. It runs on the worker thread as
     // job(const JobContext&) or job(); then `done(JobResult<R>)` runs on the owner's thread with
-    // what it returned (R may be void) or the text of the exception it threw. Neither runs when the
-    // job is discarded first or after shutdown(). `done` must be copyable.
+    // what it returned (R may be void) or the text of the exception it threw. A discarded job
+    // still runs (asked to stop) but `done` does not; after shutdown() neither runs. Both must be
+    // copyable.
     template <class Job, class Done> void post(Job job, Done done) {
         enqueue([job = std::move(job), done = std::move(done)](const JobContext& context) mutable {
             using R = std::remove_cvref_t<decltype(invokeJob(job, context))>;
