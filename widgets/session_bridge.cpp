@@ -1,27 +1,9 @@
 #include "session_bridge.h"
 
+#include "host_facts.h"
 #include "ping_session.h"
 
 #include <QDateTime>
-#include <QFile>
-#include <QMetaObject>
-#include <QPointer>
-#include <QSysInfo>
-#include <QThread>
-
-namespace {
-
-std::string cpuModel() {
-    QFile f(QStringLiteral("/proc/cpuinfo"));
-    if (!f.open(QIODevice::ReadOnly))
-        return "unknown";
-    for (const QByteArray& line : f.readAll().split('\n'))
-        if (line.startsWith("model name"))
-            return line.mid(line.indexOf(':') + 1).trimmed().toStdString();
-    return "unknown";
-}
-
-} // namespace
 
 SessionBridge::SessionBridge(QObject* parent)
     : QObject(parent)
@@ -31,8 +13,7 @@ SessionBridge::SessionBridge(QObject* parent)
 }
 
 SessionBridge::~SessionBridge() {
-    if (m_starter.joinable())
-        m_starter.join();
+    m_starter.shutdown(); // waits for a start under way: PingSession::start cannot be interrupted
     if (m_session)
         m_session->stop();
 }
@@ -64,41 +45,31 @@ void SessionBridge::setState(State s, const QString& reason) {
 void SessionBridge::start(const le::PingConfig& config) {
     if (m_state == State::Starting || m_state == State::Running)
         stop();
-    if (m_starter.joinable())
-        m_starter.join();
     m_config = config;
     m_config.duration = 0;
     m_time_offset = m_last_t;
     m_peerUrl = config.peer ? QString::fromStdString(config.peer->url()) : tr("in-process pong");
     setState(State::Starting);
-    const int generation = ++m_generation;
-    QPointer<SessionBridge> self(this);
-    m_starter = std::thread([self, generation, config = m_config] {
-        auto session = std::make_shared<le::PingSession>(config);
-        QString error;
-        try {
+    // Reaching a remote peer can take seconds, so the session starts on the worker. This start
+    // queues behind one that stop() discarded; that one stops its session as soon as it has
+    // started, rather than measuring beside this one until its dropped result is destroyed.
+    m_starter.post(
+        [config = m_config](const JobContext& context) {
+            auto session = std::make_shared<le::PingSession>(config);
             session->start();
-        } catch (const std::exception& e) {
-            error = QString::fromStdString(e.what());
-        }
-        if (!self)
-            return;
-        QMetaObject::invokeMethod(
-            self.data(),
-            [self, generation, session, error] {
-                if (self && generation == self->m_generation)
-                    self->finishStart(session, error);
-            },
-            Qt::QueuedConnection);
-    });
+            if (context.stopRequested()) // discarded meanwhile: nobody will read it
+                session->stop();
+            return session;
+        },
+        [this](const JobResult<std::shared_ptr<le::PingSession>>& started) { finishStart(started); });
 }
 
-void SessionBridge::finishStart(std::shared_ptr<le::PingSession> session, const QString& error) {
-    if (!error.isEmpty()) {
-        setState(State::Error, error);
+void SessionBridge::finishStart(const JobResult<std::shared_ptr<le::PingSession>>& started) {
+    if (!started.ok()) {
+        setState(State::Error, *started.error);
         return;
     }
-    m_session = std::move(session);
+    m_session = started.value;
     m_peerUrl = QString::fromStdString(m_session->peer().url());
     auto& info = m_history->info();
     info["peer"] = m_peerUrl.toStdString();
@@ -107,16 +78,17 @@ void SessionBridge::finishStart(std::shared_ptr<le::PingSession> session, const 
     info["loop"] = m_config.open_loop ? "open" : "closed";
     if (!info.count("started"))
         info["started"] = QDateTime::currentDateTime().toString(Qt::ISODate).toStdString();
-    info["host"] = QSysInfo::machineHostName().toStdString();
-    info["kernel"] = (QSysInfo::kernelType() + QLatin1Char(' ') + QSysInfo::kernelVersion()).toStdString();
-    info["cores"] = std::to_string(QThread::idealThreadCount());
-    info["cpu"] = cpuModel();
+    const le::HostFacts host = le::local_host_facts();
+    info["host"] = host.hostname;
+    info["kernel"] = host.kernel;
+    info["cores"] = std::to_string(host.cores);
+    info["cpu"] = host.cpu_model;
     m_poll.start();
     setState(State::Running);
 }
 
 void SessionBridge::stop() {
-    ++m_generation;
+    m_starter.discard(); // a start still under way is no longer wanted
     if (m_session && (m_state == State::Running || m_state == State::Lost)) {
         m_session->stop();
         if (m_state == State::Running)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "background_worker.h"
 #include "ping_config.h"
 #include "run_history.h"
 
@@ -8,7 +9,6 @@
 #include <QTimer>
 
 #include <memory>
-#include <thread>
 
 namespace le {
 class PingSession;
@@ -41,7 +41,6 @@ public:
     QString stateText() const;
     QString reason() const { return m_reason; }
     std::shared_ptr<const le::RunHistory> history() const { return m_history; }
-    std::shared_ptr<le::RunHistory> mutableHistory() { return m_history; }
     const le::PingConfig& config() const { return m_config; }
     QString peerUrl() const { return m_peerUrl; }
     // Latest interval record (statistics), if any.
@@ -66,7 +65,7 @@ signals:
 private:
     void poll();
     void setState(State s, const QString& reason = {});
-    void finishStart(std::shared_ptr<le::PingSession> session, const QString& error);
+    void finishStart(const JobResult<std::shared_ptr<le::PingSession>>& started);
 
     std::shared_ptr<le::PingSession> m_session;
     std::shared_ptr<le::RunHistory> m_history;
@@ -77,7 +76,8 @@ private:
     QTimer m_poll;
     double m_time_offset = 0; // t_s of the previous sessions, so restarts continue the time axis
     double m_last_t = 0;
-    std::thread m_starter;
     std::vector<le::ParamChange> m_marks; // for the next record
-    int m_generation = 0;                 // ignores a start that finishes after a newer start or stop
+    // Starts sessions off the GUI thread; stop() discards a start still under way. Last member:
+    // it is joined before the rest goes.
+    BackgroundWorker m_starter{this, "session start"};
 };

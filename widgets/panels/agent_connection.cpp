@@ -2,29 +2,9 @@
 
 #include "qt_string.h"
 
-#include <QMetaObject>
-
-#include <memory>
+#include <utility>
 
 namespace {
-
-void registerTypes() {
-    static const bool once = [] {
-        qRegisterMetaType<le::Endpoint>();
-        qRegisterMetaType<le::HostFacts>();
-        qRegisterMetaType<le::AgentEndpointSpec>();
-        qRegisterMetaType<le::AgentEndpointInfo>();
-        qRegisterMetaType<QList<le::AgentEndpointInfo>>();
-        return true;
-    }();
-    (void)once;
-}
-
-AgentTarget withCancel(AgentTarget t, const std::atomic<bool>* cancel) {
-    if (t.ssh)
-        t.ssh->cancel = cancel;
-    return t;
-}
 
 QList<le::AgentEndpointInfo> toList(const std::vector<le::AgentEndpointInfo>& v) {
     return QList<le::AgentEndpointInfo>(v.begin(), v.end());
@@ -40,16 +20,68 @@ QString AgentTarget::name() const {
                                            : QStringLiteral("%1:%2").arg(host).arg(port);
 }
 
-// Owns the client (and the ssh launcher) and makes every blocking call, on the connection's
-// thread. Only it touches them, so they need no locking of their own.
-class AgentWorker : public QObject {
-    Q_OBJECT
-public:
-    explicit AgentWorker(AgentTarget target)
-        : m_target(std::move(target)) {}
-    ~AgentWorker() override { close(); }
+// What one request to the agent came back with.
+struct AgentReply {
+    enum class Kind {
+        Nothing,       // no client (not connected): nothing happened
+        Connected,     // facts, endpoints, controlUrl, sshPid
+        Failed,        // connecting failed: reason, wrongToken
+        Lost,          // the agent is gone: reason
+        Endpoints,     // the endpoint list after a change
+        RequestFailed, // `what` failed without losing the agent: reason
+        Pinged,        // pingMs
+    };
+    Kind kind = Kind::Nothing;
+    le::HostFacts facts;
+    QList<le::AgentEndpointInfo> endpoints;
+    QString controlUrl;
+    qint64 sshPid = 0;
+    QString what;
+    QString reason;
+    bool wrongToken = false;
+    double pingMs = 0;
 
-    void connectAgent() {
+    static AgentReply of(Kind kind) {
+        AgentReply r;
+        r.kind = kind;
+        return r;
+    }
+    static AgentReply failed(QString reason, bool wrongToken) {
+        AgentReply r = of(Kind::Failed);
+        r.reason = std::move(reason);
+        r.wrongToken = wrongToken;
+        return r;
+    }
+    static AgentReply lost(QString reason) {
+        AgentReply r = of(Kind::Lost);
+        r.reason = std::move(reason);
+        return r;
+    }
+    static AgentReply requestFailed(QString what, QString reason) {
+        AgentReply r = of(Kind::RequestFailed);
+        r.what = std::move(what);
+        r.reason = std::move(reason);
+        return r;
+    }
+};
+
+// Owns the client (and the ssh launcher) and makes every blocking call, on the connection's
+// worker thread. Only that thread touches them, so they need no locking of their own.
+class AgentLink {
+public:
+    explicit AgentLink(AgentTarget target)
+        : m_target(std::move(target)) {
+        if (m_target.ssh)
+            m_target.ssh->cancel = &m_cancel;
+    }
+    ~AgentLink() { close(); }
+    AgentLink(const AgentLink&) = delete;
+    AgentLink& operator=(const AgentLink&) = delete;
+
+    // Gives up an ssh start under way; safe from any thread.
+    void cancel() { m_cancel = true; }
+
+    AgentReply connectAgent() {
         if (m_client)
             m_client->close();
         m_client.reset();
@@ -61,8 +93,7 @@ public:
                 try {
                     launcher->start();
                 } catch (const std::exception& e) {
-                    emit failed(qs(e.what()), false);
-                    return;
+                    return AgentReply::failed(qs(e.what()), false);
                 }
                 m_launcher = std::move(launcher);
             }
@@ -79,63 +110,68 @@ public:
                 try {
                     token = le::read_token_file(m_target.tokenFile.toStdString());
                 } catch (const std::exception& e) {
-                    emit failed(qs(e.what()), false);
-                    return;
+                    return AgentReply::failed(qs(e.what()), false);
                 }
             }
         }
         try {
             m_client = le::AgentClient::connect(url, token, dataHost, AgentConnection::kRequestTimeout);
-            const auto endpoints = toList(m_client->list_endpoints());
-            emit connected(m_client->host_facts(), endpoints, qs(url),
-                           m_launcher ? qint64(m_launcher->pid()) : 0);
+            AgentReply r = AgentReply::of(AgentReply::Kind::Connected);
+            r.endpoints = toList(m_client->list_endpoints());
+            r.facts = m_client->host_facts();
+            r.controlUrl = qs(url);
+            r.sshPid = m_launcher ? qint64(m_launcher->pid()) : 0;
+            return r;
         } catch (const std::exception& e) {
             m_client.reset();
             const QString what = qs(e.what());
-            emit failed(withSshTail(what), what.contains(QLatin1String("token"), Qt::CaseInsensitive));
+            return AgentReply::failed(withSshTail(what),
+                                      what.contains(QLatin1String("token"), Qt::CaseInsensitive));
         }
     }
 
-    void create(const le::AgentEndpointSpec& spec) {
+    AgentReply create(const le::AgentEndpointSpec& spec) {
         if (!m_client)
-            return;
+            return {};
         try {
             m_client->create_endpoint(spec);
-            emit endpoints(toList(m_client->list_endpoints()));
+            return endpoints();
         } catch (const std::exception& e) {
-            handle(e, tr("start endpoint"));
+            return handle(e, AgentConnection::tr("start endpoint"));
         }
     }
 
-    void destroy(int id) {
+    AgentReply destroy(int id) {
         if (!m_client)
-            return;
+            return {};
         try {
             m_client->destroy_endpoint(id);
-            emit endpoints(toList(m_client->list_endpoints()));
+            return endpoints();
         } catch (const std::exception& e) {
-            handle(e, tr("stop endpoint"));
+            return handle(e, AgentConnection::tr("stop endpoint"));
         }
     }
 
-    void ping() {
+    AgentReply ping() {
         if (!m_client)
-            return;
+            return {};
         if (m_launcher && !m_launcher->running()) {
             dropClient();
-            emit lost(qs(m_launcher->exit_reason()));
-            return;
+            return AgentReply::lost(qs(m_launcher->exit_reason()));
         }
         try {
             const le::Nanos rtt = m_client->ping();
-            emit pinged(double(rtt) / le::kNanosPerMilli);
+            AgentReply r = AgentReply::of(AgentReply::Kind::Pinged);
+            r.pingMs = double(rtt) / le::kNanosPerMilli;
+            return r;
         } catch (const std::exception& e) {
             // A ping that gets no answer in time means the agent is gone for us, lost or not.
             dropClient();
-            emit lost(withSshTail(qs(e.what())));
+            return AgentReply::lost(withSshTail(qs(e.what())));
         }
     }
 
+    // Closes the client and stops ssh (the remote agent exits).
     void close() {
         dropClient();
         if (m_launcher)
@@ -143,30 +179,26 @@ public:
         m_launcher.reset();
     }
 
-signals:
-    void connected(const le::HostFacts& facts, const QList<le::AgentEndpointInfo>& endpoints,
-                   const QString& controlUrl, qint64 sshPid);
-    void failed(const QString& reason, bool wrongToken);
-    void lost(const QString& reason);
-    void endpoints(const QList<le::AgentEndpointInfo>& list);
-    void pinged(double ms);
-    void requestFailed(const QString& what, const QString& reason);
-
 private:
+    AgentReply endpoints() {
+        AgentReply r = AgentReply::of(AgentReply::Kind::Endpoints);
+        r.endpoints = toList(m_client->list_endpoints());
+        return r;
+    }
+
     void dropClient() {
         if (m_client)
             m_client->close();
         m_client.reset();
     }
 
-    void handle(const std::exception& e, const QString& what) {
+    AgentReply handle(const std::exception& e, const QString& what) {
         const auto* agentError = dynamic_cast<const le::AgentError*>(&e);
         if ((agentError && agentError->lost()) || !m_client->connected()) {
             dropClient();
-            emit lost(withSshTail(qs(e.what())));
-        } else {
-            emit requestFailed(what, qs(e.what()));
+            return AgentReply::lost(withSshTail(qs(e.what())));
         }
+        return AgentReply::requestFailed(what, qs(e.what()));
     }
 
     // Over ssh, a request that fails because ssh ended says why ssh ended.
@@ -177,6 +209,7 @@ private:
     }
 
     AgentTarget m_target;
+    std::atomic<bool> m_cancel{false};
     std::unique_ptr<le::SshLauncher> m_launcher;
     std::unique_ptr<le::AgentClient> m_client;
 };
@@ -184,35 +217,28 @@ private:
 AgentConnection::AgentConnection(AgentTarget target, QObject* parent)
     : QObject(parent)
     , m_target(std::move(target))
-    , m_worker(new AgentWorker(withCancel(m_target, &m_cancel))) {
-    registerTypes();
-    m_thread.setObjectName(QStringLiteral("agent %1").arg(name()));
-    m_worker->moveToThread(&m_thread);
-    connect(m_worker, &AgentWorker::connected, this, &AgentConnection::onConnected);
-    connect(m_worker, &AgentWorker::failed, this, &AgentConnection::onFailed);
-    connect(m_worker, &AgentWorker::lost, this, &AgentConnection::onLost);
-    connect(m_worker, &AgentWorker::endpoints, this, [this](const QList<le::AgentEndpointInfo>& list) {
-        m_endpoints = list;
-        emit endpointsChanged();
-    });
-    connect(m_worker, &AgentWorker::pinged, this, [this](double ms) {
-        m_pingPending = false;
-        m_pingMs = ms;
-        emit pingChanged(ms);
-    });
-    connect(m_worker, &AgentWorker::requestFailed, this, &AgentConnection::requestFailed);
-    m_thread.start();
-
+    , m_link(std::make_shared<AgentLink>(m_target))
+    , m_worker(this, "agent " + name().toStdString()) {
     m_pingTimer.setInterval(kPingMs);
     connect(&m_pingTimer, &QTimer::timeout, this, &AgentConnection::sendPing);
     reconnect();
+}
+
+template <class Call> void AgentConnection::request(Call call) {
+    if (m_shutdown)
+        return;
+    m_worker.post([link = m_link, call = std::move(call)] { return call(*link); },
+                  [this](const JobResult<AgentReply>& reply) {
+                      onReply(reply.ok() ? reply.value
+                                         : AgentReply::requestFailed(tr("request"), *reply.error));
+                  });
 }
 
 void AgentConnection::sendPing() {
     if (m_state != State::Connected || m_pingPending)
         return; // one ping at a time: a slow agent does not pile them up
     m_pingPending = true;
-    QMetaObject::invokeMethod(m_worker, &AgentWorker::ping, Qt::QueuedConnection);
+    request([](AgentLink& link) { return link.ping(); });
 }
 
 AgentConnection::~AgentConnection() {
@@ -223,14 +249,14 @@ void AgentConnection::shutdown() {
     if (m_shutdown)
         return;
     m_shutdown = true;
-    m_cancel = true;
     m_pingTimer.stop();
-    // After what the worker is doing now (at most a request timeout, or an ssh start), its
-    // thread ends; then the worker closes the client and stops ssh (the remote agent exits).
-    m_thread.quit();
-    m_thread.wait();
-    delete m_worker;
-    m_worker = nullptr;
+    // The queued requests are dropped; after the one under way (at most a request timeout, or an
+    // ssh start, which the cancel gives up) the thread ends. Then the client closes and ssh stops
+    // (the remote agent exits), here.
+    m_link->cancel();
+    m_worker.shutdown();
+    m_link->close();
+    m_link.reset();
 }
 
 QString AgentConnection::stateText() const {
@@ -263,21 +289,15 @@ void AgentConnection::reconnect() {
         return;
     m_pingPending = false;
     setState(State::Connecting);
-    QMetaObject::invokeMethod(m_worker, &AgentWorker::connectAgent, Qt::QueuedConnection);
+    request([](AgentLink& link) { return link.connectAgent(); });
 }
 
 void AgentConnection::createEndpoint(const le::AgentEndpointSpec& spec) {
-    if (m_shutdown)
-        return;
-    QMetaObject::invokeMethod(
-        m_worker, [w = m_worker, spec] { w->create(spec); }, Qt::QueuedConnection);
+    request([spec](AgentLink& link) { return link.create(spec); });
 }
 
 void AgentConnection::destroyEndpoint(int id) {
-    if (m_shutdown)
-        return;
-    QMetaObject::invokeMethod(
-        m_worker, [w = m_worker, id] { w->destroy(id); }, Qt::QueuedConnection);
+    request([id](AgentLink& link) { return link.destroy(id); });
 }
 
 void AgentConnection::setState(State s, const QString& reason) {
@@ -286,26 +306,48 @@ void AgentConnection::setState(State s, const QString& reason) {
     emit stateChanged(s, reason);
 }
 
-void AgentConnection::onConnected(const le::HostFacts& facts, const QList<le::AgentEndpointInfo>& endpoints,
-                                  const QString& controlUrl, qint64 sshPid) {
+void AgentConnection::onReply(const AgentReply& reply) {
+    switch (reply.kind) {
+    case AgentReply::Kind::Nothing:
+        return;
+    case AgentReply::Kind::Connected:
+        onConnected(reply);
+        return;
+    case AgentReply::Kind::Failed:
+        if (!m_shutdown)
+            setState(reply.wrongToken ? State::WrongToken : State::Failed, reply.reason);
+        return;
+    case AgentReply::Kind::Lost:
+        onLost(reply.reason);
+        return;
+    case AgentReply::Kind::Endpoints:
+        m_endpoints = reply.endpoints;
+        emit endpointsChanged();
+        return;
+    case AgentReply::Kind::RequestFailed:
+        emit requestFailed(reply.what, reply.reason);
+        return;
+    case AgentReply::Kind::Pinged:
+        m_pingPending = false;
+        m_pingMs = reply.pingMs;
+        emit pingChanged(reply.pingMs);
+        return;
+    }
+}
+
+void AgentConnection::onConnected(const AgentReply& reply) {
     if (m_shutdown)
         return;
-    m_facts = facts;
-    m_endpoints = endpoints;
-    m_controlUrl = controlUrl;
-    m_sshPid = sshPid;
+    m_facts = reply.facts;
+    m_endpoints = reply.endpoints;
+    m_controlUrl = reply.controlUrl;
+    m_sshPid = reply.sshPid;
     m_pingMs = -1;
     setState(State::Connected);
     emit factsChanged();
     emit endpointsChanged();
     m_pingTimer.start();
     sendPing(); // the first round trip now, not in kPingMs
-}
-
-void AgentConnection::onFailed(const QString& reason, bool wrongToken) {
-    if (m_shutdown)
-        return;
-    setState(wrongToken ? State::WrongToken : State::Failed, reason);
 }
 
 void AgentConnection::onLost(const QString& reason) {
@@ -316,5 +358,3 @@ void AgentConnection::onLost(const QString& reason) {
     setState(State::Lost, reason);
     emit lost(reason);
 }
-
-#include "agent_connection.moc"

@@ -1,22 +1,19 @@
 #pragma once
 
 #include "agent_client.h"
+#include "background_worker.h"
 #include "ssh_launcher.h"
 
 #include <QList>
 #include <QMetaType>
 #include <QObject>
 #include <QString>
-#include <QThread>
 #include <QTimer>
 
+#include <memory>
 #include <optional>
 
 Q_DECLARE_METATYPE(le::Endpoint)
-Q_DECLARE_METATYPE(le::HostFacts)
-Q_DECLARE_METATYPE(le::AgentEndpointSpec)
-Q_DECLARE_METATYPE(le::AgentEndpointInfo)
-Q_DECLARE_METATYPE(QList<le::AgentEndpointInfo>)
 
 // How to reach one agent: its control channel directly (host, port, token file), or through an
 // ssh connection that starts the agent first.
@@ -30,11 +27,12 @@ struct AgentTarget {
     QString name() const; // "host:port" or "ssh user@host"
 };
 
-class AgentWorker;
+class AgentLink;
+struct AgentReply;
 
 // One remote agent as the window sees it. Every request to the agent runs on this connection's
-// own thread (a slow or dead host never blocks the GUI); results come back as queued signals
-// carrying values. A control-channel ping every kPingMs keeps the round trip on screen and
+// own worker thread, one after the other (a slow or dead host never blocks the GUI); replies come
+// back as values to the GUI thread. A control-channel ping every kPingMs keeps the round trip on screen and
 // notices a lost agent.
 class AgentConnection : public QObject {
     Q_OBJECT
@@ -84,15 +82,15 @@ signals:
 private:
     void setState(State s, const QString& reason = {});
     void sendPing();
-    void onConnected(const le::HostFacts& facts, const QList<le::AgentEndpointInfo>& endpoints,
-                     const QString& controlUrl, qint64 sshPid);
-    void onFailed(const QString& reason, bool wrongToken);
+    // Queues call(AgentLink&) -> AgentReply on the worker thread; its reply goes to onReply.
+    template <class Call> void request(Call call);
+    void onReply(const AgentReply& reply);
+    void onConnected(const AgentReply& reply);
     void onLost(const QString& reason);
 
     AgentTarget m_target;
-    std::atomic<bool> m_cancel{false}; // gives up an ssh start under way (shutdown)
-    QThread m_thread;
-    AgentWorker* m_worker; // lives on m_thread; deleted by shutdown() once the thread ended
+    // The client and the ssh launcher; only the worker's jobs use it until shutdown() joined them.
+    std::shared_ptr<AgentLink> m_link;
     QTimer m_pingTimer;
     State m_state = State::Connecting;
     QString m_reason;
@@ -103,4 +101,5 @@ private:
     qint64 m_sshPid = 0;
     QString m_controlUrl;
     bool m_shutdown = false;
+    BackgroundWorker m_worker; // last member: joined before the rest goes
 };

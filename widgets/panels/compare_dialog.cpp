@@ -3,13 +3,11 @@
 #include "split_list.h"
 #include "units.h"
 
-#include <QCoreApplication>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QMessageBox>
-#include <QPointer>
 #include <QVBoxLayout>
 
 CompareDialog::CompareDialog(QWidget* parent)
@@ -70,26 +68,18 @@ CompareDialog::CompareDialog(QWidget* parent)
     connect(m_cancel, &QPushButton::clicked, this, &CompareDialog::cancel);
 }
 
-CompareDialog::~CompareDialog() {
-    m_stop = true;
-    if (m_thread.joinable())
-        m_thread.join();
-}
-
 void CompareDialog::setBusy(bool busy) {
     m_start->setEnabled(!busy);
     m_cancel->setEnabled(busy);
 }
 
 void CompareDialog::cancel() {
-    m_stop = true;
+    m_worker.requestStop();
 }
 
 void CompareDialog::start() {
     if (running())
         return;
-    if (m_thread.joinable())
-        m_thread.join();
     std::vector<le::EngineKind> engines;
     for (int i = 0; i < m_engines.size(); ++i)
         if (m_engines[i]->isChecked())
@@ -135,32 +125,23 @@ void CompareDialog::start() {
     m_progress->setRange(0, int(variants.size()) *
                                 int(std::llround(double(options.total_per_variant) / options.slice)));
     m_progress->setValue(0);
-    m_stop = false;
     m_finished = false;
     setBusy(true);
     publishRuns();
-    QPointer<CompareDialog> self(this);
-    m_thread = std::thread([self, variants, options, stop = &m_stop] {
-        const auto results = le::run_compare(
-            variants, options,
-            [self](int done, int) {
-                QMetaObject::invokeMethod(qApp, [self, done] {
-                    if (self)
-                        self->m_progress->setValue(done);
+    m_worker.post(
+        [this, variants, options](const JobContext& context) {
+            // Progress and slices go back by value; `this` is used only there, on the GUI thread.
+            return le::run_compare(
+                variants, options,
+                [this, &context](int done, int) {
+                    context.deliver([this, done] { m_progress->setValue(done); });
+                },
+                context.stopFlag(),
+                [this, &context](std::size_t variant, const le::IntervalRecord& slice) {
+                    context.deliver([this, variant, slice] { sliceDone(variant, slice); });
                 });
-            },
-            stop,
-            [self](std::size_t variant, const le::IntervalRecord& slice) {
-                QMetaObject::invokeMethod(qApp, [self, variant, slice] {
-                    if (self)
-                        self->sliceDone(variant, slice);
-                });
-            });
-        QMetaObject::invokeMethod(qApp, [self, results] {
-            if (self)
-                self->showResults(results);
-        });
-    });
+        },
+        [this](const JobResult<std::vector<le::CompareResult>>& results) { showResults(results); });
 }
 
 void CompareDialog::sliceDone(std::size_t variant, le::IntervalRecord slice) {
@@ -182,9 +163,12 @@ void CompareDialog::publishRuns() {
     emit runsChanged(runs);
 }
 
-void CompareDialog::showResults(const std::vector<le::CompareResult>& results) {
+void CompareDialog::showResults(const JobResult<std::vector<le::CompareResult>>& outcome) {
     m_finished = true;
     setBusy(false);
+    if (!outcome.ok()) // the options were checked before the start, so this is rare
+        m_progress->setFormat(*outcome.error);
+    const std::vector<le::CompareResult>& results = outcome.value;
     m_table->setRowCount(int(results.size()));
     const le::IntervalRecord* a = results.empty() ? nullptr : &results.front().summary;
     const auto number = [](double v, int decimals) { return QString::number(v, 'f', decimals); };

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "background_worker.h"
 #include "compare.h"
 #include "run_history.h"
 
@@ -10,9 +11,7 @@
 #include <QPushButton>
 #include <QTableWidget>
 
-#include <atomic>
 #include <memory>
-#include <thread>
 #include <vector>
 
 // A/B comparison in the window: the user picks engines, transports and task counts; the variants
@@ -22,13 +21,15 @@ class CompareDialog : public QDialog {
     Q_OBJECT
 public:
     explicit CompareDialog(QWidget* parent = nullptr);
-    ~CompareDialog() override;
 
     // Rate and payload come from the window's controls.
     void setBase(const le::PingConfig& base) { m_base = base; }
+    // Runs the comparison the form describes on the worker thread; a bad form says why in the
+    // progress bar and starts nothing. Does nothing while one runs.
     void start();
+    // Asks the running comparison to stop; it ends with the slices it has.
     void cancel();
-    bool running() const { return m_thread.joinable() && !m_finished; }
+    bool running() const { return !m_finished; }
 
     QList<QCheckBox*> engineBoxes() const { return m_engines; }
     QList<QCheckBox*> transportBoxes() const { return m_transports; }
@@ -47,7 +48,7 @@ signals:
 
 private:
     void sliceDone(std::size_t variant, le::IntervalRecord slice);
-    void showResults(const std::vector<le::CompareResult>& results);
+    void showResults(const JobResult<std::vector<le::CompareResult>>& outcome);
     void setBusy(bool busy);
     void publishRuns();
 
@@ -62,8 +63,8 @@ private:
     QProgressBar* m_progress;
     QTableWidget* m_table;
     QList<std::shared_ptr<le::RunHistory>> m_runs;
-    std::thread m_thread;
-    std::atomic<bool> m_stop{false};
     bool m_finished = true;
     double m_elapsed = 0; // position on the time axis of the slices done so far
+    // Runs the comparison; last member, so it is stopped and joined before the rest goes.
+    BackgroundWorker m_worker{this, "compare"};
 };

@@ -3,50 +3,18 @@
 #include "qt_string.h"
 
 #include "plot_export.h"
-#include "split_list.h"
 #include "units.h"
 
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QMessageBox>
 #include <QSplitter>
 #include <QVBoxLayout>
 
-#include <fmt/format.h>
-
 #include <set>
-#include <sstream>
 
 namespace {
-
-std::vector<std::string> splitList(const QString& text, const char* field) {
-    std::vector<std::string> out = le::split_list(text.toStdString());
-    if (out.empty())
-        throw std::invalid_argument(fmt::format("{}: list at least one value", field));
-    return out;
-}
-
-template <class T, class Parse>
-std::vector<T> parseList(const QString& text, const char* field, Parse&& parse) {
-    std::vector<T> out;
-    for (const auto& item : splitList(text, field)) {
-        try {
-            out.push_back(static_cast<T>(parse(item)));
-        } catch (const std::exception& e) {
-            throw std::invalid_argument(fmt::format("{}: {}", field, e.what()));
-        }
-    }
-    return out;
-}
-
-QString joinRates(const std::vector<double>& rates) {
-    QStringList parts;
-    for (double r : rates)
-        parts << qs(le::format_rate(r));
-    return parts.join(QLatin1Char(','));
-}
 
 QString clockText(double seconds) {
     const long long s = std::llround(std::max(0.0, seconds));
@@ -61,18 +29,7 @@ QString clockText(double seconds) {
 
 SweepTab::SweepTab(QWidget* parent)
     : QWidget(parent)
-    , m_preset(new QComboBox(this))
-    , m_rates(new QLineEdit(this))
-    , m_tasks(new QLineEdit(this))
-    , m_payloads(new QLineEdit(this))
-    , m_duration(new QLineEdit(this))
-    , m_warmup(new QLineEdit(this))
-    , m_pause(new QLineEdit(QStringLiteral("0s"), this))
-    , m_repeat(new QSpinBox(this))
-    , m_icmp(new QCheckBox(tr("ICMP baseline (system ping)"), this))
-    , m_peer(new QLineEdit(this))
-    , m_out(new QLineEdit(this))
-    , m_resume(new QCheckBox(tr("resume (skip points in the file)"), this))
+    , m_form(new SweepForm(this))
     , m_start(new QPushButton(tr("&Start sweep"), this))
     , m_cancel(new QPushButton(tr("&Cancel"), this))
     , m_progress(new QProgressBar(this))
@@ -84,7 +41,6 @@ SweepTab::SweepTab(QWidget* parent)
     , m_plot(new SweepPlot)
     , m_tasksPlot(new SweepTasksPlot) {
     qRegisterMetaType<le::SweepPointResult>();
-    qRegisterMetaType<le::SweepProgress>();
 
     auto* controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("Line:"), this));
@@ -126,15 +82,11 @@ SweepTab::SweepTab(QWidget* parent)
     right->addWidget(plots, 1);
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
-    QWidget* form = buildForm();
+    QWidget* form = buildRunColumn();
     form->setMaximumWidth(340);
     layout->addWidget(form);
     layout->addLayout(right, 1);
 
-    connect(m_preset, &QComboBox::activated, this, [this] {
-        if (m_preset->currentIndex() > 0)
-            applyPreset(m_preset->currentData().toString());
-    });
     connect(m_start, &QPushButton::clicked, this, [this] {
         if (const QString e = start(); !e.isEmpty()) {
             m_status->setText(e);
@@ -176,81 +128,14 @@ SweepTab::SweepTab(QWidget* parent)
             if (const QString e = this->exportTable(path); !e.isEmpty())
                 QMessageBox::warning(this, tr("Export table"), e);
     });
-    connect(this, &SweepTab::workerPoint, this, &SweepTab::onPoint, Qt::QueuedConnection);
-    connect(this, &SweepTab::workerProgress, this, &SweepTab::onProgress, Qt::QueuedConnection);
-    connect(this, &SweepTab::workerDone, this, &SweepTab::onDone, Qt::QueuedConnection);
-
-    applyPreset(QStringLiteral("quick"));
-    m_preset->setCurrentIndex(2);
-    // Edited by hand, the grid is no longer the preset it started from.
-    for (QLineEdit* e : {m_rates, m_tasks, m_payloads, m_duration, m_warmup})
-        connect(e, &QLineEdit::textEdited, this, [this] { m_preset->setCurrentIndex(0); });
-    for (QCheckBox* b : m_transports + m_engines)
-        connect(b, &QCheckBox::clicked, this, [this] { m_preset->setCurrentIndex(0); });
     setBusy(false);
     m_status->setText(tr("Pick a preset or build a grid, then Start."));
     refresh(true);
 }
 
-SweepTab::~SweepTab() {
-    m_stop = true;
-    if (m_thread.joinable())
-        m_thread.join();
-}
-
-QWidget* SweepTab::buildForm() {
+// The form, then the run's buttons, progress and status under it.
+QWidget* SweepTab::buildRunColumn() {
     auto* box = new QWidget(this);
-    auto* form = new QFormLayout;
-    m_preset->addItem(tr("custom"), QString());
-    m_preset->addItem(tr("the study's sweep (~72 min)"), QStringLiteral("study"));
-    m_preset->addItem(tr("quick (~1 min)"), QStringLiteral("quick"));
-    form->addRow(tr("Preset"), m_preset);
-    m_rates->setToolTip(tr("Target rates, comma-separated: 1,10,100,1k,10k,100k,1M,inf"));
-    form->addRow(tr("Rates (msg/s)"), m_rates);
-    form->addRow(tr("Payloads"), m_payloads);
-    form->addRow(tr("Tasks"), m_tasks);
-    auto* transports = new QHBoxLayout;
-    for (le::Transport t : {le::Transport::Tcp, le::Transport::Udp, le::Transport::Unix}) {
-        auto* b = new QCheckBox(qs(std::string(le::to_string(t))), box);
-        m_transports << b;
-        transports->addWidget(b);
-    }
-    form->addRow(tr("Transports"), transports);
-    auto* engines = new QGridLayout;
-    int i = 0;
-    for (le::EngineKind e : le::kAllEngines) {
-        auto* b = new QCheckBox(qs(std::string(le::to_string(e))), box);
-        b->setToolTip(qs(std::string(le::engine_description(e))));
-        m_engines << b;
-        engines->addWidget(b, i / 2, i % 2);
-        ++i;
-    }
-    form->addRow(tr("Engines"), engines);
-    form->addRow(tr("Duration / point"), m_duration);
-    form->addRow(tr("Warm-up / point"), m_warmup);
-    form->addRow(tr("Pause between"), m_pause);
-    m_repeat->setRange(1, 1000);
-    form->addRow(tr("Repetitions"), m_repeat);
-    form->addRow(QString(), m_icmp);
-    m_peer->setPlaceholderText(tr("local pong (started per point)"));
-    m_peer->setToolTip(tr("A remote echo peer: tcp://HOST:PORT or udp://HOST:PORT"));
-    form->addRow(tr("Peer"), m_peer);
-    m_out->setPlaceholderText(tr("not saved"));
-    m_out->setToolTip(tr("Saved after every point (.csv or .json): a crash loses only the point in flight"));
-    auto* outRow = new QHBoxLayout;
-    outRow->addWidget(m_out, 1);
-    auto* browse = new QPushButton(tr("…"), box);
-    browse->setMaximumWidth(30);
-    outRow->addWidget(browse);
-    connect(browse, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(
-            this, tr("Save sweep to"), QStringLiteral("sweep.csv"), tr("Sweeps (*.csv *.json)"), nullptr,
-            QFileDialog::DontConfirmOverwrite);
-        if (!path.isEmpty())
-            m_out->setText(path);
-    });
-    form->addRow(tr("Save to"), outRow);
-    form->addRow(QString(), m_resume);
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_start);
     buttons->addWidget(m_cancel);
@@ -258,7 +143,7 @@ QWidget* SweepTab::buildForm() {
     m_progress->setFormat(QStringLiteral("%v / %m points"));
     auto* layout = new QVBoxLayout(box);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addLayout(form);
+    layout->addWidget(m_form);
     layout->addLayout(buttons);
     layout->addWidget(m_progress);
     layout->addWidget(m_status);
@@ -266,80 +151,18 @@ QWidget* SweepTab::buildForm() {
     return box;
 }
 
-void SweepTab::applyPreset(const QString& name) {
-    const le::SweepSpec s = le::preset(name.toStdString());
-    m_rates->setText(joinRates(s.rates));
-    QStringList tasks, payloads;
-    for (int t : s.tasks)
-        tasks << QString::number(t);
-    for (std::size_t p : s.payloads)
-        payloads << QString::number(p);
-    m_tasks->setText(tasks.join(QLatin1Char(',')));
-    m_payloads->setText(payloads.join(QLatin1Char(',')));
-    for (QCheckBox* b : std::as_const(m_transports))
-        b->setChecked(std::find(s.transports.begin(), s.transports.end(),
-                                le::parse_transport(b->text().toStdString())) != s.transports.end());
-    for (QCheckBox* b : std::as_const(m_engines))
-        b->setChecked(std::find(s.engines.begin(), s.engines.end(),
-                                le::parse_engine(b->text().toStdString())) != s.engines.end());
-    m_duration->setText(qs(le::format_duration(s.duration)).remove(QLatin1Char(' ')));
-    m_warmup->setText(qs(le::format_duration(s.warmup)).remove(QLatin1Char(' ')));
-    m_repeat->setValue(s.repeat);
-    m_icmp->setChecked(s.icmp);
-}
-
-le::SweepSpec SweepTab::specFromForm() const {
-    le::SweepSpec s;
-    s.rates =
-        parseList<double>(m_rates->text(), "rates", [](const std::string& t) { return le::parse_rate(t); });
-    s.payloads = parseList<std::size_t>(m_payloads->text(), "payloads",
-                                        [](const std::string& t) { return le::parse_size(t); });
-    s.tasks = parseList<int>(m_tasks->text(), "tasks", [](const std::string& t) {
-        const long long n = le::parse_count(t);
-        if (n > le::kMaxTasks)
-            throw std::invalid_argument(fmt::format("{} is more than {} tasks", n, le::kMaxTasks));
-        return int(n);
-    });
-    s.transports.clear();
-    for (QCheckBox* b : m_transports)
-        if (b->isChecked())
-            s.transports.push_back(le::parse_transport(b->text().toStdString()));
-    s.engines.clear();
-    for (QCheckBox* b : m_engines)
-        if (b->isChecked())
-            s.engines.push_back(le::parse_engine(b->text().toStdString()));
-    const auto duration = [](QLineEdit* e, const char* field) {
-        try {
-            return le::parse_duration(e->text().toStdString());
-        } catch (const std::exception& ex) {
-            throw std::invalid_argument(fmt::format("{}: {}", field, ex.what()));
-        }
-    };
-    s.duration = duration(m_duration, "duration");
-    s.warmup = duration(m_warmup, "warm-up");
-    s.pause = duration(m_pause, "pause");
-    s.repeat = m_repeat->value();
-    s.icmp = m_icmp->isChecked();
-    if (!m_peer->text().trimmed().isEmpty()) {
-        s.base.peer = le::parse_endpoint(m_peer->text().trimmed().toStdString());
-        s.transports = {s.base.peer->transport};
-    }
-    le::validate(s);
-    return s;
-}
-
 QString SweepTab::start() {
     if (m_running)
         return tr("a sweep is running");
     le::SweepSpec spec;
     try {
-        spec = specFromForm();
+        spec = m_form->spec();
     } catch (const std::exception& e) {
         return qs(e.what());
     }
     le::SweepRunOptions options;
-    options.out = m_out->text().trimmed().toStdString();
-    options.resume = m_resume->isChecked();
+    options.out = m_form->outPath().toStdString();
+    options.resume = m_form->resume();
     if (!options.out.empty() && !QString::fromStdString(options.out).endsWith(QLatin1String(".csv")) &&
         !QString::fromStdString(options.out).endsWith(QLatin1String(".json")))
         return tr("the file to save to must end in .csv or .json");
@@ -353,31 +176,31 @@ QString SweepTab::start() {
         }
     }
     emit starting();
-    m_stop = false;
-    if (m_thread.joinable())
-        m_thread.join();
+    m_cancelled = false;
     m_progress->setRange(0, int(le::expand(spec).size()));
     m_progress->setValue(0);
     setBusy(true);
     m_status->setText(tr("starting…"));
     refresh(true);
-    m_thread = std::thread([this, spec, options] {
-        le::SweepCallbacks cb;
-        cb.point = [this](const le::SweepPointResult& p) { emit workerPoint(p); };
-        cb.progress = [this](const le::SweepProgress& p) { emit workerProgress(p); };
-        QString error;
-        try {
-            le::run_sweep(spec, options, cb, &m_stop);
-        } catch (const std::exception& e) {
-            error = qs(e.what());
-        }
-        emit workerDone(error);
-    });
+    m_worker.post(
+        [this, spec, options](const JobContext& context) {
+            // Points and progress go back by value; `this` is used only there, on the GUI thread.
+            le::SweepCallbacks cb;
+            cb.point = [this, &context](const le::SweepPointResult& p) {
+                context.deliver([this, p] { onPoint(p); });
+            };
+            cb.progress = [this, &context](const le::SweepProgress& p) {
+                context.deliver([this, p] { onProgress(p); });
+            };
+            le::run_sweep(spec, options, cb, context.stopFlag());
+        },
+        [this](const JobResult<void>& result) { onDone(result); });
     return {};
 }
 
 void SweepTab::cancel() {
-    m_stop = true;
+    m_cancelled = true;
+    m_worker.requestStop();
     m_status->setText(tr("cancelling: the point in flight is dropped, finished points are kept…"));
 }
 
@@ -399,18 +222,16 @@ void SweepTab::onProgress(const le::SweepProgress& p) {
         m_status->setText(tr("measuring %1 (elapsed %2)").arg(qs(p.current), clockText(p.elapsed_s)));
 }
 
-void SweepTab::onDone(const QString& error) {
-    if (m_thread.joinable())
-        m_thread.join();
+void SweepTab::onDone(const JobResult<void>& result) {
     setBusy(false);
     std::size_t ok = 0, failed = 0;
     if (m_current)
         for (const auto& p : m_current->points)
             (p.ok() ? ok : failed) += 1;
-    QString text = error.isEmpty() ? tr("%1 points measured").arg(ok) : tr("error: %1").arg(error);
+    QString text = result.ok() ? tr("%1 points measured").arg(ok) : tr("error: %1").arg(*result.error);
     if (failed)
         text += tr(", %1 failed (see the table export)").arg(failed);
-    if (m_stop)
+    if (m_cancelled)
         text += tr(" — cancelled");
     if (m_current)
         for (const auto& p : m_current->points)
