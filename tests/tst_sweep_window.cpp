@@ -3,11 +3,16 @@
 #include "main_window.h"
 #include "sweep_plot.h"
 #include "sweep_tab.h"
+#include "widget_lookup.h"
 
 #include <QtTest>
 
+#include <QCheckBox>
 #include <QImage>
+#include <QLabel>
+#include <QLineEdit>
 #include <QProcess>
+#include <QProgressBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
 
@@ -91,17 +96,17 @@ private slots:
         QCOMPARE(w.tabs()->indexOf(tab), 1);
         w.tabs()->setCurrentWidget(tab);
         QTemporaryDir dir;
-        tab->ratesEdit()->setText("200,inf");
-        tab->tasksEdit()->setText("0");
-        tab->payloadsEdit()->setText("64");
-        for (QCheckBox* b : tab->transportBoxes())
+        child<QLineEdit>(tab, "ratesEdit")->setText("200,inf");
+        child<QLineEdit>(tab, "tasksEdit")->setText("0");
+        child<QLineEdit>(tab, "payloadsEdit")->setText("64");
+        for (QCheckBox* b : allChildren<QCheckBox>(tab, "transportBox"))
             b->setChecked(b->text() == "udp");
-        for (QCheckBox* b : tab->engineBoxes())
+        for (QCheckBox* b : allChildren<QCheckBox>(tab, "engineBox"))
             b->setChecked(b->text() == "blocking");
-        tab->durationEdit()->setText("300ms");
-        tab->warmupEdit()->setText("100ms");
-        tab->icmpBox()->setChecked(true);
-        tab->outEdit()->setText(dir.filePath("w.json"));
+        child<QLineEdit>(tab, "durationEdit")->setText("300ms");
+        child<QLineEdit>(tab, "warmupEdit")->setText("100ms");
+        child<QCheckBox>(tab, "icmpBox")->setChecked(true);
+        child<QLineEdit>(tab, "outEdit")->setText(dir.filePath("w.json"));
         QSignalSpy points(tab, &SweepTab::pointFinished);
         QSignalSpy done(tab, &SweepTab::finished);
         QCOMPARE(tab->start(), QString());
@@ -109,15 +114,18 @@ private slots:
         QVERIFY(done.wait(20000));
         QCOMPARE(points.size(), 4); // 2 rates on UDP, and ICMP at both
         QVERIFY(!tab->running());
-        QCOMPARE(tab->progressBar()->value(), 4);
-        QVERIFY2(tab->statusLabel()->text().contains("points measured"),
-                 qPrintable(tab->statusLabel()->text()));
-        const auto current = tab->current();
+        QCOMPARE(child<QProgressBar>(tab, "progressBar")->value(), 4);
+        const QLabel* status = child<QLabel>(tab, "statusLabel");
+        QVERIFY2(status->text().contains("points measured"), qPrintable(status->text()));
+        // The tab's current sweep, as its table export gives it, and as it saved it after each point.
+        QCOMPARE(tab->exportTable(dir.filePath("current.json")), QString());
+        const auto current =
+            std::make_shared<const SweepFile>(load_sweep(dir.filePath("current.json").toStdString()));
         QCOMPARE(current->points.size(), 4u);
         QCOMPARE(load_sweep(dir.filePath("w.json").toStdString()).points.size(), 4u);
 
         // The figure: one UDP curve (and ICMP when ping is permitted), keys = achieved rates.
-        SweepPlot* plot = tab->plot();
+        SweepPlot* plot = child<SweepPlot>(tab, "sweepPlot");
         const QList<SweepCurve> curves = sweepCurves({{QString(), current}});
         const QList<QCPGraph*> lines = lineGraphs(*plot);
         QCOMPARE(lines.size(), curves.size()); // the figure draws every curve of the sweep
@@ -142,7 +150,7 @@ private slots:
             QVERIFY(curves[1].icmp);
             QCOMPARE(lines[1]->pen().style(), Qt::DashLine);
         }
-        QVERIFY(tab->tasksPlot()->graphCount() >= 1);
+        QVERIFY(child<SweepTasksPlot>(tab, "tasksPlot")->graphCount() >= 1);
         QTest::qWait(100);
         QImage shot = tab->grab().toImage();
         shot.save(dir.filePath("tab.png"));
@@ -159,7 +167,7 @@ private slots:
         SweepTab tab;
         tab.resize(1200, 800);
         QCOMPARE(tab.openSweep(path), QString());
-        SweepPlot* plot = tab.plot();
+        SweepPlot* plot = child<SweepPlot>(&tab, "sweepPlot");
         plot->refresh(true);
         plot->replot();
         // The tab names an opened sweep after its file.
@@ -200,9 +208,10 @@ private slots:
         QVERIFY(lineGraphs(*plot)[3]->name().startsWith("s: "));
         QVERIFY(tab.openSweep(dir.filePath("missing.csv")).contains("cannot read"));
         // RTT vs tasks at 1M target: two task counts on the x axis.
-        tab.tasksPlot()->setRate(1e6);
-        QVERIFY(tab.tasksPlot()->graphCount() >= 2);
-        QCOMPARE(tab.tasksPlot()->graph(0)->dataCount(), 2);
+        SweepTasksPlot* tasksPlot = child<SweepTasksPlot>(&tab, "tasksPlot");
+        tasksPlot->setRate(1e6);
+        QVERIFY(tasksPlot->graphCount() >= 2);
+        QCOMPARE(tasksPlot->graph(0)->dataCount(), 2);
         // Exports: figure and table.
         QCOMPARE(tab.exportFigure(dir.filePath("f.svg")), QString());
         QVERIFY(QFileInfo(dir.filePath("f.svg")).size() > 1000);

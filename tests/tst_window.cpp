@@ -440,30 +440,33 @@ void TestWindow::abComparisonOverlaysAndTabulates() {
     child<QAction>(&w, "compareAction")->trigger(); // Run > Compare Configurations: shows the dialog
     CompareDialog* d = child<CompareDialog>(&w, "compareDialog");
     QVERIFY(d->isVisible());
-    for (QCheckBox* b : d->engineBoxes())
+    for (QCheckBox* b : allChildren<QCheckBox>(d, "engineBox"))
         b->setChecked(b->text() == "blocking" || b->text() == "asio");
-    for (QCheckBox* b : d->transportBoxes())
+    for (QCheckBox* b : allChildren<QCheckBox>(d, "transportBox"))
         b->setChecked(b->text() == "udp");
-    d->sliceEdit()->setText("250ms");
-    d->durationEdit()->setText("500ms");
+    child<QLineEdit>(d, "sliceEdit")->setText("250ms");
+    child<QLineEdit>(d, "durationEdit")->setText("500ms");
     QSignalSpy done(d, &CompareDialog::finished);
-    QTest::mouseClick(d->startButton(), Qt::LeftButton);
+    QTest::mouseClick(child<QPushButton>(d, "startButton"), Qt::LeftButton);
     // Live measuring makes way for the comparison.
     QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->state() != SessionBridge::State::Running, 3000);
     QVERIFY(done.wait(20000));
-    QCOMPARE(d->table()->rowCount(), 2);
-    QCOMPARE(d->table()->item(0, 0)->text(), QStringLiteral("blocking"));
-    QCOMPARE(d->table()->item(1, 0)->text(), QStringLiteral("asio"));
-    QCOMPARE(d->table()->item(0, 7)->text(), QStringLiteral("1.00")); // A against itself
-    QVERIFY(d->table()->item(1, 2)->text().toDouble() > 0);
+    const QTableWidget* table = child<QTableWidget>(d, "resultsTable");
+    QCOMPARE(table->rowCount(), 2);
+    QCOMPARE(table->item(0, 0)->text(), QStringLiteral("blocking"));
+    QCOMPARE(table->item(1, 0)->text(), QStringLiteral("asio"));
+    QCOMPARE(table->item(0, 7)->text(), QStringLiteral("1.00")); // A against itself
+    QVERIFY(table->item(1, 2)->text().toDouble() > 0);
     // Each variant ran in two alternating slices and is overlaid on the plots, named in the legend.
-    QCOMPARE(d->runs().size(), 2);
-    for (const auto& run : d->runs()) {
+    // A fresh window has no other overlays: they are the comparison's runs, in variant order.
+    const OverlayRuns::Runs runs = child<OverlayRuns>(&w, "overlayRuns")->runs();
+    QCOMPARE(runs.size(), 2);
+    for (const auto& run : runs) {
         QCOMPARE(run->intervals().size(), 2u);
         QVERIFY(run->whole_run().count() > 0);
     }
-    QVERIFY(d->runs()[0]->intervals()[0].t_s < d->runs()[1]->intervals()[0].t_s);
-    QVERIFY(d->runs()[1]->intervals()[0].t_s < d->runs()[0]->intervals()[1].t_s);
+    QVERIFY(runs[0]->intervals()[0].t_s < runs[1]->intervals()[0].t_s);
+    QVERIFY(runs[1]->intervals()[0].t_s < runs[0]->intervals()[1].t_s);
     w.refreshPlots(true);
     QStringList names;
     for (int i = 0; i < histogramPlot(w)->legend->itemCount(); ++i)

@@ -20,9 +20,15 @@ CompareDialog::CompareDialog(QWidget* parent)
     , m_progress(new QProgressBar(this))
     , m_table(new QTableWidget(this)) {
     setWindowTitle(tr("Compare configurations (A/B)"));
+    m_tasks->setObjectName(QStringLiteral("tasksEdit"));
+    m_slice->setObjectName(QStringLiteral("sliceEdit"));
+    m_duration->setObjectName(QStringLiteral("durationEdit"));
+    m_start->setObjectName(QStringLiteral("startButton"));
+    m_table->setObjectName(QStringLiteral("resultsTable"));
     auto* engines = new QHBoxLayout;
     for (le::EngineKind e : le::kAllEngines) {
         auto* box = new QCheckBox(QString::fromLatin1(le::to_string(e).data()), this);
+        box->setObjectName(QStringLiteral("engineBox"));
         box->setChecked(e == le::EngineKind::Blocking || e == le::EngineKind::Asio);
         box->setToolTip(QString::fromLatin1(le::engine_description(e).data()));
         m_engines << box;
@@ -31,6 +37,7 @@ CompareDialog::CompareDialog(QWidget* parent)
     auto* transports = new QHBoxLayout;
     for (le::Transport t : {le::Transport::Tcp, le::Transport::Udp, le::Transport::Unix}) {
         auto* box = new QCheckBox(QString::fromLatin1(le::to_string(t).data()), this);
+        box->setObjectName(QStringLiteral("transportBox"));
         box->setChecked(t == le::Transport::Tcp);
         m_transports << box;
         transports->addWidget(box);

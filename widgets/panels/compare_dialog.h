@@ -16,7 +16,9 @@
 
 // A/B comparison in the window: the user picks engines, transports and task counts; the variants
 // run alternately in short slices (A B A B ...) so drift hits all alike; each becomes a run that is
-// overlaid on the plots, and a table gives p50/p99/p99.9/max with ratios to the first.
+// overlaid on the plots, and a table gives p50/p99/p99.9/max with ratios to the first. Its parts
+// have object names (every engineBox and transportBox, tasksEdit, sliceEdit, durationEdit,
+// startButton, resultsTable) for tests and tools.
 class CompareDialog : public QDialog {
     Q_OBJECT
 public:
@@ -30,15 +32,6 @@ public:
     // Asks the running comparison to stop; it ends with the slices it has.
     void cancel();
     bool running() const { return !m_finished; }
-
-    QList<QCheckBox*> engineBoxes() const { return m_engines; }
-    QList<QCheckBox*> transportBoxes() const { return m_transports; }
-    QLineEdit* tasksEdit() const { return m_tasks; }
-    QLineEdit* sliceEdit() const { return m_slice; }
-    QLineEdit* durationEdit() const { return m_duration; }
-    QTableWidget* table() const { return m_table; }
-    QPushButton* startButton() const { return m_start; }
-    const QList<std::shared_ptr<le::RunHistory>>& runs() const { return m_runs; }
 
 signals:
     void starting(); // before the first slice: the window stops live measuring

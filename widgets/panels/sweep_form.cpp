@@ -58,6 +58,13 @@ SweepForm::SweepForm(QWidget* parent)
     , m_peer(new QLineEdit(this))
     , m_out(new QLineEdit(this))
     , m_resume(new QCheckBox(tr("resume (skip points in the file)"), this)) {
+    m_rates->setObjectName(QStringLiteral("ratesEdit"));
+    m_tasks->setObjectName(QStringLiteral("tasksEdit"));
+    m_payloads->setObjectName(QStringLiteral("payloadsEdit"));
+    m_duration->setObjectName(QStringLiteral("durationEdit"));
+    m_warmup->setObjectName(QStringLiteral("warmupEdit"));
+    m_out->setObjectName(QStringLiteral("outEdit"));
+    m_icmp->setObjectName(QStringLiteral("icmpBox"));
     auto* form = new QFormLayout(this);
     form->setContentsMargins(0, 0, 0, 0);
     m_preset->addItem(tr("custom"), QString());
@@ -71,6 +78,7 @@ SweepForm::SweepForm(QWidget* parent)
     auto* transports = new QHBoxLayout;
     for (le::Transport t : {le::Transport::Tcp, le::Transport::Udp, le::Transport::Unix}) {
         auto* b = new QCheckBox(qs(std::string(le::to_string(t))), this);
+        b->setObjectName(QStringLiteral("transportBox"));
         m_transports << b;
         transports->addWidget(b);
     }
@@ -79,6 +87,7 @@ SweepForm::SweepForm(QWidget* parent)
     int i = 0;
     for (le::EngineKind e : le::kAllEngines) {
         auto* b = new QCheckBox(qs(std::string(le::to_string(e))), this);
+        b->setObjectName(QStringLiteral("engineBox"));
         b->setToolTip(qs(std::string(le::engine_description(e))));
         m_engines << b;
         engines->addWidget(b, i / 2, i % 2);

@@ -11,7 +11,9 @@
 
 // The Sweep tab's form: the grid (rates, payloads, tasks, transports, engines), the time per
 // point, the ICMP baseline, a remote peer and the file to save to. A preset fills it in; editing
-// a field by hand turns the preset back to "custom".
+// a field by hand turns the preset back to "custom". Its fields have object names (ratesEdit,
+// tasksEdit, payloadsEdit, durationEdit, warmupEdit, outEdit, icmpBox; every transportBox and
+// engineBox) for tests and tools that drive the form.
 class SweepForm : public QWidget {
     Q_OBJECT
 public:
@@ -24,16 +26,6 @@ public:
     QString outPath() const { return m_out->text().trimmed(); }
     // Whether to skip the points the file already has.
     bool resume() const { return m_resume->isChecked(); }
-
-    QLineEdit* ratesEdit() const { return m_rates; }
-    QLineEdit* tasksEdit() const { return m_tasks; }
-    QLineEdit* payloadsEdit() const { return m_payloads; }
-    QLineEdit* durationEdit() const { return m_duration; }
-    QLineEdit* warmupEdit() const { return m_warmup; }
-    QLineEdit* outEdit() const { return m_out; }
-    QCheckBox* icmpBox() const { return m_icmp; }
-    QList<QCheckBox*> transportBoxes() const { return m_transports; }
-    QList<QCheckBox*> engineBoxes() const { return m_engines; }
 
 private:
     QComboBox* m_preset;

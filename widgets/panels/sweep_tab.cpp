@@ -41,6 +41,10 @@ SweepTab::SweepTab(QWidget* parent)
     , m_plot(new SweepPlot)
     , m_tasksPlot(new SweepTasksPlot) {
     qRegisterMetaType<le::SweepPointResult>();
+    m_progress->setObjectName(QStringLiteral("progressBar"));
+    m_status->setObjectName(QStringLiteral("statusLabel"));
+    m_plot->setObjectName(QStringLiteral("sweepPlot"));
+    m_tasksPlot->setObjectName(QStringLiteral("tasksPlot"));
 
     auto* controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("Line:"), this));

@@ -8,7 +8,6 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
-#include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QWidget>
@@ -19,7 +18,8 @@ Q_DECLARE_METATYPE(le::SweepPointResult)
 
 // The Sweep tab: build a grid (or pick a preset) in the form, run it unattended on a worker
 // thread with progress and ETA, and watch points land on the figure (x = achieved rate) as they
-// finish. Saved sweeps load as overlays; the figure and the table export.
+// finish. Saved sweeps load as overlays; the figure and the table export. Its parts have object
+// names (the form's fields, progressBar, statusLabel, sweepPlot, tasksPlot) for tests and tools.
 class SweepTab : public QWidget {
     Q_OBJECT
 public:
@@ -37,21 +37,6 @@ public:
     // The figure (png/jpg/pdf/svg) and the table (csv/json) of the current sweep.
     QString exportFigure(const QString& path, QSize size = {});
     QString exportTable(const QString& path) const;
-
-    SweepPlot* plot() const { return m_plot; }
-    SweepTasksPlot* tasksPlot() const { return m_tasksPlot; }
-    QProgressBar* progressBar() const { return m_progress; }
-    QLabel* statusLabel() const { return m_status; }
-    QLineEdit* ratesEdit() const { return m_form->ratesEdit(); }
-    QLineEdit* tasksEdit() const { return m_form->tasksEdit(); }
-    QLineEdit* payloadsEdit() const { return m_form->payloadsEdit(); }
-    QLineEdit* durationEdit() const { return m_form->durationEdit(); }
-    QLineEdit* warmupEdit() const { return m_form->warmupEdit(); }
-    QLineEdit* outEdit() const { return m_form->outEdit(); }
-    QCheckBox* icmpBox() const { return m_form->icmpBox(); }
-    QList<QCheckBox*> transportBoxes() const { return m_form->transportBoxes(); }
-    QList<QCheckBox*> engineBoxes() const { return m_form->engineBoxes(); }
-    std::shared_ptr<const le::SweepFile> current() const { return m_current; }
 
 public slots:
     void refresh(bool force = false);
