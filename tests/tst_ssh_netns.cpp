@@ -6,6 +6,7 @@
 #include "agents_panel.h"
 #include "main_window.h"
 #include "netns_host.h"
+#include "own_children.h"
 #include "session_bridge.h"
 #include "ssh_launcher.h"
 #include "sshd_fixture.h"
@@ -256,14 +257,16 @@ void TestSshNetns::windowStartsOverSshAndStopsOnClose() {
 
         // ssh dies (killed, connection dropped): the agent shows as lost and so does the run; the
         // remote agent exits on EOF; Reconnect starts both again.
-        const qint64 firstSsh = agent->sshPid();
+        const QList<qint64> ssh = ownChildren("ssh"); // the connection's ssh, the test's only one
+        QCOMPARE(ssh.size(), 1);
+        const qint64 firstSsh = ssh.front();
         QVERIFY(firstSsh > 0);
         QElapsedTimer t;
         t.start();
         ::kill(pid_t(firstSsh), SIGKILL);
         QTRY_COMPARE_WITH_TIMEOUT(agent->state(), AgentConnection::State::Lost, 2000);
         QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Lost, 2000);
-        qInfo("ssh killed: lost after %lld ms (%s)", t.elapsed(), qPrintable(agent->reason()));
+        qInfo("ssh killed: lost after %lld ms (%s)", t.elapsed(), qPrintable(agent->stateText()));
         QVERIFY(t.elapsed() < 2000);
         QTRY_COMPARE_WITH_TIMEOUT(countIn(ns, "latency-pong"), 0, 3000);
         const std::size_t kept = w.bridge()->history()->intervals().size();
@@ -271,7 +274,8 @@ void TestSshNetns::windowStartsOverSshAndStopsOnClose() {
         QVERIFY(reconnectButton->isEnabled());
         QTest::mouseClick(reconnectButton, Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(agent->state(), AgentConnection::State::Connected, 15000);
-        QVERIFY(agent->sshPid() != firstSsh);
+        QCOMPARE(ownChildren("ssh").size(), 1);
+        QVERIFY(ownChildren("ssh").front() != firstSsh);
         QCOMPARE(countIn(ns, "latency-pong"), 1);
         QVERIFY(w.bridge()->history()->intervals().size() >= kept);
         w.close(); // the window stops what it started over ssh

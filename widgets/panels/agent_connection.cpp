@@ -24,7 +24,7 @@ QString AgentTarget::name() const {
 struct AgentReply {
     enum class Kind {
         Nothing,       // no client (not connected): nothing happened
-        Connected,     // facts, endpoints, controlUrl, sshPid
+        Connected,     // facts, endpoints
         Failed,        // connecting failed: reason, wrongToken
         Lost,          // the agent is gone: reason
         Endpoints,     // the endpoint list after a change
@@ -34,8 +34,6 @@ struct AgentReply {
     Kind kind = Kind::Nothing;
     le::HostFacts facts;
     QList<le::AgentEndpointInfo> endpoints;
-    QString controlUrl;
-    qint64 sshPid = 0;
     QString what;
     QString reason;
     bool wrongToken = false;
@@ -119,8 +117,6 @@ public:
             AgentReply r = AgentReply::of(AgentReply::Kind::Connected);
             r.endpoints = toList(m_client->list_endpoints());
             r.facts = m_client->host_facts();
-            r.controlUrl = qs(url);
-            r.sshPid = m_launcher ? qint64(m_launcher->pid()) : 0;
             return r;
         } catch (const std::exception& e) {
             m_client.reset();
@@ -340,8 +336,6 @@ void AgentConnection::onConnected(const AgentReply& reply) {
         return;
     m_facts = reply.facts;
     m_endpoints = reply.endpoints;
-    m_controlUrl = reply.controlUrl;
-    m_sshPid = reply.sshPid;
     m_pingMs = -1;
     setState(State::Connected);
     emit factsChanged();

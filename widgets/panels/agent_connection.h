@@ -48,17 +48,13 @@ public:
     explicit AgentConnection(AgentTarget target, QObject* parent = nullptr);
     ~AgentConnection() override; // closes the connection; an agent started over ssh is stopped
 
-    const AgentTarget& target() const { return m_target; }
     QString name() const { return m_target.name(); }
     State state() const { return m_state; }
-    QString reason() const { return m_reason; }
     QString stateText() const; // "connected", "lost: connection reset", "wrong token: ..."
     const le::HostFacts& facts() const { return m_facts; }
     const QList<le::AgentEndpointInfo>& endpoints() const { return m_endpoints; }
     double pingMs() const { return m_pingMs; } // < 0: none yet
     bool viaSsh() const { return m_target.ssh.has_value(); }
-    qint64 sshPid() const { return m_sshPid; }
-    QString controlUrl() const { return m_controlUrl; }
     // One of this agent's endpoints (as pings reach it).
     bool hasEndpoint(const le::Endpoint& ep) const;
 
@@ -98,8 +94,6 @@ private:
     QList<le::AgentEndpointInfo> m_endpoints;
     double m_pingMs = -1;
     bool m_pingPending = false;
-    qint64 m_sshPid = 0;
-    QString m_controlUrl;
     bool m_shutdown = false;
     BackgroundWorker m_worker; // last member: joined before the rest goes
 };
