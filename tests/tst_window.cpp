@@ -5,9 +5,9 @@
 #include "histogram_plot.h"
 #include "main_window.h"
 #include "overlay_runs.h"
+#include "own_children.h"
 #include "peer_panel.h"
 #include "percentile_plot.h"
-#include "pong_process.h"
 #include "session_bridge.h"
 #include "widget_lookup.h"
 
@@ -111,7 +111,7 @@ void TestWindow::measuresAndPlots() {
     const auto& last = w.bridge()->history()->intervals().back();
     QVERIFY(last.received > 0);
     QCOMPARE(last.target_rate, 1000.0);
-    QVERIFY(child<PongProcess>(&w, "pongProcess")->isRunning()); // the default peer is a child process
+    QCOMPARE(ownChildren("latency-pong").size(), 1); // the default peer is a child process
 }
 
 void TestWindow::controlsChangeTheRunningCore_data() {
@@ -250,7 +250,9 @@ void TestWindow::peerLostKeepsEverything() {
     w.show();
     QVERIFY(waitRunning(w));
     QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= 5, 5000);
-    const qint64 pid = child<PongProcess>(&w, "pongProcess")->pid();
+    const QList<qint64> pongs = ownChildren("latency-pong"); // the window's peer, the test's only one
+    QCOMPARE(pongs.size(), 1);
+    const qint64 pid = pongs.front();
     QVERIFY(pid > 0);
     QElapsedTimer timer;
     timer.start();

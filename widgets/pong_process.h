@@ -19,8 +19,6 @@ public:
     // Starts latency-pong on loopback; emits ready(url) once it prints its endpoint, or failed(reason).
     void start(le::Transport transport, le::EngineKind engine, const std::vector<int>& cpus = {});
     void stop();
-    bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
-    qint64 pid() const { return m_process.processId(); }
     static QString program();
 
 signals:

@@ -15,7 +15,7 @@
 // Exit status: 0 when every exact figure holds (an RSS MISS is reported, and fails only with
 // --strict), 1 when one does not or the run could not be made, 2 on bad usage.
 #include "main_window.h"
-#include "pong_process.h"
+#include "own_children.h"
 #include "session_bridge.h"
 #include "window_probes.h"
 
@@ -103,9 +103,10 @@ struct Figures {
     int fds = 0, pongFds = 0;
 };
 
-Figures figures(const MainWindow& w) {
-    const auto* child = w.findChild<PongProcess*>(QStringLiteral("pongProcess"));
-    const QString pong = QString::number(child ? child->pid() : 0);
+// This process's and its latency-pong's memory and open descriptors.
+Figures figures() {
+    const QList<qint64> pongs = ownChildren("latency-pong"); // the window's peer
+    const QString pong = QString::number(pongs.isEmpty() ? 0 : pongs.front());
     return {rssBytes("self"), rssBytes(pong), fdCount("self"), fdCount(pong)};
 }
 
@@ -168,7 +169,7 @@ int main(int argc, char** argv) {
     };
 
     soakFor(o.warm);
-    const Figures start = figures(w);
+    const Figures start = figures();
     std::printf("start (after %.0f s): RSS %.1f MB, %d fds; pong RSS %.1f MB, %d fds\n",
                 clock.elapsed() / 1e3, start.rss / 1e6, start.fds, start.pongRss / 1e6, start.pongFds);
     std::fflush(stdout);
@@ -177,7 +178,7 @@ int main(int argc, char** argv) {
         const double step = std::min(60.0, o.duration - done);
         soakFor(step);
         done = (clock.elapsed() - soakStart) / 1e3;
-        const Figures f = figures(w);
+        const Figures f = figures();
         const auto& last = w.bridge()->history()->intervals().back();
         std::printf(
             "  +%4.0f s  RSS %7.1f MB  fds %3d  pong RSS %6.1f MB fds %3d  %8.0f msg/s  p99 %.0f us\n", done,
@@ -189,7 +190,7 @@ int main(int argc, char** argv) {
                      qPrintable(w.bridge()->reason()));
         return 1;
     }
-    const Figures end = figures(w);
+    const Figures end = figures();
 
     w.stopMeasuring();
     if (!waitUntil([&] { return w.bridge()->state() == SessionBridge::State::Idle; }, 30'000)) {
