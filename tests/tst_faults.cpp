@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <vector>
 
@@ -401,6 +402,42 @@ private slots:
         }
         QVERIFY2(p.exitCode() == 1, qPrintable(QStringLiteral("exit %1: %2").arg(p.exitCode()).arg(err)));
         QVERIFY2(err.contains("Too many open files", Qt::CaseInsensitive), qPrintable(err));
+    }
+
+    // The ping process frozen (SIGSTOP, as a starved ping is) for longer than the peer-lost time
+    // while its peer answers: the echo waits in the ping's socket, so the run goes on when it is
+    // thawed, every message answered, and no "peer lost".
+    void frozenPingIsNotAPeerLost_data() {
+        QTest::addColumn<QString>("engine");
+        for (const QString& engine : kEngines)
+            QTest::newRow(qPrintable(engine)) << engine;
+    }
+    void frozenPingIsNotAPeerLost() {
+        QFETCH(QString, engine);
+        PongChild pong(kPong);
+        QString error;
+        const QString url = pong.start({"--listen", "tcp://127.0.0.1:0"}, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QProcess ping;
+        ping.start(kPing, {"--peer", url, "--engine", engine, "--rate", "1k", "--duration", "4s", "--warmup",
+                           "200ms", "--interval", "500ms", "--format", "json"});
+        QVERIFY(ping.waitForStarted(5'000));
+        QTest::qWait(1'000);
+        ::kill(pid_t(ping.processId()), SIGSTOP);
+        QTest::qWait(2'500); // the peer-lost time is 1.5 s
+        ::kill(pid_t(ping.processId()), SIGCONT);
+        const bool finished = ping.waitForFinished(20'000 * kSlow);
+        if (!finished)
+            ping.kill();
+        const QString err = QString::fromUtf8(ping.readAllStandardError());
+        QVERIFY2(finished, qPrintable("hung: " + err));
+        QVERIFY2(ping.exitCode() == 0,
+                 qPrintable(QStringLiteral("exit %1: %2").arg(ping.exitCode()).arg(err)));
+        QVERIFY2(!err.contains("peer lost"), qPrintable(err));
+        const QJsonObject summary = jsonLines(ping.readAllStandardOutput()).last();
+        QCOMPARE(summary.value("type").toString(), QStringLiteral("summary"));
+        QVERIFY(summary.value("sent").toInteger() > 1000);
+        QCOMPARE(summary.value("received").toInteger(), summary.value("sent").toInteger());
     }
 
 private:

@@ -13,6 +13,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdexcept>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -134,6 +135,11 @@ void set_recv_timeout(int fd, Nanos timeout) {
 }
 void set_send_timeout(int fd, Nanos timeout) {
     set_timeout(fd, SO_SNDTIMEO, timeout);
+}
+
+std::size_t bytes_waiting(int fd) noexcept {
+    int n = 0;
+    return ::ioctl(fd, FIONREAD, &n) == 0 && n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 
 Fd connect_to(const Endpoint& peer, Nanos timeout) {

@@ -48,5 +48,8 @@ void set_nonblocking(int fd, bool on);
 // Bounds how long a blocking recv waits, so blocking loops can look at their stop flag.
 void set_recv_timeout(int fd, Nanos timeout);
 void set_send_timeout(int fd, Nanos timeout);
+// Bytes the kernel holds for `fd` that nobody has read yet (0 on error). Safe from any thread while
+// the descriptor is open: it only asks the kernel, it reads nothing.
+std::size_t bytes_waiting(int fd) noexcept;
 
 } // namespace le

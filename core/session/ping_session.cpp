@@ -128,6 +128,7 @@ void PingSession::start() {
     };
     {
         const ScopedAffinity placed(m_config.cpu); // the engine's threads and tasks inherit it
+        m_data_fd = fd.get();
         m_engine = make_ping_engine(m_config.engine, *m_context, std::move(fd));
         // The run's clock starts once the engine exists: a thousand task threads can take seconds to
         // start on a loaded machine, and that belongs to neither the warm-up nor the measurement.
@@ -181,10 +182,23 @@ void PingSession::collect() {
     // A stream cannot lose a message, so one unanswered for that long says enough; a datagram can, so
     // it takes several in a row (closed loop sends the next one only after a timeout, hence 2).
     const std::uint64_t lost_min_messages = is_stream(m_peer.transport) ? 1 : m_config.open_loop ? 3 : 2;
+    // The peer is lost when it has left messages unanswered for lost_after at two looks at least
+    // 40 ms apart, and no echo waits unread in our own socket. Echoes waiting mean the peer answered
+    // and the ping is behind (starved of CPU by its compute tasks, or the process was stopped and
+    // this thread woke first): that is not a lost peer. The engine owns the descriptor until
+    // join(), and this runs before it.
+    Nanos suspect_since = 0;
     const auto peer_lost = [&] {
         const Nanos since = m_recorder.unanswered_since();
-        if (lost_after == 0 || since == 0 || now_ns() - since < lost_after ||
-            m_recorder.unanswered() < lost_min_messages)
+        const Nanos now = now_ns();
+        if (lost_after == 0 || since == 0 || now - since < lost_after ||
+            m_recorder.unanswered() < lost_min_messages || bytes_waiting(m_data_fd) > 0) {
+            suspect_since = 0;
+            return false;
+        }
+        if (suspect_since == 0)
+            suspect_since = now;
+        if (now - suspect_since < 40 * kNanosPerMilli)
             return false;
         std::lock_guard lock(m_mutex);
         if (m_error.empty())

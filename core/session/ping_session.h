@@ -69,6 +69,7 @@ private:
     std::unique_ptr<PingContext> m_context;
     std::unique_ptr<PingEngine> m_engine;
     Endpoint m_peer;
+    int m_data_fd = -1; // the engine's socket (it owns it), for the peer-lost watchdog to look at
     Nanos m_run_start = 0;
     std::thread m_collector;
 
