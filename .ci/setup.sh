@@ -6,12 +6,12 @@
 # sweeps' ICMP baseline, ssh for agents started over SSH).
 LE_RUN_PACKAGES=(cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
-    libasio-dev libfmt-dev libcli11-dev nlohmann-json3-dev libssl-dev
+    libasio-dev libfmt-dev libcli11-dev nlohmann-json3-dev libssl-dev zlib1g-dev
     iputils-ping openssh-client)
 # What ./test adds: a display server for the GUI suites, Google Benchmark, network namespaces, an
 # sshd for the SSH suites, clang and its run-time for the fuzzers, clang-format for the source check.
 LE_TEST_PACKAGES=(xvfb xauth libbenchmark-dev iproute2 openssh-server
-    clang libclang-rt-14-dev clang-format)
+    clang libclang-rt-14-dev clang-format default-jdk-headless libhdrhistogram-java)
 
 le_root_cmd() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -1,5 +1,7 @@
 #include "run_history.h"
 
+#include "hdr_codec.h"
+
 namespace le {
 
 RunHistory::RunHistory(std::string name, std::size_t window_intervals)
@@ -12,7 +14,13 @@ void RunHistory::add(const IntervalRecord& record) {
         m_summary->rtt_ns.reset(); // the whole run is the sum of the intervals, across restarts too
         return;
     }
+    EncodedHistograms encoded;
     if (record.rtt_ns) {
+        encoded.all = hdr_encode_compressed(*record.rtt_ns);
+        if (record.rtt_first_ns && record.rtt_rest_ns) {
+            encoded.first = hdr_encode_compressed(*record.rtt_first_ns);
+            encoded.rest = hdr_encode_compressed(*record.rtt_rest_ns);
+        }
         m_whole.add(*record.rtt_ns);
         if (record.rtt_first_ns && record.rtt_rest_ns) {
             m_whole_first.add(*record.rtt_first_ns);
@@ -34,6 +42,7 @@ void RunHistory::add(const IntervalRecord& record) {
             }
         }
     }
+    m_encoded.push_back(std::move(encoded));
     m_intervals.push_back(record);
     m_intervals.back().rtt_ns.reset();
     m_intervals.back().rtt_first_ns.reset();

@@ -44,6 +44,14 @@ public:
     const Histogram& whole_rest() const { return m_whole_rest; }
     bool empty() const { return m_intervals.empty(); }
 
+    // Each interval's histograms compressed (hdr_codec.h; "" where the record had none), index for
+    // index with intervals(): what an interval log export (hlog_run.h) writes. A few hundred bytes
+    // an interval, where the histograms themselves would take 35 KiB.
+    struct EncodedHistograms {
+        std::string all, first, rest;
+    };
+    const std::vector<EncodedHistograms>& encoded_histograms() const { return m_encoded; }
+
     // Every change stamped into the intervals, in order.
     std::vector<ParamChange> changes() const;
 
@@ -55,6 +63,7 @@ private:
     std::string m_name;
     std::map<std::string, std::string> m_info;
     std::vector<IntervalRecord> m_intervals; // rtt_ns reset: statistics only
+    std::vector<EncodedHistograms> m_encoded;
     struct Recent {
         std::shared_ptr<const Histogram> all, first, rest;
     };
