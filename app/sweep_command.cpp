@@ -1,6 +1,7 @@
 #include "sweep_command.h"
 
 #include "cli_support.h"
+#include "hlog_writer.h"
 #include "split_list.h"
 #include "sweep_runner.h"
 #include "units.h"
@@ -11,6 +12,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -72,6 +74,9 @@ void SweepCommand::add_to(CLI::App& app) {
     cmd->add_option("--pause", pause, "idle time between points (default 0)");
     cmd->add_option("--repeat", repeat, "measure every point N times")->check(CLI::Range(1, 1000));
     cmd->add_option("--out", out, "write the results to FILE.csv or FILE.json after every point");
+    cmd->add_option("--hlog", hlog,
+                    "also write each point's histogram (ns) to FILE as an HdrHistogram interval log, one "
+                    "line per point tagged with its key (points measured by this run)");
     cmd->add_flag("--resume", resume,
                   "continue the sweep in --out: points done there are not measured again");
     cmd->add_flag("--force", force, "overwrite an existing --out file");
@@ -141,6 +146,17 @@ int SweepCommand::run() const {
                  format_duration(spec.warmup).c_str(), clock_text(to_seconds(planned)).c_str(),
                  out.empty() ? "" : fmt::format("; saving to {}", out).c_str());
 
+    std::unique_ptr<HlogWriter> hlog_file;
+    if (!hlog.empty()) {
+        try {
+            hlog_file = std::make_unique<HlogWriter>(hlog, wall_clock_s(),
+                                                     "[latency-ping sweep: one line per point]");
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "latency-ping sweep: error: --hlog: %s\n", e.what());
+            return cli::kExitUsage;
+        }
+    }
+
     cli::install_stop_signals();
     std::atomic<bool> stop{false};
     // The runner polls `stop`; a watcher turns the signal flag into it.
@@ -192,6 +208,14 @@ int SweepCommand::run() const {
             std::fprintf(stderr, "\r\033[K%s\n", line.c_str());
         else
             std::fprintf(stderr, "%s\n", line.c_str());
+        if (hlog_file && !r.rtt.empty()) {
+            try {
+                hlog_file->write(r.key, r.finished_at_s - r.duration_s, r.duration_s, r.rtt);
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "latency-ping sweep: --hlog: %s (no more points go there)\n", e.what());
+                hlog_file.reset();
+            }
+        }
     };
     SweepFile result;
     SweepRunOptions options{out, resume, ping_binary};
