@@ -94,10 +94,13 @@ int main(int argc, char** argv) {
          "After --after, save the whole window to FILE (png, jpg, pdf, svg), print a summary and quit.",
          "FILE"},
         {"after", "Delay before --screenshot (default 5s).", "DUR", "5s"},
-        {"open", "Open a saved session (shown as an overlay) or sweep (.csv/.json, on the Sweep tab).",
+        {"open",
+         "Open a saved session or HdrHistogram interval log (.hlog; a run per tag), shown as overlays, or a "
+         "sweep (.csv/.json, on the Sweep tab).",
          "FILE"},
         {"export",
-         "With --open: render the plots (a sweep: its figure; .csv/.json: its table) to IMAGE and quit.",
+         "With --open: render the plots (a sweep: its figure; .csv/.json: its table) to IMAGE and quit; "
+         "FILE.hlog writes the opened run as an interval log.",
          "IMAGE"},
     });
     p.process(app);
@@ -170,7 +173,10 @@ int main(int argc, char** argv) {
             return 1;
         }
         if (p.isSet("export")) {
-            const QString e = window.exportWindow(p.value("export"));
+            const QString out = p.value("export");
+            const QString e = out.endsWith(QLatin1String(".hlog"), Qt::CaseInsensitive)
+                                  ? window.exportIntervalLog(out, window.openedRunNames().value(0))
+                                  : window.exportWindow(out);
             if (!e.isEmpty()) {
                 std::fprintf(stderr, "latency-explorer: %s\n", qPrintable(e));
                 return 1;

@@ -69,6 +69,11 @@ public:
     // Interval records of the live run as CSV or JSON lines (by extension); returns an empty
     // string or the error.
     QString exportRecords(const QString& path);
+    // The live run (`run` empty) or the opened run named `run` as an HdrHistogram interval log
+    // (hlog_run.h); returns an empty string or the error.
+    QString exportIntervalLog(const QString& path, const QString& run = {});
+    // Names of the runs opened as overlays, in order (what exportIntervalLog() takes besides live).
+    QStringList openedRunNames() const;
     // The whole window (PNG/JPG) or the dashboard (PDF/SVG) at its current size; returns an empty
     // string or the error.
     QString exportWindow(const QString& path);
@@ -95,6 +100,7 @@ private:
     // The A/B comparison dialog (created on first use), its base set from the controls.
     CompareDialog* compareDialog();
     void exportPlotDialog(QWidget* plot, const QString& name);
+    void exportIntervalLogDialog();
     void showError(const QString& title, const QString& text);
 
     SessionBridge* m_bridge;

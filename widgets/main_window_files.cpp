@@ -5,12 +5,15 @@
 #include "qt_string.h"
 
 #include "controls_panel.h"
+#include "file_io.h"
+#include "hlog_run.h"
 #include "overlay_runs.h"
 #include "peer_panel.h"
 #include "plot_export.h"
 #include "record_format.h"
 #include "session_file.h"
 
+#include <QDateTime>
 #include <QSettings>
 
 #include <cerrno>
@@ -111,4 +114,36 @@ QString MainWindow::exportWindow(const QString& path) {
     if (!PlotExport::save(this, path, size(), 1.0, &error))
         return error;
     return {};
+}
+
+QStringList MainWindow::openedRunNames() const {
+    QStringList names;
+    for (const auto& run : m_overlays->runs())
+        names << qs(run->name());
+    return names;
+}
+
+QString MainWindow::exportIntervalLog(const QString& path, const QString& run) {
+    std::shared_ptr<const le::RunHistory> history = m_bridge->history();
+    if (!run.isEmpty()) {
+        const auto runs = m_overlays->runs();
+        const auto it =
+            std::find_if(runs.begin(), runs.end(), [&](const auto& r) { return qs(r->name()) == run; });
+        if (it == runs.end())
+            return tr("no opened run is named %1").arg(run);
+        history = *it;
+    }
+    // Rows count from the run's start; "started" is when it began (ISO 8601; local time when it has no
+    // offset, as the live run stamps it).
+    const auto started = history->info().find("started");
+    const QDateTime at = started == history->info().end()
+                             ? QDateTime()
+                             : QDateTime::fromString(qs(started->second), Qt::ISODate);
+    const double epoch = at.isValid() ? static_cast<double>(at.toMSecsSinceEpoch()) / 1e3 : 0.0;
+    try {
+        le::write_file_atomically(path.toStdString(), le::hlog_from_run(*history, epoch));
+        return {};
+    } catch (const std::exception& e) {
+        return qs(e.what());
+    }
 }

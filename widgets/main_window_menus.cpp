@@ -37,8 +37,10 @@ void MainWindow::buildActions() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(QIcon::fromTheme("document-open"), tr("&Open Session as Overlay…"), QKeySequence::Open,
                     this,
-                    withFile(true, tr("Open session"), {}, tr("Sessions (*.json)"), &MainWindow::openSession,
-                             tr("Open session")));
+                    withFile(true, tr("Open session"), {},
+                             tr("Sessions and interval logs (*.json *.hlog);;Sessions (*.json);;HdrHistogram "
+                                "interval logs (*.hlog);;All files (*)"),
+                             &MainWindow::openSession, tr("Open session")));
     file->addAction(QIcon::fromTheme("document-save"), tr("&Save Run…"), QKeySequence::Save, this,
                     withFile(false, tr("Save run"), QStringLiteral("run.json"), tr("Sessions (*.json)"),
                              &MainWindow::saveSession, tr("Save run")));
@@ -58,6 +60,7 @@ void MainWindow::buildActions() {
                           withFile(false, tr("Export records"), QStringLiteral("records.csv"),
                                    tr("Records (*.csv *.json)"), &MainWindow::exportRecords,
                                    tr("Export records")));
+    exportMenu->addAction(tr("Interval &Log (.hlog)…"), this, [this] { exportIntervalLogDialog(); });
     file->addAction(QIcon::fromTheme("edit-copy"), tr("&Copy Dashboard Image"), QKeySequence::Copy, this,
                     [this] {
                         refreshPlots(true);
@@ -179,4 +182,25 @@ void MainWindow::exportPlotDialog(QWidget* plot, const QString& name) {
         showError(tr("Export"), error);
     else
         statusBar()->showMessage(tr("Saved %1").arg(path), 3000);
+}
+
+void MainWindow::exportIntervalLogDialog() {
+    // The live run, or one of the opened runs (a saved session, another log) when there are any.
+    QString run;
+    if (const QStringList opened = openedRunNames(); !opened.isEmpty()) {
+        bool ok = false;
+        const QString live = tr("Live run");
+        const QString choice = QInputDialog::getItem(this, tr("Export interval log"), tr("Run:"),
+                                                     QStringList{live} + opened, 0, false, &ok);
+        if (!ok)
+            return;
+        run = choice == live ? QString() : choice;
+    }
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export interval log"), QStringLiteral("run.hlog"),
+                                     tr("HdrHistogram interval logs (*.hlog)"));
+    if (path.isEmpty())
+        return;
+    if (const QString e = exportIntervalLog(path, run); !e.isEmpty())
+        showError(tr("Export interval log"), e);
 }

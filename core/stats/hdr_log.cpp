@@ -169,7 +169,7 @@ HdrLog read_hlog(const std::string& path) {
 
 bool looks_like_hlog(std::string_view text) {
     text = trim(text.substr(0, text.find('\n')));
-    return text.starts_with("#") || text.starts_with(kLegend.substr(0, 16)) || text.starts_with("Tag=");
+    return text.starts_with("#[") || text.starts_with(kLegend.substr(0, 16)) || text.starts_with("Tag=");
 }
 
 } // namespace le

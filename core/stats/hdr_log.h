@@ -66,7 +66,8 @@ HdrLog parse_hlog(std::string_view text, std::string_view source);
 // Reads and parses PATH; files above kMaxHlogBytes are refused before reading (file_io.h).
 HdrLog read_hlog(const std::string& path);
 
-// Whether `text` (a file's first bytes) looks like an interval log rather than JSON or CSV.
+// Whether `text` (a file's first bytes) looks like an interval log rather than JSON or CSV: its first
+// line is a "#[...]" header (as every writer's first line is), the legend, or a tagged interval.
 bool looks_like_hlog(std::string_view text);
 
 } // namespace le
