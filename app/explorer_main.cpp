@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("latency-explorer"));
     QApplication::setOrganizationName(QStringLiteral("latency-explorer"));
-    QApplication::setApplicationVersion(QStringLiteral("0.1"));
+    QApplication::setApplicationVersion(QStringLiteral(LE_APP_VERSION));
 
     QCommandLineParser p;
     p.setApplicationDescription(

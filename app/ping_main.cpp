@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
                  "changes with --set, HDR histograms per interval. Without --peer it starts a pong\n"
                  "in this process on loopback.",
                  "latency-ping"};
+    app.set_version_flag("--version", "latency-ping " LE_APP_VERSION);
     std::string peer, transport = "tcp", engine = "blocking", rate = "1k", payload = "64", tasks = "0";
     std::string task_work = "20us", task_period = "1ms", duration = "10s", warmup = "1s", interval = "1s";
     std::string timeout = "1s", format = "text", out, hlog, cpu, pong_cpu;

@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
     CLI::App app{"Echoes every byte it receives on each endpoint (a valid peer for any ping), until\n"
                  "SIGINT or SIGTERM. Prints 'listening on URL' per endpoint once ready.",
                  "latency-pong"};
+    app.set_version_flag("--version", "latency-pong " LE_APP_VERSION);
     std::vector<std::string> listen{"tcp://127.0.0.1:7700"};
     std::string engine = "asio", tasks = "0", task_work = "20us", task_period = "1ms";
     std::string delay = "0", jitter = "0", loss = "0";
