@@ -7,6 +7,8 @@
 #include "hlog_run.h"
 #include "session_file_test_support.h"
 
+#include <zlib.h>
+
 class TestHlog : public QObject {
     Q_OBJECT
 
@@ -21,6 +23,7 @@ private slots:
     void corruptLinesNameTheLine_data();
     void corruptLinesNameTheLine();
     void oversizedFileIsRefused();
+    void hostileHeaderIsRefused();
 };
 
 namespace {
@@ -248,6 +251,38 @@ void TestHlog::oversizedFileIsRefused() {
         QVERIFY2(QString(e.what()).contains("too large for a interval log") ||
                      QString(e.what()).contains("too large"),
                  e.what());
+    }
+}
+
+// Found by fuzz_hlog: a lowest discernible value near 2^62 overflowed the "highest >= 2 x lowest"
+// check (undefined behaviour). Such a header is refused as an invalid range.
+void TestHlog::hostileHeaderIsRefused() {
+    Histogram h;
+    h.record(7);
+    std::string bytes = hdr_encode_compressed(h);
+    uLongf plain_size = 1 << 16;
+    std::string plain(plain_size, '\0');
+    QCOMPARE(uncompress(reinterpret_cast<Bytef*>(plain.data()), &plain_size,
+                        reinterpret_cast<const Bytef*>(bytes.data() + 8),
+                        static_cast<uLong>(bytes.size() - 8)),
+             Z_OK);
+    plain.resize(plain_size);
+    const std::string lowest("\x61\x70\x00\x02\x75\xcf\x00\x02", 8); // ~7.0e18 at bytes 16..23
+    plain.replace(16, 8, lowest);
+    uLongf packed_size = compressBound(static_cast<uLong>(plain.size()));
+    std::string packed(packed_size, '\0');
+    QCOMPARE(compress(reinterpret_cast<Bytef*>(packed.data()), &packed_size,
+                      reinterpret_cast<const Bytef*>(plain.data()), static_cast<uLong>(plain.size())),
+             Z_OK);
+    packed.resize(packed_size);
+    std::string wrapped = bytes.substr(0, 4);
+    for (int i = 3; i >= 0; --i)
+        wrapped.push_back(static_cast<char>((packed.size() >> (8 * i)) & 0xff));
+    try {
+        hdr_decode_compressed(wrapped + packed);
+        QFAIL("a hostile header was accepted");
+    } catch (const std::invalid_argument& e) {
+        QVERIFY2(QString(e.what()).contains("not a valid range"), e.what());
     }
 }
 

@@ -200,7 +200,7 @@ Histogram hdr_decode_compressed(std::string_view bytes) {
             fmt::format("normalizing index offset {} (shifted histograms are not read)", offset));
     if (digits < 0 || digits > 5)
         throw std::invalid_argument(fmt::format("{} significant digits (0 to 5 are valid)", digits));
-    if (lowest < 1 || highest < 2 * lowest)
+    if (lowest < 1 || highest / 2 < lowest) // (not 2 * lowest: that overflows for a hostile lowest)
         throw std::invalid_argument(
             fmt::format("lowest discernible value {} and highest trackable value {} are not a valid range",
                         lowest, highest));
