@@ -5,7 +5,7 @@
 #include "base64.h"
 #include "hdr_codec.h"
 #include "hlog_run.h"
-#include "session_file_test_support.h"
+#include "hlog_test_support.h"
 
 #include <zlib.h>
 
@@ -122,30 +122,10 @@ void TestHlog::logParsesTagsAndTimes() {
 }
 
 void TestHlog::runsConvertBothWays() {
-    RunHistory run("burst run");
-    auto rng = make_rng();
-    std::lognormal_distribution<double> dist(std::log(40'000.0), 0.5);
-    std::vector<Histogram> all, first, rest;
-    for (int i = 0; i < 5; ++i) {
-        Histogram h, f, r;
-        for (int k = 0; k < 2000; ++k) {
-            const auto v = std::llround(dist(rng));
-            h.record(v);
-            (k % 4 == 0 ? f : r).record(v);
-        }
-        IntervalRecord rec;
-        rec.t_s = 2.0 + i;
-        rec.duration_s = 1;
-        rec.burst = 4;
-        rec.set_stats(stats_of(h));
-        rec.first = stats_of(f);
-        rec.rest = stats_of(r);
-        rec.rtt_ns = std::make_shared<const Histogram>(h);
-        rec.rtt_first_ns = std::make_shared<const Histogram>(f);
-        rec.rtt_rest_ns = std::make_shared<const Histogram>(r);
-        run.add(rec);
-        all.push_back(h), first.push_back(f), rest.push_back(r);
-    }
+    const BurstRun b = make_burst_run(
+        5, 4, 2.0, 40'000, [](int) { return 2000; }, [](int) { return 0.5; });
+    const RunHistory& run = b.run;
+    const auto &all = b.all, &first = b.first, &rest = b.rest;
     const std::string text = hlog_from_run(run, 1'750'000'000);
     const HdrLog log = parse_hlog(text, "run.hlog");
     QCOMPARE(log.intervals.size(), std::size_t{15});

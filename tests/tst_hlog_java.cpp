@@ -6,7 +6,7 @@
 // libhdrhistogram-java).
 #include "file_io.h"
 #include "hlog_run.h"
-#include "session_file_test_support.h"
+#include "hlog_test_support.h"
 
 #include <QProcess>
 #include <QStandardPaths>
@@ -72,30 +72,12 @@ void TestHlogJava::initTestCase() {
 
 void TestHlogJava::ourLogReadByJava() {
     // A run with bursts: every interval has its whole histogram and Tag=first / Tag=rest ones.
-    RunHistory run("ours");
-    auto rng = make_rng();
+    const BurstRun b = make_burst_run(
+        6, 3, 1.0, 25'000, [](int i) { return 5000 + 3000 * i; }, [](int i) { return 0.3 + 0.3 * i; });
+    const RunHistory& run = b.run;
     std::vector<Histogram> written;
-    for (int i = 0; i < 6; ++i) {
-        std::lognormal_distribution<double> dist(std::log(25'000.0), 0.3 + 0.3 * i);
-        Histogram h, f, r;
-        for (int k = 0; k < 5000 + 3000 * i; ++k) {
-            const auto v = std::llround(dist(rng));
-            h.record(v);
-            (k % 3 == 0 ? f : r).record(v);
-        }
-        IntervalRecord rec;
-        rec.t_s = 1.0 + i;
-        rec.duration_s = 1;
-        rec.burst = 3;
-        rec.set_stats(stats_of(h));
-        rec.first = stats_of(f);
-        rec.rest = stats_of(r);
-        rec.rtt_ns = std::make_shared<const Histogram>(h);
-        rec.rtt_first_ns = std::make_shared<const Histogram>(f);
-        rec.rtt_rest_ns = std::make_shared<const Histogram>(r);
-        run.add(rec);
-        written.insert(written.end(), {h, f, r});
-    }
+    for (std::size_t i = 0; i < b.all.size(); ++i)
+        written.insert(written.end(), {b.all[i], b.first[i], b.rest[i]});
     const QString path = m_dir.filePath("ours.hlog");
     write_file_atomically(path.toStdString(), hlog_from_run(run, 1'760'000'000.0));
 
