@@ -237,8 +237,10 @@ Histogram hdr_decode_compressed(std::string_view bytes) {
         const auto count = static_cast<std::uint64_t>(v);
         const std::int64_t at_value = std::min(hi, Histogram::kMaxTrackable);
         const std::size_t b = Histogram::index_of(at_value);
-        if (ours[b] > std::numeric_limits<std::uint64_t>::max() - count)
-            throw std::invalid_argument("bucket counts add up to more than 2^64 - 1");
+        // Signed 64-bit counts, like the reference's: what we read, we can write again.
+        constexpr auto kMaxCount = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+        if (ours[b] > kMaxCount - count)
+            throw std::invalid_argument(fmt::format("counts add up to more than 2^63 - 1 in bucket {}", b));
         ours[b] += count;
         if (hi > Histogram::kMaxTrackable)
             overflow += count;

@@ -31,8 +31,10 @@ std::string hdr_encode_compressed(const Histogram& h);
 // trackable value) into ours: each of its buckets is counted at its highest equivalent value, so
 // percentiles agree with the reference within our resolution (exactly for our own layout); min is
 // its lowest equivalent value, max its highest, and the sum (for the mean) uses bucket midpoints.
-// Values above our kMaxTrackable count as overflow. Input is untrusted: std::invalid_argument with
-// the reason ("not a compressed HdrHistogram (cookie 0x...)", "truncated", ...) is the only error.
+// Values above our kMaxTrackable count as overflow. Buckets of ours that would hold more than
+// 2^63 - 1 (several of a finer layout's merged) are refused, so what is read can be written again. Input is
+// untrusted: std::invalid_argument with the reason ("not a compressed HdrHistogram (cookie 0x...)",
+// "truncated", ...) is the only error.
 Histogram hdr_decode_compressed(std::string_view bytes);
 
 } // namespace le
