@@ -7,6 +7,7 @@
 # `latency-ping --help` and `latency-pong --version` run from there.
 # usage: test_deb.sh BUILD_DIR VERSION
 set -euo pipefail
+trap 'echo "FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
 build=$1 version=$2
 for tool in dpkg-deb dpkg-query cpack objdump; do
     command -v "$tool" >/dev/null || { echo "SKIP: $tool missing"; exit 77; }
@@ -37,11 +38,16 @@ expect_files "$explorer" /usr/bin/latency-explorer /usr/bin/latency-ping \
     /usr/share/applications/latency-explorer.desktop /usr/share/icons/hicolor/scalable/apps/latency-explorer.svg \
     /usr/share/man/man1/latency-explorer.1.gz /usr/share/man/man1/latency-ping.1.gz
 expect_files "$pong" /usr/bin/latency-pong /usr/share/man/man1/latency-pong.1.gz
-contents "$explorer" | grep -q latency-pong && fail "latency-explorer also ships latency-pong"
+# (Outputs go through variables: `cmd | grep -q` under pipefail fails when grep stops reading early.)
+explorer_files=$(contents "$explorer")
+grep -q latency-pong <<<"$explorer_files" && fail "latency-explorer also ships latency-pong"
+echo "contents: as expected"
 
 depends() { dpkg-deb -f "$1" Depends | tr ',' '\n' | sed 's/^ *//;s/ *$//'; }
-grep -qi qt <(depends "$pong") && fail "latency-pong depends on Qt: $(depends "$pong" | tr '\n' ' ')"
-depends "$explorer" | grep -qx "latency-pong (= $version)" || fail "latency-explorer does not depend on latency-pong (= $version)"
+pong_deps=$(depends "$pong")
+explorer_deps=$(depends "$explorer")
+grep -qi qt <<<"$pong_deps" && fail "latency-pong depends on Qt: $pong_deps"
+grep -qx "latency-pong (= $version)" <<<"$explorer_deps" || fail "latency-explorer does not depend on latency-pong (= $version)"
 
 # Every Depends is satisfiable here: installed at a version that meets it (or the sibling package).
 for deb in "$explorer" "$pong"; do
@@ -65,15 +71,19 @@ dpkg-deb -x "$pong" "$root"
 check_libs() {
     local bin=$1 deb=$2 deps lib path pkg
     deps=$(depends "$deb" | awk '{print $1}')
-    for lib in $(objdump -p "$bin" | awk '/NEEDED/ {print $2}'); do
-        path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ {print $NF; exit}')
+    local needed cache
+    needed=$(objdump -p "$bin" | awk '/NEEDED/ {print $2}')
+    cache=$(ldconfig -p)
+    for lib in $needed; do
+        path=$(awk -v l="$lib" '$1 == l && /x86-64/ {print $NF; exit}' <<<"$cache")
         [ -n "$path" ] || fail "$bin needs $lib, which is not installed"
-        pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1) ||
-            pkg=$(dpkg -S "$path" 2>/dev/null | head -1 | cut -d: -f1) || true
+        pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "$path" 2>/dev/null || true)
+        pkg=$(head -1 <<<"$pkg" | cut -d: -f1)
         [ -n "$pkg" ] || fail "$bin needs $lib ($path), which no package owns"
         grep -qx "$pkg" <<<"$deps" || fail "$(basename "$bin") needs $lib from $pkg, not in Depends: $(echo $deps)"
     done
 }
+echo "dependencies: satisfiable on this Debian"
 check_libs "$root/usr/bin/latency-explorer" "$explorer"
 check_libs "$root/usr/bin/latency-ping" "$explorer"
 check_libs "$root/usr/bin/latency-pong" "$pong"
@@ -82,7 +92,8 @@ check_libs "$root/usr/bin/latency-pong" "$pong"
 help=$("$root/usr/bin/latency-ping" --help) || fail "latency-ping --help failed"
 grep -q -- "--hlog" <<<"$help" || fail "latency-ping --help does not look like ours"
 [ "$("$root/usr/bin/latency-pong" --version)" = "latency-pong $version" ] || fail "latency-pong --version: $("$root/usr/bin/latency-pong" --version)"
-zcat "$root/usr/share/man/man1/latency-ping.1.gz" | grep -q -- 'hlog' || fail "the latency-ping man page lacks --hlog"
+man=$(zcat "$root/usr/share/man/man1/latency-ping.1.gz")
+grep -q -- 'hlog' <<<"$man" || fail "the latency-ping man page lacks --hlog"
 echo "packages: $(basename "$explorer") ($(dpkg-deb -f "$explorer" Installed-Size) KiB), $(basename "$pong") ($(dpkg-deb -f "$pong" Installed-Size) KiB)"
 echo "latency-explorer Depends: $(dpkg-deb -f "$explorer" Depends)"
 echo "latency-pong Depends: $(dpkg-deb -f "$pong" Depends)"
