@@ -98,10 +98,13 @@ void PingSession::start() {
         PongConfig pong;
         pong.listen = {embedded_endpoint(m_config.transport)};
         // The in-process pong runs the ping's engine, except that two busy-polling threads on fewer
-        // than four cores would starve everything else (the collector, the window): then it blocks.
-        pong.engine = m_config.engine == EngineKind::Spin && std::thread::hardware_concurrency() < 4
-                          ? EngineKind::Blocking
-                          : m_config.engine;
+        // than four cores would starve everything else (the collector, the window): then it blocks
+        // (spin), or does without its own SQ polling thread (uring-sqpoll).
+        pong.engine = m_config.engine;
+        if (std::thread::hardware_concurrency() < 4 && m_config.engine == EngineKind::Spin)
+            pong.engine = EngineKind::Blocking;
+        if (std::thread::hardware_concurrency() < 4 && m_config.engine == EngineKind::UringSqpoll)
+            pong.engine = EngineKind::Uring;
         const ScopedAffinity placed(m_config.pong_cpu); // the pong's threads inherit the placement
         m_embedded_pong = start_pong(pong);
         m_peer = m_embedded_pong->endpoints().front();
