@@ -18,7 +18,8 @@ UringRecv::UringRecv(UringLoop& loop, int fd, bool stream, std::size_t buffer_si
     , m_stream(stream)
     , m_size(buffer_size)
     , m_sink(sink) {
-    void* mem = mmap(nullptr, ring_bytes(kBuffers), PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    void* mem =
+        mmap(nullptr, ring_bytes(kBuffers), PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
     if (mem != MAP_FAILED) {
         auto* br = static_cast<io_uring_buf_ring*>(mem);
         io_uring_buf_ring_init(br);

@@ -4,11 +4,14 @@
 #include "echo_book.h"
 #include "echo_stream.h"
 #include "pacer.h"
+#include "uv_loop_init.h"
 #include "uv_tasks.h"
 #include "wire.h"
 
 #include <fmt/format.h>
 #include <uv.h>
+
+#include <csignal>
 
 #include <sys/socket.h>
 
@@ -23,6 +26,16 @@ namespace {
 constexpr std::uint64_t kTickMs = 10;                // loss scan and stop checks
 constexpr Nanos kMaxTimerWait = 20 * kNanosPerMilli; // live changes are seen at least this often
 constexpr std::size_t kStreamChunk = 64 * 1024;
+
+// libuv writes with write(2), not send(MSG_NOSIGNAL): a vanished peer would raise SIGPIPE and kill
+// the process. Blocked on the loop's thread, it stays pending there harmlessly and the write fails
+// with EPIPE instead, which is what the other engines see.
+void block_sigpipe() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
 
 uv_handle_t* as_handle(void* h) {
     return static_cast<uv_handle_t*>(h);
@@ -44,8 +57,7 @@ public:
         , m_tx(kMaxPayload)
         , m_rx(m_transport == Transport::Udp ? kMaxUdpPayload + 1 : kStreamChunk)
         , m_tasks(m_loop, context.params) {
-        if (const int r = uv_loop_init(&m_loop); r < 0)
-            throw std::runtime_error(fmt::format("uv_loop_init: {}", uv_strerror(r)));
+        init_uv_loop(m_loop);
         fill_pattern(m_tx.data(), m_tx.size());
         uv_timer_init(&m_loop, &m_send_timer);
         uv_timer_init(&m_loop, &m_tick_timer);
@@ -106,6 +118,7 @@ public:
         uv_timer_start(&m_tick_timer, &UvPing::on_tick, kTickMs, kTickMs);
         m_thread = std::thread([this, r] {
             use_precise_timers();
+            block_sigpipe();
             if (r < 0)
                 fail(uv_problem(r));
             else
@@ -226,14 +239,16 @@ private:
             return;
         }
         const Nanos t_recv = now_ns();
-        if (!p.m_echoes.feed(reinterpret_cast<const std::byte*>(buf->base), static_cast<std::size_t>(n), t_recv)) {
+        if (!p.m_echoes.feed(reinterpret_cast<const std::byte*>(buf->base), static_cast<std::size_t>(n),
+                             t_recv)) {
             p.fail("echo stream out of sync: unknown sequence number");
             return;
         }
         p.after_echo(t_recv);
     }
 
-    static void on_datagram(uv_udp_t* u, ssize_t n, const uv_buf_t* buf, const sockaddr* from, unsigned flags) {
+    static void on_datagram(uv_udp_t* u, ssize_t n, const uv_buf_t* buf, const sockaddr* from,
+                            unsigned flags) {
         UvPing& p = self(u);
         if (p.m_finished || (n == 0 && from == nullptr)) // nothing more to read this turn
             return;
@@ -311,8 +326,8 @@ private:
     void close_all() {
         m_closed = true;
         m_tasks.stop();
-        for (uv_handle_t* h : {as_handle(&m_send_timer), as_handle(&m_tick_timer), as_handle(&m_idle),
-                               as_handle(&m_sock)})
+        for (uv_handle_t* h :
+             {as_handle(&m_send_timer), as_handle(&m_tick_timer), as_handle(&m_idle), as_handle(&m_sock)})
             uv_close(h, nullptr);
     }
 

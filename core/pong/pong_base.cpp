@@ -37,6 +37,7 @@ std::string echo_only_problem(EngineKind engine, const ImpairmentSettings& s) {
 }
 
 void PongBase::set_impairments(Nanos delay, Nanos jitter, double loss_percent) {
+    validate_impairments({delay, jitter, loss_percent}); // a bad value is named as such first
     if (m_echo_only)
         if (std::string why = echo_only_problem(m_config.engine, {delay, jitter, loss_percent}); !why.empty())
             throw std::invalid_argument(why);

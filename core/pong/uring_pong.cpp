@@ -80,7 +80,8 @@ public:
             if (t == Transport::Udp)
                 m_datagrams.push_back(std::make_unique<Datagrams>(*this, std::move(sockets[i])));
             else
-                m_listeners.push_back(std::make_unique<Listener>(*this, std::move(sockets[i]), t == Transport::Tcp));
+                m_listeners.push_back(
+                    std::make_unique<Listener>(*this, std::move(sockets[i]), t == Transport::Tcp));
         }
         for (auto& l : m_listeners)
             accept(*l);
@@ -149,7 +150,8 @@ public:
     }
 
     void send_rest(Connection& c) {
-        io_uring_prep_send(m_loop.sqe(c), c.fd.get(), c.buffer.data() + c.done, c.length - c.done, MSG_NOSIGNAL);
+        io_uring_prep_send(m_loop.sqe(c), c.fd.get(), c.buffer.data() + c.done, c.length - c.done,
+                           MSG_NOSIGNAL);
     }
 
     void connection_done(Connection& c, int res) {

@@ -1,9 +1,12 @@
 #include "uv_pong.h"
 
+#include "uv_loop_init.h"
 #include "uv_tasks.h"
 
 #include <fmt/format.h>
 #include <uv.h>
+
+#include <csignal>
 
 #include <atomic>
 #include <stdexcept>
@@ -22,6 +25,16 @@ union StreamHandle {
     uv_tcp_t tcp;
     uv_pipe_t pipe;
 };
+
+// libuv writes with write(2), not send(MSG_NOSIGNAL): a vanished peer would raise SIGPIPE and kill
+// the process. Blocked on the loop's thread, it stays pending there harmlessly and the write fails
+// with EPIPE instead, which is what the other engines see.
+void block_sigpipe() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
 
 uv_handle_t* as_handle(void* h) {
     return static_cast<uv_handle_t*>(h);
@@ -55,8 +68,7 @@ public:
     explicit UvPong(const PongConfig& config)
         : PongBase(config) {
         m_echo_only = true;
-        if (const int r = uv_loop_init(&m_loop); r < 0)
-            throw std::runtime_error(fmt::format("uv_loop_init: {}", uv_strerror(r)));
+        init_uv_loop(m_loop);
         m_tasks = std::make_unique<UvTasks>(m_loop, m_params);
         uv_async_init(&m_loop, &m_async, &UvPong::on_stop);
         m_async.data = this;
@@ -69,7 +81,10 @@ public:
             throw;
         }
         m_tasks->update();
-        m_thread = std::thread([this] { uv_run(&m_loop, UV_RUN_DEFAULT); });
+        m_thread = std::thread([this] {
+            block_sigpipe();
+            uv_run(&m_loop, UV_RUN_DEFAULT);
+        });
     }
 
     ~UvPong() override { stop(); }
@@ -100,7 +115,8 @@ private:
                     static_cast<void>(sockets[i].release()); // libuv closes it with its handle
                 m_datagrams.push_back(std::move(d));
                 if (r == 0)
-                    r = uv_udp_recv_start(&m_datagrams.back()->udp, &UvPong::alloc_datagram, &UvPong::on_datagram);
+                    r = uv_udp_recv_start(&m_datagrams.back()->udp, &UvPong::alloc_datagram,
+                                          &UvPong::on_datagram);
             } else {
                 auto l = std::make_unique<Listener>();
                 l->pong = this;
