@@ -1,17 +1,12 @@
 #include "uv_ping.h"
 
 #include "blocking_io.h"
-#include "echo_book.h"
-#include "echo_stream.h"
-#include "pacer.h"
-#include "uv_loop_init.h"
+#include "loop_ping.h"
+#include "uv_setup.h"
 #include "uv_tasks.h"
-#include "wire.h"
 
 #include <fmt/format.h>
 #include <uv.h>
-
-#include <csignal>
 
 #include <sys/socket.h>
 
@@ -27,46 +22,24 @@ constexpr std::uint64_t kTickMs = 10;                // loss scan and stop check
 constexpr Nanos kMaxTimerWait = 20 * kNanosPerMilli; // live changes are seen at least this often
 constexpr std::size_t kStreamChunk = 64 * 1024;
 
-// libuv writes with write(2), not send(MSG_NOSIGNAL): a vanished peer would raise SIGPIPE and kill
-// the process. Blocked on the loop's thread, it stays pending there harmlessly and the write fails
-// with EPIPE instead, which is what the other engines see.
-void block_sigpipe() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
-uv_handle_t* as_handle(void* h) {
-    return static_cast<uv_handle_t*>(h);
-}
-
 std::string uv_problem(int err) {
     return describe_errno(-err); // libuv's codes are negated errno values on Linux
 }
 
-// The asio engine's state machine (asio_ping.cpp) on libuv: callbacks instead of handlers.
-class UvPing final : public PingEngine {
+// LoopPing's state machine on libuv: callbacks on one uv_loop_t.
+class UvPing final : public LoopPing {
 public:
     UvPing(PingContext& context, Fd fd)
-        : m_ctx(context)
+        : LoopPing(context)
         , m_transport(context.config.effective_transport())
-        , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
-                 echo_ring_capacity(context.config))
-        , m_echoes(m_book)
-        , m_tx(kMaxPayload)
         , m_rx(m_transport == Transport::Udp ? kMaxUdpPayload + 1 : kStreamChunk)
         , m_tasks(m_loop, context.params) {
         init_uv_loop(m_loop);
-        fill_pattern(m_tx.data(), m_tx.size());
         uv_timer_init(&m_loop, &m_send_timer);
         uv_timer_init(&m_loop, &m_tick_timer);
         uv_idle_init(&m_loop, &m_idle);
         uv_async_init(&m_loop, &m_async, &UvPing::on_async);
         uv_unref(as_handle(&m_async)); // the loop ends when the rest is closed; this stays for wake-ups
-        for (uv_handle_t* h : {as_handle(&m_send_timer), as_handle(&m_tick_timer), as_handle(&m_idle),
-                               as_handle(&m_async), as_handle(&m_sock)})
-            h->data = this;
         int r = 0;
         switch (m_transport) {
         case Transport::Tcp:
@@ -82,10 +55,11 @@ public:
             r = uv_udp_open(&m_sock.udp, fd.get());
             break;
         }
-        m_sock.handle.data = this;
+        for (uv_handle_t* h : {as_handle(&m_send_timer), as_handle(&m_tick_timer), as_handle(&m_idle),
+                               as_handle(&m_async), as_handle(&m_sock)})
+            h->data = this;
         if (r < 0) {
-            close_all();
-            uv_run(&m_loop, UV_RUN_DEFAULT);
+            close_handles();
             uv_close(as_handle(&m_async), nullptr);
             uv_run(&m_loop, UV_RUN_DEFAULT);
             uv_loop_close(&m_loop);
@@ -98,10 +72,8 @@ public:
         m_ctx.abort.store(true);
         uv_async_send(&m_async);
         join();
-        if (!m_closed) { // never started
-            close_all();
-            uv_run(&m_loop, UV_RUN_DEFAULT);
-        }
+        if (!m_closed) // never started
+            close_handles();
         uv_close(as_handle(&m_async), nullptr);
         uv_run(&m_loop, UV_RUN_DEFAULT);
         uv_loop_close(&m_loop);
@@ -110,26 +82,19 @@ public:
     void start() override {
         m_snapshot = start_pacing(m_ctx.params, m_pacer, m_ctx.config.burst);
         m_tasks.update();
-        int r = 0;
-        if (m_transport == Transport::Udp)
-            r = uv_udp_recv_start(&m_sock.udp, &UvPing::alloc, &UvPing::on_datagram);
-        else
-            r = uv_read_start(&m_sock.stream, &UvPing::alloc, &UvPing::on_read);
+        const int r = m_transport == Transport::Udp
+                          ? uv_udp_recv_start(&m_sock.udp, &UvPing::alloc, &UvPing::on_datagram)
+                          : uv_read_start(&m_sock.stream, &UvPing::alloc, &UvPing::on_read);
         uv_timer_start(&m_tick_timer, &UvPing::on_tick, kTickMs, kTickMs);
         m_thread = std::thread([this, r] {
             use_precise_timers();
-            block_sigpipe();
+            block_sigpipe_on_this_thread();
             if (r < 0)
                 fail(uv_problem(r));
             else
                 schedule_send();
             uv_run(&m_loop, UV_RUN_DEFAULT);
         });
-    }
-
-    void tasks_changed() override {
-        m_tasks_changed.store(true);
-        uv_async_send(&m_async);
     }
 
     void join() override {
@@ -139,38 +104,24 @@ public:
 
 private:
     static UvPing& self(void* handle) { return *static_cast<UvPing*>(as_handle(handle)->data); }
-    bool open_loop() const { return m_ctx.config.open_loop; }
 
-    void schedule_send() {
-        if (!m_sending || m_send_busy || (!open_loop() && m_book.outstanding() > 0))
-            return;
-        follow_live_params(m_ctx.params, m_snapshot.generation, m_snapshot.rate, m_snapshot.payload, m_pacer,
-                           m_ctx.config.burst);
-        Nanos now = now_ns();
-        if (!open_loop())
-            m_pacer.skip_missed(now);
-        if (now >= m_ctx.send_until.load(std::memory_order_relaxed)) {
-            m_sending = false;
-            check_done();
+    void schedule_send() override {
+        const NextSend next = plan_send();
+        if (next.plan == Plan::Send) {
+            send(next.at);
             return;
         }
-        const Nanos due = m_pacer.due();
-        const Nanos gap = due - now;
-        if (!m_pacer.back_to_back() && gap > kSpinMargin) {
-            if (gap > kNanosPerMilli + kSpinMargin) {
-                // Whole milliseconds, rounded down, so the timer fires before the due time.
-                const Nanos wait = std::min(gap - kSpinMargin, kMaxTimerWait);
-                uv_update_time(&m_loop);
-                uv_timer_start(&m_send_timer, &UvPing::on_send_timer,
-                               static_cast<std::uint64_t>(wait / kNanosPerMilli), 0);
-            } else {
-                uv_idle_start(&m_idle, &UvPing::on_idle); // turn the loop without sleeping
-            }
+        if (next.plan == Plan::Nothing)
             return;
+        const Nanos gap = next.at - now_ns();
+        if (gap > kNanosPerMilli) {
+            // Whole milliseconds, rounded down, so the timer fires before the due time.
+            uv_update_time(&m_loop);
+            uv_timer_start(&m_send_timer, &UvPing::on_send_timer,
+                           static_cast<std::uint64_t>(std::min(gap, kMaxTimerWait) / kNanosPerMilli), 0);
+        } else {
+            uv_idle_start(&m_idle, &UvPing::on_idle); // turn the loop without sleeping
         }
-        while (!m_pacer.back_to_back() && now < due)
-            now = now_ns();
-        send(due);
     }
 
     static void on_send_timer(uv_timer_t* t) { self(t).schedule_send(); }
@@ -180,23 +131,18 @@ private:
     }
 
     void send(Nanos due) {
-        write_sequence(m_tx.data(), m_seq);
-        const auto size = static_cast<std::uint32_t>(m_snapshot.payload);
-        const Nanos t_send = now_ns();
-        if (!m_book.sent(m_seq, m_pacer.back_to_back() ? t_send : due, t_send, size)) {
+        const std::uint32_t size = begin_send(due);
+        if (size == 0) {
             uv_update_time(&m_loop); // ring full (open loop): try again shortly
             uv_timer_start(&m_send_timer, &UvPing::on_send_timer, 1, 0);
             return;
         }
-        m_send_busy = true;
         uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(m_tx.data()), size);
         // Try at once, as a latency-minded libuv program does; queue what the socket did not take.
         if (m_transport == Transport::Udp) {
             const int r = uv_udp_try_send(&m_sock.udp, &buf, 1, nullptr);
-            if (r >= 0)
-                return sent(0);
             if (r != UV_EAGAIN)
-                return sent(r);
+                return sent(std::min(r, 0));
             uv_udp_send(&m_udp_req, &m_sock.udp, &buf, 1, nullptr,
                         [](uv_udp_send_t* req, int status) { self(req->handle).sent(status); });
             return;
@@ -213,16 +159,13 @@ private:
     }
 
     void sent(int status) {
-        m_send_busy = false;
-        if (m_finished)
-            return;
         if (status < 0) {
-            fail(uv_problem(status));
+            m_send_busy = false;
+            if (!m_finished)
+                fail(uv_problem(status));
             return;
         }
-        ++m_seq;
-        m_pacer.advance();
-        schedule_send();
+        send_done();
     }
 
     static void alloc(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
@@ -238,13 +181,7 @@ private:
             p.fail(n == UV_EOF ? "peer closed the connection" : uv_problem(static_cast<int>(n)));
             return;
         }
-        const Nanos t_recv = now_ns();
-        if (!p.m_echoes.feed(reinterpret_cast<const std::byte*>(buf->base), static_cast<std::size_t>(n),
-                             t_recv)) {
-            p.fail("echo stream out of sync: unknown sequence number");
-            return;
-        }
-        p.after_echo(t_recv);
+        p.received(reinterpret_cast<const std::byte*>(buf->base), static_cast<std::size_t>(n));
     }
 
     static void on_datagram(uv_udp_t* u, ssize_t n, const uv_buf_t* buf, const sockaddr* from,
@@ -256,74 +193,27 @@ private:
             p.fail(uv_problem(static_cast<int>(n)));
             return;
         }
-        const Nanos t_recv = now_ns();
-        // A truncated datagram keeps its true size unknown: one byte over shows it as bad.
+        // A truncated datagram's true size is unknown: one byte over the largest shows it as bad.
         const std::size_t size = (flags & UV_UDP_PARTIAL) ? p.m_rx.size() : static_cast<std::size_t>(n);
-        p.m_book.echo(reinterpret_cast<const std::byte*>(buf->base), size, t_recv);
-        p.after_echo(t_recv);
+        p.received(reinterpret_cast<const std::byte*>(buf->base), size);
     }
 
-    void after_echo(Nanos t_recv) {
-        m_book.expire(t_recv); // moves past the echoed message, and counts overdue ones lost
-        if (!m_sending)
-            check_done();
-        else
-            schedule_send();
-    }
+    static void on_tick(uv_timer_t* t) { self(t).tick(); }
 
-    static void on_tick(uv_timer_t* t) {
-        UvPing& p = self(t);
-        if (p.m_finished)
-            return;
-        if (p.m_ctx.abort.load()) {
-            p.finish();
-            return;
-        }
-        const Nanos now = now_ns();
-        const bool overdue = now - p.m_ctx.config.timeout >= p.m_ctx.send_until.load();
-        // A stream echo is latency, not loss, until sending has stopped for a timeout.
-        if (p.m_transport == Transport::Udp || p.open_loop() || overdue)
-            p.m_book.expire(now, overdue);
-        if (p.m_sending)
-            p.schedule_send();
-        p.check_done();
-    }
-
+    void wake() override { uv_async_send(&m_async); }
     static void on_async(uv_async_t* a) {
         UvPing& p = self(a);
-        if (p.m_finished)
-            return;
-        if (p.m_ctx.abort.load())
-            p.finish();
-        else if (p.m_tasks_changed.exchange(false))
+        if (p.woken())
             p.m_tasks.update();
     }
 
-    void check_done() {
-        if (!m_sending && !m_send_busy && m_book.outstanding() == 0)
-            finish();
-    }
-
-    void fail(std::string error) {
-        if (m_error.empty())
-            m_error = std::move(error);
-        finish();
-    }
-
-    void finish() {
-        if (m_finished)
-            return;
-        m_finished = true;
-        m_sending = false;
-        m_book.expire(now_ns(), true);
+    void close_io() override {
         ::shutdown(m_fd, SHUT_RDWR);
-        close_all(); // uv_run returns once they are closed
-        if (m_ctx.on_finished)
-            m_ctx.on_finished(m_error);
+        close_handles(); // uv_run returns once they are closed
     }
 
     // Closes every handle but the wake-up (which the destructor closes after the thread is gone).
-    void close_all() {
+    void close_handles() {
         m_closed = true;
         m_tasks.stop();
         for (uv_handle_t* h :
@@ -331,11 +221,7 @@ private:
             uv_close(h, nullptr);
     }
 
-    PingContext& m_ctx;
     const Transport m_transport;
-    EchoBook m_book;
-    EchoStream m_echoes;
-    std::vector<std::byte> m_tx;
     std::vector<std::byte> m_rx;
     uv_loop_t m_loop{}; // initialised first thing in the constructor's body
     union Socket {
@@ -354,15 +240,7 @@ private:
     UvTasks m_tasks;
     std::thread m_thread;
     int m_fd = -1;
-    Pacer m_pacer;
-    LiveSnapshot m_snapshot{};
-    std::uint64_t m_seq = 0;
-    bool m_sending = true;
-    bool m_send_busy = false;
-    bool m_finished = false;
     bool m_closed = false;
-    std::atomic<bool> m_tasks_changed{false};
-    std::string m_error;
 };
 
 } // namespace

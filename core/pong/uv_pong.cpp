@@ -1,12 +1,10 @@
 #include "uv_pong.h"
 
-#include "uv_loop_init.h"
+#include "uv_setup.h"
 #include "uv_tasks.h"
 
 #include <fmt/format.h>
 #include <uv.h>
-
-#include <csignal>
 
 #include <atomic>
 #include <stdexcept>
@@ -25,20 +23,6 @@ union StreamHandle {
     uv_tcp_t tcp;
     uv_pipe_t pipe;
 };
-
-// libuv writes with write(2), not send(MSG_NOSIGNAL): a vanished peer would raise SIGPIPE and kill
-// the process. Blocked on the loop's thread, it stays pending there harmlessly and the write fails
-// with EPIPE instead, which is what the other engines see.
-void block_sigpipe() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
-uv_handle_t* as_handle(void* h) {
-    return static_cast<uv_handle_t*>(h);
-}
 
 class UvPong;
 
@@ -82,7 +66,7 @@ public:
         }
         m_tasks->update();
         m_thread = std::thread([this] {
-            block_sigpipe();
+            block_sigpipe_on_this_thread();
             uv_run(&m_loop, UV_RUN_DEFAULT);
         });
     }

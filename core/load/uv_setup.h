@@ -11,4 +11,14 @@ namespace le {
 // error and not a crash.
 void init_uv_loop(uv_loop_t& loop);
 
+// For a libuv loop's thread, first thing: libuv writes with write(2), not send(MSG_NOSIGNAL), so a
+// vanished peer would raise SIGPIPE and kill the process. Blocked on that thread, it stays pending
+// there harmlessly and the write fails with EPIPE instead, which is what the other engines see.
+void block_sigpipe_on_this_thread();
+
+// Any uv handle type as the uv_handle_t it starts with (what uv_close and friends take).
+inline uv_handle_t* as_handle(void* handle) {
+    return static_cast<uv_handle_t*>(handle);
+}
+
 } // namespace le

@@ -1,9 +1,10 @@
-#include "uv_loop_init.h"
+#include "uv_setup.h"
 
 #include <fmt/format.h>
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <stdexcept>
@@ -32,6 +33,13 @@ void init_uv_loop(uv_loop_t& loop) {
     if (const int r = uv_loop_init(&loop); r < 0)
         throw std::runtime_error(fmt::format("uv_loop_init: {}", uv_strerror(r)));
     g_libuv_set_up.store(true);
+}
+
+void block_sigpipe_on_this_thread() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
 } // namespace le
