@@ -12,8 +12,9 @@ namespace le {
 // Compute tasks as uv_timer_t on a libuv engine's loop: task i fires every task_period and runs
 // task_work of CPU work on the loop's thread, delaying the I/O callbacks behind it. libuv's timers
 // count whole milliseconds, so a period under 1 ms comes out as about 1 ms (as it would in any
-// libuv program). Loop thread only (or before the loop runs). Retired tasks' timers are stopped,
-// not freed, so the count going up and down allocates only new highs.
+// libuv program), and a wake-up may come up to 1 ms early; the schedule (due + period) is kept. Loop thread
+// only (or before the loop runs). Retired tasks' timers are stopped, not freed, so the count going up and
+// down allocates only new highs.
 class UvTasks {
 public:
     UvTasks(uv_loop_t& loop, const LiveParams& params);
