@@ -307,6 +307,7 @@ IntervalRecord PingSession::make_record(const IntervalData& data, Nanos start, N
         r.rtt_first_ns = std::make_shared<const Histogram>(data.rtt_first);
         r.rtt_rest_ns = std::make_shared<const Histogram>(data.rtt_rest);
     }
+    r.engine = std::string(to_string(m_config.engine));
     r.ping_cpus = format_cpu_list(m_config.cpu);
     // A separate peer's placement is known only when whoever started it said so (the window does).
     r.pong_cpus = m_config.peer && m_config.pong_cpu.empty() && !m_config.pong_placement_known
