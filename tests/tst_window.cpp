@@ -180,8 +180,8 @@ void TestWindow::engineSwitchesMidRun() {
     w.show();
     QVERIFY(waitRunning(w));
     QComboBox* box = child<PeerPanel>(&w, "peerPanel")->engineBox();
-    for (const QString engine : {QStringLiteral("uring"), QStringLiteral("libuv"),
-                                 QStringLiteral("asio-uring"), QStringLiteral("blocking")}) {
+    for (const QString& engine : {QStringLiteral("uring"), QStringLiteral("libuv"),
+                                  QStringLiteral("asio-uring"), QStringLiteral("blocking")}) {
         const int index = box->findText(engine);
         QVERIFY2(index >= 0, qPrintable(engine));
         const std::size_t before = w.bridge()->history()->intervals().size();

@@ -50,8 +50,12 @@ public:
         m_thread = std::thread([this] {
             use_precise_timers();
             schedule_send();
-            while (!m_finished)
-                m_loop.run_once();
+            try {
+                while (!m_finished)
+                    m_loop.run_once();
+            } catch (const std::runtime_error& e) { // io_uring_enter itself failed: the run ends
+                fail(e.what());
+            }
         });
     }
 

@@ -89,8 +89,13 @@ public:
             receive(*d);
         m_tasks.update();
         m_thread = std::thread([this] {
-            while (!m_done)
-                m_loop.run_once();
+            try {
+                while (!m_done)
+                    m_loop.run_once();
+            } catch (const std::runtime_error&) { // io_uring_enter itself failed: serving ends
+                m_tasks.stop();
+                m_done = true;
+            }
         });
     }
 
@@ -103,6 +108,7 @@ public:
         if (m_thread.joinable())
             m_thread.join();
         m_loop.close(); // nothing completes any more: the connections can go
+        m_stats.active -= static_cast<std::int64_t>(m_connections.size());
         m_connections.clear();
         m_listeners.clear();
         m_datagrams.clear();
