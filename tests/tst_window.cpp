@@ -10,6 +10,7 @@
 #include "percentile_plot.h"
 #include "session_bridge.h"
 #include "widget_lookup.h"
+#include "window_test_support.h"
 
 #include <QtTest>
 
@@ -32,22 +33,6 @@ int distinctColours(const QImage& image) {
     return int(colours.size());
 }
 
-// Intervals recorded after `from`, as the window sees them.
-std::vector<le::IntervalRecord> recordsSince(const MainWindow& w, std::size_t from) {
-    const auto& all = w.bridge()->history()->intervals();
-    return {all.begin() + std::ptrdiff_t(std::min(from, all.size())), all.end()};
-}
-
-WindowOptions childPeer(le::Transport t = le::Transport::Tcp) {
-    WindowOptions o;
-    o.transport = t;
-    o.engine = le::EngineKind::Blocking;
-    o.rate = QStringLiteral("1k");
-    o.payload = QStringLiteral("64");
-    o.tasks = QStringLiteral("0");
-    return o;
-}
-
 // The window's parts, as a user sees them.
 ControlsPanel* controls(const MainWindow& w) {
     return child<ControlsPanel>(&w, "controlsPanel");
@@ -57,10 +42,6 @@ HistogramPlot* histogramPlot(const MainWindow& w) {
 }
 QLineEdit* entryOf(LogSliderEntry* control) {
     return child<QLineEdit>(control, "entry");
-}
-
-bool waitRunning(MainWindow& w) {
-    return QTest::qWaitFor([&] { return w.bridge()->state() == SessionBridge::State::Running; }, 10000);
 }
 
 } // namespace
@@ -77,7 +58,6 @@ private slots:
     void measuresAndPlots();
     void controlsChangeTheRunningCore_data();
     void controlsChangeTheRunningCore();
-    void engineSwitchesMidRun();
     void sliderDragIsDebounced();
     void invalidEntryIsRefusedInPlace_data();
     void invalidEntryIsRefusedInPlace();
@@ -169,48 +149,6 @@ void TestWindow::controlsChangeTheRunningCore() {
             for (const auto& c : rec.changes)
                 found |= c.key == "task-work" && c.value == "50 us";
         QVERIFY(found);
-    }
-}
-
-void TestWindow::engineSwitchesMidRun() {
-    // The engine selector restarts the data path with the new engine, to and from the io_uring and
-    // libuv ones; each stretch measures (nothing lost, no errors) and the switch is marked on the
-    // curves.
-    MainWindow w(childPeer());
-    w.show();
-    QVERIFY(waitRunning(w));
-    QComboBox* box = child<PeerPanel>(&w, "peerPanel")->engineBox();
-    for (const QString& engine : {QStringLiteral("uring"), QStringLiteral("libuv"),
-                                  QStringLiteral("asio-uring"), QStringLiteral("blocking")}) {
-        const int index = box->findText(engine);
-        QVERIFY2(index >= 0, qPrintable(engine));
-        const std::size_t before = w.bridge()->history()->intervals().size();
-        box->setCurrentIndex(index);
-        emit box->activated(index); // what a user's pick emits
-        QVERIFY2(QTest::qWaitFor(
-                     [&] {
-                         return w.bridge()->state() == SessionBridge::State::Running &&
-                                le::to_string(w.bridge()->config().engine) == engine.toStdString();
-                     },
-                     10000),
-                 qPrintable(engine));
-        // Two intervals of the new engine, after the one that carries the switch.
-        QVERIFY2(QTest::qWaitFor(
-                     [&] {
-                         const auto records = recordsSince(w, before);
-                         std::size_t marked = records.size();
-                         for (std::size_t i = 0; i < records.size(); ++i)
-                             for (const auto& c : records[i].changes)
-                                 if (c.key == "engine" && c.value == engine.toStdString())
-                                     marked = i;
-                         return records.size() >= marked + 3;
-                     },
-                     10000),
-                 qPrintable(engine));
-        const le::IntervalRecord& r = recordsSince(w, before).back();
-        QVERIFY2(r.received > 0, qPrintable(engine));
-        QCOMPARE(r.lost, 0u);
-        QCOMPARE(r.errors, 0u);
     }
 }
 
