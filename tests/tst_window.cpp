@@ -464,13 +464,7 @@ void TestWindow::abComparisonOverlaysAndTabulates() {
 }
 
 int main(int argc, char** argv) {
-    // Keep the user's remembered settings out of the tests, and the tests' out of theirs.
-    QTemporaryDir config;
-    qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName("latency-explorer-tests");
-    TestWindow t;
-    return QTest::qExec(&t, argc, argv);
+    return runWindowSuite<TestWindow>(argc, argv);
 }
 
 #include "tst_window.moc"

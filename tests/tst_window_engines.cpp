@@ -61,12 +61,6 @@ private slots:
 };
 
 int main(int argc, char** argv) {
-    // Keep the user's remembered settings out of the tests, as tst_window does.
-    QTemporaryDir config;
-    qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName("latency-explorer-tests");
-    TestWindowEngines t;
-    return QTest::qExec(&t, argc, argv);
+    return runWindowSuite<TestWindowEngines>(argc, argv);
 }
 #include "tst_window_engines.moc"

@@ -5,6 +5,9 @@
 
 #include <QtTest>
 
+#include <QApplication>
+#include <QTemporaryDir>
+
 #include <vector>
 
 // Intervals recorded after `from`, as the window sees them.
@@ -25,4 +28,15 @@ inline WindowOptions childPeer(le::Transport t = le::Transport::Tcp) {
 
 inline bool waitRunning(MainWindow& w) {
     return QTest::qWaitFor([&] { return w.bridge()->state() == SessionBridge::State::Running; }, 10000);
+}
+
+// The main() of a window suite: the user's remembered settings are kept out of the tests, and the
+// tests' out of theirs.
+template <class Suite> int runWindowSuite(int argc, char** argv) {
+    QTemporaryDir config;
+    qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("latency-explorer-tests");
+    Suite suite;
+    return QTest::qExec(&suite, argc, argv);
 }
