@@ -7,7 +7,8 @@
 # man pages).
 LE_RUN_PACKAGES=(cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
-    libasio-dev libfmt-dev libcli11-dev nlohmann-json3-dev libssl-dev zlib1g-dev help2man
+    libasio-dev liburing-dev libuv1-dev libfmt-dev libcli11-dev nlohmann-json3-dev libssl-dev zlib1g-dev
+    help2man
     iputils-ping openssh-client)
 # What ./test adds: a display server for the GUI suites, Google Benchmark, network namespaces, an
 # sshd for the SSH suites, clang and its run-time for the fuzzers, clang-format for the source check,

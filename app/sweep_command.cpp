@@ -63,12 +63,14 @@ void SweepCommand::add_to(CLI::App& app) {
                  "with the system ping as baseline; saves every point as it finishes");
     cmd->add_option("--preset", preset,
                     "study: rates 1..1M and inf, tasks 0/10/100/1000, 64 B, TCP and UDP, 60 s per point; "
-                    "quick: about a minute. Other options change the preset");
+                    "quick: about a minute; frameworks: rates 100..100k and inf, tasks 0/10/100, engines "
+                    "blocking, asio, uring, uring-sqpoll, libuv, spin, TCP and UDP, 1 s per point (~4 min). "
+                    "Other options change the preset");
     cmd->add_option("--rates", rates, "messages per second, comma-separated: 1,10,1k,1M,inf");
     cmd->add_option("--tasks", tasks, "compute task counts: 0,10,100,1000");
     cmd->add_option("--payloads", payloads, "message sizes: 64,1KiB");
     cmd->add_option("--transports", transports, "tcp, udp, unix (comma-separated)");
-    cmd->add_option("--engines", engines, "blocking, asio, asio-pool, spin (comma-separated)");
+    cmd->add_option("--engines", engines, std::string(engine_names()) + " (comma-separated)");
     cmd->add_option("--duration", duration, "measured time per point (default 5s)");
     cmd->add_option("--warmup", warmup, "time before measuring each point (default 500ms)");
     cmd->add_option("--pause", pause, "idle time between points (default 0)");

@@ -98,10 +98,13 @@ void PingSession::start() {
         PongConfig pong;
         pong.listen = {embedded_endpoint(m_config.transport)};
         // The in-process pong runs the ping's engine, except that two busy-polling threads on fewer
-        // than four cores would starve everything else (the collector, the window): then it blocks.
-        pong.engine = m_config.engine == EngineKind::Spin && std::thread::hardware_concurrency() < 4
-                          ? EngineKind::Blocking
-                          : m_config.engine;
+        // than four cores would starve everything else (the collector, the window): then it blocks
+        // (spin), or does without its own SQ polling thread (uring-sqpoll).
+        pong.engine = m_config.engine;
+        if (std::thread::hardware_concurrency() < 4 && m_config.engine == EngineKind::Spin)
+            pong.engine = EngineKind::Blocking;
+        if (std::thread::hardware_concurrency() < 4 && m_config.engine == EngineKind::UringSqpoll)
+            pong.engine = EngineKind::Uring;
         const ScopedAffinity placed(m_config.pong_cpu); // the pong's threads inherit the placement
         m_embedded_pong = start_pong(pong);
         m_peer = m_embedded_pong->endpoints().front();
@@ -304,6 +307,7 @@ IntervalRecord PingSession::make_record(const IntervalData& data, Nanos start, N
         r.rtt_first_ns = std::make_shared<const Histogram>(data.rtt_first);
         r.rtt_rest_ns = std::make_shared<const Histogram>(data.rtt_rest);
     }
+    r.engine = std::string(to_string(m_config.engine));
     r.ping_cpus = format_cpu_list(m_config.cpu);
     // A separate peer's placement is known only when whoever started it said so (the window does).
     r.pong_cpus = m_config.peer && m_config.pong_cpu.empty() && !m_config.pong_placement_known
