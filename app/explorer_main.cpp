@@ -5,6 +5,7 @@
 #include "ping_config.h"
 #include "pong_process.h"
 #include "record_format.h"
+#include "run_export.h"
 #include "session_bridge.h"
 #include "sweep_result.h"
 #include "sweep_tab.h"
@@ -38,10 +39,9 @@ template <class Parse> void check(const QCommandLineParser& p, const QString& na
 }
 
 void printSummary(const le::RunHistory& run) {
-    if (run.summary())
-        std::fputs(le::format_text_summary(*run.summary()).c_str(), stdout);
-    else if (!run.intervals().empty())
-        std::fputs(le::format_text_row(run.intervals().back()).c_str(), stdout);
+    // The whole run's, across the restarts it may have had (a session's own covers only itself).
+    if (run.summary() || !run.intervals().empty())
+        std::fputs(le::format_text_summary(le::whole_run_summary(run)).c_str(), stdout);
     std::fputs("\n", stdout);
     std::fflush(stdout);
 }
@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
     if (p.isSet("screenshot")) {
         const QString file = p.value("screenshot");
         QTimer::singleShot(int(after / le::kNanosPerMilli), &window, [&window, file] {
-            const QString error = window.exportWindow(file);
+            const QString error = window.screenshot(file);
             if (!error.isEmpty())
                 std::fprintf(stderr, "latency-explorer: %s\n", qPrintable(error));
             else

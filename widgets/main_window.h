@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ping_config.h"
+#include "report_export.h"
 #include "session_bridge.h"
 
 #include <QMainWindow>
@@ -41,7 +42,7 @@ struct WindowOptions {
 //
 // Its code is split by concept: main_window.cpp builds and wires it and runs the measurement,
 // main_window_menus.cpp has the menus and the toolbar, main_window_files.cpp what it reads and
-// writes (sessions, records, images, remembered settings).
+// writes (sessions, records, remembered settings), window_export.cpp its pictures.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -69,9 +70,15 @@ public:
     // Interval records of the live run as CSV or JSON lines (by extension); returns an empty
     // string or the error.
     QString exportRecords(const QString& path);
-    // The whole window (PNG/JPG) or the dashboard (PDF/SVG) at its current size; returns an empty
-    // string or the error.
-    QString exportWindow(const QString& path);
+    // The current tab's plots as a report page (ReportExport: conditions block, light theme, vector
+    // in PDF/SVG), by default at the window's size; returns an empty string or the error.
+    QString exportWindow(const QString& path, ExportOptions options = {});
+    // --screenshot: PNG/JPG are the window as it is on screen (docks and all); PDF/SVG the report
+    // page of exportWindow(). Returns an empty string or the error.
+    QString screenshot(const QString& path);
+    // What the exports state: the live run's conditions, or, before anything was measured, those of
+    // the first saved run opened as an overlay (--open FILE --export IMAGE).
+    ExportConditions exportConditions() const;
     // Redraws the plots now, visible or not (exports, tests).
     void refreshPlots(bool force);
     // A paused view keeps measuring but no longer redraws the plots.
@@ -94,6 +101,7 @@ private:
     void restartDataPath(const QString& change);
     // The A/B comparison dialog (created on first use), its base set from the controls.
     CompareDialog* compareDialog();
+    // Asks for a file and the export options (ExportDialog), then exports `plot`'s report page.
     void exportPlotDialog(QWidget* plot, const QString& name);
     void showError(const QString& title, const QString& text);
 
@@ -114,6 +122,7 @@ private:
     QTimer m_redraw;
     bool m_dirty = true;
     bool m_paused = false;
+    double m_timeWindow = 60; // seconds of the percentiles over time; 0 = the whole run
     QString m_pendingRestart; // the change the data path restarts for ("loop=open"), else empty
     std::optional<le::Endpoint> m_pendingPeer; // the peer that restart switches to
 

@@ -7,8 +7,7 @@
 #include "controls_panel.h"
 #include "overlay_runs.h"
 #include "peer_panel.h"
-#include "plot_export.h"
-#include "record_format.h"
+#include "run_export.h"
 #include "session_file.h"
 
 #include <QSettings>
@@ -92,23 +91,9 @@ QString MainWindow::exportRecords(const QString& path) {
     std::ofstream out(path.toStdString(), std::ios::trunc);
     if (!out)
         return tr("cannot write %1: %2").arg(path, qs(std::strerror(errno)));
-    const auto format = json ? le::RecordFormat::Json : le::RecordFormat::Csv;
-    out << le::format_header(format);
-    const auto history = m_bridge->history();
-    for (const auto& r : history->intervals())
-        out << le::format_record(format, r);
-    if (history->summary())
-        out << le::format_record(format, *history->summary());
+    le::write_run_records(out, json ? le::RecordFormat::Json : le::RecordFormat::Csv, *m_bridge->history());
     out.flush();
     if (!out)
         return tr("cannot write %1: %2").arg(path, qs(std::strerror(errno)));
-    return {};
-}
-
-QString MainWindow::exportWindow(const QString& path) {
-    refreshPlots(true);
-    QString error;
-    if (!PlotExport::save(this, path, size(), 1.0, &error))
-        return error;
     return {};
 }
