@@ -11,7 +11,7 @@ LE_RUN_PACKAGES=(cmake ninja-build g++ pkg-config
 # What ./test adds: a display server for the GUI suites, Google Benchmark, network namespaces, an
 # sshd for the SSH suites, clang and its run-time for the fuzzers, clang-format for the source check.
 LE_TEST_PACKAGES=(xvfb xauth libbenchmark-dev iproute2 openssh-server
-    clang libclang-rt-14-dev clang-format)
+    clang libclang-rt-14-dev clang-format poppler-utils)
 
 le_root_cmd() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
