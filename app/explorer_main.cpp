@@ -14,6 +14,7 @@
 #include <QApplication>
 
 #include <QCommandLineParser>
+#include <QFile>
 #include <QTabWidget>
 #include <QTimer>
 #include <string_view>
@@ -203,6 +204,7 @@ int main(int argc, char** argv) {
                     state != SessionBridge::State::Error && le::now_ns() < give_up)
                     return;
                 printSummary(*window.bridge()->history());
+                QFile::remove(MainWindow::recoveryPath()); // a scripted run is not a run to recover
                 QApplication::exit(error.isEmpty() && !lost ? 0 : 1);
             });
             poll->start(20);

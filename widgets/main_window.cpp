@@ -69,6 +69,7 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     m_redraw.start();
 
     loadSettings(options);
+    setUpRecovery();
     onStateChanged(SessionBridge::State::Idle, {});
     if (options.autoStart)
         QMetaObject::invokeMethod(this, &MainWindow::startMeasuring, Qt::QueuedConnection);
@@ -163,6 +164,10 @@ void MainWindow::connectPanels() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!confirmQuit()) {
+        event->ignore();
+        return;
+    }
     saveSettings();
     m_bridge->stop();
     m_pong->stop();

@@ -79,6 +79,18 @@ public:
     // What the exports state: the live run's conditions, or, before anything was measured, those of
     // the first saved run opened as an overlay (--open FILE --export IMAGE).
     ExportConditions exportConditions() const;
+    // Nothing lost on quit (main_window_quit.cpp). The live run is autosaved to recoveryPath() (beside
+    // the remembered settings) every 30 s and when a run stops; a recovery file left by an earlier
+    // window is moved aside to offeredRecoveryPath() and offered at start (a non-modal box named
+    // "recoveryBox": save it, show it as an overlay, or discard it). Closing the window with a run
+    // not saved since it last grew asks first (save / discard / cancel); a decided quit removes the
+    // recovery file.
+    static QString recoveryPath();
+    static QString offeredRecoveryPath();
+    bool hasUnsavedRun() const;
+    // Shows the offered recovered run as an overlay; returns an empty string or the error.
+    QString showRecoveredRun();
+
     // Redraws the plots now, visible or not (exports, tests).
     void refreshPlots(bool force);
     // A paused view keeps measuring but no longer redraws the plots.
@@ -88,6 +100,11 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    void setUpRecovery();
+    void autosave();
+    // The quit prompt; true when the window may close.
+    bool confirmQuit();
+    void offerRecovery();
     void buildDashboard();
     void buildDocks();
     void buildActions();
@@ -125,6 +142,10 @@ private:
     double m_timeWindow = 60; // seconds of the percentiles over time; 0 = the whole run
     QString m_pendingRestart; // the change the data path restarts for ("loop=open"), else empty
     std::optional<le::Endpoint> m_pendingPeer; // the peer that restart switches to
+
+    QTimer m_autosave;
+    std::weak_ptr<const le::RunHistory> m_saved, m_autosaved; // the run as last saved / autosaved
+    std::size_t m_savedCount = 0, m_autosavedCount = 0;       // and its interval count then
 
     QAction* m_startAction = nullptr;
     QAction* m_stopAction = nullptr;

@@ -79,7 +79,10 @@ QString MainWindow::openSession(const QString& path) {
 
 QString MainWindow::saveSession(const QString& path) {
     try {
-        le::save_session(path.toStdString(), *m_bridge->history());
+        const auto run = m_bridge->history();
+        le::save_session(path.toStdString(), *run);
+        m_saved = run;
+        m_savedCount = run->intervals().size();
         return {};
     } catch (const std::exception& e) {
         return qs(e.what());
