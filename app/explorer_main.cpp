@@ -84,7 +84,10 @@ int main(int argc, char** argv) {
          "URL"},
         {"in-process", "Run the pong inside this process instead of a latency-pong child."},
         {"transport", "Transport of the local pong: tcp, udp or unix.", "T"},
-        {"engine", "Engine of both sides: blocking or asio.", "E"},
+        {"engine",
+         QStringLiteral("Engine of both sides: %1.")
+             .arg(QString::fromUtf8(le::engine_names().data(), qsizetype(le::engine_names().size()))),
+         "E"},
         {"rate", "Messages per second (1 … 1M, 10k, inf).", "R"},
         {"payload", "Message size (8 B … 1 MiB: 64, 1KiB).", "S"},
         {"tasks", "CPU-bound compute tasks sharing the ping's engine.", "N"},
@@ -118,8 +121,10 @@ int main(int argc, char** argv) {
         options.payload = QString::fromStdString(s);
     });
     check(p, "tasks", [&](const std::string& s) {
-        if (le::parse_count(s) > 100000)
-            throw std::invalid_argument("at most 100000 tasks");
+        const le::EngineKind engine = options.engine.value_or(le::EngineKind::Blocking);
+        if (le::parse_count(s) > le::max_tasks(engine))
+            throw std::invalid_argument("at most " + std::to_string(le::max_tasks(engine)) +
+                                        " tasks with the " + std::string(le::to_string(engine)) + " engine");
         options.tasks = QString::fromStdString(s);
     });
     check(p, "burst", [&](const std::string& s) {

@@ -69,6 +69,7 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     m_redraw.start();
 
     loadSettings(options);
+    setUpOverloadGuard(options.tasks.has_value());
     setUpRecovery();
     onStateChanged(SessionBridge::State::Idle, {});
     if (options.autoStart)
@@ -262,9 +263,12 @@ void MainWindow::onStateChanged(SessionBridge::State state, const QString& reaso
     QString text = m_bridge->stateText();
     if (state == SessionBridge::State::Running)
         text = tr("running against %1").arg(m_bridge->peerUrl());
+    // A ping starved by its own tasks ended the run, not its peer: the reason says it all. Else no
+    // "peer lost: peer lost: …".
     if (!reason.isEmpty())
-        text = reason.startsWith(text) ? reason
-                                       : text + QStringLiteral(": ") + reason; // no "peer lost: peer lost: …"
+        text = reason.startsWith(text) || reason.startsWith(QLatin1String("ping overloaded"))
+                   ? reason
+                   : text + QStringLiteral(": ") + reason;
     // The status bar shares its width with the live figures: it gets the short form.
     const QString brief = state == SessionBridge::State::Lost ? text + tr(" — measured data kept") : text;
     if (state == SessionBridge::State::Lost)

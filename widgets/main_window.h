@@ -110,6 +110,10 @@ private:
     void buildActions();
     void connectPanels();
     void loadSettings(const WindowOptions& options);
+    // Overload safety (main_window_overload.cpp): the tasks control learns the engine's limit and
+    // the ping's cores; tasks restored from the settings into an overload are not applied until the
+    // user says so (a box named "restoreOverloadBox").
+    void setUpOverloadGuard(bool tasksFromCommandLine);
     void saveSettings() const;
     le::PingConfig configFromControls() const;
     void onStateChanged(SessionBridge::State state, const QString& reason);
