@@ -123,9 +123,12 @@ void MainWindow::buildDocks() {
 
 void MainWindow::connectPanels() {
     // A sweep measures on its own: live measuring would disturb it (and it, live measuring).
-    connect(m_sweepTab, &SweepTab::starting, this, &MainWindow::stopMeasuring);
-    connect(m_sweepTab, &SweepTab::finished, this,
-            [this](const QString& text) { statusBar()->showMessage(tr("Sweep: %1").arg(text), 10000); });
+    // Both restart live measuring as it was when they finish (main_window_exclusive.cpp).
+    connect(m_sweepTab, &SweepTab::starting, this, [this] { pauseLiveFor(tr("Sweep")); });
+    connect(m_sweepTab, &SweepTab::finished, this, [this](const QString& text) {
+        resumeLive();
+        statusBar()->showMessage(tr("Sweep: %1").arg(text), 10000);
+    });
     connect(m_bridge, &SessionBridge::stateChanged, this, &MainWindow::onStateChanged);
     connect(m_bridge, &SessionBridge::historyChanged, this, [this] { m_dirty = true; });
     connect(m_overlays, &OverlayRuns::changed, this, [this] { m_dirty = true; });
@@ -312,8 +315,11 @@ CompareDialog* MainWindow::compareDialog() {
     if (!m_compare) {
         m_compare = new CompareDialog(this);
         connect(m_compare, &CompareDialog::starting, this, [this] {
-            m_compare->setBase(configFromControls());
-            stopMeasuring(); // two measurements at once would disturb each other
+            pauseLiveFor(tr("A/B comparison")); // two measurements at once would disturb each other
+        });
+        connect(m_compare, &CompareDialog::finished, this, [this] {
+            resumeLive();
+            statusBar()->showMessage(tr("A/B comparison finished"), 5000);
         });
         m_compare->setObjectName(QStringLiteral("compareDialog"));
         connect(m_compare, &CompareDialog::runsChanged, m_overlays, &OverlayRuns::setComparison);

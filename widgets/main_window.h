@@ -19,6 +19,7 @@ class PeerPanel;
 class PercentilePlot;
 class PongProcess;
 class QAction;
+class QLabel;
 class QTabWidget;
 class StatusReadout;
 class SweepTab;
@@ -100,6 +101,10 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    // A sweep or a comparison measures alone (main_window_exclusive.cpp): live measuring stops for
+    // it, the status bar says what runs, and resumeLive() restarts live measuring if it was on.
+    void pauseLiveFor(const QString& what);
+    void resumeLive();
     void setUpRecovery();
     void autosave();
     // The quit prompt; true when the window may close.
@@ -147,6 +152,8 @@ private:
     QString m_pendingRestart; // the change the data path restarts for ("loop=open"), else empty
     std::optional<le::Endpoint> m_pendingPeer; // the peer that restart switches to
 
+    bool m_resumeLive = false;     // live measuring was on when a sweep or comparison took over
+    QLabel* m_exclusive = nullptr; // "A/B comparison running …" in the status bar
     QTimer m_autosave;
     std::weak_ptr<const le::RunHistory> m_saved, m_autosaved; // the run as last saved / autosaved
     std::size_t m_savedCount = 0, m_autosavedCount = 0;       // and its interval count then

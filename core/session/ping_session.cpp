@@ -190,14 +190,22 @@ void PingSession::collect() {
     // is not a lost peer. A process that was stopped wakes this thread first; the second look
     // leaves the engine time to send again. The engine owns the descriptor until join(), and this
     // runs before it.
-    Nanos suspect_since = 0;
+    // A silence counts only as long as this thread watched it: after a gap in its own looks (the
+    // process was stopped, or this thread starved too) it starts counting again, so a ping that
+    // resumes is given the time to send before it is called overloaded.
+    Nanos suspect_since = 0, last_look = 0, watching_since = 0;
     const auto stalled = [&] {
         StallFacts f;
         f.now = now_ns();
+        if (f.now - last_look > 200 * kNanosPerMilli)
+            watching_since = f.now;
+        last_look = f.now;
         f.lost_after = lost_after;
         const double rate = m_params.rate.load();
         f.send_gap = rate > 0 ? static_cast<Nanos>(static_cast<double>(kNanosPerSecond) / rate) : 0;
         f.last_sent = m_recorder.last_sent();
+        if (f.last_sent != 0)
+            f.last_sent = std::max(f.last_sent, watching_since);
         f.unanswered_since = m_recorder.unanswered_since();
         f.unanswered = m_recorder.unanswered();
         f.min_unanswered = lost_min_messages;
