@@ -1,0 +1,95 @@
+// Compare and Sweep measure alone and give the live run back: a comparison started while live
+// measuring ran restarts it when it ends, shows that it runs meanwhile, takes rate and payload from
+// its own fields, and exports its table as CSV (file and clipboard).
+#include "compare_dialog.h"
+#include "main_window.h"
+#include "widget_lookup.h"
+
+#include <QtTest>
+
+#include <QApplication>
+#include <QClipboard>
+#include <QLabel>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+
+class TestWindowCompare : public QObject {
+    Q_OBJECT
+
+private slots:
+    void compareRestartsLiveAndExportsItsTable() {
+        WindowOptions o;
+        o.inProcess = true;
+        o.rate = QStringLiteral("1k");
+        MainWindow w(o);
+        w.show();
+        QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
+        child<QAction>(&w, "compareAction")->trigger();
+        CompareDialog* d = child<CompareDialog>(&w, "compareDialog");
+        QCOMPARE(child<QLineEdit>(d, "rateEdit")->text(), QString("1k")); // from the controls
+        for (QCheckBox* b : allChildren<QCheckBox>(d, "engineBox"))
+            b->setChecked(b->text() == "blocking" || b->text() == "asio");
+        child<QLineEdit>(d, "rateEdit")->setText("2k");
+        child<QLineEdit>(d, "payloadEdit")->setText("256B");
+        child<QLineEdit>(d, "sliceEdit")->setText("200ms");
+        child<QLineEdit>(d, "durationEdit")->setText("400ms");
+        QSignalSpy done(d, &CompareDialog::finished);
+        QTest::mouseClick(child<QPushButton>(d, "startButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->state() != SessionBridge::State::Running, 3000);
+        QLabel* running = child<QLabel>(&w, "exclusiveLabel");
+        QVERIFY(running->isVisible());
+        QVERIFY2(running->text().contains("A/B comparison running"), qPrintable(running->text()));
+        QVERIFY(done.wait(30000));
+        // Live measuring is back, as it was.
+        QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
+        QVERIFY(!running->isVisible());
+        // The variants ran at the dialog's rate and payload.
+        const QStringList csv = d->tableCsv().split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(csv.size(), 3);
+        QVERIFY(csv[0].startsWith("variant,msg/s,p50 µs"));
+        QVERIFY(csv[1].startsWith("blocking,"));
+        const double rate = csv[1].split(',')[1].toDouble();
+        QVERIFY2(rate > 1500 && rate < 2100, qPrintable(csv[1])); // 2k, not the controls' 1k
+        const QString path = m_dir.filePath("compare.csv");
+        QCOMPARE(d->exportTable(path), QString());
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(QString::fromUtf8(f.readAll()), d->tableCsv());
+        child<QPushButton>(d, "copyButton")->click();
+        QCOMPARE(QGuiApplication::clipboard()->text(), d->tableCsv());
+        QVERIFY(!d->exportTable("/nonexistent-dir/c.csv").isEmpty());
+    }
+
+    void compareWhileIdleStaysIdle() {
+        WindowOptions o;
+        o.inProcess = true;
+        o.autoStart = false;
+        MainWindow w(o);
+        w.show();
+        child<QAction>(&w, "compareAction")->trigger();
+        CompareDialog* d = child<CompareDialog>(&w, "compareDialog");
+        for (QCheckBox* b : allChildren<QCheckBox>(d, "engineBox"))
+            b->setChecked(b->text() == "blocking" || b->text() == "asio");
+        child<QLineEdit>(d, "sliceEdit")->setText("200ms");
+        child<QLineEdit>(d, "durationEdit")->setText("200ms");
+        QSignalSpy done(d, &CompareDialog::finished);
+        QTest::mouseClick(child<QPushButton>(d, "startButton"), Qt::LeftButton);
+        QVERIFY(done.wait(30000));
+        QTest::qWait(300);
+        QCOMPARE(w.bridge()->state(), SessionBridge::State::Idle);
+    }
+
+private:
+    QTemporaryDir m_dir;
+};
+
+int main(int argc, char** argv) {
+    QTemporaryDir config;
+    qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("latency-explorer-tests");
+    TestWindowCompare t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "tst_window_compare.moc"
