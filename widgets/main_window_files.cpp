@@ -10,6 +10,7 @@
 #include "run_export.h"
 #include "session_file.h"
 
+#include <QScreen>
 #include <QSettings>
 
 #include <cerrno>
@@ -20,8 +21,13 @@ void MainWindow::loadSettings(const WindowOptions& o) {
     QSettings s;
     restoreGeometry(s.value("window/geometry").toByteArray());
     restoreState(s.value("window/state").toByteArray());
+    // The first start fits the screen (a 1280 x 720 laptop included); a remembered geometry from a
+    // larger screen is brought back onto this one.
+    const QRect screen = this->screen() ? this->screen()->availableGeometry() : QRect(0, 0, 1280, 800);
     if (!s.contains("window/geometry"))
-        resize(1280, 800);
+        resize(std::min(1280, screen.width()), std::min(800, screen.height()));
+    else if (width() > screen.width() || height() > screen.height())
+        resize(std::min(width(), screen.width()), std::min(height(), screen.height()));
     m_peer->setMode(PeerPanel::Mode(s.value("peer/mode", 0).toInt()));
     m_peer->transportBox()->setCurrentIndex(s.value("peer/transport", 0).toInt());
     m_peer->engineBox()->setCurrentIndex(s.value("peer/engine", 0).toInt());
