@@ -1,14 +1,17 @@
 // Compare and Sweep measure alone and give the live run back: a comparison started while live
 // measuring ran restarts it when it ends, shows that it runs meanwhile, takes rate and payload from
-// its own fields, and exports its table as CSV (file and clipboard).
+// its own fields, and exports its table as CSV (file and clipboard). For demos: "Keep as baseline"
+// and presentation mode.
 #include "compare_dialog.h"
 #include "main_window.h"
+#include "overlay_runs.h"
 #include "widget_lookup.h"
 
 #include <QtTest>
 
 #include <QApplication>
 #include <QClipboard>
+#include <QDockWidget>
 #include <QLabel>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -77,6 +80,36 @@ private slots:
         QVERIFY(done.wait(30000));
         QTest::qWait(300);
         QCOMPARE(w.bridge()->state(), SessionBridge::State::Idle);
+    }
+
+    void baselineAndPresentation() {
+        WindowOptions o;
+        o.inProcess = true;
+        MainWindow w(o);
+        w.show();
+        QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= 5, 10000);
+        // One click: the live run as it is now becomes an overlay, and live measuring goes on.
+        child<QAction>(&w, "baselineAction")->trigger();
+        const OverlayRuns::Runs runs = child<OverlayRuns>(&w, "overlayRuns")->runs();
+        QCOMPARE(runs.size(), 1);
+        QVERIFY(QString::fromStdString(runs.front()->name()).startsWith("baseline "));
+        const std::size_t kept = runs.front()->intervals().size();
+        QVERIFY(kept >= 5);
+        QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() > kept + 3, 3000);
+        QCOMPARE(runs.front()->intervals().size(), kept); // a copy: it does not grow
+        // Presentation mode: the plots and a large readout only.
+        auto* controlsDock = child<QDockWidget>(&w, "controlsDock");
+        QVERIFY(controlsDock->isVisible());
+        child<QAction>(&w, "presentAction")->trigger();
+        QVERIFY(w.presenting());
+        QVERIFY(!controlsDock->isVisible());
+        QLabel* readout = child<QLabel>(&w, "presentReadout");
+        QTRY_VERIFY_WITH_TIMEOUT(readout->text().contains("p99"), 2000);
+        QVERIFY(readout->font().pointSizeF() >= 2.5 * w.font().pointSizeF());
+        child<QAction>(&w, "presentAction")->trigger();
+        QVERIFY(!w.presenting());
+        QVERIFY(controlsDock->isVisible());
+        QVERIFY(!readout->isVisible());
     }
 
 private:

@@ -65,6 +65,8 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
         m_readout->show(m_bridge->latest(), m_bridge->history().get(), m_bridge->elapsedSeconds());
         if (m_dirty && !m_paused)
             refreshPlots(false);
+        if (m_presenting)
+            updatePresentReadout();
     });
     m_redraw.start();
 

@@ -20,6 +20,7 @@ class PercentilePlot;
 class PongProcess;
 class QAction;
 class QLabel;
+class QMenu;
 class QTabWidget;
 class StatusReadout;
 class SweepTab;
@@ -92,6 +93,14 @@ public:
     // Shows the offered recovered run as an overlay; returns an empty string or the error.
     QString showRecoveredRun();
 
+    // "Keep as baseline" (Run menu, object name "baselineAction"): a copy of the live run as it is
+    // now becomes an overlay named "baseline HH:MM:SS", without a save/open round trip.
+    void keepAsBaseline();
+    // Presentation mode (F11, "presentAction"): full screen, the live plots only, larger fonts and a
+    // large p50 / p99 / rate readout ("presentReadout"), readable from the back of a room.
+    void setPresenting(bool on);
+    bool presenting() const { return m_presenting; }
+
     // Redraws the plots now, visible or not (exports, tests).
     void refreshPlots(bool force);
     // A paused view keeps measuring but no longer redraws the plots.
@@ -106,6 +115,8 @@ private:
     void pauseLiveFor(const QString& what);
     void resumeLive();
     void setUpRecovery();
+    void buildPresentActions(QMenu* view, QMenu* run);
+    void updatePresentReadout();
     void autosave();
     // The quit prompt; true when the window may close.
     bool confirmQuit();
@@ -152,6 +163,9 @@ private:
     QString m_pendingRestart; // the change the data path restarts for ("loop=open"), else empty
     std::optional<le::Endpoint> m_pendingPeer; // the peer that restart switches to
 
+    bool m_presenting = false;
+    QLabel* m_presentReadout = nullptr;
+    QByteArray m_statePresenting;  // docks and toolbars before presentation mode
     bool m_resumeLive = false;     // live measuring was on when a sweep or comparison took over
     QLabel* m_exclusive = nullptr; // "A/B comparison running …" in the status bar
     QTimer m_autosave;

@@ -129,7 +129,10 @@ void MainWindow::buildActions() {
                         m_followAction->setChecked(true);
                         m_dirty = true;
                     });
-    view->addAction(findChild<QDockWidget*>(QStringLiteral("peersDock"))->toggleViewAction());
+    // Every dock can be reopened from here once closed.
+    for (const char* dock : {"peerDock", "controlsDock", "peersDock"})
+        view->addAction(findChild<QDockWidget*>(QLatin1String(dock))->toggleViewAction());
+    buildPresentActions(view, run);
     view->addAction(tr("&Clear Overlays"), m_overlays, &OverlayRuns::clear);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));

@@ -20,6 +20,8 @@ public:
     // Loads the saved session at `path` and adds it; returns an empty string or the error shown to
     // the user. A run without a name of its own ("" or "live") is named after its file.
     QString open(const QString& path);
+    // Adds `run` as an overlay, as if opened from a file ("Keep as baseline").
+    void add(std::shared_ptr<const le::RunHistory> run);
     // The runs of the latest A/B comparison, in place of the previous comparison's.
     void setComparison(const Runs& runs);
     // Removes every overlay: the opened sessions and the comparison.
