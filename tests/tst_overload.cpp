@@ -9,6 +9,7 @@
 #include "ping_config.h"
 #include "ping_session.h"
 #include "widget_lookup.h"
+#include "window_test_main.h"
 
 #include <QtTest>
 
@@ -150,13 +151,6 @@ private slots:
     }
 };
 
-int main(int argc, char** argv) {
-    QTemporaryDir config;
-    qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName("latency-explorer-tests");
-    TestOverload t;
-    return QTest::qExec(&t, argc, argv);
-}
+LE_WINDOW_TEST_MAIN(TestOverload)
 
 #include "tst_overload.moc"

@@ -6,6 +6,7 @@
 #include "plot_test_support.h"
 #include "report_export.h"
 #include "session_file.h"
+#include "window_test_main.h"
 
 #include <QApplication>
 #include <QFile>
@@ -178,12 +179,6 @@ private:
     QTemporaryDir m_dir;
 };
 
-int main(int argc, char** argv) {
-    QTemporaryDir config;
-    qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
-    QApplication app(argc, argv);
-    TestReportExport t;
-    return QTest::qExec(&t, argc, argv);
-}
+LE_WINDOW_TEST_MAIN(TestReportExport)
 
 #include "tst_report_export.moc"

@@ -6,6 +6,7 @@
 #include "main_window.h"
 #include "overlay_runs.h"
 #include "widget_lookup.h"
+#include "window_test_main.h"
 
 #include <QtTest>
 
@@ -116,13 +117,6 @@ private:
     QTemporaryDir m_dir;
 };
 
-int main(int argc, char** argv) {
-    QTemporaryDir config;
-    qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName("latency-explorer-tests");
-    TestWindowCompare t;
-    return QTest::qExec(&t, argc, argv);
-}
+LE_WINDOW_TEST_MAIN(TestWindowCompare)
 
 #include "tst_window_compare.moc"

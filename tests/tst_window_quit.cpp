@@ -6,6 +6,7 @@
 #include "overlay_runs.h"
 #include "session_file.h"
 #include "widget_lookup.h"
+#include "window_test_main.h"
 
 #include <QtTest>
 
@@ -136,13 +137,6 @@ private:
     QTemporaryDir m_dir;
 };
 
-int main(int argc, char** argv) {
-    QTemporaryDir config;
-    qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName("latency-explorer-tests");
-    TestWindowQuit t;
-    return QTest::qExec(&t, argc, argv);
-}
+LE_WINDOW_TEST_MAIN(TestWindowQuit)
 
 #include "tst_window_quit.moc"
