@@ -69,6 +69,11 @@ private slots:
             if (l->text().contains("at most 2000 tasks with the blocking engine"))
                 error = l;
         QVERIFY(error);
+        QVERIFY(error->isVisibleTo(controls->tasks()));
+        // Escape gives the last valid value back and takes the refusal away.
+        QTest::keyClick(child<QLineEdit>(controls->tasks(), "entry"), Qt::Key_Escape);
+        QCOMPARE(child<QLineEdit>(controls->tasks(), "entry")->text(), QString("0"));
+        QVERIFY(!error->isVisibleTo(controls->tasks()));
         // The core refuses it too, before a run or live.
         le::PingConfig c;
         c.tasks = 100000;
