@@ -14,7 +14,8 @@ LE_RUN_PACKAGES=(cmake ninja-build g++ pkg-config
 # sshd for the SSH suites, clang and its run-time for the fuzzers, clang-format for the source check,
 # Java and HdrHistogram's Java library (the interval-log reference), dpkg-dev for the .deb test.
 LE_TEST_PACKAGES=(xvfb xauth libbenchmark-dev iproute2 openssh-server
-    clang libclang-rt-14-dev clang-format default-jdk-headless libhdrhistogram-java dpkg-dev)
+    clang libclang-rt-14-dev clang-format default-jdk-headless libhdrhistogram-java dpkg-dev
+    poppler-utils)
 
 le_root_cmd() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

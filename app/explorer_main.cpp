@@ -5,6 +5,7 @@
 #include "ping_config.h"
 #include "pong_process.h"
 #include "record_format.h"
+#include "run_export.h"
 #include "session_bridge.h"
 #include "sweep_result.h"
 #include "sweep_tab.h"
@@ -13,6 +14,7 @@
 #include <QApplication>
 
 #include <QCommandLineParser>
+#include <QFile>
 #include <QTabWidget>
 #include <QTimer>
 #include <string_view>
@@ -38,10 +40,9 @@ template <class Parse> void check(const QCommandLineParser& p, const QString& na
 }
 
 void printSummary(const le::RunHistory& run) {
-    if (run.summary())
-        std::fputs(le::format_text_summary(*run.summary()).c_str(), stdout);
-    else if (!run.intervals().empty())
-        std::fputs(le::format_text_row(run.intervals().back()).c_str(), stdout);
+    // The whole run's, across the restarts it may have had (a session's own covers only itself).
+    if (run.summary() || !run.intervals().empty())
+        std::fputs(le::format_text_summary(le::whole_run_summary(run)).c_str(), stdout);
     std::fputs("\n", stdout);
     std::fflush(stdout);
 }
@@ -84,7 +85,8 @@ int main(int argc, char** argv) {
         {"in-process", "Run the pong inside this process instead of a latency-pong child."},
         {"transport", "Transport of the local pong: tcp, udp or unix.", "T"},
         {"engine",
-         QStringLiteral("Engine of both sides: %1.").arg(QString::fromLatin1(le::engine_names().data())),
+         QStringLiteral("Engine of both sides: %1.")
+             .arg(QString::fromUtf8(le::engine_names().data(), qsizetype(le::engine_names().size()))),
          "E"},
         {"rate", "Messages per second (1 … 1M, 10k, inf).", "R"},
         {"payload", "Message size (8 B … 1 MiB: 64, 1KiB).", "S"},
@@ -122,8 +124,10 @@ int main(int argc, char** argv) {
         options.payload = QString::fromStdString(s);
     });
     check(p, "tasks", [&](const std::string& s) {
-        if (le::parse_count(s) > 100000)
-            throw std::invalid_argument("at most 100000 tasks");
+        const le::EngineKind engine = options.engine.value_or(le::EngineKind::Blocking);
+        if (le::parse_count(s) > le::max_tasks(engine))
+            throw std::invalid_argument("at most " + std::to_string(le::max_tasks(engine)) +
+                                        " tasks with the " + std::string(le::to_string(engine)) + " engine");
         options.tasks = QString::fromStdString(s);
     });
     check(p, "burst", [&](const std::string& s) {
@@ -191,7 +195,7 @@ int main(int argc, char** argv) {
     if (p.isSet("screenshot")) {
         const QString file = p.value("screenshot");
         QTimer::singleShot(int(after / le::kNanosPerMilli), &window, [&window, file] {
-            const QString error = window.exportWindow(file);
+            const QString error = window.screenshot(file);
             if (!error.isEmpty())
                 std::fprintf(stderr, "latency-explorer: %s\n", qPrintable(error));
             else
@@ -211,6 +215,7 @@ int main(int argc, char** argv) {
                     state != SessionBridge::State::Error && le::now_ns() < give_up)
                     return;
                 printSummary(*window.bridge()->history());
+                QFile::remove(MainWindow::recoveryPath()); // a scripted run is not a run to recover
                 QApplication::exit(error.isEmpty() && !lost ? 0 : 1);
             });
             poll->start(20);

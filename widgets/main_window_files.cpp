@@ -9,11 +9,11 @@
 #include "hlog_run.h"
 #include "overlay_runs.h"
 #include "peer_panel.h"
-#include "plot_export.h"
-#include "record_format.h"
+#include "run_export.h"
 #include "session_file.h"
 
 #include <QDateTime>
+#include <QScreen>
 #include <QSettings>
 
 #include <cerrno>
@@ -24,8 +24,13 @@ void MainWindow::loadSettings(const WindowOptions& o) {
     QSettings s;
     restoreGeometry(s.value("window/geometry").toByteArray());
     restoreState(s.value("window/state").toByteArray());
+    // The first start fits the screen (a 1280 x 720 laptop included); a remembered geometry from a
+    // larger screen is brought back onto this one.
+    const QRect screen = this->screen() ? this->screen()->availableGeometry() : QRect(0, 0, 1280, 800);
     if (!s.contains("window/geometry"))
-        resize(1280, 800);
+        resize(std::min(1280, screen.width()), std::min(800, screen.height()));
+    else if (width() > screen.width() || height() > screen.height())
+        resize(std::min(width(), screen.width()), std::min(height(), screen.height()));
     m_peer->setMode(PeerPanel::Mode(s.value("peer/mode", 0).toInt()));
     m_peer->transportBox()->setCurrentIndex(s.value("peer/transport", 0).toInt());
     m_peer->engineBox()->setCurrentIndex(s.value("peer/engine", 0).toInt());
@@ -83,7 +88,10 @@ QString MainWindow::openSession(const QString& path) {
 
 QString MainWindow::saveSession(const QString& path) {
     try {
-        le::save_session(path.toStdString(), *m_bridge->history());
+        const auto run = m_bridge->history();
+        le::save_session(path.toStdString(), *run);
+        m_saved = run;
+        m_savedCount = run->intervals().size();
         return {};
     } catch (const std::exception& e) {
         return qs(e.what());
@@ -95,24 +103,10 @@ QString MainWindow::exportRecords(const QString& path) {
     std::ofstream out(path.toStdString(), std::ios::trunc);
     if (!out)
         return tr("cannot write %1: %2").arg(path, qs(std::strerror(errno)));
-    const auto format = json ? le::RecordFormat::Json : le::RecordFormat::Csv;
-    out << le::format_header(format);
-    const auto history = m_bridge->history();
-    for (const auto& r : history->intervals())
-        out << le::format_record(format, r);
-    if (history->summary())
-        out << le::format_record(format, *history->summary());
+    le::write_run_records(out, json ? le::RecordFormat::Json : le::RecordFormat::Csv, *m_bridge->history());
     out.flush();
     if (!out)
         return tr("cannot write %1: %2").arg(path, qs(std::strerror(errno)));
-    return {};
-}
-
-QString MainWindow::exportWindow(const QString& path) {
-    refreshPlots(true);
-    QString error;
-    if (!PlotExport::save(this, path, size(), 1.0, &error))
-        return error;
     return {};
 }
 

@@ -48,6 +48,11 @@ QString OverlayRuns::openIntervalLog(const QString& path) {
     }
 }
 
+void OverlayRuns::add(std::shared_ptr<const le::RunHistory> run) {
+    m_opened.append(std::move(run));
+    emit changed();
+}
+
 void OverlayRuns::setComparison(const Runs& runs) {
     m_comparison = runs;
     emit changed();

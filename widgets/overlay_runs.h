@@ -23,6 +23,8 @@ public:
     // per tag (hlog_run.h), named after the file.
     QString open(const QString& path);
     static bool isIntervalLog(const QString& path);
+    // Adds `run` as an overlay, as if opened from a file ("Keep as baseline").
+    void add(std::shared_ptr<const le::RunHistory> run);
     // The runs of the latest A/B comparison, in place of the previous comparison's.
     void setComparison(const Runs& runs);
     // Removes every overlay: the opened sessions and the comparison.

@@ -12,6 +12,10 @@ void RunHistory::add(const IntervalRecord& record) {
     if (record.kind == IntervalRecord::Kind::Summary) {
         m_summary = record;
         m_summary->rtt_ns.reset(); // the whole run is the sum of the intervals, across restarts too
+        m_summary->rtt_first_ns.reset();
+        m_summary->rtt_rest_ns.reset();
+        const std::size_t first = m_segments.empty() ? 0 : m_segments.back().end;
+        m_segments.push_back({std::min(first, m_intervals.size()), m_intervals.size(), *m_summary, m_info});
         return;
     }
     EncodedHistograms encoded;

@@ -35,7 +35,17 @@ public:
     const Histogram& whole_run() const { return m_whole; }
     // The last `window_intervals` interval histograms merged.
     const Histogram& window() const { return m_window; }
+    // The summary of the last segment (session) of the run. A run restarted (new engine, loop mode,
+    // peer) has one segment per session: segments() has each one's.
     const std::optional<IntervalRecord>& summary() const { return m_summary; }
+    // A finished session of the run: its intervals [first, end), its summary, and the info() it ran
+    // with (engine, transport, peer, ...), kept as they were when it ended.
+    struct Segment {
+        std::size_t first = 0, end = 0;
+        IntervalRecord summary;
+        std::map<std::string, std::string> info;
+    };
+    const std::vector<Segment>& segments() const { return m_segments; }
     std::size_t window_intervals() const { return m_window_size; }
     // With bursts (burst > 1): the first round trip of each tick and the others, apart. Empty otherwise.
     const Histogram& window_first() const { return m_window_first; }
@@ -73,6 +83,7 @@ private:
     Histogram m_whole;
     Histogram m_window_first, m_window_rest, m_whole_first, m_whole_rest;
     std::optional<IntervalRecord> m_summary;
+    std::vector<Segment> m_segments;
 };
 
 } // namespace le

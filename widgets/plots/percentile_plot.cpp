@@ -23,18 +23,19 @@ struct Curve {
 
 // Ordered from the body to the tail, coloured so neighbouring curves never share a hue.
 constexpr std::array<Curve, 5> kLiveCurves = {{
-    {"p50", [](const le::IntervalRecord& r) { return r.p50_us; }, 0x2f80ed},
-    {"p90", [](const le::IntervalRecord& r) { return r.p90_us; }, 0x219a52},
-    {"p99", [](const le::IntervalRecord& r) { return r.p99_us; }, 0xe07010},
-    {"p99.9", [](const le::IntervalRecord& r) { return r.p999_us; }, 0xd62728},
-    {"max", [](const le::IntervalRecord& r) { return r.max_us; }, 0x8e5cd9},
+    {"p50", [](const le::IntervalRecord& r) { return r.p50_us; }, SeriesColours::kP50},
+    {"p90", [](const le::IntervalRecord& r) { return r.p90_us; }, SeriesColours::kP90},
+    {"p99", [](const le::IntervalRecord& r) { return r.p99_us; }, SeriesColours::kP99},
+    {"p99.9", [](const le::IntervalRecord& r) { return r.p999_us; }, SeriesColours::kP999},
+    {"max", [](const le::IntervalRecord& r) { return r.max_us; }, SeriesColours::kMax},
 }};
 
 // With bursts: the first round trip of each tick (the cold path) against the others.
 constexpr std::array<Curve, 2> kBurstCurves = {{
-    {"first of burst p50", [](const le::IntervalRecord& r) { return r.first.p50_us; }, 0x0b3d91,
-     Qt::DashLine},
-    {"rest of burst p50", [](const le::IntervalRecord& r) { return r.rest.p50_us; }, 0x2f80ed, Qt::DotLine},
+    {"first of burst p50", [](const le::IntervalRecord& r) { return r.first.p50_us; },
+     SeriesColours::kBurstFirst, Qt::DashLine},
+    {"rest of burst p50", [](const le::IntervalRecord& r) { return r.rest.p50_us; },
+     SeriesColours::kBurstRest, Qt::DotLine},
 }};
 
 bool hasBursts(const le::RunHistory* run) {
