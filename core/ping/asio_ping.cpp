@@ -220,7 +220,11 @@ private:
                 fail(describe(ec));
             return;
         }
-        m_book.echo(m_rx.data(), n, t_recv);
+        const EchoBook::Echo echo = m_book.echo(m_rx.data(), n, t_recv);
+        if (Stream && !open_loop() && echo != EchoBook::Echo::Ok) {
+            fail(closed_stream_echo_error(echo));
+            return;
+        }
         if (!Stream || open_loop())
             receive();
         m_book.expire(t_recv); // moves past the echoed message, and counts overdue ones lost

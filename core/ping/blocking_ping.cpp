@@ -80,7 +80,11 @@ void BlockingPing::closed_loop() {
                     fail(describe_io_failure(r));
                 break;
             }
-            m_book.echo(m_rx.data(), r.bytes, t_recv);
+            if (std::string e = closed_stream_echo_error(m_book.echo(m_rx.data(), r.bytes, t_recv));
+                !e.empty()) {
+                fail(std::move(e));
+                break;
+            }
             m_book.expire(t_recv);
         } else {
             const IoResult sent = send_all(fd, m_tx.data(), payload, keep_going);
@@ -126,7 +130,11 @@ bool BlockingPing::await_echo(std::size_t payload) {
             fail(describe_io_failure(r));
             return false;
         }
-        m_book.echo(m_rx.data(), r.bytes, t_recv);
+        const EchoBook::Echo echo = m_book.echo(m_rx.data(), r.bytes, t_recv);
+        if (m_stream && echo != EchoBook::Echo::Ok) {
+            fail(closed_stream_echo_error(echo));
+            return false;
+        }
         m_book.expire(t_recv); // moves past the echoed message
     }
     return true;

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace le {
 
@@ -19,7 +20,12 @@ std::size_t echo_ring_capacity(const PingConfig& config);
 
 class EchoBook {
 public:
-    enum class Echo { Ok, Late, Bad };
+    // Ok: the echo of an outstanding message, counted received. Bad: the right sequence number but
+    // the wrong length, counted as an error (its message is resolved by it). Late: a message resolved
+    // already (counted lost, or a duplicate): nothing is counted. Stray: shorter than a sequence
+    // number or a sequence number never sent: not ours, nothing is counted, and it does not show
+    // the peer is there (a stream that delivers one is out of sync).
+    enum class Echo { Ok, Late, Bad, Stray };
 
     // Closed loop measures from the real send time, open loop from the intended one (so a stalled
     // sender shows up as latency instead of being omitted).
@@ -31,7 +37,10 @@ public:
     // Sender side. Returns false (and does nothing) when the ring is full.
     bool sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32_t size) noexcept;
 
-    // Receiver side: an echo of `size` bytes starting with `message` arrived at `now`.
+    // Receiver side: an echo of `size` bytes starting with `message` arrived at `now`. Only Ok and Bad
+    // change the counts, so each message sent ends as exactly one of received, lost or errors
+    // whatever the peer sends back; only echoes of messages sent (Ok, Bad, Late) count as a sign of
+    // life for the peer-lost watchdog.
     Echo echo(const std::byte* message, std::size_t size, Nanos now) noexcept;
     // Size of an outstanding message (stream receivers read the header first); 0 if unknown.
     std::uint32_t expected_size(std::uint64_t seq) const noexcept { return m_table.size_of(seq); }
@@ -62,5 +71,10 @@ private:
     Nanos m_last_intended = -1;             // sender thread only
     std::atomic<std::uint64_t> m_oldest{0}; // advanced only by the thread that calls expire()
 };
+
+// A closed-loop stream waits for the echo of its one message: anything else it reads there (a
+// duplicate, a sequence number never sent after a stray or corrupted byte) means the stream is out
+// of step and will not come back in step. The run's error for such an echo; empty for Ok.
+std::string closed_stream_echo_error(EchoBook::Echo echo);
 
 } // namespace le

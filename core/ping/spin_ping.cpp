@@ -85,13 +85,14 @@ bool SpinPing::exchange(std::uint64_t seq, Nanos intended, Nanos t_send, std::si
     const Nanos timeout = m_ctx.config.timeout;
     std::size_t sent = 0;
     std::size_t got = 0; // stream: bytes of the echo so far
+    // Booked as its write starts: a peer that stops reading mid-message leaves it unanswered for the
+    // peer-lost watchdog to see (one slot of the ring is always free in closed loop).
+    m_book.sent(seq, intended, t_send, static_cast<std::uint32_t>(size));
     for (;;) {
         if (sent < size) {
             const ssize_t r = ::send(fd, m_tx.data() + sent, size - sent, kSendFlags);
             if (r >= 0) {
                 sent += static_cast<std::size_t>(r);
-                if (sent == size)
-                    m_book.sent(seq, intended, t_send, static_cast<std::uint32_t>(size));
             } else if (!would_block(errno)) {
                 fail(describe_errno(errno));
                 return false;
@@ -107,7 +108,12 @@ bool SpinPing::exchange(std::uint64_t seq, Nanos intended, Nanos t_send, std::si
                     if (got < size)
                         continue;
                 }
-                m_book.echo(m_rx.data(), m_stream ? size : static_cast<std::size_t>(r), t_recv);
+                const EchoBook::Echo echo =
+                    m_book.echo(m_rx.data(), m_stream ? size : static_cast<std::size_t>(r), t_recv);
+                if (m_stream && echo != EchoBook::Echo::Ok) {
+                    fail(closed_stream_echo_error(echo));
+                    return false;
+                }
                 m_book.expire(t_recv); // moves past the echoed message
                 if (m_book.outstanding() == 0)
                     return true;
