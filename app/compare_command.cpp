@@ -2,6 +2,7 @@
 
 #include "cli_support.h"
 #include "compare.h"
+#include "output_file.h"
 #include "record_format.h"
 #include "split_list.h"
 #include "units.h"
@@ -11,6 +12,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 using namespace le;
@@ -62,12 +64,12 @@ int CompareCommand::run() const {
         std::fprintf(stderr, "latency-ping compare: error: %s\n", e.what());
         return cli::kExitUsage;
     }
-    std::ofstream file;
+    std::optional<cli::OutputFile> file;
     if (!out.empty()) {
-        file.open(out, std::ios::trunc);
-        if (!file) {
-            std::fprintf(stderr, "latency-ping compare: error: cannot write '%s': %s\n", out.c_str(),
-                         std::strerror(errno));
+        try {
+            file.emplace(cli::OutputFile::create(out));
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "latency-ping compare: error: %s\n", e.what());
             return cli::kExitUsage;
         }
     }
@@ -90,6 +92,7 @@ int CompareCommand::run() const {
     if (tty)
         std::fputs("\n", stderr);
 
+    cli::OutputFile stdout_sink = cli::OutputFile::standard_output();
     std::string text;
     if (fmt_kind == RecordFormat::Text) {
         text = format_compare_table(results);
@@ -115,10 +118,14 @@ int CompareCommand::run() const {
             }
         }
     }
-    std::fputs(text.c_str(), stdout);
-    if (file.is_open())
-        file << text;
     bool failed = false;
+    // The table is the whole result: a write that fails is an error naming the file (a reader
+    // that went away from standard output is not).
+    for (cli::OutputFile* sink : {&stdout_sink, file ? &*file : nullptr})
+        if (sink && !(sink->write(text) && sink->close()) && !(sink == &stdout_sink && sink->broken_pipe())) {
+            std::fprintf(stderr, "latency-ping compare: error: %s\n", sink->error().c_str());
+            failed = true;
+        }
     for (const auto& r : results)
         failed |= !r.error.empty() || r.summary.received == 0;
     return failed ? cli::kExitFailure : cli::kExitOk;

@@ -1,6 +1,7 @@
 // latency-ping: measures round-trip latency against an echo peer and prints interval records.
 #include "cli_support.h"
 #include "compare_command.h"
+#include "output_file.h"
 #include "sweep_command.h"
 
 #include "agent_client.h"
@@ -16,6 +17,7 @@
 #include <cstdio>
 #include <fstream>
 #include <utility>
+#include <vector>
 
 using namespace le;
 
@@ -262,22 +264,35 @@ int main(int argc, char** argv) {
         }
     };
 
-    std::ofstream file;
+    // Records go to standard output and --out. A sink that fails is dropped and the run stopped:
+    // a reader that went away (EPIPE, `| head -1`) ends it cleanly; any other failure is an error
+    // naming the file, and the other sink still gets the records up to the summary.
+    std::vector<cli::OutputFile> sinks;
+    sinks.push_back(cli::OutputFile::standard_output());
     if (!out.empty()) {
-        file.open(out, std::ios::out | std::ios::trunc);
-        if (!file) {
-            std::fprintf(stderr, "latency-ping: error: cannot write '%s': %s\n", out.c_str(),
-                         std::strerror(errno));
+        try {
+            sinks.push_back(cli::OutputFile::create(out));
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "latency-ping: error: %s\n", e.what());
+            release_endpoint();
             return cli::kExitUsage;
         }
     }
+    bool write_failed = false, reader_gone = false;
     const auto write = [&](const std::string& text) {
-        std::fputs(text.c_str(), stdout);
-        std::fflush(stdout);
-        if (file.is_open()) {
-            file << text;
-            file.flush();
+        bool ok = true;
+        for (cli::OutputFile& sink : sinks) {
+            if (sink.failed() || sink.write(text))
+                continue;
+            ok = false;
+            if (sink.broken_pipe() && &sink == &sinks.front()) {
+                reader_gone = true;
+            } else {
+                write_failed = true;
+                std::fprintf(stderr, "latency-ping: error: %s\n", sink.error().c_str());
+            }
         }
+        return ok;
     };
 
     cli::install_stop_signals();
@@ -308,7 +323,7 @@ int main(int argc, char** argv) {
     std::size_t next_change = 0;
     IntervalRecord record;
     for (;;) {
-        if (!stopping && cli::stop_requested()) {
+        if (!stopping && (cli::stop_requested() || write_failed || reader_gone)) {
             stopping = true;
             session.stop();
         }
@@ -331,6 +346,13 @@ int main(int argc, char** argv) {
         }
     }
     release_endpoint();
+    for (std::size_t i = 1; i < sinks.size(); ++i)
+        if (!sinks[i].failed() && !sinks[i].close()) {
+            write_failed = true;
+            std::fprintf(stderr, "latency-ping: error: %s\n", sinks[i].error().c_str());
+        }
+    if (write_failed)
+        return cli::kExitFailure;
     if (const std::string error = session.error(); !error.empty()) {
         std::fprintf(stderr, "latency-ping: the run ended early: %s\n", error.c_str());
         return cli::kExitFailure;

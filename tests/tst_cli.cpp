@@ -210,6 +210,62 @@ private slots:
         QVERIFY2(r.out.isEmpty(), qPrintable(r.describe())); // refused before measuring anything
         QVERIFY2(r.elapsedMs < 1'000, qPrintable(QStringLiteral("took %1 ms").arg(r.elapsedMs)));
     }
+
+    // A write that fails is an error naming the file, with exit status 1; the other output still
+    // gets every record up to the summary.
+    void testWriteFailures_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<bool>("stdoutFull");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("stdout /dev/full")
+            << (kShortRun + QStringList{"--format", "json"}) << true
+            << "latency-ping: error: cannot write standard output: No space left on "
+               "device";
+        QTest::newRow("--out /dev/full")
+            << (kShortRun + QStringList{"--format", "json", "--out", "/dev/full"}) << false
+            << "latency-ping: error: cannot write '/dev/full': No space left on device";
+        QTest::newRow("compare --out /dev/full")
+            << QStringList{"compare", "--engines", "blocking,asio", "--duration", "400ms",
+                           "--slice", "200ms",     "--out",         "/dev/full"}
+            << false << "latency-ping compare: error: cannot write '/dev/full': No space left on device";
+        QTest::newRow("compare to /dev/full")
+            << QStringList{"compare", "--engines", "blocking,asio", "--duration", "400ms", "--slice", "200ms"}
+            << true << "latency-ping compare: error: cannot write standard output: No space left on device";
+    }
+    void testWriteFailures() {
+        QFETCH(QStringList, args);
+        QFETCH(bool, stdoutFull);
+        QFETCH(QString, error);
+        QProcess p;
+        if (stdoutFull)
+            p.setStandardOutputFile(QStringLiteral("/dev/full"));
+        p.start(kPing, args);
+        QVERIFY(p.waitForFinished(30'000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(p.exitCode() == 1 && err.contains(error.toUtf8()), err.constData());
+        if (!stdoutFull && !args.contains("compare")) { // standard output still has the whole run
+            const QList<QByteArray> lines = nonEmptyLines(p.readAllStandardOutput());
+            QVERIFY(!lines.isEmpty());
+            QCOMPARE(QJsonDocument::fromJson(lines.last()).object()["type"].toString(),
+                     QStringLiteral("summary"));
+        }
+    }
+
+    // A reader that goes away (`| head -1`) ends an endless run at once and cleanly.
+    void testReaderGoesAway() {
+        QProcess p;
+        p.start(QStringLiteral("bash"),
+                {"-c", QStringLiteral(
+                           "'%1' --duration 0 --interval 100ms | head -1; echo \"status ${PIPESTATUS[0]}\"")
+                           .arg(kPing)});
+        QVERIFY2(p.waitForFinished(10'000), "latency-ping did not end when its reader went away");
+        const QList<QByteArray> lines = nonEmptyLines(p.readAllStandardOutput());
+        QCOMPARE(lines.size(), 2);
+        QVERIFY(lines[0].contains("t_s"));
+        QCOMPARE(lines[1], QByteArray("status 0"));
+        QVERIFY(!p.readAllStandardError().contains("error"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCli)
