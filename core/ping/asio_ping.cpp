@@ -4,6 +4,7 @@
 #include "asio_tasks.h"
 #include "echo_book.h"
 #include "pacer.h"
+#include "start_thread.h"
 #include "wire.h"
 
 #include <asio/bind_executor.hpp>
@@ -92,10 +93,10 @@ public:
         tick();
         asio::post(m_path, [this] { schedule_send(); });
         for (int i = 0; i < m_threads; ++i)
-            m_pool.emplace_back([this] {
+            m_pool.push_back(start_thread("the ping", [this] {
                 use_precise_timers();
                 m_io.run();
-            });
+            }));
     }
 
     void tasks_changed() override { m_tasks.update(); } // AsioTasks hops onto its own executor

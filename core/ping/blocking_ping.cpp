@@ -2,6 +2,7 @@
 
 #include "blocking_io.h"
 #include "pacer.h"
+#include "start_thread.h"
 #include "wire.h"
 
 #include <algorithm>
@@ -25,10 +26,10 @@ BlockingPing::~BlockingPing() {
 
 void BlockingPing::start() {
     if (m_ctx.config.open_loop) {
-        m_threads.emplace_back([this] { open_loop_receiver(); });
-        m_threads.emplace_back([this] { open_loop_sender(); });
+        m_threads.push_back(start_thread("the ping's receiver", [this] { open_loop_receiver(); }));
+        m_threads.push_back(start_thread("the ping's sender", [this] { open_loop_sender(); }));
     } else {
-        m_threads.emplace_back([this] { closed_loop(); });
+        m_threads.push_back(start_thread("the ping", [this] { closed_loop(); }));
     }
 }
 

@@ -2,6 +2,7 @@
 
 #include "blocking_io.h"
 #include "pacer.h"
+#include "start_thread.h"
 #include "wire.h"
 
 #include <algorithm>
@@ -27,7 +28,7 @@ SpinPing::~SpinPing() {
 }
 
 void SpinPing::start() {
-    m_threads.emplace_back([this] {
+    m_threads.push_back(start_thread("the ping", [this] {
         if (m_ctx.config.open_loop)
             open_loop();
         else
@@ -35,7 +36,7 @@ void SpinPing::start() {
         m_book.expire(now_ns(), true);
         if (m_ctx.on_finished)
             m_ctx.on_finished(m_error);
-    });
+    }));
 }
 
 void SpinPing::fail(std::string error) {
