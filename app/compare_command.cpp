@@ -33,6 +33,22 @@ void CompareCommand::add_to(CLI::App& app) {
     cmd->add_option("--out", out, "also write the table to FILE");
 }
 
+namespace {
+
+// A list option of compare: when given, at least one value, and none twice (a variant measured twice).
+template <class T>
+void require_distinct(const char* option, const std::string& text, const std::vector<T>& values) {
+    if (values.empty() && text.find_first_not_of(" \t") != std::string::npos)
+        throw std::invalid_argument(fmt::format("{} '{}': give at least one value", option, text));
+    for (std::size_t i = 0; i < values.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (values[i] == values[j])
+                throw std::invalid_argument(
+                    fmt::format("{} '{}': value {} repeats value {}", option, text, i + 1, j + 1));
+}
+
+} // namespace
+
 int CompareCommand::run() const {
     PingConfig base;
     CompareOptions options;
@@ -51,6 +67,9 @@ int CompareCommand::run() const {
                 throw std::invalid_argument(fmt::format("tasks {} is out of range (0 to {})", n, kMaxTasks));
             ks.push_back(static_cast<int>(n));
         }
+        require_distinct("--engines", engines, es);
+        require_distinct("--transports", transports, ts);
+        require_distinct("--tasks", tasks, ks);
         base.rate = parse_rate(rate);
         base.payload = parse_size(payload);
         options.total_per_variant = parse_duration(duration);

@@ -173,7 +173,10 @@ int main(int argc, char** argv) {
         config.engine = parse_engine(engine);
         config.rate = parse_rate(rate);
         config.payload = parse_size(payload);
-        config.tasks = static_cast<int>(std::min<long long>(parse_count(tasks), kMaxTasks + 1LL));
+        if (const long long n = parse_count(tasks); n > kMaxTasks)
+            throw std::invalid_argument(fmt::format("--tasks: {} is out of range (0 to {})", n, kMaxTasks));
+        else
+            config.tasks = static_cast<int>(n);
         config.task_work = parse_duration(task_work);
         config.task_period = parse_duration(task_period);
         config.duration = parse_duration(duration);
@@ -234,8 +237,20 @@ int main(int argc, char** argv) {
     std::unique_ptr<AgentClient> agent;
     int agent_endpoint = -1;
     if (!agent_url.empty()) {
+        std::string token;
         try {
-            const std::string token = token_file.empty() ? std::string{} : read_token_file(token_file);
+            // What the user gave is checked before anything is asked of the agent: a usage error (2).
+            if (!token_file.empty())
+                token = read_token_file(token_file);
+            if (agent_url.find("://") != std::string::npos && agent_url.rfind("tcp://", 0) != 0)
+                throw std::invalid_argument(
+                    fmt::format("invalid agent URL '{}' (expected tcp://HOST:PORT)", agent_url));
+            parse_endpoint(agent_url.find("://") == std::string::npos ? "tcp://" + agent_url : agent_url);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "latency-ping: error: --agent: %s\n", e.what());
+            return cli::kExitUsage;
+        }
+        try {
             agent = AgentClient::connect(agent_url, token, agent_data_host);
             AgentEndpointSpec spec;
             spec.transport = config.transport;

@@ -48,6 +48,28 @@ private slots:
         QTest::newRow("pong-jitter") << kPong << QStringList{"--jitter", "-1ms"} << QStringList{"--jitter"};
         QTest::newRow("pong-loss") << kPong << QStringList{"--loss", "101"} << QStringList{"--loss", "'101'"};
         QTest::newRow("pong-loss-word") << kPong << QStringList{"--loss", "some%"} << QStringList{"--loss"};
+        // Issue 18's input gaps: each refused, naming what was given.
+        QTest::newRow("duration-under-1ns") << kPing << QStringList{"--duration", "0.1ns"}
+                                            << QStringList{"duration '0.1ns' is shorter than 1 ns"};
+        QTest::newRow("tasks-too-many") << kPing << QStringList{"--tasks", "200000"}
+                                        << QStringList{"--tasks: 200000 is out of range (0 to 100000)"};
+        QTest::newRow("pong-task-work-1h") << kPong << QStringList{"--task-work", "1h"}
+                                           << QStringList{"--task-work 1h: must be from 0 to 1 s"};
+        QTest::newRow("pong-task-period-1000h")
+            << kPong << QStringList{"--task-period", "1000h"}
+            << QStringList{"--task-period 1000h: must be from 10 us to 10 s"};
+        QTest::newRow("agent-url")
+            << kPing << QStringList{"--agent", "ftp://x:1"}
+            << QStringList{"--agent: invalid agent URL 'ftp://x:1' (expected tcp://HOST:PORT)"};
+        QTest::newRow("agent-token-file")
+            << kPing << QStringList{"--agent", "tcp://127.0.0.1:1", "--token-file", "/nonexistent/token"}
+            << QStringList{"--agent: token file '/nonexistent/token': No such file or directory"};
+        QTest::newRow("icmp-host-option") << kPing << QStringList{"sweep", "--icmp-host", "-V"}
+                                          << QStringList{"--icmp-host '-V': not a host name"};
+        QTest::newRow("compare-duplicate") << kPing << QStringList{"compare", "--engines", "asio,asio"}
+                                           << QStringList{"--engines 'asio,asio': value 2 repeats value 1"};
+        QTest::newRow("compare-empty") << kPing << QStringList{"compare", "--tasks", ","}
+                                       << QStringList{"--tasks ',': give at least one value"};
     }
     void testUsageErrors() {
         QFETCH(QString, program);
