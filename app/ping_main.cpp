@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
     std::string timeout = "1s", format = "text", out, cpu, pong_cpu;
     int burst = 1;
     bool open_loop = false;
+    bool verify_payload = false;
     std::vector<std::string> sets;
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); // later flags win
 
@@ -117,6 +118,9 @@ int main(int argc, char** argv) {
         ->check(cli::validator("LIST", [](const std::string& s) { parse_cpu_list(s); }));
     app.add_option("--pong-cpu", pong_cpu, "pin the in-process pong to CPUs; default: not pinned")
         ->check(cli::validator("LIST", [](const std::string& s) { parse_cpu_list(s); }));
+    app.add_flag(
+        "--verify-payload", verify_payload,
+        "fill payloads from their sequence numbers and count an echo with another payload as an error");
     app.add_flag("--open-loop", open_loop,
                  "send on schedule with many messages in flight; RTT from the intended send time");
     app.add_option("--timeout", timeout, "a message without echo after this is lost")
@@ -183,6 +187,7 @@ int main(int argc, char** argv) {
         config.warmup = parse_duration(warmup);
         config.interval = parse_duration(interval);
         config.open_loop = open_loop;
+        config.verify_payload = verify_payload;
         config.timeout = parse_duration(timeout);
         config.peer_lost = parse_duration(peer_lost);
         config.burst = burst;

@@ -26,10 +26,11 @@ public:
         Short,          // (datagrams) 4 bytes instead of the echo
         Long,           // the echo with one byte more (a stream: an extra byte, out of step from then on)
         Foreign,        // the echo, then a message of a sequence number never sent
-        Corrupt,        // the echo with its sequence number's first byte flipped
+        Corrupt,        // the echo with its sequence number's high byte flipped (never sent)
         Trickle,        // (streams) from the first such message on, one byte of echo per 100 ms
         HalfThenSilent, // (streams) half of that echo, then nothing more (reading on)
         Deaf,           // after the probe, reads and writes nothing (as a stopped process)
+        CorruptPayload, // the echo with its last byte flipped (the sequence number intact)
     };
 
     MisbehavingPeer(le::Transport transport, Kind kind, std::size_t payload, std::uint64_t every = 10,
@@ -126,6 +127,10 @@ private:
                 buf[7] ^= std::byte{0x5a}; // the wire is little-endian: the high byte
                 send(buf.data(), n);
                 break;
+            case Kind::CorruptPayload:
+                buf[n - 1] ^= std::byte{0x01};
+                send(buf.data(), n);
+                break;
             default:
                 send(buf.data(), n);
                 break;
@@ -200,6 +205,10 @@ private:
                 break;
             case Kind::Corrupt:
                 buf[7] ^= std::byte{0x5a}; // the wire is little-endian: the high byte
+                send_all(fd, buf.data(), m_payload);
+                break;
+            case Kind::CorruptPayload:
+                buf[m_payload - 1] ^= std::byte{0x01};
                 send_all(fd, buf.data(), m_payload);
                 break;
             case Kind::Trickle:

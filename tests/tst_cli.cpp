@@ -274,6 +274,18 @@ private slots:
         }
     }
 
+    // --verify-payload against a faithful peer: every echo checks out.
+    void testVerifyPayload() {
+        const Result r = run(kPing, kShortRun + QStringList{"--verify-payload", "--format", "json"}, 15'000);
+        QVERIFY2(r.finished && r.exitCode == 0, qPrintable(r.describe()));
+        const QList<QByteArray> lines = nonEmptyLines(r.out);
+        const QJsonObject summary = QJsonDocument::fromJson(lines.last()).object();
+        QCOMPARE(summary["type"].toString(), QStringLiteral("summary"));
+        QVERIFY(summary["received"].toInt() > 500);
+        QCOMPARE(summary["errors"].toInt(), 0);
+        QCOMPARE(summary["sent"].toInt(), summary["received"].toInt() + summary["lost"].toInt());
+    }
+
     // A reader that goes away (`| head -1`) ends an endless run at once and cleanly.
     void testReaderGoesAway() {
         QProcess p;

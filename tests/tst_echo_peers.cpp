@@ -31,8 +31,9 @@ struct Outcome {
 };
 
 Outcome run(const Endpoint& peer, EngineKind engine, bool openLoop, Nanos duration,
-            std::size_t payload = kPayload, Nanos timeout = kTimeout) {
+            std::size_t payload = kPayload, Nanos timeout = kTimeout, bool verify = false) {
     PingConfig c;
+    c.verify_payload = verify;
     c.peer = peer;
     c.engine = engine;
     c.open_loop = openLoop;
@@ -151,6 +152,37 @@ private slots:
         QCOMPARE(s.errors, std::uint64_t(0));
         if (error.isEmpty())
             QCOMPARE(s.received, s.sent);
+    }
+
+    // A byte flipped beyond the sequence number goes unnoticed unless payloads are verified; then
+    // exactly the echoes the peer corrupted are errors, and a stream stays in step.
+    void corruptPayload_data() {
+        QTest::addColumn<Transport>("transport");
+        QTest::addColumn<EngineKind>("engine");
+        QTest::addColumn<bool>("openLoop");
+        QTest::addColumn<bool>("verify");
+        for (Transport t : {Transport::Tcp, Transport::Udp})
+            for (EngineKind e : kAllEngines)
+                for (bool open : {false, true})
+                    for (bool verify : {false, true})
+                        QTest::addRow("%s-%s-%s-%s", to_string(t).data(), to_string(e).data(),
+                                      open ? "open" : "closed", verify ? "verified" : "unverified")
+                            << t << e << open << verify;
+    }
+    void corruptPayload() {
+        QFETCH(Transport, transport);
+        QFETCH(EngineKind, engine);
+        QFETCH(bool, openLoop);
+        QFETCH(bool, verify);
+        MisbehavingPeer peer(transport, Kind::CorruptPayload, kPayload);
+        const Outcome o = run(peer.endpoint(), engine, openLoop, 600 * kNanosPerMilli, kPayload,
+                              2 * kNanosPerSecond, verify);
+        QVERIFY2(o.ended && o.error.empty(), qPrintable(counts(o)));
+        const IntervalRecord& s = o.summary;
+        QVERIFY2(s.sent == s.received + s.lost + s.errors, qPrintable(counts(o)));
+        QVERIFY(peer.affected() >= s.sent / 10 - 1);
+        QCOMPARE(s.lost, std::uint64_t(0));
+        QCOMPARE(s.errors, verify ? peer.affected() : std::uint64_t(0));
     }
 
     // A spin ping writing a message larger than the socket buffers to a peer that stopped (as under

@@ -61,7 +61,7 @@ public:
         , m_send_timer(m_io)
         , m_tick_timer(m_io)
         , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
-                 echo_ring_capacity(context.config))
+                 echo_ring_capacity(context.config), context.config.verify_payload)
         , m_tasks(m_io, context.params, m_threads)
         , m_tx(kMaxPayload)
         , m_rx(kMaxPayload + 1) {
@@ -153,7 +153,7 @@ private:
     }
 
     void send(Nanos due) {
-        write_sequence(m_tx.data(), m_seq);
+        m_book.stamp(m_tx.data(), m_seq, m_payload);
         const auto size = static_cast<std::uint32_t>(m_payload);
         const Nanos t_send = now_ns();
         if (!m_book.sent(m_seq, m_pacer.back_to_back() ? t_send : due, t_send, size)) {
@@ -222,7 +222,7 @@ private:
             return;
         }
         const EchoBook::Echo echo = m_book.echo(m_rx.data(), n, t_recv);
-        if (Stream && !open_loop() && echo != EchoBook::Echo::Ok) {
+        if (Stream && !open_loop() && !closed_stream_echo_error(echo).empty()) {
             fail(closed_stream_echo_error(echo));
             return;
         }

@@ -63,7 +63,7 @@ void BlockingPing::closed_loop() {
         follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
         if (!pacer.back_to_back() && !wait_until(pacer.due(), &p.generation, gen, &m_ctx.abort))
             continue;
-        write_sequence(m_tx.data(), seq);
+        m_book.stamp(m_tx.data(), seq, payload);
         const Nanos t_send = now_ns();
         if (t_send >= m_ctx.send_until.load(std::memory_order_relaxed))
             break;
@@ -132,8 +132,8 @@ bool BlockingPing::await_echo(std::size_t payload) {
             return false;
         }
         const EchoBook::Echo echo = m_book.echo(m_rx.data(), r.bytes, t_recv);
-        if (m_stream && echo != EchoBook::Echo::Ok) {
-            fail(closed_stream_echo_error(echo));
+        if (std::string e = m_stream ? closed_stream_echo_error(echo) : std::string(); !e.empty()) {
+            fail(std::move(e));
             return false;
         }
         m_book.expire(t_recv); // moves past the echoed message
@@ -154,7 +154,7 @@ void BlockingPing::open_loop_sender() {
         follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
         if (!wait_until(pacer.due(), &p.generation, gen, &m_ctx.abort))
             continue;
-        write_sequence(m_tx.data(), seq);
+        m_book.stamp(m_tx.data(), seq, payload);
         const Nanos now = now_ns();
         if (now >= m_ctx.send_until.load(std::memory_order_relaxed))
             break;

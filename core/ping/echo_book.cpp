@@ -13,10 +13,11 @@ std::size_t echo_ring_capacity(const PingConfig& c) {
 }
 
 EchoBook::EchoBook(Recorder& recorder, bool open_loop, Nanos timeout, const std::atomic<Nanos>& measure_from,
-                   std::size_t capacity)
+                   std::size_t capacity, bool verify_payload)
     : m_recorder(recorder)
     , m_table(capacity)
     , m_open_loop(open_loop)
+    , m_verify(verify_payload)
     , m_timeout(timeout)
     , m_measure_from(measure_from) {}
 
@@ -52,7 +53,8 @@ EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos 
     m_recorder.note_echo(); // an answer to a message we sent shows the peer is there
     if (from == 0)
         return Echo::Late; // already counted lost (or a duplicate)
-    const bool ok = expected == size;
+    const bool corrupt = expected == size && m_verify && !has_sequence_pattern(message, size, seq);
+    const bool ok = expected == size && !corrupt;
     if (counted(seq))
         m_recorder.write([&](IntervalData& d) {
             if (ok) {
@@ -63,7 +65,7 @@ EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos 
                 ++d.errors;
             }
         });
-    return ok ? Echo::Ok : Echo::Bad;
+    return ok ? Echo::Ok : corrupt ? Echo::Corrupt : Echo::Bad;
 }
 
 std::uint64_t EchoBook::expire(Nanos now, bool all) noexcept {
@@ -87,6 +89,7 @@ std::uint64_t EchoBook::expire(Nanos now, bool all) noexcept {
 std::string closed_stream_echo_error(EchoBook::Echo echo) {
     switch (echo) {
     case EchoBook::Echo::Ok:
+    case EchoBook::Echo::Corrupt:
         return {};
     case EchoBook::Echo::Late:
         return "echo stream out of sync: the peer sent an echo twice";

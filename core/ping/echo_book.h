@@ -3,6 +3,7 @@
 #include "in_flight.h"
 #include "ping_config.h"
 #include "recorder.h"
+#include "wire.h"
 
 #include <atomic>
 #include <cstddef>
@@ -25,14 +26,24 @@ public:
     // already (counted lost, or a duplicate): nothing is counted. Stray: shorter than a sequence
     // number or a sequence number never sent: not ours, nothing is counted, and it does not show
     // the peer is there (a stream that delivers one is out of sync).
-    enum class Echo { Ok, Late, Bad, Stray };
+    // Corrupt: (verify_payload) the right sequence number and length, another payload: an error.
+    enum class Echo { Ok, Late, Bad, Stray, Corrupt };
 
     // Closed loop measures from the real send time, open loop from the intended one (so a stalled
     // sender shows up as latency instead of being omitted).
     // `measure_from` is read until counting has begun: the session sets it once the engine (and its
     // compute tasks, which may take seconds to start under overload) is up.
+    // `verify_payload`: stamp() fills payloads from their sequence numbers and echo() checks them.
     EchoBook(Recorder& recorder, bool open_loop, Nanos timeout, const std::atomic<Nanos>& measure_from,
-             std::size_t capacity);
+             std::size_t capacity, bool verify_payload = false);
+
+    // Writes message `seq` of `size` bytes into `tx` before it is sent: its sequence number, and with
+    // verify_payload its pattern (wire.h). The rest of `tx` holds fill_pattern() otherwise.
+    void stamp(std::byte* tx, std::uint64_t seq, std::size_t size) const noexcept {
+        write_sequence(tx, seq);
+        if (m_verify)
+            fill_sequence_pattern(tx, size, seq);
+    }
 
     // Sender side. Returns false (and does nothing) when the ring is full.
     bool sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32_t size) noexcept;
@@ -64,6 +75,7 @@ private:
     Recorder& m_recorder;
     InFlightTable m_table;
     const bool m_open_loop;
+    const bool m_verify;
     const Nanos m_timeout;
     const std::atomic<Nanos>& m_measure_from;
     std::atomic<std::uint64_t> m_first_counted{UINT64_MAX};
@@ -74,7 +86,8 @@ private:
 
 // A closed-loop stream waits for the echo of its one message: anything else it reads there (a
 // duplicate, a sequence number never sent after a stray or corrupted byte) means the stream is out
-// of step and will not come back in step. The run's error for such an echo; empty for Ok.
+// of step and will not come back in step. The run's error for such an echo; empty for Ok and for
+// Corrupt (a payload changed in place leaves the stream in step; it is counted as an error).
 std::string closed_stream_echo_error(EchoBook::Echo echo);
 
 } // namespace le

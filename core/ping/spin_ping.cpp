@@ -65,7 +65,7 @@ void SpinPing::closed_loop() {
         follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
         if (!pacer.back_to_back() && !spin_until(pacer.due(), gen))
             continue;
-        write_sequence(m_tx.data(), seq);
+        m_book.stamp(m_tx.data(), seq, payload);
         const Nanos t_send = now_ns();
         if (t_send >= send_until())
             break;
@@ -111,8 +111,8 @@ bool SpinPing::exchange(std::uint64_t seq, Nanos intended, Nanos t_send, std::si
                 }
                 const EchoBook::Echo echo =
                     m_book.echo(m_rx.data(), m_stream ? size : static_cast<std::size_t>(r), t_recv);
-                if (m_stream && echo != EchoBook::Echo::Ok) {
-                    fail(closed_stream_echo_error(echo));
+                if (std::string e = m_stream ? closed_stream_echo_error(echo) : std::string(); !e.empty()) {
+                    fail(std::move(e));
                     return false;
                 }
                 m_book.expire(t_recv); // moves past the echoed message
@@ -163,7 +163,7 @@ void SpinPing::open_loop() {
             if (now >= send_until()) {
                 sending = false;
             } else if (pacer.back_to_back() || now >= pacer.due()) {
-                write_sequence(m_tx.data(), seq);
+                m_book.stamp(m_tx.data(), seq, payload);
                 // Booked before the write, whose echo may be read later in this very turn. A full
                 // ring (the echoes lag far behind) just means: try again next turn.
                 if (m_book.sent(seq, pacer.back_to_back() ? now : pacer.due(), now,
