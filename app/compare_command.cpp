@@ -2,6 +2,7 @@
 
 #include "cli_support.h"
 #include "compare.h"
+#include "output_file.h"
 #include "record_format.h"
 #include "split_list.h"
 #include "units.h"
@@ -11,6 +12,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 using namespace le;
@@ -31,6 +33,22 @@ void CompareCommand::add_to(CLI::App& app) {
     cmd->add_option("--out", out, "also write the table to FILE");
 }
 
+namespace {
+
+// A list option of compare: when given, at least one value, and none twice (a variant measured twice).
+template <class T>
+void require_distinct(const char* option, const std::string& text, const std::vector<T>& values) {
+    if (values.empty() && text.find_first_not_of(" \t") != std::string::npos)
+        throw std::invalid_argument(fmt::format("{} '{}': give at least one value", option, text));
+    for (std::size_t i = 0; i < values.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (values[i] == values[j])
+                throw std::invalid_argument(
+                    fmt::format("{} '{}': value {} repeats value {}", option, text, i + 1, j + 1));
+}
+
+} // namespace
+
 int CompareCommand::run() const {
     PingConfig base;
     CompareOptions options;
@@ -49,6 +67,9 @@ int CompareCommand::run() const {
                 throw std::invalid_argument(fmt::format("tasks {} is out of range (0 to {})", n, kMaxTasks));
             ks.push_back(static_cast<int>(n));
         }
+        require_distinct("--engines", engines, es);
+        require_distinct("--transports", transports, ts);
+        require_distinct("--tasks", tasks, ks);
         base.rate = parse_rate(rate);
         base.payload = parse_size(payload);
         options.total_per_variant = parse_duration(duration);
@@ -62,12 +83,12 @@ int CompareCommand::run() const {
         std::fprintf(stderr, "latency-ping compare: error: %s\n", e.what());
         return cli::kExitUsage;
     }
-    std::ofstream file;
+    std::optional<cli::OutputFile> file;
     if (!out.empty()) {
-        file.open(out, std::ios::trunc);
-        if (!file) {
-            std::fprintf(stderr, "latency-ping compare: error: cannot write '%s': %s\n", out.c_str(),
-                         std::strerror(errno));
+        try {
+            file.emplace(cli::OutputFile::create(out));
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "latency-ping compare: error: %s\n", e.what());
             return cli::kExitUsage;
         }
     }
@@ -90,6 +111,7 @@ int CompareCommand::run() const {
     if (tty)
         std::fputs("\n", stderr);
 
+    cli::OutputFile stdout_sink = cli::OutputFile::standard_output();
     std::string text;
     if (fmt_kind == RecordFormat::Text) {
         text = format_compare_table(results);
@@ -115,10 +137,14 @@ int CompareCommand::run() const {
             }
         }
     }
-    std::fputs(text.c_str(), stdout);
-    if (file.is_open())
-        file << text;
     bool failed = false;
+    // The table is the whole result: a write that fails is an error naming the file (a reader
+    // that went away from standard output is not).
+    for (cli::OutputFile* sink : {&stdout_sink, file ? &*file : nullptr})
+        if (sink && !(sink->write(text) && sink->close()) && !(sink == &stdout_sink && sink->broken_pipe())) {
+            std::fprintf(stderr, "latency-ping compare: error: %s\n", sink->error().c_str());
+            failed = true;
+        }
     for (const auto& r : results)
         failed |= !r.error.empty() || r.summary.received == 0;
     return failed ? cli::kExitFailure : cli::kExitOk;

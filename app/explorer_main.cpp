@@ -107,7 +107,13 @@ int main(int argc, char** argv) {
          "FILE.hlog writes the opened run as an interval log.",
          "IMAGE"},
     });
-    p.process(app);
+    // Not process(): it exits with 1 on a bad option, where the other programs say 2 (usage).
+    if (!p.parse(app.arguments()))
+        usageError(p.errorText());
+    if (p.isSet(QStringLiteral("help")))
+        p.showHelp(0);
+    if (p.isSet(QStringLiteral("version")))
+        p.showVersion();
     if (!p.positionalArguments().isEmpty())
         usageError(QStringLiteral("unexpected argument '%1'").arg(p.positionalArguments().first()));
 

@@ -1,6 +1,7 @@
 // latency-ping: measures round-trip latency against an echo peer and prints interval records.
 #include "cli_support.h"
 #include "compare_command.h"
+#include "output_file.h"
 #include "sweep_command.h"
 
 #include "agent_client.h"
@@ -19,6 +20,7 @@
 #include <fstream>
 #include <memory>
 #include <utility>
+#include <vector>
 
 using namespace le;
 
@@ -74,6 +76,7 @@ int main(int argc, char** argv) {
     std::string timeout = "1s", format = "text", out, hlog, cpu, pong_cpu;
     int burst = 1;
     bool open_loop = false;
+    bool verify_payload = false;
     std::vector<std::string> sets;
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); // later flags win
 
@@ -119,6 +122,9 @@ int main(int argc, char** argv) {
         ->check(cli::validator("LIST", [](const std::string& s) { parse_cpu_list(s); }));
     app.add_option("--pong-cpu", pong_cpu, "pin the in-process pong to CPUs; default: not pinned")
         ->check(cli::validator("LIST", [](const std::string& s) { parse_cpu_list(s); }));
+    app.add_flag(
+        "--verify-payload", verify_payload,
+        "fill payloads from their sequence numbers and count an echo with another payload as an error");
     app.add_flag("--open-loop", open_loop,
                  "send on schedule with many messages in flight; RTT from the intended send time");
     app.add_option("--timeout", timeout, "a message without echo after this is lost")
@@ -178,13 +184,17 @@ int main(int argc, char** argv) {
         config.engine = parse_engine(engine);
         config.rate = parse_rate(rate);
         config.payload = parse_size(payload);
-        config.tasks = static_cast<int>(std::min<long long>(parse_count(tasks), kMaxTasks + 1LL));
+        if (const long long n = parse_count(tasks); n > kMaxTasks)
+            throw std::invalid_argument(fmt::format("--tasks: {} is out of range (0 to {})", n, kMaxTasks));
+        else
+            config.tasks = static_cast<int>(n);
         config.task_work = parse_duration(task_work);
         config.task_period = parse_duration(task_period);
         config.duration = parse_duration(duration);
         config.warmup = parse_duration(warmup);
         config.interval = parse_duration(interval);
         config.open_loop = open_loop;
+        config.verify_payload = verify_payload;
         config.timeout = parse_duration(timeout);
         config.peer_lost = parse_duration(peer_lost);
         config.burst = burst;
@@ -239,8 +249,20 @@ int main(int argc, char** argv) {
     std::unique_ptr<AgentClient> agent;
     int agent_endpoint = -1;
     if (!agent_url.empty()) {
+        std::string token;
         try {
-            const std::string token = token_file.empty() ? std::string{} : read_token_file(token_file);
+            // What the user gave is checked before anything is asked of the agent: a usage error (2).
+            if (!token_file.empty())
+                token = read_token_file(token_file);
+            if (agent_url.find("://") != std::string::npos && agent_url.rfind("tcp://", 0) != 0)
+                throw std::invalid_argument(
+                    fmt::format("invalid agent URL '{}' (expected tcp://HOST:PORT)", agent_url));
+            parse_endpoint(agent_url.find("://") == std::string::npos ? "tcp://" + agent_url : agent_url);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "latency-ping: error: --agent: %s\n", e.what());
+            return cli::kExitUsage;
+        }
+        try {
             agent = AgentClient::connect(agent_url, token, agent_data_host);
             AgentEndpointSpec spec;
             spec.transport = config.transport;
@@ -269,12 +291,17 @@ int main(int argc, char** argv) {
         }
     };
 
-    std::ofstream file;
+    // Records go to standard output and --out. A sink that fails is dropped and the run stopped:
+    // a reader that went away (EPIPE, `| head -1`) ends it cleanly; any other failure is an error
+    // naming the file, and the other sink still gets the records up to the summary.
+    std::vector<cli::OutputFile> sinks;
+    sinks.push_back(cli::OutputFile::standard_output());
     if (!out.empty()) {
-        file.open(out, std::ios::out | std::ios::trunc);
-        if (!file) {
-            std::fprintf(stderr, "latency-ping: error: cannot write '%s': %s\n", out.c_str(),
-                         std::strerror(errno));
+        try {
+            sinks.push_back(cli::OutputFile::create(out));
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "latency-ping: error: %s\n", e.what());
+            release_endpoint();
             return cli::kExitUsage;
         }
     }
@@ -284,16 +311,25 @@ int main(int argc, char** argv) {
             hlog_file = std::make_unique<HlogWriter>(hlog, wall_clock_s(), "[latency-ping]");
         } catch (const std::exception& e) {
             std::fprintf(stderr, "latency-ping: error: --hlog: %s\n", e.what());
+            release_endpoint();
             return cli::kExitUsage;
         }
     }
+    bool write_failed = false, reader_gone = false;
     const auto write = [&](const std::string& text) {
-        std::fputs(text.c_str(), stdout);
-        std::fflush(stdout);
-        if (file.is_open()) {
-            file << text;
-            file.flush();
+        bool ok = true;
+        for (cli::OutputFile& sink : sinks) {
+            if (sink.failed() || sink.write(text))
+                continue;
+            ok = false;
+            if (sink.broken_pipe() && &sink == &sinks.front()) {
+                reader_gone = true;
+            } else {
+                write_failed = true;
+                std::fprintf(stderr, "latency-ping: error: %s\n", sink.error().c_str());
+            }
         }
+        return ok;
     };
 
     cli::install_stop_signals();
@@ -324,7 +360,7 @@ int main(int argc, char** argv) {
     std::size_t next_change = 0;
     IntervalRecord record;
     for (;;) {
-        if (!stopping && cli::stop_requested()) {
+        if (!stopping && (cli::stop_requested() || write_failed || reader_gone)) {
             stopping = true;
             session.stop();
         }
@@ -344,8 +380,10 @@ int main(int argc, char** argv) {
                 try {
                     hlog_file->write(record);
                 } catch (const std::exception& e) {
-                    std::fprintf(stderr, "latency-ping: --hlog: %s (no more intervals go there)\n", e.what());
+                    // Like any other output: a failed write ends the run with an error naming the file.
+                    std::fprintf(stderr, "latency-ping: error: --hlog: %s\n", e.what());
                     hlog_file.reset();
+                    write_failed = true;
                 }
             }
             if (record.kind == IntervalRecord::Kind::Summary)
@@ -355,6 +393,13 @@ int main(int argc, char** argv) {
         }
     }
     release_endpoint();
+    for (std::size_t i = 1; i < sinks.size(); ++i)
+        if (!sinks[i].failed() && !sinks[i].close()) {
+            write_failed = true;
+            std::fprintf(stderr, "latency-ping: error: %s\n", sinks[i].error().c_str());
+        }
+    if (write_failed)
+        return cli::kExitFailure;
     if (const std::string error = session.error(); !error.empty()) {
         std::fprintf(stderr, "latency-ping: the run ended early: %s\n", error.c_str());
         return cli::kExitFailure;

@@ -217,8 +217,12 @@ int main(int argc, char** argv) {
         config.tasks = static_cast<int>(n);
         config.task_work = parse_duration(task_work);
         config.task_period = parse_duration(task_period);
-        if (config.task_period < 10 * kNanosPerMicro)
-            throw std::invalid_argument("task period must be at least 10 us");
+        // As latency-ping's: an hour of work per wake-up would stop an asio pong serving for an hour.
+        if (config.task_work > kNanosPerSecond)
+            throw std::invalid_argument(fmt::format("--task-work {}: must be from 0 to 1 s", task_work));
+        if (config.task_period < 10 * kNanosPerMicro || config.task_period > 10 * kNanosPerSecond)
+            throw std::invalid_argument(
+                fmt::format("--task-period {}: must be from 10 us to 10 s", task_period));
         config.max_connections = max_connections;
         config.delay = parse_impairment_duration(delay);
         config.jitter = parse_impairment_duration(jitter);

@@ -121,6 +121,8 @@ int SweepCommand::run() const {
             spec.repeat = repeat;
         spec.icmp = icmp;
         spec.icmp_host = icmp_host;
+        if (icmp_host.starts_with('-')) // it goes to the system ping's command line
+            throw std::invalid_argument(fmt::format("--icmp-host '{}': not a host name", icmp_host));
         spec.base.open_loop = open_loop;
         validate(spec);
         if (resume && out.empty())
@@ -136,16 +138,16 @@ int SweepCommand::run() const {
     }
 
     const auto points = expand(spec);
-    Nanos planned = 0;
+    double planned_s = 0; // in seconds: a sum of nanoseconds overflows for absurd durations
     for (const auto& p : points)
-        planned += planned_time(spec, p);
+        planned_s += to_seconds(planned_time(spec, p));
     std::fprintf(stderr,
                  "latency-ping sweep: %zu points (%zu rates x %zu payloads x %zu task counts x %zu "
                  "transports x %zu engines x %d%s), %s each after %s warm-up; about %s%s\n",
                  points.size(), spec.rates.size(), spec.payloads.size(), spec.tasks.size(),
                  spec.transports.size(), spec.engines.size(), spec.repeat,
                  spec.icmp ? ", plus ICMP at each rate" : "", format_duration(spec.duration).c_str(),
-                 format_duration(spec.warmup).c_str(), clock_text(to_seconds(planned)).c_str(),
+                 format_duration(spec.warmup).c_str(), clock_text(planned_s).c_str(),
                  out.empty() ? "" : fmt::format("; saving to {}", out).c_str());
 
     std::unique_ptr<HlogWriter> hlog_file;

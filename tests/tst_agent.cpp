@@ -3,6 +3,8 @@
 // (The protocol and its refusals: tst_agent_protocol.)
 #include "test_agent.h"
 
+#include <arpa/inet.h>
+
 class TestAgent_ : public QObject {
     Q_OBJECT
 
@@ -15,27 +17,38 @@ private slots:
         setrlimit(RLIMIT_NOFILE, &r);
     }
 
-    // 1,000 connections held open (half-open: they never say hello) while an authenticated client
-    // keeps being served; over the cap they are refused at once with a reason.
+    // 1,000 connections held open from one address (half-open: they never say hello) while an
+    // authenticated client keeps being served: only 8 of them hold a slot, the rest are refused at
+    // once with the reason. Then connections in their handshake from 100 more addresses fill every
+    // slot, and still a client with the token gets in (it takes the slot of the oldest of them).
     void thousandConnections() {
         AgentServerConfig c;
         c.max_connections = 64;
         TestAgent agent(kToken, c);
         const auto client = AgentClient::connect(agent.url(), kToken);
-        const auto open = [&] {
+        const auto open = [&](const char* from) {
             Fd fd(::socket(AF_INET, SOCK_STREAM, 0));
             sockaddr_in addr{};
             addr.sin_family = AF_INET;
+            inet_pton(AF_INET, from, &addr.sin_addr);
+            if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+                return Fd();
             addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
             addr.sin_port = htons(agent.port());
             if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
                 fd.reset();
             return fd;
         };
+        const auto refusal = [](const Fd& fd) {
+            set_recv_timeout(fd.get(), 2 * kNanosPerSecond);
+            char buffer[512] = {};
+            const ssize_t n = ::recv(fd.get(), buffer, sizeof buffer - 1, 0);
+            return n > 0 ? std::string(buffer) : std::string();
+        };
         std::vector<Fd> flood;
         Nanos worst_ping = 0;
         for (int i = 0; i < 1000; ++i) {
-            Fd fd = open();
+            Fd fd = open("127.0.0.2");
             QVERIFY2(fd, strerror(errno));
             if (i % 3 == 0)
                 ::send(fd.get(), "{\"type\":\"hel", 12, MSG_NOSIGNAL); // half a line, never finished
@@ -43,26 +56,54 @@ private slots:
             if (i % 100 == 99)
                 worst_ping = std::max(worst_ping, client->ping());
         }
-        QTRY_COMPARE(agent.server->connection_count(), 64);
-        // Over the cap, a newcomer is told why at once.
-        for (int i = 0; i < 5; ++i) {
-            Fd fd = open();
-            set_recv_timeout(fd.get(), 2 * kNanosPerSecond);
-            char buffer[512] = {};
-            const ssize_t n = ::recv(fd.get(), buffer, sizeof buffer - 1, 0);
-            QVERIFY2(n > 0 && std::string_view(buffer).find("\"busy\"") != std::string_view::npos, buffer);
-            QVERIFY(std::string_view(buffer).find("at most 64 control connections") !=
-                    std::string_view::npos);
+        QTRY_COMPARE(agent.server->connection_count(), 1 + 8);
+        std::string why = refusal(open("127.0.0.2"));
+        QVERIFY2(why.find("\"busy\"") != std::string::npos, why.c_str());
+        QVERIFY2(why.find("8 connections from 127.0.0.2 are already in their handshake") != std::string::npos,
+                 why.c_str());
+        for (int i = 1; i <= 100; ++i) {
+            Fd fd = open(fmt::format("127.0.1.{}", i).c_str());
+            QVERIFY2(fd, strerror(errno));
+            flood.push_back(std::move(fd));
         }
+        QTRY_COMPARE(agent.server->connection_count(), 64);
+        const auto second = AgentClient::connect(agent.url(), kToken);
         AgentEndpointSpec spec;
-        const AgentEndpointInfo info = client->create_endpoint(spec);
+        const AgentEndpointInfo info = second->create_endpoint(spec);
         QCOMPARE(client->list_endpoints().size(), std::size_t(1));
         client->destroy_endpoint(info.id);
-        qInfo("1,000 connections held: slowest control ping %.2f ms", worst_ping / 1e6);
+        QTRY_COMPARE(agent.server->connection_count(), 64);
+        qInfo("1,000 connections from one address: slowest control ping %.2f ms", worst_ping / 1e6);
         QVERIFY2(worst_ping < 500 * kNanosPerMilli, qPrintable(QString::number(worst_ping)));
         flood.clear();
-        QTRY_COMPARE(agent.server->connection_count(), 1);
-        QVERIFY(agent.logged("over the limit of 64"));
+        QTRY_COMPARE(agent.server->connection_count(), 2);
+        QVERIFY(agent.logged("already in their handshake"));
+    }
+
+    // When every slot holds an authenticated client, a newcomer is refused with the reason.
+    void fullOfAuthenticatedClients() {
+        AgentServerConfig c;
+        c.max_connections = 2;
+        TestAgent agent(kToken, c);
+        const auto a = AgentClient::connect(agent.url(), kToken),
+                   b = AgentClient::connect(agent.url(), kToken);
+        const std::string what = errorOf([&] { AgentClient::connect(agent.url(), kToken); });
+        QVERIFY2(what.find("the agent serves at most 2 control connections; try again later") !=
+                     std::string::npos,
+                 what.c_str());
+        QVERIFY(a->ping() > 0 && b->ping() > 0);
+    }
+
+    // What a client sends is logged with its control characters escaped: no fake log lines.
+    void logEscaped() {
+        TestAgent agent;
+        QTcpSocket s;
+        s.connectToHost("127.0.0.1", agent.port());
+        QVERIFY(s.waitForConnected(3000));
+        s.write("{\"type\":\"x\\nlatency-pong: agent: forged\\u001b[31m\"}\n");
+        QVERIFY(closedByPeer(s));
+        QTRY_VERIFY(agent.logged("'x\\x0alatency-pong: agent: forged\\x1b[31m' refused"));
+        QVERIFY(!agent.logged("\n"));
     }
 
     void limits() {
@@ -216,8 +257,8 @@ private slots:
         const QString token = dir.filePath("token"), wrong = dir.filePath("wrong"),
                       open = dir.filePath("open");
         QVERIFY(writeTokenFile(token, QByteArray::fromStdString(kToken)));
-        QVERIFY(writeTokenFile(wrong, "nope"));
-        QVERIFY(writeTokenFile(open, "x"));
+        QVERIFY(writeTokenFile(wrong, "not the token, but just as long"));
+        QVERIFY(writeTokenFile(open, QByteArray::fromStdString(kToken)));
         QFile(open).setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadOther);
         QProcess agentProcess;
         agentProcess.start(
@@ -258,6 +299,13 @@ private slots:
         QVERIFY2(why.isEmpty(), qPrintable(why));
         why = fails({"--agent", url}, "requires a token");
         QVERIFY2(why.isEmpty(), qPrintable(why));
+        // An agent without a token (a fake one) is refused by a client that holds one.
+        const TestAgent impostor;
+        why = fails(
+            {"--agent", QString::fromStdString(impostor.url()), "--token-file", token, "--duration", "1s"},
+            "asks for no token, but this client holds one: refused");
+        QVERIFY2(why.isEmpty(), qPrintable(why));
+        QCOMPARE(impostor.server->endpoint_count(), std::size_t(0));
         why = fails({"--agent", "tcp://127.0.0.1:1", "--duration", "1s"}, "cannot connect");
         QVERIFY2(why.isEmpty(), qPrintable(why));
 

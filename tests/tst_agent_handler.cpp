@@ -19,6 +19,7 @@ using nlohmann::json;
 namespace {
 
 const std::string kClientNonce(64, 'a');
+const char* const kSecret = "a secret of a good length, 0123456789";
 
 AgentServerConfig testConfig(const std::string& token, std::vector<std::string>* log) {
     AgentServerConfig c;
@@ -67,10 +68,13 @@ bool greet(Agent& agent, const std::string& token = {}) {
         return false;
     if (!token.empty()) {
         const std::string challenge = reply.messages.front().value("challenge", "");
-        if (reply.messages.front().value("proof", "") != agent_proof(token, kClientNonce, challenge))
+        if (reply.messages.front().contains("proof")) // the client proves first
             return false;
         const json auth{{"type", "auth"}, {"response", client_proof(token, challenge, kClientNonce)}};
         reply = agent.handler.handle(auth.dump());
+        if (reply.messages.empty() ||
+            reply.messages.back().value("proof", "") != agent_proof(token, kClientNonce, challenge))
+            return false;
     }
     return !reply.close && !reply.messages.empty() && reply.messages.back().value("type", "") == "welcome" &&
            agent.handler.authenticated();
@@ -224,15 +228,16 @@ private slots:
             << "" << lines({R"({"type":"hello"})"}) << "error" << agent_code::kBadMessage << true << false;
         QTest::newRow("nothing after a refusal") << "" << lines({requestLine("list", 1), helloLine()}) << ""
                                                  << "" << false << false;
-        QTest::newRow("token: hello") << "secret" << lines({helloLine()}) << "hello"
+        QTest::newRow("token: hello") << kSecret << lines({helloLine()}) << "hello"
                                       << "" << false << false;
-        QTest::newRow("token: hello without nonce") << "secret" << lines({R"({"type":"hello","protocol":1})"})
-                                                    << "error" << agent_code::kBadMessage << true << false;
-        QTest::newRow("token: wrong answer") << "secret" << lines({helloLine(), wrongAuth.dump()}) << "error"
+        QTest::newRow("token: hello without nonce")
+            << kSecret << lines({json{{"type", "hello"}, {"protocol", kAgentProtocol}}.dump()}) << "error"
+            << agent_code::kBadMessage << true << false;
+        QTest::newRow("token: wrong answer") << kSecret << lines({helloLine(), wrongAuth.dump()}) << "error"
                                              << agent_code::kAuth << true << false;
         QTest::newRow("token: request instead of auth")
-            << "secret" << lines({helloLine(), requestLine("list", 1)}) << "error"
-            << agent_code::kAuthRequired << true << false;
+            << kSecret << lines({helloLine(), requestLine("list", 1)}) << "error" << agent_code::kAuthRequired
+            << true << false;
     }
     void handshake() {
         QFETCH(QString, token);
@@ -260,8 +265,8 @@ private slots:
     }
 
     void tokenHandshake() {
-        Agent agent("secret");
-        QVERIFY(greet(agent, "secret"));
+        Agent agent(kSecret);
+        QVERIFY(greet(agent, kSecret));
         QVERIFY(agent.logged("test-peer: authenticated"));
         QCOMPARE(agent.handler.handle(requestLine("ping", 1)).messages.at(0).value("type", ""),
                  std::string("pong"));
@@ -275,7 +280,7 @@ private slots:
         QCOMPARE(reply.messages.at(0).value("message", ""), std::string("no hello within 5 s; closing"));
         QVERIFY(waiting.handler.timed_out().messages.empty()); // closing already
 
-        Agent authenticating("secret");
+        Agent authenticating(kSecret);
         authenticating.handler.handle(helloLine());
         QCOMPARE(authenticating.handler.timed_out().messages.at(0).value("message", ""),
                  std::string("no authentication within 5 s; closing"));

@@ -91,22 +91,28 @@ private slots:
         QTcpSocket s;
         s.connectToHost("127.0.0.1", agent.port());
         QVERIFY(s.waitForConnected(3000));
-        s.write(R"({"type":"hello","protocol":2,"nonce":"x"})"
+        s.write(R"({"type":"hello","protocol":3,"nonce":"x"})"
                 "\n");
         const QJsonObject e = parseObject(readLine(s));
         QCOMPARE(e["type"].toString(), "error");
         QCOMPARE(e["code"].toString(), "version");
-        QVERIFY(e["message"].toString().contains("protocol 1, the client 2"));
+        QVERIFY(e["message"].toString().contains("protocol 2, the client 3"));
         QVERIFY(closedByPeer(s));
-        QVERIFY(agent.logged("protocol 1, the client 2"));
+        QVERIFY(agent.logged("protocol 2, the client 3"));
     }
 
     void authentication_data() {
         QTest::addColumn<QString>("token");
         QTest::addColumn<QString>("error");
         QTest::newRow("right") << QString::fromStdString(kToken) << QString();
-        QTest::newRow("wrong") << "not the token"
+        QTest::newRow("wrong") << "not the token, but as long as one"
                                << "wrong token";
+        QTest::newRow("weak")
+            << "hunter2"
+            << "the token is too weak (7 characters, about 36 bits, too few distinct characters; at "
+               "least 128 bits are "
+               "needed so that it cannot be guessed): make one with `head -c 32 "
+               "/dev/urandom | base64`";
         QTest::newRow("none") << QString() << "requires a token";
     }
     void authentication() {
@@ -121,15 +127,31 @@ private slots:
             QTRY_VERIFY(agent.logged("authenticated"));
         } else {
             QVERIFY2(QString::fromStdString(what).contains(error), what.c_str());
-            QVERIFY(lost);
+            QCOMPARE(lost, !error.contains("too weak")); // a weak token is refused before connecting
         }
         if (error == "wrong token") // the agent says so too
             QTRY_VERIFY(agent.logged("wrong token"));
     }
 
-    // A fake agent that does not know the token cannot pass itself off as the agent, and learns no
-    // proof from the client.
+    // A fake agent that does not know the token cannot pass itself off as the agent: whether it asks
+    // for no token, does not prove it, or proves it wrong, a client holding a token refuses it.
+    void fakeAgentUnmasked_data() {
+        QTest::addColumn<QString>("auth");  // what the fake's hello asks for
+        QTest::addColumn<QString>("proof"); // what its welcome carries ("absent": no proof field)
+        QTest::addColumn<QString>("error");
+        QTest::newRow("auth none") << "none"
+                                   << "absent"
+                                   << "asks for no token, but this client holds one: refused";
+        QTest::newRow("no proof") << "hmac-sha256"
+                                  << "absent"
+                                  << "did not prove that it knows the token (a fake agent?)";
+        QTest::newRow("wrong proof") << "hmac-sha256" << QString::fromStdString(std::string(64, 'f'))
+                                     << "did not prove that it knows the token (a fake agent?)";
+    }
     void fakeAgentUnmasked() {
+        QFETCH(QString, auth);
+        QFETCH(QString, proof);
+        QFETCH(QString, error);
         const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
@@ -143,22 +165,92 @@ private slots:
             const int c = ::accept(listener, nullptr, nullptr);
             char buf[4096];
             ::recv(c, buf, sizeof buf, 0);
-            const std::string hello = encode_agent_message({{"type", "hello"},
-                                                            {"protocol", kAgentProtocol},
-                                                            {"auth", "hmac-sha256"},
-                                                            {"challenge", random_nonce()},
-                                                            {"proof", random_nonce()}});
-            ::send(c, hello.data(), hello.size(), MSG_NOSIGNAL);
-            const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-            received.assign(buf, n > 0 ? std::size_t(n) : 0);
+            nlohmann::json hello{
+                {"type", "hello"}, {"protocol", kAgentProtocol}, {"auth", auth.toStdString()}};
+            if (auth != "none")
+                hello["challenge"] = random_nonce();
+            nlohmann::json welcome{{"type", "welcome"}, {"host", host_facts_to_json(local_host_facts())}};
+            if (proof != "absent")
+                welcome["proof"] = proof.toStdString();
+            std::string out = encode_agent_message(hello);
+            ::send(c, out.data(), out.size(), MSG_NOSIGNAL);
+            if (auth != "none") { // the client proves first
+                const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+                received.assign(buf, n > 0 ? std::size_t(n) : 0);
+            }
+            out = encode_agent_message(welcome);
+            ::send(c, out.data(), out.size(), MSG_NOSIGNAL);
+            ::recv(c, buf, sizeof buf, 0); // until the client closes
             ::close(c);
         });
+        bool lost = false;
         const std::string what = errorOf(
-            [&] { AgentClient::connect(fmt::format("tcp://127.0.0.1:{}", ntohs(addr.sin_port)), kToken); });
+            [&] { AgentClient::connect(fmt::format("tcp://127.0.0.1:{}", ntohs(addr.sin_port)), kToken); },
+            &lost);
         fake.join();
         ::close(listener);
-        QVERIFY2(what.find("wrong token") != std::string::npos, what.c_str());
-        QVERIFY2(received.find(R"("response":"")") != std::string::npos, received.c_str());
+        QVERIFY2(what.find(error.toStdString()) != std::string::npos, what.c_str());
+        QVERIFY(lost);
+        if (auth != "none")
+            QVERIFY2(received.find(R"("type":"auth")") != std::string::npos, received.c_str());
+    }
+
+    // The agent proves nothing to a client that has not proved the token first, so a hello gives
+    // nothing to guess a token from offline.
+    void agentProvesOnlyAfterClient() {
+        TestAgent agent(kToken);
+        QTcpSocket s;
+        s.connectToHost("127.0.0.1", agent.port());
+        QVERIFY(s.waitForConnected(3000));
+        const std::string nonce = random_nonce();
+        s.write(QByteArray::fromStdString(encode_agent_message(
+            {{"type", "hello"}, {"protocol", kAgentProtocol}, {"client", "test"}, {"nonce", nonce}})));
+        const QJsonObject hello = parseObject(readLine(s));
+        QCOMPARE(hello["auth"].toString(), "hmac-sha256");
+        QCOMPARE(hello.keys(), QStringList({"agent", "auth", "challenge", "protocol", "type"}));
+        const std::string challenge = hello["challenge"].toString().toStdString();
+        s.write(QByteArray::fromStdString(
+            encode_agent_message({{"type", "auth"}, {"response", client_proof(kToken, challenge, nonce)}})));
+        const QJsonObject welcome = parseObject(readLine(s));
+        QCOMPARE(welcome["type"].toString(), "welcome");
+        QCOMPARE(welcome["proof"].toString().toStdString(), agent_proof(kToken, nonce, challenge));
+    }
+
+    // Tokens under 128 bits are refused wherever they enter: the agent, the client, a token file.
+    void weakTokensRefused() {
+        QCOMPARE(token_entropy_bits(std::string(32, 'a') + "bcdef0123456789"), 47 * 4.0); // hex digits
+        QCOMPARE(token_entropy_bits("abcdefgh"), 8 * std::log2(26.0));
+        const std::vector<std::string> weakTokens{"x", "0123456789abcdef0123456789abcde",
+                                                  std::string(60, 'a'), "Passw0rd!"};
+        for (const std::string& weak : weakTokens) {
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, check_token_strength(weak));
+            AgentServerConfig c;
+            c.port = 0;
+            c.token = weak;
+            try {
+                AgentServer::start(c);
+                QFAIL("an agent started with a weak token");
+            } catch (const std::invalid_argument& e) {
+                QVERIFY2(std::string(e.what()).find("head -c 32 /dev/urandom | base64") != std::string::npos,
+                         e.what());
+            }
+        }
+        check_token_strength("0123456789abcdef0123456789abcdef");                 // 128 bits of hex
+        check_token_strength("q3J0b2xsaW5nIHRoZSBkaWNlIGFnYWluIGFuZCBhZ2Fpbg=="); // base64 of 32 bytes
+        TestAgent agent(kToken);
+        const std::string what = errorOf([&] { AgentClient::connect(agent.url(), "tiny"); });
+        QVERIFY2(what.find("the token is too weak (4 characters") != std::string::npos, what.c_str());
+        QTemporaryDir dir;
+        const QString file = dir.filePath("weak.token");
+        QVERIFY(writeTokenFile(file, "short"));
+        try {
+            read_token_file(file.toStdString());
+            QFAIL("a weak token file was read");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(std::string(e.what()).find(
+                         fmt::format("token file '{}': the token is too weak", file.toStdString())) == 0,
+                     e.what());
+        }
     }
 
     void nonLoopbackNeedsToken() {
@@ -199,7 +291,7 @@ private slots:
         s.connectToHost("127.0.0.1", agent.port());
         QVERIFY(s.waitForConnected(3000));
         if (helloFirst) {
-            s.write(QByteArray(R"({"type":"hello","protocol":1,"nonce":")") + QByteArray(64, 'a') + "\"}\n");
+            s.write(QByteArray(R"({"type":"hello","protocol":2,"nonce":")") + QByteArray(64, 'a') + "\"}\n");
             QCOMPARE(parseObject(readLine(s))["auth"].toString(), "hmac-sha256");
         }
         s.write(command + "\n");
@@ -232,7 +324,7 @@ private slots:
         QTcpSocket s;
         s.connectToHost("127.0.0.1", agent.port());
         QVERIFY(s.waitForConnected(3000));
-        s.write(R"({"type":"hello","protocol":1})"
+        s.write(R"({"type":"hello","protocol":2})"
                 "\n");
         readLine(s);
         QCOMPARE(parseObject(readLine(s))["type"].toString(), "welcome");

@@ -157,6 +157,12 @@ void TestAgentsPanel::tokenProblemsAreNamed_data() {
     QTest::newRow("right token") << QByteArray("the-right-secret-0123456789")
                                  << QByteArray("the-right-secret-0123456789")
                                  << int(AgentConnection::State::Connected) << "connected";
+    // An agent that asks for no token is refused by a window holding one: it could be anyone's.
+    QTest::newRow("agent without token")
+        << QByteArray() << QByteArray("the-right-secret-0123456789")
+        << int(AgentConnection::State::WrongToken) << "wrong token: the agent at tcp://127.0.0.1:";
+    QTest::newRow("weak token") << QByteArray("the-right-secret-0123456789") << QByteArray("secret")
+                                << int(AgentConnection::State::Failed) << "failed: token file '";
 }
 
 void TestAgentsPanel::tokenProblemsAreNamed() {
@@ -168,7 +174,7 @@ void TestAgentsPanel::tokenProblemsAreNamed() {
     QVERIFY(writeTokenFile(agentFile, agentToken));
     QVERIFY(writeTokenFile(clientFile, clientToken));
     AgentProcess agent;
-    QVERIFY(agent.start(0, agentFile));
+    QVERIFY(agent.start(0, agentToken.isEmpty() ? QString() : agentFile));
     AgentsPanel panel;
     AgentConnection* a = panel.addAgent(loopback(agent.port(), clientFile));
     QTRY_VERIFY_WITH_TIMEOUT(a->state() != AgentConnection::State::Connecting, 10000);

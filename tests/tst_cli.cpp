@@ -48,6 +48,28 @@ private slots:
         QTest::newRow("pong-jitter") << kPong << QStringList{"--jitter", "-1ms"} << QStringList{"--jitter"};
         QTest::newRow("pong-loss") << kPong << QStringList{"--loss", "101"} << QStringList{"--loss", "'101'"};
         QTest::newRow("pong-loss-word") << kPong << QStringList{"--loss", "some%"} << QStringList{"--loss"};
+        // Issue 18's input gaps: each refused, naming what was given.
+        QTest::newRow("duration-under-1ns") << kPing << QStringList{"--duration", "0.1ns"}
+                                            << QStringList{"duration '0.1ns' is shorter than 1 ns"};
+        QTest::newRow("tasks-too-many") << kPing << QStringList{"--tasks", "200000"}
+                                        << QStringList{"--tasks: 200000 is out of range (0 to 100000)"};
+        QTest::newRow("pong-task-work-1h") << kPong << QStringList{"--task-work", "1h"}
+                                           << QStringList{"--task-work 1h: must be from 0 to 1 s"};
+        QTest::newRow("pong-task-period-1000h")
+            << kPong << QStringList{"--task-period", "1000h"}
+            << QStringList{"--task-period 1000h: must be from 10 us to 10 s"};
+        QTest::newRow("agent-url")
+            << kPing << QStringList{"--agent", "ftp://x:1"}
+            << QStringList{"--agent: invalid agent URL 'ftp://x:1' (expected tcp://HOST:PORT)"};
+        QTest::newRow("agent-token-file")
+            << kPing << QStringList{"--agent", "tcp://127.0.0.1:1", "--token-file", "/nonexistent/token"}
+            << QStringList{"--agent: token file '/nonexistent/token': No such file or directory"};
+        QTest::newRow("icmp-host-option") << kPing << QStringList{"sweep", "--icmp-host", "-V"}
+                                          << QStringList{"--icmp-host '-V': not a host name"};
+        QTest::newRow("compare-duplicate") << kPing << QStringList{"compare", "--engines", "asio,asio"}
+                                           << QStringList{"--engines 'asio,asio': value 2 repeats value 1"};
+        QTest::newRow("compare-empty") << kPing << QStringList{"compare", "--tasks", ","}
+                                       << QStringList{"--tasks ',': give at least one value"};
     }
     void testUsageErrors() {
         QFETCH(QString, program);
@@ -209,6 +231,74 @@ private slots:
         QVERIFY2(QString::fromUtf8(r.err).contains(path), qPrintable(r.describe()));
         QVERIFY2(r.out.isEmpty(), qPrintable(r.describe())); // refused before measuring anything
         QVERIFY2(r.elapsedMs < 1'000, qPrintable(QStringLiteral("took %1 ms").arg(r.elapsedMs)));
+    }
+
+    // A write that fails is an error naming the file, with exit status 1; the other output still
+    // gets every record up to the summary.
+    void testWriteFailures_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<bool>("stdoutFull");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("stdout /dev/full")
+            << (kShortRun + QStringList{"--format", "json"}) << true
+            << "latency-ping: error: cannot write standard output: No space left on "
+               "device";
+        QTest::newRow("--out /dev/full")
+            << (kShortRun + QStringList{"--format", "json", "--out", "/dev/full"}) << false
+            << "latency-ping: error: cannot write '/dev/full': No space left on device";
+        QTest::newRow("compare --out /dev/full")
+            << QStringList{"compare", "--engines", "blocking,asio", "--duration", "400ms",
+                           "--slice", "200ms",     "--out",         "/dev/full"}
+            << false << "latency-ping compare: error: cannot write '/dev/full': No space left on device";
+        QTest::newRow("compare to /dev/full")
+            << QStringList{"compare", "--engines", "blocking,asio", "--duration", "400ms", "--slice", "200ms"}
+            << true << "latency-ping compare: error: cannot write standard output: No space left on device";
+    }
+    void testWriteFailures() {
+        QFETCH(QStringList, args);
+        QFETCH(bool, stdoutFull);
+        QFETCH(QString, error);
+        QProcess p;
+        if (stdoutFull)
+            p.setStandardOutputFile(QStringLiteral("/dev/full"));
+        p.start(kPing, args);
+        QVERIFY(p.waitForFinished(30'000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(p.exitCode() == 1 && err.contains(error.toUtf8()), err.constData());
+        if (!stdoutFull && !args.contains("compare")) { // standard output still has the whole run
+            const QList<QByteArray> lines = nonEmptyLines(p.readAllStandardOutput());
+            QVERIFY(!lines.isEmpty());
+            QCOMPARE(QJsonDocument::fromJson(lines.last()).object()["type"].toString(),
+                     QStringLiteral("summary"));
+        }
+    }
+
+    // --verify-payload against a faithful peer: every echo checks out.
+    void testVerifyPayload() {
+        const Result r = run(kPing, kShortRun + QStringList{"--verify-payload", "--format", "json"}, 15'000);
+        QVERIFY2(r.finished && r.exitCode == 0, qPrintable(r.describe()));
+        const QList<QByteArray> lines = nonEmptyLines(r.out);
+        const QJsonObject summary = QJsonDocument::fromJson(lines.last()).object();
+        QCOMPARE(summary["type"].toString(), QStringLiteral("summary"));
+        QVERIFY(summary["received"].toInt() > 500);
+        QCOMPARE(summary["errors"].toInt(), 0);
+        QCOMPARE(summary["sent"].toInt(), summary["received"].toInt() + summary["lost"].toInt());
+    }
+
+    // A reader that goes away (`| head -1`) ends an endless run at once and cleanly.
+    void testReaderGoesAway() {
+        QProcess p;
+        p.start(QStringLiteral("bash"),
+                {"-c", QStringLiteral(
+                           "'%1' --duration 0 --interval 100ms | head -1; echo \"status ${PIPESTATUS[0]}\"")
+                           .arg(kPing)});
+        QVERIFY2(p.waitForFinished(10'000), "latency-ping did not end when its reader went away");
+        const QList<QByteArray> lines = nonEmptyLines(p.readAllStandardOutput());
+        QCOMPARE(lines.size(), 2);
+        QVERIFY(lines[0].contains("t_s"));
+        QCOMPARE(lines[1], QByteArray("status 0"));
+        QVERIFY(!p.readAllStandardError().contains("error"));
     }
 };
 

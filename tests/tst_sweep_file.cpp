@@ -2,6 +2,10 @@
 // and refusals of other files and out-of-range integers.
 #include "sweep_test_support.h"
 
+#include <QElapsedTimer>
+
+#include <sys/stat.h>
+
 class TestSweepFile : public QObject {
     Q_OBJECT
 
@@ -145,6 +149,25 @@ private slots:
             QVERIFY2(QString::fromUtf8(e.what()).contains(expected), e.what());
         }
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, load_sweep(dir.filePath("missing.csv").toStdString()));
+    }
+
+    // A FIFO (or any file that is not regular) is no sweep file, and looking does not wait for a
+    // writer that never comes; loading it is refused with the reason.
+    void fifoIsNoSweepFile() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("pipe.csv").toStdString();
+        QCOMPARE(::mkfifo(path.c_str(), 0600), 0);
+        QElapsedTimer t;
+        t.start();
+        QVERIFY(!is_sweep_file(path));
+        QVERIFY(!is_sweep_file(dir.path().toStdString()));
+        try {
+            load_sweep(path);
+            QFAIL("a FIFO loaded as a sweep");
+        } catch (const std::runtime_error& e) {
+            QCOMPARE(std::string(e.what()), "cannot read " + path + ": not a regular file");
+        }
+        QVERIFY(t.elapsed() < 1000);
     }
 
     // Found by fuzz_sweep_file: a CSV whose "# started" held bytes that are not UTF-8 loaded, and

@@ -138,6 +138,9 @@ Nanos parse_duration(std::string_view text) {
     const double ns = value * it->second;
     if (ns > 1e18)
         throw std::invalid_argument(fmt::format("duration '{}' is too long", text));
+    // 0 often means "forever" or "off": a duration that merely rounds to it must not.
+    if (ns > 0 && std::llround(ns) == 0)
+        throw std::invalid_argument(fmt::format("duration '{}' is shorter than 1 ns", text));
     return static_cast<Nanos>(std::llround(ns));
 }
 

@@ -22,7 +22,9 @@ std::string format_rate(double rate); // "inf", "1k", "12.5k", "1M", "7"
 std::size_t parse_size(std::string_view text);
 std::string format_size(std::size_t bytes); // "64 B", "1 KiB", "1.5 MiB"
 
-// Durations: "500ms", "10s", "2m", "1h", "250us", "100ns"; a bare number means seconds.
+// Durations: "500ms", "10s", "2m", "1h", "250us", "100ns"; a bare number means seconds. Refused
+// (std::invalid_argument): other text, over 1e18 ns, and above 0 but under 1 ns ("0.1ns", which
+// would otherwise read as 0, often "forever").
 Nanos parse_duration(std::string_view text);
 std::string format_duration(Nanos ns); // "500 ms", "10 s", "20 us"
 

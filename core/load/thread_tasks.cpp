@@ -3,13 +3,19 @@
 #include "compute_work.h"
 #include "cpu_affinity.h"
 #include "pacer.h"
+#include "start_thread.h"
 
 namespace le {
 
 ThreadTasks::ThreadTasks(const LiveParams& params)
     : m_params(params)
     , m_affinity(current_affinity()) {
-    update();
+    try {
+        update();
+    } catch (...) {
+        stop(); // the threads started so far are joined, not left to std::terminate
+        throw;
+    }
 }
 
 ThreadTasks::~ThreadTasks() {
@@ -29,7 +35,14 @@ void ThreadTasks::update() {
     }
     while (static_cast<int>(m_threads.size()) < target) {
         const int index = static_cast<int>(m_threads.size());
-        m_threads.emplace_back([this, index] { task_loop(index); });
+        try {
+            m_threads.push_back(
+                start_thread("compute task " + std::to_string(index + 1) + " of " + std::to_string(target),
+                             [this, index] { task_loop(index); }));
+        } catch (const ThreadStartError&) {
+            m_target.store(index); // what runs is what there is
+            throw;
+        }
         apply_affinity(m_threads.back().native_handle(), m_affinity);
     }
 }

@@ -17,12 +17,16 @@ namespace le {
 // params.tasks live; threads above the count end by themselves.
 class ThreadTasks {
 public:
+    // Starts params.tasks threads. Throws ThreadStartError (start_thread.h) when the system refuses
+    // one; the threads started by then are stopped and joined first.
     explicit ThreadTasks(const LiveParams& params);
     ~ThreadTasks();
     ThreadTasks(const ThreadTasks&) = delete;
     ThreadTasks& operator=(const ThreadTasks&) = delete;
 
-    // Starts or retires threads to match params.tasks. Control path only.
+    // Starts or retires threads to match params.tasks. Control path only. Throws ThreadStartError
+    // when the system refuses a thread: the tasks started until then keep running (running() says
+    // how many).
     void update();
     void stop();
     int running() const;

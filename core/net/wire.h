@@ -32,4 +32,23 @@ inline void fill_pattern(std::byte* message, std::size_t size) noexcept {
         message[i] = static_cast<std::byte>('a' + i % 26);
 }
 
+// --verify-payload: the bytes after the sequence number derived from it (a 64-bit LCG seeded by it),
+// so that an echo whose payload changed on the way is told from a faithful one. O(size) per message.
+inline void fill_sequence_pattern(std::byte* message, std::size_t size, std::uint64_t seq) noexcept {
+    std::uint64_t x = seq * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL;
+    for (std::size_t i = kSequenceBytes; i < size; ++i) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        message[i] = static_cast<std::byte>(x >> 56);
+    }
+}
+inline bool has_sequence_pattern(const std::byte* message, std::size_t size, std::uint64_t seq) noexcept {
+    std::uint64_t x = seq * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL;
+    for (std::size_t i = kSequenceBytes; i < size; ++i) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        if (message[i] != static_cast<std::byte>(x >> 56))
+            return false;
+    }
+    return true;
+}
+
 } // namespace le

@@ -4,6 +4,7 @@
 #include "asio_tasks.h"
 #include "echo_book.h"
 #include "pacer.h"
+#include "start_thread.h"
 #include "wire.h"
 
 #include <asio/bind_executor.hpp>
@@ -60,7 +61,7 @@ public:
         , m_send_timer(m_io)
         , m_tick_timer(m_io)
         , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
-                 echo_ring_capacity(context.config))
+                 echo_ring_capacity(context.config), context.config.verify_payload)
         , m_tasks(m_io, context.params, m_threads)
         , m_tx(kMaxPayload)
         , m_rx(kMaxPayload + 1) {
@@ -92,10 +93,10 @@ public:
         tick();
         asio::post(m_path, [this] { schedule_send(); });
         for (int i = 0; i < m_threads; ++i)
-            m_pool.emplace_back([this] {
+            m_pool.push_back(start_thread("the ping", [this] {
                 use_precise_timers();
                 m_io.run();
-            });
+            }));
     }
 
     void tasks_changed() override { m_tasks.update(); } // AsioTasks hops onto its own executor
@@ -152,7 +153,7 @@ private:
     }
 
     void send(Nanos due) {
-        write_sequence(m_tx.data(), m_seq);
+        m_book.stamp(m_tx.data(), m_seq, m_payload);
         const auto size = static_cast<std::uint32_t>(m_payload);
         const Nanos t_send = now_ns();
         if (!m_book.sent(m_seq, m_pacer.back_to_back() ? t_send : due, t_send, size)) {
@@ -220,7 +221,11 @@ private:
                 fail(describe(ec));
             return;
         }
-        m_book.echo(m_rx.data(), n, t_recv);
+        const EchoBook::Echo echo = m_book.echo(m_rx.data(), n, t_recv);
+        if (Stream && !open_loop() && !closed_stream_echo_error(echo).empty()) {
+            fail(closed_stream_echo_error(echo));
+            return;
+        }
         if (!Stream || open_loop())
             receive();
         m_book.expire(t_recv); // moves past the echoed message, and counts overdue ones lost

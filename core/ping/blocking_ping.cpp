@@ -2,6 +2,7 @@
 
 #include "blocking_io.h"
 #include "pacer.h"
+#include "start_thread.h"
 #include "wire.h"
 
 #include <algorithm>
@@ -25,10 +26,10 @@ BlockingPing::~BlockingPing() {
 
 void BlockingPing::start() {
     if (m_ctx.config.open_loop) {
-        m_threads.emplace_back([this] { open_loop_receiver(); });
-        m_threads.emplace_back([this] { open_loop_sender(); });
+        m_threads.push_back(start_thread("the ping's receiver", [this] { open_loop_receiver(); }));
+        m_threads.push_back(start_thread("the ping's sender", [this] { open_loop_sender(); }));
     } else {
-        m_threads.emplace_back([this] { closed_loop(); });
+        m_threads.push_back(start_thread("the ping", [this] { closed_loop(); }));
     }
 }
 
@@ -62,7 +63,7 @@ void BlockingPing::closed_loop() {
         follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
         if (!pacer.back_to_back() && !wait_until(pacer.due(), &p.generation, gen, &m_ctx.abort))
             continue;
-        write_sequence(m_tx.data(), seq);
+        m_book.stamp(m_tx.data(), seq, payload);
         const Nanos t_send = now_ns();
         if (t_send >= m_ctx.send_until.load(std::memory_order_relaxed))
             break;
@@ -80,7 +81,11 @@ void BlockingPing::closed_loop() {
                     fail(describe_io_failure(r));
                 break;
             }
-            m_book.echo(m_rx.data(), r.bytes, t_recv);
+            if (std::string e = closed_stream_echo_error(m_book.echo(m_rx.data(), r.bytes, t_recv));
+                !e.empty()) {
+                fail(std::move(e));
+                break;
+            }
             m_book.expire(t_recv);
         } else {
             const IoResult sent = send_all(fd, m_tx.data(), payload, keep_going);
@@ -126,7 +131,11 @@ bool BlockingPing::await_echo(std::size_t payload) {
             fail(describe_io_failure(r));
             return false;
         }
-        m_book.echo(m_rx.data(), r.bytes, t_recv);
+        const EchoBook::Echo echo = m_book.echo(m_rx.data(), r.bytes, t_recv);
+        if (std::string e = m_stream ? closed_stream_echo_error(echo) : std::string(); !e.empty()) {
+            fail(std::move(e));
+            return false;
+        }
         m_book.expire(t_recv); // moves past the echoed message
     }
     return true;
@@ -145,7 +154,7 @@ void BlockingPing::open_loop_sender() {
         follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
         if (!wait_until(pacer.due(), &p.generation, gen, &m_ctx.abort))
             continue;
-        write_sequence(m_tx.data(), seq);
+        m_book.stamp(m_tx.data(), seq, payload);
         const Nanos now = now_ns();
         if (now >= m_ctx.send_until.load(std::memory_order_relaxed))
             break;

@@ -13,10 +13,11 @@ std::size_t echo_ring_capacity(const PingConfig& c) {
 }
 
 EchoBook::EchoBook(Recorder& recorder, bool open_loop, Nanos timeout, const std::atomic<Nanos>& measure_from,
-                   std::size_t capacity)
+                   std::size_t capacity, bool verify_payload)
     : m_recorder(recorder)
     , m_table(capacity)
     , m_open_loop(open_loop)
+    , m_verify(verify_payload)
     , m_timeout(timeout)
     , m_measure_from(measure_from) {}
 
@@ -41,22 +42,19 @@ bool EchoBook::sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32
 }
 
 EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos now) noexcept {
-    m_recorder.note_echo(); // any answer at all shows the peer is there
-    if (size < kSequenceBytes) {
-        m_recorder.write([](IntervalData& d) { ++d.errors; });
-        return Echo::Bad;
-    }
+    if (size < kSequenceBytes)
+        return Echo::Stray;
     const std::uint64_t seq = read_sequence(message);
     const std::uint32_t tagged = m_table.tagged_size(seq);
     const std::uint32_t expected = tagged & ~InFlightTable::kFirstOfBurst;
     const Nanos from = m_table.take(seq);
-    if (from == 0) {
-        if (expected != 0)
-            return Echo::Late; // already counted lost (or a duplicate)
-        m_recorder.write([](IntervalData& d) { ++d.errors; });
-        return Echo::Bad;
-    }
-    const bool ok = expected == size;
+    if (from == 0 && expected == 0)
+        return Echo::Stray; // counting it would count its message twice, were it one of ours
+    m_recorder.note_echo(); // an answer to a message we sent shows the peer is there
+    if (from == 0)
+        return Echo::Late; // already counted lost (or a duplicate)
+    const bool corrupt = expected == size && m_verify && !has_sequence_pattern(message, size, seq);
+    const bool ok = expected == size && !corrupt;
     if (counted(seq))
         m_recorder.write([&](IntervalData& d) {
             if (ok) {
@@ -67,7 +65,7 @@ EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos 
                 ++d.errors;
             }
         });
-    return ok ? Echo::Ok : Echo::Bad;
+    return ok ? Echo::Ok : corrupt ? Echo::Corrupt : Echo::Bad;
 }
 
 std::uint64_t EchoBook::expire(Nanos now, bool all) noexcept {
@@ -86,6 +84,21 @@ std::uint64_t EchoBook::expire(Nanos now, bool all) noexcept {
     if (lost_counted)
         m_recorder.write([&](IntervalData& d) { d.lost += lost_counted; });
     return next - oldest;
+}
+
+std::string closed_stream_echo_error(EchoBook::Echo echo) {
+    switch (echo) {
+    case EchoBook::Echo::Ok:
+    case EchoBook::Echo::Corrupt:
+        return {};
+    case EchoBook::Echo::Late:
+        return "echo stream out of sync: the peer sent an echo twice";
+    case EchoBook::Echo::Bad:
+        return "echo stream out of sync: an echo of the wrong length";
+    case EchoBook::Echo::Stray:
+        break;
+    }
+    return "echo stream out of sync: unknown sequence number (a byte lost, added or corrupted on the way)";
 }
 
 } // namespace le

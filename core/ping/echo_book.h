@@ -3,10 +3,12 @@
 #include "in_flight.h"
 #include "ping_config.h"
 #include "recorder.h"
+#include "wire.h"
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace le {
 
@@ -19,19 +21,37 @@ std::size_t echo_ring_capacity(const PingConfig& config);
 
 class EchoBook {
 public:
-    enum class Echo { Ok, Late, Bad };
+    // Ok: the echo of an outstanding message, counted received. Bad: the right sequence number but
+    // the wrong length, counted as an error (its message is resolved by it). Late: a message resolved
+    // already (counted lost, or a duplicate): nothing is counted. Stray: shorter than a sequence
+    // number or a sequence number never sent: not ours, nothing is counted, and it does not show
+    // the peer is there (a stream that delivers one is out of sync).
+    // Corrupt: (verify_payload) the right sequence number and length, another payload: an error.
+    enum class Echo { Ok, Late, Bad, Stray, Corrupt };
 
     // Closed loop measures from the real send time, open loop from the intended one (so a stalled
     // sender shows up as latency instead of being omitted).
     // `measure_from` is read until counting has begun: the session sets it once the engine (and its
     // compute tasks, which may take seconds to start under overload) is up.
+    // `verify_payload`: stamp() fills payloads from their sequence numbers and echo() checks them.
     EchoBook(Recorder& recorder, bool open_loop, Nanos timeout, const std::atomic<Nanos>& measure_from,
-             std::size_t capacity);
+             std::size_t capacity, bool verify_payload = false);
+
+    // Writes message `seq` of `size` bytes into `tx` before it is sent: its sequence number, and with
+    // verify_payload its pattern (wire.h). The rest of `tx` holds fill_pattern() otherwise.
+    void stamp(std::byte* tx, std::uint64_t seq, std::size_t size) const noexcept {
+        write_sequence(tx, seq);
+        if (m_verify)
+            fill_sequence_pattern(tx, size, seq);
+    }
 
     // Sender side. Returns false (and does nothing) when the ring is full.
     bool sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32_t size) noexcept;
 
-    // Receiver side: an echo of `size` bytes starting with `message` arrived at `now`.
+    // Receiver side: an echo of `size` bytes starting with `message` arrived at `now`. Only Ok and Bad
+    // change the counts, so each message sent ends as exactly one of received, lost or errors
+    // whatever the peer sends back; only echoes of messages sent (Ok, Bad, Late) count as a sign of
+    // life for the peer-lost watchdog.
     Echo echo(const std::byte* message, std::size_t size, Nanos now) noexcept;
     // Size of an outstanding message (stream receivers read the header first); 0 if unknown.
     std::uint32_t expected_size(std::uint64_t seq) const noexcept { return m_table.size_of(seq); }
@@ -55,6 +75,7 @@ private:
     Recorder& m_recorder;
     InFlightTable m_table;
     const bool m_open_loop;
+    const bool m_verify;
     const Nanos m_timeout;
     const std::atomic<Nanos>& m_measure_from;
     std::atomic<std::uint64_t> m_first_counted{UINT64_MAX};
@@ -62,5 +83,11 @@ private:
     Nanos m_last_intended = -1;             // sender thread only
     std::atomic<std::uint64_t> m_oldest{0}; // advanced only by the thread that calls expire()
 };
+
+// A closed-loop stream waits for the echo of its one message: anything else it reads there (a
+// duplicate, a sequence number never sent after a stray or corrupted byte) means the stream is out
+// of step and will not come back in step. The run's error for such an echo; empty for Ok and for
+// Corrupt (a payload changed in place leaves the stream in step; it is counted as an error).
+std::string closed_stream_echo_error(EchoBook::Echo echo);
 
 } // namespace le

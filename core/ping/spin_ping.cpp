@@ -2,6 +2,7 @@
 
 #include "blocking_io.h"
 #include "pacer.h"
+#include "start_thread.h"
 #include "wire.h"
 
 #include <algorithm>
@@ -27,7 +28,7 @@ SpinPing::~SpinPing() {
 }
 
 void SpinPing::start() {
-    m_threads.emplace_back([this] {
+    m_threads.push_back(start_thread("the ping", [this] {
         if (m_ctx.config.open_loop)
             open_loop();
         else
@@ -35,7 +36,7 @@ void SpinPing::start() {
         m_book.expire(now_ns(), true);
         if (m_ctx.on_finished)
             m_ctx.on_finished(m_error);
-    });
+    }));
 }
 
 void SpinPing::fail(std::string error) {
@@ -64,7 +65,7 @@ void SpinPing::closed_loop() {
         follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
         if (!pacer.back_to_back() && !spin_until(pacer.due(), gen))
             continue;
-        write_sequence(m_tx.data(), seq);
+        m_book.stamp(m_tx.data(), seq, payload);
         const Nanos t_send = now_ns();
         if (t_send >= send_until())
             break;
@@ -85,13 +86,14 @@ bool SpinPing::exchange(std::uint64_t seq, Nanos intended, Nanos t_send, std::si
     const Nanos timeout = m_ctx.config.timeout;
     std::size_t sent = 0;
     std::size_t got = 0; // stream: bytes of the echo so far
+    // Booked as its write starts: a peer that stops reading mid-message leaves it unanswered for the
+    // peer-lost watchdog to see (one slot of the ring is always free in closed loop).
+    m_book.sent(seq, intended, t_send, static_cast<std::uint32_t>(size));
     for (;;) {
         if (sent < size) {
             const ssize_t r = ::send(fd, m_tx.data() + sent, size - sent, kSendFlags);
             if (r >= 0) {
                 sent += static_cast<std::size_t>(r);
-                if (sent == size)
-                    m_book.sent(seq, intended, t_send, static_cast<std::uint32_t>(size));
             } else if (!would_block(errno)) {
                 fail(describe_errno(errno));
                 return false;
@@ -107,7 +109,12 @@ bool SpinPing::exchange(std::uint64_t seq, Nanos intended, Nanos t_send, std::si
                     if (got < size)
                         continue;
                 }
-                m_book.echo(m_rx.data(), m_stream ? size : static_cast<std::size_t>(r), t_recv);
+                const EchoBook::Echo echo =
+                    m_book.echo(m_rx.data(), m_stream ? size : static_cast<std::size_t>(r), t_recv);
+                if (std::string e = m_stream ? closed_stream_echo_error(echo) : std::string(); !e.empty()) {
+                    fail(std::move(e));
+                    return false;
+                }
                 m_book.expire(t_recv); // moves past the echoed message
                 if (m_book.outstanding() == 0)
                     return true;
@@ -156,7 +163,7 @@ void SpinPing::open_loop() {
             if (now >= send_until()) {
                 sending = false;
             } else if (pacer.back_to_back() || now >= pacer.due()) {
-                write_sequence(m_tx.data(), seq);
+                m_book.stamp(m_tx.data(), seq, payload);
                 // Booked before the write, whose echo may be read later in this very turn. A full
                 // ring (the echoes lag far behind) just means: try again next turn.
                 if (m_book.sent(seq, pacer.back_to_back() ? now : pacer.due(), now,

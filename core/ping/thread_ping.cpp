@@ -9,7 +9,7 @@ ThreadPing::ThreadPing(PingContext& context, Fd socket)
     , m_fd(std::move(socket))
     , m_stream(is_stream(context.config.effective_transport()))
     , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
-             echo_ring_capacity(context.config))
+             echo_ring_capacity(context.config), context.config.verify_payload)
     , m_tasks(context.params)
     , m_tx(kMaxPayload)
     , m_rx(kMaxPayload + 1) {

@@ -1,6 +1,7 @@
 #include "asio_pong.h"
 
 #include "asio_socket.h"
+#include "start_thread.h"
 
 #include <asio/basic_socket_acceptor.hpp>
 #include <asio/dispatch.hpp>
@@ -180,8 +181,13 @@ AsioPong::AsioPong(const PongConfig& config, int threads)
     for (auto& d : m_datagrams)
         receive(*d);
     m_tasks.update(); // queued: runs once the threads do
-    for (int i = 0; i < m_thread_count; ++i)
-        m_threads.emplace_back([this] { m_io.run(); });
+    try {
+        for (int i = 0; i < m_thread_count; ++i)
+            m_threads.push_back(start_thread("the asio pong", [this] { m_io.run(); }));
+    } catch (...) {
+        stop(); // joins what started: no std::terminate for a thread left running
+        throw;
+    }
 }
 
 AsioPong::~AsioPong() {

@@ -1,6 +1,7 @@
 #include "blocking_pong.h"
 
 #include "blocking_io.h"
+#include "start_thread.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -30,12 +31,18 @@ BlockingPong::BlockingPong(const PongConfig& config)
     : PongBase(config)
     , m_listeners(bind_endpoints()) {
     m_tasks = std::make_unique<ThreadTasks>(m_params);
-    for (std::size_t i = 0; i < m_listeners.size(); ++i) {
-        const int fd = m_listeners[i].get();
-        if (m_endpoints[i].transport == Transport::Udp)
-            m_threads.emplace_back([this, fd] { serve_datagrams(fd); });
-        else
-            m_threads.emplace_back([this, fd] { accept_loop(fd); });
+    try {
+        for (std::size_t i = 0; i < m_listeners.size(); ++i) {
+            const int fd = m_listeners[i].get();
+            const std::string what = m_endpoints[i].url();
+            if (m_endpoints[i].transport == Transport::Udp)
+                m_threads.push_back(start_thread(what, [this, fd] { serve_datagrams(fd); }));
+            else
+                m_threads.push_back(start_thread(what, [this, fd] { accept_loop(fd); }));
+        }
+    } catch (...) {
+        stop(); // joins what started: no std::terminate for a thread left running
+        throw;
     }
 }
 
@@ -85,12 +92,22 @@ void BlockingPong::accept_loop(int listen_fd) {
         Connection* raw = conn.get();
         conn->fd = std::move(client);
         std::lock_guard lock(m_connections_mutex);
-        conn->thread = std::thread([this, raw] {
-            serve_stream(raw->fd.get());
-            raw->fd.reset();
+        try {
+            conn->thread = start_thread("a connection", [this, raw] {
+                serve_stream(raw->fd.get());
+                raw->fd.reset();
+                m_stats.active--;
+                raw->done.store(true);
+            });
+        } catch (const ThreadStartError&) {
+            // Out of threads: this connection is closed at once (the client sees EOF), the others
+            // are served on, and the stats say why.
             m_stats.active--;
-            raw->done.store(true);
-        });
+            m_stats.accepted--;
+            m_stats.refused++;
+            m_stats.accept_error.store(EAGAIN);
+            continue;
+        }
         m_connections.push_back(std::move(conn));
     }
 }

@@ -28,7 +28,7 @@ struct PongConfig {
 
 struct PongStats {
     std::atomic<std::uint64_t> accepted{0};
-    std::atomic<std::uint64_t> refused{0}; // over max_connections
+    std::atomic<std::uint64_t> refused{0}; // over max_connections, or no thread for them
     std::atomic<std::int64_t> active{0};
     std::atomic<std::uint64_t> bytes{0};   // echoed
     std::atomic<std::uint64_t> dropped{0}; // datagrams not echoed on purpose: loss, or delay queue full

@@ -5,7 +5,11 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <fmt/format.h>
+
 #include <array>
+#include <cmath>
+#include <set>
 #include <stdexcept>
 
 namespace le {
@@ -50,6 +54,33 @@ std::string client_proof(std::string_view token, std::string_view agent_nonce,
 
 bool proofs_equal(std::string_view a, std::string_view b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+double token_entropy_bits(std::string_view token) {
+    bool lower = false, upper = false, digit = false, other = false, hex = true;
+    for (const char c : token) {
+        const bool is_lower = c >= 'a' && c <= 'z', is_upper = c >= 'A' && c <= 'Z',
+                   is_digit = c >= '0' && c <= '9';
+        lower |= is_lower;
+        upper |= is_upper;
+        digit |= is_digit;
+        other |= !is_lower && !is_upper && !is_digit;
+        hex &= is_digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+    const double alphabet =
+        hex ? 16.0 : (lower ? 26 : 0) + (upper ? 26 : 0) + (digit ? 10 : 0) + (other ? 33 : 0);
+    return token.empty() ? 0.0 : static_cast<double>(token.size()) * std::log2(alphabet);
+}
+
+void check_token_strength(std::string_view token) {
+    const std::set<char> distinct(token.begin(), token.end());
+    const double bits = token_entropy_bits(token);
+    if (bits >= kMinTokenBits && distinct.size() >= 8)
+        return;
+    throw std::invalid_argument(fmt::format(
+        "the token is too weak ({} characters, about {:.0f} bits{}; at least {:.0f} bits are needed so "
+        "that it cannot be guessed): make one with `head -c 32 /dev/urandom | base64`",
+        token.size(), bits, distinct.size() < 8 ? ", too few distinct characters" : "", kMinTokenBits));
 }
 
 bool is_nonce(std::string_view s) {

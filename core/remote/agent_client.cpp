@@ -65,7 +65,7 @@ public:
         if (hello.type != "hello")
             lose(fmt::format("the agent answered hello with '{}'", hello.type));
         int protocol = 0;
-        std::string auth;
+        std::string auth, expected_proof;
         try {
             protocol = static_cast<int>(agent_int(hello.body, "protocol", 0, INT32_MAX));
             auth = agent_string(hello.body, "auth");
@@ -78,23 +78,25 @@ public:
         if (auth == "hmac-sha256") {
             if (token.empty())
                 lose(fmt::format("the agent at {} requires a token (--token-file FILE)", m_control.url()));
-            std::string challenge, proof;
+            std::string challenge;
             try {
                 challenge = agent_string(hello.body, "challenge");
-                proof = agent_string(hello.body, "proof");
             } catch (const AgentProtocolError& e) {
                 lose(fmt::format("bad hello from the agent: {}", e.what()));
             }
             if (!is_nonce(challenge))
                 lose("bad hello from the agent: its challenge is not a nonce");
-            if (!proofs_equal(proof, agent_proof(token, nonce, challenge))) {
-                // The agent does not know our token: tell it (an empty answer) without giving it
-                // anything to guess the token from offline, and say so here.
-                send_line({{"type", "auth"}, {"response", ""}});
-                lose(fmt::format("wrong token: the agent at {} does not share this token", m_control.url()));
-            }
+            // We prove first (the agent tells nobody anything before), then the agent must.
             send_line({{"type", "auth"}, {"response", client_proof(token, challenge, nonce)}});
-        } else if (auth != "none") {
+            expected_proof = agent_proof(token, nonce, challenge);
+        } else if (auth == "none") {
+            if (!token.empty())
+                lose(fmt::format(
+                    "the agent at {} asks for no token, but this client holds one: refused, since "
+                    "any program could answer so (a fake agent). Start the agent with the same "
+                    "--token-file, or connect without a token",
+                    m_control.url()));
+        } else {
             lose(fmt::format("the agent asks for authentication '{}', which this build does not know", auth));
         }
         const AgentMessage welcome = read_message(now_ns() + m_timeout);
@@ -102,6 +104,14 @@ public:
             fail_with(welcome, "the agent refused the connection");
         if (welcome.type != "welcome")
             lose(fmt::format("the agent answered with '{}' instead of welcome", welcome.type));
+        if (!expected_proof.empty()) {
+            const auto proof = welcome.body.find("proof");
+            if (proof == welcome.body.end() || !proof->is_string() ||
+                !proofs_equal(proof->get_ref<const std::string&>(), expected_proof))
+                lose(fmt::format("the agent at {} did not prove that it knows the token (a fake agent?); "
+                                 "connection refused",
+                                 m_control.url()));
+        }
         try {
             m_facts = host_facts_from_json(agent_field(welcome.body, "host"));
         } catch (const AgentProtocolError& e) {
@@ -282,6 +292,13 @@ private:
 std::unique_ptr<AgentClient> AgentClient::connect(const std::string& url, const std::string& token,
                                                   const std::string& data_host, Nanos timeout) {
     auto client = std::make_unique<Client>(parse_control_url(url), data_host, timeout);
+    if (!token.empty()) {
+        try {
+            check_token_strength(token);
+        } catch (const std::invalid_argument& e) {
+            throw AgentError(e.what(), false);
+        }
+    }
     client->handshake(token);
     return client;
 }
@@ -306,7 +323,13 @@ std::string read_token_file(const std::string& path) {
     if (first == std::string::npos)
         throw std::runtime_error(
             fmt::format("token file '{}' is empty (its first line holds the token)", path));
-    return line.substr(first, last - first + 1);
+    std::string token = line.substr(first, last - first + 1);
+    try {
+        check_token_strength(token);
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(fmt::format("token file '{}': {}", path, e.what()));
+    }
+    return token;
 }
 
 } // namespace le

@@ -34,8 +34,9 @@ public:
     // url: tcp://HOST:PORT of the agent's control channel. token: the shared secret (empty when
     // the agent asks for none, i.e. it listens on loopback only). data_host: the address pings
     // use for the agent's endpoints; empty = HOST of url (set it when control goes through an SSH
-    // tunnel on 127.0.0.1 but data goes direct). Throws AgentError (wrong token, version, refused,
-    // timeout, ...).
+    // tunnel on 127.0.0.1 but data goes direct). With a token, the agent must prove it knows it: an
+    // agent that asks for none or does not prove it is refused. Throws AgentError (wrong or weak
+    // token, fake agent, version, refused, timeout, ...).
     static std::unique_ptr<AgentClient> connect(const std::string& url, const std::string& token,
                                                 const std::string& data_host = {},
                                                 Nanos timeout = 5 * kNanosPerSecond);
@@ -54,7 +55,8 @@ public:
 };
 
 // The token in a file (first line, surrounding whitespace removed). Throws std::runtime_error
-// naming the file and the problem (missing, unreadable, empty, readable by others).
+// naming the file and the problem (missing, unreadable, empty, readable by others, weaker than 128
+// bits: see check_token_strength).
 std::string read_token_file(const std::string& path);
 
 } // namespace le

@@ -22,7 +22,7 @@ AgentEndpointTable::~AgentEndpointTable() {
 
 void AgentEndpointTable::log(const std::string& line) const {
     if (m_log)
-        m_log(line);
+        m_log(escape_control(line));
 }
 
 AgentEndpointInfo AgentEndpointTable::info_of(int id, const Entry& e) {

@@ -104,6 +104,19 @@ AgentParseResult parse_agent_message(std::string_view line) noexcept {
     return result;
 }
 
+std::string escape_control(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        const auto b = static_cast<unsigned char>(c);
+        if (b < 0x20 || b == 0x7f)
+            out += fmt::format("\\x{:02x}", b);
+        else
+            out += c;
+    }
+    return out;
+}
+
 std::string encode_agent_message(const json& message) {
     // Replace, not throw, on invalid UTF-8 (an error message may quote what a peer sent).
     std::string line = message.dump(-1, ' ', false, json::error_handler_t::replace);

@@ -16,14 +16,16 @@ namespace le {
 // The agent's control protocol: one JSON object per line ('\n'), each with a "type". Requests
 // after the handshake carry an "id" the answer repeats.
 //
-//   client: {"type":"hello","protocol":1,"client":"...","nonce":HEX}
-//   agent:  {"type":"hello","protocol":1,"agent":"...","auth":"none"|"hmac-sha256",
-//            "challenge":HEX,"proof":HEX}          (challenge and proof only with hmac-sha256)
-//   client: {"type":"auth","response":HEX}          (only with hmac-sha256)
-//   agent:  {"type":"welcome","host":{...}}  or  {"type":"error","code":...,"message":...} + close
+//   client: {"type":"hello","protocol":2,"client":"...","nonce":HEX}
+//   agent:  {"type":"hello","protocol":2,"agent":"...","auth":"none"|"hmac-sha256",
+//            "challenge":HEX}                       (challenge only with hmac-sha256)
+//   client: {"type":"auth","response":HEX}          (only with hmac-sha256: the client proves first)
+//   agent:  {"type":"welcome","host":{...},"proof":HEX}  (proof only with hmac-sha256)
+//           or  {"type":"error","code":...,"message":...} + close
+// A client that holds a token refuses an agent that does not prove it (auth "none" included).
 //   then:   ping -> pong, host -> host, create{spec} -> created{endpoint}, destroy{endpoint} ->
 //           destroyed, list -> endpoints{endpoints:[...]}; a failed request -> error{id,code,message}
-inline constexpr int kAgentProtocol = 1;
+inline constexpr int kAgentProtocol = 2;                // 2: the client proves first (agent_auth.h)
 inline constexpr std::size_t kAgentMaxLine = 64 * 1024; // bytes per message, newline excluded
 inline constexpr int kAgentMaxDepth = 8;                // JSON nesting a message may have
 inline constexpr std::uint16_t kAgentDefaultPort = 7800;
@@ -64,6 +66,10 @@ class AgentProtocolError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
+
+// `text` with control characters (bytes below 0x20 and 0x7f) written as \xNN, so that what a peer
+// sent cannot start a fake line or send escape codes when logged. Idempotent.
+std::string escape_control(std::string_view text);
 
 // One line to send, '\n' included.
 std::string encode_agent_message(const nlohmann::json& message);

@@ -29,7 +29,7 @@ AgentRequestHandler::AgentRequestHandler(const AgentServerConfig& config, const 
 
 void AgentRequestHandler::log(const std::string& line) const {
     if (m_config.log)
-        m_config.log(line);
+        m_config.log(escape_control(line)); // what a client sent cannot forge log lines
 }
 
 json AgentRequestHandler::welcome() const {
@@ -112,11 +112,12 @@ AgentRequestHandler::Reply AgentRequestHandler::hello(const AgentMessage& m) {
     }
     reply["auth"] = "hmac-sha256";
     reply["challenge"] = m_agent_nonce;
-    reply["proof"] = agent_proof(token, m_client_nonce, m_agent_nonce);
     m_state = State::Auth;
     return answer(std::move(reply));
 }
 
+// The client proves first; only then does the agent prove itself (in the welcome), so a client
+// that does not know the token gets nothing to guess it from.
 AgentRequestHandler::Reply AgentRequestHandler::auth(const AgentMessage& m) {
     if (m.type != "auth")
         return refuse(agent_code::kAuthRequired,
@@ -128,7 +129,9 @@ AgentRequestHandler::Reply AgentRequestHandler::auth(const AgentMessage& m) {
         return refuse(agent_code::kAuth, "wrong token");
     m_state = State::Ready;
     log(fmt::format("{}: authenticated", m_peer));
-    return answer(welcome());
+    json w = welcome();
+    w["proof"] = agent_proof(m_config.token, m_client_nonce, m_agent_nonce);
+    return answer(std::move(w));
 }
 
 AgentRequestHandler::Reply AgentRequestHandler::request(const AgentMessage& m) {

@@ -1,5 +1,6 @@
 #include "agent_server.h"
 
+#include "agent_auth.h"
 #include "agent_endpoint_table.h"
 #include "agent_protocol.h"
 #include "agent_server_connection.h"
@@ -12,11 +13,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace le {
 
@@ -41,13 +45,16 @@ public:
         , m_endpoints(m_config.max_endpoints, m_config.max_tasks, m_config.log)
         , m_acceptor(m_io)
         , m_retry(m_io) {
-        if (m_config.max_connections < 1 || m_config.max_endpoints < 0 || m_config.max_tasks < 0)
+        if (m_config.max_connections < 1 || m_config.max_pending_per_source < 1 ||
+            m_config.max_endpoints < 0 || m_config.max_tasks < 0)
             throw std::invalid_argument("agent limits must be positive");
         if (!is_loopback_host(m_config.host) && m_config.token.empty())
             throw std::invalid_argument(fmt::format(
                 "refusing to listen on {} without a token: anyone who reaches that address could run "
                 "pong endpoints here; give --token-file FILE (or listen on 127.0.0.1)",
                 m_config.host));
+        if (!m_config.token.empty())
+            check_token_strength(m_config.token);
         std::string host = m_config.host;
         if (host.size() > 2 && host.front() == '[' && host.back() == ']')
             host = host.substr(1, host.size() - 2);
@@ -123,23 +130,67 @@ private:
                 });
                 return;
             }
-            if (m_connections.load() >= m_config.max_connections) {
-                refuse_over_cap(socket);
-            } else {
-                m_connections++;
-                std::make_shared<AgentServerConnection>(std::move(socket), m_config, m_facts, m_endpoints,
-                                                        m_connections)
-                    ->start();
-            }
+            admit(std::move(socket));
             accept();
         });
     }
 
+    struct Open {
+        std::weak_ptr<AgentServerConnection> connection;
+        asio::ip::address source;
+    };
+
+    // The limits of AgentServer's contract: per source for handshakes, then the total, where a
+    // handshake in progress yields its slot to a newcomer.
+    void admit(tcp::socket socket) {
+        std::error_code ec;
+        const auto peer = socket.remote_endpoint(ec);
+        if (ec)
+            return; // gone already
+        const asio::ip::address source = peer.address();
+        std::erase_if(m_open, [](const Open& o) {
+            const auto c = o.connection.lock();
+            return !c || c->closing();
+        });
+        std::map<asio::ip::address, int> pending;
+        for (const Open& o : m_open)
+            if (!o.connection.lock()->authenticated())
+                ++pending[o.source];
+        if (pending[source] >= m_config.max_pending_per_source) {
+            refuse_over_cap(socket, fmt::format("{} connections from {} are already in their handshake; try "
+                                                "again later",
+                                                pending[source], source.to_string()));
+            return;
+        }
+        if (static_cast<int>(m_open.size()) >= m_config.max_connections) {
+            const auto most =
+                std::max_element(pending.begin(), pending.end(),
+                                 [](const auto& a, const auto& b) { return a.second < b.second; });
+            if (most == pending.end() || most->second == 0) {
+                refuse_over_cap(socket, fmt::format("the agent serves at most {} control connections; try "
+                                                    "again later",
+                                                    m_config.max_connections));
+                return;
+            }
+            for (const Open& o : m_open) { // oldest first
+                const auto c = o.connection.lock();
+                if (o.source == most->first && !c->authenticated()) {
+                    c->evict("the agent is full and this connection is still in its handshake; closing");
+                    break;
+                }
+            }
+            std::erase_if(m_open, [](const Open& o) { return o.connection.lock()->closing(); });
+        }
+        m_connections++;
+        auto connection = std::make_shared<AgentServerConnection>(std::move(socket), m_config, m_facts,
+                                                                  m_endpoints, m_connections);
+        m_open.push_back({connection, source});
+        connection->start();
+    }
+
     // One line, best effort and without waiting, then closed: a flood costs a write and a close.
-    void refuse_over_cap(tcp::socket& socket) {
-        const std::string line = encode_agent_message(agent_error_message(
-            agent_code::kBusy, fmt::format("the agent serves at most {} control connections; try again later",
-                                           m_config.max_connections)));
+    void refuse_over_cap(tcp::socket& socket, const std::string& why) {
+        const std::string line = encode_agent_message(agent_error_message(agent_code::kBusy, why));
         std::error_code ec;
         socket.non_blocking(true, ec);
         socket.write_some(asio::buffer(line), ec);
@@ -148,8 +199,8 @@ private:
         ++m_refused_over_cap;
         const Nanos now = now_ns();
         if (now - m_last_cap_log >= kNanosPerSecond) { // a flood logs once a second, with its count
-            log(fmt::format("refused {} connection(s): over the limit of {} control connections",
-                            m_refused_over_cap, m_config.max_connections));
+            log(fmt::format("refused {} connection(s) over the limits (the last: {})", m_refused_over_cap,
+                            why));
             m_refused_over_cap = 0;
             m_last_cap_log = now;
         }
@@ -160,6 +211,7 @@ private:
     HostFacts m_facts;
     Endpoint m_control;
     std::atomic<int> m_connections{0};
+    std::vector<Open> m_open; // the agent's thread only; oldest first
     std::uint64_t m_refused_over_cap = 0;
     Nanos m_last_cap_log = 0;
     std::once_flag m_stopped;

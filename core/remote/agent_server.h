@@ -14,7 +14,8 @@ struct AgentServerConfig {
     std::string host = "127.0.0.1"; // control address; not loopback => token required
     std::uint16_t port = 7800;      // 0: any free port
     std::string token;              // empty: no authentication (loopback only)
-    int max_connections = 64;       // concurrent control connections; further ones are refused at once
+    int max_connections = 64;       // concurrent control connections (see AgentServer)
+    int max_pending_per_source = 8; // connections from one address still in their handshake
     int max_endpoints = 16;
     int max_tasks = 1000;                     // per endpoint
     Nanos auth_timeout = 5 * kNanosPerSecond; // to finish hello (and authentication)
@@ -32,7 +33,13 @@ struct AgentServerConfig {
 // deadline) and the protocol itself in a handler without sockets (agent_request_handler.h).
 class AgentServer {
 public:
-    // Throws std::invalid_argument for a non-loopback address without a token or bad limits, and
+    // Connections that have not finished their handshake hold a slot for at most auth_timeout; at most
+    // max_pending_per_source of them come from one address (further ones are refused at once), and
+    // when all max_connections slots are taken a new connection takes the slot of the oldest one still
+    // in its handshake from the address with the most of them (refused only when every slot is
+    // authenticated): a flood from a few addresses cannot keep a client with the token out.
+    // Throws std::invalid_argument for a non-loopback address without a token, a weak token
+    // (check_token_strength) or bad limits, and
     // std::runtime_error when the address cannot be bound.
     static std::unique_ptr<AgentServer> start(const AgentServerConfig& config);
     virtual ~AgentServer() = default;

@@ -62,6 +62,19 @@ void AgentServerConnection::start() {
     read();
 }
 
+void AgentServerConnection::evict(const std::string& why) {
+    if (m_closing)
+        return;
+    const auto reply = m_handler.refuse(agent_code::kBusy, why);
+    std::error_code ec;
+    for (const auto& message : reply.messages) { // best effort, without waiting: the slot is needed now
+        const std::string line = encode_agent_message(message);
+        m_socket.non_blocking(true, ec);
+        m_socket.write_some(asio::buffer(line), ec);
+    }
+    close();
+}
+
 void AgentServerConnection::read() {
     if (m_reading || m_closing)
         return;

@@ -34,6 +34,11 @@ public:
 
     // Starts the handshake deadline and reading. Call once, on the agent's thread.
     void start();
+    // Handshake done (the agent's thread only, as the rest).
+    bool authenticated() const { return m_handler.authenticated(); }
+    bool closing() const { return m_closing; }
+    // Refuses the connection now (code busy, `why`) to make room for another; closes at once.
+    void evict(const std::string& why);
 
 private:
     void read();

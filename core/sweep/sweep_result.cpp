@@ -8,9 +8,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -372,12 +375,25 @@ SweepFile load_sweep(const std::string& path) {
 }
 
 bool is_sweep_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; only a regular file is looked into.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return false;
+    struct stat st {};
     std::string head(256, '\0');
-    in.read(head.data(), static_cast<std::streamsize>(head.size()));
-    head.resize(static_cast<std::size_t>(in.gcount()));
+    std::size_t got = 0;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        while (got < head.size()) {
+            const ssize_t n = ::read(fd, head.data() + got, head.size() - got);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            got += static_cast<std::size_t>(n);
+        }
+    }
+    ::close(fd);
+    head.resize(got);
     return head.starts_with(kCsvMagic) || head.starts_with(kCsvHeaderStart) ||
            head.find(fmt::format("\"{}\"", kJsonFormat)) != std::string::npos;
 }
