@@ -1,10 +1,87 @@
 #include "run_history.h"
 
+#include <algorithm>
+
 namespace le {
 
-RunHistory::RunHistory(std::string name, std::size_t window_intervals)
-    : m_name(std::move(name))
-    , m_window_size(std::max<std::size_t>(1, window_intervals)) {}
+namespace {
+
+// A curve point for a record loaded without its histogram: its own statistics are all there is, so
+// its window is the record itself, under the same rule.
+CurvePoint point_of_record(const IntervalRecord& r) {
+    CurvePoint c;
+    c.t_s = r.t_s;
+    c.window_s = r.duration_s;
+    c.samples = r.received;
+    const auto at = [&](double p, double v) {
+        return percentile_drawn(c.samples, p) ? v : CurvePoint::kNone;
+    };
+    c.p50_us = at(50, r.p50_us);
+    c.p90_us = at(90, r.p90_us);
+    c.p99_us = at(99, r.p99_us);
+    c.p999_us = at(99.9, r.p999_us);
+    c.max_us = c.samples > 0 ? r.max_us : CurvePoint::kNone;
+    return c;
+}
+
+// Records [first, last) as one: counts summed, statistics of their merged histogram `h`, the newest
+// record's settings, every change kept.
+IntervalRecord merge_records(std::vector<IntervalRecord>::const_iterator first,
+                             std::vector<IntervalRecord>::const_iterator last, const SparseHistogram& h) {
+    IntervalRecord m = *(last - 1);
+    m.duration_s = 0;
+    m.sent = m.received = m.lost = m.errors = m.bytes = 0;
+    m.changes.clear();
+    double cpu = 0;
+    for (auto r = first; r != last; ++r) {
+        m.duration_s += r->duration_s;
+        m.sent += r->sent;
+        m.received += r->received;
+        m.lost += r->lost;
+        m.errors += r->errors;
+        m.bytes += r->bytes;
+        cpu += r->cpu_percent * r->duration_s;
+        m.changes.insert(m.changes.end(), r->changes.begin(), r->changes.end());
+    }
+    m.achieved_rate = m.duration_s > 0 ? static_cast<double>(m.sent) / m.duration_s : 0;
+    m.cpu_percent = m.duration_s > 0 ? cpu / m.duration_s : 0;
+    m.set_stats(stats_of(h.dense()));
+    return m;
+}
+
+} // namespace
+
+RunHistory::RunHistory(std::string name, double window_s)
+    : m_name(std::move(name)) {
+    set_window_s(window_s);
+}
+
+void RunHistory::set_window_s(double seconds) {
+    seconds = std::clamp(seconds, 0.1, 10.0);
+    m_window.set_span(seconds);
+    m_window_first.set_span(seconds);
+    m_window_rest.set_span(seconds);
+}
+
+void RunHistory::set_detail_span(double seconds) {
+    m_detail_span = std::max(10.0, seconds);
+}
+
+void RunHistory::add_marker(double t_s, std::string key, std::string value) {
+    m_markers.push_back(ParamChange{t_s, std::move(key), std::move(value)});
+}
+
+void RunHistory::break_at(double t_s) {
+    if (!m_curve.empty() && !m_curve.back().gap())
+        m_curve.push_back(gap_point(t_s));
+    m_broken = true;
+}
+
+void RunHistory::set_curve(std::vector<CurvePoint> curve) {
+    m_curve = std::move(curve);
+    m_curve_first_detail = 0;
+    ++m_edits;
+}
 
 void RunHistory::add(const IntervalRecord& record) {
     if (record.kind == IntervalRecord::Kind::Summary) {
@@ -12,32 +89,87 @@ void RunHistory::add(const IntervalRecord& record) {
         m_summary->rtt_ns.reset(); // the whole run is the sum of the intervals, across restarts too
         return;
     }
+    if (m_broken) {
+        m_window.clear();
+        m_window_first.clear();
+        m_window_rest.clear();
+        m_broken = false;
+    }
+    std::shared_ptr<const SparseHistogram> sparse;
     if (record.rtt_ns) {
         m_whole.add(*record.rtt_ns);
+        sparse = std::make_shared<const SparseHistogram>(SparseHistogram::of(*record.rtt_ns));
+        m_window.add(record.t_s, record.duration_s, sparse);
         if (record.rtt_first_ns && record.rtt_rest_ns) {
             m_whole_first.add(*record.rtt_first_ns);
             m_whole_rest.add(*record.rtt_rest_ns);
+            m_window_first.add(
+                record.t_s, record.duration_s,
+                std::make_shared<const SparseHistogram>(SparseHistogram::of(*record.rtt_first_ns)));
+            m_window_rest.add(
+                record.t_s, record.duration_s,
+                std::make_shared<const SparseHistogram>(SparseHistogram::of(*record.rtt_rest_ns)));
         }
-        m_recent.push_back({record.rtt_ns, record.rtt_first_ns, record.rtt_rest_ns});
-        if (m_recent.size() > m_window_size)
-            m_recent.pop_front();
-        // Rebuilt rather than subtracted (min and max cannot be subtracted): a few dozen merges of
-        // 4k buckets per interval is cheap.
-        m_window.reset();
-        m_window_first.reset();
-        m_window_rest.reset();
-        for (const auto& r : m_recent) {
-            m_window.add(*r.all);
-            if (r.first && r.rest) {
-                m_window_first.add(*r.first);
-                m_window_rest.add(*r.rest);
-            }
-        }
+        m_curve.push_back(curve_point(m_window.merged(), record.t_s, m_window.covered_s()));
+    } else {
+        m_curve.push_back(point_of_record(record));
     }
+    m_totals.sent += record.sent;
+    m_totals.received += record.received;
+    m_totals.lost += record.lost;
+    m_totals.errors += record.errors;
+    m_totals.bytes += record.bytes;
     m_intervals.push_back(record);
     m_intervals.back().rtt_ns.reset();
     m_intervals.back().rtt_first_ns.reset();
     m_intervals.back().rtt_rest_ns.reset();
+    m_detail.push_back(std::move(sparse));
+    compact();
+}
+
+void RunHistory::compact() {
+    const double newest = m_intervals.back().t_s;
+    const double old_before = newest - m_detail_span;
+    for (;;) {
+        // The oldest detailed records, up to ~1 s of them, all older than the detail span.
+        std::size_t end = m_first_detail;
+        double covered = 0;
+        SparseHistogram merged;
+        while (end < m_intervals.size() && m_intervals[end].t_s < old_before && covered < 1.0 - 1e-6) {
+            const auto& h = m_detail[end - m_first_detail];
+            if (!h)
+                return; // loaded without histograms: nothing to merge exactly (and already bounded)
+            merged.add(*h);
+            covered += m_intervals[end].duration_s;
+            ++end;
+        }
+        if (covered < 1.0 - 1e-6 || end - m_first_detail < 2)
+            return; // not a whole second old yet, or nothing to gain
+        const auto first = m_intervals.begin() + static_cast<std::ptrdiff_t>(m_first_detail);
+        const auto last = m_intervals.begin() + static_cast<std::ptrdiff_t>(end);
+        IntervalRecord one = merge_records(first, last, merged);
+        const double until = one.t_s;
+        *first = std::move(one);
+        m_intervals.erase(first + 1, last);
+        m_detail.erase(m_detail.begin(),
+                       m_detail.begin() + static_cast<std::ptrdiff_t>(end - m_first_detail));
+        ++m_first_detail;
+
+        // The curve keeps its gaps and the newest point of the second (with a 1 s window, exactly
+        // the percentiles of the merged second).
+        std::size_t curve_end = m_curve_first_detail;
+        while (curve_end < m_curve.size() && m_curve[curve_end].t_s <= until)
+            ++curve_end;
+        std::size_t out = m_curve_first_detail;
+        for (std::size_t i = m_curve_first_detail; i < curve_end; ++i) {
+            if (m_curve[i].gap() || i + 1 == curve_end)
+                m_curve[out++] = m_curve[i];
+        }
+        m_curve.erase(m_curve.begin() + static_cast<std::ptrdiff_t>(out),
+                      m_curve.begin() + static_cast<std::ptrdiff_t>(curve_end));
+        m_curve_first_detail = out;
+        ++m_edits;
+    }
 }
 
 std::vector<ParamChange> RunHistory::changes() const {
