@@ -139,7 +139,7 @@ void TestPlots::histogramSharesSumTo100() {
         QVERIFY(plot.graph(g)->dataCount() >= 50);
         QVERIFY(plot.graph(g)->dataCount() <= 300);
     }
-    QCOMPARE(plot.graph(0)->name().contains("last 10 s"), !wholeRun);
+    QCOMPARE(plot.graph(0)->name().contains("last 1 s"), !wholeRun);
 }
 
 void TestPlots::histogramPercentileMarkers() {

@@ -18,6 +18,7 @@ class PeerPanel;
 class PercentilePlot;
 class PongProcess;
 class QAction;
+class QActionGroup;
 class QTabWidget;
 class StatusReadout;
 class SweepTab;
@@ -29,6 +30,7 @@ struct WindowOptions {
     std::optional<le::EngineKind> engine;
     std::optional<QString> rate, payload, tasks, pingCpus, pongCpus;
     std::optional<int> burst;
+    std::optional<bool> openLoop;
     bool inProcess = false;
     bool autoStart = true;
 };
@@ -72,6 +74,13 @@ public:
     // The whole window (PNG/JPG) or the dashboard (PDF/SVG) at its current size; returns an empty
     // string or the error.
     QString exportWindow(const QString& path);
+    // One CSV per live plot in `dir` (curves.csv, histogram.csv, distribution.csv) holding the
+    // series exactly as drawn; returns an empty string or the error.
+    QString exportPlotData(const QString& dir);
+    // A note at the current time on the timeline, saved with the run.
+    void addNote(const QString& text);
+    // The sliding window of the curves, histograms and readout (0.1 to 10 s), remembered.
+    void setWindowSeconds(double seconds);
     // Redraws the plots now, visible or not (exports, tests).
     void refreshPlots(bool force);
     // A paused view keeps measuring but no longer redraws the plots.
@@ -122,4 +131,7 @@ private:
     QAction* m_pauseAction = nullptr;
     QAction* m_wholeRunAction = nullptr;
     QAction* m_followAction = nullptr;
+    QActionGroup* m_windowActions = nullptr; // View > Percentile Window
+    // Seconds of full detail kept when the curves show the whole run (older ones: 1 s records).
+    static constexpr double kWholeRunDetail = 300;
 };

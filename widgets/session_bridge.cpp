@@ -5,9 +5,11 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+
 SessionBridge::SessionBridge(QObject* parent)
-    : QObject(parent)
-    , m_history(std::make_shared<le::RunHistory>("live", kWindowIntervals)) {
+    : QObject(parent) {
+    m_history = newHistory(); // not in the initializer list: it reads members declared after it
     m_poll.setInterval(1000 / kPollHz);
     connect(&m_poll, &QTimer::timeout, this, &SessionBridge::poll);
 }
@@ -34,6 +36,44 @@ QString SessionBridge::stateText() const {
         return tr("error");
     }
     return {};
+}
+
+std::shared_ptr<le::RunHistory> SessionBridge::newHistory() const {
+    auto history = std::make_shared<le::RunHistory>("live", m_windowS);
+    history->set_detail_span(m_detailSpan);
+    return history;
+}
+
+void SessionBridge::setWindowSeconds(double seconds) {
+    seconds = std::clamp(seconds, 0.1, 10.0);
+    if (seconds == m_windowS)
+        return;
+    m_windowS = seconds;
+    m_history->set_window_s(seconds);
+    if (!m_history->empty())
+        m_history->add_marker(m_last_t, "window", tr("window %1 s").arg(seconds, 0, 'g', 3).toStdString());
+}
+
+void SessionBridge::setDetailSpan(double seconds) {
+    m_detailSpan = seconds;
+    m_history->set_detail_span(seconds);
+}
+
+void SessionBridge::addNote(const QString& text, double t_s) {
+    const QString note = text.simplified();
+    if (note.isEmpty())
+        return;
+    m_history->add_marker(t_s, "note", note.toStdString());
+    emit historyChanged();
+}
+
+void SessionBridge::markEnd(const QString& label) {
+    if (m_ended)
+        return;
+    m_ended = true;
+    m_history->add_marker(m_last_t, label == tr("peer lost") ? "peer lost" : "stop", label.toStdString());
+    m_history->break_at(m_last_t);
+    emit historyChanged();
 }
 
 void SessionBridge::setState(State s, const QString& reason) {
@@ -70,6 +110,10 @@ void SessionBridge::finishStart(const JobResult<std::shared_ptr<le::PingSession>
         return;
     }
     m_session = started.value;
+    m_history->add_marker(m_time_offset, m_restart ? "restart" : "start",
+                          (m_restart ? tr("restart") : tr("start")).toStdString());
+    m_restart = false;
+    m_ended = false;
     m_peerUrl = QString::fromStdString(m_session->peer().url());
     auto& info = m_history->info();
     info["peer"] = m_peerUrl.toStdString();
@@ -87,7 +131,8 @@ void SessionBridge::finishStart(const JobResult<std::shared_ptr<le::PingSession>
     setState(State::Running);
 }
 
-void SessionBridge::stop() {
+void SessionBridge::stop(bool restart) {
+    m_restart = restart;
     m_starter.discard(); // a start still under way is no longer wanted
     if (m_session && (m_state == State::Running || m_state == State::Lost)) {
         m_session->stop();
@@ -99,8 +144,12 @@ void SessionBridge::stop() {
 }
 
 void SessionBridge::clearHistory() {
-    m_history = std::make_shared<le::RunHistory>("live", kWindowIntervals);
-    m_time_offset = m_last_t = 0;
+    m_history = newHistory();
+    m_last_t = 0;
+    // While measuring, the session's own clock goes on: offset it so the new history starts at 0.
+    m_time_offset = m_session && m_state == State::Running ? -m_session->elapsed_s() : 0.0;
+    if (m_session && m_state == State::Running)
+        m_history->add_marker(0, "start", tr("new run").toStdString());
     emit historyChanged();
 }
 
@@ -134,6 +183,7 @@ void SessionBridge::peerLost(const QString& reason) {
     if (m_session)
         m_session->stop();
     setState(State::Lost, reason);
+    markEnd(tr("peer lost"));
 }
 
 void SessionBridge::poll() {
@@ -161,10 +211,17 @@ void SessionBridge::poll() {
     if (finished) {
         m_poll.stop();
         const QString error = QString::fromStdString(m_session->error());
-        if (!error.isEmpty() && m_state != State::Lost)
+        if (!error.isEmpty() && m_state != State::Lost) {
             setState(State::Lost, error);
-        else if (m_state == State::Running || m_state == State::Stopping)
-            setState(State::Idle);
+            markEnd(tr("peer lost"));
+        } else if (!m_restart) {
+            markEnd(tr("stop"));
+        } else {
+            m_history->break_at(m_last_t); // the "restart" marker follows with the new session
+            m_ended = true;
+        }
         m_session.reset();
+        if (m_state == State::Running || m_state == State::Stopping)
+            setState(State::Idle);
     }
 }
