@@ -9,6 +9,7 @@
 #include "session_file.h"
 #include "status_readout.h"
 #include "widget_lookup.h"
+#include "window_options.h"
 
 #include <QtTest>
 
@@ -24,13 +25,7 @@
 namespace {
 
 WindowOptions childPeer() {
-    WindowOptions o;
-    o.transport = le::Transport::Tcp;
-    o.engine = le::EngineKind::Blocking;
-    o.rate = QStringLiteral("1k");
-    o.payload = QStringLiteral("64");
-    o.tasks = QStringLiteral("0");
-    return o;
+    return childPeerOptions();
 }
 
 bool waitState(MainWindow& w, SessionBridge::State state) {
@@ -144,7 +139,7 @@ void TestTimeline::readoutShowsTheHistogramWindow() {
         return StatusReadout::latency(double(window.value_at_percentile(p)) / 1e3);
     };
     QCOMPARE(percentiles->text(),
-             QStringLiteral("p50 %1  p99 %2  p99.9 —  max %3")
+             QStringLiteral("p50 %1 p99 %2 p99.9 — max %3")
                  .arg(at(50), le::percentile_drawn(window.count(), 99) ? at(99) : QStringLiteral("—"),
                       StatusReadout::latency(double(window.max()) / 1e3)));
     const auto& totals = w.bridge()->history()->totals();

@@ -10,6 +10,7 @@
 #include "percentile_plot.h"
 #include "session_bridge.h"
 #include "widget_lookup.h"
+#include "window_options.h"
 
 #include <QtTest>
 
@@ -39,13 +40,7 @@ std::vector<le::IntervalRecord> recordsSince(const MainWindow& w, std::size_t fr
 }
 
 WindowOptions childPeer(le::Transport t = le::Transport::Tcp) {
-    WindowOptions o;
-    o.transport = t;
-    o.engine = le::EngineKind::Blocking;
-    o.rate = QStringLiteral("1k");
-    o.payload = QStringLiteral("64");
-    o.tasks = QStringLiteral("0");
-    return o;
+    return childPeerOptions(t);
 }
 
 // The window's parts, as a user sees them.

@@ -128,6 +128,9 @@ void TestWindowedPercentiles::whyNotDrawn() {
     QCOMPARE(le::why_not_drawn(99, 1000), std::string("p99: needs ≥ 1 s window at 1k msg/s"));
     QCOMPARE(le::why_not_drawn(99, 100), std::string("p99: needs ≥ 10 s window at 100 msg/s"));
     QCOMPARE(le::why_not_drawn(99.9, 0), std::string("p99.9: needs ≥ 10000 samples"));
+    // Just short of the samples: the window it needs, rounded up, not "1 s" again.
+    QCOMPARE(le::why_not_drawn(99, 996), std::string("p99: needs ≥ 1.01 s window at 996 msg/s"));
+    QCOMPARE(le::why_not_drawn(90, 2000), std::string("p90: needs ≥ 50 ms window at 2k msg/s"));
 }
 
 void TestWindowedPercentiles::slidingWindowIsExact() {

@@ -32,7 +32,6 @@ StatusReadout::StatusReadout(QStatusBar* bar, QObject* parent)
     m_throughput->setToolTip(tr("Payload throughput in the window, each direction"));
     m_percentiles->setToolTip(tr("Percentiles of the window the histogram shows; a percentile needs at least "
                                  "10 samples above it in the window, else it shows —"));
-    m_counts->setToolTip(tr("Messages over the whole run"));
     m_cpu->setToolTip(tr("CPU time of this process per wall second (100% = one core), and the CPUs the ping "
                          "and the pong may run on. With the in-process pong, the pong's share is included."));
 }
@@ -74,13 +73,18 @@ void StatusReadout::show(const le::RunHistory* history, bool flowing, const QStr
                    : QStringLiteral("—");
     };
     m_percentiles->setText(window.empty() ? tr("no echoes")
-                                          : tr("p50 %1  p99 %2  p99.9 %3  max %4")
+                                          : tr("p50 %1 p99 %2 p99.9 %3 max %4")
                                                 .arg(at(50), at(99), at(99.9),
                                                      latency(static_cast<double>(window.max()) / 1e3)));
     const le::RunHistory::Totals& t = history->totals();
-    m_counts->setText(tr("sent %1  received %2  lost %3").arg(t.sent).arg(t.received).arg(t.lost) +
-                      (t.errors ? tr("  errors %1").arg(t.errors) : QString()));
-    m_cpu->setText(tr("CPU %1%  ping on %2, pong on %3")
+    m_counts->setText(tr("sent %1 lost %2").arg(t.sent).arg(t.lost) +
+                      (t.errors ? tr(" errors %1").arg(t.errors) : QString()));
+    m_counts->setToolTip(tr("Over the whole run: %1 sent, %2 received, %3 lost, %4 errors")
+                             .arg(t.sent)
+                             .arg(t.received)
+                             .arg(t.lost)
+                             .arg(t.errors));
+    m_cpu->setText(tr("CPU %1% ping %2 pong %3")
                        .arg(r.cpu_percent, 0, 'f', 0)
                        .arg(qs(r.ping_cpus), qs(r.pong_cpus)));
 }

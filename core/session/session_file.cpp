@@ -138,7 +138,7 @@ std::string render(const json& doc) {
         out += dump(intervals[i]);
     }
     out += "\n],\n";
-    for (const char* optional : {"markers", "curve"}) { // as drawn: the window's curves and notes
+    for (const char* optional : {"markers", "percentile_curve"}) { // as drawn: the window's curves and notes
         if (doc.contains(optional))
             out += fmt::format("\"{}\":{},\n", optional, dump(doc.at(optional)));
     }
@@ -191,12 +191,12 @@ RunHistory read_session(const json& doc, std::string default_name) {
             record_from_json(intervals[i], fmt::format("intervals[{}]", i), IntervalRecord::Kind::Interval));
 
     // Optional (older files have neither): the curves as they were drawn, and the timeline markers.
-    if (const auto it = doc.find("curve"); it != doc.end()) {
-        const json& points = json_array(*it, "curve");
+    if (const auto it = doc.find("percentile_curve"); it != doc.end()) {
+        const json& points = json_array(*it, "percentile_curve");
         std::vector<CurvePoint> curve;
         curve.reserve(points.size());
         for (std::size_t i = 0; i < points.size(); ++i) {
-            const std::string at = fmt::format("curve[{}]", i);
+            const std::string at = fmt::format("percentile_curve[{}]", i);
             const json& p = json_array(points[i], at);
             if (p.size() != 3 + kCurveValues)
                 corrupt(fmt::format("{} has {} values, not {}", at, p.size(), 3 + kCurveValues));
@@ -255,7 +255,8 @@ nlohmann::json session_to_json(const RunHistory& run) {
     for (const ParamChange& m : run.markers())
         markers.push_back(json{{"t_s", m.t_s}, {"key", m.key}, {"value", m.value}});
     return json{
-        {"curve", std::move(curve)},
+        // Named to sort after "format" in a sorted dump: readers look for it near the start.
+        {"percentile_curve", std::move(curve)},
         {"markers", std::move(markers)},
         {"format", kFormat},
         {"version", kVersion},

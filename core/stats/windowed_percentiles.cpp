@@ -40,14 +40,24 @@ std::string percentile_label(double p) {
     return p >= 100.0 ? std::string("max") : fmt::format("p{}", p);
 }
 
+namespace {
+
+// A window length rounded up, so "needs ≥" never promises too little: "100 ms", "1.01 s", "10 s".
+std::string window_length(double seconds) {
+    if (seconds < 1.0)
+        return fmt::format("{} ms", std::ceil(seconds * 1e3 - 1e-9));
+    const double scale = seconds < 10 ? 100 : seconds < 100 ? 10 : 1;
+    return fmt::format("{} s", std::ceil(seconds * scale - 1e-9) / scale);
+}
+
+} // namespace
+
 std::string why_not_drawn(double p, double rate) {
     const std::uint64_t needed = samples_needed(p);
     if (!(rate > 0))
         return fmt::format("{}: needs ≥ {} samples", percentile_label(p), needed);
-    const double seconds = static_cast<double>(needed) / rate;
     return fmt::format("{}: needs ≥ {} window at {} msg/s", percentile_label(p),
-                       format_duration(static_cast<Nanos>(std::ceil(seconds * 1e3)) * kNanosPerMilli),
-                       format_rate(std::round(rate)));
+                       window_length(static_cast<double>(needed) / rate), format_rate(std::round(rate)));
 }
 
 double CurvePoint::value(std::size_t i) const {

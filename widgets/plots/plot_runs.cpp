@@ -14,8 +14,8 @@ QList<HistogramSeries> histogramSeries(const PlotRuns& runs, bool wholeRun) {
     if (runs.live) {
         const le::Histogram& h = wholeRun ? runs.live->whole_run() : runs.live->window();
         QString name = QString::fromStdString(runs.live->name());
-        if (!wholeRun)
-            name += QStringLiteral(" (%1)").arg(windowText(runs.live->window_s()));
+        name += QStringLiteral(" (%1)").arg(wholeRun ? QObject::tr("whole run")
+                                                     : windowText(runs.live->window_s()));
         if (!h.empty())
             out.push_back({name, runColour(0), &h, true});
         // Bursts: the cold first round trip of each tick against the warm rest, as their own series.
