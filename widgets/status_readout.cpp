@@ -84,7 +84,6 @@ void StatusReadout::show(const le::RunHistory* history, bool flowing, const QStr
                              .arg(t.received)
                              .arg(t.lost)
                              .arg(t.errors));
-    m_cpu->setText(tr("CPU %1% ping %2 pong %3")
-                       .arg(r.cpu_percent, 0, 'f', 0)
-                       .arg(qs(r.ping_cpus), qs(r.pong_cpus)));
+    m_cpu->setText(
+        tr("CPU %1% ping %2 pong %3").arg(r.cpu_percent, 0, 'f', 0).arg(qs(r.ping_cpus), qs(r.pong_cpus)));
 }
