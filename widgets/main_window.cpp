@@ -126,7 +126,10 @@ void MainWindow::buildDocks() {
 
 void MainWindow::connectPanels() {
     // A sweep measures on its own: live measuring would disturb it (and it, live measuring).
-    connect(m_sweepTab, &SweepTab::starting, this, &MainWindow::stopMeasuring);
+    connect(m_sweepTab, &SweepTab::starting, this, [this] {
+        m_bridge->mark(QStringLiteral("sweep"), tr("sweep"));
+        stopMeasuring();
+    });
     connect(m_sweepTab, &SweepTab::finished, this,
             [this](const QString& text) { statusBar()->showMessage(tr("Sweep: %1").arg(text), 10000); });
     connect(m_bridge, &SessionBridge::stateChanged, this, &MainWindow::onStateChanged);
@@ -308,6 +311,7 @@ CompareDialog* MainWindow::compareDialog() {
     if (!m_compare) {
         m_compare = new CompareDialog(this);
         connect(m_compare, &CompareDialog::starting, this, [this] {
+            m_bridge->mark(QStringLiteral("compare"), tr("compare"));
             m_compare->setBase(configFromControls());
             stopMeasuring(); // two measurements at once would disturb each other
         });

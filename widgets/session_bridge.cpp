@@ -67,6 +67,13 @@ void SessionBridge::addNote(const QString& text, double t_s) {
     emit historyChanged();
 }
 
+void SessionBridge::mark(const QString& key, const QString& label) {
+    if (m_history->empty())
+        return;
+    m_history->add_marker(elapsedSeconds(), key.toStdString(), label.toStdString());
+    emit historyChanged();
+}
+
 void SessionBridge::markEnd(const QString& label) {
     if (m_ended)
         return;

@@ -43,6 +43,9 @@ public:
     double windowSeconds() const { return m_windowS; }
     // Seconds of full detail the live history keeps (the plots' visible time span).
     void setDetailSpan(double seconds);
+    // A timeline marker at the current time that is not a stop of the bridge's own ("compare",
+    // "sweep": the live measurement made way for them).
+    void mark(const QString& key, const QString& label);
     // A user note at `t_s` (elapsedSeconds() when the user asked), saved with the run and drawn as a marker.
     // Empty text: ignored.
     void addNote(const QString& text, double t_s);

@@ -76,6 +76,15 @@ void StatusReadout::show(const le::RunHistory* history, bool flowing, const QStr
                                           : tr("p50 %1 p99 %2 p99.9 %3 max %4")
                                                 .arg(at(50), at(99), at(99.9),
                                                      latency(static_cast<double>(window.max()) / 1e3)));
+    // Bursts: the cold first round trip of each tick against the others, over the same window.
+    const le::Histogram& first = history->window_first();
+    const le::Histogram& rest = history->window_rest();
+    if (r.burst > 1 && !first.empty() && !rest.empty())
+        m_percentiles->setText(m_percentiles->text() +
+                               tr(" (burst of %1: first p50 %2, rest p50 %3)")
+                                   .arg(r.burst)
+                                   .arg(latency(static_cast<double>(first.value_at_percentile(50)) / 1e3),
+                                        latency(static_cast<double>(rest.value_at_percentile(50)) / 1e3)));
     const le::RunHistory::Totals& t = history->totals();
     m_counts->setText(tr("sent %1 lost %2").arg(t.sent).arg(t.lost) +
                       (t.errors ? tr(" errors %1").arg(t.errors) : QString()));
