@@ -161,6 +161,15 @@ void TestPlots::histogramPercentileMarkers() {
     // Rebuilt, not piled up, at every refresh.
     plot.refresh(true);
     QCOMPARE(itemsOf<QCPItemStraightLine>(plot).size(), 3);
+
+    // A window of 2,000 samples has 2 above its p99.9: that marker is left out, as on the curves.
+    RunSpec small;
+    small.samples = 2'000;
+    HistogramPlot window;
+    window.setRuns({makeRun(small), {}});
+    window.refresh(true);
+    QCOMPARE(itemsOf<QCPItemText>(window).size(), 2);
+    QVERIFY(itemsOf<QCPItemText>(window)[1]->text().startsWith("p99 "));
 }
 
 void TestPlots::percentileChangeMarkers() {
