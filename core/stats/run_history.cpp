@@ -95,11 +95,15 @@ void RunHistory::add(const IntervalRecord& record) {
         m_window_rest.clear();
         m_broken = false;
     }
-    std::shared_ptr<const SparseHistogram> sparse;
     if (record.rtt_ns) {
         m_whole.add(*record.rtt_ns);
-        sparse = std::make_shared<const SparseHistogram>(SparseHistogram::of(*record.rtt_ns));
-        m_window.add(record.t_s, record.duration_s, sparse);
+        auto sparse = std::make_shared<const SparseHistogram>(SparseHistogram::of(*record.rtt_ns));
+        if (m_groups.empty() || m_groups.back().covered >= 1.0 - 1e-6)
+            m_groups.emplace_back();
+        m_groups.back().records += 1;
+        m_groups.back().covered += record.duration_s;
+        m_groups.back().rtt.add(*sparse);
+        m_window.add(record.t_s, record.duration_s, std::move(sparse));
         if (record.rtt_first_ns && record.rtt_rest_ns) {
             m_whole_first.add(*record.rtt_first_ns);
             m_whole_rest.add(*record.rtt_rest_ns);
@@ -112,6 +116,7 @@ void RunHistory::add(const IntervalRecord& record) {
         }
         m_curve.push_back(curve_point(m_window.merged(), record.t_s, m_window.covered_s()));
     } else {
+        m_compactable = false;
         m_curve.push_back(point_of_record(record));
     }
     m_totals.sent += record.sent;
@@ -123,36 +128,25 @@ void RunHistory::add(const IntervalRecord& record) {
     m_intervals.back().rtt_ns.reset();
     m_intervals.back().rtt_first_ns.reset();
     m_intervals.back().rtt_rest_ns.reset();
-    m_detail.push_back(std::move(sparse));
-    compact();
+    if (m_compactable)
+        compact();
 }
 
 void RunHistory::compact() {
     const double newest = m_intervals.back().t_s;
     const double old_before = newest - m_detail_span;
-    for (;;) {
-        // The oldest detailed records, up to ~1 s of them, all older than the detail span.
-        std::size_t end = m_first_detail;
-        double covered = 0;
-        SparseHistogram merged;
-        while (end < m_intervals.size() && m_intervals[end].t_s < old_before && covered < 1.0 - 1e-6) {
-            const auto& h = m_detail[end - m_first_detail];
-            if (!h)
-                return; // loaded without histograms: nothing to merge exactly (and already bounded)
-            merged.add(*h);
-            covered += m_intervals[end].duration_s;
-            ++end;
-        }
-        if (covered < 1.0 - 1e-6 || end - m_first_detail < 2)
-            return; // not a whole second old yet, or nothing to gain
+    // A group is complete once a newer one exists; merged once all of it is older than the span.
+    while (m_groups.size() > 1 &&
+           m_intervals[m_first_detail + m_groups.front().records - 1].t_s < old_before) {
+        const Group& group = m_groups.front();
+        const std::size_t end = m_first_detail + group.records;
         const auto first = m_intervals.begin() + static_cast<std::ptrdiff_t>(m_first_detail);
         const auto last = m_intervals.begin() + static_cast<std::ptrdiff_t>(end);
-        IntervalRecord one = merge_records(first, last, merged);
+        IntervalRecord one = merge_records(first, last, group.rtt);
         const double until = one.t_s;
         *first = std::move(one);
         m_intervals.erase(first + 1, last);
-        m_detail.erase(m_detail.begin(),
-                       m_detail.begin() + static_cast<std::ptrdiff_t>(end - m_first_detail));
+        m_groups.pop_front(); // `group` is gone from here on
         ++m_first_detail;
 
         // The curve keeps its gaps and the newest point of the second (with a 1 s window, exactly

@@ -97,8 +97,15 @@ private:
     std::map<std::string, std::string> m_info;
     std::vector<IntervalRecord> m_intervals; // rtt_ns reset: statistics only
     std::size_t m_first_detail = 0;          // records before it are compacted
-    // The rtt histograms of the records from m_first_detail on (null for records loaded without one).
-    std::deque<std::shared_ptr<const SparseHistogram>> m_detail;
+    // The records from m_first_detail on, in the ~1 s groups compaction will merge, each with its
+    // histograms already merged: a minute of detail costs 60 merged histograms, not 1,800.
+    struct Group {
+        std::size_t records = 0;
+        double covered = 0;
+        SparseHistogram rtt;
+    };
+    std::deque<Group> m_groups;
+    bool m_compactable = true; // false once a record came without its histogram (a loaded run)
     std::vector<CurvePoint> m_curve;
     std::size_t m_curve_first_detail = 0; // curve points before it are compacted
     SlidingWindow m_window, m_window_first, m_window_rest;
