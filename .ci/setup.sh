@@ -3,15 +3,19 @@
 # only checks and rebuilds what changed.
 
 # What ./run needs to build and run the programs (the window, latency-ping, latency-pong; ping for the
-# sweeps' ICMP baseline, ssh for agents started over SSH).
+# sweeps' ICMP baseline, ssh for agents started over SSH; zlib for interval logs, help2man for the
+# man pages).
 LE_RUN_PACKAGES=(cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
-    libasio-dev libfmt-dev libcli11-dev nlohmann-json3-dev libssl-dev
+    libasio-dev liburing-dev libuv1-dev libfmt-dev libcli11-dev nlohmann-json3-dev libssl-dev zlib1g-dev
+    help2man
     iputils-ping openssh-client)
 # What ./test adds: a display server for the GUI suites, Google Benchmark, network namespaces, an
-# sshd for the SSH suites, clang and its run-time for the fuzzers, clang-format for the source check.
+# sshd for the SSH suites, clang and its run-time for the fuzzers, clang-format for the source check,
+# Java and HdrHistogram's Java library (the interval-log reference), dpkg-dev for the .deb test.
 LE_TEST_PACKAGES=(xvfb xauth libbenchmark-dev iproute2 openssh-server
-    clang libclang-rt-14-dev clang-format)
+    clang libclang-rt-14-dev clang-format default-jdk-headless libhdrhistogram-java dpkg-dev
+    poppler-utils)
 
 le_root_cmd() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -24,6 +24,9 @@ int parse(CLI::App& app, int argc, char** argv) {
     } catch (const CLI::CallForAllHelp&) {
         std::fputs(app.help("", CLI::AppFormatMode::All).c_str(), stdout);
         return kExitOk;
+    } catch (const CLI::CallForVersion& v) {
+        std::printf("%s\n", v.what()); // the program's name and version (set_version_flag)
+        return kExitOk;
     } catch (const CLI::ParseError& e) {
         std::fprintf(stderr, "%s: error: %s\nRun '%s --help' for usage.\n", app.get_name().c_str(), e.what(),
                      app.get_name().c_str());

@@ -5,6 +5,7 @@
 #include "ping_config.h"
 #include "pong_process.h"
 #include "record_format.h"
+#include "run_export.h"
 #include "session_bridge.h"
 #include "sweep_result.h"
 #include "sweep_tab.h"
@@ -13,6 +14,7 @@
 #include <QApplication>
 
 #include <QCommandLineParser>
+#include <QFile>
 #include <QTabWidget>
 #include <QTimer>
 #include <string_view>
@@ -38,10 +40,9 @@ template <class Parse> void check(const QCommandLineParser& p, const QString& na
 }
 
 void printSummary(const le::RunHistory& run) {
-    if (run.summary())
-        std::fputs(le::format_text_summary(*run.summary()).c_str(), stdout);
-    else if (!run.intervals().empty())
-        std::fputs(le::format_text_row(run.intervals().back()).c_str(), stdout);
+    // The whole run's, across the restarts it may have had (a session's own covers only itself).
+    if (run.summary() || !run.intervals().empty())
+        std::fputs(le::format_text_summary(le::whole_run_summary(run)).c_str(), stdout);
     std::fputs("\n", stdout);
     std::fflush(stdout);
 }
@@ -71,7 +72,7 @@ int main(int argc, char** argv) {
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("latency-explorer"));
     QApplication::setOrganizationName(QStringLiteral("latency-explorer"));
-    QApplication::setApplicationVersion(QStringLiteral("0.1"));
+    QApplication::setApplicationVersion(QStringLiteral(LE_APP_VERSION));
 
     QCommandLineParser p;
     p.setApplicationDescription(
@@ -84,7 +85,10 @@ int main(int argc, char** argv) {
         {"in-process", "Run the pong inside this process instead of a latency-pong child."},
         {"open-loop", "Send on schedule with many messages in flight (default: closed loop, one in flight)."},
         {"transport", "Transport of the local pong: tcp, udp or unix.", "T"},
-        {"engine", "Engine of both sides: blocking or asio.", "E"},
+        {"engine",
+         QStringLiteral("Engine of both sides: %1.")
+             .arg(QString::fromUtf8(le::engine_names().data(), qsizetype(le::engine_names().size()))),
+         "E"},
         {"rate", "Messages per second (1 … 1M, 10k, inf).", "R"},
         {"payload", "Message size (8 B … 1 MiB: 64, 1KiB).", "S"},
         {"tasks", "CPU-bound compute tasks sharing the ping's engine.", "N"},
@@ -98,10 +102,13 @@ int main(int argc, char** argv) {
         {"plot-data",
          "With --screenshot: also write one CSV per plot (curves, histogram, distribution) as drawn to DIR.",
          "DIR"},
-        {"open", "Open a saved session (shown as an overlay) or sweep (.csv/.json, on the Sweep tab).",
+        {"open",
+         "Open a saved session or HdrHistogram interval log (.hlog; a run per tag), shown as overlays, or a "
+         "sweep (.csv/.json, on the Sweep tab).",
          "FILE"},
         {"export",
-         "With --open: render the plots (a sweep: its figure; .csv/.json: its table) to IMAGE and quit.",
+         "With --open: render the plots (a sweep: its figure; .csv/.json: its table) to IMAGE and quit; "
+         "FILE.hlog writes the opened run as an interval log.",
          "IMAGE"},
     });
     p.process(app);
@@ -121,8 +128,10 @@ int main(int argc, char** argv) {
         options.payload = QString::fromStdString(s);
     });
     check(p, "tasks", [&](const std::string& s) {
-        if (le::parse_count(s) > 100000)
-            throw std::invalid_argument("at most 100000 tasks");
+        const le::EngineKind engine = options.engine.value_or(le::EngineKind::Blocking);
+        if (le::parse_count(s) > le::max_tasks(engine))
+            throw std::invalid_argument("at most " + std::to_string(le::max_tasks(engine)) +
+                                        " tasks with the " + std::string(le::to_string(engine)) + " engine");
         options.tasks = QString::fromStdString(s);
     });
     check(p, "burst", [&](const std::string& s) {
@@ -178,7 +187,10 @@ int main(int argc, char** argv) {
             return 1;
         }
         if (p.isSet("export")) {
-            const QString e = window.exportWindow(p.value("export"));
+            const QString out = p.value("export");
+            const QString e = out.endsWith(QLatin1String(".hlog"), Qt::CaseInsensitive)
+                                  ? window.exportIntervalLog(out, window.openedRunNames().value(0))
+                                  : window.exportWindow(out);
             if (!e.isEmpty()) {
                 std::fprintf(stderr, "latency-explorer: %s\n", qPrintable(e));
                 return 1;
@@ -192,7 +204,7 @@ int main(int argc, char** argv) {
         const QString file = p.value("screenshot");
         const QString plotData = p.value("plot-data");
         QTimer::singleShot(int(after / le::kNanosPerMilli), &window, [&window, file, plotData] {
-            QString error = window.exportWindow(file);
+            QString error = window.screenshot(file);
             if (error.isEmpty() && !plotData.isEmpty()) {
                 error = window.exportPlotData(plotData);
                 if (error.isEmpty())
@@ -217,6 +229,7 @@ int main(int argc, char** argv) {
                     state != SessionBridge::State::Error && le::now_ns() < give_up)
                     return;
                 printSummary(*window.bridge()->history());
+                QFile::remove(MainWindow::recoveryPath()); // a scripted run is not a run to recover
                 QApplication::exit(error.isEmpty() && !lost ? 0 : 1);
             });
             poll->start(20);

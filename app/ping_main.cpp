@@ -6,7 +6,9 @@
 #include "agent_client.h"
 #include "cpu_affinity.h"
 #include "endpoint.h"
+#include "hlog_writer.h"
 #include "ping_session.h"
+
 #include "record_format.h"
 #include "units.h"
 
@@ -15,6 +17,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <utility>
 
 using namespace le;
@@ -65,9 +68,10 @@ int main(int argc, char** argv) {
                  "changes with --set, HDR histograms per interval. Without --peer it starts a pong\n"
                  "in this process on loopback.",
                  "latency-ping"};
+    app.set_version_flag("--version", "latency-ping " LE_APP_VERSION);
     std::string peer, transport = "tcp", engine = "blocking", rate = "1k", payload = "64", tasks = "0";
     std::string task_work = "20us", task_period = "1ms", duration = "10s", warmup = "1s", interval = "1s";
-    std::string timeout = "1s", format = "text", out, cpu, pong_cpu;
+    std::string timeout = "1s", format = "text", out, hlog, cpu, pong_cpu;
     int burst = 1;
     bool open_loop = false;
     std::vector<std::string> sets;
@@ -135,6 +139,9 @@ int main(int argc, char** argv) {
         ->check(cli::validator("FMT", [](const std::string& s) { parse_record_format(s); }))
         ->capture_default_str();
     app.add_option("--out", out, "also write the records to FILE (in --format)");
+    app.add_option("--hlog", hlog,
+                   "also write each interval's histogram to FILE as an HdrHistogram interval log (ns; "
+                   "Tag=first/rest with --burst)");
 
     std::string agent_url, token_file, agent_data_host;
     int pong_tasks = 0;
@@ -271,6 +278,15 @@ int main(int argc, char** argv) {
             return cli::kExitUsage;
         }
     }
+    std::unique_ptr<HlogWriter> hlog_file;
+    if (!hlog.empty()) {
+        try {
+            hlog_file = std::make_unique<HlogWriter>(hlog, wall_clock_s(), "[latency-ping]");
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "latency-ping: error: --hlog: %s\n", e.what());
+            return cli::kExitUsage;
+        }
+    }
     const auto write = [&](const std::string& text) {
         std::fputs(text.c_str(), stdout);
         std::fflush(stdout);
@@ -324,6 +340,14 @@ int main(int argc, char** argv) {
         }
         if (session.next_record(record, 20 * kNanosPerMilli)) {
             write(format_record(fmt_kind, record));
+            if (hlog_file) {
+                try {
+                    hlog_file->write(record);
+                } catch (const std::exception& e) {
+                    std::fprintf(stderr, "latency-ping: --hlog: %s (no more intervals go there)\n", e.what());
+                    hlog_file.reset();
+                }
+            }
             if (record.kind == IntervalRecord::Kind::Summary)
                 break;
         } else if (session.finished()) {

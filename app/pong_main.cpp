@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
     CLI::App app{"Echoes every byte it receives on each endpoint (a valid peer for any ping), until\n"
                  "SIGINT or SIGTERM. Prints 'listening on URL' per endpoint once ready.",
                  "latency-pong"};
+    app.set_version_flag("--version", "latency-pong " LE_APP_VERSION);
     std::vector<std::string> listen{"tcp://127.0.0.1:7700"};
     std::string engine = "asio", tasks = "0", task_work = "20us", task_period = "1ms";
     std::string delay = "0", jitter = "0", loss = "0";
@@ -137,9 +138,13 @@ int main(int argc, char** argv) {
         ->check(cli::validator("", [](const std::string& s) { parse_endpoint(s); }))
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
         ->capture_default_str();
-    app.add_option("--engine", engine,
-                   "blocking (thread per connection), asio (one io_context thread), asio-pool (one "
-                   "io_context, a thread per core) or spin (one thread busy-polling every socket)")
+    app.add_option(
+           "--engine", engine,
+           "blocking (thread per connection), asio (one io_context thread), asio-pool (one "
+           "io_context, a thread per core), spin (one thread busy-polling every socket), uring (one "
+           "io_uring thread), uring-sqpoll (the same with a kernel SQ polling thread), libuv (one "
+           "uv_loop_t) or asio-uring (asio on Asio's io_uring backend). uring, uring-sqpoll and libuv "
+           "only echo: no --delay, --jitter or --loss")
         ->check(cli::validator("", [](const std::string& s) { parse_engine(s); }))
         ->capture_default_str();
     app.add_option("--tasks", tasks, "CPU-bound compute tasks sharing the pong's engine")

@@ -1,6 +1,7 @@
 #include "sweep_command.h"
 
 #include "cli_support.h"
+#include "hlog_writer.h"
 #include "split_list.h"
 #include "sweep_runner.h"
 #include "units.h"
@@ -11,6 +12,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -61,17 +63,22 @@ void SweepCommand::add_to(CLI::App& app) {
                  "with the system ping as baseline; saves every point as it finishes");
     cmd->add_option("--preset", preset,
                     "study: rates 1..1M and inf, tasks 0/10/100/1000, 64 B, TCP and UDP, 60 s per point; "
-                    "quick: about a minute. Other options change the preset");
+                    "quick: about a minute; frameworks: rates 100..100k and inf, tasks 0/10/100, engines "
+                    "blocking, asio, uring, uring-sqpoll, libuv, spin, TCP and UDP, 1 s per point (~4 min). "
+                    "Other options change the preset");
     cmd->add_option("--rates", rates, "messages per second, comma-separated: 1,10,1k,1M,inf");
     cmd->add_option("--tasks", tasks, "compute task counts: 0,10,100,1000");
     cmd->add_option("--payloads", payloads, "message sizes: 64,1KiB");
     cmd->add_option("--transports", transports, "tcp, udp, unix (comma-separated)");
-    cmd->add_option("--engines", engines, "blocking, asio, asio-pool, spin (comma-separated)");
+    cmd->add_option("--engines", engines, std::string(engine_names()) + " (comma-separated)");
     cmd->add_option("--duration", duration, "measured time per point (default 5s)");
     cmd->add_option("--warmup", warmup, "time before measuring each point (default 500ms)");
     cmd->add_option("--pause", pause, "idle time between points (default 0)");
     cmd->add_option("--repeat", repeat, "measure every point N times")->check(CLI::Range(1, 1000));
     cmd->add_option("--out", out, "write the results to FILE.csv or FILE.json after every point");
+    cmd->add_option("--hlog", hlog,
+                    "also write each point's histogram (ns) to FILE as an HdrHistogram interval log, one "
+                    "line per point tagged with its key (points measured by this run)");
     cmd->add_flag("--resume", resume,
                   "continue the sweep in --out: points done there are not measured again");
     cmd->add_flag("--force", force, "overwrite an existing --out file");
@@ -141,6 +148,17 @@ int SweepCommand::run() const {
                  format_duration(spec.warmup).c_str(), clock_text(to_seconds(planned)).c_str(),
                  out.empty() ? "" : fmt::format("; saving to {}", out).c_str());
 
+    std::unique_ptr<HlogWriter> hlog_file;
+    if (!hlog.empty()) {
+        try {
+            hlog_file = std::make_unique<HlogWriter>(hlog, wall_clock_s(),
+                                                     "[latency-ping sweep: one line per point]");
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "latency-ping sweep: error: --hlog: %s\n", e.what());
+            return cli::kExitUsage;
+        }
+    }
+
     cli::install_stop_signals();
     std::atomic<bool> stop{false};
     // The runner polls `stop`; a watcher turns the signal flag into it.
@@ -192,6 +210,14 @@ int SweepCommand::run() const {
             std::fprintf(stderr, "\r\033[K%s\n", line.c_str());
         else
             std::fprintf(stderr, "%s\n", line.c_str());
+        if (hlog_file && !r.rtt.empty()) {
+            try {
+                hlog_file->write(r.key, r.finished_at_s - r.duration_s, r.duration_s, r.rtt);
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "latency-ping sweep: --hlog: %s (no more points go there)\n", e.what());
+                hlog_file.reset();
+            }
+        }
     };
     SweepFile result;
     SweepRunOptions options{out, resume, ping_binary};

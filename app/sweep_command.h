@@ -8,7 +8,7 @@
 // transport x engine points (and the system ping at each rate), saves each point as it finishes,
 // shows progress with an ETA and prints the table at the end.
 struct SweepCommand {
-    std::string preset, rates, tasks, payloads, transports, engines, duration, warmup, pause, out, peer,
+    std::string preset, rates, tasks, payloads, transports, engines, duration, warmup, pause, out, hlog, peer,
         icmp_host, ping_binary = "ping";
     int repeat = 0; // 0: the preset's (or 1)
     bool resume = false, force = false, icmp = true, open_loop = false;

@@ -32,6 +32,8 @@ inline const QStringList kShortRun = {"--duration", "1s", "--warmup", "200ms", "
 inline const QStringList kRecordKeys = {
     "t_s",    "target_rate", "achieved_rate", "payload", "tasks",  "sent",    "received", "lost",  "errors",
     "min_us", "mean_us",     "p50_us",        "p90_us",  "p99_us", "p999_us", "p9999_us", "max_us"};
+// Text keys every record carries too.
+inline const QStringList kRecordTextKeys = {"engine", "ping_cpus", "pong_cpus"};
 
 inline QList<QByteArray> nonEmptyLines(const QByteArray& text) {
     QList<QByteArray> lines;
@@ -69,6 +71,9 @@ inline QString checkRecord(const QJsonObject& r) {
         if (!v.isDouble() && !(key == "target_rate" && v.isNull()))
             return QStringLiteral("%1 record: '%2' is not a number").arg(type, key);
     }
+    for (const QString& key : kRecordTextKeys)
+        if (!r.value(key).isString() || r.value(key).toString().isEmpty())
+            return QStringLiteral("%1 record lacks '%2'").arg(type, key);
     if (r.value("received").toInteger() > 0) {
         const QStringList order = {"min_us", "p50_us", "p90_us", "p99_us", "p999_us", "p9999_us", "max_us"};
         for (qsizetype i = 1; i < order.size(); ++i)

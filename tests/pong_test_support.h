@@ -5,6 +5,7 @@
 // PongFixture, which starts in-process pongs on fresh endpoints.
 #include "endpoint.h"
 #include "engine_kind.h"
+#include "pong_base.h"
 #include "pong_server.h"
 #include "sanitizer_build.h"
 #include "socket.h"
@@ -192,12 +193,19 @@ inline QString engine_name(EngineKind e) {
     return QString::fromLatin1(name.data(), static_cast<qsizetype>(name.size()));
 }
 
-// Every engine (le::kAllEngines) on every transport.
-inline void add_rows(bool with_udp) {
+// Whether `e`'s pong has impairments (uring, uring-sqpoll and libuv only echo, and refuse them).
+inline bool impairs(EngineKind e) {
+    return le::echo_only_problem(e, {1, 0, 0}).empty();
+}
+
+// Every engine (le::kAllEngines) on every transport; with `impairing_only`, the engines that impair.
+inline void add_rows(bool with_udp, bool impairing_only = false) {
     QTest::addColumn<QString>("engine");
     QTest::addColumn<QString>("transport");
     for (const EngineKind e : le::kAllEngines)
         for (const char* t : {"tcp", "udp", "unix"}) {
+            if (impairing_only && !impairs(e))
+                continue;
             if (!with_udp && std::strcmp(t, "udp") == 0)
                 continue;
             QTest::addRow("%s/%s", qPrintable(engine_name(e)), t) << engine_name(e) << QString::fromLatin1(t);

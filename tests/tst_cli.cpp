@@ -135,7 +135,7 @@ private slots:
         QVERIFY2(lines.size() >= 3, qPrintable(r.describe())); // header, interval(s), summary
         const QList<QByteArray> header = lines.first().trimmed().split(',');
         QCOMPARE(header.first(), QByteArray("type"));
-        for (const QString& key : kRecordKeys)
+        for (const QString& key : kRecordKeys + kRecordTextKeys)
             QVERIFY2(header.contains(key.toUtf8()), qPrintable(QStringLiteral("header lacks %1").arg(key)));
         for (qsizetype i = 1; i < lines.size(); ++i) {
             const QList<QByteArray> fields = lines[i].trimmed().split(',');

@@ -15,11 +15,16 @@ private slots:
         QTest::addColumn<QString>("listen");
         QTest::addColumn<QString>("pongEngine");
         QTest::addColumn<QString>("pingEngine");
-        const QStringList engines = {"blocking", "asio", "asio-pool", "spin"};
-        for (const QString& pongEngine : engines) {
-            // Cross the engines so each ping engine meets each transport too.
-            const QString pingEngine =
-                pongEngine == "blocking" || pongEngine == "asio-pool" ? "asio" : "blocking";
+        // Each pong engine with a ping engine crossed, so each ping engine meets each transport too.
+        const QList<QPair<QString, QString>> pairs = {{"blocking", "asio"},
+                                                      {"asio", "blocking"},
+                                                      {"asio-pool", "asio"},
+                                                      {"spin", "blocking"},
+                                                      {"uring", "libuv"},
+                                                      {"libuv", "uring"},
+                                                      {"uring-sqpoll", "asio-uring"},
+                                                      {"asio-uring", "uring-sqpoll"}};
+        for (const auto& [pongEngine, pingEngine] : pairs) {
             const auto row = [&](const char* transport) -> QTestData& {
                 return QTest::addRow("%s-%s", transport, qPrintable(pongEngine));
             };

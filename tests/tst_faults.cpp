@@ -34,7 +34,8 @@ namespace {
 
 const QString kPing = QStringLiteral(LE_PING_PATH);
 const QString kPong = QStringLiteral(LE_PONG_PATH);
-const QStringList kEngines = {"blocking", "asio", "asio-pool", "spin"};
+const QStringList kEngines = {"blocking", "asio",         "asio-pool", "spin",
+                              "uring",    "uring-sqpoll", "libuv",     "asio-uring"};
 constexpr int kIdleConnections = 1000;
 constexpr rlim_t kWantedFiles = 4096; // 1000 idle clients here, their 1000 ends in the pong, spare
 

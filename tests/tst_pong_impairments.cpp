@@ -8,7 +8,7 @@ class TestPongImpairments : public PongFixture {
 private slots:
     // Impairments: with a delay of 2 ms every echo takes at least 2 ms and not much more, and a
     // stream still comes back byte-identical.
-    void delayHoldsEveryEcho_data() { add_rows(true); }
+    void delayHoldsEveryEcho_data() { add_rows(true, true); }
     void delayHoldsEveryEcho() {
         QFETCH(QString, engine);
         QFETCH(QString, transport);
@@ -37,7 +37,7 @@ private slots:
 
     // With a jitter of 1 ms around 2 ms the holds spread over more than 1 ms, stay within 1 .. 3 ms
     // (plus the echo's own time), and a stream keeps its byte order.
-    void jitterSpreadsEchoes_data() { add_rows(true); }
+    void jitterSpreadsEchoes_data() { add_rows(true, true); }
     void jitterSpreadsEchoes() {
         QFETCH(QString, engine);
         QFETCH(QString, transport);
@@ -72,6 +72,8 @@ private slots:
         for (const EngineKind e : le::kAllEngines) {
             const QString name = engine_name(e);
             QTest::addRow("%s/loss0", qPrintable(name)) << name << 0.0 << qint64{0};
+            if (!impairs(e))
+                continue; // echo-only: refuses delay and loss (echoOnlyEnginesRefuseImpairments)
             QTest::addRow("%s/loss0-delayed", qPrintable(name)) << name << 0.0 << qint64{kMs};
             QTest::addRow("%s/loss20", qPrintable(name)) << name << 20.0 << qint64{0};
         }
@@ -124,7 +126,7 @@ private slots:
 
     // set_impairments changes a running server: a 20 ms delay shows within 100 ms and goes away
     // as quickly.
-    void liveImpairments_data() { add_rows(true); }
+    void liveImpairments_data() { add_rows(true, true); }
     void liveImpairments() {
         QFETCH(QString, engine);
         QFETCH(QString, transport);
@@ -190,10 +192,39 @@ private slots:
         for (const Bad& b : bad)
             QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
                                      server->set_impairments(b.delay, b.jitter, b.loss));
-        server->set_impairments(10 * s, 10 * s, 100); // the limits themselves are fine
+        if (impairs(le::parse_engine(engine.toStdString())))
+            server->set_impairments(10 * s, 10 * s, 100); // the limits themselves are fine
         server->set_impairments(0, 0, 0);
         QString why;
         QVERIFY2(freshClientEchoes(server->endpoints().at(0), &why), qPrintable(why));
+    }
+
+    // uring, uring-sqpoll and libuv only echo: asked to impair, at start or live, they refuse with
+    // a reason naming the engine, and a refused change leaves the server echoing.
+    void echoOnlyEnginesRefuseImpairments_data() {
+        QTest::addColumn<QString>("engine");
+        for (const EngineKind e : le::kAllEngines)
+            if (!impairs(e))
+                QTest::newRow(qPrintable(engine_name(e))) << engine_name(e);
+    }
+    void echoOnlyEnginesRefuseImpairments() {
+        QFETCH(QString, engine);
+        for (const QString& transport : {QStringLiteral("tcp"), QStringLiteral("udp")}) {
+            try {
+                startImpaired(engine, transport, kMs, 0, 0);
+                QFAIL("an echo-only pong accepted a delay");
+            } catch (const std::invalid_argument& e) {
+                const QString why = QString::fromStdString(e.what());
+                QVERIFY2(why.contains(QStringLiteral("the %1 pong only echoes").arg(engine)),
+                         qPrintable(why));
+            }
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, startImpaired(engine, transport, 0, 0, 5));
+            auto server = startPong(engine, transport);
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, server->set_impairments(0, kMs, 0));
+            server->set_impairments(0, 0, 0); // nothing to impair: fine
+            QString why;
+            QVERIFY2(freshClientEchoes(server->endpoints().at(0), &why), qPrintable(why));
+        }
     }
 };
 

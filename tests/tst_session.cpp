@@ -111,6 +111,7 @@ private slots:
 
     void largestPayloadOnStreams_data() { add_matrix(); }
     void largestPayloadOnStreams();
+    void computeTasksLoadTheEngine_data();
     void computeTasksLoadTheEngine();
     void spinEngineBurnsACore_data();
     void spinEngineBurnsACore();
@@ -336,24 +337,62 @@ void TestSession::largestPayloadOnStreams() {
     QCOMPARE(r.summary.bytes, r.summary.sent * kMaxPayload);
 }
 
+void TestSession::computeTasksLoadTheEngine_data() {
+    QTest::addColumn<EngineKind>("engine");
+    // The engines whose tasks share the data path's loop (the others' are threads of their own).
+    for (EngineKind e : {EngineKind::Asio, EngineKind::Uring, EngineKind::Libuv, EngineKind::AsioUring})
+        QTest::newRow(to_string(e).data()) << e;
+}
+
 void TestSession::computeTasksLoadTheEngine() {
-    // 20 tasks x 20 us every 1 ms = 0.4 cores of real work: the process must burn CPU for them.
-    PingConfig c = quick_config(Transport::Tcp, EngineKind::Asio);
+    // 20 tasks x 40 us every 2 ms = 0.4 cores of real work: the process must burn CPU for them,
+    // from the start and when they are added live. (2 ms, not 1: libuv's timers count whole
+    // milliseconds, and at a 1 ms period its tasks get ~80% of their wake-ups.)
+    QFETCH(EngineKind, engine);
+    PingConfig c = quick_config(Transport::Tcp, engine);
     c.rate = 100;
     c.tasks = 20;
+    c.task_work = 40 * kNanosPerMicro;
+    c.task_period = 2 * kNanosPerMilli;
     c.duration = kNanosPerSecond;
     const auto cpu_now = [] {
         timespec ts{};
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
         return ts.tv_sec + ts.tv_nsec / 1e9;
     };
-    const double cpu0 = cpu_now();
-    const double wall0 = to_seconds(now_ns());
+    double cpu0 = cpu_now();
+    double wall0 = to_seconds(now_ns());
     const RunResult r = run(c);
     const double cores = (cpu_now() - cpu0) / (to_seconds(now_ns()) - wall0);
     QVERIFY2(r.error.empty(), r.error.c_str());
     QCOMPARE(r.summary.tasks, 20);
     QVERIFY2(cores > 0.25, qPrintable(QString("CPU use %1 cores").arg(cores)));
+
+    // Live: 0 tasks for three intervals, then 20 for three; the second stretch costs the CPU.
+    c.tasks = 0;
+    c.duration = 0;
+    double idle_cores = 0, busy_cores = 0;
+    const RunResult live = run(c, [&](PingSession& s, const std::vector<IntervalRecord>& records) {
+        const double cpu = cpu_now(), wall = to_seconds(now_ns());
+        if (records.size() == 1) {
+            cpu0 = cpu;
+            wall0 = wall;
+        } else if (records.size() == 4) {
+            idle_cores = (cpu - cpu0) / (wall - wall0);
+            s.set_tasks(20);
+        } else if (records.size() == 5) {
+            cpu0 = cpu;
+            wall0 = wall;
+        } else if (records.size() == 8) {
+            busy_cores = (cpu - cpu0) / (wall - wall0);
+            s.stop();
+        }
+    });
+    QVERIFY2(live.error.empty(), live.error.c_str());
+    qInfo("%s: %.2f cores without tasks, %.2f with 20 added live", to_string(engine).data(), idle_cores,
+          busy_cores);
+    QVERIFY2(busy_cores - idle_cores > 0.25,
+             qPrintable(QString("%1 -> %2 cores").arg(idle_cores).arg(busy_cores)));
 }
 
 void TestSession::spinEngineBurnsACore_data() {

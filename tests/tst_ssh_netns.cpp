@@ -5,6 +5,7 @@
 #include "agent_client.h"
 #include "agents_panel.h"
 #include "main_window.h"
+#include "modal_answer.h"
 #include "netns_host.h"
 #include "own_children.h"
 #include "session_bridge.h"
@@ -13,6 +14,8 @@
 #include "widget_lookup.h"
 
 #include <QtTest>
+
+#include <QMessageBox>
 
 #include <QApplication>
 #include <QJsonDocument>
@@ -278,6 +281,10 @@ void TestSshNetns::windowStartsOverSshAndStopsOnClose() {
         QVERIFY(ownChildren("ssh").front() != firstSsh);
         QCOMPARE(countIn(ns, "latency-pong"), 1);
         QVERIFY(w.bridge()->history()->intervals().size() >= kept);
+        answerNextModal([](QWidget* m) { // the quit prompt: the run was not saved
+            if (auto* box = qobject_cast<QMessageBox*>(m))
+                box->button(QMessageBox::Discard)->click();
+        });
         w.close(); // the window stops what it started over ssh
     }
     QTRY_COMPARE_WITH_TIMEOUT(countIn(ns, "latency-pong"), 0, 3000);

@@ -65,6 +65,52 @@ private slots:
         QVERIFY(!g.done("b")); // failed: measured again on resume
     }
 
+    // Plain CSV: the header row comes first and every row has the same columns (the sweep's version,
+    // spec, start and host among them), so a spreadsheet or CSV reader takes the file as it is. The
+    // older form with "# ..." lines before the header still loads.
+    void csvIsPlainAndTheOldFormLoads() {
+        SweepFile f;
+        f.spec = shortSpec();
+        f.started = "2024-01-02T03:04:05+0000";
+        f.host = "box, with a comma";
+        f.points.push_back(fakePoint("a", 1000, 998.5, 20'000));
+        f.points.push_back(fakePoint("b", kRateInf, 14'321.25, 60'000));
+        const std::string csv = render_sweep(f, SweepFormat::Csv);
+        QVERIFY(csv.starts_with("kind,key,transport,"));
+        QVERIFY(csv.find("\n#") == std::string::npos);
+        const QList<QByteArray> lines = QByteArray::fromStdString(csv).trimmed().split('\n');
+        QCOMPARE(lines.size(), 3);
+        QVERIFY(lines[0].endsWith(",histogram,sweep_version,spec,started,host"));
+        QVERIFY(lines[1].endsWith(
+            ",1,\"" + QByteArray::fromStdString(spec_to_json(f.spec).dump()).replace("\"", "\"\"") +
+            "\",\"2024-01-02T03:04:05+0000\",\"box, with a comma\""));
+        const SweepFile g = parse_sweep(csv, "plain.csv");
+        QCOMPARE(g.host, f.host);
+        QCOMPARE(g.started, f.started);
+        QCOMPARE(g.points.size(), std::size_t{2});
+        QCOMPARE(spec_to_json(g.spec).dump(), spec_to_json(f.spec).dump());
+
+        // The old form: magic and comment lines, then the header without the sweep's columns.
+        std::string old = "# latency-explorer sweep v1\n# spec " + spec_to_json(f.spec).dump() +
+                          "\n# started 2023-01-01T00:00:00+0000\n# host oldbox\n";
+        const std::string header = lines[0].toStdString();
+        old += header.substr(0, header.find(",sweep_version")) + "\n";
+        const std::string row = lines[1].toStdString();
+        old += row.substr(0, row.find(",1,\"{")) + "\n";
+        const SweepFile h = parse_sweep(old, "old.csv");
+        QCOMPARE(h.host, std::string("oldbox"));
+        QCOMPARE(h.points.size(), std::size_t{1});
+        QVERIFY(h.points[0].rtt == f.points[0].rtt);
+        QCOMPARE(spec_to_json(h.spec).dump(), spec_to_json(f.spec).dump());
+
+        // No points: one row of kind "none" keeps the spec.
+        SweepFile empty;
+        empty.spec = shortSpec();
+        const SweepFile e = parse_sweep(render_sweep(empty, SweepFormat::Csv), "empty.csv");
+        QVERIFY(e.points.empty());
+        QCOMPARE(spec_to_json(e.spec).dump(), spec_to_json(empty.spec).dump());
+    }
+
     void refusesOtherFiles_data() {
         QTest::addColumn<QByteArray>("content");
         QTest::addColumn<QString>("expected");
@@ -162,7 +208,8 @@ private slots:
         std::string bad = good;
         const bool in_spec = field.startsWith("spec.");
         const std::string name = (in_spec ? field.mid(5) : field).toStdString();
-        const std::string key = "\"" + name + "\":";
+        // In CSV the spec is a quoted field: its quotes are doubled.
+        const std::string key = in_spec && !json ? "\"\"" + name + "\"\":" : "\"" + name + "\":";
         std::size_t at = std::string::npos;
         if (in_spec || json) {
             at = bad.find(key, json ? bad.find(in_spec ? "\"spec\"" : "\"points\"") : 0);
@@ -170,10 +217,11 @@ private slots:
             at += key.size();
             while (bad[at] == ' ')
                 ++at;
-            const std::size_t end = bad.find_first_of(name == "tasks" && in_spec ? "]" : ",}\n", at);
+            const std::size_t end = bad.find_first_of(
+                name == "tasks" && in_spec ? "]" : (in_spec && !json ? ",}\"\n" : ",}\n"), at);
             bad.replace(at, end - at + (name == "tasks" && in_spec ? 1 : 0), value.toStdString());
-        } else { // the CSV column of that name in the only data row
-            const std::size_t header = bad.find("\nkind,") + 1;
+        } else {                          // the CSV column of that name in the only data row
+            const std::size_t header = 0; // plain CSV: the header row is the first line
             const std::size_t data = bad.find('\n', header) + 1;
             const std::string head = bad.substr(header, data - header - 1);
             int column = 0;
@@ -192,7 +240,7 @@ private slots:
             const QString what = QString::fromUtf8(e.what());
             QVERIFY2(what.startsWith("bad.sweep") && what.contains("integer"), e.what());
             if (!json)
-                QVERIFY2(what.contains(in_spec ? "line 2" : "line 6"), e.what());
+                QVERIFY2(what.contains("line 2"), e.what()); // the one data row (the spec is in it)
         }
     }
 };

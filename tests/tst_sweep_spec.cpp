@@ -42,6 +42,8 @@ private slots:
         // study: 8 rates x 4 task counts x TCP, UDP, and ICMP at the 8 rates.
         QTest::newRow("study") << "study" << 8 * 4 * 2 + 8 << 80.0;
         QTest::newRow("quick") << "quick" << 5 * 2 + 5 << 1.25;
+        // frameworks: 5 rates x 3 task counts x 6 engines x TCP, UDP, and ICMP at the 5 rates.
+        QTest::newRow("frameworks") << "frameworks" << 5 * 3 * 6 * 2 + 5 << 5.0;
     }
     void presets() {
         QFETCH(QString, name);
@@ -59,6 +61,14 @@ private slots:
             QCOMPARE(s.rates, (std::vector<double>{1, 10, 100, 1e3, 1e4, 1e5, 1e6, kRateInf}));
             QCOMPARE(s.tasks, (std::vector<int>{0, 10, 100, 1000}));
             QCOMPARE(s.payloads, (std::vector<std::size_t>{64}));
+        }
+        if (name == "frameworks") {
+            QCOMPARE(s.rates, (std::vector<double>{100, 1e3, 1e4, 1e5, kRateInf}));
+            QCOMPARE(s.tasks, (std::vector<int>{0, 10, 100}));
+            QCOMPARE(s.engines,
+                     (std::vector<EngineKind>{EngineKind::Blocking, EngineKind::Asio, EngineKind::Uring,
+                                              EngineKind::UringSqpoll, EngineKind::Libuv, EngineKind::Spin}));
+            QCOMPARE(s.transports, (std::vector<Transport>{Transport::Tcp, Transport::Udp}));
         }
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, preset("slow"));
     }

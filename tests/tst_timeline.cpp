@@ -200,6 +200,18 @@ void TestTimeline::markersAtStopRestartPeerLossAndNewRun() {
     QVERIFY2(fresh.front().t_s < 0.1, qPrintable(QString::number(fresh.front().t_s)));
     QVERIFY(fresh[4].t_s < 0.3);
     QVERIFY(w.bridge()->elapsedSeconds() < 1.0);
+    // The new run keeps the session's conditions, and its one segment is what came after the cut.
+    const auto history = w.bridge()->history();
+    QVERIFY(history->info().count("engine") && !history->info().at("engine").empty());
+    QVERIFY(history->info().count("peer") && !history->info().at("peer").empty());
+    w.stopMeasuring();
+    QVERIFY(waitState(w, SessionBridge::State::Idle));
+    QTRY_COMPARE(history->segments().size(), std::size_t{1});
+    const auto& segment = history->segments().front();
+    QCOMPARE(segment.first, std::size_t{0});
+    QCOMPARE(segment.end, history->intervals().size());
+    QCOMPARE(segment.summary.received, history->totals().received);
+    QCOMPARE(segment.summary.received, history->whole_run().count());
 }
 
 void TestTimeline::notesAreSavedAndExported() {

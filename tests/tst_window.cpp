@@ -10,7 +10,7 @@
 #include "percentile_plot.h"
 #include "session_bridge.h"
 #include "widget_lookup.h"
-#include "window_options.h"
+#include "window_test_support.h"
 
 #include <QtTest>
 
@@ -33,16 +33,6 @@ int distinctColours(const QImage& image) {
     return int(colours.size());
 }
 
-// Intervals recorded after `from`, as the window sees them.
-std::vector<le::IntervalRecord> recordsSince(const MainWindow& w, std::size_t from) {
-    const auto& all = w.bridge()->history()->intervals();
-    return {all.begin() + std::ptrdiff_t(std::min(from, all.size())), all.end()};
-}
-
-WindowOptions childPeer(le::Transport t = le::Transport::Tcp) {
-    return childPeerOptions(t);
-}
-
 // The window's parts, as a user sees them.
 ControlsPanel* controls(const MainWindow& w) {
     return child<ControlsPanel>(&w, "controlsPanel");
@@ -52,10 +42,6 @@ HistogramPlot* histogramPlot(const MainWindow& w) {
 }
 QLineEdit* entryOf(LogSliderEntry* control) {
     return child<QLineEdit>(control, "entry");
-}
-
-bool waitRunning(MainWindow& w) {
-    return QTest::qWaitFor([&] { return w.bridge()->state() == SessionBridge::State::Running; }, 10000);
 }
 
 } // namespace
@@ -478,13 +464,7 @@ void TestWindow::abComparisonOverlaysAndTabulates() {
 }
 
 int main(int argc, char** argv) {
-    // Keep the user's remembered settings out of the tests, and the tests' out of theirs.
-    QTemporaryDir config;
-    qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName("latency-explorer-tests");
-    TestWindow t;
-    return QTest::qExec(&t, argc, argv);
+    return runWindowSuite<TestWindow>(argc, argv);
 }
 
 #include "tst_window.moc"

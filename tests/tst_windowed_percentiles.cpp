@@ -1,6 +1,8 @@
 // The window rule (rate × window × percentile → drawn or not), the sliding window's exactness, and
 // RunHistory's compaction: bounded records that keep the whole-run histogram and the visible
 // curves identical to a history that keeps everything.
+#include "hdr_log.h"
+#include "hlog_run.h"
 #include "run_history.h"
 #include "sparse_histogram.h"
 #include "windowed_percentiles.h"
@@ -54,6 +56,37 @@ std::size_t valueIndex(double p) {
     return le::kCurveValues - 1; // the maximum
 }
 
+// As intervalAt, with bursts of 2: every other round trip is a burst's first, and both parts carry
+// their histograms, as the live run's records do.
+IntervalRecord burstIntervalAt(std::size_t k, double rate, std::mt19937_64& rng) {
+    IntervalRecord r = intervalAt(k, rate, rng);
+    std::lognormal_distribution<double> rtt(std::log(30'000.0), 0.6);
+    Histogram h, first, rest;
+    for (std::uint64_t i = 0; i < r.received; ++i) {
+        const auto v = std::llround(rtt(rng));
+        h.record(v);
+        (i % 2 == 0 ? first : rest).record(v);
+    }
+    r.burst = 2;
+    r.set_stats(le::stats_of(h));
+    r.first = le::stats_of(first);
+    r.rest = le::stats_of(rest);
+    r.rtt_ns = std::make_shared<Histogram>(h);
+    r.rtt_first_ns = std::make_shared<Histogram>(first);
+    r.rtt_rest_ns = std::make_shared<Histogram>(rest);
+    return r;
+}
+
+// Bucket for bucket: a histogram read back from a log keeps its min and max only to the bucket.
+bool sameBuckets(const Histogram& a, const Histogram& b) {
+    if (a.count() != b.count())
+        return false;
+    for (std::size_t i = 0; i < Histogram::kBucketCount; ++i)
+        if (a.count_at_index(i) != b.count_at_index(i))
+            return false;
+    return true;
+}
+
 } // namespace
 
 class TestWindowedPercentiles : public QObject {
@@ -67,6 +100,7 @@ private slots:
     void sparseRoundTrip();
     void compactionKeepsWholeRunAndVisibleCurves();
     void breakLeavesAGap();
+    void compactedRunExportsAnExactIntervalLog();
 };
 
 void TestWindowedPercentiles::samplesNeeded() {
@@ -255,6 +289,82 @@ void TestWindowedPercentiles::breakLeavesAGap() {
     QCOMPARE(run.curve().back().samples, after.received);
     QCOMPARE(run.markers().size(), std::size_t{1});
     QCOMPARE(run.markers().front().value, std::string("stop"));
+}
+
+void TestWindowedPercentiles::compactedRunExportsAnExactIntervalLog() {
+    // 40 s of bursts at 1k msg/s in two sessions (a restart at 15 s), 10 s of detail: the interval
+    // log written afterwards holds one row per record, each the exact merge of the intervals it
+    // replaced, and the sessions' segments still point at their own records.
+    RunHistory run("live", 1.0);
+    run.set_detail_span(10);
+    std::mt19937_64 rng(11);
+    std::vector<IntervalRecord> added; // with their histograms
+    IntervalRecord summary;
+    summary.kind = IntervalRecord::Kind::Summary;
+    std::vector<std::uint64_t> sessionReceived(2, 0);
+    for (std::size_t k = 0; k < 40 * 30; ++k) {
+        if (k == 15 * 30 + 7) { // mid-second: the session's last group is short
+            summary.received = sessionReceived[0];
+            run.add(summary);
+        }
+        added.push_back(burstIntervalAt(k, 1000, rng));
+        sessionReceived[k < 15 * 30 + 7 ? 0 : 1] += added.back().received;
+        run.add(added.back());
+    }
+    summary.received = sessionReceived[1];
+    run.add(summary);
+    QVERIFY(run.compacted() >= 25);
+
+    const auto& records = run.intervals();
+    QCOMPARE(run.encoded_histograms().size(), records.size());
+    QCOMPARE(run.segments().size(), std::size_t{2});
+    QCOMPARE(run.segments()[0].first, std::size_t{0});
+    QCOMPARE(run.segments()[1].first, run.segments()[0].end);
+    QCOMPARE(run.segments()[1].end, records.size());
+    for (std::size_t s = 0; s < 2; ++s) {
+        std::uint64_t received = 0;
+        for (std::size_t i = run.segments()[s].first; i < run.segments()[s].end; ++i)
+            received += records[i].received;
+        QCOMPARE(received, sessionReceived[s]);
+        QCOMPARE(run.segments()[s].summary.received, sessionReceived[s]);
+    }
+
+    const le::HdrLog log = le::parse_hlog(le::hlog_from_run(run, 0), "compacted");
+    std::vector<const le::HdrLogInterval*> rows, firsts, rests;
+    for (const auto& row : log.intervals)
+        (row.tag.empty() ? rows : row.tag == "first" ? firsts : rests).push_back(&row);
+    QCOMPARE(rows.size(), records.size());
+    QCOMPARE(firsts.size(), records.size());
+    QCOMPARE(rests.size(), records.size());
+    Histogram total, totalFirst, totalRest;
+    std::size_t next = 0; // the first added interval not yet in a row
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        QVERIFY(std::abs(rows[i]->length_s - records[i].duration_s) < 1e-3);
+        // The row is the exact merge of the intervals its record stands for.
+        Histogram all, first, rest;
+        std::uint64_t received = 0;
+        while (next < added.size() && added[next].t_s <= records[i].t_s + 1e-9) {
+            all.add(*added[next].rtt_ns);
+            first.add(*added[next].rtt_first_ns);
+            rest.add(*added[next].rtt_rest_ns);
+            received += added[next].received;
+            ++next;
+        }
+        QCOMPARE(records[i].received, received);
+        QVERIFY2(sameBuckets(rows[i]->histogram, all), qPrintable(QString("row %1").arg(i)));
+        QVERIFY(sameBuckets(firsts[i]->histogram, first));
+        QVERIFY(sameBuckets(rests[i]->histogram, rest));
+        QCOMPARE(records[i].first.p50_us, le::stats_of(first).p50_us);
+        total.add(rows[i]->histogram);
+        totalFirst.add(firsts[i]->histogram);
+        totalRest.add(rests[i]->histogram);
+    }
+    QCOMPARE(next, added.size());
+    QCOMPARE(total.count(), run.whole_run().count());
+    QCOMPARE(total.count(), run.totals().received);
+    QVERIFY(sameBuckets(total, run.whole_run()));
+    QVERIFY(sameBuckets(totalFirst, run.whole_first()));
+    QVERIFY(sameBuckets(totalRest, run.whole_rest()));
 }
 
 QTEST_GUILESS_MAIN(TestWindowedPercentiles)

@@ -70,10 +70,14 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
         m_readout->show(m_bridge->history().get(), m_bridge->flowing(), stopped, m_bridge->elapsedSeconds());
         if (m_dirty && !m_paused)
             refreshPlots(false);
+        if (m_presenting)
+            updatePresentReadout();
     });
     m_redraw.start();
 
     loadSettings(options);
+    setUpOverloadGuard(options.tasks.has_value());
+    setUpRecovery();
     onStateChanged(SessionBridge::State::Idle, {});
     if (options.autoStart)
         QMetaObject::invokeMethod(this, &MainWindow::startMeasuring, Qt::QueuedConnection);
@@ -126,12 +130,15 @@ void MainWindow::buildDocks() {
 
 void MainWindow::connectPanels() {
     // A sweep measures on its own: live measuring would disturb it (and it, live measuring).
+    // Both restart live measuring as it was when they finish (main_window_exclusive.cpp).
     connect(m_sweepTab, &SweepTab::starting, this, [this] {
         m_bridge->mark(QStringLiteral("sweep"), tr("sweep"));
-        stopMeasuring();
+        pauseLiveFor(tr("Sweep"));
     });
-    connect(m_sweepTab, &SweepTab::finished, this,
-            [this](const QString& text) { statusBar()->showMessage(tr("Sweep: %1").arg(text), 10000); });
+    connect(m_sweepTab, &SweepTab::finished, this, [this](const QString& text) {
+        resumeLive();
+        statusBar()->showMessage(tr("Sweep: %1").arg(text), 10000);
+    });
     connect(m_bridge, &SessionBridge::stateChanged, this, &MainWindow::onStateChanged);
     connect(m_bridge, &SessionBridge::historyChanged, this, [this] { m_dirty = true; });
     connect(m_overlays, &OverlayRuns::changed, this, [this] { m_dirty = true; });
@@ -171,6 +178,10 @@ void MainWindow::connectPanels() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!confirmQuit()) {
+        event->ignore();
+        return;
+    }
     saveSettings();
     m_bridge->stop();
     m_pong->stop();
@@ -265,9 +276,12 @@ void MainWindow::onStateChanged(SessionBridge::State state, const QString& reaso
     QString text = m_bridge->stateText();
     if (state == SessionBridge::State::Running)
         text = tr("running against %1").arg(m_bridge->peerUrl());
+    // A ping starved by its own tasks ended the run, not its peer: the reason says it all. Else no
+    // "peer lost: peer lost: …".
     if (!reason.isEmpty())
-        text = reason.startsWith(text) ? reason
-                                       : text + QStringLiteral(": ") + reason; // no "peer lost: peer lost: …"
+        text = reason.startsWith(text) || reason.startsWith(QLatin1String("ping overloaded"))
+                   ? reason
+                   : text + QStringLiteral(": ") + reason;
     // The status bar shares its width with the live figures: it gets the short form.
     const QString brief = state == SessionBridge::State::Lost ? text + tr(" — measured data kept") : text;
     if (state == SessionBridge::State::Lost)
@@ -312,8 +326,11 @@ CompareDialog* MainWindow::compareDialog() {
         m_compare = new CompareDialog(this);
         connect(m_compare, &CompareDialog::starting, this, [this] {
             m_bridge->mark(QStringLiteral("compare"), tr("compare"));
-            m_compare->setBase(configFromControls());
-            stopMeasuring(); // two measurements at once would disturb each other
+            pauseLiveFor(tr("A/B comparison")); // two measurements at once would disturb each other
+        });
+        connect(m_compare, &CompareDialog::finished, this, [this] {
+            resumeLive();
+            statusBar()->showMessage(tr("A/B comparison finished"), 5000);
         });
         m_compare->setObjectName(QStringLiteral("compareDialog"));
         connect(m_compare, &CompareDialog::runsChanged, m_overlays, &OverlayRuns::setComparison);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ping_config.h"
+#include "report_export.h"
 #include "session_bridge.h"
 
 #include <QMainWindow>
@@ -19,6 +20,8 @@ class PercentilePlot;
 class PongProcess;
 class QAction;
 class QActionGroup;
+class QLabel;
+class QMenu;
 class QTabWidget;
 class StatusReadout;
 class SweepTab;
@@ -43,7 +46,7 @@ struct WindowOptions {
 //
 // Its code is split by concept: main_window.cpp builds and wires it and runs the measurement,
 // main_window_menus.cpp has the menus and the toolbar, main_window_files.cpp what it reads and
-// writes (sessions, records, images, remembered settings).
+// writes (sessions, records, remembered settings), window_export.cpp its pictures.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -71,9 +74,17 @@ public:
     // Interval records of the live run as CSV or JSON lines (by extension); returns an empty
     // string or the error.
     QString exportRecords(const QString& path);
-    // The whole window (PNG/JPG) or the dashboard (PDF/SVG) at its current size; returns an empty
-    // string or the error.
-    QString exportWindow(const QString& path);
+    // The live run (`run` empty) or the opened run named `run` as an HdrHistogram interval log
+    // (hlog_run.h); returns an empty string or the error.
+    QString exportIntervalLog(const QString& path, const QString& run = {});
+    // Names of the runs opened as overlays, in order (what exportIntervalLog() takes besides live).
+    QStringList openedRunNames() const;
+    // The current tab's plots as a report page (ReportExport: conditions block, light theme, vector
+    // in PDF/SVG), by default at the window's size; returns an empty string or the error.
+    QString exportWindow(const QString& path, ExportOptions options = {});
+    // --screenshot: PNG/JPG are the window as it is on screen (docks and all); PDF/SVG the report
+    // page of exportWindow(). Returns an empty string or the error.
+    QString screenshot(const QString& path);
     // One CSV per live plot in `dir` (curves.csv, histogram.csv, distribution.csv) holding the
     // series exactly as drawn; returns an empty string or the error.
     QString exportPlotData(const QString& dir);
@@ -81,6 +92,29 @@ public:
     void addNote(const QString& text);
     // The sliding window of the curves, histograms and readout (0.1 to 10 s), remembered.
     void setWindowSeconds(double seconds);
+    // What the exports state: the live run's conditions, or, before anything was measured, those of
+    // the first saved run opened as an overlay (--open FILE --export IMAGE).
+    ExportConditions exportConditions() const;
+    // Nothing lost on quit (main_window_quit.cpp). The live run is autosaved to recoveryPath() (beside
+    // the remembered settings) every 30 s and when a run stops; a recovery file left by an earlier
+    // window is moved aside to offeredRecoveryPath() and offered at start (a non-modal box named
+    // "recoveryBox": save it, show it as an overlay, or discard it). Closing the window with a run
+    // not saved since it last grew asks first (save / discard / cancel); a decided quit removes the
+    // recovery file.
+    static QString recoveryPath();
+    static QString offeredRecoveryPath();
+    bool hasUnsavedRun() const;
+    // Shows the offered recovered run as an overlay; returns an empty string or the error.
+    QString showRecoveredRun();
+
+    // "Keep as baseline" (Run menu, object name "baselineAction"): a copy of the live run as it is
+    // now becomes an overlay named "baseline HH:MM:SS", without a save/open round trip.
+    void keepAsBaseline();
+    // Presentation mode (F11, "presentAction"): full screen, the live plots only, larger fonts and a
+    // large p50 / p99 / rate readout ("presentReadout"), readable from the back of a room.
+    void setPresenting(bool on);
+    bool presenting() const { return m_presenting; }
+
     // Redraws the plots now, visible or not (exports, tests).
     void refreshPlots(bool force);
     // A paused view keeps measuring but no longer redraws the plots.
@@ -90,11 +124,26 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    // A sweep or a comparison measures alone (main_window_exclusive.cpp): live measuring stops for
+    // it, the status bar says what runs, and resumeLive() restarts live measuring if it was on.
+    void pauseLiveFor(const QString& what);
+    void resumeLive();
+    void setUpRecovery();
+    void buildPresentActions(QMenu* view, QMenu* run);
+    void updatePresentReadout();
+    void autosave();
+    // The quit prompt; true when the window may close.
+    bool confirmQuit();
+    void offerRecovery();
     void buildDashboard();
     void buildDocks();
     void buildActions();
     void connectPanels();
     void loadSettings(const WindowOptions& options);
+    // Overload safety (main_window_overload.cpp): the tasks control learns the engine's limit and
+    // the ping's cores; tasks restored from the settings into an overload are not applied until the
+    // user says so (a box named "restoreOverloadBox").
+    void setUpOverloadGuard(bool tasksFromCommandLine);
     void saveSettings() const;
     le::PingConfig configFromControls() const;
     void onStateChanged(SessionBridge::State state, const QString& reason);
@@ -103,7 +152,9 @@ private:
     void restartDataPath(const QString& change);
     // The A/B comparison dialog (created on first use), its base set from the controls.
     CompareDialog* compareDialog();
+    // Asks for a file and the export options (ExportDialog), then exports `plot`'s report page.
     void exportPlotDialog(QWidget* plot, const QString& name);
+    void exportIntervalLogDialog();
     void showError(const QString& title, const QString& text);
 
     SessionBridge* m_bridge;
@@ -123,8 +174,18 @@ private:
     QTimer m_redraw;
     bool m_dirty = true;
     bool m_paused = false;
+    double m_timeWindow = 60; // seconds of the percentiles over time; 0 = the whole run
     QString m_pendingRestart; // the change the data path restarts for ("loop=open"), else empty
     std::optional<le::Endpoint> m_pendingPeer; // the peer that restart switches to
+
+    bool m_presenting = false;
+    QLabel* m_presentReadout = nullptr;
+    QByteArray m_statePresenting;  // docks and toolbars before presentation mode
+    bool m_resumeLive = false;     // live measuring was on when a sweep or comparison took over
+    QLabel* m_exclusive = nullptr; // "A/B comparison running …" in the status bar
+    QTimer m_autosave;
+    std::weak_ptr<const le::RunHistory> m_saved, m_autosaved; // the run as last saved / autosaved
+    std::size_t m_savedCount = 0, m_autosavedCount = 0;       // and its interval count then
 
     QAction* m_startAction = nullptr;
     QAction* m_stopAction = nullptr;

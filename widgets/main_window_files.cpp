@@ -8,14 +8,17 @@
 #include "distribution_plot.h"
 #include "file_io.h"
 #include "histogram_plot.h"
+#include "hlog_run.h"
 #include "overlay_runs.h"
 #include "peer_panel.h"
 #include "percentile_plot.h"
 #include "plot_export.h"
-#include "record_format.h"
+#include "run_export.h"
 #include "session_file.h"
 
+#include <QDateTime>
 #include <QDir>
+#include <QScreen>
 #include <QSettings>
 
 #include <cerrno>
@@ -26,8 +29,13 @@ void MainWindow::loadSettings(const WindowOptions& o) {
     QSettings s;
     restoreGeometry(s.value("window/geometry").toByteArray());
     restoreState(s.value("window/state").toByteArray());
+    // The first start fits the screen (a 1280 x 720 laptop included); a remembered geometry from a
+    // larger screen is brought back onto this one.
+    const QRect screen = this->screen() ? this->screen()->availableGeometry() : QRect(0, 0, 1280, 800);
     if (!s.contains("window/geometry"))
-        resize(1280, 800);
+        resize(std::min(1280, screen.width()), std::min(800, screen.height()));
+    else if (width() > screen.width() || height() > screen.height())
+        resize(std::min(width(), screen.width()), std::min(height(), screen.height()));
     m_peer->setMode(PeerPanel::Mode(s.value("peer/mode", 0).toInt()));
     m_peer->transportBox()->setCurrentIndex(s.value("peer/transport", 0).toInt());
     m_peer->engineBox()->setCurrentIndex(s.value("peer/engine", 0).toInt());
@@ -89,7 +97,10 @@ QString MainWindow::openSession(const QString& path) {
 
 QString MainWindow::saveSession(const QString& path) {
     try {
-        le::save_session(path.toStdString(), *m_bridge->history());
+        const auto run = m_bridge->history();
+        le::save_session(path.toStdString(), *run);
+        m_saved = run;
+        m_savedCount = run->intervals().size();
         return {};
     } catch (const std::exception& e) {
         return qs(e.what());
@@ -101,13 +112,7 @@ QString MainWindow::exportRecords(const QString& path) {
     std::ofstream out(path.toStdString(), std::ios::trunc);
     if (!out)
         return tr("cannot write %1: %2").arg(path, qs(std::strerror(errno)));
-    const auto format = json ? le::RecordFormat::Json : le::RecordFormat::Csv;
-    out << le::format_header(format);
-    const auto history = m_bridge->history();
-    for (const auto& r : history->intervals())
-        out << le::format_record(format, r);
-    if (history->summary())
-        out << le::format_record(format, *history->summary());
+    le::write_run_records(out, json ? le::RecordFormat::Json : le::RecordFormat::Csv, *m_bridge->history());
     out.flush();
     if (!out)
         return tr("cannot write %1: %2").arg(path, qs(std::strerror(errno)));
@@ -136,10 +141,34 @@ QString MainWindow::exportPlotData(const QString& dir) {
     return {};
 }
 
-QString MainWindow::exportWindow(const QString& path) {
-    refreshPlots(true);
-    QString error;
-    if (!PlotExport::save(this, path, size(), 1.0, &error))
-        return error;
-    return {};
+QStringList MainWindow::openedRunNames() const {
+    QStringList names;
+    for (const auto& run : m_overlays->runs())
+        names << qs(run->name());
+    return names;
+}
+
+QString MainWindow::exportIntervalLog(const QString& path, const QString& run) {
+    std::shared_ptr<const le::RunHistory> history = m_bridge->history();
+    if (!run.isEmpty()) {
+        const auto runs = m_overlays->runs();
+        const auto it =
+            std::find_if(runs.begin(), runs.end(), [&](const auto& r) { return qs(r->name()) == run; });
+        if (it == runs.end())
+            return tr("no opened run is named %1").arg(run);
+        history = *it;
+    }
+    // Rows count from the run's start; "started" is when it began (ISO 8601; local time when it has no
+    // offset, as the live run stamps it).
+    const auto started = history->info().find("started");
+    const QDateTime at = started == history->info().end()
+                             ? QDateTime()
+                             : QDateTime::fromString(qs(started->second), Qt::ISODate);
+    const double epoch = at.isValid() ? static_cast<double>(at.toMSecsSinceEpoch()) / 1e3 : 0.0;
+    try {
+        le::write_file_atomically(path.toStdString(), le::hlog_from_run(*history, epoch));
+        return {};
+    } catch (const std::exception& e) {
+        return qs(e.what());
+    }
 }

@@ -10,12 +10,13 @@
 #include "plot_runs.h"
 
 #include <QActionGroup>
+#include <QClipboard>
 #include <QDockWidget>
 #include <QFileDialog>
+#include <QGuiApplication>
 #include <QInputDialog>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QRegularExpression>
 #include <QStatusBar>
 #include <QToolBar>
 
@@ -38,16 +39,16 @@ void MainWindow::buildActions() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(QIcon::fromTheme("document-open"), tr("&Open Session as Overlay…"), QKeySequence::Open,
                     this,
-                    withFile(true, tr("Open session"), {}, tr("Sessions (*.json)"), &MainWindow::openSession,
-                             tr("Open session")));
+                    withFile(true, tr("Open session"), {},
+                             tr("Sessions and interval logs (*.json *.hlog);;Sessions (*.json);;HdrHistogram "
+                                "interval logs (*.hlog);;All files (*)"),
+                             &MainWindow::openSession, tr("Open session")));
     file->addAction(QIcon::fromTheme("document-save"), tr("&Save Run…"), QKeySequence::Save, this,
                     withFile(false, tr("Save run"), QStringLiteral("run.json"), tr("Sessions (*.json)"),
                              &MainWindow::saveSession, tr("Save run")));
     QMenu* exportMenu = file->addMenu(tr("&Export"));
     exportMenu->addAction(tr("&Window Image…"), QKeySequence(tr("Ctrl+E")), this,
-                          withFile(false, tr("Export window"), QStringLiteral("latency.png"),
-                                   tr("Images (*.png *.jpg *.pdf *.svg)"), &MainWindow::exportWindow,
-                                   tr("Export")));
+                          [this] { exportPlotDialog(m_tabs->currentWidget(), QStringLiteral("latency")); });
     exportMenu->addAction(tr("&Histogram…"), this, [this] { exportPlotDialog(m_histogram, "histogram"); });
     exportMenu->addAction(tr("&Percentiles over Time…"), this,
                           [this] { exportPlotDialog(m_percentiles, "percentiles"); });
@@ -69,12 +70,13 @@ void MainWindow::buildActions() {
                           withFile(false, tr("Export records"), QStringLiteral("records.csv"),
                                    tr("Records (*.csv *.json)"), &MainWindow::exportRecords,
                                    tr("Export records")));
-    file->addAction(QIcon::fromTheme("edit-copy"), tr("&Copy Dashboard Image"), QKeySequence::Copy, this,
-                    [this] {
-                        refreshPlots(true);
-                        PlotExport::copyToClipboard(m_dashboard);
-                        statusBar()->showMessage(tr("Dashboard copied to the clipboard"), 3000);
-                    });
+    exportMenu->addAction(tr("Interval &Log (.hlog)…"), this, [this] { exportIntervalLogDialog(); });
+    file->addAction(
+        QIcon::fromTheme("edit-copy"), tr("&Copy Dashboard Image"), QKeySequence::Copy, this, [this] {
+            refreshPlots(true);
+            QGuiApplication::clipboard()->setImage(ReportExport::render(m_dashboard, {}, exportConditions()));
+            statusBar()->showMessage(tr("Dashboard copied to the clipboard"), 3000);
+        });
     file->addSeparator();
     file->addAction(QIcon::fromTheme("application-exit"), tr("&Quit"), QKeySequence::Quit, this,
                     &QWidget::close);
@@ -146,6 +148,7 @@ void MainWindow::buildActions() {
         a->setChecked(seconds == 60.0);
         group->addAction(a);
         connect(a, &QAction::triggered, this, [this, seconds = seconds] {
+            m_timeWindow = seconds;
             m_percentiles->setTimeWindow(seconds);
             m_bridge->setDetailSpan(seconds > 0 ? seconds : kWholeRunDetail);
             m_dirty = true;
@@ -167,7 +170,10 @@ void MainWindow::buildActions() {
                         m_followAction->setChecked(true);
                         m_dirty = true;
                     });
-    view->addAction(findChild<QDockWidget*>(QStringLiteral("peersDock"))->toggleViewAction());
+    // Every dock can be reopened from here once closed.
+    for (const char* dock : {"peerDock", "controlsDock", "peersDock"})
+        view->addAction(findChild<QDockWidget*>(QLatin1String(dock))->toggleViewAction());
+    buildPresentActions(view, run);
     view->addAction(tr("&Clear Overlays"), m_overlays, &OverlayRuns::clear);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -189,30 +195,23 @@ void MainWindow::buildActions() {
     m_stopAction->setToolTip(tr("Stop measuring; everything measured stays on screen (Shift+F5)"));
 }
 
-void MainWindow::exportPlotDialog(QWidget* plot, const QString& name) {
+void MainWindow::exportIntervalLogDialog() {
+    // The live run, or one of the opened runs (a saved session, another log) when there are any.
+    QString run;
+    if (const QStringList opened = openedRunNames(); !opened.isEmpty()) {
+        bool ok = false;
+        const QString live = tr("Live run");
+        const QString choice = QInputDialog::getItem(this, tr("Export interval log"), tr("Run:"),
+                                                     QStringList{live} + opened, 0, false, &ok);
+        if (!ok)
+            return;
+        run = choice == live ? QString() : choice;
+    }
     const QString path =
-        QFileDialog::getSaveFileName(this, tr("Export %1").arg(name), name + QStringLiteral(".png"),
-                                     tr("Images (*.png *.jpg *.pdf *.svg)"));
+        QFileDialog::getSaveFileName(this, tr("Export interval log"), QStringLiteral("run.hlog"),
+                                     tr("HdrHistogram interval logs (*.hlog)"));
     if (path.isEmpty())
         return;
-    bool ok = false;
-    const QString sizeText = QInputDialog::getText(
-        this, tr("Export size"), tr("Width x height (pixels) and scale:"), QLineEdit::Normal,
-        QStringLiteral("%1x%2 1").arg(plot->width()).arg(plot->height()), &ok);
-    if (!ok)
-        return;
-    const QStringList parts =
-        sizeText.split(QRegularExpression(QStringLiteral("[x\\s]+")), Qt::SkipEmptyParts);
-    const int w = parts.value(0).toInt(), h = parts.value(1).toInt();
-    const double scale = parts.size() > 2 ? parts.value(2).toDouble() : 1.0;
-    if (w < 16 || h < 16 || w > 20000 || h > 20000 || scale <= 0 || scale > 8) {
-        showError(tr("Export"), tr("'%1' is not a size: expected e.g. 1600x900 2").arg(sizeText));
-        return;
-    }
-    refreshPlots(true);
-    QString error;
-    if (!PlotExport::save(plot, path, QSize(w, h), scale, &error))
-        showError(tr("Export"), error);
-    else
-        statusBar()->showMessage(tr("Saved %1").arg(path), 3000);
+    if (const QString e = exportIntervalLog(path, run); !e.isEmpty())
+        showError(tr("Export interval log"), e);
 }

@@ -18,8 +18,13 @@ public:
     explicit OverlayRuns(QObject* parent = nullptr);
 
     // Loads the saved session at `path` and adds it; returns an empty string or the error shown to
-    // the user. A run without a name of its own ("" or "live") is named after its file.
+    // the user. A run without a name of its own ("" or "live") is named after its file. An
+    // HdrHistogram interval log (".hlog", or any file but .json that reads like one) adds one run
+    // per tag (hlog_run.h), named after the file.
     QString open(const QString& path);
+    static bool isIntervalLog(const QString& path);
+    // Adds `run` as an overlay, as if opened from a file ("Keep as baseline").
+    void add(std::shared_ptr<const le::RunHistory> run);
     // The runs of the latest A/B comparison, in place of the previous comparison's.
     void setComparison(const Runs& runs);
     // Removes every overlay: the opened sessions and the comparison.
@@ -33,6 +38,8 @@ signals:
     void changed(); // runs() is different: the plots need a redraw
 
 private:
+    QString openIntervalLog(const QString& path);
+
     Runs m_opened;
     Runs m_comparison;
 };

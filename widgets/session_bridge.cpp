@@ -117,6 +117,7 @@ void SessionBridge::finishStart(const JobResult<std::shared_ptr<le::PingSession>
         return;
     }
     m_session = started.value;
+    m_beforeNewRun.reset();
     m_history->add_marker(m_time_offset, m_restart ? "restart" : "start",
                           (m_restart ? tr("restart") : tr("start")).toStdString());
     m_restart = false;
@@ -151,13 +152,53 @@ void SessionBridge::stop(bool restart) {
 }
 
 void SessionBridge::clearHistory() {
+    const bool running = m_session && m_state == State::Running;
+    const auto old = m_history;
     m_history = newHistory();
     m_last_t = 0;
     // While measuring, the session's own clock goes on: offset it so the new history starts at 0.
-    m_time_offset = m_session && m_state == State::Running ? -m_session->elapsed_s() : 0.0;
-    if (m_session && m_state == State::Running)
+    m_time_offset = running ? -m_session->elapsed_s() : 0.0;
+    if (running) {
         m_history->add_marker(0, "start", tr("new run").toStdString());
+        m_history->info() = old->info(); // the same session: the same conditions
+        m_history->info()["started"] = QDateTime::currentDateTime().toString(Qt::ISODate).toStdString();
+        // The session's records so far (they stay in the old history), to take off its summary.
+        le::IntervalRecord before = m_beforeNewRun.value_or(le::IntervalRecord{});
+        const auto& records = old->intervals();
+        const std::size_t first = old->segments().empty() ? 0 : old->segments().back().end;
+        for (std::size_t i = std::min(first, records.size()); i < records.size(); ++i) {
+            before.duration_s += records[i].duration_s;
+            before.sent += records[i].sent;
+            before.received += records[i].received;
+            before.lost += records[i].lost;
+            before.errors += records[i].errors;
+            before.bytes += records[i].bytes;
+        }
+        m_beforeNewRun = before;
+    }
     emit historyChanged();
+}
+
+void SessionBridge::addSummary(le::IntervalRecord summary) {
+    if (m_beforeNewRun) {
+        // A New Run cut the session: its segment here is what came after, which is this history's
+        // whole run (the cut made it the history's first session).
+        const auto less = [](std::uint64_t& a, std::uint64_t b) { a -= std::min(a, b); };
+        less(summary.sent, m_beforeNewRun->sent);
+        less(summary.received, m_beforeNewRun->received);
+        less(summary.lost, m_beforeNewRun->lost);
+        less(summary.errors, m_beforeNewRun->errors);
+        less(summary.bytes, m_beforeNewRun->bytes);
+        summary.duration_s = std::max(0.0, summary.duration_s - m_beforeNewRun->duration_s);
+        summary.achieved_rate = summary.duration_s > 0 ? double(summary.sent) / summary.duration_s : 0;
+        summary.set_stats(le::stats_of(m_history->whole_run()));
+        if (!m_history->whole_first().empty()) {
+            summary.first = le::stats_of(m_history->whole_first());
+            summary.rest = le::stats_of(m_history->whole_rest());
+        }
+        m_beforeNewRun.reset();
+    }
+    m_history->add(summary);
 }
 
 QString SessionBridge::apply(const QString& key, const QString& value) {
@@ -210,7 +251,10 @@ void SessionBridge::poll() {
             r.changes.insert(r.changes.begin(), m_marks.begin(), m_marks.end());
             m_marks.clear();
         }
-        m_history->add(r);
+        if (r.kind == le::IntervalRecord::Kind::Summary)
+            addSummary(std::move(r));
+        else
+            m_history->add(r);
         changed = true;
     }
     if (changed)

@@ -9,6 +9,7 @@
 #include <QTimer>
 
 #include <memory>
+#include <optional>
 
 namespace le {
 class PingSession;
@@ -34,7 +35,9 @@ public:
     // Stops measuring; the timeline gets a "stop" marker and a gap once the last records are in.
     // `restart`: a start follows at once (engine, loop or peer switch), marked "restart" instead.
     void stop(bool restart = false);
-    // Starts a fresh history: the clock restarts at 0, also while measuring.
+    // Starts a fresh history: the clock restarts at 0, also while measuring. While measuring, the
+    // new history keeps the session's conditions (info(), "started" now), and the session's summary
+    // counts only what came after (its segment in the new history).
     void clearHistory();
 
     // The sliding window of the curves, the histograms and the readout, 0.1 to 10 s, from the next
@@ -83,6 +86,8 @@ private:
     void setState(State s, const QString& reason = {});
     void finishStart(const JobResult<std::shared_ptr<le::PingSession>>& started);
     std::shared_ptr<le::RunHistory> newHistory() const;
+    // Adds the session's summary to the history, less what a New Run cut off (clearHistory()).
+    void addSummary(le::IntervalRecord summary);
     // Marks the end of the data on the timeline: a marker labelled `label` and a gap.
     void markEnd(const QString& label);
 
@@ -97,7 +102,9 @@ private:
     double m_last_t = 0;
     double m_windowS = 1.0;
     double m_detailSpan = 60.0;
-    bool m_restart = false;               // the session stopping now is restarted at once
+    bool m_restart = false; // the session stopping now is restarted at once
+    // What the running session had recorded before a New Run: taken off its summary.
+    std::optional<le::IntervalRecord> m_beforeNewRun;
     bool m_ended = true;                  // the timeline's data has ended (no session feeding it)
     std::vector<le::ParamChange> m_marks; // for the next record
     // Starts sessions off the GUI thread; stop() discards a start still under way. Last member:

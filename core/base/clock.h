@@ -24,4 +24,10 @@ inline double to_micros(Nanos ns) noexcept {
     return static_cast<double>(ns) / 1e3;
 }
 
+// Wall-clock seconds since the Unix epoch: only to stamp files (interval logs' StartTime), never to
+// measure.
+inline double wall_clock_s() noexcept {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 } // namespace le

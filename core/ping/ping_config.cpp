@@ -6,6 +6,10 @@
 
 namespace le {
 
+int max_tasks(EngineKind engine) {
+    return engine == EngineKind::Blocking || engine == EngineKind::Spin ? 2000 : 10'000;
+}
+
 void validate(const PingConfig& c) {
     const auto bad = [](std::string why) { return std::invalid_argument(std::move(why)); };
     if (c.rate != kRateInf && (c.rate < kRateMin || c.rate > kRateMax))
@@ -14,8 +18,9 @@ void validate(const PingConfig& c) {
         throw bad("open loop needs a finite rate: back-to-back (inf) means one message in flight, "
                   "which is closed loop");
     check_payload(c.payload, c.effective_transport());
-    if (c.tasks < 0 || c.tasks > kMaxTasks)
-        throw bad(fmt::format("tasks {} is out of range (0 to {})", c.tasks, kMaxTasks));
+    if (c.tasks < 0 || c.tasks > max_tasks(c.engine))
+        throw bad(fmt::format("tasks {} is out of range: the {} engine runs 0 to {}", c.tasks,
+                              to_string(c.engine), max_tasks(c.engine)));
     if (c.task_work < 0 || c.task_work > kNanosPerSecond)
         throw bad("task work must be from 0 to 1 s");
     if (c.task_period < 10 * kNanosPerMicro || c.task_period > 10 * kNanosPerSecond)

@@ -45,6 +45,11 @@ struct PingConfig {
 void validate(const PingConfig& config);
 
 inline constexpr int kMaxTasks = 100'000;
+// The most compute tasks `engine` runs: engines whose tasks are OS threads (blocking, spin) take
+// 2000 (each thread costs a stack and a scheduler entry, and beyond that a 2-core machine is
+// unusable for minutes); the asio engines, whose tasks are handlers, 10000. validate() and live
+// changes refuse more.
+int max_tasks(EngineKind engine);
 inline constexpr int kMaxBurst = 1000;
 
 } // namespace le

@@ -3,6 +3,8 @@
 #include "asio_ping.h"
 #include "blocking_ping.h"
 #include "spin_ping.h"
+#include "uring_ping.h"
+#include "uv_ping.h"
 
 #include <fmt/format.h>
 
@@ -32,6 +34,13 @@ std::unique_ptr<PingEngine> make_ping_engine(EngineKind kind, PingContext& conte
             return make_asio_ping(context, std::move(socket), pool_threads());
         case EngineKind::Spin:
             return std::make_unique<SpinPing>(context, std::move(socket));
+        case EngineKind::Uring:
+        case EngineKind::UringSqpoll:
+            return make_uring_ping(context, std::move(socket), kind == EngineKind::UringSqpoll);
+        case EngineKind::Libuv:
+            return make_uv_ping(context, std::move(socket));
+        case EngineKind::AsioUring:
+            return make_asio_uring_ping(context, std::move(socket), 1);
         }
     } catch (const std::system_error& e) {
         // Asio's own wording ("eventfd_select_interrupter: ...") means nothing to a user.

@@ -325,4 +325,10 @@ void AsioPong::release(Datagrams& d) {
     });
 }
 
+#ifdef LE_ASIO_URING // only in the asio-uring copy of this file
+std::unique_ptr<PongServer> make_asio_uring_pong(const PongConfig& config) {
+    return std::make_unique<AsioPong>(config);
+}
+#endif
+
 } // namespace le

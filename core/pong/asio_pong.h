@@ -55,4 +55,8 @@ private:
     std::atomic<bool> m_stopped{false};
 };
 
+// The same code compiled again on Asio's io_uring backend (the asio-uring engine; see
+// core/CMakeLists.txt, which builds that copy with names of its own): an AsioPong with one thread.
+std::unique_ptr<PongServer> make_asio_uring_pong(const PongConfig& config);
+
 } // namespace le

@@ -3,7 +3,10 @@
 #include "asio_pong.h"
 #include "blocking_pong.h"
 #include "impairments.h"
+#include "pong_base.h"
 #include "spin_pong.h"
+#include "uring_pong.h"
+#include "uv_pong.h"
 
 #include <fmt/format.h>
 
@@ -18,6 +21,10 @@ std::unique_ptr<PongServer> start_pong(const PongConfig& config) {
     if (config.max_connections < 1)
         throw std::invalid_argument("max connections must be at least 1");
     validate_impairments({config.delay, config.jitter, config.loss_percent});
+    if (std::string why =
+            echo_only_problem(config.engine, {config.delay, config.jitter, config.loss_percent});
+        !why.empty())
+        throw std::invalid_argument(why);
     try {
         switch (config.engine) {
         case EngineKind::Blocking:
@@ -28,6 +35,13 @@ std::unique_ptr<PongServer> start_pong(const PongConfig& config) {
             return std::make_unique<AsioPong>(config, AsioPong::pool_threads());
         case EngineKind::Spin:
             return std::make_unique<SpinPong>(config);
+        case EngineKind::Uring:
+        case EngineKind::UringSqpoll:
+            return make_uring_pong(config, config.engine == EngineKind::UringSqpoll);
+        case EngineKind::Libuv:
+            return make_uv_pong(config);
+        case EngineKind::AsioUring:
+            return make_asio_uring_pong(config);
         }
     } catch (const std::system_error& e) {
         // Asio's own wording ("eventfd_select_interrupter: Too many open files") means nothing to

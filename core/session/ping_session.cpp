@@ -3,6 +3,7 @@
 #include "blocking_io.h"
 #include "compute_work.h"
 #include "cpu_affinity.h"
+#include "stall_watch.h"
 #include "units.h"
 #include "wire.h"
 
@@ -98,10 +99,13 @@ void PingSession::start() {
         PongConfig pong;
         pong.listen = {embedded_endpoint(m_config.transport)};
         // The in-process pong runs the ping's engine, except that two busy-polling threads on fewer
-        // than four cores would starve everything else (the collector, the window): then it blocks.
-        pong.engine = m_config.engine == EngineKind::Spin && std::thread::hardware_concurrency() < 4
-                          ? EngineKind::Blocking
-                          : m_config.engine;
+        // than four cores would starve everything else (the collector, the window): then it blocks
+        // (spin), or does without its own SQ polling thread (uring-sqpoll).
+        pong.engine = m_config.engine;
+        if (std::thread::hardware_concurrency() < 4 && m_config.engine == EngineKind::Spin)
+            pong.engine = EngineKind::Blocking;
+        if (std::thread::hardware_concurrency() < 4 && m_config.engine == EngineKind::UringSqpoll)
+            pong.engine = EngineKind::Uring;
         const ScopedAffinity placed(m_config.pong_cpu); // the pong's threads inherit the placement
         m_pong_cpus = placement_of(); // read back: a mask set from outside (taskset) counts too
         m_embedded_pong = start_pong(pong);
@@ -184,27 +188,48 @@ void PingSession::collect() {
     // A stream cannot lose a message, so one unanswered for that long says enough; a datagram can, so
     // it takes several in a row (closed loop sends the next one only after a timeout, hence 2).
     const std::uint64_t lost_min_messages = is_stream(m_peer.transport) ? 1 : m_config.open_loop ? 3 : 2;
-    // The peer is lost when it has left messages unanswered for lost_after at two looks at least
-    // 40 ms apart, and no echo waits unread in our own socket. Echoes waiting mean the peer answered
-    // and the ping is behind (starved of CPU by its compute tasks, or the process was stopped and
-    // this thread woke first): that is not a lost peer. The engine owns the descriptor until
-    // join(), and this runs before it.
-    Nanos suspect_since = 0;
-    const auto peer_lost = [&] {
-        const Nanos since = m_recorder.unanswered_since();
-        const Nanos now = now_ns();
-        if (lost_after == 0 || since == 0 || now - since < lost_after ||
-            m_recorder.unanswered() < lost_min_messages || bytes_waiting(m_data_fd) > 0) {
+    // The run ends when it stalls (stall_watch.h) at two looks at least 40 ms apart: the peer left
+    // messages unanswered for lost_after and no echo waits unread in our own socket (echoes waiting
+    // mean the peer answered and the ping is behind), or the ping itself sent nothing for lost_after
+    // beyond its schedule although nothing held it back: starved of CPU by its compute tasks, which
+    // is not a lost peer. A process that was stopped wakes this thread first; the second look
+    // leaves the engine time to send again. The engine owns the descriptor until join(), and this
+    // runs before it.
+    // A silence counts only as long as this thread watched it: after a gap in its own looks (the
+    // process was stopped, or this thread starved too) it starts counting again, so a ping that
+    // resumes is given the time to send before it is called overloaded.
+    Nanos suspect_since = 0, last_look = 0, watching_since = 0;
+    const auto stalled = [&] {
+        StallFacts f;
+        f.now = now_ns();
+        if (f.now - last_look > 200 * kNanosPerMilli)
+            watching_since = f.now;
+        last_look = f.now;
+        f.lost_after = lost_after;
+        const double rate = m_params.rate.load();
+        f.send_gap = rate > 0 ? static_cast<Nanos>(static_cast<double>(kNanosPerSecond) / rate) : 0;
+        f.last_sent = m_recorder.last_sent();
+        if (f.last_sent != 0)
+            f.last_sent = std::max(f.last_sent, watching_since);
+        f.unanswered_since = m_recorder.unanswered_since();
+        f.unanswered = m_recorder.unanswered();
+        f.min_unanswered = lost_min_messages;
+        const bool suspect =
+            lost_after > 0 && ((f.unanswered_since && f.now - f.unanswered_since >= lost_after) ||
+                               (f.last_sent && f.now - f.last_sent >= lost_after));
+        f.echoes_waiting = suspect && bytes_waiting(m_data_fd) > 0; // a system call only when suspect
+        const Stall stall = judge_stall(f);
+        if (stall == Stall::None) {
             suspect_since = 0;
             return false;
         }
         if (suspect_since == 0)
-            suspect_since = now;
-        if (now - suspect_since < 40 * kNanosPerMilli)
+            suspect_since = f.now;
+        if (f.now - suspect_since < 40 * kNanosPerMilli)
             return false;
         std::lock_guard lock(m_mutex);
         if (m_error.empty())
-            m_error = fmt::format("peer lost: no echo for {}", format_duration(lost_after));
+            m_error = stall_message(stall, lost_after);
         return true;
     };
     const auto wait_for_event = [&](Nanos until) {
@@ -215,7 +240,7 @@ void PingSession::collect() {
             if (m_wake.wait_until(lock, deadline, [this] { return m_stop_requested || m_engine_finished; }))
                 return true;
             lock.unlock();
-            if (peer_lost()) {
+            if (stalled()) {
                 m_context->abort.store(true); // the echoes in flight will not come: count them lost now
                 return true;
             }
@@ -306,6 +331,7 @@ IntervalRecord PingSession::make_record(const IntervalData& data, Nanos start, N
         r.rtt_first_ns = std::make_shared<const Histogram>(data.rtt_first);
         r.rtt_rest_ns = std::make_shared<const Histogram>(data.rtt_rest);
     }
+    r.engine = std::string(to_string(m_config.engine));
     r.ping_cpus = m_ping_cpus;
     // A separate peer's placement is known only when whoever started it read it back (the window does).
     r.pong_cpus = !m_config.peer                     ? m_pong_cpus
@@ -354,8 +380,9 @@ void PingSession::set_payload(std::size_t bytes) {
 
 void PingSession::set_tasks(int tasks) {
     std::lock_guard control(m_control);
-    if (tasks < 0 || tasks > kMaxTasks)
-        throw std::invalid_argument(fmt::format("tasks {} is out of range (0 to {})", tasks, kMaxTasks));
+    if (tasks < 0 || tasks > max_tasks(m_config.engine))
+        throw std::invalid_argument(fmt::format("tasks {} is out of range: the {} engine runs 0 to {}", tasks,
+                                                to_string(m_config.engine), max_tasks(m_config.engine)));
     m_params.tasks = tasks;
     m_params.bump();
     if (m_engine)

@@ -112,6 +112,8 @@ IntervalRecord record_from_json(const json& j, const std::string& where, Interva
     r.p999_us = number(j, where, "p999_us");
     r.p9999_us = number(j, where, "p9999_us");
     r.max_us = number(j, where, "max_us");
+    if (const auto e = j.find("engine"); e != j.end() && e->is_string()) // older files have none
+        r.engine = e->get<std::string>();
 
     const json& changes = json_array(member(j, where, "changes"), path(where, "changes"));
     r.changes.reserve(changes.size());

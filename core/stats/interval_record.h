@@ -40,6 +40,7 @@ struct IntervalRecord {
     RttStats first, rest;   // with burst > 1: the first round trip of each tick, and the others
     double cpu_percent = 0; // process CPU time over wall time (100 = one core busy)
     std::string ping_cpus = "any", pong_cpus = "any"; // placement ("any" = not pinned)
+    std::string engine;                               // the ping's engine ("uring", ...); empty if unknown
     std::vector<ParamChange> changes;        // applied during this interval (all of them in a summary)
     std::shared_ptr<const Histogram> rtt_ns; // the interval's (or the whole run's) histogram
     std::shared_ptr<const Histogram> rtt_first_ns, rtt_rest_ns; // with burst > 1

@@ -64,6 +64,7 @@ nlohmann::json to_json(const IntervalRecord& r) {
     j["p9999_us"] = r.p9999_us;
     j["max_us"] = r.max_us;
     j["cpu_percent"] = r.cpu_percent;
+    j["engine"] = r.engine;
     j["ping_cpus"] = r.ping_cpus;
     j["pong_cpus"] = r.pong_cpus;
     j["burst"] = r.burst;
@@ -84,17 +85,18 @@ std::string format_json_line(const IntervalRecord& r) {
 std::string csv_header() {
     return "type,t_s,target_rate,achieved_rate,payload,tasks,sent,received,lost,errors,min_us,mean_us,"
            "p50_us,p90_us,p99_us,p999_us,p9999_us,max_us,changes,cpu_percent,ping_cpus,pong_cpus,burst,"
-           "first_p50_us,first_p99_us,rest_p50_us,rest_p99_us";
+           "first_p50_us,first_p99_us,rest_p50_us,rest_p99_us,engine";
 }
 
 std::string format_csv_row(const IntervalRecord& r) {
     return fmt::format(
         "{},{:.3f},{},{:.1f},{},{},{},{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{},"
-        "{:.1f},\"{}\",\"{}\",{},{:.3f},{:.3f},{:.3f},{:.3f}",
+        "{:.1f},\"{}\",\"{}\",{},{:.3f},{:.3f},{:.3f},{:.3f},{}",
         type_of(r), r.t_s, r.target_rate == kRateInf ? "inf" : fmt::format("{:g}", r.target_rate),
         r.achieved_rate, r.payload, r.tasks, r.sent, r.received, r.lost, r.errors, r.min_us, r.mean_us,
         r.p50_us, r.p90_us, r.p99_us, r.p999_us, r.p9999_us, r.max_us, changes_text(r), r.cpu_percent,
-        r.ping_cpus, r.pong_cpus, r.burst, r.first.p50_us, r.first.p99_us, r.rest.p50_us, r.rest.p99_us);
+        r.ping_cpus, r.pong_cpus, r.burst, r.first.p50_us, r.first.p99_us, r.rest.p50_us, r.rest.p99_us,
+        r.engine);
 }
 
 std::string text_header() {
@@ -127,13 +129,13 @@ std::string format_text_row(const IntervalRecord& r) {
 std::string format_text_summary(const IntervalRecord& s) {
     std::string text = fmt::format(
         "summary over {:.2f} s: sent {}, received {}, lost {}, errors {}\n"
-        "rate: achieved {:.1f} msg/s (target {}), payload {}, {} compute tasks; CPU {:.0f}% of a core; "
-        "ping on CPUs {}, pong on CPUs {}\n"
+        "rate: achieved {:.1f} msg/s (target {}), payload {}, {} compute tasks; engine {}; CPU {:.0f}% of a "
+        "core; ping on CPUs {}, pong on CPUs {}\n"
         "RTT us: min {:.2f}  mean {:.2f}  p50 {:.2f}  p90 {:.2f}  p99 {:.2f}  p99.9 {:.2f}  p99.99 {:.2f}  "
         "max {:.2f}",
         s.duration_s, s.sent, s.received, s.lost, s.errors, s.achieved_rate, format_rate(s.target_rate),
-        format_size(s.payload), s.tasks, s.cpu_percent, s.ping_cpus, s.pong_cpus, s.min_us, s.mean_us,
-        s.p50_us, s.p90_us, s.p99_us, s.p999_us, s.p9999_us, s.max_us);
+        format_size(s.payload), s.tasks, s.engine.empty() ? "?" : s.engine, s.cpu_percent, s.ping_cpus,
+        s.pong_cpus, s.min_us, s.mean_us, s.p50_us, s.p90_us, s.p99_us, s.p999_us, s.p9999_us, s.max_us);
     const auto line = [](std::string_view name, const RttStats& x) {
         return fmt::format(
             "\n{} ({} round trips) us: min {:.2f}  p50 {:.2f}  p90 {:.2f}  p99 {:.2f}  p99.9 {:.2f}  "

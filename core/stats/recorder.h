@@ -29,6 +29,7 @@ public:
     // went out since. An echo of anything resets it. Relaxed atomics, untouched while echoes flow
     // (one load per message), so the data path stays free of contention.
     void note_sent(Nanos when) noexcept {
+        m_last_sent.store(when, std::memory_order_relaxed);
         if (m_unanswered.load(std::memory_order_relaxed) == 0)
             m_unanswered_since.store(when, std::memory_order_relaxed);
         m_unanswered.fetch_add(1, std::memory_order_relaxed);
@@ -44,6 +45,9 @@ public:
                    : 0;
     }
     std::uint64_t unanswered() const noexcept { return m_unanswered.load(std::memory_order_relaxed); }
+    // When the last message went out (0 = none yet): a ping that stopped sending while nothing
+    // held it back (no echo awaited, or echoes waiting unread) is starved, not its peer lost.
+    Nanos last_sent() const noexcept { return m_last_sent.load(std::memory_order_relaxed); }
 
     // Makes a fresh buffer active and returns the one writers just left, valid until the next swap.
     const IntervalData& swap();
@@ -59,6 +63,7 @@ private:
     std::mutex m_reader;
     std::atomic<std::uint64_t> m_unanswered{0};
     std::atomic<Nanos> m_unanswered_since{0};
+    std::atomic<Nanos> m_last_sent{0};
 };
 
 } // namespace le

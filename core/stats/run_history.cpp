@@ -1,5 +1,7 @@
 #include "run_history.h"
 
+#include "hdr_codec.h"
+
 #include <algorithm>
 
 namespace le {
@@ -27,7 +29,7 @@ CurvePoint point_of_record(const IntervalRecord& r) {
 // Records [first, last) as one: counts summed, statistics of their merged histogram `h`, the newest
 // record's settings, every change kept.
 IntervalRecord merge_records(std::vector<IntervalRecord>::const_iterator first,
-                             std::vector<IntervalRecord>::const_iterator last, const SparseHistogram& h) {
+                             std::vector<IntervalRecord>::const_iterator last, const Histogram& h) {
     IntervalRecord m = *(last - 1);
     m.duration_s = 0;
     m.sent = m.received = m.lost = m.errors = m.bytes = 0;
@@ -45,7 +47,7 @@ IntervalRecord merge_records(std::vector<IntervalRecord>::const_iterator first,
     }
     m.achieved_rate = m.duration_s > 0 ? static_cast<double>(m.sent) / m.duration_s : 0;
     m.cpu_percent = m.duration_s > 0 ? cpu / m.duration_s : 0;
-    m.set_stats(stats_of(h.dense()));
+    m.set_stats(stats_of(h));
     return m;
 }
 
@@ -87,6 +89,11 @@ void RunHistory::add(const IntervalRecord& record) {
     if (record.kind == IntervalRecord::Kind::Summary) {
         m_summary = record;
         m_summary->rtt_ns.reset(); // the whole run is the sum of the intervals, across restarts too
+        m_summary->rtt_first_ns.reset();
+        m_summary->rtt_rest_ns.reset();
+        const std::size_t first = m_segments.empty() ? 0 : m_segments.back().end;
+        m_segments.push_back({std::min(first, m_intervals.size()), m_intervals.size(), *m_summary, m_info});
+        m_group_closed = true; // compaction never merges two sessions' records
         return;
     }
     if (m_broken) {
@@ -95,24 +102,35 @@ void RunHistory::add(const IntervalRecord& record) {
         m_window_rest.clear();
         m_broken = false;
     }
+    EncodedHistograms encoded;
     if (record.rtt_ns) {
+        encoded.all = hdr_encode_compressed(*record.rtt_ns);
+        if (record.rtt_first_ns && record.rtt_rest_ns) {
+            encoded.first = hdr_encode_compressed(*record.rtt_first_ns);
+            encoded.rest = hdr_encode_compressed(*record.rtt_rest_ns);
+        }
         m_whole.add(*record.rtt_ns);
         auto sparse = std::make_shared<const SparseHistogram>(SparseHistogram::of(*record.rtt_ns));
-        if (m_groups.empty() || m_groups.back().covered >= 1.0 - 1e-6)
+        if (m_groups.empty() || m_group_closed || m_groups.back().covered >= 1.0 - 1e-6)
             m_groups.emplace_back();
-        m_groups.back().records += 1;
-        m_groups.back().covered += record.duration_s;
-        m_groups.back().rtt.add(*sparse);
+        m_group_closed = false;
+        Group& group = m_groups.back();
+        group.records += 1;
+        group.covered += record.duration_s;
+        group.rtt.add(*sparse);
         m_window.add(record.t_s, record.duration_s, std::move(sparse));
+        group.split = group.split && record.rtt_first_ns && record.rtt_rest_ns;
         if (record.rtt_first_ns && record.rtt_rest_ns) {
             m_whole_first.add(*record.rtt_first_ns);
             m_whole_rest.add(*record.rtt_rest_ns);
-            m_window_first.add(
-                record.t_s, record.duration_s,
-                std::make_shared<const SparseHistogram>(SparseHistogram::of(*record.rtt_first_ns)));
-            m_window_rest.add(
-                record.t_s, record.duration_s,
-                std::make_shared<const SparseHistogram>(SparseHistogram::of(*record.rtt_rest_ns)));
+            auto first = std::make_shared<const SparseHistogram>(SparseHistogram::of(*record.rtt_first_ns));
+            auto rest = std::make_shared<const SparseHistogram>(SparseHistogram::of(*record.rtt_rest_ns));
+            if (group.split) {
+                group.first.add(*first);
+                group.rest.add(*rest);
+            }
+            m_window_first.add(record.t_s, record.duration_s, std::move(first));
+            m_window_rest.add(record.t_s, record.duration_s, std::move(rest));
         }
         m_curve.push_back(curve_point(m_window.merged(), record.t_s, m_window.covered_s()));
     } else {
@@ -124,6 +142,7 @@ void RunHistory::add(const IntervalRecord& record) {
     m_totals.lost += record.lost;
     m_totals.errors += record.errors;
     m_totals.bytes += record.bytes;
+    m_encoded.push_back(std::move(encoded));
     m_intervals.push_back(record);
     m_intervals.back().rtt_ns.reset();
     m_intervals.back().rtt_first_ns.reset();
@@ -142,10 +161,33 @@ void RunHistory::compact() {
         const std::size_t end = m_first_detail + group.records;
         const auto first = m_intervals.begin() + static_cast<std::ptrdiff_t>(m_first_detail);
         const auto last = m_intervals.begin() + static_cast<std::ptrdiff_t>(end);
-        IntervalRecord one = merge_records(first, last, group.rtt);
+        const Histogram all = group.rtt.dense();
+        IntervalRecord one = merge_records(first, last, all);
+        // The interval log keeps one entry per record: the merged histograms' encoding.
+        EncodedHistograms merged;
+        merged.all = hdr_encode_compressed(all);
+        if (group.split) { // the burst split of the merged second, not of its newest record
+            const Histogram first_of_burst = group.first.dense(), rest_of_burst = group.rest.dense();
+            one.first = stats_of(first_of_burst);
+            one.rest = stats_of(rest_of_burst);
+            merged.first = hdr_encode_compressed(first_of_burst);
+            merged.rest = hdr_encode_compressed(rest_of_burst);
+        }
         const double until = one.t_s;
         *first = std::move(one);
         m_intervals.erase(first + 1, last);
+        const auto encoded = m_encoded.begin() + static_cast<std::ptrdiff_t>(m_first_detail);
+        *encoded = std::move(merged);
+        m_encoded.erase(encoded + 1, encoded + static_cast<std::ptrdiff_t>(group.records));
+        // Sessions end on group boundaries (add() closes the group at a summary), so a segment's
+        // bounds past the group just move down by the records merged away.
+        const std::size_t removed = group.records - 1;
+        for (Segment& segment : m_segments) {
+            if (segment.first >= end)
+                segment.first -= removed;
+            if (segment.end >= end)
+                segment.end -= removed;
+        }
         m_groups.pop_front(); // `group` is gone from here on
         ++m_first_detail;
 

@@ -50,7 +50,18 @@ public:
     double window_covered_s() const { return m_window.covered_s(); }
     // The window from the next interval on, clamped to [0.1, 10] s; earlier curve points keep theirs.
     void set_window_s(double seconds);
+    // The summary of the last segment (session) of the run. A run restarted (new engine, loop mode,
+    // peer) has one segment per session: segments() has each one's.
     const std::optional<IntervalRecord>& summary() const { return m_summary; }
+    // A finished session of the run: its intervals [first, end) of intervals() (compaction keeps
+    // them pointing at the same session: it never merges records of two sessions), its summary, and
+    // the info() it ran with (engine, transport, peer, ...), kept as they were when it ended.
+    struct Segment {
+        std::size_t first = 0, end = 0;
+        IntervalRecord summary;
+        std::map<std::string, std::string> info;
+    };
+    const std::vector<Segment>& segments() const { return m_segments; }
     // With bursts (burst > 1): the first round trip of each tick and the others, apart. Empty otherwise.
     const Histogram& window_first() const { return m_window_first.merged(); }
     const Histogram& window_rest() const { return m_window_rest.merged(); }
@@ -81,6 +92,15 @@ public:
     // loader's set_curve), so a viewer knows to redraw from scratch rather than append.
     std::uint64_t edits() const { return m_edits; }
 
+    // Each interval's histograms compressed (hdr_codec.h; "" where the record had none), index for
+    // index with intervals(): what an interval log export (hlog_run.h) writes. A few hundred bytes
+    // an interval, where the histograms themselves would take 35 KiB. A compacted record's entry
+    // is its merged histograms' encoding, so the log stays exact per (compacted) interval.
+    struct EncodedHistograms {
+        std::string all, first, rest;
+    };
+    const std::vector<EncodedHistograms>& encoded_histograms() const { return m_encoded; }
+
     // Every change stamped into the intervals, in order.
     std::vector<ParamChange> changes() const;
 
@@ -95,17 +115,21 @@ private:
 
     std::string m_name;
     std::map<std::string, std::string> m_info;
-    std::vector<IntervalRecord> m_intervals; // rtt_ns reset: statistics only
-    std::size_t m_first_detail = 0;          // records before it are compacted
+    std::vector<IntervalRecord> m_intervals;  // rtt_ns reset: statistics only
+    std::vector<EncodedHistograms> m_encoded; // index for index with m_intervals
+    std::size_t m_first_detail = 0;           // records before it are compacted
     // The records from m_first_detail on, in the ~1 s groups compaction will merge, each with its
     // histograms already merged: a minute of detail costs 60 merged histograms, not 1,800.
     struct Group {
         std::size_t records = 0;
         double covered = 0;
         SparseHistogram rtt;
+        bool split = true; // every record had first/rest: those merged too
+        SparseHistogram first, rest;
     };
     std::deque<Group> m_groups;
-    bool m_compactable = true; // false once a record came without its histogram (a loaded run)
+    bool m_group_closed = false; // a session ended: the next record starts a group
+    bool m_compactable = true;   // false once a record came without its histogram (a loaded run)
     std::vector<CurvePoint> m_curve;
     std::size_t m_curve_first_detail = 0; // curve points before it are compacted
     SlidingWindow m_window, m_window_first, m_window_rest;
@@ -117,6 +141,7 @@ private:
     double m_detail_span = 60;
     std::uint64_t m_edits = 0;
     std::optional<IntervalRecord> m_summary;
+    std::vector<Segment> m_segments;
 };
 
 } // namespace le

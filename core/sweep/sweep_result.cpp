@@ -21,11 +21,16 @@
 namespace le {
 namespace {
 
+// The first line of the CSV form before version 1 became plain CSV (still read).
 constexpr std::string_view kCsvMagic = "# latency-explorer sweep v1";
+// The plain CSV form starts with its header row, whose first columns are these.
+constexpr std::string_view kCsvHeaderStart = "kind,key,transport,";
 constexpr std::string_view kJsonFormat = "latency-explorer-sweep";
 constexpr int kVersion = 1;
 constexpr std::uint64_t kMaxFileBytes = std::uint64_t{512} << 20;
 
+// The sweep's own fields, after the point's in the plain (header-first) CSV.
+const std::vector<std::string> kSweepColumns = {"sweep_version", "spec", "started", "host"};
 const std::vector<std::string> kColumns = {
     "kind",         "key",           "transport",   "engine",        "tasks",    "payload", "repetition",
     "target_rate",  "achieved_rate", "duration_s",  "sent",          "received", "lost",    "errors",
@@ -162,12 +167,20 @@ template <class Get> SweepPointResult point_from(Get&& get) {
     return p;
 }
 
+// Plain CSV: the header row first, then a row per point; the sweep's own fields (format version,
+// spec, start, host) are columns repeated in every row, so any row alone says what it belongs to.
+// A sweep without points has one row of kind "none" holding only them.
 std::string to_csv(const SweepFile& f) {
-    std::string out = fmt::format("{}\n# spec {}\n# started {}\n# host {}\n", kCsvMagic,
-                                  dump(spec_to_json(f.spec)), one_line(f.started), one_line(f.host));
+    std::string out;
     for (std::size_t i = 0; i < kColumns.size(); ++i)
         out += (i ? "," : "") + kColumns[i];
+    for (const auto& c : kSweepColumns)
+        out += "," + c;
     out += '\n';
+    const std::string sweep = fmt::format(",{},{},{},{}", kVersion, csv_quote(dump(spec_to_json(f.spec))),
+                                          csv_quote(f.started), csv_quote(f.host));
+    if (f.points.empty())
+        out += "none" + std::string(kColumns.size() - 1, ',') + sweep + '\n';
     for (const auto& p : f.points) {
         const nlohmann::json j = point_to_json(p);
         for (std::size_t i = 0; i < kColumns.size(); ++i) {
@@ -183,7 +196,7 @@ std::string to_csv(const SweepFile& f) {
             else
                 out += dump(v);
         }
-        out += '\n';
+        out += sweep + '\n';
     }
     return out;
 }
@@ -202,11 +215,10 @@ SweepFile from_csv(const std::string& path, std::string_view text) {
         ++line_no;
         if (!line.empty() && line.back() == '\r')
             line.pop_back();
-        if (line_no == 1) {
-            if (line != kCsvMagic)
-                throw std::runtime_error(fmt::format("{} is not a sweep file", path));
+        if (line_no == 1 && line != kCsvMagic && !line.starts_with(kCsvHeaderStart))
+            throw std::runtime_error(fmt::format("{} is not a sweep file", path));
+        if (line_no == 1 && line == kCsvMagic)
             continue;
-        }
         if (line.empty())
             continue;
         if (line.starts_with("# spec ")) {
@@ -236,6 +248,17 @@ SweepFile from_csv(const std::string& path, std::string_view text) {
                 std::map<std::string, std::string> row;
                 for (std::size_t i = 0; i < header.size(); ++i)
                     row[header[i]] = fields[i];
+                if (!have_spec && row.contains("spec")) {
+                    if (row.contains("sweep_version") && row.at("sweep_version") != std::to_string(kVersion))
+                        throw std::runtime_error(fmt::format("unsupported sweep version {}",
+                                                             row.at("sweep_version").substr(0, 40)));
+                    f.spec = spec_from_json(nlohmann::json::parse(row.at("spec")));
+                    have_spec = true;
+                    f.started = row.contains("started") ? row.at("started") : std::string();
+                    f.host = row.contains("host") ? row.at("host") : std::string();
+                }
+                if (row.at("kind") == "none")
+                    continue;
                 const std::set<std::string> text_columns = {"kind",   "key",   "transport",
                                                             "engine", "error", "note"};
                 f.points.push_back(point_from([&](const std::string& name) -> nlohmann::json {
@@ -336,7 +359,7 @@ void save_sweep(const std::string& path, const SweepFile& f) {
 }
 
 SweepFile parse_sweep(std::string_view text, const std::string& name) {
-    if (text.starts_with(kCsvMagic))
+    if (text.starts_with(kCsvMagic) || text.starts_with(kCsvHeaderStart))
         return from_csv(name, text);
     const auto first = text.find_first_not_of(" \t\r\n");
     if (first != std::string_view::npos && text[first] == '{')
@@ -355,7 +378,8 @@ bool is_sweep_file(const std::string& path) {
     std::string head(256, '\0');
     in.read(head.data(), static_cast<std::streamsize>(head.size()));
     head.resize(static_cast<std::size_t>(in.gcount()));
-    return head.starts_with(kCsvMagic) || head.find(fmt::format("\"{}\"", kJsonFormat)) != std::string::npos;
+    return head.starts_with(kCsvMagic) || head.starts_with(kCsvHeaderStart) ||
+           head.find(fmt::format("\"{}\"", kJsonFormat)) != std::string::npos;
 }
 
 std::string format_sweep_table(const SweepFile& f) {

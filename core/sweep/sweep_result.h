@@ -49,8 +49,11 @@ struct SweepFile {
 
 // Two renderings, chosen by the file's extension (.csv or .json); both carry everything, including
 // each point's full histogram, so either one alone loads back operator==-equal histograms.
-//  CSV: "# latency-explorer sweep v1" then "# spec {json}" and "# started/host" comment lines, a
-//       header and one row per point; the histogram column holds histogram_json.h's JSON (quoted).
+//  CSV: plain CSV, the header row first, then one row per point; the histogram column holds
+//       histogram_json.h's JSON (quoted), and the sweep's own fields are columns in every row:
+//       sweep_version, spec (JSON, quoted), started, host (a sweep without points has one row of kind
+//       "none" carrying them). The older form, "# latency-explorer sweep v1" then "# spec {json}" and
+//       "# started/host" comment lines before the header, is still read.
 //  JSON: {"format":"latency-explorer-sweep","version":1,"spec":{...},"started":...,"host":...,
 //         "points":[{...,"histogram":{...}}]}
 // save_sweep writes the file as file_io.h's write_file_atomically does (temporary file, fsync,

@@ -52,12 +52,29 @@ SweepSpec quick_preset() {
     return s;
 }
 
+SweepSpec frameworks_preset() {
+    SweepSpec s;
+    // 5 rates x 3 task counts x 6 engines x 2 transports = 180 points of 1.2 s: about 4 minutes.
+    s.rates = {100, 1e3, 1e4, 1e5, kRateInf};
+    s.tasks = {0, 10, 100};
+    s.payloads = {64};
+    s.transports = {Transport::Tcp, Transport::Udp};
+    s.engines = {EngineKind::Blocking,    EngineKind::Asio,  EngineKind::Uring,
+                 EngineKind::UringSqpoll, EngineKind::Libuv, EngineKind::Spin};
+    s.duration = kNanosPerSecond;
+    s.warmup = 200 * kNanosPerMilli;
+    return s;
+}
+
 SweepSpec preset(std::string_view name) {
     if (name == "study")
         return study_preset();
     if (name == "quick")
         return quick_preset();
-    throw std::invalid_argument(fmt::format("unknown preset '{}' (expected study or quick)", name));
+    if (name == "frameworks")
+        return frameworks_preset();
+    throw std::invalid_argument(
+        fmt::format("unknown preset '{}' (expected study, quick or frameworks)", name));
 }
 
 void validate(const SweepSpec& s) {

@@ -32,7 +32,10 @@ struct SweepSpec {
 SweepSpec study_preset();
 // A few rates on TCP and UDP, short points: about a minute in all.
 SweepSpec quick_preset();
-SweepSpec preset(std::string_view name); // "study" or "quick"; throws std::invalid_argument
+// The study's figure for C++ frameworks: rates 100 .. 100k and back-to-back, tasks 0/10/100, engines
+// blocking, asio, uring, uring-sqpoll, libuv and spin, TCP and UDP, 1 s points: about 4 minutes.
+SweepSpec frameworks_preset();
+SweepSpec preset(std::string_view name); // "study", "quick" or "frameworks"; throws std::invalid_argument
 
 // Throws std::invalid_argument naming the first bad value (empty lists, a transport the remote
 // peer does not speak, a payload that does not fit a transport, ...).

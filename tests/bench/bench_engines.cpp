@@ -45,7 +45,8 @@ constexpr double kRunSlackS = 30;
 
 struct Options {
     double duration = 2.0;
-    std::vector<std::string> engines{"blocking", "asio", "asio-pool", "spin"};
+    std::vector<std::string> engines{"blocking", "asio",         "asio-pool", "spin",
+                                     "uring",    "uring-sqpoll", "libuv",     "asio-uring"};
     std::vector<std::string> rates{"100", "10k", "inf"};
     std::vector<int> tasks{0, 10, 100, 1000};
     std::string transport = "tcp";
@@ -172,7 +173,7 @@ std::string cellText(const Cell& c) {
 
 [[noreturn]] void usage(const char* argv0, int code) {
     fmt::print(code ? stderr : stdout,
-               "usage: {} [--duration SECONDS] [--engines blocking,asio,asio-pool,spin]\n"
+               "usage: {} [--duration SECONDS] [--engines blocking,asio,asio-pool,spin,uring,...]\n"
                "          [--rates 100,10k,inf] [--tasks 0,10,100,1000] [--transport tcp|udp|unix]\n"
                "          [--placement split|same|none] [--ping PATH]\n"
                "  each cell is one latency-ping run (in-process pong, same engine) of DURATION\n"

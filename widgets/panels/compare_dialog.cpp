@@ -3,15 +3,21 @@
 #include "split_list.h"
 #include "units.h"
 
+#include <QClipboard>
+#include <QFileDialog>
 #include <QFormLayout>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QMessageBox>
+#include <QSaveFile>
 #include <QVBoxLayout>
 
 CompareDialog::CompareDialog(QWidget* parent)
     : QDialog(parent)
+    , m_rate(new QLineEdit(QStringLiteral("1k"), this))
+    , m_payload(new QLineEdit(QStringLiteral("64B"), this))
     , m_tasks(new QLineEdit(QStringLiteral("0"), this))
     , m_slice(new QLineEdit(QStringLiteral("1s"), this))
     , m_duration(new QLineEdit(QStringLiteral("5s"), this))
@@ -20,6 +26,8 @@ CompareDialog::CompareDialog(QWidget* parent)
     , m_progress(new QProgressBar(this))
     , m_table(new QTableWidget(this)) {
     setWindowTitle(tr("Compare configurations (A/B)"));
+    m_rate->setObjectName(QStringLiteral("rateEdit"));
+    m_payload->setObjectName(QStringLiteral("payloadEdit"));
     m_tasks->setObjectName(QStringLiteral("tasksEdit"));
     m_slice->setObjectName(QStringLiteral("sliceEdit"));
     m_duration->setObjectName(QStringLiteral("durationEdit"));
@@ -48,6 +56,8 @@ CompareDialog::CompareDialog(QWidget* parent)
     auto* form = new QFormLayout;
     form->addRow(tr("Engines"), engines);
     form->addRow(tr("Transports"), transports);
+    form->addRow(tr("Rate (msg/s)"), m_rate);
+    form->addRow(tr("Payload"), m_payload);
     form->addRow(tr("Tasks"), m_tasks);
     form->addRow(tr("Slice"), m_slice);
     form->addRow(tr("Time per variant"), m_duration);
@@ -55,6 +65,22 @@ CompareDialog::CompareDialog(QWidget* parent)
     buttons->addWidget(m_progress, 1);
     buttons->addWidget(m_start);
     buttons->addWidget(m_cancel);
+    auto* copy = new QPushButton(tr("Cop&y"), this);
+    copy->setObjectName(QStringLiteral("copyButton"));
+    copy->setToolTip(tr("The table as CSV on the clipboard"));
+    auto* exportCsv = new QPushButton(tr("&Export CSV…"), this);
+    exportCsv->setObjectName(QStringLiteral("exportButton"));
+    buttons->addWidget(copy);
+    buttons->addWidget(exportCsv);
+    connect(copy, &QPushButton::clicked, this, [this] { QGuiApplication::clipboard()->setText(tableCsv()); });
+    connect(exportCsv, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export comparison"),
+                                                          QStringLiteral("compare.csv"), tr("CSV (*.csv)"));
+        if (path.isEmpty())
+            return;
+        if (const QString error = exportTable(path); !error.isEmpty())
+            QMessageBox::warning(this, tr("Export comparison"), error);
+    });
     m_table->setColumnCount(9);
     m_table->setHorizontalHeaderLabels({tr("variant"), tr("msg/s"), tr("p50 µs"), tr("p99 µs"),
                                         tr("p99.9 µs"), tr("max µs"), tr("CPU %"), tr("p50 / A"),
@@ -64,7 +90,8 @@ CompareDialog::CompareDialog(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(
         new QLabel(tr("The variants run alternately in short slices (A B A B …), so drift on the "
-                      "machine hits all of them alike. Live measuring pauses meanwhile."),
+                      "machine hits all of them alike. Live measuring stops meanwhile and resumes when the "
+                      "comparison ends."),
                    this));
     layout->addLayout(form);
     layout->addLayout(buttons);
@@ -73,6 +100,41 @@ CompareDialog::CompareDialog(QWidget* parent)
     resize(760, 420);
     connect(m_start, &QPushButton::clicked, this, &CompareDialog::start);
     connect(m_cancel, &QPushButton::clicked, this, &CompareDialog::cancel);
+}
+
+void CompareDialog::setBase(const le::PingConfig& base) {
+    m_base = base;
+    if (!running()) { // the form of a running comparison stays as it was started
+        m_rate->setText(QString::fromStdString(le::format_rate(base.rate)));
+        m_payload->setText(QString::fromStdString(le::format_size(base.payload)).remove(QLatin1Char(' ')));
+    }
+}
+
+QString CompareDialog::tableCsv() const {
+    const auto field = [](QString s) {
+        if (s.contains(QLatin1Char(',')) || s.contains(QLatin1Char('"')))
+            s = QLatin1Char('"') + s.replace(QLatin1String("\""), QLatin1String("\"\"")) + QLatin1Char('"');
+        return s;
+    };
+    QStringList lines;
+    QStringList header;
+    for (int c = 0; c < m_table->columnCount(); ++c)
+        header << field(m_table->horizontalHeaderItem(c)->text());
+    lines << header.join(QLatin1Char(','));
+    for (int r = 0; r < m_table->rowCount(); ++r) {
+        QStringList row;
+        for (int c = 0; c < m_table->columnCount(); ++c)
+            row << field(m_table->item(r, c) ? m_table->item(r, c)->text() : QString());
+        lines << row.join(QLatin1Char(','));
+    }
+    return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
+}
+
+QString CompareDialog::exportTable(const QString& path) const {
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(tableCsv().toUtf8()) < 0 || !file.commit())
+        return tr("cannot write %1: %2").arg(path, file.errorString());
+    return {};
 }
 
 void CompareDialog::setBusy(bool busy) {
@@ -107,6 +169,8 @@ void CompareDialog::start() {
         options.slice = le::parse_duration(m_slice->text().toStdString());
         options.total_per_variant = le::parse_duration(m_duration->text().toStdString());
         le::PingConfig base = m_base;
+        base.rate = le::parse_rate(m_rate->text().toStdString());
+        base.payload = le::parse_size(m_payload->text().toStdString());
         base.peer.reset(); // each slice starts its own in-process pong with the variant's engine
         variants = le::make_variants(base, engines, transports, tasks);
         if (variants.size() < 2)

@@ -24,14 +24,20 @@ class CompareDialog : public QDialog {
 public:
     explicit CompareDialog(QWidget* parent = nullptr);
 
-    // Rate and payload come from the window's controls.
-    void setBase(const le::PingConfig& base) { m_base = base; }
+    // The rest of the configuration comes from the window's controls; rate and payload are shown in
+    // the dialog's own fields ("rateEdit", "payloadEdit"), where the user may change them.
+    void setBase(const le::PingConfig& base);
     // Runs the comparison the form describes on the worker thread; a bad form says why in the
     // progress bar and starts nothing. Does nothing while one runs.
     void start();
     // Asks the running comparison to stop; it ends with the slices it has.
     void cancel();
     bool running() const { return !m_finished; }
+    // The results table as CSV (a header line, then one line per variant).
+    QString tableCsv() const;
+    // Writes tableCsv() to `path`; returns an empty string or the error. The dialog's "Export CSV…"
+    // ("exportButton") asks for the file, "Copy" ("copyButton") puts the CSV on the clipboard.
+    QString exportTable(const QString& path) const;
 
 signals:
     void starting(); // before the first slice: the window stops live measuring
@@ -48,6 +54,8 @@ private:
     le::PingConfig m_base;
     QList<QCheckBox*> m_engines;
     QList<QCheckBox*> m_transports;
+    QLineEdit* m_rate;
+    QLineEdit* m_payload;
     QLineEdit* m_tasks;
     QLineEdit* m_slice;
     QLineEdit* m_duration;

@@ -1,10 +1,12 @@
 #include "controls_panel.h"
 
+#include "compute_load.h"
 #include "endpoint.h"
 #include "units.h"
 
 #include <QFormLayout>
 #include <QGroupBox>
+#include <QMessageBox>
 #include <QVBoxLayout>
 
 namespace {
@@ -66,14 +68,16 @@ ControlsPanel::ControlsPanel(QWidget* parent)
 
     const QStringList taskSteps{"0",   "1",   "2",   "5",    "10",   "20",  "50",
                                 "100", "200", "500", "1000", "2000", "5000"};
-    m_tasks = new LogSliderEntry(tr("Compute tasks"),
-                                 {taskSteps,
-                                  validator([](const std::string& s) {
-                                      if (le::parse_count(s) > 100000)
-                                          throw std::invalid_argument("at most 100000 tasks");
-                                  }),
-                                  {}},
-                                 this);
+    m_tasks = new LogSliderEntry(
+        tr("Compute tasks"),
+        {taskSteps,
+         validator([this](const std::string& s) {
+             if (le::parse_count(s) > m_taskLimit)
+                 throw std::invalid_argument(
+                     tr("at most %1 tasks with the %2 engine").arg(m_taskLimit).arg(m_engine).toStdString());
+         }),
+         {}},
+        this);
     m_tasks->setToolTip(tr("CPU-bound tasks sharing the ping's engine: each wakes every task period and "
                            "does the task work"));
 
@@ -104,9 +108,15 @@ ControlsPanel::ControlsPanel(QWidget* parent)
            "Changing it restarts the data path."));
     m_burst->setKeyboardTracking(false); // one change when the user is done typing
 
+    m_load = new QLabel(this);
+    m_load->setObjectName(QStringLiteral("loadLabel"));
+    m_load->setWordWrap(true);
+    m_load->setToolTip(tr("Compute tasks × task work per task period, against the cores the ping may use"));
+
     auto* layout = new QVBoxLayout(this);
-    for (QWidget* w : {static_cast<QWidget*>(m_rate), static_cast<QWidget*>(m_payload),
-                       static_cast<QWidget*>(m_tasks), static_cast<QWidget*>(m_taskWork)})
+    for (QWidget* w :
+         {static_cast<QWidget*>(m_rate), static_cast<QWidget*>(m_payload), static_cast<QWidget*>(m_tasks),
+          static_cast<QWidget*>(m_load), static_cast<QWidget*>(m_taskWork)})
         layout->addWidget(w);
     layout->addWidget(m_loop);
     layout->addWidget(m_burst);
@@ -116,10 +126,15 @@ ControlsPanel::ControlsPanel(QWidget* parent)
             [this](const QString& v) { emit changeRequested("rate", v); });
     connect(m_payload, &LogSliderEntry::valueChosen, this,
             [this](const QString& v) { emit changeRequested("payload", v); });
-    connect(m_tasks, &LogSliderEntry::valueChosen, this,
-            [this](const QString& v) { emit changeRequested("tasks", v); });
-    connect(m_taskWork, &LogSliderEntry::valueChosen, this,
-            [this](const QString& v) { emit changeRequested("task-work", v); });
+    connect(m_tasks, &LogSliderEntry::valueChosen, this, [this](const QString& v) {
+        if (acceptLoad(m_tasks))
+            emit changeRequested("tasks", v);
+    });
+    connect(m_taskWork, &LogSliderEntry::valueChosen, this, [this](const QString& v) {
+        if (acceptLoad(m_taskWork))
+            emit changeRequested("task-work", v);
+    });
+    updateLoad();
     connect(m_loop, &QComboBox::activated, this, [this](int i) { emit loopChanged(i == 1); });
     connect(m_burst, &QSpinBox::valueChanged, this, &ControlsPanel::burstChanged);
 }
@@ -134,4 +149,67 @@ LogSliderEntry* ControlsPanel::control(const QString& key) const {
     if (key == QLatin1String("task-work"))
         return m_taskWork;
     return nullptr;
+}
+
+void ControlsPanel::setCores(int cores) {
+    m_cores = std::max(1, cores);
+    updateLoad();
+}
+
+void ControlsPanel::setTaskLimit(int limit, const QString& engine) {
+    m_taskLimit = limit;
+    m_engine = engine;
+}
+
+void ControlsPanel::syncApplied() {
+    m_appliedTasks = m_tasks->value();
+    m_appliedWork = m_taskWork->value();
+    updateLoad();
+}
+
+double ControlsPanel::load() const {
+    try {
+        return computeLoad(le::parse_count(m_tasks->value().toStdString()),
+                           le::parse_duration(m_taskWork->value().toStdString()), le::kNanosPerMilli,
+                           m_cores);
+    } catch (const std::exception&) {
+        return 0;
+    }
+}
+
+void ControlsPanel::updateLoad() {
+    const double l = load();
+    m_load->setText(computeLoadText(l, m_cores));
+    m_load->setStyleSheet(l > 1 ? QStringLiteral("color: #d32f2f; font-weight: bold") : QString());
+}
+
+bool ControlsPanel::acceptLoad(LogSliderEntry* changed) {
+    QString& applied = changed == m_tasks ? m_appliedTasks : m_appliedWork;
+    const auto refuse = [&](const QString& reason) {
+        changed->setValue(applied);
+        if (!reason.isEmpty())
+            changed->showError(reason);
+        updateLoad();
+        return false;
+    };
+    if (changed == m_tasks && le::parse_count(m_tasks->value().toStdString()) > m_taskLimit)
+        return refuse(tr("at most %1 tasks with the %2 engine").arg(m_taskLimit).arg(m_engine));
+    const double l = load();
+    if (l > 1) {
+        QMessageBox box(
+            QMessageBox::Warning, tr("Overload"),
+            tr("These tasks ask for %1: more CPU than the ping may use.").arg(computeLoadText(l, m_cores)),
+            QMessageBox::Apply | QMessageBox::Cancel, this);
+        box.setObjectName(QStringLiteral("overloadBox"));
+        box.setInformativeText(tr(
+            "Every core will be busy: the window and the whole machine will answer slowly, latencies will be "
+            "the scheduler's, and a ping starved for 1.5 s ends the run (\"ping overloaded\"). Apply "
+            "anyway?"));
+        box.setDefaultButton(QMessageBox::Cancel);
+        if (box.exec() != QMessageBox::Apply)
+            return refuse({});
+    }
+    applied = changed->value();
+    updateLoad();
+    return true;
 }

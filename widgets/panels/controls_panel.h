@@ -3,6 +3,7 @@
 #include "log_slider_entry.h"
 
 #include <QComboBox>
+#include <QLabel>
 #include <QSpinBox>
 #include <QWidget>
 
@@ -26,16 +27,37 @@ public:
     // The widget for a key ("rate", "payload", "tasks", "task-work"), or nullptr.
     LogSliderEntry* control(const QString& key) const;
 
+    // Overload safety. The label beside the tasks ("loadLabel") shows the compute load the tasks
+    // ask for (computeLoad) on the cores the ping may use. A tasks or task-work value above the
+    // engine's limit is refused in place; one that takes the load above 100% is applied only once
+    // the user confirmed (a question box named "overloadBox"); refused, the last value comes back.
+    void setCores(int cores);
+    void setTaskLimit(int limit, const QString& engine);
+    // Takes the values shown now (restored settings, the command line) as the accepted ones.
+    void syncApplied();
+    // The load of the values shown now (1 = every core busy).
+    double load() const;
+    QLabel* loadLabel() const { return m_load; }
+
 signals:
     void changeRequested(const QString& key, const QString& value);
     void loopChanged(bool openLoop);
     void burstChanged(int burst);
 
 private:
+    // Whether the new tasks/work value may be applied: within the limit, and confirmed above 100%.
+    bool acceptLoad(LogSliderEntry* changed);
+    void updateLoad();
+
     LogSliderEntry* m_rate;
     LogSliderEntry* m_payload;
     LogSliderEntry* m_tasks;
     LogSliderEntry* m_taskWork;
     QComboBox* m_loop;
     QSpinBox* m_burst;
+    QLabel* m_load;
+    int m_cores = 1;
+    int m_taskLimit = 2000;
+    QString m_engine = QStringLiteral("blocking");
+    QString m_appliedTasks = QStringLiteral("0"), m_appliedWork = QStringLiteral("20us"); // last accepted
 };

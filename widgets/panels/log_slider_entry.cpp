@@ -1,6 +1,7 @@
 #include "log_slider_entry.h"
 
 #include <QGridLayout>
+#include <QKeyEvent>
 
 LogSliderEntry::LogSliderEntry(const QString& label, Spec spec, QWidget* parent)
     : QWidget(parent)
@@ -37,6 +38,7 @@ LogSliderEntry::LogSliderEntry(const QString& label, Spec spec, QWidget* parent)
     connect(m_slider, &QSlider::sliderReleased, this, &LogSliderEntry::commitSlider);
     connect(&m_debounce, &QTimer::timeout, this, &LogSliderEntry::commitSlider);
     connect(m_entry, &QLineEdit::returnPressed, this, &LogSliderEntry::commitEntry);
+    m_entry->installEventFilter(this); // Escape: the last valid value back
     connect(m_entry, &QLineEdit::textEdited, this, [this] {
         m_entry->setStyleSheet({});
         m_error->hide();
@@ -81,4 +83,13 @@ void LogSliderEntry::commitEntry() {
     }
     setValue(text);
     emit valueChosen(m_value);
+}
+
+bool LogSliderEntry::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == m_entry && event->type() == QEvent::KeyPress &&
+        static_cast<QKeyEvent*>(event)->key() == Qt::Key_Escape) {
+        setValue(m_value); // the refused text and its reason go
+        return true;
+    }
+    return QWidget::eventFilter(watched, event);
 }

@@ -10,7 +10,8 @@
 
 // A slider over a fixed list of log-spaced steps plus an exact entry, for rate, payload and tasks.
 // Drags are debounced: the value is applied on release, on Enter, or after the slider rests. A bad
-// entry is refused in place with the parser's reason; nothing is clamped behind the user's back.
+// entry is refused in place with the parser's reason (Escape brings the last valid value back);
+// nothing is clamped behind the user's back.
 // Its parts are named "entry" and "slider" (for tests).
 class LogSliderEntry : public QWidget {
     Q_OBJECT
@@ -30,6 +31,9 @@ public:
 
 signals:
     void valueChosen(const QString& value);
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void commitEntry();

@@ -70,6 +70,7 @@ SweepForm::SweepForm(QWidget* parent)
     m_preset->addItem(tr("custom"), QString());
     m_preset->addItem(tr("the study's sweep (~72 min)"), QStringLiteral("study"));
     m_preset->addItem(tr("quick (~1 min)"), QStringLiteral("quick"));
+    m_preset->addItem(tr("frameworks: 6 engines (~4 min)"), QStringLiteral("frameworks"));
     form->addRow(tr("Preset"), m_preset);
     m_rates->setToolTip(tr("Target rates, comma-separated: 1,10,100,1k,10k,100k,1M,inf"));
     form->addRow(tr("Rates (msg/s)"), m_rates);

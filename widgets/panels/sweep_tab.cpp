@@ -56,12 +56,16 @@ SweepTab::SweepTab(QWidget* parent)
     controls->addWidget(m_band);
     controls->addWidget(m_markers);
     controls->addStretch(1);
+    // The buttons get a row of their own: beside the line controls they made the tab (and so the
+    // window) wider than a 1280-pixel screen.
+    auto* files = new QHBoxLayout;
     auto* load = new QPushButton(tr("&Load sweep…"), this);
     auto* clear = new QPushButton(tr("Clear overlays"), this);
     auto* exportFig = new QPushButton(tr("Export &figure…"), this);
     auto* exportTable = new QPushButton(tr("Export &table…"), this);
     for (QPushButton* b : {load, clear, exportFig, exportTable})
-        controls->addWidget(b);
+        files->addWidget(b);
+    files->addStretch(1);
 
     auto* tasksRow = new QHBoxLayout;
     tasksRow->addWidget(new QLabel(tr("RTT vs tasks at target rate:"), this));
@@ -82,6 +86,7 @@ SweepTab::SweepTab(QWidget* parent)
     m_tasksPlot->setMinimumSize(420, 160);
 
     auto* right = new QVBoxLayout;
+    right->addLayout(files);
     right->addLayout(controls);
     right->addWidget(plots, 1);
     auto* layout = new QHBoxLayout(this);

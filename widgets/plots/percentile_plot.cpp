@@ -22,11 +22,11 @@ struct Curve {
 // Ordered from the body to the tail as CurvePoint::value() counts them, coloured so neighbouring
 // curves never share a hue.
 constexpr std::array<Curve, le::kCurveValues> kLiveCurves = {{
-    {"p50", 0x2f80ed},
-    {"p90", 0x219a52},
-    {"p99", 0xe07010},
-    {"p99.9", 0xd62728},
-    {"max", 0x8e5cd9},
+    {"p50", SeriesColours::kP50},
+    {"p90", SeriesColours::kP90},
+    {"p99", SeriesColours::kP99},
+    {"p99.9", SeriesColours::kP999},
+    {"max", SeriesColours::kMax},
 }};
 
 // With bursts: the first round trip of each tick (the cold path) against the others, per record.
@@ -37,8 +37,8 @@ struct BurstCurve {
     Qt::PenStyle style;
 };
 constexpr std::array<BurstCurve, 2> kBurstCurves = {{
-    {"first of burst p50", &le::IntervalRecord::first, 0x0b3d91, Qt::DashLine},
-    {"rest of burst p50", &le::IntervalRecord::rest, 0x2f80ed, Qt::DotLine},
+    {"first of burst p50", &le::IntervalRecord::first, SeriesColours::kBurstFirst, Qt::DashLine},
+    {"rest of burst p50", &le::IntervalRecord::rest, SeriesColours::kBurstRest, Qt::DotLine},
 }};
 
 // Overlays: their p50 and p99 (CurvePoint values 0 and 2).

@@ -10,9 +10,9 @@
 namespace {
 
 // Mid-luminance hues: each keeps >= 2.9:1 contrast against white and against a #1e1e1e dark
-// background, so thin lines stay visible in both modes. Index 0 (the live run) is the calm blue.
-constexpr std::array<QRgb, 8> kRunColours = {0x2f80ed, 0xe07010, 0x219a52, 0xd6336c,
-                                             0x8e5cd9, 0x00a3a3, 0xa88a0a, 0x8d6e63};
+// background, so thin lines stay visible in both modes. Index 0 (the live run) is the calm blue;
+// the others are the hues SeriesColours leaves free.
+constexpr std::array<QRgb, 5> kRunColours = {SeriesColours::kP50, 0xd6336c, 0xa88a0a, 0x7f7f7f, 0x5f9a10};
 
 // WCAG relative luminance: what contrast against a background depends on.
 double luminance(const QColor& c) {
@@ -27,12 +27,14 @@ double luminance(const QColor& c) {
 QColor runColour(int index) {
     const int n = static_cast<int>(kRunColours.size());
     const int i = std::max(0, index);
-    QColor colour(kRunColours[static_cast<std::size_t>(i % n)]);
     if (i < n)
-        return colour;
+        return QColor(kRunColours[static_cast<std::size_t>(i)]);
     // Past the fixed set, shift the hue per round, then walk the lightness back into the band of
     // relative luminance that keeps the contrast of the fixed set (hue alone moves luminance a lot).
-    const int hue = (colour.hslHue() + 23 * (i / n)) % 360;
+    // Grey has no hue: its round takes a colour of the live curves' set, shifted away from it.
+    const int overlays = n - 1, round = (i - 1) / overlays, slot = 1 + (i - 1) % overlays;
+    QColor colour(slot == 3 ? SeriesColours::kBurstFirst : kRunColours[static_cast<std::size_t>(slot)]);
+    const int hue = (colour.hslHue() + 23 * round) % 360;
     int lightness = colour.lightness();
     for (int step = 0; step < 64; ++step) {
         colour = QColor::fromHsl(hue, colour.hslSaturation(), lightness);

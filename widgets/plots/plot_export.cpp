@@ -18,18 +18,6 @@ namespace PlotExport {
 
 namespace {
 
-// Calls refresh(bool) on `root` and each descendant widget that has one (the plots, and any panel
-// following the same convention), so a plot on a hidden tab is exported with its current data.
-void refreshPlotsIn(QWidget* root, bool force) {
-    QList<QWidget*> widgets = root->findChildren<QWidget*>();
-    widgets.prepend(root);
-    for (QWidget* widget : widgets) {
-        const int index = widget->metaObject()->indexOfMethod("refresh(bool)");
-        if (index >= 0)
-            widget->metaObject()->method(index).invoke(widget, Qt::DirectConnection, Q_ARG(bool, force));
-    }
-}
-
 bool fail(QString* error, const QString& message) {
     if (error)
         *error = message;
@@ -179,6 +167,16 @@ bool writeSvg(QWidget* w, QSaveFile& file, QSize size, QString* error) {
 
 } // namespace
 
+void refreshPlots(QWidget* root) {
+    QList<QWidget*> widgets = root->findChildren<QWidget*>();
+    widgets.prepend(root);
+    for (QWidget* widget : widgets) {
+        const int index = widget->metaObject()->indexOfMethod("refresh(bool)");
+        if (index >= 0)
+            widget->metaObject()->method(index).invoke(widget, Qt::DirectConnection, Q_ARG(bool, true));
+    }
+}
+
 QStringList formats() {
     QStringList out{QStringLiteral("png")};
     if (QImageWriter::supportedImageFormats().contains("jpeg"))
@@ -214,7 +212,7 @@ bool save(QWidget* w, const QString& path, QSize size, double scale, QString* er
     if (!file.open(QIODevice::WriteOnly))
         return fail(error, QObject::tr("cannot write %1: %2").arg(path, file.errorString()));
 
-    refreshPlotsIn(w, true);
+    refreshPlots(w);
     bool ok = false;
     if (ext == QLatin1String("pdf"))
         ok = writePdf(w, file, size, error);
@@ -236,7 +234,7 @@ void copyToClipboard(QWidget* w, QSize size) {
         size = w->size();
     if (size.isEmpty())
         return;
-    refreshPlotsIn(w, true);
+    refreshPlots(w);
     const QImage image = rasterise(w, size, 1.0);
     if (!image.isNull())
         QGuiApplication::clipboard()->setImage(image);

@@ -23,6 +23,10 @@ QStringList formats();
 // or directory").
 bool save(QWidget* w, const QString& path, QSize size = {}, double scale = 1.0, QString* error = nullptr);
 
+// Calls refresh(true) on `root` and each descendant that has a refresh(bool) slot (the plots), so a
+// plot on a hidden tab is drawn with its current data.
+void refreshPlots(QWidget* root);
+
 // Puts `w` rendered at `size` (invalid = its current size) on the clipboard as an image.
 void copyToClipboard(QWidget* w, QSize size = {});
 

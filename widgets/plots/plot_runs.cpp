@@ -22,8 +22,8 @@ QList<HistogramSeries> histogramSeries(const PlotRuns& runs, bool wholeRun) {
         const le::Histogram& first = wholeRun ? runs.live->whole_first() : runs.live->window_first();
         const le::Histogram& rest = wholeRun ? runs.live->whole_rest() : runs.live->window_rest();
         if (!first.empty() && !rest.empty()) {
-            out.push_back({QObject::tr("first of burst"), QColor(0x0b3d91), &first, false});
-            out.push_back({QObject::tr("rest of burst"), QColor(0x6fa8dc), &rest, false});
+            out.push_back({QObject::tr("first of burst"), QColor(SeriesColours::kBurstFirst), &first, false});
+            out.push_back({QObject::tr("rest of burst"), QColor(SeriesColours::kBurstRest), &rest, false});
         }
     }
     for (int i = 0; i < runs.overlays.size(); ++i) {

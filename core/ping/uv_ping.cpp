@@ -1,0 +1,256 @@
+#include "uv_ping.h"
+
+#include "blocking_io.h"
+#include "loop_ping.h"
+#include "uv_setup.h"
+#include "uv_tasks.h"
+
+#include <fmt/format.h>
+#include <uv.h>
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace le {
+namespace {
+
+constexpr std::uint64_t kTickMs = 10;                // loss scan and stop checks
+constexpr Nanos kMaxTimerWait = 20 * kNanosPerMilli; // live changes are seen at least this often
+constexpr std::size_t kStreamChunk = 64 * 1024;
+
+std::string uv_problem(int err) {
+    return describe_errno(-err); // libuv's codes are negated errno values on Linux
+}
+
+// LoopPing's state machine on libuv: callbacks on one uv_loop_t.
+class UvPing final : public LoopPing {
+public:
+    UvPing(PingContext& context, Fd fd)
+        : LoopPing(context)
+        , m_transport(context.config.effective_transport())
+        , m_rx(m_transport == Transport::Udp ? kMaxUdpPayload + 1 : kStreamChunk)
+        , m_tasks(m_loop, context.params) {
+        init_uv_loop(m_loop);
+        uv_timer_init(&m_loop, &m_send_timer);
+        uv_timer_init(&m_loop, &m_tick_timer);
+        uv_idle_init(&m_loop, &m_idle);
+        uv_async_init(&m_loop, &m_async, &UvPing::on_async);
+        uv_unref(as_handle(&m_async)); // the loop ends when the rest is closed; this stays for wake-ups
+        int r = 0;
+        switch (m_transport) {
+        case Transport::Tcp:
+            uv_tcp_init(&m_loop, &m_sock.tcp);
+            r = uv_tcp_open(&m_sock.tcp, fd.get());
+            break;
+        case Transport::Unix:
+            uv_pipe_init(&m_loop, &m_sock.pipe, 0);
+            r = uv_pipe_open(&m_sock.pipe, fd.get());
+            break;
+        case Transport::Udp:
+            uv_udp_init(&m_loop, &m_sock.udp);
+            r = uv_udp_open(&m_sock.udp, fd.get());
+            break;
+        }
+        for (uv_handle_t* h : {as_handle(&m_send_timer), as_handle(&m_tick_timer), as_handle(&m_idle),
+                               as_handle(&m_async), as_handle(&m_sock)})
+            h->data = this;
+        if (r < 0) {
+            close_handles();
+            uv_close(as_handle(&m_async), nullptr);
+            uv_run(&m_loop, UV_RUN_DEFAULT);
+            uv_loop_close(&m_loop);
+            throw std::runtime_error(fmt::format("libuv cannot take the socket: {}", uv_strerror(r)));
+        }
+        m_fd = fd.release(); // libuv closes it with the handle
+    }
+
+    ~UvPing() override {
+        m_ctx.abort.store(true);
+        uv_async_send(&m_async);
+        join();
+        if (!m_closed) // never started
+            close_handles();
+        uv_close(as_handle(&m_async), nullptr);
+        uv_run(&m_loop, UV_RUN_DEFAULT);
+        uv_loop_close(&m_loop);
+    }
+
+    void start() override {
+        m_snapshot = start_pacing(m_ctx.params, m_pacer, m_ctx.config.burst);
+        m_tasks.update();
+        const int r = m_transport == Transport::Udp
+                          ? uv_udp_recv_start(&m_sock.udp, &UvPing::alloc, &UvPing::on_datagram)
+                          : uv_read_start(&m_sock.stream, &UvPing::alloc, &UvPing::on_read);
+        uv_timer_start(&m_tick_timer, &UvPing::on_tick, kTickMs, kTickMs);
+        m_thread = std::thread([this, r] {
+            use_precise_timers();
+            block_sigpipe_on_this_thread();
+            if (r < 0)
+                fail(uv_problem(r));
+            else
+                schedule_send();
+            uv_run(&m_loop, UV_RUN_DEFAULT);
+        });
+    }
+
+    void join() override {
+        if (m_thread.joinable())
+            m_thread.join();
+    }
+
+private:
+    static UvPing& self(void* handle) { return *static_cast<UvPing*>(as_handle(handle)->data); }
+
+    void schedule_send() override {
+        const NextSend next = plan_send();
+        if (next.plan == Plan::Send) {
+            send(next.at);
+            return;
+        }
+        if (next.plan == Plan::Nothing)
+            return;
+        const Nanos gap = next.at - now_ns();
+        if (gap > kNanosPerMilli) {
+            // Whole milliseconds, rounded down, so the timer fires before the due time.
+            uv_update_time(&m_loop);
+            uv_timer_start(&m_send_timer, &UvPing::on_send_timer,
+                           static_cast<std::uint64_t>(std::min(gap, kMaxTimerWait) / kNanosPerMilli), 0);
+        } else {
+            uv_idle_start(&m_idle, &UvPing::on_idle); // turn the loop without sleeping
+        }
+    }
+
+    static void on_send_timer(uv_timer_t* t) { self(t).schedule_send(); }
+    static void on_idle(uv_idle_t* i) {
+        uv_idle_stop(i);
+        self(i).schedule_send();
+    }
+
+    void send(Nanos due) {
+        const std::uint32_t size = begin_send(due);
+        if (size == 0) {
+            uv_update_time(&m_loop); // ring full (open loop): try again shortly
+            uv_timer_start(&m_send_timer, &UvPing::on_send_timer, 1, 0);
+            return;
+        }
+        uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(m_tx.data()), size);
+        // Try at once, as a latency-minded libuv program does; queue what the socket did not take.
+        if (m_transport == Transport::Udp) {
+            const int r = uv_udp_try_send(&m_sock.udp, &buf, 1, nullptr);
+            if (r != UV_EAGAIN)
+                return sent(std::min(r, 0));
+            uv_udp_send(&m_udp_req, &m_sock.udp, &buf, 1, nullptr,
+                        [](uv_udp_send_t* req, int status) { self(req->handle).sent(status); });
+            return;
+        }
+        const int r = uv_try_write(&m_sock.stream, &buf, 1);
+        if (r < 0 && r != UV_EAGAIN)
+            return sent(r);
+        const auto done = static_cast<unsigned>(std::max(r, 0));
+        if (done == size)
+            return sent(0);
+        buf = uv_buf_init(reinterpret_cast<char*>(m_tx.data()) + done, size - done);
+        uv_write(&m_write_req, &m_sock.stream, &buf, 1,
+                 [](uv_write_t* req, int status) { self(req->handle).sent(status); });
+    }
+
+    void sent(int status) {
+        if (status < 0) {
+            m_send_busy = false;
+            if (!m_finished)
+                fail(uv_problem(status));
+            return;
+        }
+        send_done();
+    }
+
+    static void alloc(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
+        UvPing& p = self(h);
+        *buf = uv_buf_init(reinterpret_cast<char*>(p.m_rx.data()), static_cast<unsigned>(p.m_rx.size()));
+    }
+
+    static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+        UvPing& p = self(s);
+        if (n == 0 || p.m_finished)
+            return;
+        if (n < 0) {
+            p.fail(n == UV_EOF ? "peer closed the connection" : uv_problem(static_cast<int>(n)));
+            return;
+        }
+        p.received(reinterpret_cast<const std::byte*>(buf->base), static_cast<std::size_t>(n));
+    }
+
+    static void on_datagram(uv_udp_t* u, ssize_t n, const uv_buf_t* buf, const sockaddr* from,
+                            unsigned flags) {
+        UvPing& p = self(u);
+        if (p.m_finished || (n == 0 && from == nullptr)) // nothing more to read this turn
+            return;
+        if (n < 0) {
+            p.fail(uv_problem(static_cast<int>(n)));
+            return;
+        }
+        // A truncated datagram's true size is unknown: one byte over the largest shows it as bad.
+        const std::size_t size = (flags & UV_UDP_PARTIAL) ? p.m_rx.size() : static_cast<std::size_t>(n);
+        p.received(reinterpret_cast<const std::byte*>(buf->base), size);
+    }
+
+    static void on_tick(uv_timer_t* t) { self(t).tick(); }
+
+    void wake() override { uv_async_send(&m_async); }
+    static void on_async(uv_async_t* a) {
+        UvPing& p = self(a);
+        if (p.woken())
+            p.m_tasks.update();
+    }
+
+    void close_io() override {
+        ::shutdown(m_fd, SHUT_RDWR);
+        close_handles(); // uv_run returns once they are closed
+    }
+
+    // Closes every handle but the wake-up (which the destructor closes after the thread is gone).
+    void close_handles() {
+        m_closed = true;
+        m_tasks.stop();
+        for (uv_handle_t* h :
+             {as_handle(&m_send_timer), as_handle(&m_tick_timer), as_handle(&m_idle), as_handle(&m_sock)})
+            uv_close(h, nullptr);
+    }
+
+    const Transport m_transport;
+    std::vector<std::byte> m_rx;
+    uv_loop_t m_loop{}; // initialised first thing in the constructor's body
+    union Socket {
+        uv_handle_t handle;
+        uv_stream_t stream;
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+        uv_udp_t udp;
+    } m_sock{};
+    uv_timer_t m_send_timer{};
+    uv_timer_t m_tick_timer{};
+    uv_idle_t m_idle{};
+    uv_async_t m_async{};
+    uv_write_t m_write_req{};
+    uv_udp_send_t m_udp_req{};
+    UvTasks m_tasks;
+    std::thread m_thread;
+    int m_fd = -1;
+    bool m_closed = false;
+};
+
+} // namespace
+
+std::unique_ptr<PingEngine> make_uv_ping(PingContext& context, Fd socket) {
+    try {
+        return std::make_unique<UvPing>(context, std::move(socket));
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error(fmt::format("cannot start the libuv engine: {}", e.what()));
+    }
+}
+
+} // namespace le

@@ -1,0 +1,271 @@
+#include "uring_pong.h"
+
+#include "uring_loop.h"
+#include "uring_tasks.h"
+
+#include <fmt/format.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace le {
+namespace {
+
+constexpr Nanos kAcceptRetry = 10 * kNanosPerMilli; // after EMFILE and the like
+
+class UringPong;
+
+// One connection: exactly one operation in flight at a time (a receive, or the send of what it
+// brought), so it can be freed when that operation completes with the end of the stream.
+struct Connection final : UringOp {
+    Connection(UringPong& p, int descriptor)
+        : pong(p)
+        , fd(descriptor) {}
+    void complete(int res, unsigned flags) override;
+    UringPong& pong;
+    Fd fd;
+    std::vector<std::byte> buffer = std::vector<std::byte>(kPongChunk);
+    std::size_t length = 0; // received, being echoed
+    std::size_t done = 0;   // of it sent
+    bool sending = false;
+    std::size_t index = 0; // in the pong's list
+};
+
+struct Listener final : UringOp {
+    Listener(UringPong& p, Fd descriptor, bool tcp_endpoint)
+        : pong(p)
+        , fd(std::move(descriptor))
+        , tcp(tcp_endpoint) {}
+    void complete(int res, unsigned flags) override;
+    UringPong& pong;
+    Fd fd;
+    bool tcp;
+    __kernel_timespec retry_ts{};
+    void retry(int, unsigned);
+    BoundOp<Listener, &Listener::retry> retry_op{*this};
+};
+
+struct Datagrams final : UringOp {
+    Datagrams(UringPong& p, Fd descriptor)
+        : pong(p)
+        , fd(std::move(descriptor)) {}
+    void complete(int res, unsigned flags) override;
+    UringPong& pong;
+    Fd fd;
+    std::vector<std::byte> buffer = std::vector<std::byte>(kMaxUdpPayload + 1);
+    sockaddr_storage from{};
+    iovec iov{};
+    msghdr msg{};
+    bool sending = false;
+};
+
+class UringPong final : public PongBase {
+public:
+    UringPong(const PongConfig& config, bool sqpoll)
+        : PongBase(config)
+        , m_loop(sqpoll)
+        , m_tasks(m_loop, m_params) {
+        m_echo_only = true;
+        m_loop.set_wake_handler(&m_wake_op);
+        std::vector<Fd> sockets = bind_endpoints();
+        for (std::size_t i = 0; i < sockets.size(); ++i) {
+            const Transport t = m_endpoints[i].transport;
+            if (t == Transport::Udp)
+                m_datagrams.push_back(std::make_unique<Datagrams>(*this, std::move(sockets[i])));
+            else
+                m_listeners.push_back(
+                    std::make_unique<Listener>(*this, std::move(sockets[i]), t == Transport::Tcp));
+        }
+        for (auto& l : m_listeners)
+            accept(*l);
+        for (auto& d : m_datagrams)
+            receive(*d);
+        m_tasks.update();
+        m_thread = std::thread([this] {
+            try {
+                while (!m_done)
+                    m_loop.run_once();
+            } catch (const std::runtime_error&) { // io_uring_enter itself failed: serving ends
+                m_tasks.stop();
+                m_done = true;
+            }
+        });
+    }
+
+    ~UringPong() override { stop(); }
+
+    void stop() override {
+        if (m_stopped.exchange(true))
+            return;
+        m_loop.wake();
+        if (m_thread.joinable())
+            m_thread.join();
+        m_loop.close(); // nothing completes any more: the connections can go
+        m_stats.active -= static_cast<std::int64_t>(m_connections.size());
+        m_connections.clear();
+        m_listeners.clear();
+        m_datagrams.clear();
+        remove_socket_files();
+    }
+
+    void accept(Listener& l) {
+        io_uring_prep_multishot_accept(m_loop.sqe(l), l.fd.get(), nullptr, nullptr, SOCK_CLOEXEC);
+    }
+
+    void accepted(Listener& l, int res, unsigned flags) {
+        if (m_done)
+            return;
+        if (res < 0) {
+            if (res == -ECANCELED)
+                return;
+            // Out of descriptors: back off instead of spinning, and say why nobody gets in.
+            m_stats.accept_error.store(-res, std::memory_order_relaxed);
+            if (flags & IORING_CQE_F_MORE)
+                return; // the accept goes on by itself
+            m_loop.timeout_at(l.retry_op, l.retry_ts, now_ns() + kAcceptRetry);
+            return;
+        }
+        m_stats.accept_error.store(0, std::memory_order_relaxed);
+        if (!(flags & IORING_CQE_F_MORE))
+            accept(l);
+        if (m_stats.active.load() >= m_config.max_connections) {
+            m_stats.refused++;
+            ::close(res); // the client sees EOF rather than a hang
+            return;
+        }
+        m_stats.accepted++;
+        m_stats.active++;
+        if (l.tcp)
+            set_nodelay(res);
+        auto c = std::make_unique<Connection>(*this, res);
+        c->index = m_connections.size();
+        receive(*c);
+        m_connections.push_back(std::move(c));
+    }
+
+    void receive(Connection& c) {
+        c.sending = false;
+        io_uring_prep_recv(m_loop.sqe(c), c.fd.get(), c.buffer.data(), c.buffer.size(), 0);
+    }
+
+    void send_rest(Connection& c) {
+        io_uring_prep_send(m_loop.sqe(c), c.fd.get(), c.buffer.data() + c.done, c.length - c.done,
+                           MSG_NOSIGNAL);
+    }
+
+    void connection_done(Connection& c, int res) {
+        if (m_done)
+            return;
+        if (res <= 0) { // the end of the stream, or an error: the connection goes
+            drop(c);
+            return;
+        }
+        if (!c.sending) {
+            c.sending = true;
+            c.length = static_cast<std::size_t>(res);
+            c.done = 0;
+        } else {
+            c.done += static_cast<std::size_t>(res);
+        }
+        if (c.done < c.length) {
+            send_rest(c);
+            return;
+        }
+        m_stats.bytes += c.length;
+        receive(c);
+    }
+
+    void drop(Connection& c) {
+        m_stats.active--;
+        const std::size_t i = c.index;
+        std::swap(m_connections[i], m_connections.back());
+        m_connections[i]->index = i;
+        m_connections.pop_back(); // c is gone
+    }
+
+    void receive(Datagrams& d) {
+        d.sending = false;
+        d.iov = {d.buffer.data(), d.buffer.size()};
+        d.msg = {};
+        d.msg.msg_name = &d.from;
+        d.msg.msg_namelen = sizeof(d.from);
+        d.msg.msg_iov = &d.iov;
+        d.msg.msg_iovlen = 1;
+        io_uring_prep_recvmsg(m_loop.sqe(d), d.fd.get(), &d.msg, 0);
+    }
+
+    void datagram_done(Datagrams& d, int res) {
+        if (m_done)
+            return;
+        if (d.sending) {
+            if (res >= 0)
+                m_stats.bytes += static_cast<std::uint64_t>(res);
+            receive(d);
+            return;
+        }
+        if (res < 0) { // e.g. ICMP unreachable from an earlier client: not fatal for the others
+            receive(d);
+            return;
+        }
+        d.sending = true;
+        d.iov.iov_len = static_cast<std::size_t>(res);
+        d.msg.msg_namelen = d.from.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+        io_uring_prep_sendmsg(m_loop.sqe(d), d.fd.get(), &d.msg, 0);
+    }
+
+    void retry_accept(Listener& l) {
+        if (!m_done)
+            accept(l);
+    }
+
+private:
+    void woken(int, unsigned) {
+        if (!m_stopped.load())
+            return;
+        m_tasks.stop();
+        m_done = true;
+    }
+
+    UringLoop m_loop;
+    UringTasks m_tasks;
+    BoundOp<UringPong, &UringPong::woken> m_wake_op{*this};
+    std::vector<std::unique_ptr<Listener>> m_listeners;
+    std::vector<std::unique_ptr<Datagrams>> m_datagrams;
+    std::vector<std::unique_ptr<Connection>> m_connections; // loop thread only
+    std::thread m_thread;
+    std::atomic<bool> m_stopped{false};
+    bool m_done = false; // loop thread only
+};
+
+void Connection::complete(int res, unsigned) {
+    pong.connection_done(*this, res);
+}
+void Listener::complete(int res, unsigned flags) {
+    pong.accepted(*this, res, flags);
+}
+void Listener::retry(int, unsigned) {
+    pong.retry_accept(*this);
+}
+void Datagrams::complete(int res, unsigned) {
+    pong.datagram_done(*this, res);
+}
+
+} // namespace
+
+std::unique_ptr<PongServer> make_uring_pong(const PongConfig& config, bool sqpoll) {
+    try {
+        return std::make_unique<UringPong>(config, sqpoll);
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error(
+            fmt::format("cannot start the {} pong: {}", sqpoll ? "uring-sqpoll" : "uring", e.what()));
+    }
+}
+
+} // namespace le

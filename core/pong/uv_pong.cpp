@@ -1,0 +1,286 @@
+#include "uv_pong.h"
+
+#include "uv_setup.h"
+#include "uv_tasks.h"
+
+#include <fmt/format.h>
+#include <uv.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+namespace le {
+namespace {
+
+constexpr int kBacklog = 1024;
+
+union StreamHandle {
+    uv_handle_t handle;
+    uv_stream_t stream;
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+};
+
+class UvPong;
+
+// A connection; libuv owns it from uv_accept until its close callback.
+struct Connection {
+    UvPong* pong = nullptr;
+    StreamHandle h{};
+    uv_write_t write{};
+    std::vector<std::byte> buffer = std::vector<std::byte>(kPongChunk);
+};
+
+struct Listener {
+    UvPong* pong = nullptr;
+    StreamHandle h{};
+    bool tcp = false;
+};
+
+struct Datagrams {
+    UvPong* pong = nullptr;
+    uv_udp_t udp{};
+    uv_udp_send_t send{};
+    std::vector<std::byte> buffer = std::vector<std::byte>(kMaxUdpPayload + 1);
+};
+
+class UvPong final : public PongBase {
+public:
+    explicit UvPong(const PongConfig& config)
+        : PongBase(config) {
+        m_echo_only = true;
+        init_uv_loop(m_loop);
+        m_tasks = std::make_unique<UvTasks>(m_loop, m_params);
+        uv_async_init(&m_loop, &m_async, &UvPong::on_stop);
+        m_async.data = this;
+        try {
+            open_endpoints();
+        } catch (...) {
+            close_all();
+            uv_run(&m_loop, UV_RUN_DEFAULT);
+            uv_loop_close(&m_loop);
+            throw;
+        }
+        m_tasks->update();
+        m_thread = std::thread([this] {
+            block_sigpipe_on_this_thread();
+            uv_run(&m_loop, UV_RUN_DEFAULT);
+        });
+    }
+
+    ~UvPong() override { stop(); }
+
+    void stop() override {
+        if (m_stopped.exchange(true))
+            return;
+        uv_async_send(&m_async);
+        if (m_thread.joinable())
+            m_thread.join();
+        uv_loop_close(&m_loop);
+        remove_socket_files();
+    }
+
+private:
+    void open_endpoints() {
+        std::vector<Fd> sockets = bind_endpoints();
+        for (std::size_t i = 0; i < sockets.size(); ++i) {
+            const Transport t = m_endpoints[i].transport;
+            int r = 0;
+            if (t == Transport::Udp) {
+                auto d = std::make_unique<Datagrams>();
+                d->pong = this;
+                uv_udp_init(&m_loop, &d->udp);
+                d->udp.data = d.get();
+                r = uv_udp_open(&d->udp, sockets[i].get());
+                if (r == 0)
+                    static_cast<void>(sockets[i].release()); // libuv closes it with its handle
+                m_datagrams.push_back(std::move(d));
+                if (r == 0)
+                    r = uv_udp_recv_start(&m_datagrams.back()->udp, &UvPong::alloc_datagram,
+                                          &UvPong::on_datagram);
+            } else {
+                auto l = std::make_unique<Listener>();
+                l->pong = this;
+                l->tcp = t == Transport::Tcp;
+                if (l->tcp) {
+                    uv_tcp_init(&m_loop, &l->h.tcp);
+                    r = uv_tcp_open(&l->h.tcp, sockets[i].get());
+                } else {
+                    uv_pipe_init(&m_loop, &l->h.pipe, 0);
+                    r = uv_pipe_open(&l->h.pipe, sockets[i].get());
+                }
+                l->h.handle.data = l.get();
+                if (r == 0)
+                    static_cast<void>(sockets[i].release());
+                m_listeners.push_back(std::move(l));
+                if (r == 0)
+                    r = uv_listen(&m_listeners.back()->h.stream, kBacklog, &UvPong::on_connection);
+            }
+            if (r < 0)
+                throw std::runtime_error(
+                    fmt::format("libuv cannot serve {}: {}", m_endpoints[i].url(), uv_strerror(r)));
+        }
+    }
+
+    static void on_connection(uv_stream_t* server, int status) {
+        auto& l = *static_cast<Listener*>(server->data);
+        UvPong& p = *l.pong;
+        if (status < 0) {
+            p.m_stats.accept_error.store(-status, std::memory_order_relaxed);
+            return;
+        }
+        auto c = std::make_unique<Connection>();
+        c->pong = &p;
+        if (l.tcp)
+            uv_tcp_init(&p.m_loop, &c->h.tcp);
+        else
+            uv_pipe_init(&p.m_loop, &c->h.pipe, 0);
+        c->h.handle.data = c.get();
+        Connection* conn = c.release(); // libuv's until its close callback
+        if (const int r = uv_accept(server, &conn->h.stream); r < 0) {
+            p.m_stats.accept_error.store(-r, std::memory_order_relaxed);
+            uv_close(&conn->h.handle, &UvPong::free_unregistered);
+            return;
+        }
+        p.m_stats.accept_error.store(0, std::memory_order_relaxed);
+        if (p.m_stats.active.load() >= p.m_config.max_connections) {
+            p.m_stats.refused++; // closed at once: the client sees EOF rather than a hang
+            uv_close(&conn->h.handle, &UvPong::free_unregistered);
+            return;
+        }
+        p.m_stats.accepted++;
+        p.m_stats.active++;
+        p.m_connections.insert(conn);
+        if (l.tcp)
+            uv_tcp_nodelay(&conn->h.tcp, 1);
+        uv_read_start(&conn->h.stream, &UvPong::alloc_stream, &UvPong::on_read);
+    }
+
+    static void free_unregistered(uv_handle_t* h) {
+        const std::unique_ptr<Connection> gone(static_cast<Connection*>(h->data));
+    }
+
+    static void close_connection(Connection& c) {
+        if (!uv_is_closing(&c.h.handle))
+            uv_close(&c.h.handle, &UvPong::closed);
+    }
+
+    static void closed(uv_handle_t* h) {
+        std::unique_ptr<Connection> c(static_cast<Connection*>(h->data));
+        c->pong->m_connections.erase(c.get());
+        c->pong->m_stats.active--;
+    }
+
+    static void alloc_stream(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
+        auto& c = *static_cast<Connection*>(h->data);
+        *buf = uv_buf_init(reinterpret_cast<char*>(c.buffer.data()), static_cast<unsigned>(c.buffer.size()));
+    }
+
+    static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+        auto& c = *static_cast<Connection*>(s->data);
+        if (n == 0)
+            return;
+        if (n < 0) { // the end of the stream, or an error: the connection goes
+            close_connection(c);
+            return;
+        }
+        // No reading while the echo is out: a client that does not read is no longer read.
+        uv_read_stop(s);
+        uv_buf_t out = uv_buf_init(buf->base, static_cast<unsigned>(n));
+        const int r = uv_try_write(s, &out, 1);
+        if (r == n) {
+            written(c, static_cast<std::size_t>(n));
+            return;
+        }
+        if (r < 0 && r != UV_EAGAIN) {
+            close_connection(c);
+            return;
+        }
+        const auto done = static_cast<unsigned>(std::max(r, 0));
+        out = uv_buf_init(buf->base + done, static_cast<unsigned>(n) - done);
+        c.write.data = reinterpret_cast<void*>(static_cast<std::uintptr_t>(n));
+        uv_write(&c.write, s, &out, 1, [](uv_write_t* req, int status) {
+            auto& conn = *static_cast<Connection*>(req->handle->data);
+            if (status < 0) {
+                if (status != UV_ECANCELED)
+                    close_connection(conn);
+                return;
+            }
+            written(conn, static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(req->data)));
+        });
+    }
+
+    static void written(Connection& c, std::size_t n) {
+        c.pong->m_stats.bytes += n;
+        uv_read_start(&c.h.stream, &UvPong::alloc_stream, &UvPong::on_read);
+    }
+
+    static void alloc_datagram(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
+        auto& d = *static_cast<Datagrams*>(h->data);
+        *buf = uv_buf_init(reinterpret_cast<char*>(d.buffer.data()), static_cast<unsigned>(d.buffer.size()));
+    }
+
+    static void on_datagram(uv_udp_t* u, ssize_t n, const uv_buf_t* buf, const sockaddr* from, unsigned) {
+        auto& d = *static_cast<Datagrams*>(u->data);
+        // n < 0: e.g. ICMP unreachable from an earlier client, not fatal for the others.
+        if (n < 0 || from == nullptr)
+            return;
+        uv_buf_t out = uv_buf_init(buf->base, static_cast<unsigned>(n));
+        const int r = uv_udp_try_send(u, &out, 1, from);
+        if (r >= 0) {
+            d.pong->m_stats.bytes += static_cast<std::uint64_t>(n);
+            return;
+        }
+        if (r != UV_EAGAIN)
+            return;
+        // The socket is full: hold this datagram (receiving pauses, so the buffer stays ours).
+        uv_udp_recv_stop(u);
+        d.send.data = reinterpret_cast<void*>(static_cast<std::uintptr_t>(n));
+        uv_udp_send(&d.send, u, &out, 1, from, [](uv_udp_send_t* req, int status) {
+            auto& dg = *static_cast<Datagrams*>(req->handle->data);
+            if (status == UV_ECANCELED)
+                return;
+            if (status >= 0)
+                dg.pong->m_stats.bytes += reinterpret_cast<std::uintptr_t>(req->data);
+            uv_udp_recv_start(&dg.udp, &UvPong::alloc_datagram, &UvPong::on_datagram);
+        });
+    }
+
+    static void on_stop(uv_async_t* a) { static_cast<UvPong*>(a->data)->close_all(); }
+
+    // Closes every handle; the loop ends when their close callbacks have run.
+    void close_all() {
+        m_tasks->stop();
+        for (auto& l : m_listeners)
+            uv_close(&l->h.handle, nullptr);
+        for (auto& d : m_datagrams)
+            uv_close(as_handle(&d->udp), nullptr);
+        for (Connection* c : std::vector<Connection*>(m_connections.begin(), m_connections.end()))
+            close_connection(*c);
+        uv_close(as_handle(&m_async), nullptr);
+    }
+
+    uv_loop_t m_loop{};
+    uv_async_t m_async{};
+    std::unique_ptr<UvTasks> m_tasks;
+    std::vector<std::unique_ptr<Listener>> m_listeners;
+    std::vector<std::unique_ptr<Datagrams>> m_datagrams;
+    std::unordered_set<Connection*> m_connections; // loop thread only; freed by their close callbacks
+    std::thread m_thread;
+    std::atomic<bool> m_stopped{false};
+};
+
+} // namespace
+
+std::unique_ptr<PongServer> make_uv_pong(const PongConfig& config) {
+    try {
+        return std::make_unique<UvPong>(config);
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error(fmt::format("cannot start the libuv pong: {}", e.what()));
+    }
+}
+
+} // namespace le

@@ -1,0 +1,32 @@
+// A sweep or an A/B comparison measures alone: live measuring makes way for it and comes back,
+// as it was, when it ends; meanwhile the status bar says what runs.
+#include "main_window.h"
+
+#include <QLabel>
+#include <QStatusBar>
+
+void MainWindow::pauseLiveFor(const QString& what) {
+    const auto state = m_bridge->state();
+    // A second start while one runs keeps the first answer: live was on before either began.
+    m_resumeLive =
+        m_resumeLive || state == SessionBridge::State::Running || state == SessionBridge::State::Starting;
+    stopMeasuring();
+    if (!m_exclusive) {
+        m_exclusive = new QLabel(this);
+        m_exclusive->setObjectName(QStringLiteral("exclusiveLabel"));
+        m_exclusive->setStyleSheet(QStringLiteral("font-weight: bold"));
+        statusBar()->insertPermanentWidget(0, m_exclusive);
+    }
+    m_exclusive->setText(m_resumeLive ? tr("%1 running — live measuring resumes when it ends").arg(what)
+                                      : tr("%1 running").arg(what));
+    m_exclusive->show();
+}
+
+void MainWindow::resumeLive() {
+    if (m_exclusive)
+        m_exclusive->hide();
+    if (!m_resumeLive)
+        return;
+    m_resumeLive = false;
+    startMeasuring();
+}
