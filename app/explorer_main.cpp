@@ -83,6 +83,7 @@ int main(int argc, char** argv) {
         {"peer", "Measure against an existing echo peer: tcp://HOST:PORT, udp://HOST:PORT, unix:///path.",
          "URL"},
         {"in-process", "Run the pong inside this process instead of a latency-pong child."},
+        {"open-loop", "Send on schedule with many messages in flight (default: closed loop, one in flight)."},
         {"transport", "Transport of the local pong: tcp, udp or unix.", "T"},
         {"engine",
          QStringLiteral("Engine of both sides: %1.")
@@ -98,6 +99,9 @@ int main(int argc, char** argv) {
          "After --after, save the whole window to FILE (png, jpg, pdf, svg), print a summary and quit.",
          "FILE"},
         {"after", "Delay before --screenshot (default 5s).", "DUR", "5s"},
+        {"plot-data",
+         "With --screenshot: also write one CSV per plot (curves, histogram, distribution) as drawn to DIR.",
+         "DIR"},
         {"open",
          "Open a saved session or HdrHistogram interval log (.hlog; a run per tag), shown as overlays, or a "
          "sweep (.csv/.json, on the Sweep tab).",
@@ -153,6 +157,10 @@ int main(int argc, char** argv) {
     le::Nanos after = 0;
     check(p, "after", [&](const std::string& s) { after = le::parse_duration(s); });
     options.inProcess = p.isSet("in-process");
+    if (p.isSet("open-loop"))
+        options.openLoop = true;
+    if (p.isSet("plot-data") && !p.isSet("screenshot"))
+        usageError(QStringLiteral("--plot-data needs --screenshot FILE"));
     if (p.isSet("export") && !p.isSet("open"))
         usageError(QStringLiteral("--export needs --open FILE"));
     options.autoStart = !p.isSet("open");
@@ -200,8 +208,14 @@ int main(int argc, char** argv) {
 
     if (p.isSet("screenshot")) {
         const QString file = p.value("screenshot");
-        QTimer::singleShot(int(after / le::kNanosPerMilli), &window, [&window, file] {
-            const QString error = window.screenshot(file);
+        const QString plotData = p.value("plot-data");
+        QTimer::singleShot(int(after / le::kNanosPerMilli), &window, [&window, file, plotData] {
+            QString error = window.screenshot(file);
+            if (error.isEmpty() && !plotData.isEmpty()) {
+                error = window.exportPlotData(plotData);
+                if (error.isEmpty())
+                    std::printf("wrote plot data to %s\n", qPrintable(plotData));
+            }
             if (!error.isEmpty())
                 std::fprintf(stderr, "latency-explorer: %s\n", qPrintable(error));
             else

@@ -10,6 +10,7 @@
 #include "peer_panel.h"
 #include "session_bridge.h"
 #include "widget_lookup.h"
+#include "window_options.h"
 
 #include <QtTest>
 
@@ -62,14 +63,7 @@ AgentTarget loopback(quint16 port, const QString& tokenFile = {}) {
 }
 
 WindowOptions quietWindow(bool autoStart) {
-    WindowOptions o;
-    o.transport = le::Transport::Tcp;
-    o.engine = le::EngineKind::Blocking;
-    o.rate = QStringLiteral("1k");
-    o.payload = QStringLiteral("64");
-    o.tasks = QStringLiteral("0");
-    o.autoStart = autoStart;
-    return o;
+    return childPeerOptions(le::Transport::Tcp, autoStart);
 }
 
 // The panel's parts, found by name as a user would find them by sight.

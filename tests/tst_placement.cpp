@@ -8,6 +8,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QProcess>
 
 using namespace le;
 
@@ -169,6 +170,49 @@ private slots:
         const IntervalRecord sum = runToSummary(s);
         QCOMPARE(sum.ping_cpus, std::string("0"));
         QCOMPARE(sum.pong_cpus, std::string("1"));
+    }
+
+    void placementIsReadBack() {
+        // Not pinned: "any"; pinned from outside (as taskset does, by the mask it leaves): the mask.
+        QCOMPARE(placement_of(), std::string("any"));
+        if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+            QSKIP("needs two CPUs");
+        {
+            const ScopedAffinity outside({1}); // this thread pinned before the session exists
+            QCOMPARE(placement_of(), std::string("1"));
+            PingConfig c;
+            c.duration = 300 * kNanosPerMilli;
+            c.warmup = 50 * kNanosPerMilli;
+            c.interval = 100 * kNanosPerMilli;
+            PingSession s(c);
+            s.start();
+            const IntervalRecord sum = runToSummary(s);
+            QCOMPARE(sum.ping_cpus, std::string("1")); // not "any": nobody passed --cpu
+            QCOMPARE(sum.pong_cpus, std::string("1")); // the in-process pong inherits it too
+        }
+        // Another process's mask, read from outside (the window reads its pong child so).
+        QProcess sleeper;
+        sleeper.start(QStringLiteral("taskset"), {QStringLiteral("-c"), QStringLiteral("0"),
+                                                  QStringLiteral("sleep"), QStringLiteral("5")});
+        QVERIFY(sleeper.waitForStarted());
+        QTRY_COMPARE(placement_of(static_cast<pid_t>(sleeper.processId())), std::string("0"));
+        sleeper.kill();
+        sleeper.waitForFinished();
+        QCOMPARE(placement_of(999'999'999), std::string("unknown"));
+    }
+
+    void pingUnderTasksetReportsIt() {
+        if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+            QSKIP("needs two CPUs");
+        QProcess ping;
+        ping.start(QStringLiteral("taskset"),
+                   {QStringLiteral("-c"), QStringLiteral("1"), QStringLiteral(LE_PING_PATH),
+                    QStringLiteral("--duration"), QStringLiteral("300ms"), QStringLiteral("--warmup"),
+                    QStringLiteral("100ms")});
+        QVERIFY(ping.waitForFinished(20000));
+        const QString out = QString::fromUtf8(ping.readAllStandardOutput());
+        QCOMPARE(ping.exitCode(), 0);
+        QVERIFY2(out.contains(QStringLiteral("ping on CPUs 1, pong on CPUs 1")), qPrintable(out));
     }
 
     void cpuUseIsReported() {

@@ -2,6 +2,7 @@
 // What the window suites share: a window measuring against its own pong child, and its records.
 #include "main_window.h"
 #include "session_bridge.h"
+#include "window_options.h"
 
 #include <QtTest>
 
@@ -17,13 +18,7 @@ inline std::vector<le::IntervalRecord> recordsSince(const MainWindow& w, std::si
 }
 
 inline WindowOptions childPeer(le::Transport t = le::Transport::Tcp) {
-    WindowOptions o;
-    o.transport = t;
-    o.engine = le::EngineKind::Blocking;
-    o.rate = QStringLiteral("1k");
-    o.payload = QStringLiteral("64");
-    o.tasks = QStringLiteral("0");
-    return o;
+    return childPeerOptions(t);
 }
 
 inline bool waitRunning(MainWindow& w) {

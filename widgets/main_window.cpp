@@ -15,6 +15,7 @@
 #include "sweep_tab.h"
 #include "units.h"
 
+#include <QActionGroup>
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QMessageBox>
@@ -62,7 +63,11 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     // One redraw timer for every plot (<= 30 Hz); nothing redraws per record.
     m_redraw.setInterval(1000 / 30);
     connect(&m_redraw, &QTimer::timeout, this, [this] {
-        m_readout->show(m_bridge->latest(), m_bridge->history().get(), m_bridge->elapsedSeconds());
+        const auto state = m_bridge->state();
+        const QString stopped = state == SessionBridge::State::Lost    ? tr("peer lost")
+                                : state == SessionBridge::State::Error ? tr("error")
+                                                                       : tr("stopped");
+        m_readout->show(m_bridge->history().get(), m_bridge->flowing(), stopped, m_bridge->elapsedSeconds());
         if (m_dirty && !m_paused)
             refreshPlots(false);
         if (m_presenting)
@@ -126,7 +131,10 @@ void MainWindow::buildDocks() {
 void MainWindow::connectPanels() {
     // A sweep measures on its own: live measuring would disturb it (and it, live measuring).
     // Both restart live measuring as it was when they finish (main_window_exclusive.cpp).
-    connect(m_sweepTab, &SweepTab::starting, this, [this] { pauseLiveFor(tr("Sweep")); });
+    connect(m_sweepTab, &SweepTab::starting, this, [this] {
+        m_bridge->mark(QStringLiteral("sweep"), tr("sweep"));
+        pauseLiveFor(tr("Sweep"));
+    });
     connect(m_sweepTab, &SweepTab::finished, this, [this](const QString& text) {
         resumeLive();
         statusBar()->showMessage(tr("Sweep: %1").arg(text), 10000);
@@ -137,7 +145,7 @@ void MainWindow::connectPanels() {
     connect(m_pong, &PongProcess::ready, this, [this](const QString& url) {
         le::PingConfig config = configFromControls();
         config.peer = le::parse_endpoint(url.toStdString());
-        config.pong_placement_known = true; // our own child, started with config.pong_cpu
+        config.pong_placement = m_pong->placement().toStdString(); // our own child: read back from it
         m_bridge->start(config);
     });
     connect(m_pong, &PongProcess::failed, this,
@@ -259,7 +267,7 @@ void MainWindow::restartDataPath(const QString& change) {
     if (st != SessionBridge::State::Running && st != SessionBridge::State::Starting)
         return;
     m_pendingRestart = change;
-    m_bridge->stop(); // the restart continues when the bridge reports Idle
+    m_bridge->stop(true); // the restart continues when the bridge reports Idle
 }
 
 void MainWindow::onStateChanged(SessionBridge::State state, const QString& reason) {
@@ -317,6 +325,7 @@ CompareDialog* MainWindow::compareDialog() {
     if (!m_compare) {
         m_compare = new CompareDialog(this);
         connect(m_compare, &CompareDialog::starting, this, [this] {
+            m_bridge->mark(QStringLiteral("compare"), tr("compare"));
             pauseLiveFor(tr("A/B comparison")); // two measurements at once would disturb each other
         });
         connect(m_compare, &CompareDialog::finished, this, [this] {
@@ -343,6 +352,18 @@ void MainWindow::refreshPlots(bool force) {
     m_percentiles->refresh(force);
     m_distribution->refresh(force);
     m_dirty = false;
+}
+
+void MainWindow::addNote(const QString& text) {
+    m_bridge->addNote(text, m_bridge->elapsedSeconds());
+    m_dirty = true;
+}
+
+void MainWindow::setWindowSeconds(double seconds) {
+    m_bridge->setWindowSeconds(seconds);
+    for (QAction* a : m_windowActions->actions())
+        a->setChecked(a->data().toDouble() == m_bridge->windowSeconds());
+    m_dirty = true;
 }
 
 void MainWindow::setPaused(bool paused) {

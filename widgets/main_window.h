@@ -19,6 +19,7 @@ class PeerPanel;
 class PercentilePlot;
 class PongProcess;
 class QAction;
+class QActionGroup;
 class QLabel;
 class QMenu;
 class QTabWidget;
@@ -32,6 +33,7 @@ struct WindowOptions {
     std::optional<le::EngineKind> engine;
     std::optional<QString> rate, payload, tasks, pingCpus, pongCpus;
     std::optional<int> burst;
+    std::optional<bool> openLoop;
     bool inProcess = false;
     bool autoStart = true;
 };
@@ -83,6 +85,13 @@ public:
     // --screenshot: PNG/JPG are the window as it is on screen (docks and all); PDF/SVG the report
     // page of exportWindow(). Returns an empty string or the error.
     QString screenshot(const QString& path);
+    // One CSV per live plot in `dir` (curves.csv, histogram.csv, distribution.csv) holding the
+    // series exactly as drawn; returns an empty string or the error.
+    QString exportPlotData(const QString& dir);
+    // A note at the current time on the timeline, saved with the run.
+    void addNote(const QString& text);
+    // The sliding window of the curves, histograms and readout (0.1 to 10 s), remembered.
+    void setWindowSeconds(double seconds);
     // What the exports state: the live run's conditions, or, before anything was measured, those of
     // the first saved run opened as an overlay (--open FILE --export IMAGE).
     ExportConditions exportConditions() const;
@@ -183,4 +192,7 @@ private:
     QAction* m_pauseAction = nullptr;
     QAction* m_wholeRunAction = nullptr;
     QAction* m_followAction = nullptr;
+    QActionGroup* m_windowActions = nullptr; // View > Percentile Window
+    // Seconds of full detail kept when the curves show the whole run (older ones: 1 s records).
+    static constexpr double kWholeRunDetail = 300;
 };

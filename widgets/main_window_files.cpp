@@ -5,14 +5,19 @@
 #include "qt_string.h"
 
 #include "controls_panel.h"
+#include "distribution_plot.h"
 #include "file_io.h"
+#include "histogram_plot.h"
 #include "hlog_run.h"
 #include "overlay_runs.h"
 #include "peer_panel.h"
+#include "percentile_plot.h"
+#include "plot_export.h"
 #include "run_export.h"
 #include "session_file.h"
 
 #include <QDateTime>
+#include <QDir>
 #include <QScreen>
 #include <QSettings>
 
@@ -39,6 +44,7 @@ void MainWindow::loadSettings(const WindowOptions& o) {
     m_controls->tasks()->setValue(s.value("controls/tasks", "0").toString());
     m_controls->taskWork()->setValue(s.value("controls/task-work", "20us").toString());
     m_controls->loop()->setCurrentIndex(s.value("controls/loop", 0).toInt());
+    setWindowSeconds(s.value("view/window", 1.0).toDouble());
     // The command line wins over remembered settings.
     if (o.peer) {
         m_peer->setMode(PeerPanel::Mode::Existing);
@@ -62,6 +68,8 @@ void MainWindow::loadSettings(const WindowOptions& o) {
         const QSignalBlocker quiet(m_controls->burstBox());
         m_controls->burstBox()->setValue(*o.burst);
     }
+    if (o.openLoop)
+        m_controls->loop()->setCurrentIndex(*o.openLoop ? 1 : 0);
     if (o.pingCpus)
         m_peer->pingCpusEdit()->setText(*o.pingCpus);
     if (o.pongCpus)
@@ -80,6 +88,7 @@ void MainWindow::saveSettings() const {
     s.setValue("controls/tasks", m_controls->tasks()->value());
     s.setValue("controls/task-work", m_controls->taskWork()->value());
     s.setValue("controls/loop", m_controls->loop()->currentIndex());
+    s.setValue("view/window", m_bridge->windowSeconds());
 }
 
 QString MainWindow::openSession(const QString& path) {
@@ -107,6 +116,28 @@ QString MainWindow::exportRecords(const QString& path) {
     out.flush();
     if (!out)
         return tr("cannot write %1: %2").arg(path, qs(std::strerror(errno)));
+    return {};
+}
+
+QString MainWindow::exportPlotData(const QString& dir) {
+    refreshPlots(true);
+    if (!QDir().mkpath(dir))
+        return tr("cannot create folder %1").arg(dir);
+    const QDir d(dir);
+    const std::pair<QString, QString> files[] = {
+        {QStringLiteral("curves.csv"), m_percentiles->plotData()},
+        {QStringLiteral("histogram.csv"),
+         PlotExport::graphData(m_histogram, QStringLiteral("rtt_us"), QStringLiteral("percent_of_samples"))},
+        {QStringLiteral("distribution.csv"),
+         PlotExport::graphData(m_distribution, QStringLiteral("one_in_n"), QStringLiteral("rtt_us"))},
+    };
+    for (const auto& [name, text] : files) {
+        try {
+            le::write_file_atomically(d.filePath(name).toStdString(), text.toStdString());
+        } catch (const std::exception& e) {
+            return qs(e.what());
+        }
+    }
     return {};
 }
 

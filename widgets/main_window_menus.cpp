@@ -6,12 +6,15 @@
 #include "histogram_plot.h"
 #include "overlay_runs.h"
 #include "percentile_plot.h"
+#include "plot_export.h"
+#include "plot_runs.h"
 
 #include <QActionGroup>
 #include <QClipboard>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QGuiApplication>
+#include <QInputDialog>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QStatusBar>
@@ -53,6 +56,16 @@ void MainWindow::buildActions() {
                           [this] { exportPlotDialog(m_distribution, "distribution"); });
     exportMenu->addAction(tr("&Dashboard…"), this, [this] { exportPlotDialog(m_dashboard, "dashboard"); });
     exportMenu->addSeparator();
+    exportMenu->addAction(tr("Plot &Data (CSV)…"), this, [this] {
+        const QString dir =
+            QFileDialog::getExistingDirectory(this, tr("Folder for the plot data (one CSV per plot)"));
+        if (dir.isEmpty())
+            return;
+        if (const QString e = exportPlotData(dir); !e.isEmpty())
+            showError(tr("Export plot data"), e);
+        else
+            statusBar()->showMessage(tr("Plot data written to %1").arg(dir), 3000);
+    });
     exportMenu->addAction(tr("Interval &Records (CSV/JSON)…"), this,
                           withFile(false, tr("Export records"), QStringLiteral("records.csv"),
                                    tr("Records (*.csv *.json)"), &MainWindow::exportRecords,
@@ -80,10 +93,22 @@ void MainWindow::buildActions() {
             d->raise();
         });
     compare->setObjectName(QStringLiteral("compareAction"));
-    run->addAction(tr("&New Run (clear history)"), this, [this] {
+    run->addAction(tr("&New Run (clear history, clock back to 0)"), this, [this] {
         m_bridge->clearHistory();
         m_dirty = true;
     });
+    QAction* note =
+        run->addAction(tr("Add &Note at Current Time…"), QKeySequence(tr("Ctrl+M")), this, [this] {
+            const double t = m_bridge->elapsedSeconds(); // the moment asked, not the moment typed
+            bool ok = false;
+            const QString text = QInputDialog::getText(
+                this, tr("Note"), tr("Note at %1 s:").arg(t, 0, 'f', 1), QLineEdit::Normal, {}, &ok);
+            if (ok) {
+                m_bridge->addNote(text, t);
+                m_dirty = true;
+            }
+        });
+    note->setObjectName(QStringLiteral("noteAction"));
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     m_pauseAction = view->addAction(QIcon::fromTheme("media-playback-pause"), tr("&Pause View"));
@@ -100,6 +125,18 @@ void MainWindow::buildActions() {
         m_distribution->setWholeRun(whole);
         m_dirty = true;
     });
+    QMenu* percentileWindow = view->addMenu(tr("Percentile &Window"));
+    percentileWindow->setToolTip(tr("Histogram, distribution, curves and readout: the last … of samples"));
+    auto* windows = new QActionGroup(percentileWindow);
+    for (double seconds : {0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0}) {
+        QAction* a = percentileWindow->addAction(windowText(seconds));
+        a->setCheckable(true);
+        a->setData(seconds);
+        a->setChecked(seconds == m_bridge->windowSeconds());
+        windows->addAction(a);
+        connect(a, &QAction::triggered, this, [this, seconds] { setWindowSeconds(seconds); });
+    }
+    m_windowActions = windows;
     QMenu* window = view->addMenu(tr("&Time Window"));
     auto* group = new QActionGroup(window);
     for (auto [label, seconds] : {std::pair{tr("10 s"), 10.0},
@@ -113,6 +150,7 @@ void MainWindow::buildActions() {
         connect(a, &QAction::triggered, this, [this, seconds = seconds] {
             m_timeWindow = seconds;
             m_percentiles->setTimeWindow(seconds);
+            m_bridge->setDetailSpan(seconds > 0 ? seconds : kWholeRunDetail);
             m_dirty = true;
         });
     }

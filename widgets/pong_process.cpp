@@ -84,3 +84,9 @@ void PongProcess::stop() {
         m_process.waitForFinished(1000);
     }
 }
+
+QString PongProcess::placement() const {
+    const qint64 pid = m_process.processId();
+    return pid > 0 ? QString::fromStdString(le::placement_of(static_cast<pid_t>(pid)))
+                   : QStringLiteral("unknown");
+}

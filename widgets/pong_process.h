@@ -20,6 +20,9 @@ public:
     void start(le::Transport transport, le::EngineKind engine, const std::vector<int>& cpus = {});
     void stop();
     static QString program();
+    // The CPUs the running child may run on, read back from it ("any", "1", "0,2"); "unknown" when
+    // it is not running.
+    QString placement() const;
 
 signals:
     void ready(const QString& url);

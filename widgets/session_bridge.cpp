@@ -5,9 +5,11 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+
 SessionBridge::SessionBridge(QObject* parent)
-    : QObject(parent)
-    , m_history(std::make_shared<le::RunHistory>("live", kWindowIntervals)) {
+    : QObject(parent) {
+    m_history = newHistory(); // not in the initializer list: it reads members declared after it
     m_poll.setInterval(1000 / kPollHz);
     connect(&m_poll, &QTimer::timeout, this, &SessionBridge::poll);
 }
@@ -34,6 +36,51 @@ QString SessionBridge::stateText() const {
         return tr("error");
     }
     return {};
+}
+
+std::shared_ptr<le::RunHistory> SessionBridge::newHistory() const {
+    auto history = std::make_shared<le::RunHistory>("live", m_windowS);
+    history->set_detail_span(m_detailSpan);
+    return history;
+}
+
+void SessionBridge::setWindowSeconds(double seconds) {
+    seconds = std::clamp(seconds, 0.1, 10.0);
+    if (seconds == m_windowS)
+        return;
+    m_windowS = seconds;
+    m_history->set_window_s(seconds);
+    if (!m_history->empty())
+        m_history->add_marker(m_last_t, "window", tr("window %1 s").arg(seconds, 0, 'g', 3).toStdString());
+}
+
+void SessionBridge::setDetailSpan(double seconds) {
+    m_detailSpan = seconds;
+    m_history->set_detail_span(seconds);
+}
+
+void SessionBridge::addNote(const QString& text, double t_s) {
+    const QString note = text.simplified();
+    if (note.isEmpty())
+        return;
+    m_history->add_marker(t_s, "note", note.toStdString());
+    emit historyChanged();
+}
+
+void SessionBridge::mark(const QString& key, const QString& label) {
+    if (m_history->empty())
+        return;
+    m_history->add_marker(elapsedSeconds(), key.toStdString(), label.toStdString());
+    emit historyChanged();
+}
+
+void SessionBridge::markEnd(const QString& label) {
+    if (m_ended)
+        return;
+    m_ended = true;
+    m_history->add_marker(m_last_t, label == tr("peer lost") ? "peer lost" : "stop", label.toStdString());
+    m_history->break_at(m_last_t);
+    emit historyChanged();
 }
 
 void SessionBridge::setState(State s, const QString& reason) {
@@ -70,6 +117,11 @@ void SessionBridge::finishStart(const JobResult<std::shared_ptr<le::PingSession>
         return;
     }
     m_session = started.value;
+    m_beforeNewRun.reset();
+    m_history->add_marker(m_time_offset, m_restart ? "restart" : "start",
+                          (m_restart ? tr("restart") : tr("start")).toStdString());
+    m_restart = false;
+    m_ended = false;
     m_peerUrl = QString::fromStdString(m_session->peer().url());
     auto& info = m_history->info();
     info["peer"] = m_peerUrl.toStdString();
@@ -87,7 +139,8 @@ void SessionBridge::finishStart(const JobResult<std::shared_ptr<le::PingSession>
     setState(State::Running);
 }
 
-void SessionBridge::stop() {
+void SessionBridge::stop(bool restart) {
+    m_restart = restart;
     m_starter.discard(); // a start still under way is no longer wanted
     if (m_session && (m_state == State::Running || m_state == State::Lost)) {
         m_session->stop();
@@ -99,9 +152,53 @@ void SessionBridge::stop() {
 }
 
 void SessionBridge::clearHistory() {
-    m_history = std::make_shared<le::RunHistory>("live", kWindowIntervals);
-    m_time_offset = m_last_t = 0;
+    const bool running = m_session && m_state == State::Running;
+    const auto old = m_history;
+    m_history = newHistory();
+    m_last_t = 0;
+    // While measuring, the session's own clock goes on: offset it so the new history starts at 0.
+    m_time_offset = running ? -m_session->elapsed_s() : 0.0;
+    if (running) {
+        m_history->add_marker(0, "start", tr("new run").toStdString());
+        m_history->info() = old->info(); // the same session: the same conditions
+        m_history->info()["started"] = QDateTime::currentDateTime().toString(Qt::ISODate).toStdString();
+        // The session's records so far (they stay in the old history), to take off its summary.
+        le::IntervalRecord before = m_beforeNewRun.value_or(le::IntervalRecord{});
+        const auto& records = old->intervals();
+        const std::size_t first = old->segments().empty() ? 0 : old->segments().back().end;
+        for (std::size_t i = std::min(first, records.size()); i < records.size(); ++i) {
+            before.duration_s += records[i].duration_s;
+            before.sent += records[i].sent;
+            before.received += records[i].received;
+            before.lost += records[i].lost;
+            before.errors += records[i].errors;
+            before.bytes += records[i].bytes;
+        }
+        m_beforeNewRun = before;
+    }
     emit historyChanged();
+}
+
+void SessionBridge::addSummary(le::IntervalRecord summary) {
+    if (m_beforeNewRun) {
+        // A New Run cut the session: its segment here is what came after, which is this history's
+        // whole run (the cut made it the history's first session).
+        const auto less = [](std::uint64_t& a, std::uint64_t b) { a -= std::min(a, b); };
+        less(summary.sent, m_beforeNewRun->sent);
+        less(summary.received, m_beforeNewRun->received);
+        less(summary.lost, m_beforeNewRun->lost);
+        less(summary.errors, m_beforeNewRun->errors);
+        less(summary.bytes, m_beforeNewRun->bytes);
+        summary.duration_s = std::max(0.0, summary.duration_s - m_beforeNewRun->duration_s);
+        summary.achieved_rate = summary.duration_s > 0 ? double(summary.sent) / summary.duration_s : 0;
+        summary.set_stats(le::stats_of(m_history->whole_run()));
+        if (!m_history->whole_first().empty()) {
+            summary.first = le::stats_of(m_history->whole_first());
+            summary.rest = le::stats_of(m_history->whole_rest());
+        }
+        m_beforeNewRun.reset();
+    }
+    m_history->add(summary);
 }
 
 QString SessionBridge::apply(const QString& key, const QString& value) {
@@ -134,6 +231,7 @@ void SessionBridge::peerLost(const QString& reason) {
     if (m_session)
         m_session->stop();
     setState(State::Lost, reason);
+    markEnd(tr("peer lost"));
 }
 
 void SessionBridge::poll() {
@@ -153,7 +251,10 @@ void SessionBridge::poll() {
             r.changes.insert(r.changes.begin(), m_marks.begin(), m_marks.end());
             m_marks.clear();
         }
-        m_history->add(r);
+        if (r.kind == le::IntervalRecord::Kind::Summary)
+            addSummary(std::move(r));
+        else
+            m_history->add(r);
         changed = true;
     }
     if (changed)
@@ -161,10 +262,17 @@ void SessionBridge::poll() {
     if (finished) {
         m_poll.stop();
         const QString error = QString::fromStdString(m_session->error());
-        if (!error.isEmpty() && m_state != State::Lost)
+        if (!error.isEmpty() && m_state != State::Lost) {
             setState(State::Lost, error);
-        else if (m_state == State::Running || m_state == State::Stopping)
-            setState(State::Idle);
+            markEnd(tr("peer lost"));
+        } else if (!m_restart) {
+            markEnd(tr("stop"));
+        } else {
+            m_history->break_at(m_last_t); // the "restart" marker follows with the new session
+            m_ended = true;
+        }
         m_session.reset();
+        if (m_state == State::Running || m_state == State::Stopping)
+            setState(State::Idle);
     }
 }

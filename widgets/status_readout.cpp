@@ -1,5 +1,7 @@
 #include "status_readout.h"
 
+#include "latency_axis.h"
+#include "plot_runs.h"
 #include "qt_string.h"
 #include "units.h"
 
@@ -10,48 +12,87 @@
 
 StatusReadout::StatusReadout(QStatusBar* bar, QObject* parent)
     : QObject(parent)
+    , m_state(new QLabel(bar))
     , m_rate(new QLabel(bar))
     , m_throughput(new QLabel(bar))
-    , m_counts(new QLabel(bar))
     , m_percentiles(new QLabel(bar))
+    , m_counts(new QLabel(bar))
     , m_cpu(new QLabel(bar))
     , m_elapsed(new QLabel(bar)) {
-    for (QLabel* l : {m_rate, m_throughput, m_counts, m_percentiles, m_cpu, m_elapsed})
+    m_state->setObjectName(QStringLiteral("readoutState"));
+    m_rate->setObjectName(QStringLiteral("readoutRate"));
+    m_throughput->setObjectName(QStringLiteral("readoutThroughput"));
+    m_percentiles->setObjectName(QStringLiteral("readoutPercentiles"));
+    m_counts->setObjectName(QStringLiteral("readoutCounts"));
+    m_cpu->setObjectName(QStringLiteral("readoutCpu"));
+    m_elapsed->setObjectName(QStringLiteral("readoutElapsed"));
+    for (QLabel* l : {m_state, m_rate, m_throughput, m_percentiles, m_counts, m_cpu, m_elapsed})
         bar->addPermanentWidget(l);
-    m_rate->setToolTip(tr("Achieved send rate / target rate"));
-    m_throughput->setToolTip(tr("Payload throughput, each direction"));
-    m_cpu->setToolTip(tr("CPU time of this process per wall second (100% = one core), and where the ping "
-                         "and the pong run. With the in-process pong, the pong's share is included."));
+    m_rate->setToolTip(tr("Echoes received per second in the window / target send rate"));
+    m_throughput->setToolTip(tr("Payload throughput in the window, each direction"));
+    m_percentiles->setToolTip(tr("Percentiles of the window the histogram shows; a percentile needs at least "
+                                 "10 samples above it in the window, else it shows —"));
+    m_cpu->setToolTip(tr("CPU time of this process per wall second (100% = one core), and the CPUs the ping "
+                         "and the pong may run on. With the in-process pong, the pong's share is included."));
 }
 
-void StatusReadout::show(const le::IntervalRecord* r, const le::RunHistory* history, double elapsedSeconds) {
-    if (!r || !history) {
-        for (QLabel* l : {m_rate, m_throughput, m_counts, m_percentiles})
+QString StatusReadout::latency(double us) {
+    return formatMicros(us);
+}
+
+QString StatusReadout::bitRate(double bps) {
+    const auto three = [](double v) { return QString::number(v, 'f', v < 10 ? 2 : v < 100 ? 1 : 0); };
+    if (bps >= 1e9)
+        return tr("%1 Gb/s").arg(three(bps / 1e9));
+    if (bps >= 1e6)
+        return tr("%1 Mb/s").arg(three(bps / 1e6));
+    return tr("%1 kb/s").arg(three(bps / 1e3));
+}
+
+void StatusReadout::show(const le::RunHistory* history, bool flowing, const QString& state,
+                         double elapsedSeconds) {
+    m_elapsed->setText(tr("%1 s").arg(elapsedSeconds, 0, 'f', 1));
+    if (!history || history->empty()) {
+        for (QLabel* l : {m_state, m_rate, m_throughput, m_percentiles, m_counts, m_cpu})
             l->clear();
-        m_elapsed->setText(tr("%1 s").arg(elapsedSeconds, 0, 'f', 1));
         return;
     }
+    const le::IntervalRecord& r = history->intervals().back();
+    const le::Histogram& window = history->window();
+    const QString which = windowText(history->window_s());
+    m_state->setText(flowing ? which + QLatin1Char(':')
+                             : QStringLiteral("<b>%1</b> — %2 before it:").arg(state, which));
+    const double covered = history->window_covered_s();
+    const double rate = covered > 0 ? static_cast<double>(window.count()) / covered : 0;
     m_rate->setText(
-        tr("rate %1 / %2 msg/s")
-            .arg(qs(le::format_rate(std::round(r->achieved_rate))), qs(le::format_rate(r->target_rate))));
-    const double mbps = r->duration_s > 0 ? double(r->bytes) * 8 / r->duration_s / 1e6 : 0;
-    m_throughput->setText(tr("%1 Mb/s").arg(mbps, 0, 'f', mbps < 10 ? 2 : 0));
-    std::uint64_t sent = 0, received = 0, lost = 0;
-    for (const auto& i : history->intervals()) {
-        sent += i.sent;
-        received += i.received;
-        lost += i.lost;
-    }
-    m_counts->setText(tr("sent %1  received %2  lost %3").arg(sent).arg(received).arg(lost));
-    QString percentiles = tr("p50 %1 µs  p99 %2 µs").arg(r->p50_us, 0, 'f', 1).arg(r->p99_us, 0, 'f', 1);
-    if (r->burst > 1)
-        percentiles += tr("  (burst of %1: first p50 %2 µs, rest p50 %3 µs)")
-                           .arg(r->burst)
-                           .arg(r->first.p50_us, 0, 'f', 1)
-                           .arg(r->rest.p50_us, 0, 'f', 1);
-    m_percentiles->setText(percentiles);
-    m_cpu->setText(tr("CPU %1%  ping on %2, pong on %3")
-                       .arg(r->cpu_percent, 0, 'f', 0)
-                       .arg(qs(r->ping_cpus), qs(r->pong_cpus)));
-    m_elapsed->setText(tr("%1 s").arg(elapsedSeconds, 0, 'f', 1));
+        tr("%1 / %2 msg/s").arg(qs(le::format_rate(std::round(rate))), qs(le::format_rate(r.target_rate))));
+    m_throughput->setText(bitRate(rate * static_cast<double>(r.payload) * 8));
+    const auto at = [&](double p) {
+        return le::percentile_drawn(window.count(), p)
+                   ? latency(static_cast<double>(window.value_at_percentile(p)) / 1e3)
+                   : QStringLiteral("—");
+    };
+    m_percentiles->setText(window.empty() ? tr("no echoes")
+                                          : tr("p50 %1 p99 %2 p99.9 %3 max %4")
+                                                .arg(at(50), at(99), at(99.9),
+                                                     latency(static_cast<double>(window.max()) / 1e3)));
+    // Bursts: the cold first round trip of each tick against the others, over the same window.
+    const le::Histogram& first = history->window_first();
+    const le::Histogram& rest = history->window_rest();
+    if (r.burst > 1 && !first.empty() && !rest.empty())
+        m_percentiles->setText(m_percentiles->text() +
+                               tr(" (burst of %1: first p50 %2, rest p50 %3)")
+                                   .arg(r.burst)
+                                   .arg(latency(static_cast<double>(first.value_at_percentile(50)) / 1e3),
+                                        latency(static_cast<double>(rest.value_at_percentile(50)) / 1e3)));
+    const le::RunHistory::Totals& t = history->totals();
+    m_counts->setText(tr("sent %1 lost %2").arg(t.sent).arg(t.lost) +
+                      (t.errors ? tr(" errors %1").arg(t.errors) : QString()));
+    m_counts->setToolTip(tr("Over the whole run: %1 sent, %2 received, %3 lost, %4 errors")
+                             .arg(t.sent)
+                             .arg(t.received)
+                             .arg(t.lost)
+                             .arg(t.errors));
+    m_cpu->setText(
+        tr("CPU %1% ping %2 pong %3").arg(r.cpu_percent, 0, 'f', 0).arg(qs(r.ping_cpus), qs(r.pong_cpus)));
 }

@@ -95,3 +95,24 @@ void apply_affinity(pthread_t thread, const cpu_set_t& mask) {
 }
 
 } // namespace le
+
+namespace le {
+
+std::string placement_of(pid_t tid) {
+    cpu_set_t mask;
+    CPU_ZERO(&mask);
+    if (sched_getaffinity(tid, sizeof(mask), &mask) != 0)
+        return "unknown";
+    // The kernel reports the mask within the active CPUs, so every online CPU set means "not pinned".
+    const long online = sysconf(_SC_NPROCESSORS_ONLN);
+    if (online > 0 && CPU_COUNT(&mask) >= online)
+        return "any";
+    std::vector<int> cpus;
+    for (int c = 0; c < CPU_SETSIZE; ++c) {
+        if (CPU_ISSET(c, &mask))
+            cpus.push_back(c);
+    }
+    return format_cpu_list(cpus);
+}
+
+} // namespace le

@@ -30,6 +30,12 @@ private:
     bool m_active = false;
 };
 
+// The CPUs thread or process `tid` may run on (0 = the calling thread; a process id reads its main
+// thread), read back from the kernel, so a placement made from outside (taskset) shows too: "any"
+// only when that is every online CPU, else the list ("1", "0,2-3"); "unknown" when it cannot be read
+// (the process is gone, or belongs to someone else).
+std::string placement_of(pid_t tid = 0);
+
 // The calling thread's mask, to hand on to threads created later from other threads.
 cpu_set_t current_affinity();
 void apply_affinity(pthread_t thread, const cpu_set_t& mask);

@@ -34,7 +34,9 @@ struct PingConfig {
     int burst = 1;
     std::vector<int> cpu;      // the ping's data path and tasks; empty = any (not pinned)
     std::vector<int> pong_cpu; // the in-process pong (or, for the record, a local pong started pinned)
-    bool pong_placement_known = false; // a separate peer we started ourselves: pong_cpu is its placement
+    // A separate peer we started ourselves: the CPUs it may run on as read back from it
+    // (placement_of(pid)); empty = not known ("unknown" in the records).
+    std::string pong_placement;
     // Fill each payload with a pattern derived from its sequence number and count an echo whose
     // payload differs as an error (costs a pass over the payload per message, each way).
     bool verify_payload = false;

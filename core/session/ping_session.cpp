@@ -107,6 +107,7 @@ void PingSession::start() {
         if (std::thread::hardware_concurrency() < 4 && m_config.engine == EngineKind::UringSqpoll)
             pong.engine = EngineKind::Uring;
         const ScopedAffinity placed(m_config.pong_cpu); // the pong's threads inherit the placement
+        m_pong_cpus = placement_of(); // read back: a mask set from outside (taskset) counts too
         m_embedded_pong = start_pong(pong);
         m_peer = m_embedded_pong->endpoints().front();
     }
@@ -132,6 +133,7 @@ void PingSession::start() {
     };
     {
         const ScopedAffinity placed(m_config.cpu); // the engine's threads and tasks inherit it
+        m_ping_cpus = placement_of();
         m_data_fd = fd.get();
         m_engine = make_ping_engine(m_config.engine, *m_context, std::move(fd));
         // The run's clock starts once the engine exists: a thousand task threads can take seconds to
@@ -330,11 +332,12 @@ IntervalRecord PingSession::make_record(const IntervalData& data, Nanos start, N
         r.rtt_rest_ns = std::make_shared<const Histogram>(data.rtt_rest);
     }
     r.engine = std::string(to_string(m_config.engine));
-    r.ping_cpus = format_cpu_list(m_config.cpu);
-    // A separate peer's placement is known only when whoever started it said so (the window does).
-    r.pong_cpus = m_config.peer && m_config.pong_cpu.empty() && !m_config.pong_placement_known
-                      ? "unknown"
-                      : format_cpu_list(m_config.pong_cpu);
+    r.ping_cpus = m_ping_cpus;
+    // A separate peer's placement is known only when whoever started it read it back (the window does).
+    r.pong_cpus = !m_config.peer                     ? m_pong_cpus
+                  : !m_config.pong_placement.empty() ? m_config.pong_placement
+                  : !m_config.pong_cpu.empty()       ? format_cpu_list(m_config.pong_cpu) // as the user said
+                                                     : std::string("unknown");
     return r;
 }
 

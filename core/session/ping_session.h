@@ -63,6 +63,8 @@ private:
     void record_change(std::string key, std::string value);
 
     PingConfig m_config;
+    // The CPUs the data path and the in-process pong may run on, read back when they started.
+    std::string m_ping_cpus = "any", m_pong_cpus = "any";
     LiveParams m_params;
     Recorder m_recorder;
     std::unique_ptr<PongServer> m_embedded_pong;

@@ -139,7 +139,12 @@ std::string render(const json& doc) {
         out += i == 0 ? "\n" : ",\n";
         out += dump(intervals[i]);
     }
-    out += fmt::format("\n],\n\"summary\":{},\n\"whole_run\":{}}}\n", dump(doc.at("summary")),
+    out += "\n],\n";
+    for (const char* optional : {"markers", "percentile_curve"}) { // as drawn: the window's curves and notes
+        if (doc.contains(optional))
+            out += fmt::format("\"{}\":{},\n", optional, dump(doc.at(optional)));
+    }
+    out += fmt::format("\"summary\":{},\n\"whole_run\":{}}}\n", dump(doc.at("summary")),
                        dump(doc.at("whole_run")));
     return out;
 }
@@ -187,6 +192,40 @@ RunHistory read_session(const json& doc, std::string default_name) {
         run.add(
             record_from_json(intervals[i], fmt::format("intervals[{}]", i), IntervalRecord::Kind::Interval));
 
+    // Optional (older files have neither): the curves as they were drawn, and the timeline markers.
+    if (const auto it = doc.find("percentile_curve"); it != doc.end()) {
+        const json& points = json_array(*it, "percentile_curve");
+        std::vector<CurvePoint> curve;
+        curve.reserve(points.size());
+        for (std::size_t i = 0; i < points.size(); ++i) {
+            const std::string at = fmt::format("percentile_curve[{}]", i);
+            const json& p = json_array(points[i], at);
+            if (p.size() != 3 + kCurveValues)
+                corrupt(fmt::format("{} has {} values, not {}", at, p.size(), 3 + kCurveValues));
+            CurvePoint c;
+            c.t_s = json_number(p[0], at + "[0]");
+            c.window_s = json_nonnegative(p[1], at + "[1]");
+            c.samples = json_count(p[2], at + "[2]");
+            double* values[] = {&c.p50_us, &c.p90_us, &c.p99_us, &c.p999_us, &c.max_us};
+            for (std::size_t v = 0; v < kCurveValues; ++v)
+                *values[v] = p[3 + v].is_null()
+                                 ? CurvePoint::kNone
+                                 : json_nonnegative(p[3 + v], fmt::format("{}[{}]", at, 3 + v));
+            curve.push_back(c);
+        }
+        run.set_curve(std::move(curve));
+    }
+    if (const auto it = doc.find("markers"); it != doc.end()) {
+        const json& markers = json_array(*it, "markers");
+        for (std::size_t i = 0; i < markers.size(); ++i) {
+            const std::string at = fmt::format("markers[{}]", i);
+            const json& m = json_object(markers[i], at);
+            run.add_marker(json_number(json_field(m, "t_s", at + ".t_s"), at + ".t_s"),
+                           json_string(json_field(m, "key", at + ".key"), at + ".key"),
+                           json_string(json_field(m, "value", at + ".value"), at + ".value"));
+        }
+    }
+
     const json& summary = json_field(doc, "summary", "summary");
     if (!summary.is_null())
         run.set_summary(record_from_json(summary, "summary", IntervalRecord::Kind::Summary));
@@ -207,7 +246,20 @@ nlohmann::json session_to_json(const RunHistory& run) {
     json intervals = json::array();
     for (const IntervalRecord& r : run.intervals())
         intervals.push_back(record_to_json(r));
+    json curve = json::array();
+    for (const CurvePoint& c : run.curve()) {
+        json p = json::array({c.t_s, c.window_s, c.samples});
+        for (std::size_t v = 0; v < kCurveValues; ++v)
+            p.push_back(std::isnan(c.value(v)) ? json(nullptr) : json(c.value(v)));
+        curve.push_back(std::move(p));
+    }
+    json markers = json::array();
+    for (const ParamChange& m : run.markers())
+        markers.push_back(json{{"t_s", m.t_s}, {"key", m.key}, {"value", m.value}});
     return json{
+        // Named to sort after "format" in a sorted dump: readers look for it near the start.
+        {"percentile_curve", std::move(curve)},
+        {"markers", std::move(markers)},
         {"format", kFormat},
         {"version", kVersion},
         {"name", run.name()},

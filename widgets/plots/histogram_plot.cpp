@@ -155,6 +155,8 @@ void HistogramPlot::rebuildMarkers(const le::Histogram& live) {
     static constexpr std::array<Marker, 3> kMarkers = {{{"p50", 50.0}, {"p99", 99.0}, {"p99.9", 99.9}}};
     int row = 0;
     for (const Marker& m : kMarkers) {
+        if (!le::percentile_drawn(live.count(), m.percentile))
+            continue; // fewer than 10 samples above it: the curves leave it out too
         const double us = static_cast<double>(live.value_at_percentile(m.percentile)) / 1e3;
         if (!(us > 0))
             continue; // not placeable on the log axis

@@ -3,70 +3,103 @@
 #include "latency_axis.h"
 #include "plot_colours.h"
 #include "plot_marker.h"
+#include "plot_runs.h"
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <limits>
 
 namespace {
 
 constexpr int kLegendColumns = 5;
 
-using Getter = double (*)(const le::IntervalRecord&);
-
 struct Curve {
     const char* name;
-    Getter get;
     QRgb colour;
-    Qt::PenStyle style = Qt::SolidLine;
 };
 
-// Ordered from the body to the tail, coloured so neighbouring curves never share a hue.
-constexpr std::array<Curve, 5> kLiveCurves = {{
-    {"p50", [](const le::IntervalRecord& r) { return r.p50_us; }, SeriesColours::kP50},
-    {"p90", [](const le::IntervalRecord& r) { return r.p90_us; }, SeriesColours::kP90},
-    {"p99", [](const le::IntervalRecord& r) { return r.p99_us; }, SeriesColours::kP99},
-    {"p99.9", [](const le::IntervalRecord& r) { return r.p999_us; }, SeriesColours::kP999},
-    {"max", [](const le::IntervalRecord& r) { return r.max_us; }, SeriesColours::kMax},
+// Ordered from the body to the tail as CurvePoint::value() counts them, coloured so neighbouring
+// curves never share a hue.
+constexpr std::array<Curve, le::kCurveValues> kLiveCurves = {{
+    {"p50", SeriesColours::kP50},
+    {"p90", SeriesColours::kP90},
+    {"p99", SeriesColours::kP99},
+    {"p99.9", SeriesColours::kP999},
+    {"max", SeriesColours::kMax},
 }};
 
-// With bursts: the first round trip of each tick (the cold path) against the others.
-constexpr std::array<Curve, 2> kBurstCurves = {{
-    {"first of burst p50", [](const le::IntervalRecord& r) { return r.first.p50_us; },
-     SeriesColours::kBurstFirst, Qt::DashLine},
-    {"rest of burst p50", [](const le::IntervalRecord& r) { return r.rest.p50_us; },
-     SeriesColours::kBurstRest, Qt::DotLine},
+// With bursts: the first round trip of each tick (the cold path) against the others, per record.
+struct BurstCurve {
+    const char* name;
+    const le::RttStats le::IntervalRecord::*part;
+    QRgb colour;
+    Qt::PenStyle style;
+};
+constexpr std::array<BurstCurve, 2> kBurstCurves = {{
+    {"first of burst p50", &le::IntervalRecord::first, SeriesColours::kBurstFirst, Qt::DashLine},
+    {"rest of burst p50", &le::IntervalRecord::rest, SeriesColours::kBurstRest, Qt::DotLine},
 }};
+
+// Overlays: their p50 and p99 (CurvePoint values 0 and 2).
+constexpr std::array<std::pair<const char*, std::size_t>, 2> kOverlayCurves = {{{"p50", 0}, {"p99", 2}}};
 
 bool hasBursts(const le::RunHistory* run) {
     return run && !run->empty() && run->intervals().back().burst > 1;
 }
 
-constexpr std::array<Curve, 2> kOverlayCurves = {{
-    {"p50", [](const le::IntervalRecord& r) { return r.p50_us; }, 0},
-    {"p99", [](const le::IntervalRecord& r) { return r.p99_us; }, 0},
-}};
-
-// An interval without a single echo has no percentiles; a zero would also be -inf on the log axis.
-// NaN makes QCPGraph leave a gap.
-double valueOf(const le::IntervalRecord& r, Getter get) {
-    const double v = get(r);
-    return r.received > 0 && v > 0 ? v : qQNaN();
+// NaN makes QCPGraph leave a gap; a zero would also be -inf on the log axis.
+double drawable(double v) {
+    return v > 0 ? v : qQNaN();
 }
 
-void setCurve(QCPGraph* graph, const std::vector<le::IntervalRecord>& records, std::size_t from, Getter get) {
+void addPoints(QCPGraph* graph, const std::vector<le::CurvePoint>& points, std::size_t from,
+               std::size_t value) {
     QVector<double> keys, values;
-    keys.reserve(static_cast<qsizetype>(records.size() - from));
+    keys.reserve(static_cast<qsizetype>(points.size() - from));
     values.reserve(keys.capacity());
-    for (std::size_t i = from; i < records.size(); ++i) {
-        keys << records[i].t_s;
-        values << valueOf(records[i], get);
+    for (std::size_t i = from; i < points.size(); ++i) {
+        keys << points[i].t_s;
+        values << drawable(points[i].value(value));
     }
     graph->addData(keys, values, true);
 }
 
+// At most about `limit` points: groups of neighbours become one point holding each value's highest
+// (peaks stay visible), and a group with a gap is followed by a gap.
+std::vector<le::CurvePoint> capped(const std::vector<le::CurvePoint>& points, std::size_t limit) {
+    if (points.size() <= limit)
+        return points;
+    const std::size_t group = (points.size() + limit - 1) / limit;
+    std::vector<le::CurvePoint> out;
+    out.reserve(limit + limit / 4);
+    for (std::size_t i = 0; i < points.size(); i += group) {
+        const std::size_t end = std::min(points.size(), i + group);
+        le::CurvePoint merged = points[end - 1];
+        bool gap = false;
+        for (std::size_t j = i; j < end; ++j) {
+            gap = gap || points[j].gap();
+            for (double le::CurvePoint::*v :
+                 {&le::CurvePoint::p50_us, &le::CurvePoint::p90_us, &le::CurvePoint::p99_us,
+                  &le::CurvePoint::p999_us, &le::CurvePoint::max_us}) {
+                if (!std::isnan(points[j].*v) && !(points[j].*v <= merged.*v))
+                    merged.*v = points[j].*v;
+            }
+        }
+        if (!merged.gap())
+            out.push_back(merged);
+        if (gap)
+            out.push_back(le::gap_point(points[end - 1].t_s));
+    }
+    return out;
+}
+
 double newestTime(const le::RunHistory& run) {
-    return run.intervals().empty() ? 0.0 : run.intervals().back().t_s;
+    return run.curve().empty() ? 0.0 : run.curve().back().t_s;
+}
+
+QString csvValue(double v) {
+    return std::isnan(v) ? QString() : QString::number(v, 'g', 9);
 }
 
 } // namespace
@@ -91,7 +124,7 @@ void PercentilePlot::setRuns(const PlotRuns& runs) {
     // Overlays are redrawn whole when they change; an A/B comparison grows its runs in place.
     std::size_t overlayIntervals = 0;
     for (const auto& o : runs.overlays)
-        overlayIntervals += o ? o->intervals().size() : 0;
+        overlayIntervals += o ? o->curve().size() : 0;
     if (runs.live != this->runs().live || runs.overlays != this->runs().overlays ||
         overlayIntervals != m_overlayIntervals)
         m_rebuild = true;
@@ -106,12 +139,15 @@ void PercentilePlot::setTimeWindow(double seconds) {
 
 void PercentilePlot::redraw() {
     const le::RunHistory* live = runs().live.get();
-    const bool liveHasData = live && !live->empty();
+    const bool liveHasData = live && !live->curve().empty();
     if (m_rebuild || live != m_plottedLive || (m_liveGraphs > 0) != liveHasData ||
-        hasBursts(live) != m_bursts || (live && live->intervals().size() < m_liveCount))
+        hasBursts(live) != m_bursts ||
+        (live && (live->edits() != m_liveEdits || live->curve().size() < m_livePoints ||
+                  live->intervals().size() < m_liveIntervals || live->markers().size() < m_liveMarkers)))
         rebuild();
     else if (liveHasData)
         appendLive();
+    explainGaps();
     if (autoRange())
         followNewest();
 }
@@ -119,72 +155,149 @@ void PercentilePlot::redraw() {
 void PercentilePlot::rebuild() {
     m_rebuild = false;
     m_plottedLive = runs().live.get();
-    m_liveCount = 0;
-    for (QCPAbstractItem* item : std::as_const(m_changeLines))
+    m_liveEdits = m_plottedLive ? m_plottedLive->edits() : 0;
+    m_livePoints = m_liveIntervals = m_liveMarkers = 0;
+    m_drawn.clear();
+    for (QCPAbstractItem* item : std::as_const(m_markerItems))
         removeItem(item);
-    for (QCPAbstractItem* item : std::as_const(m_changeLabels))
-        removeItem(item);
-    m_changeLines.clear();
-    m_changeLabels.clear();
+    m_markerItems.clear();
+    m_markerTexts.clear();
+    m_markerTimes.clear();
 
     int index = 0;
     m_liveGraphs = 0;
-    if (runs().live && !runs().live->empty()) {
+    if (runs().live && !runs().live->curve().empty()) {
         const QString run = QString::fromStdString(runs().live->name());
         m_bursts = hasBursts(runs().live.get());
-        m_liveGetters.clear();
-        const auto addLive = [&](const Curve& curve) {
-            QCPGraph* graph = seriesGraph(index++, QStringLiteral("%1 %2").arg(run, curve.name),
-                                          QPen(QColor(curve.colour), 1.6, curve.style));
-            graph->data()->clear();
-            m_liveGetters.push_back(curve.get);
-        };
         for (const Curve& curve : kLiveCurves)
-            addLive(curve);
-        if (m_bursts)
-            for (const Curve& curve : kBurstCurves)
-                addLive(curve);
+            seriesGraph(index++, QStringLiteral("%1 %2").arg(run, curve.name),
+                        QPen(QColor(curve.colour), 1.6))
+                ->data()
+                ->clear();
+        if (m_bursts) {
+            for (const BurstCurve& curve : kBurstCurves)
+                seriesGraph(index++, QStringLiteral("%1 %2").arg(run, curve.name),
+                            QPen(QColor(curve.colour), 1.6, curve.style))
+                    ->data()
+                    ->clear();
+        }
         m_liveGraphs = index;
+        // Capped once here; the points appended until the next rebuild (at most the next compaction,
+        // about a second away) come on top.
+        m_drawn = capped(runs().live->curve(), kMaxPoints);
+        for (std::size_t c = 0; c < le::kCurveValues; ++c)
+            addPoints(graph(static_cast<int>(c)), m_drawn, 0, c);
+        m_livePoints = runs().live->curve().size();
         appendLive();
     }
     for (int i = 0; i < runs().overlays.size(); ++i) {
         const auto& overlay = runs().overlays[i];
-        if (!overlay || overlay->empty())
+        if (!overlay || overlay->curve().empty())
             continue;
         const QString run = QString::fromStdString(overlay->name());
+        const std::vector<le::CurvePoint> points = capped(overlay->curve(), kMaxPoints);
         for (std::size_t c = 0; c < kOverlayCurves.size(); ++c) {
             // Dashes say "saved run"; the pattern tells its p50 from its p99.
             QPen pen(runColour(i + 1), 1.5, c == 0 ? Qt::DashLine : Qt::DashDotLine);
             QCPGraph* graph =
-                seriesGraph(index++, QStringLiteral("%1 %2").arg(run, kOverlayCurves[c].name), pen);
+                seriesGraph(index++, QStringLiteral("%1 %2").arg(run, kOverlayCurves[c].first), pen);
             graph->data()->clear();
-            setCurve(graph, overlay->intervals(), 0, kOverlayCurves[c].get);
+            addPoints(graph, points, 0, kOverlayCurves[c].second);
         }
     }
     removeGraphsFrom(index);
 }
 
 void PercentilePlot::appendLive() {
-    const auto& records = runs().live->intervals();
-    if (records.size() <= m_liveCount)
-        return;
-    for (int c = 0; c < m_liveGraphs; ++c)
-        setCurve(graph(c), records, m_liveCount, m_liveGetters[static_cast<std::size_t>(c)]);
-    for (std::size_t i = m_liveCount; i < records.size(); ++i) {
-        for (const le::ParamChange& change : records[i].changes)
-            addChangeMarker(change);
+    const le::RunHistory& live = *runs().live;
+    const auto& points = live.curve();
+    if (points.size() > m_livePoints) {
+        for (std::size_t c = 0; c < le::kCurveValues; ++c)
+            addPoints(graph(static_cast<int>(c)), points, m_livePoints, c);
+        m_drawn.insert(m_drawn.end(), points.begin() + static_cast<std::ptrdiff_t>(m_livePoints),
+                       points.end());
+        m_livePoints = points.size();
     }
-    m_liveCount = records.size();
+    const auto& records = live.intervals();
+    for (std::size_t i = m_liveIntervals; i < records.size(); ++i) {
+        const le::IntervalRecord& r = records[i];
+        if (m_bursts) {
+            for (std::size_t b = 0; b < kBurstCurves.size(); ++b) {
+                const le::RttStats& part = r.*kBurstCurves[b].part;
+                graph(static_cast<int>(le::kCurveValues + b))
+                    ->addData(r.t_s, le::percentile_drawn(part.count, 50) ? drawable(part.p50_us) : qQNaN());
+            }
+        }
+        for (const le::ParamChange& change : r.changes)
+            addChangeMarker(change.t_s, QStringLiteral("%1 → %2").arg(QString::fromStdString(change.key),
+                                                                      QString::fromStdString(change.value)));
+    }
+    m_liveIntervals = records.size();
+    for (std::size_t i = m_liveMarkers; i < live.markers().size(); ++i)
+        addChangeMarker(live.markers()[i].t_s, QString::fromStdString(live.markers()[i].value));
+    m_liveMarkers = live.markers().size();
 }
 
-void PercentilePlot::addChangeMarker(const le::ParamChange& change) {
+void PercentilePlot::addChangeMarker(double t_s, const QString& text) {
     // Staggered rows: changes applied close together ("rate" then "tasks") stay readable.
-    const PlotMarker marker = addMarker(this, change.t_s,
-                                        QStringLiteral("%1 → %2").arg(QString::fromStdString(change.key),
-                                                                      QString::fromStdString(change.value)),
-                                        static_cast<int>(m_changeLabels.size() % 3));
-    m_changeLines << marker.line;
-    m_changeLabels << marker.label;
+    const PlotMarker marker = addMarker(this, t_s, text, static_cast<int>(m_markerTexts.size() % 3));
+    m_markerItems << marker.line << marker.label;
+    m_markerTexts << text;
+    m_markerTimes << t_s;
+}
+
+void PercentilePlot::explainGaps() {
+    if (m_liveGraphs == 0)
+        return;
+    // The newest window with data says what the percentiles that are not drawn would need.
+    const auto newest =
+        std::find_if(m_drawn.rbegin(), m_drawn.rend(), [](const le::CurvePoint& p) { return !p.gap(); });
+    const QString run = QString::fromStdString(runs().live->name());
+    for (std::size_t c = 0; c + 1 < le::kCurveValues; ++c) {
+        QString name = QStringLiteral("%1 %2").arg(run, kLiveCurves[c].name);
+        if (newest != m_drawn.rend() && std::isnan(newest->value(c)) && newest->window_s > 0) {
+            const double rate = static_cast<double>(newest->samples) / newest->window_s;
+            name += QStringLiteral(" (%1)").arg(
+                QString::fromStdString(le::why_not_drawn(le::kCurvePercentiles[c], rate)).section(": ", 1));
+        }
+        if (graph(static_cast<int>(c))->name() != name)
+            graph(static_cast<int>(c))->setName(name);
+    }
+    const QString label =
+        runs().live ? tr("round-trip time, each point the %1").arg(windowText(runs().live->window_s()))
+                    : tr("round-trip time");
+    if (yAxis->label() != label)
+        yAxis->setLabel(label);
+}
+
+QString PercentilePlot::plotData() const {
+    QString out = QStringLiteral("run,t_s,window_s,samples,p50,p90,p99,p99.9,max\n");
+    const auto rows = [&out](const QString& run, const std::vector<le::CurvePoint>& points,
+                             const std::vector<std::size_t>& shown) {
+        for (const le::CurvePoint& p : points) {
+            out += QStringLiteral("%1,%2,%3,%4")
+                       .arg(run)
+                       .arg(p.t_s, 0, 'f', 4)
+                       .arg(p.window_s, 0, 'f', 4)
+                       .arg(p.samples);
+            for (std::size_t c = 0; c < le::kCurveValues; ++c) {
+                const bool drawn = std::find(shown.begin(), shown.end(), c) != shown.end();
+                out += QLatin1Char(',') + (drawn ? csvValue(drawable(p.value(c))) : QString());
+            }
+            out += QLatin1Char('\n');
+        }
+    };
+    if (m_liveGraphs > 0)
+        rows(QString::fromStdString(runs().live->name()), m_drawn, {0, 1, 2, 3, 4});
+    for (const auto& overlay : runs().overlays) {
+        if (overlay && !overlay->curve().empty())
+            rows(QString::fromStdString(overlay->name()), capped(overlay->curve(), kMaxPoints), {0, 2});
+    }
+    for (int i = 0; i < m_markerTexts.size(); ++i)
+        out += QStringLiteral("# marker,%1,\"%2\"\n")
+                   .arg(m_markerTimes[i], 0, 'f', 3)
+                   .arg(QString(m_markerTexts[i]).replace('"', "\"\""));
+    return out;
 }
 
 void PercentilePlot::followNewest() {

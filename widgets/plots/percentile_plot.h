@@ -4,23 +4,34 @@
 
 #include <cstddef>
 
-// Percentiles over time: one point per interval record (x = its t_s, y = RTT on a log axis) for the
-// live run's p50, p90, p99, p99.9 and max, each overlay's p50 and p99 dashed, and a labelled marker
-// at every live parameter change ("rate → 10k"). Intervals without an echo are gaps, not zeros.
+// Percentiles over time: the live run's curve points (RunHistory::curve(): p50, p90, p99, p99.9 and
+// max of a sliding window, x = the window's end, y = RTT on a log axis), each overlay's p50 and p99
+// dashed, and a labelled marker at every live change ("rate → 10k") and timeline event ("stop",
+// "peer lost", notes). A percentile whose window holds fewer than 10 samples above it is a gap, and
+// its legend entry says what window it needs; so are intervals without an echo and stops.
 //
 // Its auto range follows the newest data (the default); the user's first drag or zoom turns it
 // off, and resetAxes() or setTimeWindow() turn it back on.
 class PercentilePlot : public RunsPlot {
     Q_OBJECT
 public:
+    // Points per curve at most: beyond it a rebuild merges neighbours (keeping each group's highest
+    // value), so a run of hours costs the same to draw as one of minutes.
+    static constexpr std::size_t kMaxPoints = 4000;
+
     explicit PercentilePlot(QWidget* parent = nullptr);
 
-    // Cheap when the runs are the same objects as before: the live run's new intervals are then
+    // Cheap when the runs are the same objects as before: the live run's new points are then
     // appended at the next refresh instead of everything being rebuilt.
     void setRuns(const PlotRuns& runs) override;
     // Seconds shown while following; 0 = the whole run. Turns auto range on: choosing a window
     // means wanting to see it.
     void setTimeWindow(double seconds);
+    double timeWindow() const { return m_timeWindow; }
+
+    // The curves as drawn, as CSV: run, t_s, window_s, samples, p50, p90, p99, p99.9, max (µs), an
+    // empty cell where a value is not drawn. Then the markers as "# marker,t_s,label" lines.
+    QString plotData() const;
 
 protected:
     // Adds what is new since the last call.
@@ -29,17 +40,22 @@ protected:
 private:
     void rebuild();
     void appendLive();
-    void addChangeMarker(const le::ParamChange& change);
+    void addChangeMarker(double t_s, const QString& text);
+    void explainGaps();
     void followNewest();
 
     bool m_rebuild = true;
     const le::RunHistory* m_plottedLive = nullptr;
-    std::size_t m_liveCount = 0;        // live intervals already in the graphs
-    std::size_t m_overlayIntervals = 0; // overlays' interval count when last plotted
-    bool m_bursts = false;              // first/rest curves shown
-    std::vector<double (*)(const le::IntervalRecord&)> m_liveGetters; // one per live graph
-    int m_liveGraphs = 0; // the first graphs are the live run's, when it has data
-    QList<QCPItemStraightLine*> m_changeLines;
-    QList<QCPItemText*> m_changeLabels;
+    std::uint64_t m_liveEdits = 0;
+    std::size_t m_livePoints = 0;        // live curve points already in the graphs
+    std::size_t m_liveIntervals = 0;     // live intervals (burst curves, change markers) already drawn
+    std::size_t m_liveMarkers = 0;       // live timeline markers already drawn
+    std::size_t m_overlayIntervals = 0;  // overlays' interval count when last plotted
+    bool m_bursts = false;               // first/rest curves shown
+    int m_liveGraphs = 0;                // the first graphs are the live run's, when it has data
+    std::vector<le::CurvePoint> m_drawn; // the live points in the graphs (merged where capped)
+    QList<QCPAbstractItem*> m_markerItems;
+    QStringList m_markerTexts;
+    QList<double> m_markerTimes;
     double m_timeWindow = 0;
 };

@@ -241,3 +241,18 @@ void copyToClipboard(QWidget* w, QSize size) {
 }
 
 } // namespace PlotExport
+
+QString PlotExport::graphData(const QCustomPlot* plot, const QString& xName, const QString& yName) {
+    QString out = QStringLiteral("series,%1,%2\n").arg(xName, yName);
+    for (int g = 0; g < plot->graphCount(); ++g) {
+        const QCPGraph* graph = plot->graph(g);
+        QString name = graph->name();
+        name.replace(QLatin1Char('"'), QStringLiteral("\"\""));
+        for (auto it = graph->data()->constBegin(); it != graph->data()->constEnd(); ++it) {
+            out += QStringLiteral("\"%1\",%2,%3\n")
+                       .arg(name, QString::number(it->key, 'g', 9),
+                            std::isnan(it->value) ? QString() : QString::number(it->value, 'g', 9));
+        }
+    }
+    return out;
+}

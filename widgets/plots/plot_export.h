@@ -4,6 +4,7 @@
 #include <QString>
 #include <QStringList>
 
+class QCustomPlot;
 class QWidget;
 
 // The one export path for every plot and for whole panels (the dashboard): files and clipboard.
@@ -28,5 +29,9 @@ void refreshPlots(QWidget* root);
 
 // Puts `w` rendered at `size` (invalid = its current size) on the clipboard as an image.
 void copyToClipboard(QWidget* w, QSize size = {});
+
+// The series of `plot`'s graphs exactly as drawn, as CSV: "series,<xName>,<yName>", one row per data
+// point, hidden series included (they are drawn again with a click), a gap as an empty cell.
+QString graphData(const QCustomPlot* plot, const QString& xName, const QString& yName);
 
 } // namespace PlotExport

@@ -5,27 +5,17 @@
 
 #include <QObject>
 
-namespace {
-
-// The window's nominal span, not what it holds yet: the legend name stays the same from the first
-// interval on, and with it the key of the user's hide/show choice.
-QString windowSpan(const le::RunHistory& run) {
-    const auto& intervals = run.intervals();
-    const double seconds =
-        intervals.empty() ? 0.0 : intervals.back().duration_s * static_cast<double>(run.window_intervals());
-    return seconds > 0 ? QStringLiteral("last %1").arg(formatMicros(seconds * 1e6))
-                       : QStringLiteral("last %1 intervals").arg(run.window_intervals());
+QString windowText(double seconds) {
+    return QStringLiteral("last %1").arg(formatMicros(seconds * 1e6));
 }
-
-} // namespace
 
 QList<HistogramSeries> histogramSeries(const PlotRuns& runs, bool wholeRun) {
     QList<HistogramSeries> out;
     if (runs.live) {
         const le::Histogram& h = wholeRun ? runs.live->whole_run() : runs.live->window();
         QString name = QString::fromStdString(runs.live->name());
-        if (!wholeRun)
-            name += QStringLiteral(" (%1)").arg(windowSpan(*runs.live));
+        name += QStringLiteral(" (%1)").arg(wholeRun ? QObject::tr("whole run")
+                                                     : windowText(runs.live->window_s()));
         if (!h.empty())
             out.push_back({name, runColour(0), &h, true});
         // Bursts: the cold first round trip of each tick against the warm rest, as their own series.

@@ -24,3 +24,6 @@ struct HistogramSeries {
     bool live = false;
 };
 QList<HistogramSeries> histogramSeries(const PlotRuns& runs, bool wholeRun);
+
+// How every live plot and the readout name the sliding window they show: "last 1 s", "last 100 ms".
+QString windowText(double seconds);
