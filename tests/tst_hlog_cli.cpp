@@ -75,10 +75,12 @@ void TestHlogCli::sweepWritesAPointPerLine() {
     QCOMPARE(log.intervals[1].tag, std::string("udp/blocking/tasks=0/payload=64/rate=1000/rep=0"));
     for (const auto& in : log.intervals) {
         QVERIFY(std::abs(in.length_s - 1.0) < 0.1);
-        // About rate x duration echoes each (a loopback loses none).
+        // At most rate x duration echoes (closed loop never sends ahead of its schedule), and most of
+        // them: a busy machine costs closed loop the slots of late echoes, nothing more.
         const double rate = in.tag.find("rate=500/") != std::string::npos ? 500 : 1000;
-        QVERIFY2(std::abs(static_cast<double>(in.histogram.count()) - rate) < rate * 0.1,
-                 qPrintable(QString::number(in.histogram.count())));
+        const auto count = static_cast<double>(in.histogram.count());
+        QVERIFY2(count <= rate * in.length_s * 1.02 + 1 && count > rate * in.length_s * 0.5,
+                 qPrintable(QString("%1 echoes in %2 s").arg(count).arg(in.length_s)));
     }
     QVERIFY(log.intervals[1].start_s > log.intervals[0].start_s);
 }

@@ -105,7 +105,28 @@ public:
 private:
     static UvPing& self(void* handle) { return *static_cast<UvPing*>(as_handle(handle)->data); }
 
+    // A send that completes at once calls back into schedule_send() (send_done): those calls only ask
+    // for another turn of this loop, so a falling-behind open loop does not recurse once per message,
+    // and after kSendsPerTurn sends in a row the loop turns (idle handle) so echoes get read.
     void schedule_send() override {
+        if (m_scheduling) {
+            m_schedule_again = true;
+            return;
+        }
+        m_scheduling = true;
+        int sends = 0;
+        do {
+            m_schedule_again = false;
+            if (++sends > kSendsPerTurn) {
+                uv_idle_start(&m_idle, &UvPing::on_idle);
+                break;
+            }
+            schedule_once();
+        } while (m_schedule_again);
+        m_scheduling = false;
+    }
+
+    void schedule_once() {
         const NextSend next = plan_send();
         if (next.plan == Plan::Send) {
             send(next.at);
@@ -241,6 +262,9 @@ private:
     std::thread m_thread;
     int m_fd = -1;
     bool m_closed = false;
+    bool m_scheduling = false;     // inside schedule_send()
+    bool m_schedule_again = false; // a send completed inside it and asked for the next
+    static constexpr int kSendsPerTurn = 64;
 };
 
 } // namespace
