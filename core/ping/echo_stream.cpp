@@ -7,13 +7,25 @@
 
 namespace le {
 
-EchoStream::EchoStream(EchoBook& book)
+EchoStream::EchoStream(EchoBook& book, bool closed_loop)
     : m_book(book)
+    , m_closed_loop(closed_loop)
     , m_message(kMaxPayload) {}
 
 bool EchoStream::begin(const std::byte* header) noexcept {
     m_want = m_book.expected_size(read_sequence(header));
-    return m_want >= kSequenceBytes;
+    if (m_want >= kSequenceBytes)
+        return true;
+    m_error = closed_stream_echo_error(EchoBook::Echo::Stray);
+    return false;
+}
+
+bool EchoStream::book(const std::byte* message, std::size_t size, Nanos now) noexcept {
+    const EchoBook::Echo echo = m_book.echo(message, size, now);
+    if (!m_closed_loop)
+        return true;
+    m_error = closed_stream_echo_error(echo); // the failure path only: allocation is fine there
+    return m_error.empty();
 }
 
 bool EchoStream::feed(const std::byte* data, std::size_t n, Nanos now) noexcept {
@@ -22,7 +34,8 @@ bool EchoStream::feed(const std::byte* data, std::size_t n, Nanos now) noexcept 
             if (!begin(data))
                 return false;
             if (n >= m_want) { // whole in this chunk: no copy
-                m_book.echo(data, m_want, now);
+                if (!book(data, m_want, now))
+                    return false;
                 data += m_want;
                 n -= m_want;
                 continue;
@@ -45,8 +58,9 @@ bool EchoStream::feed(const std::byte* data, std::size_t n, Nanos now) noexcept 
         data += take;
         n -= take;
         if (m_have == m_want) {
-            m_book.echo(m_message.data(), m_want, now);
             m_have = 0;
+            if (!book(m_message.data(), m_want, now))
+                return false;
         }
     }
     return true;

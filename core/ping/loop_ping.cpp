@@ -8,8 +8,8 @@ LoopPing::LoopPing(PingContext& context)
     : m_ctx(context)
     , m_stream(is_stream(context.config.effective_transport()))
     , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
-             echo_ring_capacity(context.config))
-    , m_echoes(m_book)
+             echo_ring_capacity(context.config), context.config.verify_payload)
+    , m_echoes(m_book, !context.config.open_loop)
     , m_tx(kMaxPayload) {
     fill_pattern(m_tx.data(), m_tx.size());
 }
@@ -41,8 +41,8 @@ LoopPing::NextSend LoopPing::plan_send() {
 }
 
 std::uint32_t LoopPing::begin_send(Nanos due) {
-    write_sequence(m_tx.data(), m_seq);
     const auto size = static_cast<std::uint32_t>(m_snapshot.payload);
+    m_book.stamp(m_tx.data(), m_seq, size);
     const Nanos t_send = now_ns();
     if (!m_book.sent(m_seq, m_pacer.back_to_back() ? t_send : due, t_send, size))
         return 0;
@@ -66,7 +66,7 @@ void LoopPing::received(const std::byte* data, std::size_t n) {
     if (!m_stream) {
         m_book.echo(data, n, t_recv);
     } else if (!m_echoes.feed(data, n, t_recv)) {
-        fail("echo stream out of sync: unknown sequence number");
+        fail(m_echoes.error());
         return;
     }
     m_book.expire(t_recv); // moves past the echoed message, and counts overdue ones lost
