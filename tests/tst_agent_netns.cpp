@@ -116,7 +116,7 @@ private slots:
         bool lost = false;
         std::string what;
         try {
-            AgentClient::connect(m_url.toStdString(), "guess");
+            AgentClient::connect(m_url.toStdString(), "a strong token that is the wrong one");
         } catch (const AgentError& e) {
             what = e.what();
             lost = e.lost();
@@ -126,7 +126,7 @@ private slots:
         QTRY_VERIFY((m_agentLog += m_agent->readAllStandardError()).contains("wrong token"));
         QProcess ping; // and the CLI says so
         const QString wrong = m_dir.filePath("wrong");
-        QVERIFY(writeTokenFile(wrong, "guess"));
+        QVERIFY(writeTokenFile(wrong, "a strong token that is the wrong one"));
         ping.start(kPing, {"--agent", m_url, "--token-file", wrong});
         QVERIFY(ping.waitForFinished(10000));
         QCOMPARE(ping.exitCode(), 1);
