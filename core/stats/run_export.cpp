@@ -70,6 +70,7 @@ IntervalRecord whole_run_summary(const RunHistory& run) {
         s.burst = last.burst;
         s.ping_cpus = last.ping_cpus;
         s.pong_cpus = last.pong_cpus;
+        s.engine = last.engine;
     } else if (run.summary()) {
         return *run.summary(); // a saved run without intervals: its summary is all there is
     }
