@@ -8,14 +8,17 @@
 #include "session_bridge.h"
 #include "session_file.h"
 #include "status_readout.h"
+#include "sweep_tab.h"
 #include "widget_lookup.h"
 #include "window_options.h"
 
 #include <QtTest>
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
 #include <QLabel>
+#include <QLineEdit>
 #include <QProcess>
 #include <QTemporaryDir>
 
@@ -79,6 +82,7 @@ private slots:
     void plotDataFromTheCommandLine();
     void readoutShowsTheHistogramWindow();
     void markersAtStopRestartPeerLossAndNewRun();
+    void sweepPointsAreMarked();
     void notesAreSavedAndExported();
     void windowSettingIsRemembered();
     void pongChildPlacementIsReadBack();
@@ -212,6 +216,59 @@ void TestTimeline::markersAtStopRestartPeerLossAndNewRun() {
     QCOMPARE(segment.end, history->intervals().size());
     QCOMPARE(segment.summary.received, history->totals().received);
     QCOMPARE(segment.summary.received, history->whole_run().count());
+}
+
+// A sweep from the Sweep tab takes over from the live run: "sweep" where it began, a marker per
+// point where it was measured (the clock runs on meanwhile), "sweep end", and the live run's
+// restart after it, at least the points' measured time later.
+void TestTimeline::sweepPointsAreMarked() {
+    WindowOptions o;
+    o.inProcess = true;
+    MainWindow w(o);
+    w.show();
+    QVERIFY(waitState(w, SessionBridge::State::Running));
+    QVERIFY(waitIntervals(w, 5));
+    SweepTab* tab = w.sweepTab();
+    child<QLineEdit>(tab, "ratesEdit")->setText("200,1k");
+    child<QLineEdit>(tab, "tasksEdit")->setText("0");
+    child<QLineEdit>(tab, "payloadsEdit")->setText("64");
+    for (QCheckBox* b : allChildren<QCheckBox>(tab, "transportBox"))
+        b->setChecked(b->text() == "udp");
+    for (QCheckBox* b : allChildren<QCheckBox>(tab, "engineBox"))
+        b->setChecked(b->text() == "blocking");
+    child<QLineEdit>(tab, "durationEdit")->setText("300ms");
+    child<QLineEdit>(tab, "warmupEdit")->setText("100ms");
+    child<QCheckBox>(tab, "icmpBox")->setChecked(false);
+    child<QLineEdit>(tab, "outEdit")->setText(m_dir.filePath("marked-sweep.json"));
+    QSignalSpy points(tab, &SweepTab::pointFinished);
+    QSignalSpy done(tab, &SweepTab::finished);
+    QCOMPARE(tab->start(), QString());
+    QVERIFY(done.wait(30000));
+    QCOMPARE(points.size(), 2);
+    QVERIFY(waitState(w, SessionBridge::State::Running)); // live measuring is back
+    double measured = 0;
+    for (const QList<QVariant>& p : std::as_const(points))
+        measured += p.at(0).value<le::SweepPointResult>().duration_s;
+
+    const auto& all = w.bridge()->history()->markers();
+    const auto from = std::find_if(all.begin(), all.end(), [](const auto& m) { return m.key == "sweep"; });
+    QVERIFY(from != all.end());
+    QStringList keys, labels;
+    std::vector<double> t;
+    for (auto m = from; m != all.end(); ++m)
+        if (m->key != "stop") { // the live run's own stop: when it lands depends on scheduling
+            keys << QString::fromStdString(m->key);
+            labels << QString::fromStdString(m->value);
+            t.push_back(m->t_s);
+        }
+    QCOMPARE(keys.join(','), QStringLiteral("sweep,sweep point,sweep point,sweep end,start"));
+    QCOMPARE(labels.mid(1, 2), QStringList({"sweep: blocking/udp/0 tasks/64 B 200/s",
+                                            "sweep: blocking/udp/0 tasks/64 B 1k/s"}));
+    QVERIFY(t[1] >= t[0] && t[2] >= t[0] && t[1] <= t[3] && t[2] <= t[3] && t[3] <= t[4]);
+    QVERIFY2(t[4] - t[0] >= measured, qPrintable(QStringLiteral("restart %1 s after the sweep marker; "
+                                                                "its points measured %2 s")
+                                                     .arg(t[4] - t[0])
+                                                     .arg(measured)));
 }
 
 void TestTimeline::notesAreSavedAndExported() {
