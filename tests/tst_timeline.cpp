@@ -5,6 +5,7 @@
 #include "main_window.h"
 #include "own_children.h"
 #include "peer_panel.h"
+#include "pong_server.h"
 #include "session_bridge.h"
 #include "session_file.h"
 #include "status_readout.h"
@@ -83,6 +84,7 @@ private slots:
     void readoutShowsTheHistogramWindow();
     void markersAtStopRestartPeerLossAndNewRun();
     void sweepPointsAreMarked();
+    void measureAgainstFromIdleIsMarked();
     void notesAreSavedAndExported();
     void windowSettingIsRemembered();
     void pongChildPlacementIsReadBack();
@@ -269,6 +271,31 @@ void TestTimeline::sweepPointsAreMarked() {
                                                                 "its points measured %2 s")
                                                      .arg(t[4] - t[0])
                                                      .arg(measured)));
+}
+
+// "Measure against this" while stopped: the data resumes against the new peer after a "start"
+// marker and a "peer" change naming it.
+void TestTimeline::measureAgainstFromIdleIsMarked() {
+    WindowOptions o;
+    o.inProcess = true;
+    MainWindow w(o);
+    w.show();
+    QVERIFY(waitState(w, SessionBridge::State::Running));
+    QVERIFY(waitIntervals(w, 5));
+    w.stopMeasuring();
+    QVERIFY(waitState(w, SessionBridge::State::Idle));
+    le::PongConfig pc;
+    pc.listen = {le::parse_endpoint("udp://127.0.0.1:0")};
+    const auto pong = le::start_pong(pc);
+    const le::Endpoint peer = pong->endpoints().front();
+    const std::size_t n = w.bridge()->history()->intervals().size();
+    w.measureAgainst(peer);
+    QVERIFY(waitState(w, SessionBridge::State::Running));
+    QVERIFY(waitIntervals(w, n + 5));
+    QCOMPARE(markerLabels(w), QStringList({"start", "stop", "start"}));
+    const auto changes = w.bridge()->history()->changes();
+    QVERIFY(std::any_of(changes.begin(), changes.end(),
+                        [&](const le::ParamChange& c) { return c.key == "peer" && c.value == peer.url(); }));
 }
 
 void TestTimeline::notesAreSavedAndExported() {

@@ -259,6 +259,9 @@ void MainWindow::measureAgainst(const le::Endpoint& peer) {
     m_pong->stop();
     m_peer->setMode(PeerPanel::Mode::Existing);
     m_peer->setExistingPeer(peer);
+    // From idle too, the timeline says the peer changed where the data resumes.
+    if (!m_bridge->history()->empty())
+        m_bridge->markChange(QStringLiteral("peer"), qs(peer.url()));
     startMeasuring();
 }
 
