@@ -9,7 +9,7 @@
 #include "session_bridge.h"
 #include "session_file.h"
 #include "status_readout.h"
-#include "sweep_tab.h"
+#include "timeline_test_support.h"
 #include "widget_lookup.h"
 #include "window_options.h"
 
@@ -38,6 +38,18 @@ bool waitState(MainWindow& w, SessionBridge::State state) {
 
 bool waitIntervals(MainWindow& w, std::size_t n) {
     return QTest::qWaitFor([&] { return w.bridge()->history()->intervals().size() >= n; }, 10000);
+}
+
+WindowOptions inProcess() {
+    WindowOptions o;
+    o.inProcess = true;
+    return o;
+}
+
+// Shows the window and waits until its live run has a few records.
+bool showMeasuring(MainWindow& w) {
+    w.show();
+    return waitState(w, SessionBridge::State::Running) && waitIntervals(w, 5);
 }
 
 // The labels of the live run's markers, in order.
@@ -224,24 +236,10 @@ void TestTimeline::markersAtStopRestartPeerLossAndNewRun() {
 // point where it was measured (the clock runs on meanwhile), "sweep end", and the live run's
 // restart after it, at least the points' measured time later.
 void TestTimeline::sweepPointsAreMarked() {
-    WindowOptions o;
-    o.inProcess = true;
-    MainWindow w(o);
-    w.show();
-    QVERIFY(waitState(w, SessionBridge::State::Running));
-    QVERIFY(waitIntervals(w, 5));
+    MainWindow w(inProcess());
+    QVERIFY(showMeasuring(w));
     SweepTab* tab = w.sweepTab();
-    child<QLineEdit>(tab, "ratesEdit")->setText("200,1k");
-    child<QLineEdit>(tab, "tasksEdit")->setText("0");
-    child<QLineEdit>(tab, "payloadsEdit")->setText("64");
-    for (QCheckBox* b : allChildren<QCheckBox>(tab, "transportBox"))
-        b->setChecked(b->text() == "udp");
-    for (QCheckBox* b : allChildren<QCheckBox>(tab, "engineBox"))
-        b->setChecked(b->text() == "blocking");
-    child<QLineEdit>(tab, "durationEdit")->setText("300ms");
-    child<QLineEdit>(tab, "warmupEdit")->setText("100ms");
-    child<QCheckBox>(tab, "icmpBox")->setChecked(false);
-    child<QLineEdit>(tab, "outEdit")->setText(m_dir.filePath("marked-sweep.json"));
+    setUpShortSweep(tab, "200,1k", false, m_dir.filePath("marked-sweep.json"));
     QSignalSpy points(tab, &SweepTab::pointFinished);
     QSignalSpy done(tab, &SweepTab::finished);
     QCOMPARE(tab->start(), QString());
@@ -252,20 +250,11 @@ void TestTimeline::sweepPointsAreMarked() {
     for (const QList<QVariant>& p : std::as_const(points))
         measured += p.at(0).value<le::SweepPointResult>().duration_s;
 
-    const auto& all = w.bridge()->history()->markers();
-    const auto from = std::find_if(all.begin(), all.end(), [](const auto& m) { return m.key == "sweep"; });
-    QVERIFY(from != all.end());
-    QStringList keys, labels;
-    std::vector<double> t;
-    for (auto m = from; m != all.end(); ++m)
-        if (m->key != "stop") { // the live run's own stop: when it lands depends on scheduling
-            keys << QString::fromStdString(m->key);
-            labels << QString::fromStdString(m->value);
-            t.push_back(m->t_s);
-        }
-    QCOMPARE(keys.join(','), QStringLiteral("sweep,sweep point,sweep point,sweep end,start"));
-    QCOMPARE(labels.mid(1, 2), QStringList({"sweep: blocking/udp/0 tasks/64 B 200/s",
-                                            "sweep: blocking/udp/0 tasks/64 B 1k/s"}));
+    const MarkerSpan span = markersFrom(w, "sweep");
+    const std::vector<double>& t = span.t;
+    QCOMPARE(span.keys.join(','), QStringLiteral("sweep,sweep point,sweep point,sweep end,start"));
+    QCOMPARE(span.labels.mid(1, 2), QStringList({"sweep: blocking/udp/0 tasks/64 B 200/s",
+                                                 "sweep: blocking/udp/0 tasks/64 B 1k/s"}));
     QVERIFY(t[1] >= t[0] && t[2] >= t[0] && t[1] <= t[3] && t[2] <= t[3] && t[3] <= t[4]);
     QVERIFY2(t[4] - t[0] >= measured, qPrintable(QStringLiteral("restart %1 s after the sweep marker; "
                                                                 "its points measured %2 s")
@@ -276,12 +265,8 @@ void TestTimeline::sweepPointsAreMarked() {
 // "Measure against this" while stopped: the data resumes against the new peer after a "start"
 // marker and a "peer" change naming it.
 void TestTimeline::measureAgainstFromIdleIsMarked() {
-    WindowOptions o;
-    o.inProcess = true;
-    MainWindow w(o);
-    w.show();
-    QVERIFY(waitState(w, SessionBridge::State::Running));
-    QVERIFY(waitIntervals(w, 5));
+    MainWindow w(inProcess());
+    QVERIFY(showMeasuring(w));
     w.stopMeasuring();
     QVERIFY(waitState(w, SessionBridge::State::Idle));
     le::PongConfig pc;

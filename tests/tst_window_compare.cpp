@@ -5,6 +5,7 @@
 #include "compare_dialog.h"
 #include "main_window.h"
 #include "overlay_runs.h"
+#include "timeline_test_support.h"
 #include "widget_lookup.h"
 #include "window_test_main.h"
 
@@ -131,21 +132,12 @@ private:
         double measured = 0;
         for (const QList<QVariant>& slice : slices)
             measured += slice.at(1).toDouble();
-        const auto& all = w.bridge()->history()->markers();
-        const auto from =
-            std::find_if(all.begin(), all.end(), [](const auto& m) { return m.key == "compare"; });
-        QVERIFY(from != all.end());
-        QStringList keys, labels;
-        std::vector<double> times;
-        for (auto m = from; m != all.end(); ++m)
-            if (m->key != "stop") { // the live run's own stop: when it lands depends on scheduling
-                keys << QString::fromStdString(m->key);
-                labels << QString::fromStdString(m->value);
-                times.push_back(m->t_s);
-            }
+        const MarkerSpan span = markersFrom(w, "compare");
+        const QStringList& keys = span.keys;
+        const std::vector<double>& times = span.t;
         QCOMPARE(keys.join(','), QStringLiteral("compare,compare slice,compare slice,compare slice,compare "
                                                 "slice,compare end,start"));
-        QCOMPARE(labels.mid(1, 4),
+        QCOMPARE(span.labels.mid(1, 4),
                  QStringList({"compare: blocking", "compare: asio", "compare: blocking", "compare: asio"}));
         for (int i = 1; i <= 4; ++i)
             QVERIFY2(times[std::size_t(i)] >= times[0] && times[std::size_t(i)] <= times[5],
