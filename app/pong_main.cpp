@@ -138,13 +138,11 @@ int main(int argc, char** argv) {
         ->check(cli::validator("", [](const std::string& s) { parse_endpoint(s); }))
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
         ->capture_default_str();
-    app.add_option(
-           "--engine", engine,
-           "blocking (thread per connection), asio (one io_context thread), asio-pool (one "
-           "io_context, a thread per core), spin (one thread busy-polling every socket), uring (one "
-           "io_uring thread), uring-sqpoll (the same with a kernel SQ polling thread), libuv (one "
-           "uv_loop_t) or asio-uring (asio on Asio's io_uring backend). uring, uring-sqpoll and libuv "
-           "only echo: no --delay, --jitter or --loss")
+    app.add_option("--engine", engine,
+                   "blocking (thread per connection), asio (one io_context thread), asio-pool (one "
+                   "io_context, a thread per core), spin (one thread busy-polling every socket), uring (one "
+                   "io_uring thread), uring-sqpoll (the same with a kernel SQ polling thread), libuv (one "
+                   "uv_loop_t) or asio-uring (asio on Asio's io_uring backend)")
         ->check(cli::validator("", [](const std::string& s) { parse_engine(s); }))
         ->capture_default_str();
     app.add_option("--tasks", tasks, "CPU-bound compute tasks sharing the pong's engine")

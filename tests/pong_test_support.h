@@ -193,19 +193,12 @@ inline QString engine_name(EngineKind e) {
     return QString::fromLatin1(name.data(), static_cast<qsizetype>(name.size()));
 }
 
-// Whether `e`'s pong has impairments (uring, uring-sqpoll and libuv only echo, and refuse them).
-inline bool impairs(EngineKind e) {
-    return le::echo_only_problem(e, {1, 0, 0}).empty();
-}
-
-// Every engine (le::kAllEngines) on every transport; with `impairing_only`, the engines that impair.
-inline void add_rows(bool with_udp, bool impairing_only = false) {
+// Every engine (le::kAllEngines) on every transport.
+inline void add_rows(bool with_udp) {
     QTest::addColumn<QString>("engine");
     QTest::addColumn<QString>("transport");
     for (const EngineKind e : le::kAllEngines)
         for (const char* t : {"tcp", "udp", "unix"}) {
-            if (impairing_only && !impairs(e))
-                continue;
             if (!with_udp && std::strcmp(t, "udp") == 0)
                 continue;
             QTest::addRow("%s/%s", qPrintable(engine_name(e)), t) << engine_name(e) << QString::fromLatin1(t);

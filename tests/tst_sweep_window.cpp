@@ -3,6 +3,7 @@
 #include "main_window.h"
 #include "sweep_plot.h"
 #include "sweep_tab.h"
+#include "timeline_test_support.h"
 #include "widget_lookup.h"
 
 #include <QtTest>
@@ -96,17 +97,7 @@ private slots:
         QCOMPARE(w.tabs()->indexOf(tab), 1);
         w.tabs()->setCurrentWidget(tab);
         QTemporaryDir dir;
-        child<QLineEdit>(tab, "ratesEdit")->setText("200,inf");
-        child<QLineEdit>(tab, "tasksEdit")->setText("0");
-        child<QLineEdit>(tab, "payloadsEdit")->setText("64");
-        for (QCheckBox* b : allChildren<QCheckBox>(tab, "transportBox"))
-            b->setChecked(b->text() == "udp");
-        for (QCheckBox* b : allChildren<QCheckBox>(tab, "engineBox"))
-            b->setChecked(b->text() == "blocking");
-        child<QLineEdit>(tab, "durationEdit")->setText("300ms");
-        child<QLineEdit>(tab, "warmupEdit")->setText("100ms");
-        child<QCheckBox>(tab, "icmpBox")->setChecked(true);
-        child<QLineEdit>(tab, "outEdit")->setText(dir.filePath("w.json"));
+        setUpShortSweep(tab, "200,inf", true, dir.filePath("w.json"));
         QSignalSpy points(tab, &SweepTab::pointFinished);
         QSignalSpy done(tab, &SweepTab::finished);
         QCOMPARE(tab->start(), QString());

@@ -5,17 +5,21 @@
 #include "main_window.h"
 #include "own_children.h"
 #include "peer_panel.h"
+#include "pong_server.h"
 #include "session_bridge.h"
 #include "session_file.h"
 #include "status_readout.h"
+#include "timeline_test_support.h"
 #include "widget_lookup.h"
 #include "window_options.h"
 
 #include <QtTest>
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
 #include <QLabel>
+#include <QLineEdit>
 #include <QProcess>
 #include <QTemporaryDir>
 
@@ -34,6 +38,18 @@ bool waitState(MainWindow& w, SessionBridge::State state) {
 
 bool waitIntervals(MainWindow& w, std::size_t n) {
     return QTest::qWaitFor([&] { return w.bridge()->history()->intervals().size() >= n; }, 10000);
+}
+
+WindowOptions inProcess() {
+    WindowOptions o;
+    o.inProcess = true;
+    return o;
+}
+
+// Shows the window and waits until its live run has a few records.
+bool showMeasuring(MainWindow& w) {
+    w.show();
+    return waitState(w, SessionBridge::State::Running) && waitIntervals(w, 5);
 }
 
 // The labels of the live run's markers, in order.
@@ -79,6 +95,8 @@ private slots:
     void plotDataFromTheCommandLine();
     void readoutShowsTheHistogramWindow();
     void markersAtStopRestartPeerLossAndNewRun();
+    void sweepPointsAreMarked();
+    void measureAgainstFromIdleIsMarked();
     void notesAreSavedAndExported();
     void windowSettingIsRemembered();
     void pongChildPlacementIsReadBack();
@@ -212,6 +230,57 @@ void TestTimeline::markersAtStopRestartPeerLossAndNewRun() {
     QCOMPARE(segment.end, history->intervals().size());
     QCOMPARE(segment.summary.received, history->totals().received);
     QCOMPARE(segment.summary.received, history->whole_run().count());
+}
+
+// A sweep from the Sweep tab takes over from the live run: "sweep" where it began, a marker per
+// point where it was measured (the clock runs on meanwhile), "sweep end", and the live run's
+// restart after it, at least the points' measured time later.
+void TestTimeline::sweepPointsAreMarked() {
+    MainWindow w(inProcess());
+    QVERIFY(showMeasuring(w));
+    SweepTab* tab = w.sweepTab();
+    setUpShortSweep(tab, "200,1k", false, m_dir.filePath("marked-sweep.json"));
+    QSignalSpy points(tab, &SweepTab::pointFinished);
+    QSignalSpy done(tab, &SweepTab::finished);
+    QCOMPARE(tab->start(), QString());
+    QVERIFY(done.wait(30000));
+    QCOMPARE(points.size(), 2);
+    QVERIFY(waitState(w, SessionBridge::State::Running)); // live measuring is back
+    double measured = 0;
+    for (const QList<QVariant>& p : std::as_const(points))
+        measured += p.at(0).value<le::SweepPointResult>().duration_s;
+
+    const MarkerSpan span = markersFrom(w, "sweep");
+    const std::vector<double>& t = span.t;
+    QCOMPARE(span.keys.join(','), QStringLiteral("sweep,sweep point,sweep point,sweep end,start"));
+    QCOMPARE(span.labels.mid(1, 2), QStringList({"sweep: blocking/udp/0 tasks/64 B 200/s",
+                                                 "sweep: blocking/udp/0 tasks/64 B 1k/s"}));
+    QVERIFY(t[1] >= t[0] && t[2] >= t[0] && t[1] <= t[3] && t[2] <= t[3] && t[3] <= t[4]);
+    QVERIFY2(t[4] - t[0] >= measured, qPrintable(QStringLiteral("restart %1 s after the sweep marker; "
+                                                                "its points measured %2 s")
+                                                     .arg(t[4] - t[0])
+                                                     .arg(measured)));
+}
+
+// "Measure against this" while stopped: the data resumes against the new peer after a "start"
+// marker and a "peer" change naming it.
+void TestTimeline::measureAgainstFromIdleIsMarked() {
+    MainWindow w(inProcess());
+    QVERIFY(showMeasuring(w));
+    w.stopMeasuring();
+    QVERIFY(waitState(w, SessionBridge::State::Idle));
+    le::PongConfig pc;
+    pc.listen = {le::parse_endpoint("udp://127.0.0.1:0")};
+    const auto pong = le::start_pong(pc);
+    const le::Endpoint peer = pong->endpoints().front();
+    const std::size_t n = w.bridge()->history()->intervals().size();
+    w.measureAgainst(peer);
+    QVERIFY(waitState(w, SessionBridge::State::Running));
+    QVERIFY(waitIntervals(w, n + 5));
+    QCOMPARE(markerLabels(w), QStringList({"start", "stop", "start"}));
+    const auto changes = w.bridge()->history()->changes();
+    QVERIFY(std::any_of(changes.begin(), changes.end(),
+                        [&](const le::ParamChange& c) { return c.key == "peer" && c.value == peer.url(); }));
 }
 
 void TestTimeline::notesAreSavedAndExported() {

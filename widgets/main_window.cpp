@@ -131,12 +131,12 @@ void MainWindow::buildDocks() {
 void MainWindow::connectPanels() {
     // A sweep measures on its own: live measuring would disturb it (and it, live measuring).
     // Both restart live measuring as it was when they finish (main_window_exclusive.cpp).
-    connect(m_sweepTab, &SweepTab::starting, this, [this] {
-        m_bridge->mark(QStringLiteral("sweep"), tr("sweep"));
-        pauseLiveFor(tr("Sweep"));
-    });
+    // The timeline marks where they ran, slice by slice (main_window_exclusive.cpp).
+    connect(m_sweepTab, &SweepTab::starting, this,
+            [this] { pauseLiveFor(tr("Sweep"), QStringLiteral("sweep")); });
+    connect(m_sweepTab, &SweepTab::pointFinished, this, &MainWindow::markSweepPoint);
     connect(m_sweepTab, &SweepTab::finished, this, [this](const QString& text) {
-        resumeLive();
+        resumeLive(QStringLiteral("sweep"));
         statusBar()->showMessage(tr("Sweep: %1").arg(text), 10000);
     });
     connect(m_bridge, &SessionBridge::stateChanged, this, &MainWindow::onStateChanged);
@@ -259,6 +259,9 @@ void MainWindow::measureAgainst(const le::Endpoint& peer) {
     m_pong->stop();
     m_peer->setMode(PeerPanel::Mode::Existing);
     m_peer->setExistingPeer(peer);
+    // From idle too, the timeline says the peer changed where the data resumes.
+    if (!m_bridge->history()->empty())
+        m_bridge->markChange(QStringLiteral("peer"), qs(peer.url()));
     startMeasuring();
 }
 
@@ -325,11 +328,16 @@ CompareDialog* MainWindow::compareDialog() {
     if (!m_compare) {
         m_compare = new CompareDialog(this);
         connect(m_compare, &CompareDialog::starting, this, [this] {
-            m_bridge->mark(QStringLiteral("compare"), tr("compare"));
-            pauseLiveFor(tr("A/B comparison")); // two measurements at once would disturb each other
+            // Two measurements at once would disturb each other.
+            pauseLiveFor(tr("A/B comparison"), QStringLiteral("compare"));
         });
+        connect(m_compare, &CompareDialog::sliceMeasured, this,
+                [this](const QString& variant, double seconds) {
+                    m_bridge->mark(QStringLiteral("compare slice"), tr("compare: %1").arg(variant),
+                                   std::max(0.0, m_bridge->elapsedSeconds() - seconds));
+                });
         connect(m_compare, &CompareDialog::finished, this, [this] {
-            resumeLive();
+            resumeLive(QStringLiteral("compare"));
             statusBar()->showMessage(tr("A/B comparison finished"), 5000);
         });
         m_compare->setObjectName(QStringLiteral("compareDialog"));

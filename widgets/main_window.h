@@ -9,6 +9,10 @@
 
 #include <optional>
 
+namespace le {
+struct SweepPointResult;
+}
+
 class AgentsPanel;
 class CompareDialog;
 class ControlsPanel;
@@ -126,8 +130,12 @@ protected:
 private:
     // A sweep or a comparison measures alone (main_window_exclusive.cpp): live measuring stops for
     // it, the status bar says what runs, and resumeLive() restarts live measuring if it was on.
-    void pauseLiveFor(const QString& what);
-    void resumeLive();
+    // The live timeline gets a `marker` ("compare", "sweep") where it began and "<marker> end"
+    // where it ended; its clock runs on meanwhile, so the slices are marked where they ran.
+    void pauseLiveFor(const QString& what, const QString& marker);
+    void resumeLive(const QString& marker);
+    // A sweep point was measured: marked on the live timeline where its measured time began.
+    void markSweepPoint(const le::SweepPointResult& point);
     void setUpRecovery();
     void buildPresentActions(QMenu* view, QMenu* run);
     void updatePresentReadout();

@@ -2,10 +2,18 @@
 // as it was, when it ends; meanwhile the status bar says what runs.
 #include "main_window.h"
 
+#include "session_bridge.h"
+#include "sweep_result.h"
+#include "units.h"
+
 #include <QLabel>
 #include <QStatusBar>
 
-void MainWindow::pauseLiveFor(const QString& what) {
+#include <algorithm>
+
+void MainWindow::pauseLiveFor(const QString& what, const QString& marker) {
+    m_bridge->mark(marker, marker);
+    m_bridge->holdClock();
     const auto state = m_bridge->state();
     // A second start while one runs keeps the first answer: live was on before either began.
     m_resumeLive =
@@ -22,11 +30,22 @@ void MainWindow::pauseLiveFor(const QString& what) {
     m_exclusive->show();
 }
 
-void MainWindow::resumeLive() {
+void MainWindow::resumeLive(const QString& marker) {
+    m_bridge->mark(marker + QStringLiteral(" end"), tr("%1 end").arg(marker));
+    m_bridge->releaseClock();
     if (m_exclusive)
         m_exclusive->hide();
     if (!m_resumeLive)
         return;
     m_resumeLive = false;
     startMeasuring();
+}
+
+void MainWindow::markSweepPoint(const le::SweepPointResult& point) {
+    const QString rate = point.target_rate == le::kRateInf
+                             ? tr("back-to-back")
+                             : tr("%1/s").arg(QString::fromStdString(le::format_rate(point.target_rate)));
+    m_bridge->mark(QStringLiteral("sweep point"),
+                   tr("sweep: %1 %2").arg(QString::fromStdString(point.series()), rate),
+                   std::max(0.0, m_bridge->elapsedSeconds() - point.duration_s));
 }

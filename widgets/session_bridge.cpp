@@ -67,11 +67,25 @@ void SessionBridge::addNote(const QString& text, double t_s) {
     emit historyChanged();
 }
 
-void SessionBridge::mark(const QString& key, const QString& label) {
+void SessionBridge::mark(const QString& key, const QString& label, double t_s) {
     if (m_history->empty())
         return;
-    m_history->add_marker(elapsedSeconds(), key.toStdString(), label.toStdString());
+    m_history->add_marker(t_s < 0 ? elapsedSeconds() : t_s, key.toStdString(), label.toStdString());
     emit historyChanged();
+}
+
+void SessionBridge::holdClock() {
+    if (m_history->empty() || m_held.isValid())
+        return;
+    m_heldFrom = elapsedSeconds();
+    m_held.start();
+}
+
+void SessionBridge::releaseClock() {
+    if (!m_held.isValid())
+        return;
+    m_last_t = elapsedSeconds(); // the next start continues from here
+    m_held.invalidate();
 }
 
 void SessionBridge::markEnd(const QString& label) {
@@ -156,6 +170,7 @@ void SessionBridge::clearHistory() {
     const auto old = m_history;
     m_history = newHistory();
     m_last_t = 0;
+    m_held.invalidate(); // a compare or sweep under way marks nothing on the new, empty history
     // While measuring, the session's own clock goes on: offset it so the new history starts at 0.
     m_time_offset = running ? -m_session->elapsed_s() : 0.0;
     if (running) {
@@ -218,7 +233,11 @@ const le::IntervalRecord* SessionBridge::latest() const {
 }
 
 double SessionBridge::elapsedSeconds() const {
-    return m_session && m_state == State::Running ? m_time_offset + m_session->elapsed_s() : m_last_t;
+    if (m_session && m_state == State::Running)
+        return m_time_offset + m_session->elapsed_s();
+    if (m_held.isValid())
+        return std::max(m_last_t, m_heldFrom + double(m_held.nsecsElapsed()) / 1e9);
+    return m_last_t;
 }
 
 void SessionBridge::markChange(const QString& key, const QString& value) {

@@ -4,6 +4,7 @@
 #include "ping_config.h"
 #include "run_history.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QString>
 #include <QTimer>
@@ -46,9 +47,16 @@ public:
     double windowSeconds() const { return m_windowS; }
     // Seconds of full detail the live history keeps (the plots' visible time span).
     void setDetailSpan(double seconds);
-    // A timeline marker at the current time that is not a stop of the bridge's own ("compare",
-    // "sweep": the live measurement made way for them).
-    void mark(const QString& key, const QString& label);
+    // A timeline marker that is not a stop of the bridge's own ("compare", "sweep": the live
+    // measurement made way for them, and their slices), at `t_s` or, when negative, now. Nothing
+    // while the history is empty.
+    void mark(const QString& key, const QString& label, double t_s = -1);
+    // While a compare or a sweep measures instead of the live run, the timeline's clock goes on in
+    // wall time (from holdClock() to releaseClock()), so their slices are marked where they ran
+    // and the live run that resumes after them starts after them on the time axis, past a gap.
+    // Nothing while the history is empty.
+    void holdClock();
+    void releaseClock();
     // A user note at `t_s` (elapsedSeconds() when the user asked), saved with the run and drawn as a marker.
     // Empty text: ignored.
     void addNote(const QString& text, double t_s);
@@ -100,6 +108,8 @@ private:
     QTimer m_poll;
     double m_time_offset = 0; // t_s of the previous sessions, so restarts continue the time axis
     double m_last_t = 0;
+    QElapsedTimer m_held;  // valid between holdClock() and releaseClock()
+    double m_heldFrom = 0; // elapsedSeconds() at holdClock()
     double m_windowS = 1.0;
     double m_detailSpan = 60.0;
     bool m_restart = false; // the session stopping now is restarted at once

@@ -21,6 +21,7 @@ void UvTasks::update() {
         task->timer.data = task.get();
         m_tasks.push_back(std::move(task));
     }
+    uv_update_time(&m_loop); // once per update, not per task (arm())
     const Nanos now = now_ns();
     for (int i = 0; i < static_cast<int>(m_tasks.size()); ++i) {
         Task& t = *m_tasks[static_cast<std::size_t>(i)];
@@ -44,12 +45,16 @@ void UvTasks::stop() {
 
 void UvTasks::arm(Task& task, Nanos due) {
     task.due = due;
-    const Nanos wait = std::max<Nanos>(0, due - now_ns());
-    // libuv counts whole milliseconds from its cached loop time and its poll rounds up: rounded
-    // down from a fresh loop time, a task fires at most ~1 ms early and keeps its average period
-    // (rounded up, a 1 ms period came out as ~1.3 ms).
-    uv_update_time(&m_loop);
-    uv_timer_start(&task.timer, &UvTasks::fired, static_cast<std::uint64_t>(wait / kNanosPerMilli), 0);
+    // libuv counts whole milliseconds from its cached loop time (uv_now, the clock of now_ns()) and
+    // its poll rounds up: with the due time rounded down, a task fires at most ~1 ms early and keeps
+    // its average period (rounded up, a 1 ms period came out as ~1.3 ms). At least 1 ms after the
+    // loop's time, and that time not refreshed here: libuv runs every due timer before it polls for
+    // I/O and looks at the heap again after each callback, so a task re-armed at the loop's time,
+    // or a loop time moved on by each task, kept the round going under overload and the loop never
+    // got to its sockets.
+    const auto due_ms = static_cast<std::uint64_t>(std::max<Nanos>(due, 0) / kNanosPerMilli);
+    const std::uint64_t now_ms = uv_now(&m_loop);
+    uv_timer_start(&task.timer, &UvTasks::fired, due_ms > now_ms ? due_ms - now_ms : 1, 0);
 }
 
 void UvTasks::fired(uv_timer_t* timer) {

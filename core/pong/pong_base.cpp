@@ -1,7 +1,5 @@
 #include "pong_base.h"
 
-#include <fmt/format.h>
-
 #include <stdexcept>
 
 namespace le {
@@ -26,21 +24,7 @@ std::vector<Fd> PongBase::bind_endpoints() {
     return sockets;
 }
 
-std::string echo_only_problem(EngineKind engine, const ImpairmentSettings& s) {
-    const bool echo_only =
-        engine == EngineKind::Uring || engine == EngineKind::UringSqpoll || engine == EngineKind::Libuv;
-    if (!echo_only || (s.delay == 0 && s.jitter == 0 && s.loss_percent == 0))
-        return {};
-    return fmt::format("the {} pong only echoes: delay, jitter and loss need the blocking, asio, asio-pool "
-                       "or spin pong",
-                       to_string(engine));
-}
-
 void PongBase::set_impairments(Nanos delay, Nanos jitter, double loss_percent) {
-    validate_impairments({delay, jitter, loss_percent}); // a bad value is named as such first
-    if (m_echo_only)
-        if (std::string why = echo_only_problem(m_config.engine, {delay, jitter, loss_percent}); !why.empty())
-            throw std::invalid_argument(why);
     m_impairments.set({delay, jitter, loss_percent});
 }
 

@@ -5,7 +5,6 @@
 #include "pong_server.h"
 #include "socket.h"
 
-#include <string>
 #include <vector>
 
 namespace le {
@@ -18,7 +17,6 @@ class PongBase : public PongServer {
 public:
     const std::vector<Endpoint>& endpoints() const final { return m_endpoints; }
     const PongStats& stats() const final { return m_stats; }
-    // Throws std::invalid_argument for an echo-only engine (see echo_only_problem) unless all are 0.
     void set_impairments(Nanos delay, Nanos jitter, double loss_percent) final;
 
 protected:
@@ -38,11 +36,6 @@ protected:
     PongStats m_stats;
     Impairments m_impairments;
     std::vector<Endpoint> m_endpoints;
-    bool m_echo_only = false; // the engine has no delay line: impairments are refused
 };
-
-// Why `engine`, an echo-only pong (uring, uring-sqpoll, libuv), cannot apply these impairments;
-// empty when they are all 0 or the engine has them.
-std::string echo_only_problem(EngineKind engine, const ImpairmentSettings& s);
 
 } // namespace le

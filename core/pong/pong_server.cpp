@@ -21,10 +21,6 @@ std::unique_ptr<PongServer> start_pong(const PongConfig& config) {
     if (config.max_connections < 1)
         throw std::invalid_argument("max connections must be at least 1");
     validate_impairments({config.delay, config.jitter, config.loss_percent});
-    if (std::string why =
-            echo_only_problem(config.engine, {config.delay, config.jitter, config.loss_percent});
-        !why.empty())
-        throw std::invalid_argument(why);
     try {
         switch (config.engine) {
         case EngineKind::Blocking:

@@ -1,5 +1,6 @@
 #include "uring_pong.h"
 
+#include "uring_echo.h"
 #include "uring_loop.h"
 #include "uring_tasks.h"
 
@@ -22,22 +23,6 @@ constexpr Nanos kAcceptRetry = 10 * kNanosPerMilli; // after EMFILE and the like
 
 class UringPong;
 
-// One connection: exactly one operation in flight at a time (a receive, or the send of what it
-// brought), so it can be freed when that operation completes with the end of the stream.
-struct Connection final : UringOp {
-    Connection(UringPong& p, int descriptor)
-        : pong(p)
-        , fd(descriptor) {}
-    void complete(int res, unsigned flags) override;
-    UringPong& pong;
-    Fd fd;
-    std::vector<std::byte> buffer = std::vector<std::byte>(kPongChunk);
-    std::size_t length = 0; // received, being echoed
-    std::size_t done = 0;   // of it sent
-    bool sending = false;
-    std::size_t index = 0; // in the pong's list
-};
-
 struct Listener final : UringOp {
     Listener(UringPong& p, Fd descriptor, bool tcp_endpoint)
         : pong(p)
@@ -52,33 +37,19 @@ struct Listener final : UringOp {
     BoundOp<Listener, &Listener::retry> retry_op{*this};
 };
 
-struct Datagrams final : UringOp {
-    Datagrams(UringPong& p, Fd descriptor)
-        : pong(p)
-        , fd(std::move(descriptor)) {}
-    void complete(int res, unsigned flags) override;
-    UringPong& pong;
-    Fd fd;
-    std::vector<std::byte> buffer = std::vector<std::byte>(kMaxUdpPayload + 1);
-    sockaddr_storage from{};
-    iovec iov{};
-    msghdr msg{};
-    bool sending = false;
-};
-
 class UringPong final : public PongBase {
 public:
     UringPong(const PongConfig& config, bool sqpoll)
         : PongBase(config)
         , m_loop(sqpoll)
         , m_tasks(m_loop, m_params) {
-        m_echo_only = true;
         m_loop.set_wake_handler(&m_wake_op);
         std::vector<Fd> sockets = bind_endpoints();
         for (std::size_t i = 0; i < sockets.size(); ++i) {
             const Transport t = m_endpoints[i].transport;
             if (t == Transport::Udp)
-                m_datagrams.push_back(std::make_unique<Datagrams>(*this, std::move(sockets[i])));
+                m_datagrams.push_back(std::make_unique<UringDatagramEcho>(m_loop, m_stats, m_impairments,
+                                                                          std::move(sockets[i])));
             else
                 m_listeners.push_back(
                     std::make_unique<Listener>(*this, std::move(sockets[i]), t == Transport::Tcp));
@@ -86,7 +57,7 @@ public:
         for (auto& l : m_listeners)
             accept(*l);
         for (auto& d : m_datagrams)
-            receive(*d);
+            d->start();
         m_tasks.update();
         m_thread = std::thread([this] {
             try {
@@ -144,80 +115,19 @@ public:
         m_stats.active++;
         if (l.tcp)
             set_nodelay(res);
-        auto c = std::make_unique<Connection>(*this, res);
+        auto c = std::make_unique<UringStreamEcho>(m_loop, m_stats, m_impairments, res,
+                                                   [this](UringStreamEcho& gone) { drop(gone); });
         c->index = m_connections.size();
-        receive(*c);
         m_connections.push_back(std::move(c));
+        m_connections.back()->start();
     }
 
-    void receive(Connection& c) {
-        c.sending = false;
-        io_uring_prep_recv(m_loop.sqe(c), c.fd.get(), c.buffer.data(), c.buffer.size(), 0);
-    }
-
-    void send_rest(Connection& c) {
-        io_uring_prep_send(m_loop.sqe(c), c.fd.get(), c.buffer.data() + c.done, c.length - c.done,
-                           MSG_NOSIGNAL);
-    }
-
-    void connection_done(Connection& c, int res) {
-        if (m_done)
-            return;
-        if (res <= 0) { // the end of the stream, or an error: the connection goes
-            drop(c);
-            return;
-        }
-        if (!c.sending) {
-            c.sending = true;
-            c.length = static_cast<std::size_t>(res);
-            c.done = 0;
-        } else {
-            c.done += static_cast<std::size_t>(res);
-        }
-        if (c.done < c.length) {
-            send_rest(c);
-            return;
-        }
-        m_stats.bytes += c.length;
-        receive(c);
-    }
-
-    void drop(Connection& c) {
+    void drop(UringStreamEcho& c) {
         m_stats.active--;
         const std::size_t i = c.index;
         std::swap(m_connections[i], m_connections.back());
         m_connections[i]->index = i;
         m_connections.pop_back(); // c is gone
-    }
-
-    void receive(Datagrams& d) {
-        d.sending = false;
-        d.iov = {d.buffer.data(), d.buffer.size()};
-        d.msg = {};
-        d.msg.msg_name = &d.from;
-        d.msg.msg_namelen = sizeof(d.from);
-        d.msg.msg_iov = &d.iov;
-        d.msg.msg_iovlen = 1;
-        io_uring_prep_recvmsg(m_loop.sqe(d), d.fd.get(), &d.msg, 0);
-    }
-
-    void datagram_done(Datagrams& d, int res) {
-        if (m_done)
-            return;
-        if (d.sending) {
-            if (res >= 0)
-                m_stats.bytes += static_cast<std::uint64_t>(res);
-            receive(d);
-            return;
-        }
-        if (res < 0) { // e.g. ICMP unreachable from an earlier client: not fatal for the others
-            receive(d);
-            return;
-        }
-        d.sending = true;
-        d.iov.iov_len = static_cast<std::size_t>(res);
-        d.msg.msg_namelen = d.from.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-        io_uring_prep_sendmsg(m_loop.sqe(d), d.fd.get(), &d.msg, 0);
     }
 
     void retry_accept(Listener& l) {
@@ -237,24 +147,18 @@ private:
     UringTasks m_tasks;
     BoundOp<UringPong, &UringPong::woken> m_wake_op{*this};
     std::vector<std::unique_ptr<Listener>> m_listeners;
-    std::vector<std::unique_ptr<Datagrams>> m_datagrams;
-    std::vector<std::unique_ptr<Connection>> m_connections; // loop thread only
+    std::vector<std::unique_ptr<UringDatagramEcho>> m_datagrams;
+    std::vector<std::unique_ptr<UringStreamEcho>> m_connections; // loop thread only
     std::thread m_thread;
     std::atomic<bool> m_stopped{false};
     bool m_done = false; // loop thread only
 };
 
-void Connection::complete(int res, unsigned) {
-    pong.connection_done(*this, res);
-}
 void Listener::complete(int res, unsigned flags) {
     pong.accepted(*this, res, flags);
 }
 void Listener::retry(int, unsigned) {
     pong.retry_accept(*this);
-}
-void Datagrams::complete(int res, unsigned) {
-    pong.datagram_done(*this, res);
 }
 
 } // namespace

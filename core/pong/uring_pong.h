@@ -10,9 +10,9 @@ namespace le {
 // polling its submission queue when `sqpoll`). Every listener has a multishot accept pending; each
 // connection alternates a receive into its own kPongChunk buffer and the send of what came (the
 // back-pressure of the other pongs: a client that does not read is no longer read); each UDP
-// endpoint alternates recvmsg and sendmsg; the compute tasks are timeouts on the same ring. It
-// echoes only: impairments are refused (start_pong says so). Throws std::runtime_error when the
-// kernel has no usable io_uring.
+// endpoint alternates recvmsg and sendmsg; with impairments both hold what they read in a delay
+// line released by timeouts (uring_echo.h); the compute tasks are timeouts on the same ring. Throws
+// std::runtime_error when the kernel has no usable io_uring.
 std::unique_ptr<PongServer> make_uring_pong(const PongConfig& config, bool sqpoll);
 
 } // namespace le

@@ -6,7 +6,10 @@
 #include <fmt/format.h>
 #include <uv.h>
 
+#include <netinet/in.h>
+
 #include <atomic>
+#include <span>
 #include <stdexcept>
 #include <thread>
 #include <unordered_set>
@@ -26,12 +29,25 @@ union StreamHandle {
 
 class UvPong;
 
-// A connection; libuv owns it from uv_accept until its close callback.
+// A connection; libuv owns it from uv_accept until the close callback of its last handle (the
+// stream, and the release timer once impairments gave it one).
 struct Connection {
+    explicit Connection(const Impairments& impairments)
+        : line(impairments, DelayLine::Kind::Stream) {}
     UvPong* pong = nullptr;
     StreamHandle h{};
     uv_write_t write{};
     std::vector<std::byte> buffer = std::vector<std::byte>(kPongChunk);
+    // The delayed path (impairments on): reads go into `line`, a timer releases the chunks in order.
+    DelayLine line;
+    uv_timer_t timer{};
+    int handles = 1; // open handles: the stream, and the timer once initialised
+    bool timer_ready = false;
+    bool direct = true;   // the read libuv is about to deliver goes to `buffer`
+    bool writing = false; // a delayed chunk is being written
+    std::size_t write_size = 0;
+    bool paused = false; // the delay line was full: reading stopped until a write frees room
+    bool eof = false;    // the client half-closed: echo what is queued, then close
 };
 
 struct Listener {
@@ -41,17 +57,32 @@ struct Listener {
 };
 
 struct Datagrams {
+    explicit Datagrams(const Impairments& impairments)
+        : line(impairments, DelayLine::Kind::Datagram) {}
     UvPong* pong = nullptr;
     uv_udp_t udp{};
     uv_udp_send_t send{};
     std::vector<std::byte> buffer = std::vector<std::byte>(kMaxUdpPayload + 1);
+    // The delayed path: datagrams wait in `line` (or are dropped and counted when it is full).
+    DelayLine line;
+    uv_timer_t timer{};
+    bool direct = true;  // the datagram libuv is about to deliver goes to `buffer` and back at once
+    bool queued = false; // ... into the delay line
 };
+
+// The wait of a release timer: whole milliseconds from the loop's cached time (uv_now, the clock of
+// now_ns()) to `due`, rounded up so a hold never ends early, and at least 1 so the timer does not run
+// again in the round of timers that armed it. The loop's time is not refreshed (see uv_tasks.cpp).
+std::uint64_t timer_ms(uv_loop_t* loop, Nanos due) {
+    const auto due_ms = static_cast<std::uint64_t>((due + kNanosPerMilli - 1) / kNanosPerMilli);
+    const std::uint64_t now_ms = uv_now(loop);
+    return due_ms > now_ms ? due_ms - now_ms : 1;
+}
 
 class UvPong final : public PongBase {
 public:
     explicit UvPong(const PongConfig& config)
         : PongBase(config) {
-        m_echo_only = true;
         init_uv_loop(m_loop);
         m_tasks = std::make_unique<UvTasks>(m_loop, m_params);
         uv_async_init(&m_loop, &m_async, &UvPong::on_stop);
@@ -90,10 +121,12 @@ private:
             const Transport t = m_endpoints[i].transport;
             int r = 0;
             if (t == Transport::Udp) {
-                auto d = std::make_unique<Datagrams>();
+                auto d = std::make_unique<Datagrams>(m_impairments);
                 d->pong = this;
                 uv_udp_init(&m_loop, &d->udp);
                 d->udp.data = d.get();
+                uv_timer_init(&m_loop, &d->timer);
+                d->timer.data = d.get();
                 r = uv_udp_open(&d->udp, sockets[i].get());
                 if (r == 0)
                     static_cast<void>(sockets[i].release()); // libuv closes it with its handle
@@ -132,7 +165,7 @@ private:
             p.m_stats.accept_error.store(-status, std::memory_order_relaxed);
             return;
         }
-        auto c = std::make_unique<Connection>();
+        auto c = std::make_unique<Connection>(p.m_impairments);
         c->pong = &p;
         if (l.tcp)
             uv_tcp_init(&p.m_loop, &c->h.tcp);
@@ -164,27 +197,53 @@ private:
     }
 
     static void close_connection(Connection& c) {
-        if (!uv_is_closing(&c.h.handle))
-            uv_close(&c.h.handle, &UvPong::closed);
+        if (uv_is_closing(&c.h.handle))
+            return;
+        uv_close(&c.h.handle, &UvPong::closed);
+        if (c.timer_ready)
+            uv_close(as_handle(&c.timer), &UvPong::closed);
     }
 
     static void closed(uv_handle_t* h) {
-        std::unique_ptr<Connection> c(static_cast<Connection*>(h->data));
+        auto* conn = static_cast<Connection*>(h->data);
+        if (--conn->handles > 0)
+            return;
+        std::unique_ptr<Connection> c(conn);
         c->pong->m_connections.erase(c.get());
         c->pong->m_stats.active--;
     }
 
+    // The path is chosen before each read: direct into the buffer, or into the delay line's room
+    // (empty when it is full: libuv then reports UV_ENOBUFS and reading pauses).
     static void alloc_stream(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
         auto& c = *static_cast<Connection*>(h->data);
-        *buf = uv_buf_init(reinterpret_cast<char*>(c.buffer.data()), static_cast<unsigned>(c.buffer.size()));
+        c.direct = c.line.bypass();
+        const std::span<std::byte> target = c.direct ? std::span<std::byte>(c.buffer) : c.line.room();
+        *buf = uv_buf_init(reinterpret_cast<char*>(target.data()), static_cast<unsigned>(target.size()));
     }
 
     static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
         auto& c = *static_cast<Connection*>(s->data);
         if (n == 0)
             return;
-        if (n < 0) { // the end of the stream, or an error: the connection goes
-            close_connection(c);
+        if (n == UV_ENOBUFS) { // the delay line is full: a client that does not read is no longer read
+            uv_read_stop(s);
+            c.paused = true;
+            return;
+        }
+        if (n < 0) {
+            // The end of the stream on the delayed path: what is queued is still echoed first.
+            if (n == UV_EOF && !c.direct && (!c.line.empty() || c.writing)) {
+                uv_read_stop(s);
+                c.eof = true;
+                return;
+            }
+            close_connection(c); // the end of the stream, or an error: the connection goes
+            return;
+        }
+        if (!c.direct) {
+            c.line.commit(static_cast<std::size_t>(n), now_ns());
+            release(c);
             return;
         }
         // No reading while the echo is out: a client that does not read is no longer read.
@@ -220,7 +279,16 @@ private:
 
     static void alloc_datagram(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
         auto& d = *static_cast<Datagrams*>(h->data);
-        *buf = uv_buf_init(reinterpret_cast<char*>(d.buffer.data()), static_cast<unsigned>(d.buffer.size()));
+        std::span<std::byte> target = d.buffer;
+        d.direct = d.line.bypass();
+        d.queued = false;
+        if (!d.direct) { // into the delay queue, or into the buffer to drop when it is full
+            const std::span<std::byte> room = d.line.room();
+            d.queued = !room.empty();
+            if (d.queued)
+                target = room;
+        }
+        *buf = uv_buf_init(reinterpret_cast<char*>(target.data()), static_cast<unsigned>(target.size()));
     }
 
     static void on_datagram(uv_udp_t* u, ssize_t n, const uv_buf_t* buf, const sockaddr* from, unsigned) {
@@ -228,6 +296,14 @@ private:
         // n < 0: e.g. ICMP unreachable from an earlier client, not fatal for the others.
         if (n < 0 || from == nullptr)
             return;
+        if (!d.direct) {
+            const auto len = static_cast<socklen_t>(from->sa_family == AF_INET6 ? sizeof(sockaddr_in6)
+                                                                                : sizeof(sockaddr_in));
+            if (!d.queued || !d.line.commit(static_cast<std::size_t>(n), now_ns(), from, len))
+                d.pong->m_stats.dropped++;
+            release(d);
+            return;
+        }
         uv_buf_t out = uv_buf_init(buf->base, static_cast<unsigned>(n));
         const int r = uv_udp_try_send(u, &out, 1, from);
         if (r >= 0) {
@@ -249,6 +325,79 @@ private:
         });
     }
 
+    // Delayed stream path: writes the head chunk when due (one write at a time, so chunks leave in
+    // order) or waits for it on the connection's timer.
+    static void release(Connection& c) {
+        if (c.writing || c.line.empty() || uv_is_closing(&c.h.handle))
+            return;
+        const Nanos due = c.line.next_due();
+        if (due > now_ns()) {
+            if (!c.timer_ready) {
+                uv_timer_init(&c.pong->m_loop, &c.timer);
+                c.timer.data = &c;
+                c.timer_ready = true;
+                ++c.handles;
+            }
+            uv_timer_start(
+                &c.timer, [](uv_timer_t* t) { release(*static_cast<Connection*>(t->data)); },
+                timer_ms(&c.pong->m_loop, due), 0);
+            return;
+        }
+        const DelayLine::Message m = c.line.front();
+        uv_buf_t out = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(m.data)),
+                                   static_cast<unsigned>(m.size));
+        c.writing = true;
+        c.write_size = m.size;
+        uv_write(&c.write, &c.h.stream, &out, 1, [](uv_write_t* req, int status) {
+            auto& conn = *static_cast<Connection*>(req->handle->data);
+            conn.writing = false;
+            if (status < 0) {
+                if (status != UV_ECANCELED)
+                    close_connection(conn);
+                return;
+            }
+            conn.pong->m_stats.bytes += conn.write_size;
+            conn.line.consumed(conn.write_size);
+            if (conn.eof && conn.line.empty()) {
+                close_connection(conn); // all echoed: close, as the direct path does at the end
+                return;
+            }
+            if (conn.paused) {
+                conn.paused = false;
+                uv_read_start(&conn.h.stream, &UvPong::alloc_stream, &UvPong::on_read);
+            }
+            release(conn);
+        });
+    }
+
+    // Delayed datagrams: sends those due, in order of due time, and waits for the next (a datagram
+    // the full socket does not take now is tried again a millisecond later, not lost).
+    static void release(Datagrams& d) {
+        const Nanos now = now_ns();
+        Nanos due = 0;
+        while (!d.line.empty()) {
+            due = d.line.next_due();
+            if (due > now)
+                break;
+            const DelayLine::Message m = d.line.front();
+            uv_buf_t out = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(m.data)),
+                                       static_cast<unsigned>(m.size));
+            const int r = uv_udp_try_send(&d.udp, &out, 1, m.to);
+            if (r == UV_EAGAIN) {
+                due = now + kNanosPerMilli;
+                break;
+            }
+            if (r >= 0)
+                d.pong->m_stats.bytes += m.size;
+            d.line.consumed(m.size);
+        }
+        if (d.line.empty() || uv_is_closing(as_handle(&d.timer)))
+            return;
+        uv_timer_start(
+            &d.timer, [](uv_timer_t* t) { release(*static_cast<Datagrams*>(t->data)); },
+            timer_ms(&d.pong->m_loop, due), 0);
+    }
+
     static void on_stop(uv_async_t* a) { static_cast<UvPong*>(a->data)->close_all(); }
 
     // Closes every handle; the loop ends when their close callbacks have run.
@@ -256,8 +405,10 @@ private:
         m_tasks->stop();
         for (auto& l : m_listeners)
             uv_close(&l->h.handle, nullptr);
-        for (auto& d : m_datagrams)
+        for (auto& d : m_datagrams) {
             uv_close(as_handle(&d->udp), nullptr);
+            uv_close(as_handle(&d->timer), nullptr);
+        }
         for (Connection* c : std::vector<Connection*>(m_connections.begin(), m_connections.end()))
             close_connection(*c);
         uv_close(as_handle(&m_async), nullptr);

@@ -225,6 +225,7 @@ void CompareDialog::sliceDone(std::size_t variant, le::IntervalRecord slice) {
     slice.changes.clear();
     m_runs[qsizetype(variant)]->add(slice);
     publishRuns();
+    emit sliceMeasured(QString::fromStdString(m_runs[qsizetype(variant)]->name()), slice.duration_s);
 }
 
 void CompareDialog::publishRuns() {

@@ -43,6 +43,8 @@ signals:
     void starting(); // before the first slice: the window stops live measuring
     // The comparison's runs, to overlay (emitted as slices come in, and once more at the end).
     void runsChanged(const QList<std::shared_ptr<const le::RunHistory>>& runs);
+    // One slice of `variant` (its name) was measured: the last `seconds`, up to now.
+    void sliceMeasured(const QString& variant, double seconds);
     void finished();
 
 private:
