@@ -21,7 +21,7 @@ private slots:
     // Impairments: with a delay of 2 ms every echo takes at least 2 ms, the median not much more,
     // and a stream still comes back byte-identical. (The worst echo is the machine's: a busy core
     // pauses a process for 100 ms. The median shows that the hold is the one set.)
-    void delayHoldsEveryEcho_data() { add_rows(true); }
+    void delayHoldsEveryEcho_data() { add_rows(true, true); }
     void delayHoldsEveryEcho() {
         QFETCH(QString, engine);
         QFETCH(QString, transport);
@@ -50,7 +50,7 @@ private slots:
 
     // With a jitter of 1 ms around 2 ms the holds spread over more than 1 ms, none is under 1 ms,
     // the median is within 3 ms (plus the echo's own time), and a stream keeps its byte order.
-    void jitterSpreadsEchoes_data() { add_rows(true); }
+    void jitterSpreadsEchoes_data() { add_rows(true, true); }
     void jitterSpreadsEchoes() {
         QFETCH(QString, engine);
         QFETCH(QString, transport);
@@ -155,7 +155,7 @@ private slots:
 
     // set_impairments changes a running server: a 20 ms delay shows within 100 ms and goes away
     // as quickly.
-    void liveImpairments_data() { add_rows(true); }
+    void liveImpairments_data() { add_rows(true, true); }
     void liveImpairments() {
         QFETCH(QString, engine);
         QFETCH(QString, transport);
