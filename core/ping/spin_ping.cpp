@@ -2,6 +2,7 @@
 
 #include "blocking_io.h"
 #include "pacer.h"
+#include "poll_io.h"
 #include "start_thread.h"
 #include "wire.h"
 
@@ -13,6 +14,10 @@ namespace le {
 namespace {
 
 constexpr int kSendFlags = MSG_DONTWAIT | MSG_NOSIGNAL; // a vanished peer is an error, not a SIGPIPE
+// Closed loop: empty polls between two looks at the clock and the abort flag. The wait for an echo
+// is its round trip, so a poll turn is kept to the receive call itself (a minimal busy poller's
+// turn); the give-up rules need the clock only to within a few microseconds.
+constexpr unsigned kPollsPerCheck = 16;
 
 std::string peer_closed() {
     return describe_io_failure(IoResult{IoStatus::Closed, 0, 0});
@@ -72,8 +77,10 @@ void SpinPing::closed_loop() {
         if (!exchange(seq, pacer.back_to_back() ? t_send : pacer.due(), t_send, payload))
             break;
         ++seq;
-        pacer.advance();
-        pacer.skip_missed(now_ns());
+        if (!pacer.back_to_back()) { // back-to-back has no schedule to keep
+            pacer.advance();
+            pacer.skip_missed(now_ns());
+        }
     }
 }
 
@@ -84,14 +91,20 @@ void SpinPing::closed_loop() {
 bool SpinPing::exchange(std::uint64_t seq, Nanos intended, Nanos t_send, std::size_t size) {
     const int fd = m_fd.get();
     const Nanos timeout = m_ctx.config.timeout;
+    // Locals, not members: the poll calls are opaque to the compiler, which would reload members
+    // from memory after each one.
+    const bool stream = m_stream;
+    const std::byte* const tx = m_tx.data();
+    std::byte* const rx = m_rx.data();
+    const std::size_t rx_size = m_rx.size();
     std::size_t sent = 0;
     std::size_t got = 0; // stream: bytes of the echo so far
     // Booked as its write starts: a peer that stops reading mid-message leaves it unanswered for the
     // peer-lost watchdog to see (one slot of the ring is always free in closed loop).
     m_book.sent(seq, intended, t_send, static_cast<std::uint32_t>(size));
-    for (;;) {
+    for (unsigned turn = 1;; ++turn) {
         if (sent < size) {
-            const ssize_t r = ::send(fd, m_tx.data() + sent, size - sent, kSendFlags);
+            const ssize_t r = poll_send(fd, tx + sent, size - sent, kSendFlags);
             if (r >= 0) {
                 sent += static_cast<std::size_t>(r);
             } else if (!would_block(errno)) {
@@ -99,19 +112,19 @@ bool SpinPing::exchange(std::uint64_t seq, Nanos intended, Nanos t_send, std::si
                 return false;
             }
         }
-        if (m_stream || sent == size) {
-            const ssize_t r = m_stream ? ::recv(fd, m_rx.data() + got, size - got, MSG_DONTWAIT)
-                                       : ::recv(fd, m_rx.data(), m_rx.size(), MSG_DONTWAIT);
-            if (r > 0 || (r == 0 && !m_stream)) { // an empty datagram is a bad echo, not an end
+        if (stream || sent == size) {
+            const ssize_t r = stream ? poll_recv(fd, rx + got, size - got, MSG_DONTWAIT)
+                                     : poll_recv(fd, rx, rx_size, MSG_DONTWAIT);
+            if (r > 0 || (r == 0 && !stream)) { // an empty datagram is a bad echo, not an end
                 const Nanos t_recv = now_ns();
-                if (m_stream) {
+                if (stream) {
                     got += static_cast<std::size_t>(r);
                     if (got < size)
                         continue;
                 }
                 const EchoBook::Echo echo =
-                    m_book.echo(m_rx.data(), m_stream ? size : static_cast<std::size_t>(r), t_recv);
-                if (std::string e = m_stream ? closed_stream_echo_error(echo) : std::string(); !e.empty()) {
+                    m_book.echo(rx, stream ? size : static_cast<std::size_t>(r), t_recv);
+                if (std::string e = stream ? closed_stream_echo_error(echo) : std::string(); !e.empty()) {
                     fail(std::move(e));
                     return false;
                 }
@@ -131,11 +144,13 @@ bool SpinPing::exchange(std::uint64_t seq, Nanos intended, Nanos t_send, std::si
         }
         // Nothing moved this turn. A datagram is lost after the timeout; a stream echo is only given
         // up on once sending should have stopped (TCP retransmits, so a slow echo is latency, not loss).
+        if (turn % kPollsPerCheck != 0)
+            continue;
         if (should_abort())
             return false;
         const Nanos now = now_ns();
         const bool give_up =
-            m_stream ? now - timeout >= send_until() : sent == size && now - m_book.oldest_sent() >= timeout;
+            stream ? now - timeout >= send_until() : sent == size && now - m_book.oldest_sent() >= timeout;
         if (give_up) {
             m_book.expire(now, true);
             return sent == size;

@@ -1,7 +1,9 @@
 #include "spin_pong.h"
 
 #include "blocking_io.h"
+#include "poll_io.h"
 
+#include <algorithm>
 #include <cerrno>
 
 #include <sched.h>
@@ -13,6 +15,10 @@ namespace {
 constexpr int kAcceptBurst = 64;   // accepts per listener per pass
 constexpr int kDatagramBurst = 16; // datagrams per UDP endpoint per pass: a flood does not starve the rest
 constexpr Nanos kAcceptPause = 10 * kNanosPerMilli;
+// Socket polls between two looks at the listeners, and idle socket polls before the core is offered
+// to another thread (see run()). A pass counts one poll per connection and UDP endpoint, at least 1.
+constexpr std::size_t kPollsPerAccept = 64;
+constexpr std::size_t kIdlePollsPerYield = 64;
 
 } // namespace
 
@@ -71,8 +77,19 @@ void SpinPong::stop() {
 }
 
 void SpinPong::run() {
+    std::size_t polls_since_accept = kPollsPerAccept; // the first pass accepts
+    std::size_t idle_polls = 0;
     while (!m_stop.load(std::memory_order_relaxed)) {
-        if (m_accept_pause_until == 0 || now_ns() >= m_accept_pause_until) {
+        // The listeners are looked at every kPollsPerAccept socket polls, not every pass: an empty
+        // accept is a system call, and one per pass would double the time an echo waits for the
+        // next poll of its socket. A new connection waits some tens of microseconds more for its
+        // accept (the kernel has completed its handshake already), or a pass, when a pass polls
+        // more sockets than that.
+        const std::size_t polls = std::max<std::size_t>(1, m_connections.size() + m_datagrams.size());
+        polls_since_accept += polls;
+        if (polls_since_accept >= kPollsPerAccept &&
+            (m_accept_pause_until == 0 || now_ns() >= m_accept_pause_until)) {
+            polls_since_accept = 0;
             m_accept_pause_until = 0;
             for (const Fd& l : m_listeners)
                 accept_all(l.get());
@@ -89,13 +106,17 @@ void SpinPong::run() {
             m_connections.pop_back();
             m_stats.active--;
         }
-        // A pass that moved nothing hands the core over if another thread is waiting for it (the
-        // ping in the same process, a compute task, anything on a shared core) instead of holding
-        // it for a whole time slice while that thread may be the one that sends the next message.
-        // Still no sleep: the thread stays runnable and has the core back at once when nobody
-        // else wants it, so an idle pass costs one cheap system call.
-        if (!m_worked)
+        // Once nothing has moved for kIdlePollsPerYield polls, the core goes to another thread if one
+        // is waiting for it (the ping in the same process, a compute task, anything on a shared
+        // core) instead of being held for a whole time slice while that thread may be the one that
+        // sends the next message. Still no sleep: the thread stays runnable and has the core back at
+        // once when nobody else wants it. Not on every idle pass: that system call would double
+        // the time an arriving message waits for the next poll of its socket.
+        idle_polls = m_worked ? 0 : idle_polls + polls;
+        if (idle_polls >= kIdlePollsPerYield) {
             sched_yield();
+            idle_polls = 0;
+        }
         m_worked = false;
     }
 }
@@ -129,11 +150,11 @@ void SpinPong::accept_all(int listen_fd) {
 bool SpinPong::serve(Connection& c) {
     const int fd = c.fd.get();
     if (c.pending > 0) {
-        const ssize_t n = ::send(fd, c.buffer.get() + c.sent, c.pending, MSG_NOSIGNAL | MSG_DONTWAIT);
+        const ssize_t n = poll_send(fd, c.buffer.get() + c.sent, c.pending, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             c.sent += static_cast<std::size_t>(n);
             c.pending -= static_cast<std::size_t>(n);
-            m_stats.bytes += static_cast<std::uint64_t>(n);
+            count_bytes(static_cast<std::size_t>(n));
             m_worked = true;
         } else if (n < 0 && !would_block(errno)) {
             return false;
@@ -143,18 +164,18 @@ bool SpinPong::serve(Connection& c) {
     }
     if (!c.line.bypass())
         return serve_delayed(c);
-    const ssize_t n = ::recv(fd, c.buffer.get(), kPongChunk, MSG_DONTWAIT);
+    const ssize_t n = poll_recv(fd, c.buffer.get(), kPongChunk, MSG_DONTWAIT);
     if (n == 0)
         return false; // EOF: all echoed already
     if (n < 0)
         return would_block(errno);
     m_worked = true;
-    const ssize_t w = ::send(fd, c.buffer.get(), static_cast<std::size_t>(n), MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t w = poll_send(fd, c.buffer.get(), static_cast<std::size_t>(n), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w < 0 && !would_block(errno))
         return false;
     c.sent = w > 0 ? static_cast<std::size_t>(w) : 0;
     c.pending = static_cast<std::size_t>(n) - c.sent;
-    m_stats.bytes += c.sent;
+    count_bytes(c.sent);
     return true;
 }
 
@@ -167,7 +188,7 @@ bool SpinPong::serve_delayed(Connection& c) {
         const DelayLine::Message m = c.line.front();
         const ssize_t n = ::send(fd, m.data, m.size, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
-            m_stats.bytes += static_cast<std::uint64_t>(n);
+            count_bytes(static_cast<std::size_t>(n));
             c.line.consumed(static_cast<std::size_t>(n));
             m_worked = true;
         } else if (n < 0 && would_block(errno)) {
@@ -201,7 +222,7 @@ void SpinPong::serve(Datagrams& d) {
         while (!d.line.empty() && d.line.next_due() <= now) {
             const DelayLine::Message m = d.line.front();
             if (::sendto(fd, m.data, m.size, MSG_NOSIGNAL, m.to, m.to_len) == static_cast<ssize_t>(m.size))
-                m_stats.bytes += m.size;
+                count_bytes(m.size);
             d.line.consumed(m.size);
             m_worked = true;
         }
@@ -216,8 +237,8 @@ void SpinPong::serve(Datagrams& d) {
             target = d.buffer;
         sockaddr_storage from{};
         socklen_t len = sizeof(from);
-        const ssize_t n = ::recvfrom(fd, target.data(), target.size(), MSG_DONTWAIT,
-                                     reinterpret_cast<sockaddr*>(&from), &len);
+        const ssize_t n = poll_recvfrom(fd, target.data(), target.size(), MSG_DONTWAIT,
+                                        reinterpret_cast<sockaddr*>(&from), &len);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return;
@@ -226,8 +247,8 @@ void SpinPong::serve(Datagrams& d) {
         m_worked = true;
         const auto* to = reinterpret_cast<const sockaddr*>(&from);
         if (direct) {
-            if (::sendto(fd, target.data(), static_cast<std::size_t>(n), MSG_NOSIGNAL, to, len) == n)
-                m_stats.bytes += static_cast<std::uint64_t>(n);
+            if (poll_sendto(fd, target.data(), static_cast<std::size_t>(n), MSG_NOSIGNAL, to, len) == n)
+                count_bytes(static_cast<std::size_t>(n));
         } else if (!queued || !d.line.commit(static_cast<std::size_t>(n), now_ns(), to, len)) {
             m_stats.dropped++;
         }

@@ -14,8 +14,9 @@ namespace le {
 // accepts, one receive (and the echo) per connection per pass, a burst of datagrams per UDP
 // endpoint. No wake-up stands between a message and its echo, at the price of one core at 100%
 // and a pass that grows with the number of connections (1000 idle ones: about a millisecond).
-// An idle pass yields the core to any other runnable thread (see run()). Compute tasks are OS
-// threads.
+// The listeners are looked at every few dozen socket polls, and after as many idle polls the core
+// is offered to any other runnable thread (see run()): the echo path stays one system call per
+// poll, as in a minimal busy-polling echo loop. Compute tasks are OS threads.
 //
 // Each connection has its own kPongChunk buffer; an echo the client's window does not take stays
 // in it, and the connection is not read again until it has gone out (back-pressure), so a client
@@ -36,12 +37,17 @@ private:
     bool serve(Connection& c); // false: the connection is over
     bool serve_delayed(Connection& c);
     void serve(Datagrams& d);
+    // The spin thread is the only writer of the byte count: a plain add, published with a relaxed
+    // store, spares the echo path a locked read-modify-write.
+    void count_bytes(std::size_t n) noexcept {
+        m_stats.bytes.store(m_stats.bytes.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
 
     std::vector<Fd> m_listeners; // stream endpoints, non-blocking
     std::vector<std::unique_ptr<Datagrams>> m_datagrams;
     std::vector<std::unique_ptr<Connection>> m_connections; // the spin thread's alone until stop()
     Nanos m_accept_pause_until = 0; // after EMFILE and the like, so the loop does not only accept
-    bool m_worked = false;          // this pass moved something (else it yields the core)
+    bool m_worked = false;          // this pass moved something (idle passes yield the core)
     std::unique_ptr<ThreadTasks> m_tasks;
     std::atomic<bool> m_stop{false};
     std::thread m_thread;

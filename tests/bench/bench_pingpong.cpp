@@ -61,13 +61,14 @@ struct Target {
     std::optional<double> minRateRatio;
 };
 
-// The issue's targets, p50 at back-to-back: spin <= 1.05x the busy-polling reference, asio and
-// asio-pool <= 1.15x the blocking one; blocking must also keep 95% of the reference's msg/s.
+// The issue's targets, p50 at back-to-back: asio and asio-pool <= 1.15x the blocking reference;
+// blocking must also keep 95% of the reference's msg/s. Issue 14: spin at the busy-polling
+// reference's floor, p50 <= 1.03x and msg/s >= 0.97x.
 const std::map<std::string, Target> kTargets{
     {"blocking", {1.05, 0.95}},
     {"asio", {1.15, std::nullopt}},
     {"asio-pool", {1.15, std::nullopt}},
-    {"spin", {1.05, std::nullopt}},
+    {"spin", {1.03, 0.97}},
     // Issue 16: uring and libuv p50 <= 1.10x the blocking reference, uring-sqpoll <= 1.10x the
     // busy-polling one; asio-uring as asio.
     {"uring", {1.10, std::nullopt}},
