@@ -83,8 +83,9 @@ std::optional<Step> runPing(const Options& o, const std::string& engine, const s
                                         "--warmup",    fmt::format("{}s", kWarmupS),
                                         "--interval",  fmt::format("{}s", o.duration),
                                         "--peer-lost", "0",
-                                        "--format",    "json"};
-    const auto run = runToEnd(args, o.duration + kWarmupS + kRunSlackS, o.pingCpu);
+                                        "--format",    "json",
+                                        "--cpu",       std::to_string(o.pingCpu)};
+    const auto run = runToEnd(args, o.duration + kWarmupS + kRunSlackS); // --cpu pins it: its records say so
     if (!run)
         return std::nullopt;
     for (const QByteArray& line : run->out.split('\n')) {
@@ -231,7 +232,9 @@ int main(int argc, char** argv) {
         "open-loop capacity: {} B, ping on CPU {}, pong on CPU {}, {} s per step; criteria: loss <= 0.1 %, "
         "achieved >= 99 %, p50 <= 2x p50 at {}\n",
         kPayload, o.pingCpu, o.pongCpu, o.duration, o.rates.front());
-    if (!haveSockperf)
+    if (o.sockperf == "none")
+        fmt::print("sockperf: skipped (--sockperf none)\n");
+    else if (!haveSockperf)
         fmt::print("sockperf: not installed (Debian package sockperf): its column is skipped\n");
 
     bool failed = false, missed = false;
@@ -240,12 +243,13 @@ int main(int argc, char** argv) {
         for (const std::string& engine : o.engines) {
             fmt::print("{} {}:\n", transport, engine);
             ServerChild pong;
-            benchChild(o.pongCpu)(pong.proc);
+            benchChild(-1)(pong.proc); // --cpu pins it
             QString error;
-            const QString ready = pong.startAndWait(
-                QString::fromStdString(o.pong),
-                toQStringList({"--listen", listenUrl(transport, engine), "--engine", engine}),
-                "listening on ", &error);
+            const QString ready =
+                pong.startAndWait(QString::fromStdString(o.pong),
+                                  toQStringList({"--listen", listenUrl(transport, engine), "--engine", engine,
+                                                 "--cpu", std::to_string(o.pongCpu)}),
+                                  "listening on ", &error);
             if (ready.isEmpty()) {
                 fmt::print(stderr, "latency-pong did not start: {}\n", error.toStdString());
                 failed = true;
