@@ -4,6 +4,7 @@
 #include "ping_session.h"
 #include "record_format.h"
 #include "sanitizer_build.h"
+#include "session_run.h"
 
 #include <QtTest>
 
@@ -14,34 +15,6 @@ using namespace le;
 Q_DECLARE_METATYPE(le::EngineKind)
 
 namespace {
-
-struct RunResult {
-    std::vector<IntervalRecord> intervals;
-    IntervalRecord summary;
-    std::string error;
-};
-
-RunResult run(PingConfig config) {
-    PingSession session(std::move(config));
-    session.start();
-    RunResult result;
-    IntervalRecord r;
-    const Nanos give_up = now_ns() + 60 * kNanosPerSecond;
-    while (now_ns() < give_up) {
-        if (!session.next_record(r, 100 * kNanosPerMilli)) {
-            if (session.finished())
-                break;
-            continue;
-        }
-        if (r.kind == IntervalRecord::Kind::Summary) {
-            result.summary = r;
-            break;
-        }
-        result.intervals.push_back(r);
-    }
-    result.error = session.error();
-    return result;
-}
 
 PingConfig udp_config(EngineKind e, double rate, bool open_loop) {
     PingConfig c;

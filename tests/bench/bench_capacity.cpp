@@ -25,13 +25,6 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
-#ifndef LE_PING_PATH
-#define LE_PING_PATH "latency-ping"
-#endif
-#ifndef LE_PONG_PATH
-#define LE_PONG_PATH "latency-pong"
-#endif
-
 namespace {
 
 constexpr double kWarmupS = 0.5;
