@@ -13,7 +13,7 @@ LE_RUN_PACKAGES=(cmake ninja-build g++ pkg-config
 # What ./test adds: a display server for the GUI suites, Google Benchmark, network namespaces, an
 # sshd for the SSH suites, clang and its run-time for the fuzzers, clang-format for the source check,
 # Java and HdrHistogram's Java library (the interval-log reference), dpkg-dev for the .deb test.
-LE_TEST_PACKAGES=(xvfb xauth libbenchmark-dev iproute2 openssh-server
+LE_TEST_PACKAGES=(xvfb xauth libbenchmark-dev iproute2 openssh-server sockperf
     clang libclang-rt-14-dev clang-format default-jdk-headless libhdrhistogram-java dpkg-dev
     poppler-utils)
 

@@ -29,9 +29,26 @@ inline const QString kPong = QStringLiteral(LE_PONG_PATH);
 // Short runs keep the whole suite well under a minute.
 inline const QStringList kShortRun = {"--duration", "1s", "--warmup", "200ms", "--interval", "500ms"};
 
-inline const QStringList kRecordKeys = {
-    "t_s",    "target_rate", "achieved_rate", "payload", "tasks",  "sent",    "received", "lost",  "errors",
-    "min_us", "mean_us",     "p50_us",        "p90_us",  "p99_us", "p999_us", "p9999_us", "max_us"};
+inline const QStringList kRecordKeys = {"t_s",
+                                        "target_rate",
+                                        "achieved_rate",
+                                        "payload",
+                                        "tasks",
+                                        "sent",
+                                        "received",
+                                        "lost",
+                                        "errors",
+                                        "min_us",
+                                        "mean_us",
+                                        "p50_us",
+                                        "p90_us",
+                                        "p99_us",
+                                        "p999_us",
+                                        "p9999_us",
+                                        "max_us",
+                                        "send_lag_p50_us",
+                                        "send_lag_p99_us",
+                                        "send_lag_max_us"};
 // Text keys every record carries too.
 inline const QStringList kRecordTextKeys = {"engine", "ping_cpus", "pong_cpus"};
 
@@ -74,6 +91,11 @@ inline QString checkRecord(const QJsonObject& r) {
     for (const QString& key : kRecordTextKeys)
         if (!r.value(key).isString() || r.value(key).toString().isEmpty())
             return QStringLiteral("%1 record lacks '%2'").arg(type, key);
+    if (!r.value("saturated").isBool())
+        return QStringLiteral("%1 record: 'saturated' is not true or false").arg(type);
+    if (r.value("send_lag_p50_us").toDouble() > r.value("send_lag_p99_us").toDouble() ||
+        r.value("send_lag_p99_us").toDouble() > r.value("send_lag_max_us").toDouble())
+        return QStringLiteral("%1 record: send lag percentiles out of order").arg(type);
     if (r.value("received").toInteger() > 0) {
         const QStringList order = {"min_us", "p50_us", "p90_us", "p99_us", "p999_us", "p9999_us", "max_us"};
         for (qsizetype i = 1; i < order.size(); ++i)

@@ -70,6 +70,10 @@ inline IntervalRecord make_record(int i, IntervalRecord::Kind kind) {
     r.p999_us = 81.92 + i;
     r.p9999_us = 163.84 + i;
     r.max_us = 1.0995e9 + i;
+    r.send_lag_p50_us = 0.125 + i;
+    r.send_lag_p99_us = 7.5 + i;
+    r.send_lag_max_us = 1234.5 + i;
+    r.saturated = i == 2;
     if (i == 1)
         r.changes = {{0.25, "rate", "10k"}, {0.5, "tasks", "100"}};
     if (i == 2)
@@ -125,6 +129,10 @@ inline std::string record_difference(const IntervalRecord& a, const IntervalReco
     LE_SAME(p999_us)
     LE_SAME(p9999_us)
     LE_SAME(max_us)
+    LE_SAME(send_lag_p50_us)
+    LE_SAME(send_lag_p99_us)
+    LE_SAME(send_lag_max_us)
+    LE_SAME(saturated)
 #undef LE_SAME
     if (a.changes.size() != b.changes.size())
         return "number of changes differs";

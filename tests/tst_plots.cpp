@@ -25,6 +25,7 @@ private slots:
     void histogramPercentileMarkers();
     void percentileChangeMarkers();
     void percentileGaps();
+    void percentileMarksSaturation();
     void percentileAppendsOnlyNewIntervals();
     void percentileFollowsNewest();
     void distributionReachesTheTail();
@@ -209,6 +210,33 @@ void TestPlots::percentileGaps() {
                 QVERIFY(p[i].y() > 0);
         }
     }
+}
+
+// Intervals whose records say the instrument was saturated get a red band (one per streak, with one
+// label where it starts), so nobody reads the tool's own queue as the network's.
+void TestPlots::percentileMarksSaturation() {
+    auto live = std::make_shared<RunHistory>("live");
+    Histogram h;
+    for (int i = 0; i < 100; ++i)
+        h.record(20'000 + i);
+    for (int k = 1; k <= 6; ++k) {
+        IntervalRecord r = recordOf(k, h, {});
+        r.saturated = k == 2 || k == 3 || k == 5; // two streaks: 1-3 s and 4-5 s
+        live->add(r);
+    }
+    PercentilePlot plot;
+    plot.setRuns({live, {}});
+    plot.refresh(true);
+    QCOMPARE(itemsOf<QCPItemRect>(plot).size(), 3);
+    QStringList texts;
+    for (const QCPItemText* label : itemsOf<QCPItemText>(plot))
+        texts << label->text();
+    QCOMPARE(texts.size(), 2);
+    QVERIFY2(texts[0].contains("saturated"), qPrintable(texts[0]));
+    const QString data = plot.plotData();
+    QVERIFY2(data.contains("# saturated,1.000,3.000\n") && data.contains("# saturated,4.000,5.000\n"),
+             qPrintable(data));
+    QVERIFY(!data.contains("# saturated,5.000"));
 }
 
 void TestPlots::percentileAppendsOnlyNewIntervals() {

@@ -2,6 +2,7 @@
 #include "pacer.h"
 #include "ping_session.h"
 #include "sanitizer_build.h"
+#include "session_run.h"
 #include "test_echo_server.h"
 
 #include <QtTest>
@@ -35,40 +36,6 @@ PingConfig quick_config(Transport t, EngineKind e) {
     // An echo later than this counts lost; instrumented code is that much slower (sanitizer_build.h).
     c.timeout = 200 * kNanosPerMilli * kSanitizerSlowdown;
     return c;
-}
-
-struct RunResult {
-    std::vector<IntervalRecord> intervals;
-    IntervalRecord summary;
-    std::string error;
-};
-
-// Runs to the end, calling `during(session, records so far)` after every interval record.
-template <class During> RunResult run(PingConfig config, During during) {
-    PingSession session(std::move(config));
-    session.start();
-    RunResult result;
-    IntervalRecord r;
-    const Nanos give_up = now_ns() + 60 * kNanosPerSecond;
-    while (now_ns() < give_up) {
-        if (!session.next_record(r, 100 * kNanosPerMilli)) {
-            if (session.finished())
-                break;
-            continue;
-        }
-        if (r.kind == IntervalRecord::Kind::Summary) {
-            result.summary = r;
-            break;
-        }
-        result.intervals.push_back(r);
-        during(session, result.intervals);
-    }
-    result.error = session.error();
-    return result;
-}
-
-RunResult run(PingConfig config) {
-    return run(std::move(config), [](PingSession&, const std::vector<IntervalRecord>&) {});
 }
 
 void add_matrix() {

@@ -18,6 +18,7 @@ StatusReadout::StatusReadout(QStatusBar* bar, QObject* parent)
     , m_percentiles(new QLabel(bar))
     , m_counts(new QLabel(bar))
     , m_cpu(new QLabel(bar))
+    , m_lag(new QLabel(bar))
     , m_elapsed(new QLabel(bar)) {
     m_state->setObjectName(QStringLiteral("readoutState"));
     m_rate->setObjectName(QStringLiteral("readoutRate"));
@@ -25,9 +26,14 @@ StatusReadout::StatusReadout(QStatusBar* bar, QObject* parent)
     m_percentiles->setObjectName(QStringLiteral("readoutPercentiles"));
     m_counts->setObjectName(QStringLiteral("readoutCounts"));
     m_cpu->setObjectName(QStringLiteral("readoutCpu"));
+    m_lag->setObjectName(QStringLiteral("readoutSendLag"));
     m_elapsed->setObjectName(QStringLiteral("readoutElapsed"));
-    for (QLabel* l : {m_state, m_rate, m_throughput, m_percentiles, m_counts, m_cpu, m_elapsed})
+    for (QLabel* l : {m_state, m_rate, m_throughput, m_percentiles, m_counts, m_cpu, m_lag, m_elapsed})
         bar->addPermanentWidget(l);
+    m_lag->setToolTip(
+        tr("The instrument's own lag in the last interval: how late its sends left against their "
+           "schedule. SATURATED: over a tenth of the period (or, in open loop, messages not sent "
+           "at all), so its own queue is in the RTTs shown"));
     m_rate->setToolTip(tr("Echoes received per second in the window / target send rate"));
     m_throughput->setToolTip(tr("Payload throughput in the window, each direction"));
     m_percentiles->setToolTip(tr("Percentiles of the window the histogram shows; a percentile needs at least "
@@ -53,7 +59,7 @@ void StatusReadout::show(const le::RunHistory* history, bool flowing, const QStr
                          double elapsedSeconds) {
     m_elapsed->setText(tr("%1 s").arg(elapsedSeconds, 0, 'f', 1));
     if (!history || history->empty()) {
-        for (QLabel* l : {m_state, m_rate, m_throughput, m_percentiles, m_counts, m_cpu})
+        for (QLabel* l : {m_state, m_rate, m_throughput, m_percentiles, m_counts, m_cpu, m_lag})
             l->clear();
         return;
     }
@@ -95,4 +101,8 @@ void StatusReadout::show(const le::RunHistory* history, bool flowing, const QStr
                              .arg(t.errors));
     m_cpu->setText(
         tr("CPU %1% ping %2 pong %3").arg(r.cpu_percent, 0, 'f', 0).arg(qs(r.ping_cpus), qs(r.pong_cpus)));
+    const QString lag =
+        tr("send lag p50 %1 p99 %2").arg(latency(r.send_lag_p50_us), latency(r.send_lag_p99_us));
+    m_lag->setText(
+        r.saturated ? QStringLiteral("<b style=\"color:#d02020\">%1</b> %2").arg(tr("SATURATED"), lag) : lag);
 }

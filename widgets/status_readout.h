@@ -35,5 +35,6 @@ private:
     QLabel* m_percentiles;
     QLabel* m_counts;
     QLabel* m_cpu;
+    QLabel* m_lag; // the instrument's send lag, and SATURATED when the record says so
     QLabel* m_elapsed;
 };

@@ -2,6 +2,8 @@
 
 #include "asio_socket.h"
 #include "asio_tasks.h"
+#include "blocking_io.h"
+#include "datagram_batch.h"
 #include "echo_book.h"
 #include "pacer.h"
 #include "start_thread.h"
@@ -23,8 +25,9 @@
 namespace le {
 namespace {
 
-constexpr Nanos kTick = 10 * kNanosPerMilli;         // loss scan and stop checks
-constexpr Nanos kMaxTimerWait = 20 * kNanosPerMilli; // live changes are seen at least this often
+constexpr Nanos kTick = 10 * kNanosPerMilli;               // loss scan and stop checks
+constexpr Nanos kMaxTimerWait = 20 * kNanosPerMilli;       // live changes are seen at least this often
+constexpr auto kSendRetry = std::chrono::microseconds(50); // a full socket buffer or echo ring
 
 Clock::time_point at(Nanos t) {
     return Clock::time_point(std::chrono::nanoseconds(t));
@@ -64,7 +67,9 @@ public:
                  echo_ring_capacity(context.config), context.config.verify_payload)
         , m_tasks(m_io, context.params, m_threads)
         , m_tx(kMaxPayload)
-        , m_rx(kMaxPayload + 1) {
+        , m_rx(kMaxPayload + 1)
+        , m_batching(!Stream && context.config.open_loop && !context.config.verify_payload)
+        , m_batch(m_tx.data()) {
         fill_pattern(m_tx.data(), m_tx.size());
         if constexpr (Stream) {
             const auto protocol = stream_protocol_of(fd.get());
@@ -149,7 +154,34 @@ private:
         }
         while (!m_pacer.back_to_back() && now < due)
             now = now_ns();
-        send(due);
+        if (m_batching)
+            send_batch();
+        else
+            send(due);
+    }
+
+    // Open loop over datagrams: every message due now in one sendmmsg. More due (a full batch) is
+    // posted rather than looped, so the echoes waiting to be read get their turn in between.
+    void send_batch() {
+        const DatagramBatch::Result r =
+            m_batch.send_due(m_socket.native_handle(), m_book, m_pacer, m_seq, m_payload,
+                             m_ctx.send_until.load(std::memory_order_relaxed));
+        if (r.error) {
+            fail(describe(std::error_code(r.error, std::system_category())));
+            return;
+        }
+        m_send_busy = true;
+        const auto again = [this](const std::error_code& ec = {}) {
+            m_send_busy = false;
+            if (!ec)
+                schedule_send();
+        };
+        if (r.pending || r.ring_full) {
+            m_send_timer.expires_after(kSendRetry);
+            m_send_timer.async_wait(on_path(again));
+        } else {
+            asio::post(m_path, [again] { again(); });
+        }
     }
 
     void send(Nanos due) {
@@ -158,7 +190,7 @@ private:
         const Nanos t_send = now_ns();
         if (!m_book.sent(m_seq, m_pacer.back_to_back() ? t_send : due, t_send, size)) {
             // Ring full (open loop, the echoes lag far behind): try again shortly.
-            m_send_timer.expires_after(std::chrono::microseconds(100));
+            m_send_timer.expires_after(kSendRetry);
             m_send_timer.async_wait(on_path([this](const std::error_code& ec) {
                 if (!ec)
                     schedule_send();
@@ -295,6 +327,8 @@ private:
     AsioTasks m_tasks;
     std::vector<std::byte> m_tx;
     std::vector<std::byte> m_rx;
+    const bool m_batching; // datagrams in open loop go out in batches (DatagramBatch)
+    DatagramBatch m_batch;
     std::vector<std::thread> m_pool;
     Pacer m_pacer;
     std::uint64_t m_gen = 0;

@@ -154,6 +154,20 @@ void BlockingPing::open_loop_sender() {
         follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
         if (!wait_until(pacer.due(), &p.generation, gen, &m_ctx.abort))
             continue;
+        if (m_batching) { // every message due by now in one sendmmsg
+            const DatagramBatch::Result r = m_batch.send_due(
+                fd, m_book, pacer, seq, payload, m_ctx.send_until.load(std::memory_order_relaxed));
+            if (r.error) {
+                if (!should_abort())
+                    fail(describe_errno(r.error));
+                break;
+            }
+            if (r.pending || r.ring_full) // the socket buffer or the echo ring is full: the receiver lags
+                std::this_thread::sleep_for(std::chrono::microseconds(50));
+            if (now_ns() >= m_ctx.send_until.load(std::memory_order_relaxed) && m_batch.pending() == 0)
+                break;
+            continue;
+        }
         m_book.stamp(m_tx.data(), seq, payload);
         const Nanos now = now_ns();
         if (now >= m_ctx.send_until.load(std::memory_order_relaxed))

@@ -33,10 +33,14 @@ bool EchoBook::sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32
     m_table.put(seq, m_open_loop ? intended : actual, first ? size | InFlightTable::kFirstOfBurst : size);
     m_next.store(seq + 1, std::memory_order_release);
     m_recorder.note_sent(actual);
+    // The send lag: open loop against the due time; closed loop against the due time or the echo that
+    // let this message go, whichever came later (waiting for the peer is not the instrument's lag).
+    const Nanos schedule = m_open_loop ? intended : std::max(intended, m_last_echo);
     if (counted(seq))
         m_recorder.write([&](IntervalData& d) {
             ++d.sent;
             d.bytes += size;
+            d.send_lag.record(actual - schedule);
         });
     return true;
 }
@@ -55,6 +59,8 @@ EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos 
         return Echo::Late; // already counted lost (or a duplicate)
     const bool corrupt = expected == size && m_verify && !has_sequence_pattern(message, size, seq);
     const bool ok = expected == size && !corrupt;
+    if (!m_open_loop)
+        m_last_echo = now; // the closed loop's next message may go from here on
     if (counted(seq))
         m_recorder.write([&](IntervalData& d) {
             if (ok) {

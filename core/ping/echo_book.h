@@ -45,7 +45,9 @@ public:
             fill_sequence_pattern(tx, size, seq);
     }
 
-    // Sender side. Returns false (and does nothing) when the ring is full.
+    // Sender side. Returns false (and does nothing) when the ring is full. Records the send lag,
+    // actual - intended (closed loop: from the later of intended and the last echo), so back-to-back
+    // senders, which pass intended == actual, show none.
     bool sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32_t size) noexcept;
 
     // Receiver side: an echo of `size` bytes starting with `message` arrived at `now`. Only Ok and Bad
@@ -81,6 +83,7 @@ private:
     std::atomic<std::uint64_t> m_first_counted{UINT64_MAX};
     std::atomic<std::uint64_t> m_next{0};
     Nanos m_last_intended = -1;             // sender thread only
+    Nanos m_last_echo = 0;                  // closed loop only (one thread sends and receives)
     std::atomic<std::uint64_t> m_oldest{0}; // advanced only by the thread that calls expire()
 };
 

@@ -1,5 +1,6 @@
 #include "loop_ping.h"
 
+#include "blocking_io.h"
 #include "wire.h"
 
 namespace le {
@@ -10,7 +11,9 @@ LoopPing::LoopPing(PingContext& context)
     , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
              echo_ring_capacity(context.config), context.config.verify_payload)
     , m_echoes(m_book, !context.config.open_loop)
-    , m_tx(kMaxPayload) {
+    , m_tx(kMaxPayload)
+    , m_batching(!m_stream && context.config.open_loop && !context.config.verify_payload)
+    , m_batch(m_tx.data()) {
     fill_pattern(m_tx.data(), m_tx.size());
 }
 
@@ -48,6 +51,19 @@ std::uint32_t LoopPing::begin_send(Nanos due) {
         return 0;
     m_send_busy = true;
     return size;
+}
+
+Nanos LoopPing::send_batch(int fd) {
+    constexpr Nanos kRetry = 50 * kNanosPerMicro;
+    const DatagramBatch::Result r = m_batch.send_due(fd, m_book, m_pacer, m_seq, m_snapshot.payload,
+                                                     m_ctx.send_until.load(std::memory_order_relaxed));
+    if (r.error) {
+        fail(describe_errno(r.error));
+        return 0;
+    }
+    if (r.pending || r.ring_full)
+        return now_ns() + kRetry;
+    return r.more_due ? now_ns() : 0;
 }
 
 void LoopPing::send_done() {

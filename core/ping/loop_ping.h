@@ -1,5 +1,6 @@
 #pragma once
 
+#include "datagram_batch.h"
 #include "echo_book.h"
 #include "echo_stream.h"
 #include "pacer.h"
@@ -37,6 +38,12 @@ protected:
     std::uint32_t begin_send(Nanos due);
     // The message went out whole.
     void send_done();
+    // Open loop over datagrams (batching()): sends every message due now on the connected datagram
+    // socket `fd` at once (DatagramBatch), in place of begin_send(). Returns 0 when the next send can
+    // be planned at once, else when to plan it after the loop has turned (at once when more are due,
+    // so the echoes are read in between; a little later when the socket or the echo ring is full).
+    Nanos send_batch(int fd);
+    bool batching() const noexcept { return m_batching; }
     // Bytes of echoes arrived: one datagram, or a stream chunk.
     void received(const std::byte* data, std::size_t n);
     // Every 10 ms: aborts, counts overdue messages lost, notices the end of the run.
@@ -57,6 +64,8 @@ protected:
     EchoBook m_book;
     EchoStream m_echoes;
     std::vector<std::byte> m_tx; // the pattern, stamped with each message's sequence number
+    const bool m_batching;       // datagrams in open loop, no payload verification
+    DatagramBatch m_batch;
     Pacer m_pacer;
     LiveSnapshot m_snapshot{};
     bool m_send_busy = false;

@@ -171,9 +171,22 @@ void SpinPing::open_loop() {
     std::size_t tx_done = 0;
     std::size_t rx_need = kSequenceBytes; // stream: the header first, then the rest of its message
     std::size_t rx_got = 0;
+    int reads = 0; // datagrams read in a row since the last send turn
     while (!should_abort()) {
         const Nanos now = now_ns();
-        if (sending && tx_size == 0) {
+        if (m_batching && sending && reads == 0) { // every message due by now in one sendmmsg
+            follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
+            if (now >= send_until() && m_batch.pending() == 0) {
+                sending = false;
+            } else {
+                const DatagramBatch::Result b =
+                    m_batch.send_due(fd, m_book, pacer, seq, payload, send_until());
+                if (b.error) {
+                    fail(describe_errno(b.error));
+                    break;
+                }
+            }
+        } else if (sending && tx_size == 0 && !m_batching) {
             follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
             if (now >= send_until()) {
                 sending = false;
@@ -228,6 +241,10 @@ void SpinPing::open_loop() {
             }
             m_book.echo(m_rx.data(), n, t_recv);
             m_book.expire(t_recv);
+            // A batch sends up to DatagramBatch::kMax at once: read as many before the next send turn.
+            if (m_batching && ++reads < DatagramBatch::kMax)
+                continue;
+            reads = 0;
         } else if (r == 0) {
             fail(peer_closed());
             break;
@@ -235,6 +252,7 @@ void SpinPing::open_loop() {
             fail(describe_errno(errno));
             break;
         } else {
+            reads = 0;
             // Idle turn: the loss scan. Everything still out is given up a timeout after sending ended,
             // also a message still being written to a peer that stopped reading (it was booked, so
             // it counts as lost).

@@ -12,7 +12,9 @@ ThreadPing::ThreadPing(PingContext& context, Fd socket)
              echo_ring_capacity(context.config), context.config.verify_payload)
     , m_tasks(context.params)
     , m_tx(kMaxPayload)
-    , m_rx(kMaxPayload + 1) {
+    , m_rx(kMaxPayload + 1)
+    , m_batching(!m_stream && context.config.open_loop && !context.config.verify_payload)
+    , m_batch(m_tx.data()) {
     fill_pattern(m_tx.data(), m_tx.size());
 }
 

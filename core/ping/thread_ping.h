@@ -1,5 +1,6 @@
 #pragma once
 
+#include "datagram_batch.h"
 #include "echo_book.h"
 #include "ping_engine.h"
 #include "thread_tasks.h"
@@ -34,8 +35,10 @@ protected:
     const bool m_stream;
     EchoBook m_book;
     ThreadTasks m_tasks;
-    std::vector<std::byte> m_tx;        // the pattern, stamped with each message's sequence number
-    std::vector<std::byte> m_rx;        // one byte more than the largest payload: a too-long datagram shows
+    std::vector<std::byte> m_tx; // the pattern, stamped with each message's sequence number
+    std::vector<std::byte> m_rx; // one byte more than the largest payload: a too-long datagram shows
+    const bool m_batching;       // datagrams in open loop, no payload verification: m_batch sends
+    DatagramBatch m_batch;
     std::vector<std::thread> m_threads; // the data path's, started by start()
 };
 

@@ -21,6 +21,7 @@ constexpr Nanos kTick = 10 * kNanosPerMilli;         // loss scan and stop check
 constexpr Nanos kMaxTimerWait = 20 * kNanosPerMilli; // live changes are seen at least this often
 constexpr Nanos kRingFullRetry = 100 * kNanosPerMicro;
 constexpr std::size_t kStreamChunk = 64 * 1024;
+constexpr int kBatchesPerTurn = 8;
 
 // LoopPing's state machine on io_uring: every wait is a timeout and every I/O an operation on the
 // one ring, whose completions are the only things the engine thread wakes up for.
@@ -66,11 +67,24 @@ public:
 
 private:
     void schedule_send() override {
-        const NextSend next = plan_send();
-        if (next.plan == Plan::Wait)
-            arm_timer(std::min(next.at, now_ns() + kMaxTimerWait));
-        else if (next.plan == Plan::Send)
-            send(next.at);
+        // Batched datagrams are sent here without a completion to come back on: a few batches in a
+        // row, then the ring turns (a timer due now) so echoes are read between them.
+        for (int batches = 0;; ++batches) {
+            const NextSend next = plan_send();
+            if (next.plan == Plan::Wait)
+                arm_timer(std::min(next.at, now_ns() + kMaxTimerWait));
+            if (next.plan != Plan::Send)
+                return;
+            if (!batching()) {
+                send(next.at);
+                return;
+            }
+            const Nanos again = batches < kBatchesPerTurn ? send_batch(m_fd.get()) : now_ns();
+            if (again != 0) {
+                arm_timer(again);
+                return;
+            }
+        }
     }
 
     void arm_timer(Nanos at) {

@@ -128,6 +128,15 @@ private:
 
     void schedule_once() {
         const NextSend next = plan_send();
+        if (next.plan == Plan::Send && batching()) {
+            uv_os_fd_t fd = -1;
+            uv_fileno(as_handle(&m_sock.udp), &fd);
+            if (send_batch(fd) == 0)
+                m_schedule_again = true; // plan the next one (kSendsPerTurn bounds the turn)
+            else if (!m_finished)
+                uv_idle_start(&m_idle, &UvPing::on_idle); // turn the loop (echoes), then come back
+            return;
+        }
         if (next.plan == Plan::Send) {
             send(next.at);
             return;

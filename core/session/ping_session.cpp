@@ -323,6 +323,7 @@ IntervalRecord PingSession::make_record(const IntervalData& data, Nanos start, N
     r.errors = data.errors;
     r.bytes = data.bytes;
     r.set_stats(stats_of(data.rtt));
+    r.set_send_lag(data.send_lag);
     r.rtt_ns = std::make_shared<const Histogram>(data.rtt);
     r.burst = m_config.burst;
     if (r.burst > 1) {
@@ -347,6 +348,11 @@ void PingSession::publish(IntervalRecord record) {
         record.changes = std::move(m_pending_changes);
         m_pending_changes.clear();
     }
+    // Judged with the changes in (a rate change within a record blurs its achieved rate); a summary
+    // is saturated when any of its intervals was.
+    record.saturated = instrument_saturated(record, m_config.open_loop) ||
+                       (record.kind == IntervalRecord::Kind::Summary && m_any_saturated);
+    m_any_saturated = m_any_saturated || record.saturated;
     if (m_records.size() >= kMaxQueuedRecords)
         m_records.pop_front();
     m_records.push_back(std::move(record));

@@ -86,7 +86,8 @@ private:
     std::vector<ParamChange> m_pending_changes; // since the last interval record
     std::vector<ParamChange> m_all_changes;
     IntervalData m_cumulative;
-    std::mutex m_control; // serialises live changes
+    bool m_any_saturated = false; // some interval record was saturated
+    std::mutex m_control;         // serialises live changes
 };
 
 } // namespace le

@@ -114,6 +114,15 @@ IntervalRecord record_from_json(const json& j, const std::string& where, Interva
     r.max_us = number(j, where, "max_us");
     if (const auto e = j.find("engine"); e != j.end() && e->is_string()) // older files have none
         r.engine = e->get<std::string>();
+    if (j.contains("send_lag_p50_us")) { // older files have no send lag
+        r.send_lag_p50_us = number(j, where, "send_lag_p50_us");
+        r.send_lag_p99_us = number(j, where, "send_lag_p99_us");
+        r.send_lag_max_us = number(j, where, "send_lag_max_us");
+        const json& sat = member(j, where, "saturated");
+        if (!sat.is_boolean())
+            corrupt(fmt::format("{}.saturated is not true or false", where));
+        r.saturated = sat.get<bool>();
+    }
 
     const json& changes = json_array(member(j, where, "changes"), path(where, "changes"));
     r.changes.reserve(changes.size());

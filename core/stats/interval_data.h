@@ -9,9 +9,12 @@ namespace le {
 // What the data path accumulates during one interval. Fields written by different threads (the
 // open-loop sender counts `sent`, the receiver the rest) are distinct memory locations.
 struct IntervalData {
-    Histogram rtt;          // nanoseconds, every echo
-    Histogram rtt_first;    // the first echo of each burst (of every tick when the burst is 1)
-    Histogram rtt_rest;     // the other echoes of a burst
+    Histogram rtt;       // nanoseconds, every echo
+    Histogram rtt_first; // the first echo of each burst (of every tick when the burst is 1)
+    Histogram rtt_rest;  // the other echoes of a burst
+    // The instrument's own lag: how late each counted message left against its schedule (open loop:
+    // its due time; closed loop: its due time or the previous echo, whichever came later).
+    Histogram send_lag;
     std::uint64_t sent = 0; // messages sent (after warm-up)
     std::uint64_t received = 0;
     std::uint64_t lost = 0;   // no valid echo within the timeout
@@ -22,12 +25,14 @@ struct IntervalData {
         rtt.reset();
         rtt_first.reset();
         rtt_rest.reset();
+        send_lag.reset();
         sent = received = lost = errors = bytes = 0;
     }
     void add(const IntervalData& o) noexcept {
         rtt.add(o.rtt);
         rtt_first.add(o.rtt_first);
         rtt_rest.add(o.rtt_rest);
+        send_lag.add(o.send_lag);
         sent += o.sent;
         received += o.received;
         lost += o.lost;

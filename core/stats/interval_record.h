@@ -41,12 +41,32 @@ struct IntervalRecord {
     double cpu_percent = 0; // process CPU time over wall time (100 = one core busy)
     std::string ping_cpus = "any", pong_cpus = "any"; // placement ("any" = not pinned)
     std::string engine;                               // the ping's engine ("uring", ...); empty if unknown
+    // The instrument's own lag: how late the sends left against their schedule (IntervalData::send_lag).
+    double send_lag_p50_us = 0, send_lag_p99_us = 0, send_lag_max_us = 0;
+    // The instrument could not keep its schedule (see set_send_lag): its own queue is in the RTTs. A
+    // summary is saturated when any of its intervals was.
+    bool saturated = false;
     std::vector<ParamChange> changes;        // applied during this interval (all of them in a summary)
     std::shared_ptr<const Histogram> rtt_ns; // the interval's (or the whole run's) histogram
     std::shared_ptr<const Histogram> rtt_first_ns, rtt_rest_ns; // with burst > 1
 
     // Sets min_us ... max_us from `s`.
     void set_stats(const RttStats& s);
+    // Sets send_lag_* from `lag_ns` (saturated is judged apart: instrument_saturated()).
+    void set_send_lag(const Histogram& lag_ns);
 };
+
+// Whether `r` (its send lag, target and achieved rates, duration and changes set) shows an instrument
+// that could not keep its schedule: a paced run whose median send lag exceeds a tenth of the period
+// (which also covers a ping thread with no idle time: never ahead of its schedule, its lag only
+// grows), or an open-loop summary, whose sends wait for nothing but the instrument, that sent less
+// than 98 % of what its time called for (messages never sent leave no lag behind; judged over 100
+// messages or more and without a rate change, and not per interval, whose boundaries cut the
+// schedule wherever the collector woke). Back-to-back has no schedule: never saturated.
+bool instrument_saturated(const IntervalRecord& r, bool open_loop);
+
+// Folds `r`'s send lag into `into` where records are merged without their lag histograms: each
+// figure the larger of the two, saturated when either is.
+void worst_send_lag(IntervalRecord& into, const IntervalRecord& r);
 
 } // namespace le

@@ -63,6 +63,10 @@ nlohmann::json to_json(const IntervalRecord& r) {
     j["p999_us"] = r.p999_us;
     j["p9999_us"] = r.p9999_us;
     j["max_us"] = r.max_us;
+    j["send_lag_p50_us"] = r.send_lag_p50_us;
+    j["send_lag_p99_us"] = r.send_lag_p99_us;
+    j["send_lag_max_us"] = r.send_lag_max_us;
+    j["saturated"] = r.saturated;
     j["cpu_percent"] = r.cpu_percent;
     j["engine"] = r.engine;
     j["ping_cpus"] = r.ping_cpus;
@@ -85,35 +89,37 @@ std::string format_json_line(const IntervalRecord& r) {
 std::string csv_header() {
     return "type,t_s,target_rate,achieved_rate,payload,tasks,sent,received,lost,errors,min_us,mean_us,"
            "p50_us,p90_us,p99_us,p999_us,p9999_us,max_us,changes,cpu_percent,ping_cpus,pong_cpus,burst,"
-           "first_p50_us,first_p99_us,rest_p50_us,rest_p99_us,engine";
+           "first_p50_us,first_p99_us,rest_p50_us,rest_p99_us,engine,send_lag_p50_us,send_lag_p99_us,"
+           "send_lag_max_us,saturated";
 }
 
 std::string format_csv_row(const IntervalRecord& r) {
     return fmt::format(
         "{},{:.3f},{},{:.1f},{},{},{},{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{},"
-        "{:.1f},\"{}\",\"{}\",{},{:.3f},{:.3f},{:.3f},{:.3f},{}",
+        "{:.1f},\"{}\",\"{}\",{},{:.3f},{:.3f},{:.3f},{:.3f},{},{:.3f},{:.3f},{:.3f},{}",
         type_of(r), r.t_s, r.target_rate == kRateInf ? "inf" : fmt::format("{:g}", r.target_rate),
         r.achieved_rate, r.payload, r.tasks, r.sent, r.received, r.lost, r.errors, r.min_us, r.mean_us,
         r.p50_us, r.p90_us, r.p99_us, r.p999_us, r.p9999_us, r.max_us, changes_text(r), r.cpu_percent,
         r.ping_cpus, r.pong_cpus, r.burst, r.first.p50_us, r.first.p99_us, r.rest.p50_us, r.rest.p99_us,
-        r.engine);
+        r.engine, r.send_lag_p50_us, r.send_lag_p99_us, r.send_lag_max_us, r.saturated ? "true" : "false");
 }
 
 std::string text_header() {
     return fmt::format("{:>8} {:>7} {:>10} {:>8} {:>5} {:>9} {:>9} {:>6} {:>5} {:>8} {:>8} {:>8} {:>8} {:>8} "
-                       "{:>8} {:>8} {:>8} {:>5}",
+                       "{:>8} {:>8} {:>8} {:>5} {:>8} {:>8}",
                        "t_s", "target", "achieved", "payload", "tasks", "sent", "received", "lost", "errors",
                        "min_us", "mean_us", "p50_us", "p90_us", "p99_us", "p99.9_us", "p99.99", "max_us",
-                       "cpu%");
+                       "cpu%", "lag50_us", "lag99_us");
 }
 
 std::string format_text_row(const IntervalRecord& r) {
     std::string row = fmt::format(
         "{:>8.2f} {:>7} {:>10.1f} {:>8} {:>5} {:>9} {:>9} {:>6} {:>5} {:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f} "
-        "{:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f} {:>5.0f}",
+        "{:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f} {:>5.0f} {:>8.2f} {:>8.2f}{}",
         r.t_s, format_rate(r.target_rate), r.achieved_rate, format_size(r.payload), r.tasks, r.sent,
         r.received, r.lost, r.errors, r.min_us, r.mean_us, r.p50_us, r.p90_us, r.p99_us, r.p999_us,
-        r.p9999_us, r.max_us, r.cpu_percent);
+        r.p9999_us, r.max_us, r.cpu_percent, r.send_lag_p50_us, r.send_lag_p99_us,
+        r.saturated ? " SATURATED" : "");
     if (r.burst > 1)
         row +=
             fmt::format("\n{:>8} burst of {}: first p50 {:.2f} p99 {:.2f} max {:.2f} | rest p50 {:.2f} p99 "
@@ -142,6 +148,13 @@ std::string format_text_summary(const IntervalRecord& s) {
             "max {:.2f}",
             name, x.count, x.min_us, x.p50_us, x.p90_us, x.p99_us, x.p999_us, x.max_us);
     };
+    text += fmt::format("\nsend lag us (how late sends left against their schedule): p50 {:.2f}  p99 {:.2f}  "
+                        "max {:.2f}",
+                        s.send_lag_p50_us, s.send_lag_p99_us, s.send_lag_max_us);
+    if (s.saturated)
+        text +=
+            "\nSATURATED: the instrument could not keep its schedule (send lag over a tenth of the period); "
+            "its own queue is in these RTTs";
     if (s.burst > 1)
         text += line(fmt::format("first of each burst of {}", s.burst), s.first) +
                 line("rest of the burst", s.rest);

@@ -10,8 +10,9 @@ namespace le {
 
 // The three renderings of interval and summary records that users script against. Columns, in
 // order: type t_s target_rate achieved_rate payload tasks sent received lost errors min_us mean_us
-// p50_us p90_us p99_us p999_us p9999_us max_us changes. A back-to-back target is "inf" in text and
-// CSV and null in JSON.
+// p50_us p90_us p99_us p999_us p9999_us max_us changes, then more columns appended over time (the
+// last: send_lag_p50_us send_lag_p99_us send_lag_max_us saturated). A back-to-back target is "inf"
+// in text and CSV and null in JSON.
 enum class RecordFormat { Text, Json, Csv };
 RecordFormat parse_record_format(std::string_view text); // throws std::invalid_argument
 

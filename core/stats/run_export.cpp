@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -59,6 +60,7 @@ IntervalRecord whole_run_summary(const RunHistory& run) {
         s.errors += r.errors;
         s.bytes += r.bytes;
         s.cpu_percent += r.cpu_percent * r.duration_s;
+        worst_send_lag(s, r);
         s.changes.insert(s.changes.end(), r.changes.begin(), r.changes.end());
     }
     if (!intervals.empty()) {
@@ -79,6 +81,13 @@ IntervalRecord whole_run_summary(const RunHistory& run) {
         s.cpu_percent /= s.duration_s;
     }
     s.set_stats(stats_of(run.whole_run()));
+    if (const IntervalRecord* whole = run.summary() ? &*run.summary() : nullptr) {
+        // The session's own summary has the exact lag percentiles of the whole run.
+        s.send_lag_p50_us = whole->send_lag_p50_us;
+        s.send_lag_p99_us = whole->send_lag_p99_us;
+        s.send_lag_max_us = std::max(s.send_lag_max_us, whole->send_lag_max_us);
+        s.saturated = s.saturated || whole->saturated;
+    }
     if (!run.whole_first().empty()) {
         s.first = stats_of(run.whole_first());
         s.rest = stats_of(run.whole_rest());

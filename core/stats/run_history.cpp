@@ -27,7 +27,8 @@ CurvePoint point_of_record(const IntervalRecord& r) {
 }
 
 // Records [first, last) as one: counts summed, statistics of their merged histogram `h`, the newest
-// record's settings, every change kept.
+// record's settings, every change kept; the send lag of the worst of them (no histogram is kept for
+// it), saturated when any was.
 IntervalRecord merge_records(std::vector<IntervalRecord>::const_iterator first,
                              std::vector<IntervalRecord>::const_iterator last, const Histogram& h) {
     IntervalRecord m = *(last - 1);
@@ -43,6 +44,7 @@ IntervalRecord merge_records(std::vector<IntervalRecord>::const_iterator first,
         m.errors += r->errors;
         m.bytes += r->bytes;
         cpu += r->cpu_percent * r->duration_s;
+        worst_send_lag(m, *r);
         m.changes.insert(m.changes.end(), r->changes.begin(), r->changes.end());
     }
     m.achieved_rate = m.duration_s > 0 ? static_cast<double>(m.sent) / m.duration_s : 0;

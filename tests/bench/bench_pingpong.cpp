@@ -29,12 +29,6 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
-#ifndef LE_PING_PATH
-#define LE_PING_PATH "latency-ping"
-#endif
-#ifndef LE_PONG_PATH
-#define LE_PONG_PATH "latency-pong"
-#endif
 #ifndef LE_REF_PATH
 #define LE_REF_PATH "ref_pingpong"
 #endif

@@ -19,6 +19,14 @@
 #include <sched.h>
 #include <unistd.h>
 
+// The programs measured, where the build did not say (it passes their paths as definitions).
+#ifndef LE_PING_PATH
+#define LE_PING_PATH "latency-ping"
+#endif
+#ifndef LE_PONG_PATH
+#define LE_PONG_PATH "latency-pong"
+#endif
+
 // "a,b,,c" -> {"a", "b", "c"}: empty items are dropped.
 inline std::vector<std::string> splitList(const std::string& s) {
     std::vector<std::string> parts;

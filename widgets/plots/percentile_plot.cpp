@@ -163,6 +163,7 @@ void PercentilePlot::rebuild() {
     m_markerItems.clear();
     m_markerTexts.clear();
     m_markerTimes.clear();
+    m_saturated.clear();
 
     int index = 0;
     m_liveGraphs = 0;
@@ -228,6 +229,8 @@ void PercentilePlot::appendLive() {
                     ->addData(r.t_s, le::percentile_drawn(part.count, 50) ? drawable(part.p50_us) : qQNaN());
             }
         }
+        if (r.saturated)
+            addSaturatedBand(r.t_s - r.duration_s, r.t_s);
         for (const le::ParamChange& change : r.changes)
             addChangeMarker(change.t_s, QStringLiteral("%1 → %2").arg(QString::fromStdString(change.key),
                                                                       QString::fromStdString(change.value)));
@@ -244,6 +247,29 @@ void PercentilePlot::addChangeMarker(double t_s, const QString& text) {
     m_markerItems << marker.line << marker.label;
     m_markerTexts << text;
     m_markerTimes << t_s;
+}
+
+void PercentilePlot::addSaturatedBand(double from_s, double to_s) {
+    // A streak of saturated intervals is one band with one label, where it starts.
+    const bool continues = !m_saturated.isEmpty() && std::abs(m_saturated.back().second - from_s) < 1e-6;
+    if (!continues)
+        addChangeMarker(from_s, tr("instrument saturated: its own queue is in these RTTs"));
+    auto* band = new QCPItemRect(this);
+    band->setLayer(QStringLiteral("markerLines")); // under the curves (plot_marker.h)
+    band->setSelectable(false);
+    band->setPen(Qt::NoPen);
+    band->setBrush(QColor(220, 40, 40, 60));
+    for (QCPItemPosition* corner : {band->topLeft, band->bottomRight}) {
+        corner->setTypeX(QCPItemPosition::ptPlotCoords);
+        corner->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    }
+    band->topLeft->setCoords(from_s, 0);
+    band->bottomRight->setCoords(to_s, 1);
+    m_markerItems << band;
+    if (continues)
+        m_saturated.back().second = to_s;
+    else
+        m_saturated.append({from_s, to_s});
 }
 
 void PercentilePlot::explainGaps() {
@@ -297,6 +323,8 @@ QString PercentilePlot::plotData() const {
         out += QStringLiteral("# marker,%1,\"%2\"\n")
                    .arg(m_markerTimes[i], 0, 'f', 3)
                    .arg(QString(m_markerTexts[i]).replace('"', "\"\""));
+    for (const auto& [from, to] : m_saturated)
+        out += QStringLiteral("# saturated,%1,%2\n").arg(from, 0, 'f', 3).arg(to, 0, 'f', 3);
     return out;
 }
 

@@ -7,8 +7,10 @@
 // Percentiles over time: the live run's curve points (RunHistory::curve(): p50, p90, p99, p99.9 and
 // max of a sliding window, x = the window's end, y = RTT on a log axis), each overlay's p50 and p99
 // dashed, and a labelled marker at every live change ("rate → 10k") and timeline event ("stop",
-// "peer lost", notes). A percentile whose window holds fewer than 10 samples above it is a gap, and
-// its legend entry says what window it needs; so are intervals without an echo and stops.
+// "peer lost", notes), and a red band, labelled where it starts, over intervals whose record says
+// the instrument was saturated (IntervalRecord::saturated). A percentile whose window holds fewer than 10
+// samples above it is a gap, and its legend entry says what window it needs; so are intervals without an echo
+// and stops.
 //
 // Its auto range follows the newest data (the default); the user's first drag or zoom turns it
 // off, and resetAxes() or setTimeWindow() turn it back on.
@@ -30,7 +32,8 @@ public:
     double timeWindow() const { return m_timeWindow; }
 
     // The curves as drawn, as CSV: run, t_s, window_s, samples, p50, p90, p99, p99.9, max (µs), an
-    // empty cell where a value is not drawn. Then the markers as "# marker,t_s,label" lines.
+    // empty cell where a value is not drawn. Then the markers as "# marker,t_s,label" lines, and the
+    // saturated bands as "# saturated,from_s,to_s".
     QString plotData() const;
 
 protected:
@@ -41,6 +44,8 @@ private:
     void rebuild();
     void appendLive();
     void addChangeMarker(double t_s, const QString& text);
+    // A red band over [from_s, to_s], where the live run's records say the instrument was saturated.
+    void addSaturatedBand(double from_s, double to_s);
     void explainGaps();
     void followNewest();
 
@@ -57,5 +62,6 @@ private:
     QList<QCPAbstractItem*> m_markerItems;
     QStringList m_markerTexts;
     QList<double> m_markerTimes;
+    QList<QPair<double, double>> m_saturated; // the bands drawn, from and to (s)
     double m_timeWindow = 0;
 };

@@ -1,0 +1,68 @@
+#include "datagram_batch.h"
+
+#include "blocking_io.h"
+#include "wire.h"
+
+#include <cerrno>
+
+namespace le {
+
+DatagramBatch::DatagramBatch(const std::byte* pattern) noexcept
+    : m_pattern(pattern) {
+    static_assert(sizeof(m_headers[0]) == kSequenceBytes);
+    for (int i = 0; i < kMax; ++i) {
+        m_iov[2 * i].iov_base = m_headers[i].data();
+        m_iov[2 * i].iov_len = kSequenceBytes;
+        m_msgs[i].msg_hdr.msg_iov = &m_iov[2 * i];
+        m_msgs[i].msg_hdr.msg_iovlen = 2;
+    }
+}
+
+int DatagramBatch::flush(int fd) noexcept {
+    while (m_first < m_count) {
+        // MSG_DONTWAIT also on a blocking socket: a full send buffer leaves the rest pending rather
+        // than stalling the thread that may also have to read the echoes.
+        const int r = ::sendmmsg(fd, &m_msgs[m_first], static_cast<unsigned>(m_count - m_first),
+                                 MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return would_block(errno) ? 0 : errno;
+        }
+        m_first += r;
+    }
+    m_first = m_count = 0;
+    return 0;
+}
+
+DatagramBatch::Result DatagramBatch::send_due(int fd, EchoBook& book, Pacer& pacer, std::uint64_t& seq,
+                                              std::size_t payload, Nanos send_until) noexcept {
+    Result result;
+    if (m_first < m_count) {
+        result.error = flush(fd);
+        result.pending = m_first < m_count;
+        if (result.error || result.pending)
+            return result;
+    }
+    const Nanos now = now_ns();
+    const auto size = static_cast<std::uint32_t>(payload);
+    while (m_count < kMax && now < send_until && (pacer.back_to_back() || pacer.due() <= now)) {
+        // Booked before the send: the echo may be back before sendmmsg returns.
+        if (!book.sent(seq, pacer.back_to_back() ? now : pacer.due(), now, size)) {
+            result.ring_full = true;
+            break;
+        }
+        write_sequence(m_headers[m_count].data(), seq);
+        m_iov[2 * m_count + 1].iov_base = const_cast<std::byte*>(m_pattern + kSequenceBytes);
+        m_iov[2 * m_count + 1].iov_len = payload - kSequenceBytes;
+        ++m_count;
+        ++seq;
+        pacer.advance();
+    }
+    result.more_due = m_count == kMax && (pacer.back_to_back() || pacer.due() <= now_ns());
+    result.error = flush(fd);
+    result.pending = m_first < m_count;
+    return result;
+}
+
+} // namespace le

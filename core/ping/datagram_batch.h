@@ -1,0 +1,54 @@
+#pragma once
+
+#include "echo_book.h"
+#include "pacer.h"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <sys/socket.h>
+
+namespace le {
+
+// Open loop over datagrams: every message due when the engine wakes goes out at once, up to kMax
+// of them in one sendmmsg(2), so a sender that fell behind its schedule catches up in a few system
+// calls instead of one (and one event-loop turn) per message. Each message is its own 8-byte
+// header (the sequence number) followed by the shared fill pattern, so nothing is copied; with
+// --verify-payload, whose payload depends on the sequence number, engines send one by one instead.
+// Owned by the sending thread (or strand); allocation-free once constructed.
+class DatagramBatch {
+public:
+    static constexpr int kMax = 32;
+
+    // `pattern`: at least kMaxUdpPayload bytes of fill_pattern(), outliving the batch.
+    explicit DatagramBatch(const std::byte* pattern) noexcept;
+
+    struct Result {
+        int error = 0;          // errno of a send that failed (not would-block): the run ends
+        bool pending = false;   // the socket took only part (would block): call again shortly
+        bool more_due = false;  // kMax went out and more are due already: call again after a look at receives
+        bool ring_full = false; // the echo book's ring is full (echoes lag far behind): call again shortly
+    };
+
+    // First sends what a previous call left pending; then books every message due by now with `book`
+    // (its intended time its due time, or now when back-to-back), at most kMax and none at or after
+    // `send_until`, advancing `pacer` and `seq` for each, and sends them with one non-blocking
+    // sendmmsg on the connected datagram socket `fd`.
+    Result send_due(int fd, EchoBook& book, Pacer& pacer, std::uint64_t& seq, std::size_t payload,
+                    Nanos send_until) noexcept;
+
+    // Messages booked and not yet sent.
+    int pending() const noexcept { return m_count - m_first; }
+
+private:
+    int flush(int fd) noexcept; // 0, or the errno of a failure other than would-block
+
+    const std::byte* m_pattern;
+    std::array<std::array<std::byte, 8>, kMax> m_headers{};
+    std::array<iovec, 2 * kMax> m_iov{};
+    std::array<mmsghdr, kMax> m_msgs{};
+    int m_first = 0; // the first message not yet sent
+    int m_count = 0; // messages in the batch
+};
+
+} // namespace le
