@@ -49,6 +49,8 @@ EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos 
     if (size < kSequenceBytes)
         return stray();
     const std::uint64_t seq = read_sequence(message);
+    if (seq == kProbeSequence)
+        return Echo::Late; // a repeated connection probe answered late: ours, and no message's
     const std::uint32_t tagged = m_table.tagged_size(seq);
     const std::uint32_t expected = tagged & ~InFlightTable::kFirstOfBurst;
     const Nanos from = m_table.take(seq);

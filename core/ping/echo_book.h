@@ -24,7 +24,8 @@ class EchoBook {
 public:
     // Ok: the echo of an outstanding message, counted received. Bad: the right sequence number but
     // the wrong length, counted as an error (its message is resolved by it). Late: a message resolved
-    // already (counted lost, or a duplicate): nothing is counted. Stray: shorter than a sequence
+    // already (counted lost, or a duplicate), or a repeated connection probe (kProbeSequence)
+    // answered late: nothing is counted. Stray: shorter than a sequence
     // number or a sequence number never sent: not ours, so counted apart as a stray (once counting
     // has begun), never as received, lost or an error, and it does not show the peer is there (a
     // stream that delivers one is out of sync).

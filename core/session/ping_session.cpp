@@ -19,7 +19,6 @@ namespace le {
 namespace {
 
 constexpr std::size_t kMaxQueuedRecords = 1000; // a consumer that stops pulling loses old intervals only
-constexpr std::uint64_t kProbeSequence = UINT64_MAX;
 
 Endpoint embedded_endpoint(Transport t) {
     static std::atomic<int> counter{0};

@@ -47,6 +47,8 @@ struct Model {
     bool known(std::uint64_t seq) const { return seq < next && seq + kCapacity >= next; }
 
     le::EchoBook::Echo echo(std::uint64_t seq, std::size_t size, le::Nanos now) {
+        if (size >= le::kSequenceBytes && seq == le::kProbeSequence)
+            return le::EchoBook::Echo::Late; // a repeated connection probe
         if (size < le::kSequenceBytes || !known(seq)) {
             strays += next > 0; // counted once counting has begun (at the first message sent)
             return le::EchoBook::Echo::Stray;
