@@ -223,6 +223,17 @@ int main(int argc, char** argv) {
         validate(config);
         for (const auto& s : sets)
             changes.push_back(parse_set(s));
+        // Open loop sizes its in-flight table for the highest rate the schedule reaches.
+        for (const auto& c : changes)
+            if (c.key == "rate" && config.open_loop)
+                config.rate_ceiling = std::max(config.highest_rate(), parse_rate(c.value));
+        // A change that could not apply is refused now, not noted when its time comes.
+        for (const auto& c : changes)
+            try {
+                with_change(config, c.key, c.value);
+            } catch (const std::invalid_argument& e) {
+                throw std::invalid_argument(fmt::format("--set {}: {}", c.text, e.what()));
+            }
         fmt_kind = parse_record_format(format);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "latency-ping: error: %s\n", e.what());

@@ -94,6 +94,36 @@ private slots:
         QVERIFY(a->ping() > 0 && b->ping() > 0);
     }
 
+    // Without a token every connection is authenticated at its hello, so idle ones once held every
+    // slot for good: now, once they have been silent for the handshake time, the one silent longest
+    // yields its slot to a newcomer (a client that keeps talking keeps its own).
+    void fullWithoutToken() {
+        AgentServerConfig c;
+        c.max_connections = 3;
+        c.auth_timeout = 300 * kNanosPerMilli;
+        TestAgent agent({}, c);
+        QElapsedTimer t; // started before the oldest said hello: it has been silent at most this long
+        t.start();
+        const auto oldest = AgentClient::connect(agent.url(), {});
+        const auto idle = AgentClient::connect(agent.url(), {});
+        const auto talking = AgentClient::connect(agent.url(), {});
+        // Silent for less than the handshake time: nobody yields, the newcomer is refused.
+        std::string what = errorOf([&] { AgentClient::connect(agent.url(), {}); });
+        if (t.elapsed() < 250)
+            QVERIFY2(what.find("at most 3 control connections") != std::string::npos, what.c_str());
+        while (t.elapsed() < 1000) { // the talking one keeps its slot by talking
+            QVERIFY(talking->ping() > 0);
+            QTest::qWait(50);
+        }
+        const auto newcomer = AgentClient::connect(agent.url(), {});
+        QVERIFY(newcomer->ping() > 0);
+        QVERIFY(talking->ping() > 0);
+        QVERIFY(idle->ping() > 0); // the second oldest was not evicted
+        what = errorOf([&] { oldest->ping(); });
+        QVERIFY2(!what.empty(), "the one silent longest still holds its slot");
+        QVERIFY(agent.logged("silent longest"));
+    }
+
     // What a client sends is logged with its control characters escaped: no fake log lines.
     void logEscaped() {
         TestAgent agent;
@@ -250,6 +280,44 @@ private slots:
         QCOMPARE(o.summaries[0].received, received);
         QVERIFY(received > 500);
         QCOMPARE(o.summaries[0].sent, o.summaries[0].received + o.summaries[0].lost + o.summaries[0].errors);
+    }
+
+    // An agent reached over IPv6 (tcp://[::1]:P) serves its endpoints on IPv6 too, so the ping
+    // measures against them (they were bound to 0.0.0.0 and unreachable at [::1]).
+    void ipv6Agent() {
+        {
+            const int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
+            sockaddr_in6 a{};
+            a.sin6_family = AF_INET6;
+            a.sin6_addr = in6addr_loopback;
+            const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+            if (fd >= 0)
+                ::close(fd);
+            if (!ok)
+                QSKIP("no IPv6 loopback here");
+        }
+        QProcess agentProcess;
+        agentProcess.start(kPong, {"--agent", "--control", "tcp://[::1]:0", "--exit-on-eof"});
+        const QString url = waitForAgentUrl(agentProcess);
+        QVERIFY2(url.startsWith("tcp://[::1]:"), agentProcess.readAllStandardError().constData());
+        for (const QString transport : {"tcp", "udp"}) {
+            QProcess ping;
+            ping.start(kPing, {"--agent", url, "--transport", transport, "--duration", "500ms", "--warmup",
+                               "100ms", "--format", "json"});
+            QVERIFY(ping.waitForFinished(15000));
+            const QByteArray err = ping.readAllStandardError();
+            QVERIFY2(ping.exitCode() == 0, err.constData());
+            QVERIFY2(err.contains(QStringLiteral("at %1://[::1]:").arg(transport).toUtf8()), err.constData());
+            const QJsonObject summary =
+                parseObject(ping.readAllStandardOutput().trimmed().split('\n').last());
+            QCOMPARE(summary["type"].toString(), "summary");
+            QVERIFY2(summary["received"].toInt() > 0, err.constData());
+            QCOMPARE(summary["sent"].toInt(),
+                     summary["received"].toInt() + summary["lost"].toInt() + summary["errors"].toInt());
+        }
+        agentProcess.closeWriteChannel();
+        QVERIFY(agentProcess.waitForFinished(3000));
+        QCOMPARE(agentProcess.exitCode(), 0);
     }
 
     void cliAgent() {

@@ -70,6 +70,19 @@ private slots:
                                            << QStringList{"--engines 'asio,asio': value 2 repeats value 1"};
         QTest::newRow("compare-empty") << kPing << QStringList{"compare", "--tasks", ","}
                                        << QStringList{"--tasks ',': give at least one value"};
+        // A --set that could not apply is refused before the run, naming the change.
+        QTest::newRow("set-udp-payload")
+            << kPing << QStringList{"--transport", "udp", "--set", "1s:payload=1MiB"}
+            << QStringList{"--set 1s:payload=1MiB: ", "UDP"};
+        QTest::newRow("set-open-loop-inf") << kPing << QStringList{"--open-loop", "--set", "1s:rate=inf"}
+                                           << QStringList{"--set 1s:rate=inf: open loop needs a finite rate"};
+        QTest::newRow("set-tasks-too-many")
+            << kPing << QStringList{"--set", "1s:tasks=200000"}
+            << QStringList{
+                   "--set 1s:tasks=200000: tasks 200000 is out of range: the blocking engine runs 0 to 2000"};
+        QTest::newRow("set-task-work-1h")
+            << kPing << QStringList{"--set", "1s:task-work=1h"}
+            << QStringList{"--set 1s:task-work=1h: task work must be from 0 to 1 s"};
     }
     void testUsageErrors() {
         QFETCH(QString, program);
@@ -220,6 +233,25 @@ private slots:
         }
         QVERIFY2(fasterLater, qPrintable(r.describe()));
         QCOMPARE(records.last().value("type").toString(), QStringLiteral("summary"));
+    }
+
+    // Open loop sizes its in-flight table for the highest rate its schedule reaches, so a scheduled
+    // raise applies (a live raise beyond it would be refused).
+    void testOpenLoopScheduledRaise() {
+        const Result r =
+            run(kPing, {"--open-loop", "--rate", "500", "--set", "300ms:rate=2k", "--warmup", "100ms",
+                        "--duration", "600ms", "--interval", "200ms", "--format", "json"});
+        QVERIFY2(r.finished && r.exitCode == 0, qPrintable(r.describe()));
+        QVERIFY2(!r.err.contains("not applied"), qPrintable(r.describe()));
+        QString error;
+        const QList<QJsonObject> records = jsonRecords(r.out, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QVERIFY(!records.isEmpty());
+        bool raised = false;
+        for (const QJsonValue& c : records.last().value("changes").toArray())
+            raised = raised || (c.toObject().value("key") == "rate" && c.toObject().value("value") == "2k");
+        QVERIFY2(raised, qPrintable(r.describe()));
+        QCOMPARE(records.last().value("target_rate").toDouble(), 2000.0);
     }
 
     void testOutUnwritable() {

@@ -3,6 +3,8 @@
 // (Impairments: tst_pong_impairments.)
 #include "pong_test_support.h"
 
+#include <malloc.h>
+
 class TestPong : public PongFixture {
     Q_OBJECT
 
@@ -352,6 +354,41 @@ private slots:
         QCOMPARE(pong.exitStatus(), QProcess::NormalExit);
         QCOMPARE(pong.exitCode(), 0);
         QVERIFY2(pong.readAllStandardError().contains("stopped;"), "no stop summary on stderr");
+    }
+
+    // Idle connections are cheap on the asio pongs: 1000 that each had one small echo grow the
+    // process by kilobytes per connection, not a kPongChunk (64 KiB) buffer each (62.5 MiB).
+    void idleConnectionsAreCheap_data() {
+        QTest::addColumn<QString>("engine");
+        for (const char* e : {"asio", "asio-pool", "asio-uring"})
+            QTest::newRow(e) << QString::fromLatin1(e);
+    }
+    void idleConnectionsAreCheap() {
+        QFETCH(QString, engine);
+        if (!m_fdProblem.isEmpty())
+            QSKIP(qPrintable(m_fdProblem));
+        if (kSanitizerBuild)
+            QSKIP("sanitizer build: its allocator's redzones and quarantine are what RSS would measure");
+        auto server = startPong(engine, "tcp", kManyConnections + 10);
+        const Endpoint ep = server->endpoints().at(0);
+        QString why;
+        QVERIFY2(freshClientEchoes(ep, &why), qPrintable(why));
+        std::vector<Fd> clients;
+        clients.reserve(kManyConnections);
+        ::malloc_trim(0); // memory an earlier row freed counts again when it is reused
+        const qint64 before = vm_rss(::getpid());
+        for (int i = 0; i < kManyConnections; ++i) {
+            clients.push_back(connectTo(ep));
+            const Bytes out = random_bytes(64, 900 + i);
+            QVERIFY2(exchange(clients.back().get(), out) == out, qPrintable(QString::number(i)));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{kManyConnections + 0}, 10000);
+        const qint64 growth = vm_rss(::getpid()) - before;
+        qInfo("%d idle connections: +%lld KiB (%lld bytes each)", kManyConnections, growth / qint64{kKiB},
+              growth / kManyConnections);
+        QVERIFY2(growth < qint64{kManyConnections} * 16 * qint64{kKiB},
+                 qPrintable(QStringLiteral("grew %1 KiB").arg(growth / qint64{kKiB})));
+        QVERIFY2(freshClientEchoes(ep, &why), qPrintable(why)); // 64 KiB: a buffer still grows to that
     }
 
     // stop() with 100 idle connections returns within a second, and the clients see the pong go.

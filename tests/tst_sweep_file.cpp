@@ -266,6 +266,112 @@ private slots:
                 QVERIFY2(what.contains("line 2"), e.what()); // the one data row (the spec is in it)
         }
     }
+
+    // Values no sweep can have measured are refused, in either rendering, naming the field.
+    void refusesValuesNoSweepMeasures_data() {
+        QTest::addColumn<QString>("format");
+        QTest::addColumn<int>("which");
+        QTest::addColumn<QString>("mentions");
+        for (const char* format : {"csv", "json"}) {
+            QTest::addRow("%s negative rate", format) << format << 0 << "target_rate must be a number from 1";
+            QTest::addRow("%s negative achieved", format) << format << 1 << "achieved_rate is negative";
+            QTest::addRow("%s negative duration", format) << format << 2 << "duration_s is negative";
+            QTest::addRow("%s counts", format) << format << 3 << "the counts do not add up: sent 1000";
+            QTest::addRow("%s tasks", format) << format << 4 << "tasks";
+            QTest::addRow("%s cpu", format) << format << 5 << "cpu_percent is negative";
+        }
+    }
+    void refusesValuesNoSweepMeasures() {
+        QFETCH(QString, format);
+        QFETCH(int, which);
+        QFETCH(QString, mentions);
+        SweepFile f;
+        f.spec = shortSpec();
+        f.points.push_back(fakePoint("a", 1000, 998.5, 20'000));
+        SweepPointResult& p = f.points.back();
+        switch (which) {
+        case 0:
+            p.target_rate = -5;
+            break;
+        case 1:
+            p.achieved_rate = -1;
+            break;
+        case 2:
+            p.duration_s = -1;
+            break;
+        case 3:
+            p.lost = 5;
+            break;
+        case 4:
+            p.tasks = kMaxTasks + 1;
+            break;
+        default:
+            p.cpu_percent = -3;
+            break;
+        }
+        const std::string text = render_sweep(f, format == "json" ? SweepFormat::Json : SweepFormat::Csv);
+        try {
+            parse_sweep(text, "bad.sweep");
+            QFAIL("accepted");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).startsWith("bad.sweep") &&
+                         QString::fromUtf8(e.what()).contains(mentions),
+                     e.what());
+        }
+    }
+
+    // A file of more points than a sweep holds is refused as too large, before their histograms take
+    // the memory (100k points took 4-5 GB); a grid that big is refused before it runs.
+    void refusesTooManyPoints_data() {
+        QTest::addColumn<QString>("format");
+        QTest::newRow("csv") << "csv";
+        QTest::newRow("json") << "json";
+    }
+    void refusesTooManyPoints() {
+        QFETCH(QString, format);
+        const bool json = format == "json";
+        SweepFile f;
+        f.spec = shortSpec();
+        f.points.push_back(fakePoint("a", 1000, 998.5, 20'000));
+        f.points.back().rtt.reset(); // a small point: the file is ~10 MB
+        f.points.back().rtt.record(20'000);
+        const std::string one = render_sweep(f, json ? SweepFormat::Json : SweepFormat::Csv);
+        std::string text;
+        if (json) { // the one point kMaxSweepPoints + 1 times
+            nlohmann::json doc = nlohmann::json::parse(one);
+            const nlohmann::json point = doc.at("points").at(0);
+            doc["points"] = nlohmann::json::array();
+            for (std::size_t i = 0; i <= kMaxSweepPoints; ++i)
+                doc["points"].push_back(point);
+            text = doc.dump();
+        } else { // the header, then its one row kMaxSweepPoints + 1 times
+            const std::size_t row = one.find('\n') + 1;
+            std::string line = one.substr(row);
+            if (!line.ends_with('\n'))
+                line += '\n';
+            text = one.substr(0, row);
+            for (std::size_t i = 0; i <= kMaxSweepPoints; ++i)
+                text += line;
+        }
+        try {
+            parse_sweep(text, "big.sweep");
+            QFAIL("accepted");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(QString::fromUtf8(e.what()) ==
+                         QStringLiteral("big.sweep is too large: it has 10001 points, more than the 10000 a "
+                                        "sweep holds"),
+                     e.what());
+        }
+        SweepSpec grid = shortSpec();
+        grid.repeat = 1000;
+        grid.payloads = {16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384};
+        try {
+            validate(grid);
+            QFAIL("a grid of more than 10000 points accepted");
+        } catch (const std::invalid_argument& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains("a sweep holds at most 10000"), e.what());
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSweepFile)

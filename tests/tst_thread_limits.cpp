@@ -9,6 +9,9 @@
 #include "sanitizer_build.h"
 #include "socket.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QTest>
 
@@ -78,6 +81,33 @@ private slots:
         QCOMPARE(p.exitCode(), 1);
         QVERIFY2(err.contains("cannot start a thread for compute task ") && err.contains(" of 100: "),
                  err.constData());
+    }
+
+    // A live change to more tasks than the system gives threads for: the run goes on, the tasks
+    // that started run, and the records say how many (not the count asked for).
+    void pingSetTasks_data() { pingTasks_data(); }
+    void pingSetTasks() {
+        QFETCH(QString, engine);
+        QProcess p;
+        limitAddressSpace(p, 300 * kMiB);
+        p.start(kPing, {"--engine", engine, "--set", "300ms:tasks=100", "--warmup", "100ms", "--duration",
+                        "700ms", "--interval", "200ms", "--format", "json"});
+        QVERIFY(p.waitForFinished(20'000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(p.exitCode() == 0, err.constData());
+        QVERIFY2(err.contains("--set 300ms:tasks=100 not applied: tasks 100: only ") &&
+                     err.contains("cannot start a thread for compute task "),
+                 err.constData());
+        const QList<QByteArray> lines = p.readAllStandardOutput().trimmed().split('\n');
+        const QJsonObject summary = QJsonDocument::fromJson(lines.last()).object();
+        QCOMPARE(summary.value("type").toString(), QStringLiteral("summary"));
+        const int running = summary.value("tasks").toInt(-1);
+        QVERIFY2(running >= 0 && running < 100, lines.last().constData());
+        const QJsonArray changes = summary.value("changes").toArray();
+        QCOMPARE(changes.size(), 1);
+        QCOMPARE(changes[0].toObject().value("key").toString(), QStringLiteral("tasks"));
+        QCOMPARE(changes[0].toObject().value("value").toString(), QString::number(running));
     }
 
     // A connection the blocking pong has no thread for is closed at once; the others are served,

@@ -202,7 +202,8 @@ le::PingConfig MainWindow::configFromControls() const {
     c.cpu = m_peer->pingCpus();
     c.pong_cpu = m_peer->pongCpus();
     if (c.open_loop && c.rate == le::kRateInf)
-        c.rate = le::kRateMax; // open loop needs a schedule; back-to-back is a closed-loop notion
+        c.rate = le::kRateMax;     // open loop needs a schedule; back-to-back is a closed-loop notion
+    c.rate_ceiling = le::kRateMax; // the rate field may be raised live to anything
     c.warmup = 200 * le::kNanosPerMilli;
     // One record per redraw (30 Hz): the curves move smoothly; the histogram window stays 1 s.
     c.interval = SessionBridge::kRecordInterval;

@@ -93,12 +93,16 @@ void StatusReadout::show(const le::RunHistory* history, bool flowing, const QStr
                                         latency(static_cast<double>(rest.value_at_percentile(50)) / 1e3)));
     const le::RunHistory::Totals& t = history->totals();
     m_counts->setText(tr("sent %1 lost %2").arg(t.sent).arg(t.lost) +
-                      (t.errors ? tr(" errors %1").arg(t.errors) : QString()));
-    m_counts->setToolTip(tr("Over the whole run: %1 sent, %2 received, %3 lost, %4 errors")
-                             .arg(t.sent)
-                             .arg(t.received)
-                             .arg(t.lost)
-                             .arg(t.errors));
+                      (t.errors ? tr(" errors %1").arg(t.errors) : QString()) +
+                      (t.strays ? tr(" strays %1").arg(t.strays) : QString()));
+    m_counts->setToolTip(
+        tr("Over the whole run: %1 sent, %2 received, %3 lost, %4 errors")
+            .arg(t.sent)
+            .arg(t.received)
+            .arg(t.lost)
+            .arg(t.errors) +
+        (t.strays ? tr("; %1 strays (echoes of no message sent, not in those counts)").arg(t.strays)
+                  : QString()));
     m_cpu->setText(
         tr("CPU %1% ping %2 pong %3").arg(r.cpu_percent, 0, 'f', 0).arg(qs(r.ping_cpus), qs(r.pong_cpus)));
     const QString lag =

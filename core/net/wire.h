@@ -11,6 +11,9 @@ namespace le {
 // number (little-endian), the pong returns them unchanged. Nothing else is framed, so any standard
 // echo service is a valid peer.
 inline constexpr std::size_t kSequenceBytes = 8;
+// The connection probe's sequence number (PingSession, before the engine starts): never a message's.
+// A datagram probe is asked again when slow, so its echo may come once the run has begun.
+inline constexpr std::uint64_t kProbeSequence = UINT64_MAX;
 
 inline void write_sequence(std::byte* message, std::uint64_t seq) noexcept {
     if constexpr (std::endian::native == std::endian::big)

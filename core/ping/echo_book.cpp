@@ -9,7 +9,11 @@ namespace le {
 std::size_t echo_ring_capacity(const PingConfig& c) {
     if (!c.open_loop)
         return 1024;
-    return static_cast<std::size_t>(std::min(kRateMax * to_seconds(c.timeout) * 1.25, 16.0 * 1024 * 1024));
+    // Each tick sends a burst of messages, at most kRateMax in all (no engine sends faster); the
+    // margin covers the sender running ahead.
+    const double per_second = std::min(c.highest_rate() * c.burst, kRateMax);
+    const double slots = per_second * to_seconds(c.timeout) * 1.25 + 2.0 * kMaxBurst + 1024;
+    return static_cast<std::size_t>(std::min(slots, 16.0 * 1024 * 1024));
 }
 
 EchoBook::EchoBook(Recorder& recorder, bool open_loop, Nanos timeout, const std::atomic<Nanos>& measure_from,
@@ -47,13 +51,15 @@ bool EchoBook::sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32
 
 EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos now) noexcept {
     if (size < kSequenceBytes)
-        return Echo::Stray;
+        return stray();
     const std::uint64_t seq = read_sequence(message);
+    if (seq == kProbeSequence)
+        return Echo::Late; // a repeated connection probe answered late: ours, and no message's
     const std::uint32_t tagged = m_table.tagged_size(seq);
     const std::uint32_t expected = tagged & ~InFlightTable::kFirstOfBurst;
     const Nanos from = m_table.take(seq);
     if (from == 0 && expected == 0)
-        return Echo::Stray; // counting it would count its message twice, were it one of ours
+        return stray();     // counting it would count its message twice, were it one of ours
     m_recorder.note_echo(); // an answer to a message we sent shows the peer is there
     if (from == 0)
         return Echo::Late; // already counted lost (or a duplicate)
@@ -72,6 +78,12 @@ EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos 
             }
         });
     return ok ? Echo::Ok : corrupt ? Echo::Corrupt : Echo::Bad;
+}
+
+EchoBook::Echo EchoBook::stray() noexcept {
+    if (m_first_counted.load(std::memory_order_acquire) != UINT64_MAX)
+        m_recorder.write([](IntervalData& d) { ++d.strays; });
+    return Echo::Stray;
 }
 
 std::uint64_t EchoBook::expire(Nanos now, bool all) noexcept {

@@ -16,16 +16,19 @@ namespace le {
 // message, RTTs into the recorder, losses by timeout. Every counted message ends in exactly one of
 // received, lost or errors, so sent == received + lost + errors once a run has drained.
 // Slots an engine's book needs: one in closed loop (a few for safety), and in open loop every
-// message of the fastest rate during one timeout, capped.
+// message of the run's highest rate (PingConfig::highest_rate, x burst) during one timeout, capped at 16 Mi
+// (24 bytes each): 1k msg/s with a 60 s timeout takes ~2 MB, not the 400 MB sized for 1M msg/s.
 std::size_t echo_ring_capacity(const PingConfig& config);
 
 class EchoBook {
 public:
     // Ok: the echo of an outstanding message, counted received. Bad: the right sequence number but
     // the wrong length, counted as an error (its message is resolved by it). Late: a message resolved
-    // already (counted lost, or a duplicate): nothing is counted. Stray: shorter than a sequence
-    // number or a sequence number never sent: not ours, nothing is counted, and it does not show
-    // the peer is there (a stream that delivers one is out of sync).
+    // already (counted lost, or a duplicate), or a repeated connection probe (kProbeSequence)
+    // answered late: nothing is counted. Stray: shorter than a sequence
+    // number or a sequence number never sent: not ours, so counted apart as a stray (once counting
+    // has begun), never as received, lost or an error, and it does not show the peer is there (a
+    // stream that delivers one is out of sync).
     // Corrupt: (verify_payload) the right sequence number and length, another payload: an error.
     enum class Echo { Ok, Late, Bad, Stray, Corrupt };
 
@@ -70,6 +73,7 @@ public:
     Nanos oldest_sent() const noexcept { return m_table.peek(m_oldest.load(std::memory_order_acquire)); }
 
 private:
+    Echo stray() noexcept;
     bool counted(std::uint64_t seq) const noexcept {
         return seq >= m_first_counted.load(std::memory_order_acquire);
     }

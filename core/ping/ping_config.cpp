@@ -1,13 +1,28 @@
 #include "ping_config.h"
 
+#include "units.h"
+
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace le {
 
 int max_tasks(EngineKind engine) {
     return engine == EngineKind::Blocking || engine == EngineKind::Spin ? 2000 : 10'000;
+}
+
+double PingConfig::highest_rate() const {
+    return std::min(std::max(rate == kRateInf ? 0.0 : rate, rate_ceiling), kRateMax);
+}
+
+int parse_tasks(std::string_view text, EngineKind engine) {
+    const long long n = parse_count(text);
+    if (n > max_tasks(engine))
+        throw std::invalid_argument(fmt::format("tasks {} is out of range: the {} engine runs 0 to {}", n,
+                                                to_string(engine), max_tasks(engine)));
+    return static_cast<int>(n);
 }
 
 void validate(const PingConfig& c) {
@@ -17,6 +32,12 @@ void validate(const PingConfig& c) {
     if (c.open_loop && c.rate == kRateInf)
         throw bad("open loop needs a finite rate: back-to-back (inf) means one message in flight, "
                   "which is closed loop");
+    if (c.rate_ceiling != 0 && (c.rate_ceiling < kRateMin || c.rate_ceiling > kRateMax))
+        throw bad(fmt::format("rate ceiling {} is out of range (1 to 1M msg/s)", c.rate_ceiling));
+    if (c.open_loop && c.rate_ceiling != 0 && c.rate > c.rate_ceiling)
+        throw bad(fmt::format("rate {} is above this run's ceiling of {} msg/s (its in-flight table is sized "
+                              "for that rate; start a new run)",
+                              c.rate, c.rate_ceiling));
     check_payload(c.payload, c.effective_transport());
     if (c.tasks < 0 || c.tasks > max_tasks(c.engine))
         throw bad(fmt::format("tasks {} is out of range: the {} engine runs 0 to {}", c.tasks,
@@ -39,6 +60,26 @@ void validate(const PingConfig& c) {
         throw bad("peer-lost time must be from 0 (never) to 1 h");
     if (c.connect_timeout <= 0)
         throw bad("connect timeout must be positive");
+}
+
+PingConfig with_change(const PingConfig& config, std::string_view key, std::string_view value) {
+    PingConfig c = config;
+    c.rate_ceiling = config.highest_rate();
+    if (key == "rate")
+        c.rate = parse_rate(value);
+    else if (key == "payload")
+        c.payload = parse_size(value);
+    else if (key == "tasks")
+        c.tasks = parse_tasks(value, c.engine);
+    else if (key == "task-work")
+        c.task_work = parse_duration(value);
+    else if (key == "task-period")
+        c.task_period = parse_duration(value);
+    else
+        throw std::invalid_argument(fmt::format(
+            "unknown setting '{}' (expected rate, payload, tasks, task-work or task-period)", key));
+    validate(c);
+    return c;
 }
 
 } // namespace le

@@ -6,6 +6,7 @@
 #include "units.h"
 
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace le {
@@ -14,7 +15,10 @@ struct PingConfig {
     std::optional<Endpoint> peer; // none: start a pong in this process on loopback
     Transport transport = Transport::Tcp;
     EngineKind engine = EngineKind::Blocking;
-    double rate = 1000;       // msg/s, kRateInf = back-to-back
+    double rate = 1000; // msg/s, kRateInf = back-to-back
+    // Open loop: the highest rate the run may be set to live (0: `rate`). Its in-flight table holds
+    // rate_ceiling x timeout messages, allocated at start; a live rate above it is refused.
+    double rate_ceiling = 0;
     std::size_t payload = 64; // bytes
     int tasks = 0;            // compute tasks sharing the ping's engine
     Nanos task_work = 20 * kNanosPerMicro;
@@ -42,10 +46,18 @@ struct PingConfig {
     bool verify_payload = false;
 
     Transport effective_transport() const { return peer ? peer->transport : transport; }
+    // The highest rate of the run: max(rate, rate_ceiling), finite.
+    double highest_rate() const;
 };
 
 // Throws std::invalid_argument naming the first bad value.
 void validate(const PingConfig& config);
+
+// `config` with one live change applied ("rate" "10k", "payload" "1KiB", "tasks" "100", "task-work",
+// "task-period"), validated as a run started so would be, and with the in-flight table's size fixed
+// (a rate above config.highest_rate() in open loop is refused): what a scheduled change can be
+// checked with before the run starts. Throws std::invalid_argument naming the setting.
+PingConfig with_change(const PingConfig& config, std::string_view key, std::string_view value);
 
 inline constexpr int kMaxTasks = 100'000;
 // The most compute tasks `engine` runs: engines whose tasks are OS threads (blocking, spin) take
@@ -53,6 +65,9 @@ inline constexpr int kMaxTasks = 100'000;
 // unusable for minutes); the asio engines, whose tasks are handlers, 10000. validate() and live
 // changes refuse more.
 int max_tasks(EngineKind engine);
+// A task count for `engine` ("100", "1k"); throws std::invalid_argument naming the count as given
+// when it is not a count or above max_tasks(engine).
+int parse_tasks(std::string_view text, EngineKind engine);
 inline constexpr int kMaxBurst = 1000;
 
 } // namespace le

@@ -38,7 +38,8 @@ public:
     virtual ~PingEngine() = default;
     // Starts the data path and the compute tasks on the engine's threads; returns at once.
     virtual void start() = 0;
-    // Applies a change of params.tasks (control path).
+    // Applies a change of params.tasks (control path). Throws ThreadStartError when the system
+    // refuses a task's thread, with params.tasks set to the count that runs.
     virtual void tasks_changed() = 0;
     // Waits for the engine's threads to end (after send_until or abort).
     virtual void join() = 0;

@@ -3,6 +3,7 @@
 #include "datagram_batch.h"
 #include "echo_book.h"
 #include "ping_engine.h"
+#include "start_thread.h"
 #include "thread_tasks.h"
 
 #include <cstddef>
@@ -17,7 +18,15 @@ namespace le {
 // CPUs, which is how a pinned run places them). Each engine adds only its loops.
 class ThreadPing : public PingEngine {
 public:
-    void tasks_changed() final { m_tasks.update(); }
+    // A refused thread leaves params.tasks at the count that runs, and the ThreadStartError goes on.
+    void tasks_changed() final {
+        try {
+            m_tasks.update();
+        } catch (const ThreadStartError&) {
+            m_ctx.params.tasks = m_tasks.running();
+            throw;
+        }
+    }
     // Joins every thread in m_threads (after send_until or abort), then stops the compute tasks.
     // Called again it does nothing more.
     void join() final;

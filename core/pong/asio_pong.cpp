@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <span>
+#include <utility>
 
 namespace le {
 
@@ -62,13 +63,24 @@ public:
                                  });
     }
 
+    // A connection's buffer starts small (thousands of idle connections cost kilobytes each, not
+    // kPongChunk) and doubles, up to kPongChunk, each time a read fills it: a few times per
+    // connection at most, never per message.
+    void grow_if_full(std::size_t n) {
+        if (n == m_buffer.size() && m_buffer.size() < kPongChunk)
+            m_grown = std::vector<std::byte>(std::min(2 * m_buffer.size(), kPongChunk));
+    }
+
 private:
     void write(std::size_t n) {
+        grow_if_full(n);
         asio::async_write(m_socket, asio::buffer(m_buffer.data(), n),
                           [self = shared_from_this()](std::error_code ec, std::size_t written) {
                               if (ec)
                                   return;
                               self->m_stats.bytes += written;
+                              if (!self->m_grown.empty()) // the echo is out: the old buffer is free
+                                  self->m_buffer = std::exchange(self->m_grown, {});
                               self->read();
                           });
     }
@@ -148,7 +160,9 @@ private:
     bool m_writing = false;
     bool m_read_paused = false;
     bool m_timer_armed = false;
-    std::vector<std::byte> m_buffer = std::vector<std::byte>(kPongChunk);
+    std::vector<std::byte> m_buffer = std::vector<std::byte>(kInitialBuffer);
+    std::vector<std::byte> m_grown; // the next, larger buffer while the echo in m_buffer is written
+    static constexpr std::size_t kInitialBuffer = 4096;
 };
 
 } // namespace

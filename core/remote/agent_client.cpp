@@ -123,8 +123,11 @@ public:
 
     AgentEndpointInfo create_endpoint(const AgentEndpointSpec& spec) override {
         std::lock_guard lock(m_mutex);
-        const AgentMessage r =
-            request({{"type", "create"}, {"spec", endpoint_spec_to_json(spec)}}, "created");
+        AgentEndpointSpec s = spec;
+        // Data goes to an IPv6 address: the endpoint must listen on IPv6 ("::" takes IPv4 too).
+        if (s.bind_host == "0.0.0.0" && m_data_host.find(':') != std::string::npos)
+            s.bind_host = "::";
+        const AgentMessage r = request({{"type", "create"}, {"spec", endpoint_spec_to_json(s)}}, "created");
         return decode_info(r.body, "endpoint");
     }
 

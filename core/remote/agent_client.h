@@ -43,6 +43,8 @@ public:
     virtual ~AgentClient() = default;
 
     virtual const HostFacts& host_facts() const = 0;
+    // A spec bound to the default 0.0.0.0 is bound to "::" instead when the data host is an IPv6
+    // address (an agent reached as tcp://[::1]:P serves its endpoints there too).
     virtual AgentEndpointInfo create_endpoint(const AgentEndpointSpec& spec) = 0;
     virtual void destroy_endpoint(int id) = 0;
     virtual std::vector<AgentEndpointInfo> list_endpoints() = 0;

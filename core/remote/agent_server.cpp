@@ -163,18 +163,20 @@ private:
             return;
         }
         if (static_cast<int>(m_open.size()) >= m_config.max_connections) {
-            const auto most =
-                std::max_element(pending.begin(), pending.end(),
-                                 [](const auto& a, const auto& b) { return a.second < b.second; });
+            auto most = std::max_element(pending.begin(), pending.end(),
+                                         [](const auto& a, const auto& b) { return a.second < b.second; });
             if (most == pending.end() || most->second == 0) {
-                refuse_over_cap(socket, fmt::format("the agent serves at most {} control connections; try "
-                                                    "again later",
-                                                    m_config.max_connections));
-                return;
+                if (!evict_idle_without_token()) {
+                    refuse_over_cap(socket, fmt::format("the agent serves at most {} control connections; "
+                                                        "try again later",
+                                                        m_config.max_connections));
+                    return;
+                }
+                most = pending.end();
             }
             for (const Open& o : m_open) { // oldest first
                 const auto c = o.connection.lock();
-                if (o.source == most->first && !c->authenticated()) {
+                if (most != pending.end() && o.source == most->first && !c->authenticated()) {
                     c->evict("the agent is full and this connection is still in its handshake; closing");
                     break;
                 }
@@ -186,6 +188,24 @@ private:
                                                                   m_endpoints, m_connections);
         m_open.push_back({connection, source});
         connection->start();
+    }
+
+    // Without a token every connection is authenticated at its hello, so a few dozen idle ones would
+    // hold every slot for good: when full, the one silent longest (for at least the handshake time)
+    // yields its slot. With a token only a client that knows it holds a slot, and keeps it.
+    bool evict_idle_without_token() {
+        if (!m_config.token.empty())
+            return false;
+        std::shared_ptr<AgentServerConnection> idlest;
+        for (const Open& o : m_open) {
+            const auto c = o.connection.lock();
+            if (c && !c->closing() && (!idlest || c->last_heard() < idlest->last_heard()))
+                idlest = c;
+        }
+        if (!idlest || now_ns() - idlest->last_heard() < m_config.auth_timeout)
+            return false;
+        idlest->evict("the agent is full and this connection was the one silent longest; closing");
+        return true;
     }
 
     // One line, best effort and without waiting, then closed: a flood costs a write and a close.

@@ -37,7 +37,9 @@ public:
     // max_pending_per_source of them come from one address (further ones are refused at once), and
     // when all max_connections slots are taken a new connection takes the slot of the oldest one still
     // in its handshake from the address with the most of them (refused only when every slot is
-    // authenticated): a flood from a few addresses cannot keep a client with the token out.
+    // authenticated): a flood from a few addresses cannot keep a client with the token out. Without a
+    // token (loopback only) every connection is authenticated at its hello: when all slots are taken,
+    // the one that sent nothing for longest (at least auth_timeout) yields its slot instead.
     // Throws std::invalid_argument for a non-loopback address without a token, a weak token
     // (check_token_strength) or bad limits, and
     // std::runtime_error when the address cannot be bound.

@@ -92,6 +92,7 @@ void AgentServerConnection::read() {
 }
 
 void AgentServerConnection::on_read(std::size_t n) {
+    m_last_heard = now_ns();
     std::string_view data(m_chunk.data(), n);
     while (!data.empty() && !m_closing) {
         const auto nl = data.find('\n');

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "agent_request_handler.h"
+#include "clock.h"
 
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
@@ -37,6 +38,8 @@ public:
     // Handshake done (the agent's thread only, as the rest).
     bool authenticated() const { return m_handler.authenticated(); }
     bool closing() const { return m_closing; }
+    // When the client last sent anything (its connection time until then).
+    Nanos last_heard() const { return m_last_heard; }
     // Refuses the connection now (code busy, `why`) to make room for another; closes at once.
     void evict(const std::string& why);
 
@@ -61,6 +64,7 @@ private:
     std::size_t m_out_bytes = 0;
     bool m_writing = false;
     bool m_reading = false;
+    Nanos m_last_heard = now_ns();
 };
 
 } // namespace le

@@ -4,6 +4,7 @@
 #include "compute_work.h"
 #include "cpu_affinity.h"
 #include "stall_watch.h"
+#include "start_thread.h"
 #include "units.h"
 #include "wire.h"
 
@@ -18,7 +19,6 @@ namespace le {
 namespace {
 
 constexpr std::size_t kMaxQueuedRecords = 1000; // a consumer that stops pulling loses old intervals only
-constexpr std::uint64_t kProbeSequence = UINT64_MAX;
 
 Endpoint embedded_endpoint(Transport t) {
     static std::atomic<int> counter{0};
@@ -322,6 +322,7 @@ IntervalRecord PingSession::make_record(const IntervalData& data, Nanos start, N
     r.lost = data.lost;
     r.errors = data.errors;
     r.bytes = data.bytes;
+    r.strays = data.strays;
     r.set_stats(stats_of(data.rtt));
     r.set_send_lag(data.send_lag);
     r.rtt_ns = std::make_shared<const Histogram>(data.rtt);
@@ -370,6 +371,7 @@ void PingSession::set_rate(double rate) {
     std::lock_guard control(m_control);
     PingConfig probe_config = m_config;
     probe_config.rate = rate;
+    probe_config.rate_ceiling = m_config.highest_rate(); // the in-flight table's size is fixed at start
     validate(probe_config);
     m_params.rate = rate;
     m_params.bump();
@@ -391,8 +393,16 @@ void PingSession::set_tasks(int tasks) {
                                                 to_string(m_config.engine), max_tasks(m_config.engine)));
     m_params.tasks = tasks;
     m_params.bump();
-    if (m_engine)
-        m_engine->tasks_changed();
+    try {
+        if (m_engine)
+            m_engine->tasks_changed();
+    } catch (const ThreadStartError& e) {
+        // What runs is what the records say: the count that started, not the one asked for.
+        const int running = m_params.tasks.load();
+        m_params.bump();
+        record_change("tasks", std::to_string(running));
+        throw std::runtime_error(fmt::format("tasks {}: only {} run: {}", tasks, running, e.what()));
+    }
     record_change("tasks", std::to_string(tasks));
 }
 
@@ -422,7 +432,7 @@ void PingSession::apply(std::string_view key, std::string_view value) {
     else if (key == "payload")
         set_payload(parse_size(value));
     else if (key == "tasks")
-        set_tasks(static_cast<int>(std::min<long long>(parse_count(value), kMaxTasks + 1LL)));
+        set_tasks(parse_tasks(value, m_config.engine));
     else if (key == "task-work")
         set_task_work(parse_duration(value));
     else if (key == "task-period")

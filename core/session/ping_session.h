@@ -44,6 +44,8 @@ public:
     // Live control, from any thread. Throws std::invalid_argument (nothing changes) for a bad value.
     void set_rate(double rate);
     void set_payload(std::size_t bytes);
+    // Throws std::runtime_error when the system refuses a task's thread: the tasks that started run
+    // on, and the records (and the change recorded) say how many.
     void set_tasks(int tasks);
     void set_task_work(Nanos work);
     void set_task_period(Nanos period);

@@ -20,13 +20,16 @@ struct IntervalData {
     std::uint64_t lost = 0;   // no valid echo within the timeout
     std::uint64_t errors = 0; // echoes of the wrong length or sequence
     std::uint64_t bytes = 0;  // payload bytes sent
+    // Echoes of no message sent (a sequence number never sent, or shorter than one): outside
+    // sent = received + lost + errors, which they would break, and counted so the user learns of them.
+    std::uint64_t strays = 0;
 
     void reset() noexcept {
         rtt.reset();
         rtt_first.reset();
         rtt_rest.reset();
         send_lag.reset();
-        sent = received = lost = errors = bytes = 0;
+        sent = received = lost = errors = bytes = strays = 0;
     }
     void add(const IntervalData& o) noexcept {
         rtt.add(o.rtt);
@@ -38,6 +41,7 @@ struct IntervalData {
         lost += o.lost;
         errors += o.errors;
         bytes += o.bytes;
+        strays += o.strays;
     }
 };
 

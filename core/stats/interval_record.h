@@ -35,6 +35,7 @@ struct IntervalRecord {
     std::uint64_t payload = 0;
     int tasks = 0;
     std::uint64_t sent = 0, received = 0, lost = 0, errors = 0, bytes = 0;
+    std::uint64_t strays = 0; // echoes of no message sent: not in the counts above (IntervalData)
     double min_us = 0, mean_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, p9999_us = 0, max_us = 0;
     int burst = 1;          // round trips sent back-to-back per tick
     RttStats first, rest;   // with burst > 1: the first round trip of each tick, and the others

@@ -55,6 +55,7 @@ nlohmann::json to_json(const IntervalRecord& r) {
     j["received"] = r.received;
     j["lost"] = r.lost;
     j["errors"] = r.errors;
+    j["strays"] = r.strays;
     j["min_us"] = r.min_us;
     j["mean_us"] = r.mean_us;
     j["p50_us"] = r.p50_us;
@@ -158,6 +159,11 @@ std::string format_text_summary(const IntervalRecord& s) {
     if (s.burst > 1)
         text += line(fmt::format("first of each burst of {}", s.burst), s.first) +
                 line("rest of the burst", s.rest);
+    if (s.strays)
+        text +=
+            fmt::format("\nstrays: {} echoes of no message sent (a sequence number never sent, or shorter "
+                        "than one): the peer or the path sends more than it should; not in the counts",
+                        s.strays);
     return text;
 }
 

@@ -33,7 +33,7 @@ IntervalRecord merge_records(std::vector<IntervalRecord>::const_iterator first,
                              std::vector<IntervalRecord>::const_iterator last, const Histogram& h) {
     IntervalRecord m = *(last - 1);
     m.duration_s = 0;
-    m.sent = m.received = m.lost = m.errors = m.bytes = 0;
+    m.sent = m.received = m.lost = m.errors = m.bytes = m.strays = 0;
     m.changes.clear();
     double cpu = 0;
     for (auto r = first; r != last; ++r) {
@@ -43,6 +43,7 @@ IntervalRecord merge_records(std::vector<IntervalRecord>::const_iterator first,
         m.lost += r->lost;
         m.errors += r->errors;
         m.bytes += r->bytes;
+        m.strays += r->strays;
         cpu += r->cpu_percent * r->duration_s;
         worst_send_lag(m, *r);
         m.changes.insert(m.changes.end(), r->changes.begin(), r->changes.end());
@@ -144,6 +145,7 @@ void RunHistory::add(const IntervalRecord& record) {
     m_totals.lost += record.lost;
     m_totals.errors += record.errors;
     m_totals.bytes += record.bytes;
+    m_totals.strays += record.strays;
     m_encoded.push_back(std::move(encoded));
     m_intervals.push_back(record);
     m_intervals.back().rtt_ns.reset();

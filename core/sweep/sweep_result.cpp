@@ -17,6 +17,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <new>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -137,6 +138,12 @@ nlohmann::json point_to_json(const SweepPointResult& p) {
     };
 }
 
+// Each point holds its histogram in full (~35 KiB in memory): a file of more than kMaxSweepPoints is
+// refused as too large before they are read, rather than taking gigabytes (and not called corrupt).
+struct TooLarge : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 // Reads the fields both renderings share; the derived statistics are not read back (the histogram
 // is the truth).
 template <class Get> SweepPointResult point_from(Get&& get) {
@@ -149,21 +156,32 @@ template <class Get> SweepPointResult point_from(Get&& get) {
     p.key = json_string(get("key"), "key");
     p.transport = json_string(get("transport"), "transport");
     p.engine = json_string(get("engine"), "engine");
-    p.tasks = json_integer<int>(get("tasks"), "tasks");
-    p.payload = json_integer<std::size_t>(get("payload"), "payload");
-    p.repetition = json_integer<int>(get("repetition"), "repetition");
+    // Values no sweep can have measured are refused, as a damaged file is.
+    p.tasks = json_integer<int>(get("tasks"), "tasks", 0, kMaxTasks);
+    p.payload = json_integer<std::size_t>(get("payload"), "payload", 0, kMaxPayload);
+    p.repetition = json_integer<int>(get("repetition"), "repetition", 0);
     const nlohmann::json target = get("target_rate");
     p.target_rate = target.is_string() && target.template get<std::string>() == "inf"
                         ? kRateInf
-                        : json_number(target, "target_rate");
-    p.achieved_rate = json_number(get("achieved_rate"), "achieved_rate");
-    p.duration_s = json_number(get("duration_s"), "duration_s");
+                        : json_number(target, "target_rate", kRateMin, kRateMax);
+    p.achieved_rate = json_nonnegative(get("achieved_rate"), "achieved_rate");
+    p.duration_s = json_nonnegative(get("duration_s"), "duration_s");
     p.sent = json_integer<std::uint64_t>(get("sent"), "sent");
     p.received = json_integer<std::uint64_t>(get("received"), "received");
     p.lost = json_integer<std::uint64_t>(get("lost"), "lost");
     p.errors = json_integer<std::uint64_t>(get("errors"), "errors");
-    p.cpu_percent = json_number(get("cpu_percent"), "cpu_percent");
-    p.finished_at_s = json_number(get("finished_at_s"), "finished_at_s");
+    // Our ping ends every message sent as one of received, lost or errors; the system ping may
+    // count a duplicate reply as received, but never loses more than it sent.
+    const bool counts_add_up = p.icmp ? p.lost <= p.sent
+                                      : p.received <= p.sent && p.lost <= p.sent - p.received &&
+                                            p.errors == p.sent - p.received - p.lost;
+    if (!counts_add_up)
+        throw std::runtime_error(
+            fmt::format("the counts do not add up: sent {} is not received {} + lost {} + "
+                        "errors {}",
+                        p.sent, p.received, p.lost, p.errors));
+    p.cpu_percent = json_nonnegative(get("cpu_percent"), "cpu_percent");
+    p.finished_at_s = json_nonnegative(get("finished_at_s"), "finished_at_s");
     p.error = json_string(get("error"), "error");
     p.note = json_string(get("note"), "note");
     p.rtt = histogram_from_json(get("histogram"), "histogram");
@@ -204,7 +222,21 @@ std::string to_csv(const SweepFile& f) {
     return out;
 }
 
+// A CSV row per point, each starting with its kind (our writer keeps every field on one line):
+// counted before any is read, so a file of too many points is refused before its histograms take
+// the memory.
+void check_csv_rows(std::string_view text) {
+    std::size_t rows = 0;
+    for (const std::string_view kind : {"\n\"ping\",", "\n\"icmp\",", "\nping,", "\nicmp,"})
+        for (auto at = text.find(kind); at != std::string_view::npos; at = text.find(kind, at + 1))
+            ++rows;
+    if (rows > kMaxSweepPoints)
+        throw TooLarge(fmt::format("too large: it has {} points, more than the {} a sweep holds", rows,
+                                   kMaxSweepPoints));
+}
+
 SweepFile from_csv(const std::string& path, std::string_view text) {
+    check_csv_rows(text);
     std::istringstream in{std::string(text)};
     std::string line;
     int line_no = 0;
@@ -227,6 +259,10 @@ SweepFile from_csv(const std::string& path, std::string_view text) {
         if (line.starts_with("# spec ")) {
             try {
                 f.spec = spec_from_json(nlohmann::json::parse(line.substr(7)));
+            } catch (const std::bad_alloc&) {
+                throw;
+            } catch (const TooLarge&) {
+                throw;
             } catch (const std::exception& e) {
                 throw fail(e.what());
             }
@@ -274,6 +310,10 @@ SweepFile from_csv(const std::string& path, std::string_view text) {
                         return "inf";
                     return nlohmann::json::parse(v);
                 }));
+            } catch (const std::bad_alloc&) {
+                throw;
+            } catch (const TooLarge&) {
+                throw;
             } catch (const std::exception& e) {
                 throw fail(e.what());
             }
@@ -304,6 +344,10 @@ SweepFile from_json(const std::string& path, std::string_view text) {
                                              version == doc.end() ? "(none)" : dump(*version).substr(0, 40)));
     SweepFile f;
     try {
+        if (const auto points = doc.find("points");
+            points != doc.end() && points->is_array() && points->size() > kMaxSweepPoints)
+            throw TooLarge(fmt::format("too large: it has {} points, more than the {} a sweep holds",
+                                       points->size(), kMaxSweepPoints));
         f.spec = spec_from_json(json_field(doc, "spec", "spec"));
         f.started = doc.value("started", std::string());
         f.host = doc.value("host", std::string());
@@ -313,11 +357,19 @@ SweepFile from_json(const std::string& path, std::string_view text) {
                 f.points.push_back(point_from([&](const std::string& name) -> const nlohmann::json& {
                     return json_field(p, name, name);
                 }));
+            } catch (const std::bad_alloc&) {
+                throw;
+            } catch (const TooLarge&) {
+                throw;
             } catch (const std::exception& e) {
                 throw std::runtime_error(fmt::format("points[{}]: {}", i, e.what()));
             }
             ++i;
         }
+    } catch (const std::bad_alloc&) {
+        throw;
+    } catch (const TooLarge&) {
+        throw;
     } catch (const std::exception& e) {
         throw std::runtime_error(fmt::format("{}: corrupt sweep: {}", path, e.what()));
     }
@@ -362,11 +414,18 @@ void save_sweep(const std::string& path, const SweepFile& f) {
 }
 
 SweepFile parse_sweep(std::string_view text, const std::string& name) {
-    if (text.starts_with(kCsvMagic) || text.starts_with(kCsvHeaderStart))
-        return from_csv(name, text);
-    const auto first = text.find_first_not_of(" \t\r\n");
-    if (first != std::string_view::npos && text[first] == '{')
-        return from_json(name, text);
+    try {
+        if (text.starts_with(kCsvMagic) || text.starts_with(kCsvHeaderStart))
+            return from_csv(name, text);
+        const auto first = text.find_first_not_of(" \t\r\n");
+        if (first != std::string_view::npos && text[first] == '{')
+            return from_json(name, text);
+    } catch (const std::bad_alloc&) {
+        throw std::runtime_error(fmt::format("{} is too large to load: not enough memory for its {} MB", name,
+                                             text.size() / 1'000'000));
+    } catch (const TooLarge& e) {
+        throw std::runtime_error(fmt::format("{} is {}", name, e.what()));
+    }
     throw std::runtime_error(fmt::format("{} is not a sweep file", name));
 }
 

@@ -85,6 +85,15 @@ void validate(const SweepSpec& s) {
     check_unique(s.engines, "engine");
     if (s.repeat < 1 || s.repeat > 1000)
         throw std::invalid_argument(fmt::format("repeat {} is out of range (1 to 1000)", s.repeat));
+    // Counted before the grid is made: a huge one must be refused, not run out of memory.
+    const double grid = static_cast<double>(s.rates.size()) * static_cast<double>(s.payloads.size()) *
+                        static_cast<double>(s.tasks.size()) * static_cast<double>(s.transports.size()) *
+                        static_cast<double>(s.engines.size()) * s.repeat;
+    if (grid + static_cast<double>(s.rates.size() * s.payloads.size()) > static_cast<double>(kMaxSweepPoints))
+        throw std::invalid_argument(
+            fmt::format("the grid has {:.0f} points (rates x payloads x tasks x transports x "
+                        "engines x repeat); a sweep holds at most {}",
+                        grid, kMaxSweepPoints));
     if (s.duration < 100 * kNanosPerMilli)
         throw std::invalid_argument("the duration per point must be at least 100 ms");
     if (s.warmup < 0)

@@ -40,6 +40,10 @@ SweepSpec preset(std::string_view name); // "study", "quick" or "frameworks"; th
 // Throws std::invalid_argument naming the first bad value (empty lists, a transport the remote
 // peer does not speak, a payload that does not fit a transport, ...).
 void validate(const SweepSpec& spec);
+// The most points a sweep may have (grid x repeat, and its ICMP points): each keeps its full
+// histogram (~35 KiB in memory), so 10,000 take ~350 MB. validate() refuses bigger grids, and sweep
+// files with more points are refused as too large.
+inline constexpr std::size_t kMaxSweepPoints = 10'000;
 
 // One measurement point of the grid. ICMP points have `icmp` set; their config carries the rate.
 struct SweepPoint {

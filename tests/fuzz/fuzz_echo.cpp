@@ -1,7 +1,7 @@
 // Echo validation: EchoBook decides for every datagram or stream chunk that comes back whether it is
 // the echo of a message in flight (Ok), of one with the wrong length (Bad), a late or duplicate one
-// (Late) or not ours (Stray), and turns silence into losses. The input drives a sequence of sends,
-// echoes (right, wrong length, stale, random bytes), clock steps and loss scans; a plain model of the
+// (Late) or not ours (Stray, counted apart), and turns silence into losses. The input drives a sequence of
+// sends, echoes (right, wrong length, stale, random bytes), clock steps and loss scans; a plain model of the
 // rules says what each call must answer, and the recorded counts must match it exactly:
 // sent == received + lost + errors, nothing outstanding after the final scan.
 #include "echo_book.h"
@@ -40,15 +40,19 @@ struct Model {
     };
     std::map<std::uint64_t, Message> messages; // every message sent, by sequence number
     std::uint64_t next = 0, oldest = 0;
-    std::uint64_t sent = 0, received = 0, lost = 0, errors = 0, bytes = 0, first = 0;
+    std::uint64_t sent = 0, received = 0, lost = 0, errors = 0, bytes = 0, first = 0, strays = 0;
     le::Histogram rtt, rtt_first, rtt_rest; // recorded here as the book must have
 
     // The ring slot of `seq` still holds it: it was sent and not overwritten `kCapacity` sends later.
     bool known(std::uint64_t seq) const { return seq < next && seq + kCapacity >= next; }
 
     le::EchoBook::Echo echo(std::uint64_t seq, std::size_t size, le::Nanos now) {
-        if (size < le::kSequenceBytes || !known(seq))
+        if (size >= le::kSequenceBytes && seq == le::kProbeSequence)
+            return le::EchoBook::Echo::Late; // a repeated connection probe
+        if (size < le::kSequenceBytes || !known(seq)) {
+            strays += next > 0; // counted once counting has begun (at the first message sent)
             return le::EchoBook::Echo::Stray;
+        }
         Message& m = messages.at(seq);
         if (m.resolved)
             return le::EchoBook::Echo::Late;
@@ -162,6 +166,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     expect(d.lost == model.lost, "lost", d.lost, model.lost);
     expect(d.errors == model.errors, "errors", d.errors, model.errors);
     expect(d.bytes == model.bytes, "bytes", d.bytes, model.bytes);
+    expect(d.strays == model.strays, "strays", d.strays, model.strays);
     expect(d.rtt == model.rtt, "RTT histogram", d.rtt.count(), model.rtt.count());
     expect(d.rtt_first == model.rtt_first, "first-of-burst RTTs", d.rtt_first.count(), model.first);
     expect(d.rtt_rest == model.rtt_rest, "rest-of-burst RTTs", d.rtt_rest.count(), model.rtt_rest.count());
