@@ -94,14 +94,15 @@ bool SpinPing::exchange(std::uint64_t seq, Nanos intended, Nanos t_send, std::si
             const ssize_t r = ::send(fd, m_tx.data() + sent, size - sent, kSendFlags);
             if (r >= 0) {
                 sent += static_cast<std::size_t>(r);
+                m_split.sent(static_cast<std::size_t>(r));
             } else if (!would_block(errno)) {
                 fail(describe_errno(errno));
                 return false;
             }
         }
         if (m_stream || sent == size) {
-            const ssize_t r = m_stream ? ::recv(fd, m_rx.data() + got, size - got, MSG_DONTWAIT)
-                                       : ::recv(fd, m_rx.data(), m_rx.size(), MSG_DONTWAIT);
+            const ssize_t r = m_stream ? m_split.recv(fd, m_rx.data() + got, size - got, MSG_DONTWAIT)
+                                       : m_split.recv(fd, m_rx.data(), m_rx.size(), MSG_DONTWAIT);
             if (r > 0 || (r == 0 && !m_stream)) { // an empty datagram is a bad echo, not an end
                 const Nanos t_recv = now_ns();
                 if (m_stream) {
@@ -110,7 +111,8 @@ bool SpinPing::exchange(std::uint64_t seq, Nanos intended, Nanos t_send, std::si
                         continue;
                 }
                 const EchoBook::Echo echo =
-                    m_book.echo(m_rx.data(), m_stream ? size : static_cast<std::size_t>(r), t_recv);
+                    m_book.echo(m_rx.data(), m_stream ? size : static_cast<std::size_t>(r), t_recv,
+                                m_split.finish(t_send, t_recv));
                 if (std::string e = m_stream ? closed_stream_echo_error(echo) : std::string(); !e.empty()) {
                     fail(std::move(e));
                     return false;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "histogram.h"
+#include "split_stats.h"
 
 #include <cstdint>
 
@@ -17,12 +18,14 @@ struct IntervalData {
     std::uint64_t lost = 0;   // no valid echo within the timeout
     std::uint64_t errors = 0; // echoes of the wrong length or sequence
     std::uint64_t bytes = 0;  // payload bytes sent
+    SplitData split;          // with kernel timestamps: where each received echo's time went
 
     void reset() noexcept {
         rtt.reset();
         rtt_first.reset();
         rtt_rest.reset();
         sent = received = lost = errors = bytes = 0;
+        split.reset();
     }
     void add(const IntervalData& o) noexcept {
         rtt.add(o.rtt);
@@ -33,6 +36,7 @@ struct IntervalData {
         lost += o.lost;
         errors += o.errors;
         bytes += o.bytes;
+        split.add(o.split);
     }
 };
 
