@@ -62,7 +62,6 @@ ssize_t recv_stamped(int fd, void* buf, std::size_t n, int flags, std::int64_t& 
 }
 
 std::int64_t take_tx_stamp(int fd, std::uint32_t key) noexcept {
-    std::int64_t found = 0;
     for (;;) {
         Control control;
         char none;
@@ -73,7 +72,7 @@ std::int64_t take_tx_stamp(int fd, std::uint32_t key) noexcept {
         msg.msg_control = control.buf;
         msg.msg_controllen = sizeof control.buf;
         if (::recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-            return found; // EAGAIN: the queue is empty
+            return 0; // EAGAIN: the queue is empty
         std::int64_t stamp = 0;
         bool ours = false;
         for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -89,7 +88,7 @@ std::int64_t take_tx_stamp(int fd, std::uint32_t key) noexcept {
             }
         }
         if (ours && stamp != 0)
-            found = stamp;
+            return stamp; // later ones (none in closed loop) stay queued for their own call
     }
 }
 

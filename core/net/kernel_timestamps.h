@@ -28,8 +28,9 @@ StampAbility enable_kernel_timestamps(int fd, Transport transport);
 // segment it read from; 0 when the kernel gave none). Same return and errno as recv().
 ssize_t recv_stamped(int fd, void* buf, std::size_t n, int flags, std::int64_t& rx_realtime_ns) noexcept;
 
-// Reads every TX timestamp waiting in `fd`'s error queue without blocking and returns the one whose
-// id is `key` (0 when it is not there). Stamps of other ids (messages given up on) are dropped.
+// Reads the TX timestamps waiting in `fd`'s error queue without blocking, up to the one whose id is
+// `key`, and returns it (0 when it is not there). Stamps before it (messages given up on) are dropped.
+// One system call when the stamp is the first one queued (closed loop).
 std::int64_t take_tx_stamp(int fd, std::uint32_t key) noexcept;
 
 } // namespace le

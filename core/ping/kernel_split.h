@@ -15,8 +15,9 @@ namespace le {
 // Which engines, transports and modes split their round trips by kernel timestamps (--help and
 // the window say it; a run outside them says why in its records' split_available).
 inline constexpr std::string_view kKernelSplitSupport =
-    "blocking and spin engines, closed loop, over udp and tcp (tcp: the stamps of the segment that "
-    "completes a message); unix stream sockets have no kernel timestamps";
+    "blocking, spin, asio, asio-pool and asio-uring engines, closed loop, over udp and tcp (tcp: the "
+    "stamps of the segment that completes a message); not yet uring, uring-sqpoll, libuv or open loop; "
+    "unix stream sockets have no kernel timestamps";
 
 // An engine's hook for the kernel-timestamp split (split_stats.h) of one connected socket, for
 // closed loop (one message in flight): count what each send call puts on the socket, read through

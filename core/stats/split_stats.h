@@ -47,16 +47,15 @@ struct SplitData {
             break;
         }
     }
+    static constexpr Histogram SplitData::*kParts[] = {&SplitData::send, &SplitData::wire, &SplitData::wake};
     void reset() noexcept {
-        send.reset();
-        wire.reset();
-        wake.reset();
+        for (Histogram SplitData::*part : kParts)
+            (this->*part).reset();
         unstamped = discarded = 0;
     }
     void add(const SplitData& o) noexcept {
-        send.add(o.send);
-        wire.add(o.wire);
-        wake.add(o.wake);
+        for (Histogram SplitData::*part : kParts)
+            (this->*part).add(o.*part);
         unstamped += o.unstamped;
         discarded += o.discarded;
     }
@@ -76,5 +75,9 @@ struct SplitStats {
 
 PartStats part_stats_of(const Histogram& h);
 SplitStats split_stats_of(const SplitData& d);
+
+// Two records' splits as one, without their histograms (RunHistory's compaction): counts summed,
+// means weighted, max exact; each percentile is the higher of the two, an upper bound.
+SplitStats merged(const SplitStats& a, const SplitStats& b);
 
 } // namespace le
