@@ -8,6 +8,7 @@
 #include "cpu_affinity.h"
 #include "endpoint.h"
 #include "hlog_writer.h"
+#include "kernel_split.h"
 #include "ping_session.h"
 
 #include "record_format.h"
@@ -77,6 +78,7 @@ int main(int argc, char** argv) {
     int burst = 1;
     bool open_loop = false;
     bool verify_payload = false;
+    bool kernel_timestamps = false;
     std::vector<std::string> sets;
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); // later flags win
 
@@ -125,6 +127,11 @@ int main(int argc, char** argv) {
     app.add_flag(
         "--verify-payload", verify_payload,
         "fill payloads from their sequence numbers and count an echo with another payload as an error");
+    app.add_flag("--kernel-timestamps", kernel_timestamps,
+                 "split each round trip by the kernel's software timestamps into send (send call -> TX "
+                 "stamp), wire (TX -> RX stamp of the echo: network and peer) and wake (RX stamp -> the "
+                 "engine has it); records gain split and split_available. Works with: " +
+                     std::string(kKernelSplitSupport) + "; elsewhere split_available says why not");
     app.add_flag("--open-loop", open_loop,
                  "send on schedule with many messages in flight; RTT from the intended send time");
     app.add_option("--timeout", timeout, "a message without echo after this is lost")
@@ -195,6 +202,7 @@ int main(int argc, char** argv) {
         config.interval = parse_duration(interval);
         config.open_loop = open_loop;
         config.verify_payload = verify_payload;
+        config.kernel_timestamps = kernel_timestamps;
         config.timeout = parse_duration(timeout);
         config.peer_lost = parse_duration(peer_lost);
         config.burst = burst;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "clock.h"
+#include "kernel_timestamps.h"
 
 #include <cerrno>
 #include <cstddef>
@@ -53,11 +54,17 @@ template <class Idle> IoResult send_all(int fd, const std::byte* data, std::size
     return {IoStatus::Ok, done, 0};
 }
 
-// Reads exactly n bytes from a stream.
-template <class Idle> IoResult recv_exact(int fd, std::byte* data, std::size_t n, Idle&& idle) {
+// recv(), or with `rx_stamp` recv_stamped() keeping the kernel's RX timestamp there.
+inline ssize_t recv_maybe_stamped(int fd, std::byte* data, std::size_t n, std::int64_t* rx_stamp) {
+    return rx_stamp ? recv_stamped(fd, data, n, 0, *rx_stamp) : ::recv(fd, data, n, 0);
+}
+
+// Reads exactly n bytes from a stream (with `rx_stamp`: the RX timestamp of the last segment read).
+template <class Idle>
+IoResult recv_exact(int fd, std::byte* data, std::size_t n, Idle&& idle, std::int64_t* rx_stamp = nullptr) {
     std::size_t done = 0;
     while (done < n) {
-        const ssize_t r = ::recv(fd, data + done, n - done, 0);
+        const ssize_t r = recv_maybe_stamped(fd, data + done, n - done, rx_stamp);
         if (r > 0) {
             done += static_cast<std::size_t>(r);
             continue;
@@ -74,9 +81,10 @@ template <class Idle> IoResult recv_exact(int fd, std::byte* data, std::size_t n
 }
 
 // Reads one datagram, or whatever a stream has up to n bytes (0 bytes from a stream = closed).
-template <class Idle> IoResult recv_some(int fd, std::byte* data, std::size_t n, Idle&& idle) {
+template <class Idle>
+IoResult recv_some(int fd, std::byte* data, std::size_t n, Idle&& idle, std::int64_t* rx_stamp = nullptr) {
     for (;;) {
-        const ssize_t r = ::recv(fd, data, n, 0);
+        const ssize_t r = recv_maybe_stamped(fd, data, n, rx_stamp);
         if (r >= 0)
             return {IoStatus::Ok, static_cast<std::size_t>(r), 0};
         if (errno == EINTR || (detail::timed_out(errno) && idle()))

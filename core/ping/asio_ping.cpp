@@ -5,6 +5,7 @@
 #include "blocking_io.h"
 #include "datagram_batch.h"
 #include "echo_book.h"
+#include "kernel_split.h"
 #include "pacer.h"
 #include "start_thread.h"
 #include "wire.h"
@@ -18,6 +19,8 @@
 #include <asio/write.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <sys/socket.h>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -65,6 +68,8 @@ public:
         , m_tick_timer(m_io)
         , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
                  echo_ring_capacity(context.config), context.config.verify_payload)
+        , m_split(fd.get(), context.config.effective_transport(),
+                  context.config.kernel_timestamps && !context.config.open_loop)
         , m_tasks(m_io, context.params, m_threads)
         , m_tx(kMaxPayload)
         , m_rx(kMaxPayload + 1)
@@ -105,6 +110,12 @@ public:
     }
 
     void tasks_changed() override { m_tasks.update(); } // AsioTasks hops onto its own executor
+
+    std::string split_unavailable() const override {
+        if (m_ctx.config.open_loop)
+            return "open loop is not split yet (closed loop only: one message in flight)";
+        return m_split.unavailable();
+    }
 
     void join() override {
         for (auto& t : m_pool)
@@ -198,6 +209,7 @@ private:
             return;
         }
         m_send_busy = true;
+        m_t_send = t_send;
         auto done = on_path([this](const std::error_code& ec, std::size_t) {
             m_send_busy = false;
             if (ec) {
@@ -208,9 +220,12 @@ private:
             m_pacer.advance();
             schedule_send();
         });
+        m_split.sent(size); // the TX stamp's id: one datagram, or the message's last byte
         if constexpr (Stream) {
             asio::async_write(m_socket, asio::buffer(m_tx.data(), size), std::move(done));
-            if (!open_loop()) // closed loop knows the size of the one echo it waits for
+            if (m_split.on())
+                stamped_receive(size, 0);
+            else if (!open_loop()) // closed loop knows the size of the one echo it waits for
                 asio::async_read(
                     m_socket, asio::buffer(m_rx.data(), size),
                     on_path([this](const std::error_code& ec, std::size_t n) { received(ec, n); }));
@@ -219,8 +234,47 @@ private:
         }
     }
 
+    // Closed loop with the kernel split: Asio's own receive gives no control messages, so wait until
+    // readable and read with recvmsg (KernelSplit::recv), keeping the RX stamp of the read that
+    // completes the echo (`want` bytes of a stream, one datagram). A wake-up with nothing to read (a
+    // TX stamp queued on the socket's error queue also signals it) just waits again.
+    void stamped_receive(std::size_t want, std::size_t got) {
+        m_socket.async_wait(Socket::wait_read, on_path([this, want, got](const std::error_code& ec) {
+                                if (ec) {
+                                    received(ec, 0);
+                                    return;
+                                }
+                                std::size_t have = got;
+                                for (;;) {
+                                    const std::size_t room = Stream ? want - have : m_rx.size();
+                                    const ssize_t r = m_split.recv(m_socket.native_handle(),
+                                                                   m_rx.data() + have, room, MSG_DONTWAIT);
+                                    if (r > 0 || (r == 0 && !Stream)) {
+                                        have += static_cast<std::size_t>(r);
+                                        if (!Stream || have == want) {
+                                            received({}, have);
+                                            return;
+                                        }
+                                    } else if (r == 0) {
+                                        received(asio::error::eof, have);
+                                        return;
+                                    } else if (would_block(errno)) {
+                                        stamped_receive(want, have);
+                                        return;
+                                    } else {
+                                        received(std::error_code(errno, std::system_category()), have);
+                                        return;
+                                    }
+                                }
+                            }));
+    }
+
     // Datagrams and open-loop streams: a receive is always pending.
     void receive() {
+        if (!Stream && m_split.on()) {
+            stamped_receive(0, 0);
+            return;
+        }
         if constexpr (Stream) {
             asio::async_read(m_socket, asio::buffer(m_rx.data(), kSequenceBytes),
                              on_path([this](const std::error_code& ec, std::size_t) {
@@ -253,7 +307,7 @@ private:
                 fail(describe(ec));
             return;
         }
-        const EchoBook::Echo echo = m_book.echo(m_rx.data(), n, t_recv);
+        const EchoBook::Echo echo = m_book.echo(m_rx.data(), n, t_recv, m_split.finish(m_t_send, t_recv));
         if (Stream && !open_loop() && !closed_stream_echo_error(echo).empty()) {
             fail(closed_stream_echo_error(echo));
             return;
@@ -324,6 +378,7 @@ private:
     asio::steady_timer m_send_timer;
     asio::steady_timer m_tick_timer;
     EchoBook m_book;
+    KernelSplit m_split; // closed loop with config.kernel_timestamps; off otherwise
     AsioTasks m_tasks;
     std::vector<std::byte> m_tx;
     std::vector<std::byte> m_rx;
@@ -335,6 +390,7 @@ private:
     double m_rate = 0;
     std::size_t m_payload = 0;
     std::uint64_t m_seq = 0;
+    Nanos m_t_send = 0; // when the send call of the message in flight began (closed loop)
     bool m_sending = true;
     bool m_send_busy = false;
     bool m_finished = false;

@@ -71,6 +71,7 @@ void BlockingPing::closed_loop() {
         if (m_stream && payload > kExchangeAbove) {
             // Larger than a socket buffer: send and read at once, or both ends would wait on each other.
             m_book.sent(seq, intended, t_send, static_cast<std::uint32_t>(payload));
+            m_split.sent(payload); // keeps the keys in step; this echo is read unstamped
             const IoResult r = exchange_stream(fd, m_tx.data(), m_rx.data(), payload, [this] {
                 return !should_abort() &&
                        now_ns() - m_ctx.config.timeout < m_ctx.send_until.load(std::memory_order_relaxed);
@@ -81,7 +82,8 @@ void BlockingPing::closed_loop() {
                     fail(describe_io_failure(r));
                 break;
             }
-            if (std::string e = closed_stream_echo_error(m_book.echo(m_rx.data(), r.bytes, t_recv));
+            if (std::string e = closed_stream_echo_error(
+                    m_book.echo(m_rx.data(), r.bytes, t_recv, m_split.finish(t_send, t_recv)));
                 !e.empty()) {
                 fail(std::move(e));
                 break;
@@ -95,7 +97,8 @@ void BlockingPing::closed_loop() {
                 break;
             }
             m_book.sent(seq, intended, t_send, static_cast<std::uint32_t>(payload));
-            if (!await_echo(payload))
+            m_split.sent(payload);
+            if (!await_echo(payload, t_send))
                 break;
         }
         ++seq;
@@ -106,7 +109,7 @@ void BlockingPing::closed_loop() {
     finish();
 }
 
-bool BlockingPing::await_echo(std::size_t payload) {
+bool BlockingPing::await_echo(std::size_t payload, Nanos t_send) {
     const int fd = m_fd.get();
     const Nanos timeout = m_ctx.config.timeout;
     // A datagram is lost after the timeout; a stream echo is only given up on once sending should
@@ -120,8 +123,8 @@ bool BlockingPing::await_echo(std::size_t payload) {
         return now - timeout < m_ctx.send_until.load(std::memory_order_relaxed);
     };
     while (m_book.outstanding() > 0) {
-        const IoResult r = m_stream ? recv_exact(fd, m_rx.data(), payload, idle)
-                                    : recv_some(fd, m_rx.data(), m_rx.size(), idle);
+        const IoResult r = m_stream ? recv_exact(fd, m_rx.data(), payload, idle, m_split.rx_stamp())
+                                    : recv_some(fd, m_rx.data(), m_rx.size(), idle, m_split.rx_stamp());
         const Nanos t_recv = now_ns();
         if (r.status == IoStatus::Idle) {
             m_book.expire(t_recv, true);
@@ -131,7 +134,7 @@ bool BlockingPing::await_echo(std::size_t payload) {
             fail(describe_io_failure(r));
             return false;
         }
-        const EchoBook::Echo echo = m_book.echo(m_rx.data(), r.bytes, t_recv);
+        const EchoBook::Echo echo = m_book.echo(m_rx.data(), r.bytes, t_recv, m_split.finish(t_send, t_recv));
         if (std::string e = m_stream ? closed_stream_echo_error(echo) : std::string(); !e.empty()) {
             fail(std::move(e));
             return false;

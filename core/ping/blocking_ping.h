@@ -20,7 +20,8 @@ public:
 
 private:
     void closed_loop();
-    bool await_echo(std::size_t payload);
+    // Reads the echo of the message whose send call began at `t_send`.
+    bool await_echo(std::size_t payload, Nanos t_send);
     void open_loop_sender();
     void open_loop_receiver();
     void fail(std::string error);

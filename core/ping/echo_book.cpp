@@ -49,7 +49,8 @@ bool EchoBook::sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32
     return true;
 }
 
-EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos now) noexcept {
+EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos now,
+                              const SplitSample& split) noexcept {
     if (size < kSequenceBytes)
         return stray();
     const std::uint64_t seq = read_sequence(message);
@@ -73,6 +74,7 @@ EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos 
                 d.rtt.record(now - from);
                 (tagged & InFlightTable::kFirstOfBurst ? d.rtt_first : d.rtt_rest).record(now - from);
                 ++d.received;
+                d.split.record(split);
             } else {
                 ++d.errors;
             }

@@ -3,6 +3,7 @@
 #include "in_flight.h"
 #include "ping_config.h"
 #include "recorder.h"
+#include "split_stats.h"
 #include "wire.h"
 
 #include <atomic>
@@ -57,7 +58,8 @@ public:
     // change the counts, so each message sent ends as exactly one of received, lost or errors
     // whatever the peer sends back; only echoes of messages sent (Ok, Bad, Late) count as a sign of
     // life for the peer-lost watchdog.
-    Echo echo(const std::byte* message, std::size_t size, Nanos now) noexcept;
+    // `split`: where an Ok echo's time went (kernel_split.h), recorded with its RTT.
+    Echo echo(const std::byte* message, std::size_t size, Nanos now, const SplitSample& split = {}) noexcept;
     // Size of an outstanding message (stream receivers read the header first); 0 if unknown.
     std::uint32_t expected_size(std::uint64_t seq) const noexcept { return m_table.size_of(seq); }
 

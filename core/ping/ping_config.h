@@ -44,6 +44,9 @@ struct PingConfig {
     // Fill each payload with a pattern derived from its sequence number and count an echo whose
     // payload differs as an error (costs a pass over the payload per message, each way).
     bool verify_payload = false;
+    // Split each round trip into send, wire and wake by the kernel's software timestamps
+    // (kernel_split.h: the engines and transports that can; the others say why in their records).
+    bool kernel_timestamps = false;
 
     Transport effective_transport() const { return peer ? peer->transport : transport; }
     // The highest rate of the run: max(rate, rate_ceiling), finite.

@@ -43,6 +43,11 @@ public:
     virtual void tasks_changed() = 0;
     // Waits for the engine's threads to end (after send_until or abort).
     virtual void join() = 0;
+    // With config.kernel_timestamps: empty when the engine splits its round trips (kernel_split.h),
+    // otherwise why not (the engine, the mode, the transport or the kernel).
+    virtual std::string split_unavailable() const {
+        return "this engine does not read kernel timestamps yet";
+    }
 };
 
 // `socket` is connected to the peer. Throws std::invalid_argument for an unknown combination.

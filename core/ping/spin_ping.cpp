@@ -107,14 +107,15 @@ bool SpinPing::exchange(std::uint64_t seq, Nanos intended, Nanos t_send, std::si
             const ssize_t r = poll_send(fd, tx + sent, size - sent, kSendFlags);
             if (r >= 0) {
                 sent += static_cast<std::size_t>(r);
+                m_split.sent(static_cast<std::size_t>(r));
             } else if (!would_block(errno)) {
                 fail(describe_errno(errno));
                 return false;
             }
         }
         if (stream || sent == size) {
-            const ssize_t r = stream ? poll_recv(fd, rx + got, size - got, MSG_DONTWAIT)
-                                     : poll_recv(fd, rx, rx_size, MSG_DONTWAIT);
+            const ssize_t r = stream ? m_split.recv(fd, rx + got, size - got, MSG_DONTWAIT)
+                                     : m_split.recv(fd, rx, rx_size, MSG_DONTWAIT);
             if (r > 0 || (r == 0 && !stream)) { // an empty datagram is a bad echo, not an end
                 const Nanos t_recv = now_ns();
                 if (stream) {
@@ -122,8 +123,8 @@ bool SpinPing::exchange(std::uint64_t seq, Nanos intended, Nanos t_send, std::si
                     if (got < size)
                         continue;
                 }
-                const EchoBook::Echo echo =
-                    m_book.echo(rx, stream ? size : static_cast<std::size_t>(r), t_recv);
+                const EchoBook::Echo echo = m_book.echo(rx, stream ? size : static_cast<std::size_t>(r),
+                                                        t_recv, m_split.finish(t_send, t_recv));
                 if (std::string e = stream ? closed_stream_echo_error(echo) : std::string(); !e.empty()) {
                     fail(std::move(e));
                     return false;

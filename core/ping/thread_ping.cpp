@@ -10,12 +10,20 @@ ThreadPing::ThreadPing(PingContext& context, Fd socket)
     , m_stream(is_stream(context.config.effective_transport()))
     , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
              echo_ring_capacity(context.config), context.config.verify_payload)
+    , m_split(m_fd.get(), context.config.effective_transport(),
+              context.config.kernel_timestamps && !context.config.open_loop)
     , m_tasks(context.params)
     , m_tx(kMaxPayload)
     , m_rx(kMaxPayload + 1)
     , m_batching(!m_stream && context.config.open_loop && !context.config.verify_payload)
     , m_batch(m_tx.data()) {
     fill_pattern(m_tx.data(), m_tx.size());
+}
+
+std::string ThreadPing::split_unavailable() const {
+    if (m_ctx.config.open_loop)
+        return "open loop is not split yet (closed loop only: one message in flight)";
+    return m_split.unavailable();
 }
 
 void ThreadPing::join() {

@@ -2,6 +2,7 @@
 
 #include "datagram_batch.h"
 #include "echo_book.h"
+#include "kernel_split.h"
 #include "ping_engine.h"
 #include "start_thread.h"
 #include "thread_tasks.h"
@@ -30,6 +31,7 @@ public:
     // Joins every thread in m_threads (after send_until or abort), then stops the compute tasks.
     // Called again it does nothing more.
     void join() final;
+    std::string split_unavailable() const final;
 
 protected:
     // `socket` is connected to the peer; the buffers are sized for the largest payload.
@@ -43,6 +45,7 @@ protected:
     Fd m_fd;
     const bool m_stream;
     EchoBook m_book;
+    KernelSplit m_split; // closed loop with config.kernel_timestamps; off otherwise
     ThreadTasks m_tasks;
     std::vector<std::byte> m_tx; // the pattern, stamped with each message's sequence number
     std::vector<std::byte> m_rx; // one byte more than the largest payload: a too-long datagram shows

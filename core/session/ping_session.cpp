@@ -136,6 +136,13 @@ void PingSession::start() {
         m_ping_cpus = placement_of();
         m_data_fd = fd.get();
         m_engine = make_ping_engine(m_config.engine, *m_context, std::move(fd));
+        if (m_config.kernel_timestamps) {
+            const std::string why_not = m_engine->split_unavailable();
+            m_split_available =
+                why_not.empty() ? std::string("yes")
+                                : fmt::format("no: {} ({} engine, {})", why_not, to_string(m_config.engine),
+                                              to_string(m_config.effective_transport()));
+        }
         // The run's clock starts once the engine exists: a thousand task threads can take seconds to
         // start on a loaded machine, and that belongs to neither the warm-up nor the measurement.
         m_run_start = now_ns();
@@ -333,6 +340,9 @@ IntervalRecord PingSession::make_record(const IntervalData& data, Nanos start, N
         r.rtt_first_ns = std::make_shared<const Histogram>(data.rtt_first);
         r.rtt_rest_ns = std::make_shared<const Histogram>(data.rtt_rest);
     }
+    r.split_available = m_split_available;
+    if (r.has_split())
+        r.split = split_stats_of(data.split);
     r.engine = std::string(to_string(m_config.engine));
     r.ping_cpus = m_ping_cpus;
     // A separate peer's placement is known only when whoever started it read it back (the window does).

@@ -75,6 +75,7 @@ private:
     Endpoint m_peer;
     int m_data_fd = -1; // the engine's socket (it owns it), for the peer-lost watchdog to look at
     Nanos m_run_start = 0;
+    std::string m_split_available = IntervalRecord{}.split_available; // the records' split_available
     std::thread m_collector;
 
     mutable std::mutex m_mutex;           // guards everything below

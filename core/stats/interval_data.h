@@ -1,6 +1,7 @@
 #pragma once
 
 #include "histogram.h"
+#include "split_stats.h"
 
 #include <cstdint>
 
@@ -23,6 +24,7 @@ struct IntervalData {
     // Echoes of no message sent (a sequence number never sent, or shorter than one): outside
     // sent = received + lost + errors, which they would break, and counted so the user learns of them.
     std::uint64_t strays = 0;
+    SplitData split; // with kernel timestamps: where each received echo's time went
 
     void reset() noexcept {
         rtt.reset();
@@ -30,6 +32,7 @@ struct IntervalData {
         rtt_rest.reset();
         send_lag.reset();
         sent = received = lost = errors = bytes = strays = 0;
+        split.reset();
     }
     void add(const IntervalData& o) noexcept {
         rtt.add(o.rtt);
@@ -42,6 +45,7 @@ struct IntervalData {
         errors += o.errors;
         bytes += o.bytes;
         strays += o.strays;
+        split.add(o.split);
     }
 };
 

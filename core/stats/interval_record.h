@@ -1,6 +1,7 @@
 #pragma once
 
 #include "histogram.h"
+#include "split_stats.h"
 
 #include <cstdint>
 #include <memory>
@@ -50,6 +51,11 @@ struct IntervalRecord {
     std::vector<ParamChange> changes;        // applied during this interval (all of them in a summary)
     std::shared_ptr<const Histogram> rtt_ns; // the interval's (or the whole run's) histogram
     std::shared_ptr<const Histogram> rtt_first_ns, rtt_rest_ns; // with burst > 1
+    // Kernel-timestamp split of the round trips (split_stats.h): "yes", or "no: " and why not (not
+    // asked for, an engine, transport or mode that has no split). `split` is meaningful only with "yes".
+    std::string split_available = "no: not asked for (--kernel-timestamps)";
+    SplitStats split;
+    bool has_split() const noexcept { return split_available == "yes"; }
 
     // Sets min_us ... max_us from `s`.
     void set_stats(const RttStats& s);

@@ -20,6 +20,39 @@ nlohmann::json stats_json(const RttStats& s) {
             {"p999_us", s.p999_us}, {"p9999_us", s.p9999_us}, {"max_us", s.max_us}};
 }
 
+nlohmann::json part_json(const PartStats& s) {
+    return {{"count", s.count},   {"mean_us", s.mean_us}, {"p50_us", s.p50_us},
+            {"p90_us", s.p90_us}, {"p99_us", s.p99_us},   {"max_us", s.max_us}};
+}
+
+// Null without a split: never a zero that looks measured.
+nlohmann::json split_json(const IntervalRecord& r) {
+    if (!r.has_split())
+        return nullptr;
+    return {{"send", part_json(r.split.send)},
+            {"wire", part_json(r.split.wire)},
+            {"wake", part_json(r.split.wake)},
+            {"unstamped", r.split.unstamped},
+            {"discarded", r.split.discarded}};
+}
+
+// CSV: the parts' p50/p90/p99/max and the two counts, empty cells without a split.
+std::string split_csv(const IntervalRecord& r) {
+    if (!r.has_split())
+        return std::string(14, ','); // 12 percentiles, 2 counts
+    std::string out;
+    for (const PartStats* p : {&r.split.send, &r.split.wire, &r.split.wake})
+        out += fmt::format(",{:.3f},{:.3f},{:.3f},{:.3f}", p->p50_us, p->p90_us, p->p99_us, p->max_us);
+    return out + fmt::format(",{},{}", r.split.unstamped, r.split.discarded);
+}
+
+std::string csv_quoted(std::string_view text) {
+    std::string out = "\"";
+    for (char c : text)
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
 std::string changes_text(const IntervalRecord& r) {
     std::string out;
     for (const ParamChange& c : r.changes) {
@@ -77,6 +110,8 @@ nlohmann::json to_json(const IntervalRecord& r) {
         j["first"] = stats_json(r.first);
         j["rest"] = stats_json(r.rest);
     }
+    j["split_available"] = r.split_available;
+    j["split"] = split_json(r);
     j["changes"] = nlohmann::json::array();
     for (const ParamChange& c : r.changes)
         j["changes"].push_back({{"t_s", c.t_s}, {"key", c.key}, {"value", c.value}});
@@ -91,18 +126,25 @@ std::string csv_header() {
     return "type,t_s,target_rate,achieved_rate,payload,tasks,sent,received,lost,errors,min_us,mean_us,"
            "p50_us,p90_us,p99_us,p999_us,p9999_us,max_us,changes,cpu_percent,ping_cpus,pong_cpus,burst,"
            "first_p50_us,first_p99_us,rest_p50_us,rest_p99_us,engine,send_lag_p50_us,send_lag_p99_us,"
-           "send_lag_max_us,saturated";
+           "send_lag_max_us,saturated,split_available,"
+           "split_send_p50_us,split_send_p90_us,split_send_p99_us,split_send_max_us,"
+           "split_wire_p50_us,split_wire_p90_us,split_wire_p99_us,split_wire_max_us,"
+           "split_wake_p50_us,split_wake_p90_us,split_wake_p99_us,split_wake_max_us,"
+           "split_unstamped,split_discarded";
 }
 
 std::string format_csv_row(const IntervalRecord& r) {
-    return fmt::format(
-        "{},{:.3f},{},{:.1f},{},{},{},{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{},"
-        "{:.1f},\"{}\",\"{}\",{},{:.3f},{:.3f},{:.3f},{:.3f},{},{:.3f},{:.3f},{:.3f},{}",
-        type_of(r), r.t_s, r.target_rate == kRateInf ? "inf" : fmt::format("{:g}", r.target_rate),
-        r.achieved_rate, r.payload, r.tasks, r.sent, r.received, r.lost, r.errors, r.min_us, r.mean_us,
-        r.p50_us, r.p90_us, r.p99_us, r.p999_us, r.p9999_us, r.max_us, changes_text(r), r.cpu_percent,
-        r.ping_cpus, r.pong_cpus, r.burst, r.first.p50_us, r.first.p99_us, r.rest.p50_us, r.rest.p99_us,
-        r.engine, r.send_lag_p50_us, r.send_lag_p99_us, r.send_lag_max_us, r.saturated ? "true" : "false");
+    return fmt::format("{},{:.3f},{},{:.1f},{},{},{},{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:."
+                       "3f},{:.3f},{},"
+                       "{:.1f},\"{}\",\"{}\",{},{:.3f},{:.3f},{:.3f},{:.3f},{},{:.3f},{:.3f},{:.3f},{}",
+                       type_of(r), r.t_s,
+                       r.target_rate == kRateInf ? "inf" : fmt::format("{:g}", r.target_rate),
+                       r.achieved_rate, r.payload, r.tasks, r.sent, r.received, r.lost, r.errors, r.min_us,
+                       r.mean_us, r.p50_us, r.p90_us, r.p99_us, r.p999_us, r.p9999_us, r.max_us,
+                       changes_text(r), r.cpu_percent, r.ping_cpus, r.pong_cpus, r.burst, r.first.p50_us,
+                       r.first.p99_us, r.rest.p50_us, r.rest.p99_us, r.engine, r.send_lag_p50_us,
+                       r.send_lag_p99_us, r.send_lag_max_us, r.saturated ? "true" : "false") +
+           "," + csv_quoted(r.split_available) + split_csv(r);
 }
 
 std::string text_header() {
@@ -164,6 +206,17 @@ std::string format_text_summary(const IntervalRecord& s) {
             fmt::format("\nstrays: {} echoes of no message sent (a sequence number never sent, or shorter "
                         "than one): the peer or the path sends more than it should; not in the counts",
                         s.strays);
+    if (s.has_split()) {
+        const auto part = [](std::string_view name, const PartStats& p) {
+            return fmt::format("\n  {} us: p50 {:.2f}  p90 {:.2f}  p99 {:.2f}  max {:.2f}  mean {:.2f}", name,
+                               p.p50_us, p.p90_us, p.p99_us, p.max_us, p.mean_us);
+        };
+        text += fmt::format("\nsplit by kernel timestamps ({} round trips; {} unstamped, {} discarded):",
+                            s.split.send.count, s.split.unstamped, s.split.discarded) +
+                part("send", s.split.send) + part("wire", s.split.wire) + part("wake", s.split.wake);
+    } else if (s.split_available.rfind("no: not asked", 0) != 0) {
+        text += "\nsplit by kernel timestamps: " + s.split_available;
+    }
     return text;
 }
 

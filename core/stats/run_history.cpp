@@ -28,15 +28,18 @@ CurvePoint point_of_record(const IntervalRecord& r) {
 
 // Records [first, last) as one: counts summed, statistics of their merged histogram `h`, the newest
 // record's settings, every change kept; the send lag of the worst of them (no histogram is kept for
-// it), saturated when any was.
+// it), saturated when any was; the kernel split merged (split_stats.h: its percentiles are an upper
+// bound).
 IntervalRecord merge_records(std::vector<IntervalRecord>::const_iterator first,
                              std::vector<IntervalRecord>::const_iterator last, const Histogram& h) {
     IntervalRecord m = *(last - 1);
     m.duration_s = 0;
     m.sent = m.received = m.lost = m.errors = m.bytes = m.strays = 0;
     m.changes.clear();
+    m.split = {};
     double cpu = 0;
     for (auto r = first; r != last; ++r) {
+        m.split = merged(m.split, r->split);
         m.duration_s += r->duration_s;
         m.sent += r->sent;
         m.received += r->received;

@@ -48,6 +48,9 @@ struct Options {
     std::string ping = LE_PING_PATH;
     std::string pong = LE_PONG_PATH;
     std::string ref = LE_REF_PATH;
+    // Also run latency-ping with --kernel-timestamps in each pair and print what they cost (issue 15:
+    // p50 <= 1.10x and msg/s >= 0.90x of the same engine without).
+    bool timestamps = false;
 };
 
 struct Target {
@@ -152,7 +155,7 @@ std::optional<Sample> runReference(const Options& o, const std::string& transpor
 }
 
 std::optional<Sample> runOurs(const Options& o, const std::string& transport, const std::string& engine,
-                              std::string& detail) {
+                              std::string& detail, bool timestamps = false) {
     const std::vector<std::string> pongArgs{o.pong, "--listen", transport + "://127.0.0.1:0", "--engine",
                                             engine};
     ServerChild pong;
@@ -181,7 +184,10 @@ std::optional<Sample> runOurs(const Options& o, const std::string& transport, co
                                             "0.5s",
                                             "--format",
                                             "json"};
-    const auto run = runToEnd(pingArgs, o.duration + 0.5 + kRunSlackS, g_clientCpu);
+    std::vector<std::string> args = pingArgs;
+    if (timestamps)
+        args.push_back("--kernel-timestamps");
+    const auto run = runToEnd(args, o.duration + 0.5 + kRunSlackS, g_clientCpu);
     pong.stop();
     // A pong that dies on its own (rather than by our SIGTERM) is worth knowing about even if the
     // ping still got its numbers.
@@ -226,7 +232,7 @@ double median(std::vector<double> v) {
 
 struct Group {
     std::string transport, engine;
-    std::vector<Sample> ref, ours;
+    std::vector<Sample> ref, ours, stamped; // stamped: ours with --kernel-timestamps
 };
 
 std::string verdict(bool pass) {
@@ -263,13 +269,23 @@ void printSummary(const Group& g) {
                    ? fmt::format("{} (target >= {})", verdict(rateRatio >= *target.minRateRatio),
                                  *target.minRateRatio)
                    : "(no target)");
+    if (g.stamped.empty())
+        return;
+    const double stampedP50 = medianOf(g.stamped, &Sample::p50Us);
+    const double stampedRate = medianOf(g.stamped, &Sample::msgPerS);
+    fmt::print("  {:<14} p50 {:9.2f} us   {:11.0f} msg/s\n", "+ timestamps", stampedP50, stampedRate);
+    fmt::print("  timestamps' cost: p50 ratio {:6.3f} {} (target <= 1.10), msg/s ratio {:6.3f} {} (target >= "
+               "0.90)\n",
+               stampedP50 / oursP50, verdict(stampedP50 / oursP50 <= 1.10), stampedRate / oursRate,
+               verdict(stampedRate / oursRate >= 0.90));
 }
 
 [[noreturn]] void usage(const char* argv0, int code) {
     fmt::print(code ? stderr : stdout,
                "usage: {} [--pairs N] [--duration SECONDS] [--transports tcp,udp]\n"
                "          [--engines blocking,asio,asio-pool,spin] [--placement split|same|none]\n"
-               "          [--ping PATH] [--pong PATH] [--ref PATH]\n"
+               "          [--ping PATH] [--pong PATH] [--ref PATH] [--kernel-timestamps]\n"
+               "  --kernel-timestamps: also run latency-ping with it in each pair, print its cost\n"
                "  placement: split = client on CPU 0, server on CPU 1 (default, as in the study);\n"
                "             same = both on CPU 0; none = left to the scheduler (bimodal here)\n"
                "  engines: spin is compared with ref_pingpong in spin mode, the others with the\n"
@@ -281,9 +297,14 @@ void printSummary(const Group& g) {
 Options parseOptions(int argc, char** argv) {
     Options o;
     for (int i = 1; i < argc; ++i) {
+        if (std::string(argv[i]) == "--kernel-timestamps") { // a flag: nextOption() wants values
+            o.timestamps = true;
+            continue;
+        }
         const auto [name, value] = nextOption(argc, argv, i, usage);
         if (name == "-h" || name == "--help")
             usage(argv[0], 0);
+
         char* end = nullptr;
         if (name == "--pairs") {
             o.pairs = int(std::strtol(value.c_str(), &end, 10));
@@ -355,7 +376,7 @@ int main(int argc, char** argv) {
     std::vector<Group> groups;
     for (const auto& transport : o.transports) {
         for (const auto& engine : o.engines) {
-            Group g{transport, engine, {}, {}};
+            Group g{transport, engine, {}, {}, {}};
             for (int pair = 1; pair <= o.pairs; ++pair) {
                 const std::string tag = fmt::format("[{}/{} {}/{}]", transport, engine, pair, o.pairs);
                 auto printRun = [&](const char* side, const std::optional<Sample>& s,
@@ -374,6 +395,14 @@ int main(int argc, char** argv) {
                 const auto ours = runOurs(o, transport, engine, detail);
                 printRun("latency-ping", ours, detail.empty() ? "" : "  (" + detail.substr(1) + ")");
                 failed = failed || !ref || !ours;
+                if (o.timestamps) {
+                    std::string stampedDetail;
+                    const auto stamped = runOurs(o, transport, engine, stampedDetail, true);
+                    printRun("+ timestamps", stamped, "");
+                    failed = failed || !stamped;
+                    if (stamped)
+                        g.stamped.push_back(*stamped);
+                }
                 if (ref)
                     g.ref.push_back(*ref);
                 if (ours)
