@@ -1,6 +1,7 @@
 #include "compare_dialog.h"
 
 #include "split_list.h"
+#include "thread_priority.h"
 #include "units.h"
 
 #include <QClipboard>
@@ -202,15 +203,20 @@ void CompareDialog::start() {
     m_worker.post(
         [this, variants, options](const JobContext& context) {
             // Progress and slices go back by value; `this` is used only there, on the GUI thread.
-            return le::run_compare(
-                variants, options,
-                [this, &context](int done, int) {
-                    context.deliver([this, done] { m_progress->setValue(done); });
-                },
-                context.stopFlag(),
-                [this, &context](std::size_t variant, const le::IntervalRecord& slice) {
-                    context.deliver([this, variant, slice] { sliceDone(variant, slice); });
-                });
+            // Below the GUI thread, as live runs are (thread_priority.h).
+            std::vector<le::CompareResult> results;
+            le::run_at_nice(le::kMeasuredNice, [&] {
+                results = le::run_compare(
+                    variants, options,
+                    [this, &context](int done, int) {
+                        context.deliver([this, done] { m_progress->setValue(done); });
+                    },
+                    context.stopFlag(),
+                    [this, &context](std::size_t variant, const le::IntervalRecord& slice) {
+                        context.deliver([this, variant, slice] { sliceDone(variant, slice); });
+                    });
+            });
+            return results;
         },
         [this](const JobResult<std::vector<le::CompareResult>>& results) { showResults(results); });
 }

@@ -3,6 +3,7 @@
 #include "qt_string.h"
 
 #include "plot_export.h"
+#include "thread_priority.h"
 #include "units.h"
 
 #include <QFileDialog>
@@ -201,7 +202,8 @@ QString SweepTab::start() {
             cb.progress = [this, &context](const le::SweepProgress& p) {
                 context.deliver([this, p] { onProgress(p); });
             };
-            le::run_sweep(spec, options, cb, context.stopFlag());
+            // Below the GUI thread, as live runs are (thread_priority.h).
+            le::run_at_nice(le::kMeasuredNice, [&] { le::run_sweep(spec, options, cb, context.stopFlag()); });
         },
         [this](const JobResult<void>& result) { onDone(result); });
     return {};
