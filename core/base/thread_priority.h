@@ -10,8 +10,8 @@ namespace le {
 // (the window) runs what it measures below the thread that shows it: compute tasks asking for 20
 // cores on 2 then starve each other and the ping, as they would anywhere, but not the GUI thread.
 
-// The nice value the window gives everything it measures (live runs, compares, sweeps, its pong
-// child), below its GUI thread at 0.
+// The nice value the window gives everything it measures in runs with compute tasks (live runs,
+// compares, sweeps, its pong child), below its GUI thread at 0.
 inline constexpr int kMeasuredNice = 19;
 
 // The calling thread's nice value (-20 highest … 19 lowest).

@@ -15,6 +15,8 @@
 #include <QSaveFile>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 CompareDialog::CompareDialog(QWidget* parent)
     : QDialog(parent)
     , m_rate(new QLineEdit(QStringLiteral("1k"), this))
@@ -203,9 +205,11 @@ void CompareDialog::start() {
     m_worker.post(
         [this, variants, options](const JobContext& context) {
             // Progress and slices go back by value; `this` is used only there, on the GUI thread.
-            // Below the GUI thread, as live runs are (thread_priority.h).
+            // Below the GUI thread when it has compute tasks, as live runs are (thread_priority.h).
+            const bool tasks = std::any_of(variants.begin(), variants.end(),
+                                           [](const le::CompareVariant& v) { return v.config.tasks > 0; });
             std::vector<le::CompareResult> results;
-            le::run_at_nice(le::kMeasuredNice, [&] {
+            le::run_at_nice(tasks ? le::kMeasuredNice : 0, [&] {
                 results = le::run_compare(
                     variants, options,
                     [this, &context](int done, int) {

@@ -13,6 +13,7 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <set>
 
 namespace {
@@ -202,8 +203,10 @@ QString SweepTab::start() {
             cb.progress = [this, &context](const le::SweepProgress& p) {
                 context.deliver([this, p] { onProgress(p); });
             };
-            // Below the GUI thread, as live runs are (thread_priority.h).
-            le::run_at_nice(le::kMeasuredNice, [&] { le::run_sweep(spec, options, cb, context.stopFlag()); });
+            // Below the GUI thread when it has compute tasks, as live runs are (thread_priority.h).
+            const bool tasks = std::any_of(spec.tasks.begin(), spec.tasks.end(), [](int t) { return t > 0; });
+            le::run_at_nice(tasks ? le::kMeasuredNice : 0,
+                            [&] { le::run_sweep(spec, options, cb, context.stopFlag()); });
         },
         [this](const JobResult<void>& result) { onDone(result); });
     return {};
