@@ -159,7 +159,7 @@ QScrollArea* scrolling(QWidget* panel) {
 void MainWindow::buildDocks() {
     auto* peerDock = new QDockWidget(tr("Peer"), this);
     peerDock->setObjectName(QStringLiteral("peerDock"));
-    peerDock->setWidget(scrolling(m_peer));
+    peerDock->setWidget(m_peer); // short enough for 720 pixels: its own height, no scrolling
     addDockWidget(Qt::LeftDockWidgetArea, peerDock);
     auto* controlsDock = new QDockWidget(tr("Controls"), this);
     controlsDock->setObjectName(QStringLiteral("controlsDock"));
@@ -172,10 +172,6 @@ void MainWindow::buildDocks() {
     // Both say where the pong runs; stacked, three docks would not fit an 800-pixel-high window.
     tabifyDockWidget(peerDock, peersDock);
     peerDock->raise();
-    // Each dock as high as its panel asks, the rest to the controls: the scroll areas alone ask for
-    // less, and the peer dock took height the controls needed.
-    resizeDocks({peerDock, controlsDock}, {m_peer->sizeHint().height(), m_controls->sizeHint().height()},
-                Qt::Vertical);
 }
 
 void MainWindow::connectPanels() {
