@@ -113,21 +113,24 @@ void saveShot(QWidget& w, const QString& name) {
     w.grab().save(QStringLiteral("%1/%2_%3x%4.png").arg(dir, name).arg(s.width()).arg(s.height()));
 }
 
+// `size` (what `what` is) within the screen's available area, or why not.
+QString beyond(const QSize& size, const QRect& screen, const char* what) {
+    if (size.width() <= screen.width() && size.height() <= screen.height())
+        return {};
+    return QStringLiteral("%1 %2x%3 on a screen of %4x%5")
+        .arg(QLatin1String(what))
+        .arg(size.width())
+        .arg(size.height())
+        .arg(screen.width())
+        .arg(screen.height());
+}
+
 // The window within the screen's available area, and not asking for more than it has.
 void verifyFitsScreen(const MainWindow& w) {
     const QRect screen = w.screen()->availableGeometry();
-    QVERIFY2(w.frameGeometry().width() <= screen.width() && w.frameGeometry().height() <= screen.height(),
-             qPrintable(QStringLiteral("window %1x%2 on a screen of %3x%4")
-                            .arg(w.frameGeometry().width())
-                            .arg(w.frameGeometry().height())
-                            .arg(screen.width())
-                            .arg(screen.height())));
-    QVERIFY2(w.minimumSizeHint().width() <= screen.width() && w.minimumSizeHint().height() <= screen.height(),
-             qPrintable(QStringLiteral("the window needs at least %1x%2 on a screen of %3x%4")
-                            .arg(w.minimumSizeHint().width())
-                            .arg(w.minimumSizeHint().height())
-                            .arg(screen.width())
-                            .arg(screen.height())));
+    const QString problem = beyond(w.frameGeometry().size(), screen, "window") +
+                            beyond(w.minimumSizeHint(), screen, "the window needs at least");
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
 }
 
 } // namespace
