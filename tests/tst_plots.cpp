@@ -3,6 +3,7 @@
 // hidden, legend clicks and the dark palette. Exports are in tst_plot_export.
 #include "latency_axis.h"
 #include "plot_colours.h"
+#include "plot_marker.h"
 #include "plot_test_support.h"
 
 #include <QSignalSpy>
@@ -24,6 +25,7 @@ private slots:
     void histogramSharesSumTo100();
     void histogramPercentileMarkers();
     void percentileChangeMarkers();
+    void changeLabelsStackApart();
     void percentileGaps();
     void percentileMarksSaturation();
     void percentileAppendsOnlyNewIntervals();
@@ -191,6 +193,41 @@ void TestPlots::percentileChangeMarkers() {
     plot.refresh(true);
     QCOMPARE(itemsOf<QCPItemStraightLine>(plot).size(), 3);
     QCOMPARE(static_cast<std::size_t>(itemsOf<QCPItemStraightLine>(plot).size()), live->changes().size());
+}
+
+void TestPlots::changeLabelsStackApart() {
+    RunSpec spec;
+    spec.summary = false;
+    auto live = makeRun(spec); // changes at 4.5 s and 7.5 s
+    // Six more within a quarter of a second: on a 600-pixel plot of 11 s their labels would overlap.
+    std::vector<ParamChange> close;
+    for (int i = 0; i < 6; ++i)
+        close.push_back({10.2 + i * 0.05, "rate", std::to_string(i + 1) + "k"});
+    Histogram h;
+    for (int i = 0; i < 2'000; ++i)
+        h.record(40'000 + i);
+    live->add(recordOf(11.0, h, close));
+    PercentilePlot plot;
+    plot.setRuns({live, {}});
+    plot.refresh(true);
+    QCOMPARE(itemsOf<QCPItemText>(plot).size(), 8);
+    plot.toPixmap(600, 400); // draws: the labels choose their rows
+    const QList<QRectF> rects = markerLabelRects(&plot);
+    QCOMPARE(rects.size(), 8);
+    int drawn = 0;
+    for (int i = 0; i < rects.size(); ++i) {
+        if (rects[i].isEmpty())
+            continue;
+        ++drawn;
+        QVERIFY2(rects[i].left() >= 0 && rects[i].right() <= 600,
+                 qPrintable(QString::number(rects[i].left())));
+        for (int j = 0; j < i; ++j)
+            QVERIFY2(!rects[i].intersects(rects[j]),
+                     qPrintable(QStringLiteral("labels %1 and %2 overlap").arg(j).arg(i)));
+    }
+    // The two lone changes and as many of the close ones as the top third of the plot has rows for.
+    QVERIFY2(drawn >= 5, qPrintable(QString::number(drawn)));
+    QVERIFY(!rects[0].isEmpty() && !rects[1].isEmpty());
 }
 
 void TestPlots::percentileGaps() {

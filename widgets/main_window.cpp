@@ -19,8 +19,10 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QMessageBox>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabWidget>
 #include <QVBoxLayout>
 
@@ -110,18 +112,62 @@ void MainWindow::buildDashboard() {
         p->setMinimumSize(320, 220);
 }
 
+namespace {
+
+// Keeps a panel at least as high as its layout asks (not merely its minimum), so that a scroll area
+// scrolls it rather than squeezing its controls when it grows (an error under the rate).
+class KeepsItsHeight : public QObject {
+public:
+    using QObject::QObject;
+    bool eventFilter(QObject* watched, QEvent* event) override {
+        if (event->type() == QEvent::LayoutRequest || event->type() == QEvent::Resize) {
+            // A wrapped label (the rate's error) needs more lines at the dock's width than the
+            // size hint guessed: the height for the actual width counts.
+            auto* panel = static_cast<QWidget*>(watched);
+            const int needed =
+                std::max(panel->sizeHint().height(),
+                         panel->hasHeightForWidth() ? panel->heightForWidth(panel->width()) : 0);
+            if (panel->minimumHeight() != needed)
+                panel->setMinimumHeight(needed);
+        }
+        return false;
+    }
+};
+
+// A panel in a dock scrolls vertically when the dock is shorter than the panel: the docks share
+// the height of the window, and without this the tallest state (an error under the rate, a peer
+// lost, the agents' table) either squeezed the panel's controls or pushed the window past a 720-
+// pixel screen. The width stays the panel's own.
+QScrollArea* scrolling(QWidget* panel) {
+    auto* area = new QScrollArea;
+    area->setObjectName(panel->objectName() + QStringLiteral("Scroll"));
+    area->setWidget(panel);
+    area->setWidgetResizable(true);
+    panel->installEventFilter(new KeepsItsHeight(panel));
+    panel->setMinimumHeight(panel->sizeHint().height());
+    area->setFrameShape(QFrame::NoFrame);
+    area->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    // Always there, so that the panel keeps its width when it grows past the dock (no squeeze).
+    area->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOn);
+    area->setMinimumWidth(panel->minimumSizeHint().width() +
+                          area->style()->pixelMetric(QStyle::PM_ScrollBarExtent));
+    return area;
+}
+
+} // namespace
+
 void MainWindow::buildDocks() {
     auto* peerDock = new QDockWidget(tr("Peer"), this);
     peerDock->setObjectName(QStringLiteral("peerDock"));
-    peerDock->setWidget(m_peer);
+    peerDock->setWidget(m_peer); // short enough for 720 pixels: its own height, no scrolling
     addDockWidget(Qt::LeftDockWidgetArea, peerDock);
     auto* controlsDock = new QDockWidget(tr("Controls"), this);
     controlsDock->setObjectName(QStringLiteral("controlsDock"));
-    controlsDock->setWidget(m_controls);
+    controlsDock->setWidget(scrolling(m_controls));
     addDockWidget(Qt::LeftDockWidgetArea, controlsDock);
     auto* peersDock = new QDockWidget(tr("Remote Agents"), this);
     peersDock->setObjectName(QStringLiteral("peersDock"));
-    peersDock->setWidget(m_agentsPanel);
+    peersDock->setWidget(scrolling(m_agentsPanel));
     addDockWidget(Qt::LeftDockWidgetArea, peersDock);
     // Both say where the pong runs; stacked, three docks would not fit an 800-pixel-high window.
     tabifyDockWidget(peerDock, peersDock);
@@ -223,7 +269,8 @@ void MainWindow::startMeasuring() {
     switch (m_peer->mode()) {
     case PeerPanel::Mode::Child:
         m_peer->setState(tr("starting latency-pong…"), true, false);
-        m_pong->start(config.transport, config.engine, config.pong_cpu); // ready() starts the bridge
+        m_pong->start(config.transport, config.engine, config.pong_cpu,
+                      SessionBridge::measuredNice(config)); // ready() starts the bridge
         break;
     case PeerPanel::Mode::InProcess:
         m_bridge->start(config);
@@ -274,6 +321,15 @@ void MainWindow::restartDataPath(const QString& change) {
     m_bridge->stop(true); // the restart continues when the bridge reports Idle
 }
 
+QString MainWindow::briefState(const QString& text) {
+    // "peer lost: latency-pong exited with code 0: latency-pong: stopped; 1 connections served, …"
+    // -> "peer lost: latency-pong exited with code 0"
+    QString brief = text.section(QStringLiteral("; "), 0, 0);
+    if (brief.count(QStringLiteral(": ")) > 1)
+        brief = brief.section(QStringLiteral(": "), 0, 1);
+    return brief;
+}
+
 void MainWindow::onStateChanged(SessionBridge::State state, const QString& reason) {
     const bool running = state == SessionBridge::State::Running || state == SessionBridge::State::Starting ||
                          state == SessionBridge::State::Stopping;
@@ -286,16 +342,23 @@ void MainWindow::onStateChanged(SessionBridge::State state, const QString& reaso
         text = reason.startsWith(text) || reason.startsWith(QLatin1String("ping overloaded"))
                    ? reason
                    : text + QStringLiteral(": ") + reason;
-    // The status bar shares its width with the live figures: it gets the short form.
-    const QString brief = state == SessionBridge::State::Lost ? text + tr(" — measured data kept") : text;
+    // The dock and the status bar get the short form (a pong's exit adds its whole stop report);
+    // the whole text and what to do next are in the state's tooltip.
+    const QString full = text;
+    if (state == SessionBridge::State::Lost || state == SessionBridge::State::Error)
+        text = briefState(text);
     if (state == SessionBridge::State::Lost)
-        text += tr(" — every interval measured so far is kept; press Start to measure again");
+        text += tr(" — measured data kept");
     m_peer->setState(text, running,
-                     state == SessionBridge::State::Lost || state == SessionBridge::State::Error);
+                     state == SessionBridge::State::Lost || state == SessionBridge::State::Error,
+                     state == SessionBridge::State::Lost
+                         ? full + QLatin1Char('\n') +
+                               tr("Every interval measured so far is kept; press Start to measure again.")
+                         : full);
     m_startAction->setEnabled(!running);
     m_stopAction->setEnabled(running);
     if (state == SessionBridge::State::Lost || state == SessionBridge::State::Error)
-        statusBar()->showMessage(brief, 10000);
+        statusBar()->showMessage(text, 10000);
 
     if (state == SessionBridge::State::Idle && !m_pendingRestart.isEmpty()) {
         // Engine or loop mode changed: restart the data path and mark it on the curves.
@@ -316,6 +379,13 @@ void MainWindow::onStateChanged(SessionBridge::State state, const QString& reaso
 void MainWindow::onChangeRequested(const QString& key, const QString& value) {
     if (m_bridge->state() != SessionBridge::State::Running)
         return; // remembered by the control; used at the next start
+    // Tasks from none to some, or back: the run's priority changes (SessionBridge::kMeasuredNice),
+    // which only a new data path can take (a thread cannot raise its priority back).
+    if (key == QLatin1String("tasks") &&
+        (m_bridge->config().tasks > 0) != (le::parse_count(value.toStdString()) > 0)) {
+        restartDataPath(QStringLiteral("tasks=%1").arg(value));
+        return;
+    }
     if (const QString error = m_bridge->apply(key, value); !error.isEmpty()) {
         if (LogSliderEntry* c = m_controls->control(key))
             c->showError(error);

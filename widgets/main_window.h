@@ -126,6 +126,8 @@ public:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    // The first show brings the whole window, frame and title bar included, onto the screen.
+    void showEvent(QShowEvent* event) override;
 
 private:
     // A sweep or a comparison measures alone (main_window_exclusive.cpp): live measuring stops for
@@ -148,6 +150,8 @@ private:
     void buildActions();
     void connectPanels();
     void loadSettings(const WindowOptions& options);
+    // Shrinks and moves the window so that its frame lies within the screen's available area.
+    void fitToScreen();
     // Overload safety (main_window_overload.cpp): the tasks control learns the engine's limit and
     // the ping's cores; tasks restored from the settings into an overload are not applied until the
     // user says so (a box named "restoreOverloadBox").
@@ -155,6 +159,9 @@ private:
     void saveSettings() const;
     le::PingConfig configFromControls() const;
     void onStateChanged(SessionBridge::State state, const QString& reason);
+    // A state text cut to its first two parts ("peer lost: latency-pong exited with code 0"), for
+    // the places with room for one or two lines.
+    static QString briefState(const QString& text);
     void onChangeRequested(const QString& key, const QString& value);
     // Engine or loop mode changed while running: `change` is "engine=asio" or "loop=open".
     void restartDataPath(const QString& change);
@@ -187,6 +194,7 @@ private:
     std::optional<le::Endpoint> m_pendingPeer; // the peer that restart switches to
 
     bool m_presenting = false;
+    bool m_fitted = false; // fitToScreen() ran after the first show
     QLabel* m_presentReadout = nullptr;
     QByteArray m_statePresenting;  // docks and toolbars before presentation mode
     bool m_resumeLive = false;     // live measuring was on when a sweep or comparison took over

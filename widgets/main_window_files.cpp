@@ -20,7 +20,9 @@
 #include <QDir>
 #include <QScreen>
 #include <QSettings>
+#include <QShowEvent>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -39,6 +41,11 @@ void MainWindow::loadSettings(const WindowOptions& o) {
     m_peer->setMode(PeerPanel::Mode(s.value("peer/mode", 0).toInt()));
     m_peer->transportBox()->setCurrentIndex(s.value("peer/transport", 0).toInt());
     m_peer->engineBox()->setCurrentIndex(s.value("peer/engine", 0).toInt());
+    // An existing peer comes back with its address, not the defaults (127.0.0.1:7700).
+    if (s.contains("peer/host"))
+        m_peer->hostEdit()->setText(s.value("peer/host").toString());
+    if (s.contains("peer/port"))
+        m_peer->portEdit()->setText(s.value("peer/port").toString());
     m_controls->rate()->setValue(s.value("controls/rate", "1k").toString());
     m_controls->payload()->setValue(s.value("controls/payload", "64B").toString());
     m_controls->tasks()->setValue(s.value("controls/tasks", "0").toString());
@@ -76,6 +83,33 @@ void MainWindow::loadSettings(const WindowOptions& o) {
         m_peer->pongCpusEdit()->setText(*o.pongCpus);
 }
 
+void MainWindow::showEvent(QShowEvent* event) {
+    QMainWindow::showEvent(event);
+    if (!m_fitted && !isFullScreen() && !isMaximized()) {
+        m_fitted = true;
+        // Queued: the frame is known once the window system has placed the window.
+        QMetaObject::invokeMethod(this, &MainWindow::fitToScreen, Qt::QueuedConnection);
+    }
+}
+
+void MainWindow::fitToScreen() {
+    if (!screen() || isFullScreen() || isMaximized())
+        return;
+    // loadSettings() sized the inside of the window to the screen; the frame and title bar come on
+    // top of that (a 1280 x 720 screen got a window 1284 x 724, or 750 high with a title bar).
+    const QRect area = screen()->availableGeometry();
+    const QRect frame = frameGeometry();
+    const int extraW = std::max(0, frame.width() - area.width());
+    const int extraH = std::max(0, frame.height() - area.height());
+    if (extraW > 0 || extraH > 0)
+        resize(width() - extraW, height() - extraH);
+    const QRect now = frameGeometry();
+    const int x = std::clamp(now.x(), area.left(), std::max(area.left(), area.right() + 1 - now.width()));
+    const int y = std::clamp(now.y(), area.top(), std::max(area.top(), area.bottom() + 1 - now.height()));
+    if (x != now.x() || y != now.y())
+        move(x, y);
+}
+
 void MainWindow::saveSettings() const {
     QSettings s;
     s.setValue("window/geometry", saveGeometry());
@@ -83,6 +117,8 @@ void MainWindow::saveSettings() const {
     s.setValue("peer/mode", int(m_peer->mode()));
     s.setValue("peer/transport", m_peer->transportBox()->currentIndex());
     s.setValue("peer/engine", m_peer->engineBox()->currentIndex());
+    s.setValue("peer/host", m_peer->hostEdit()->text());
+    s.setValue("peer/port", m_peer->portEdit()->text());
     s.setValue("controls/rate", m_controls->rate()->value());
     s.setValue("controls/payload", m_controls->payload()->value());
     s.setValue("controls/tasks", m_controls->tasks()->value());

@@ -1,6 +1,7 @@
 #include "pong_process.h"
 
 #include "cpu_affinity.h"
+#include "thread_priority.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -56,7 +57,8 @@ QString PongProcess::program() {
     return onPath.isEmpty() ? local : onPath;
 }
 
-void PongProcess::start(le::Transport transport, le::EngineKind engine, const std::vector<int>& cpus) {
+void PongProcess::start(le::Transport transport, le::EngineKind engine, const std::vector<int>& cpus,
+                        int nice) {
     stop();
     m_stopping = false;
     m_ready = false;
@@ -71,6 +73,12 @@ void PongProcess::start(le::Transport transport, le::EngineKind engine, const st
                      QString::fromLatin1(le::to_string(engine).data())};
     if (!cpus.empty())
         args << QStringLiteral("--cpu") << QString::fromStdString(le::format_cpu_list(cpus));
+    // At the ping side's priority (SessionBridge::measuredNice()): set in the child before exec, so
+    // every thread of latency-pong inherits it.
+    m_process.setChildProcessModifier([nice] {
+        if (nice != 0)
+            le::set_thread_nice(nice);
+    });
     m_process.start(program(), args);
 }
 

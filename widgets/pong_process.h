@@ -16,8 +16,10 @@ public:
     explicit PongProcess(QObject* parent = nullptr);
     ~PongProcess() override;
 
-    // Starts latency-pong on loopback; emits ready(url) once it prints its endpoint, or failed(reason).
-    void start(le::Transport transport, le::EngineKind engine, const std::vector<int>& cpus = {});
+    // Starts latency-pong on loopback at priority `nice` (SessionBridge::measuredNice()); emits
+    // ready(url) once it prints its endpoint, or failed(reason).
+    void start(le::Transport transport, le::EngineKind engine, const std::vector<int>& cpus = {},
+               int nice = 0);
     void stop();
     static QString program();
     // The CPUs the running child may run on, read back from it ("any", "1", "0,2"); "unknown" when

@@ -2,6 +2,7 @@
 
 #include "host_facts.h"
 #include "ping_session.h"
+#include "thread_priority.h"
 
 #include <QDateTime>
 
@@ -115,9 +116,13 @@ void SessionBridge::start(const le::PingConfig& config) {
     // queues behind one that stop() discarded; that one stops its session as soon as it has
     // started, rather than measuring beside this one until its dropped result is destroyed.
     m_starter.post(
-        [config = m_config](const JobContext& context) {
-            auto session = std::make_shared<le::PingSession>(config);
-            session->start();
+        [config = m_config, nice = m_config.tasks > 0 ? m_measuredNice : 0](const JobContext& context) {
+            // The session's threads inherit the nice value of the thread that makes and starts them.
+            std::shared_ptr<le::PingSession> session;
+            le::run_at_nice(nice, [&] {
+                session = std::make_shared<le::PingSession>(config);
+                session->start();
+            });
             if (context.stopRequested()) // discarded meanwhile: nobody will read it
                 session->stop();
             return session;

@@ -3,6 +3,7 @@
 #include "background_worker.h"
 #include "ping_config.h"
 #include "run_history.h"
+#include "thread_priority.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -25,6 +26,19 @@ class SessionBridge : public QObject {
 public:
     enum class State { Idle, Starting, Running, Stopping, Lost, Error };
     Q_ENUM(State)
+
+    // The priority (nice value) of everything the window measures in a run with compute tasks: the
+    // ping's threads, its tasks, the pong in this process (and the pong child, PongProcess). Below
+    // the GUI thread (nice 0), so that an overload (1000 tasks asking for 20 cores of 2) starves the
+    // measurement, as it would anywhere, but not the window; all measured threads share the one
+    // value, so they compete with each other as they do at nice 0 in latency-ping. A run without
+    // tasks cannot overload anything and stays at nice 0: at nice 19 it would yield to every other
+    // program on the machine (the window measured 69 msg/s back-to-back beside busy compilers).
+    static constexpr int kMeasuredNice = le::kMeasuredNice;
+    static int measuredNice(const le::PingConfig& config) { return config.tasks > 0 ? kMeasuredNice : 0; }
+    // Another value for runs with tasks started from now on (bench_window compares with 0: all at
+    // the window's priority, as before there was a choice).
+    void setMeasuredNice(int nice) { m_measuredNice = nice; }
 
     explicit SessionBridge(QObject* parent = nullptr);
     ~SessionBridge() override;
@@ -102,6 +116,7 @@ private:
     std::shared_ptr<le::PingSession> m_session;
     std::shared_ptr<le::RunHistory> m_history;
     le::PingConfig m_config;
+    int m_measuredNice = kMeasuredNice;
     QString m_peerUrl;
     State m_state = State::Idle;
     QString m_reason;

@@ -34,6 +34,12 @@ StatusReadout::StatusReadout(QStatusBar* bar, QObject* parent)
         tr("The instrument's own lag in the last interval: how late its sends left against their "
            "schedule. SATURATED: over a tenth of the period (or, in open loop, messages not sent "
            "at all), so its own queue is in the RTTs shown"));
+    // A message ("peer lost: …", "rate not changed: …") is drawn left of the figures and cut where
+    // they begin: at 1280 pixels they leave it ~450. While one shows, the secondary figures make way.
+    connect(bar, &QStatusBar::messageChanged, this, [this](const QString& message) {
+        for (QLabel* l : {m_throughput, m_counts, m_cpu})
+            l->setVisible(message.isEmpty());
+    });
     m_rate->setToolTip(tr("Echoes received per second in the window / target send rate"));
     m_throughput->setToolTip(tr("Payload throughput in the window, each direction"));
     m_percentiles->setToolTip(tr("Percentiles of the window the histogram shows; a percentile needs at least "

@@ -11,7 +11,8 @@ class QStatusBar;
 // shows and saying which ("last 1 s"): received rate against the target, payload throughput,
 // percentiles; then the run's counts (running totals: O(1) per refresh), CPU use and placement,
 // elapsed time. Once the data stops it says so ("stopped", "peer lost") rather than look live.
-// The status bar's left part stays free for messages.
+// The status bar's left part stays free for messages; while one shows, throughput, counts and CPU
+// make way for it (they come back when it goes).
 class StatusReadout : public QObject {
     Q_OBJECT
 public:

@@ -4,12 +4,14 @@
 #include "cpu_affinity.h"
 #include "pacer.h"
 #include "start_thread.h"
+#include "thread_priority.h"
 
 namespace le {
 
 ThreadTasks::ThreadTasks(const LiveParams& params)
     : m_params(params)
-    , m_affinity(current_affinity()) {
+    , m_affinity(current_affinity())
+    , m_nice(thread_nice()) {
     try {
         update();
     } catch (...) {
@@ -62,6 +64,8 @@ int ThreadTasks::running() const {
 }
 
 void ThreadTasks::task_loop(int index) {
+    if (thread_nice() != m_nice)
+        set_thread_nice(m_nice); // best effort: a thread may always lower its priority
     Nanos due = now_ns();
     while (!m_stop.load(std::memory_order_relaxed) && index < m_target.load(std::memory_order_relaxed)) {
         const Nanos period = m_params.task_period.load(std::memory_order_relaxed);

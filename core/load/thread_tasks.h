@@ -14,7 +14,8 @@ namespace le {
 
 // Compute tasks as OS threads (the blocking engine's model): task i wakes every task_period on its
 // own schedule, does task_work of real CPU work, and sleeps again. The count follows
-// params.tasks live; threads above the count end by themselves.
+// params.tasks live; threads above the count end by themselves. Every task runs at the CPU placement
+// and the priority (nice value) of the thread that created this object, whichever thread starts it.
 class ThreadTasks {
 public:
     // Starts params.tasks threads. Throws ThreadStartError (start_thread.h) when the system refuses
@@ -36,6 +37,7 @@ private:
 
     const LiveParams& m_params;
     cpu_set_t m_affinity; // of the creating thread: tasks started later, from any thread, keep it
+    int m_nice;           // likewise its priority (a task started from the GUI thread stays below it)
     std::atomic<int> m_target{0};
     std::atomic<bool> m_stop{false};
     mutable std::mutex m_mutex; // guards m_threads (control path only)

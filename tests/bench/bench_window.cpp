@@ -23,6 +23,7 @@
 //
 // Exit status: 0 when every figure was measured (a MISS is a result, not a failure); 1 when
 // something failed to run; 2 on bad usage.
+#include "controls_panel.h"
 #include "distribution_plot.h"
 #include "histogram_plot.h"
 #include "main_window.h"
@@ -80,6 +81,7 @@ struct Options {
     bool profile = false;       // print where the GUI thread's time goes
     int overloadTasks = 1000;   // the overload phase's compute tasks; 0 skips the phase
     double overloadSeconds = 10;
+    int measuredNice = SessionBridge::kMeasuredNice; // 0: the measurement at the window's priority
 };
 
 [[noreturn]] void usage(int code) {
@@ -88,6 +90,7 @@ struct Options {
         "usage: bench_window [--duration SECONDS] [--rss-minutes M] [--transport tcp|udp|unix]\n"
         "                    [--engine blocking|asio] [--ping-cpu LIST] [--pong-cpu LIST]\n"
         "                    [--ping PATH] [--profile] [--overload-tasks N] [--overload-seconds S]\n"
+        "                    [--measured-nice N]\n"
         "  --duration     redraw/lag/throughput phase (default 20)\n"
         "  --rss-minutes  RSS phase after %g s of running (default 2, 0 skips it)\n"
         "  --ping-cpu, --pong-cpu  pin ping and pong to CPUs (0, 0,2, 1-3) in the reference and\n"
@@ -95,8 +98,10 @@ struct Options {
         "  --profile      GUI-thread time per event receiver during the measured phase\n"
         "  --overload-tasks, --overload-seconds  the overload phase (default 1000 tasks of 20 us per\n"
         "                 1 ms for 10 s; 0 tasks skips it)\n"
+        "  --measured-nice  nice value of the window's measured threads (default %d, the window's;\n"
+        "                 0 puts them at the GUI thread's priority, as before it had one)\n"
         "Real figures: xvfb-run -a -s \"-screen 0 1600x1000x24\" bench_window\n",
-        kWarmRssAfterS);
+        kWarmRssAfterS, SessionBridge::kMeasuredNice);
     std::exit(code);
 }
 
@@ -144,6 +149,9 @@ Options parseOptions(const QStringList& args) {
             o.pingCpus = value;
         } else if (name == QLatin1String("--pong-cpu")) {
             o.pongCpus = value;
+        } else if (name == QLatin1String("--measured-nice")) {
+            o.measuredNice = value.toInt(&ok);
+            ok = ok && o.measuredNice >= 0 && o.measuredNice <= 19;
         } else if (name == QLatin1String("--overload-tasks")) {
             o.overloadTasks = value.toInt(&ok);
             ok = ok && o.overloadTasks >= 0;
@@ -277,6 +285,7 @@ int main(int argc, char** argv) {
     wo.autoStart = true;
     auto window = std::make_unique<MainWindow>(wo);
     MainWindow& w = *window;
+    w.bridge()->setMeasuredNice(o.measuredNice); // before the queued auto-start
     app.setWindow(&w);
     // The window's parts, found by name as a script would.
     auto* peerPanel = w.findChild<PeerPanel*>(QStringLiteral("peerPanel"));
@@ -397,20 +406,27 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "cannot read VmRSS from /proc/self/status\n");
     }
 
-    // 4. Overload: the GUI must stay responsive whatever the tasks ask for. Applied through the
-    // session as the window applies a confirmed change.
+    // 4. Overload: the GUI must stay responsive whatever the tasks ask for. A run with the tasks,
+    // started by the window as after a confirmed change.
     std::optional<double> overloadLagP99;
     QString overloadEnd;
     if (o.overloadTasks > 0) {
-        std::printf("\noverload phase: %d %s tasks of 20 us per 1 ms for %g s\n", o.overloadTasks,
-                    qPrintable(o.engine), o.overloadSeconds);
+        std::printf("\noverload phase: %d %s tasks of 20 us per 1 ms for %g s, measured threads at nice %d\n",
+                    o.overloadTasks, qPrintable(o.engine), o.overloadSeconds, o.measuredNice);
         std::fflush(stdout);
         LagProbe overloadLag;
         app.setLagTimer(overloadLag.timer());
-        const QString refused = w.bridge()->apply(QStringLiteral("task-work"), QStringLiteral("20us")) +
-                                w.bridge()->apply(QStringLiteral("tasks"), QString::number(o.overloadTasks));
-        if (!refused.isEmpty()) {
-            std::fprintf(stderr, "the overload was refused: %s\n", qPrintable(refused));
+        // A run with tasks starts at its own priority (SessionBridge::measuredNice), so the window
+        // restarts its data path for it, as it does when the user goes from no tasks to some.
+        auto* controls = w.findChild<ControlsPanel*>(QStringLiteral("controlsPanel"));
+        w.stopMeasuring();
+        waitUntil([&] { return w.bridge()->state() == SessionBridge::State::Idle; }, 5000);
+        controls->taskWork()->setValue(QStringLiteral("20us"));
+        controls->tasks()->setValue(QString::number(o.overloadTasks));
+        w.startMeasuring();
+        if (!waitUntil([&] { return running(w); }, 30000)) {
+            std::fprintf(stderr, "the overload run did not start: %s %s\n",
+                         qPrintable(w.bridge()->stateText()), qPrintable(w.bridge()->reason()));
             return 1;
         }
         overloadLag.setMeasuring(true);
@@ -423,8 +439,7 @@ int main(int argc, char** argv) {
                     percentile(overloadLag.lagMs(), 50), *overloadLagP99, overloadLag.lagMs().size(),
                     qPrintable(overloadEnd));
         std::fflush(stdout);
-        if (running(w))
-            w.bridge()->apply(QStringLiteral("tasks"), QStringLiteral("0"));
+
         app.setLagTimer(lag.timer());
     }
 

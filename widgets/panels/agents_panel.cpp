@@ -106,8 +106,9 @@ AgentsPanel::AgentsPanel(QWidget* parent)
     auto* endpointRow = new QHBoxLayout;
     endpointRow->addWidget(m_startEndpoint);
     endpointRow->addWidget(m_stopEndpoint);
-    endpointRow->addWidget(m_measure);
     layout->addLayout(endpointRow);
+    // A row of its own: beside the other two it was cut in a dock of 350 pixels.
+    layout->addWidget(m_measure);
     layout->addStretch(1);
 
     connect(m_add, &QPushButton::clicked, this, &AgentsPanel::addDialog);

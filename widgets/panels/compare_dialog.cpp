@@ -1,6 +1,7 @@
 #include "compare_dialog.h"
 
 #include "split_list.h"
+#include "thread_priority.h"
 #include "units.h"
 
 #include <QClipboard>
@@ -13,6 +14,8 @@
 #include <QMessageBox>
 #include <QSaveFile>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 CompareDialog::CompareDialog(QWidget* parent)
     : QDialog(parent)
@@ -202,15 +205,22 @@ void CompareDialog::start() {
     m_worker.post(
         [this, variants, options](const JobContext& context) {
             // Progress and slices go back by value; `this` is used only there, on the GUI thread.
-            return le::run_compare(
-                variants, options,
-                [this, &context](int done, int) {
-                    context.deliver([this, done] { m_progress->setValue(done); });
-                },
-                context.stopFlag(),
-                [this, &context](std::size_t variant, const le::IntervalRecord& slice) {
-                    context.deliver([this, variant, slice] { sliceDone(variant, slice); });
-                });
+            // Below the GUI thread when it has compute tasks, as live runs are (thread_priority.h).
+            const bool tasks = std::any_of(variants.begin(), variants.end(),
+                                           [](const le::CompareVariant& v) { return v.config.tasks > 0; });
+            std::vector<le::CompareResult> results;
+            le::run_at_nice(tasks ? le::kMeasuredNice : 0, [&] {
+                results = le::run_compare(
+                    variants, options,
+                    [this, &context](int done, int) {
+                        context.deliver([this, done] { m_progress->setValue(done); });
+                    },
+                    context.stopFlag(),
+                    [this, &context](std::size_t variant, const le::IntervalRecord& slice) {
+                        context.deliver([this, variant, slice] { sliceDone(variant, slice); });
+                    });
+            });
+            return results;
         },
         [this](const JobResult<std::vector<le::CompareResult>>& results) { showResults(results); });
 }

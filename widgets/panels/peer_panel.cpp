@@ -21,6 +21,8 @@ PeerPanel::PeerPanel(QWidget* parent)
     , m_stop(new QPushButton(tr("S&top"), this))
     , m_state(new QLabel(tr("idle"), this)) {
     m_mode->setObjectName(QStringLiteral("modeBox"));
+    m_host->setObjectName(QStringLiteral("hostEdit"));
+    m_port->setObjectName(QStringLiteral("portEdit"));
     m_start->setObjectName(QStringLiteral("startButton"));
     m_stop->setObjectName(QStringLiteral("stopButton"));
     m_state->setObjectName(QStringLiteral("stateLabel"));
@@ -123,9 +125,10 @@ std::vector<int> PeerPanel::cpuList(const QLineEdit* edit) {
     return le::parse_cpu_list(text.toStdString());
 }
 
-void PeerPanel::setState(const QString& text, bool running, bool failed) {
+void PeerPanel::setState(const QString& text, bool running, bool failed, const QString& detail) {
     m_running = running;
     m_state->setText(text);
+    m_state->setToolTip(detail);
     m_state->setStyleSheet(failed ? QStringLiteral("color: #d32f2f; font-weight: bold") : QString());
     updateEnabled();
 }

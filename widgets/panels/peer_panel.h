@@ -14,7 +14,8 @@
 
 // Where the pong runs and how to reach it: a local latency-pong child (default), a pong inside this
 // process, or an existing peer (any echo service). Start is enabled only when nothing runs. Its
-// parts are named for tests: "modeBox", "startButton", "stopButton", "stateLabel".
+// parts are named for tests: "modeBox", "hostEdit", "portEdit", "startButton", "stopButton",
+// "stateLabel".
 class PeerPanel : public QWidget {
     Q_OBJECT
 public:
@@ -38,12 +39,16 @@ public:
     void setTransport(le::Transport t);
     void setEngine(le::EngineKind e);
     void setExistingPeer(const le::Endpoint& ep);
-    // Shown state: "running", "peer lost: ...", ...; `running` gates Start/Stop.
-    void setState(const QString& text, bool running, bool failed);
+    // Shown state: "running", "peer lost: ...", ...; `running` gates Start/Stop; `detail` is the
+    // state's tooltip (what to do next). Keep `text` to two lines of the dock's width.
+    void setState(const QString& text, bool running, bool failed, const QString& detail = {});
 
-    // The window's remembered settings read and restore these as they are.
+    // The window's remembered settings read and restore these as they are (the existing peer's host
+    // and port included, as typed).
     QComboBox* transportBox() const { return m_transport; }
     QComboBox* engineBox() const { return m_engine; }
+    QLineEdit* hostEdit() const { return m_host; }
+    QLineEdit* portEdit() const { return m_port; }
 
 signals:
     void startRequested();

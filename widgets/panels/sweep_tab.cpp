@@ -3,6 +3,7 @@
 #include "qt_string.h"
 
 #include "plot_export.h"
+#include "thread_priority.h"
 #include "units.h"
 
 #include <QFileDialog>
@@ -12,6 +13,7 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <set>
 
 namespace {
@@ -201,7 +203,10 @@ QString SweepTab::start() {
             cb.progress = [this, &context](const le::SweepProgress& p) {
                 context.deliver([this, p] { onProgress(p); });
             };
-            le::run_sweep(spec, options, cb, context.stopFlag());
+            // Below the GUI thread when it has compute tasks, as live runs are (thread_priority.h).
+            const bool tasks = std::any_of(spec.tasks.begin(), spec.tasks.end(), [](int t) { return t > 0; });
+            le::run_at_nice(tasks ? le::kMeasuredNice : 0,
+                            [&] { le::run_sweep(spec, options, cb, context.stopFlag()); });
         },
         [this](const JobResult<void>& result) { onDone(result); });
     return {};

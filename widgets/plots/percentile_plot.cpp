@@ -243,7 +243,7 @@ void PercentilePlot::appendLive() {
 
 void PercentilePlot::addChangeMarker(double t_s, const QString& text) {
     // Staggered rows: changes applied close together ("rate" then "tasks") stay readable.
-    const PlotMarker marker = addMarker(this, t_s, text, static_cast<int>(m_markerTexts.size() % 3));
+    const PlotMarker marker = addMarker(this, t_s, text, 0); // rows are chosen when drawn
     m_markerItems << marker.line << marker.label;
     m_markerTexts << text;
     m_markerTimes << t_s;

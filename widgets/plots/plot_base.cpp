@@ -89,8 +89,24 @@ bool PlotBase::event(QEvent* event) {
 }
 
 void PlotBase::updateLayout() {
-    if (m_legendColumns > 0)
-        fitLegendColumns();
+    const bool entries = legend->itemCount() > 0;
+    legend->setVisible(entries); // no empty box before the first series
+    if (m_legendColumns > 0) {
+        // A grid is at most as wide as the sum of its columns: an empty legend (no data yet) capped
+        // the column it shares with the axis rect at its margins, and the plot shrank to a 50-pixel
+        // box with its tick labels on top of each other. Its row is there only while it has entries.
+        const bool inLayout = legend->layout() == plotLayout();
+        if (entries && !inLayout) {
+            plotLayout()->insertRow(0);
+            plotLayout()->addElement(0, 0, legend);
+            plotLayout()->setRowStretchFactor(0, 0.001); // as small as its entries allow
+        } else if (!entries && inLayout) {
+            plotLayout()->take(legend);
+            plotLayout()->simplify();
+        }
+        if (entries)
+            fitLegendColumns();
+    }
     QCustomPlot::updateLayout();
 }
 

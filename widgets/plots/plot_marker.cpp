@@ -6,6 +6,8 @@
 
 #include <QFontMetricsF>
 
+#include <algorithm>
+
 namespace {
 
 constexpr const char* kMarkerLinesLayer = "markerLines";
@@ -24,31 +26,59 @@ void styleMarkerLabel(QCPItemText* label, const QCustomPlot* plot) {
     label->setFont(plot->font());
 }
 
-// Chooses its row offset and its side of the marker line when drawn, from the layout of that moment:
-// right for the on-screen size and for an export at another size alike.
+// Chooses its row and its side of the marker line when drawn, from the layout of that moment: right
+// for the on-screen size and for an export at another size alike. Labels are drawn in the order they
+// were added; each takes the first row, from its own `row` down, where it overlaps none drawn before
+// it in the same pass, so close changes (a whole run zoomed out) stack instead of running into each
+// other. A label with no free row in the top third of the plot is left out; its line stays.
 class MarkerLabel : public QCPItemText {
 public:
     MarkerLabel(QCustomPlot* plot, int row)
         : QCPItemText(plot)
         , m_row(row) {}
 
+    QRectF drawnRect() const { return m_drawn; }
+
 protected:
     void draw(QCPPainter* painter) override {
+        m_drawn = {};
         const QRect rect = position->axisRect() ? position->axisRect()->rect() : QRect();
-        if (rect.width() > 0 && rect.height() > 0) {
-            const QFontMetricsF metrics(font());
-            const double lineHeight = metrics.height() + padding().top() + padding().bottom() + 2;
-            position->setCoords(position->key(), (3 + m_row * lineHeight) / rect.height());
-            const double x = position->pixelPosition().x();
-            const double width = metrics.horizontalAdvance(text()) + padding().left() + padding().right();
-            const bool left = x + width > rect.right() && x - rect.left() > rect.right() - x;
-            setPositionAlignment(Qt::AlignTop | (left ? Qt::AlignRight : Qt::AlignLeft));
+        if (rect.width() <= 0 || rect.height() <= 0) {
+            QCPItemText::draw(painter);
+            return;
         }
-        QCPItemText::draw(painter);
+        const QFontMetricsF metrics(font());
+        const double lineHeight = metrics.height() + padding().top() + padding().bottom() + 2;
+        const double x = position->keyAxis()->coordToPixel(position->key());
+        const double width = metrics.horizontalAdvance(text()) + padding().left() + padding().right();
+        const bool left = x + width > rect.right() && x - rect.left() > rect.right() - x;
+        setPositionAlignment(Qt::AlignTop | (left ? Qt::AlignRight : Qt::AlignLeft));
+        const int rows = std::max(m_row + 1, int(rect.height() / 3.0 / lineHeight));
+        for (int row = m_row; row < rows; ++row) {
+            const QRectF span(left ? x - width : x, rect.top() + 3 + row * lineHeight, width, lineHeight - 1);
+            if (overlapsEarlier(span))
+                continue;
+            position->setCoords(position->key(), (3 + row * lineHeight) / rect.height());
+            m_drawn = span;
+            QCPItemText::draw(painter);
+            return;
+        }
     }
 
 private:
+    bool overlapsEarlier(const QRectF& span) const {
+        for (QCPLayerable* other : layer()->children()) {
+            if (other == this)
+                break;
+            const auto* label = dynamic_cast<const MarkerLabel*>(other);
+            if (label && label->realVisibility() && label->m_drawn.intersects(span))
+                return true;
+        }
+        return false;
+    }
+
     int m_row;
+    QRectF m_drawn; // where the last draw put it (pixels), empty when it was left out
 };
 
 } // namespace
@@ -95,4 +125,15 @@ void restyleMarkers(QCustomPlot* plot) {
                 styleMarkerLabel(label, plot);
         }
     }
+}
+
+QList<QRectF> markerLabelRects(const QCustomPlot* plot) {
+    QList<QRectF> rects;
+    if (QCPLayer* layer = plot->layer(kMarkerLabelsLayer)) {
+        for (QCPLayerable* item : layer->children()) {
+            if (const auto* label = dynamic_cast<const MarkerLabel*>(item))
+                rects << label->drawnRect();
+        }
+    }
+    return rects;
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QList>
+#include <QRectF>
 #include <QString>
 
 class QCPItemStraightLine;
@@ -7,9 +9,11 @@ class QCPItemText;
 class QCustomPlot;
 
 // A vertical marker: a dashed line at `key` (x axis coordinates) under the curves, and a label at
-// the top of the axis rect above them, `row` lines down (rows keep the labels of close markers
-// apart). The label goes right of its line, or left where it would be clipped. The plot owns both
-// items; remove them with QCustomPlot::removeItem().
+// the top of the axis rect above them, `row` or more lines down: each time the plot is drawn, a label
+// takes the first row where it overlaps no label added before it (close changes stack), and is left
+// out when the top third of the plot has no free row (its line stays). The label goes right of its
+// line, or left where it would be clipped. The plot owns both items; remove them with
+// QCustomPlot::removeItem().
 struct PlotMarker {
     QCPItemStraightLine* line = nullptr;
     QCPItemText* label = nullptr;
@@ -24,3 +28,7 @@ void addMarkerLayers(QCustomPlot* plot);
 // Re-applies the palette's colours and the font to every marker on `plot` (after a palette or font
 // change, so dark mode does not wait for the plot to rebuild its markers).
 void restyleMarkers(QCustomPlot* plot);
+
+// Where the last drawing of `plot` put each marker label (pixels), in the order they were added; an
+// empty rect for a label left out for want of room.
+QList<QRectF> markerLabelRects(const QCustomPlot* plot);

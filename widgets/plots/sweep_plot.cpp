@@ -95,7 +95,9 @@ SweepPlot::SweepPlot(QWidget* parent)
     m_empty->setPositionAlignment(Qt::AlignCenter);
     m_empty->position->setType(QCPItemPosition::ptAxisRectRatio);
     m_empty->position->setCoords(0.5, 0.5);
-    m_empty->setText(tr("No sweep yet: start one, or load a saved sweep"));
+    // Two short lines: one long line was clipped by the axis rect of a 1280-pixel window.
+    m_empty->setText(tr("No sweep yet:\nstart one, or load a saved sweep"));
+    m_empty->setTextAlignment(Qt::AlignCenter);
     m_empty->setColor(plotInkColour(this, 0.6));
     // What the marks mean, in the corner where the low-rate, high-RTT end rarely has points.
     m_key->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
