@@ -9,6 +9,7 @@
 #include "pong_server.h"
 #include "sanitizer_build.h"
 #include "socket.h"
+#include "test_engines.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -193,13 +194,13 @@ inline QString engine_name(EngineKind e) {
     return QString::fromLatin1(name.data(), static_cast<qsizetype>(name.size()));
 }
 
-// Every engine (le::kAllEngines) on every transport. `timed`: for assertions on how long an echo
-// takes, without uring-sqpoll: it runs uring's echo code, and its kernel SQ thread needs a core of
-// its own, so on a 2-core machine its timing is the machine's (README, engines).
+// Every engine (kTestEngines: one per code path under the sanitizers) on every transport. `timed`: for
+// assertions on how long an echo takes, without uring-sqpoll: it runs uring's echo code, and its kernel SQ
+// thread needs a core of its own, so on a 2-core machine its timing is the machine's (README, engines).
 inline void add_rows(bool with_udp, bool timed = false) {
     QTest::addColumn<QString>("engine");
     QTest::addColumn<QString>("transport");
-    for (const EngineKind e : le::kAllEngines)
+    for (const EngineKind e : kTestEngines)
         for (const char* t : {"tcp", "udp", "unix"}) {
             if (timed && e == EngineKind::UringSqpoll)
                 continue;

@@ -6,6 +6,7 @@
 #include "misbehaving_peer.h"
 #include "ping_session.h"
 #include "sanitizer_build.h"
+#include "test_engines.h"
 
 #include <QElapsedTimer>
 #include <QTest>
@@ -140,7 +141,7 @@ private slots:
         QTest::addColumn<QString>("error"); // how the run ends; empty: as planned
         const QString unknown = "echo stream out of sync: unknown sequence number";
         const QString lost = "peer lost: no echo for ";
-        for (EngineKind e : kAllEngines) {
+        for (EngineKind e : kTestEngines) {
             const char* name = to_string(e).data();
             QTest::addRow("%s-closed-duplicate", name)
                 << e << false << Kind::Duplicate << "echo stream out of sync: the peer sent an echo twice";
@@ -186,7 +187,7 @@ private slots:
         QTest::addColumn<bool>("openLoop");
         QTest::addColumn<bool>("verify");
         for (Transport t : {Transport::Tcp, Transport::Udp})
-            for (EngineKind e : kAllEngines)
+            for (EngineKind e : kTestEngines)
                 for (bool open : {false, true})
                     for (bool verify : {false, true})
                         QTest::addRow("%s-%s-%s-%s", to_string(t).data(), to_string(e).data(),

@@ -2,6 +2,7 @@
 // read and a thousand connections, keep serving the others meanwhile, and bound its memory.
 // (Impairments: tst_pong_impairments.)
 #include "pong_test_support.h"
+#include "test_engines.h"
 
 #include <malloc.h>
 
@@ -272,7 +273,7 @@ private slots:
     // echoes for a fresh client, and SIGTERM ends it cleanly.
     void boundedMemory_data() {
         QTest::addColumn<QString>("engine");
-        for (const EngineKind e : le::kAllEngines)
+        for (const EngineKind e : kTestEngines)
             QTest::newRow(qPrintable(engine_name(e))) << engine_name(e);
     }
     void boundedMemory() {

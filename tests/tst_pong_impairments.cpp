@@ -1,6 +1,7 @@
 // The pong's impairments on every engine and transport: a delay holds every echo, jitter spreads
 // them, datagram loss drops the share asked for, changes apply live, bad values are refused.
 #include "pong_test_support.h"
+#include "test_engines.h"
 
 namespace {
 
@@ -83,7 +84,7 @@ private slots:
         QTest::addColumn<QString>("engine");
         QTest::addColumn<double>("loss");
         QTest::addColumn<qint64>("delay");
-        for (const EngineKind e : le::kAllEngines) {
+        for (const EngineKind e : kTestEngines) {
             const QString name = engine_name(e);
             QTest::addRow("%s/loss0", qPrintable(name)) << name << 0.0 << qint64{0};
             QTest::addRow("%s/loss0-delayed", qPrintable(name)) << name << 0.0 << qint64{kMs};
@@ -202,7 +203,7 @@ private slots:
     // Bad values are refused with std::invalid_argument, at start and live; the server goes on.
     void badImpairments_data() {
         QTest::addColumn<QString>("engine");
-        for (const EngineKind e : le::kAllEngines)
+        for (const EngineKind e : kTestEngines)
             QTest::newRow(qPrintable(engine_name(e))) << engine_name(e);
     }
     void badImpairments() {

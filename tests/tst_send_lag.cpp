@@ -5,6 +5,7 @@
 #include "record_format.h"
 #include "sanitizer_build.h"
 #include "session_run.h"
+#include "test_engines.h"
 
 #include <QtTest>
 
@@ -51,7 +52,7 @@ QString counts_exact(const IntervalRecord& s) {
 
 void add_engines() {
     QTest::addColumn<EngineKind>("engine");
-    for (EngineKind e : kAllEngines)
+    for (EngineKind e : kTestEngines)
         QTest::addRow("%s", to_string(e).data()) << e;
 }
 
