@@ -10,6 +10,7 @@
 #include <asio/write.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <span>
 #include <utility>
 
@@ -240,6 +241,14 @@ void AsioPong::stop() {
         d->socket.close(ignored);
         d->timer.cancel();
     }
+#ifdef LE_ASIO_URING
+    // Asio 1.22's io_uring backend destroys the operations still queued on a closed socket after
+    // the socket service they refer to: a pending accept then destroys its peer socket through a
+    // freed service (ASan, at shutdown). Let the cancellations complete while everything is alive;
+    // bounded, so a completion the kernel never posts cannot hold the stop.
+    m_io.restart();
+    m_io.run_for(std::chrono::milliseconds(200));
+#endif
     m_acceptors.clear();
     m_datagrams.clear();
     remove_socket_files();
@@ -247,7 +256,7 @@ void AsioPong::stop() {
 
 void AsioPong::accept(Acceptor& acceptor) {
     acceptor.async_accept(new_executor(), [this, &acceptor](std::error_code ec, StreamSocket socket) {
-        if (ec == asio::error::operation_aborted)
+        if (ec == asio::error::operation_aborted || m_stopped) // stopped: a late accept closes at once
             return;
         if (ec) {
             // EMFILE and the like: back off briefly instead of spinning on a ready listener; the
