@@ -186,14 +186,8 @@ void SessionBridge::clearHistory() {
         le::IntervalRecord before = m_beforeNewRun.value_or(le::IntervalRecord{});
         const auto& records = old->intervals();
         const std::size_t first = old->segments().empty() ? 0 : old->segments().back().end;
-        for (std::size_t i = std::min(first, records.size()); i < records.size(); ++i) {
-            before.duration_s += records[i].duration_s;
-            before.sent += records[i].sent;
-            before.received += records[i].received;
-            before.lost += records[i].lost;
-            before.errors += records[i].errors;
-            before.bytes += records[i].bytes;
-        }
+        for (std::size_t i = std::min(first, records.size()); i < records.size(); ++i)
+            before.add_counts(records[i]);
         m_beforeNewRun = before;
     }
     emit historyChanged();
@@ -209,6 +203,7 @@ void SessionBridge::addSummary(le::IntervalRecord summary) {
         less(summary.lost, m_beforeNewRun->lost);
         less(summary.errors, m_beforeNewRun->errors);
         less(summary.bytes, m_beforeNewRun->bytes);
+        less(summary.strays, m_beforeNewRun->strays);
         summary.duration_s = std::max(0.0, summary.duration_s - m_beforeNewRun->duration_s);
         summary.achieved_rate = summary.duration_s > 0 ? double(summary.sent) / summary.duration_s : 0;
         summary.set_stats(le::stats_of(m_history->whole_run()));

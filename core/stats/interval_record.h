@@ -59,6 +59,17 @@ struct IntervalRecord {
 
     // Sets min_us ... max_us from `s`.
     void set_stats(const RttStats& s);
+    // Adds `o`'s time and counts (duration, sent, received, lost, errors, bytes, strays) to these:
+    // the one place that knows which fields of a record sum when records are merged.
+    void add_counts(const IntervalRecord& o) noexcept {
+        duration_s += o.duration_s;
+        sent += o.sent;
+        received += o.received;
+        lost += o.lost;
+        errors += o.errors;
+        bytes += o.bytes;
+        strays += o.strays;
+    }
     // Sets send_lag_* from `lag_ns` (saturated is judged apart: instrument_saturated()).
     void set_send_lag(const Histogram& lag_ns);
 };

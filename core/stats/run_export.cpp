@@ -53,12 +53,7 @@ IntervalRecord whole_run_summary(const RunHistory& run) {
     s.kind = IntervalRecord::Kind::Summary;
     const auto& intervals = run.intervals();
     for (const auto& r : intervals) {
-        s.duration_s += r.duration_s;
-        s.sent += r.sent;
-        s.received += r.received;
-        s.lost += r.lost;
-        s.errors += r.errors;
-        s.bytes += r.bytes;
+        s.add_counts(r);
         s.cpu_percent += r.cpu_percent * r.duration_s;
         worst_send_lag(s, r);
         s.changes.insert(s.changes.end(), r.changes.begin(), r.changes.end());

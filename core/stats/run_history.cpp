@@ -40,13 +40,7 @@ IntervalRecord merge_records(std::vector<IntervalRecord>::const_iterator first,
     double cpu = 0;
     for (auto r = first; r != last; ++r) {
         m.split = merged(m.split, r->split);
-        m.duration_s += r->duration_s;
-        m.sent += r->sent;
-        m.received += r->received;
-        m.lost += r->lost;
-        m.errors += r->errors;
-        m.bytes += r->bytes;
-        m.strays += r->strays;
+        m.add_counts(*r);
         cpu += r->cpu_percent * r->duration_s;
         worst_send_lag(m, *r);
         m.changes.insert(m.changes.end(), r->changes.begin(), r->changes.end());
