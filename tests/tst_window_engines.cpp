@@ -52,7 +52,8 @@ private slots:
                          },
                          10000),
                      qPrintable(engine));
-            const le::IntervalRecord& r = recordsSince(w, before).back();
+            const std::vector<le::IntervalRecord> records = recordsSince(w, before); // a copy: keep it
+            const le::IntervalRecord& r = records.back();
             QVERIFY2(r.received > 0, qPrintable(engine));
             QCOMPARE(r.lost, 0u);
             QCOMPARE(r.errors, 0u);

@@ -35,9 +35,10 @@ StatusReadout::StatusReadout(QStatusBar* bar, QObject* parent)
            "schedule. SATURATED: over a tenth of the period (or, in open loop, messages not sent "
            "at all), so its own queue is in the RTTs shown"));
     // A message ("peer lost: …", "rate not changed: …") is drawn left of the figures and cut where
-    // they begin: at 1280 pixels they leave it ~450. While one shows, the secondary figures make way.
+    // they begin. While one shows, the secondary figures make way (the send lag too: its width follows
+    // its values, and with long percentiles it left a 1280-pixel window's message 2 px short).
     connect(bar, &QStatusBar::messageChanged, this, [this](const QString& message) {
-        for (QLabel* l : {m_throughput, m_counts, m_cpu})
+        for (QLabel* l : {m_throughput, m_counts, m_cpu, m_lag})
             l->setVisible(message.isEmpty());
     });
     m_rate->setToolTip(tr("Echoes received per second in the window / target send rate"));
