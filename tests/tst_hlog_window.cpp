@@ -1,6 +1,7 @@
 // Interval logs in the window: --open (and File > Open, the same openSession()) loads a log as one
 // run per tag with the log's percentiles, renders it, and File > Export > Interval Log writes the
 // live run or an opened one; a corrupt log is refused naming its line.
+#include "export_conditions.h"
 #include "file_io.h"
 #include "hlog_run.h"
 #include "main_window.h"
@@ -73,6 +74,12 @@ void TestHlogWindow::openedLogIsARunPerTag() {
         QCOMPARE(r.p50_us, top(h.value_at_percentile(50)));
         QCOMPARE(r.p99_us, top(h.value_at_percentile(99)));
     }
+    // A log knows its rate achieved, not what was targeted nor the payload: its exports state only
+    // what it knows (not "rate 3k of inf msg/s · payload 0 B · tasks 0").
+    const QString line = conditionsOf(*runs[0], QStringLiteral("whole run"), {}).line;
+    QVERIFY2(line.contains(QStringLiteral("rate 3k msg/s")), qPrintable(line));
+    for (const char* unknown : {"inf", "payload", "tasks"})
+        QVERIFY2(!line.contains(QLatin1String(unknown)), qPrintable(line));
     // Exporting an opened run gives its intervals back.
     const QString out = m_dir.filePath("b.hlog");
     QCOMPARE(w.exportIntervalLog(out, "other [b]"), QString());

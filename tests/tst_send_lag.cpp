@@ -212,7 +212,9 @@ void TestSendLag::recordsCarryTheLag() {
     r.target_rate = 10000;
     r.set_send_lag(lag);
     r.saturated = true;
+    r.strays = 7; // echoes of no message sent: outside sent = received + lost + errors, in every format
     const auto j = nlohmann::json::parse(format_json_line(r));
+    QCOMPARE(j.at("strays").get<int>(), 7);
     QCOMPARE(j.at("send_lag_p50_us").get<double>(), r.send_lag_p50_us);
     QCOMPARE(j.at("send_lag_p99_us").get<double>(), r.send_lag_p99_us);
     QCOMPARE(j.at("send_lag_max_us").get<double>(), 50.0);
@@ -220,8 +222,11 @@ void TestSendLag::recordsCarryTheLag() {
     const QStringList header = QString::fromStdString(csv_header()).split(',');
     const QStringList row = QString::fromStdString(format_csv_row(r)).split(',');
     QCOMPARE(row.size(), header.size());
+    for (const char* column : {"send_lag_max_us", "saturated", "strays"})
+        QVERIFY2(header.contains(QLatin1String(column)), column);
     QCOMPARE(row[header.indexOf("send_lag_max_us")], QString("50.000"));
     QCOMPARE(row[header.indexOf("saturated")], QString("true"));
+    QCOMPARE(row[header.indexOf("strays")], QString("7"));
     const QString text = QString::fromStdString(format_text_summary(r));
     QVERIFY2(text.contains("send lag us") && text.contains("SATURATED"), qPrintable(text));
     QVERIFY(QString::fromStdString(format_text_row(r)).endsWith("SATURATED"));

@@ -130,7 +130,7 @@ std::string csv_header() {
            "split_send_p50_us,split_send_p90_us,split_send_p99_us,split_send_max_us,"
            "split_wire_p50_us,split_wire_p90_us,split_wire_p99_us,split_wire_max_us,"
            "split_wake_p50_us,split_wake_p90_us,split_wake_p99_us,split_wake_max_us,"
-           "split_unstamped,split_discarded";
+           "split_unstamped,split_discarded,strays";
 }
 
 std::string format_csv_row(const IntervalRecord& r) {
@@ -144,7 +144,7 @@ std::string format_csv_row(const IntervalRecord& r) {
                        changes_text(r), r.cpu_percent, r.ping_cpus, r.pong_cpus, r.burst, r.first.p50_us,
                        r.first.p99_us, r.rest.p50_us, r.rest.p99_us, r.engine, r.send_lag_p50_us,
                        r.send_lag_p99_us, r.send_lag_max_us, r.saturated ? "true" : "false") +
-           "," + csv_quoted(r.split_available) + split_csv(r);
+           "," + csv_quoted(r.split_available) + split_csv(r) + fmt::format(",{}", r.strays);
 }
 
 std::string text_header() {

@@ -44,11 +44,18 @@ ExportConditions conditionsOf(const le::RunHistory& run, const QString& window, 
             seconds += r.duration_s;
         }
         const auto& last = intervals.back();
+        // Our records always carry a payload (8 B at least); records read from an interval log
+        // (.hlog) carry none, nor a target rate or tasks: those are unknown, not 0 and "inf".
+        const bool conditionsKnown = last.payload > 0;
         const QString target = last.target_rate > 0 ? measuredRate(last.target_rate) : QObject::tr("inf");
         if (seconds > 0)
-            add(QObject::tr("rate"), QObject::tr("%1 of %2 msg/s").arg(measuredRate(sent / seconds), target));
-        add(QObject::tr("payload"), qs(le::format_size(last.payload)));
-        add(QObject::tr("tasks"), QString::number(last.tasks));
+            add(QObject::tr("rate"),
+                conditionsKnown ? QObject::tr("%1 of %2 msg/s").arg(measuredRate(sent / seconds), target)
+                                : QObject::tr("%1 msg/s").arg(measuredRate(sent / seconds)));
+        if (conditionsKnown) {
+            add(QObject::tr("payload"), qs(le::format_size(last.payload)));
+            add(QObject::tr("tasks"), QString::number(last.tasks));
+        }
         if (last.burst > 1)
             add(QObject::tr("burst"), QString::number(last.burst));
     }
