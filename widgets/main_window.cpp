@@ -80,6 +80,7 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     loadSettings(options);
     setUpOverloadGuard(options.tasks.has_value());
     setUpRecovery();
+    keepMemoryBounded();
     onStateChanged(SessionBridge::State::Idle, {});
     if (options.autoStart)
         QMetaObject::invokeMethod(this, &MainWindow::startMeasuring, Qt::QueuedConnection);

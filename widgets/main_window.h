@@ -139,6 +139,7 @@ private:
     // A sweep point was measured: marked on the live timeline where its measured time began.
     void markSweepPoint(const le::SweepPointResult& point);
     void setUpRecovery();
+    void keepMemoryBounded(); // few malloc arenas, free pages handed back (process_memory.h)
     void buildPresentActions(QMenu* view, QMenu* run);
     void updatePresentReadout();
     void autosave();
@@ -200,6 +201,7 @@ private:
     bool m_resumeLive = false;     // live measuring was on when a sweep or comparison took over
     QLabel* m_exclusive = nullptr; // "A/B comparison running …" in the status bar
     QTimer m_autosave;
+    QTimer m_memoryRelease; // hands malloc's free pages back every 30 s (keepMemoryBounded)
     std::weak_ptr<const le::RunHistory> m_saved, m_autosaved; // the run as last saved / autosaved
     std::size_t m_savedCount = 0, m_autosavedCount = 0;       // and its interval count then
 

@@ -1,8 +1,9 @@
-// Nothing lost on quit: the prompt for an unsaved run, the autosaved recovery file, and its offer
-// at the next start.
+// Long sessions: nothing lost on quit (the prompt for an unsaved run, the autosaved recovery file,
+// and its offer at the next start), and memory that does not grow with the hours.
 #include "main_window.h"
 
 #include "overlay_runs.h"
+#include "process_memory.h"
 #include "qt_string.h"
 #include "session_file.h"
 
@@ -53,6 +54,16 @@ void MainWindow::setUpRecovery() {
         if (QFile::rename(recoveryPath(), offeredRecoveryPath()))
             QMetaObject::invokeMethod(this, &MainWindow::offerRecovery, Qt::QueuedConnection);
     }
+}
+
+void MainWindow::keepMemoryBounded() {
+    // Hours of running with worker threads that come and go (core/base/process_memory.h): few
+    // arenas, and their free pages handed back on a slow timer of the GUI thread, which can afford
+    // the few milliseconds.
+    le::tune_malloc_for_long_runs(2);
+    m_memoryRelease.setInterval(30 * 1000);
+    connect(&m_memoryRelease, &QTimer::timeout, this, [] { le::release_free_memory(); });
+    m_memoryRelease.start();
 }
 
 void MainWindow::autosave() {
