@@ -15,7 +15,7 @@ struct PlotRuns {
     QList<std::shared_ptr<const le::RunHistory>> overlays;
     // Seconds each overlay is drawn later (earlier when negative) on the percentiles' time axis,
     // index for index with overlays (missing = 0); the other plots have no time axis.
-    QList<double> shifts;
+    QList<double> shifts{};
     double shift(qsizetype overlay) const { return shifts.value(overlay, 0.0); }
 };
 
