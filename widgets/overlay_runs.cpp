@@ -11,6 +11,14 @@
 #include <algorithm>
 #include <cmath>
 
+namespace {
+
+QString shortest(double v) {
+    return QString::number(v, 'g', QLocale::FloatingPointShortest);
+}
+
+} // namespace
+
 OverlayRuns::OverlayRuns(QObject* parent)
     : QObject(parent) {}
 
@@ -82,7 +90,7 @@ QString OverlayRuns::setShift(int index, double seconds) {
     if (index < 0 || index >= all.size())
         return tr("there is no overlay %1 (%2 shown)").arg(index + 1).arg(all.size());
     if (!std::isfinite(seconds) || std::abs(seconds) > kMaxShift)
-        return tr("a shift of %1 s is not within ±1 day (±%2 s)").arg(seconds).arg(kMaxShift);
+        return tr("a shift of %1 s is not within ±1 day (±%2 s)").arg(shortest(seconds)).arg(kMaxShift);
     m_shifts[all[index].get()] = seconds;
     emit changed();
     return {};
@@ -99,7 +107,7 @@ QString OverlayRuns::parseShift(const QString& text, double& seconds) {
     if (!std::isfinite(value))
         return tr("'%1' is not a finite number of seconds").arg(text);
     if (std::abs(value) > kMaxShift)
-        return tr("a shift of %1 s is not within ±1 day (±%2 s)").arg(text.trimmed()).arg(kMaxShift);
+        return tr("a shift of %1 s is not within ±1 day (±%2 s)").arg(shortest(value)).arg(kMaxShift);
     seconds = value;
     return {};
 }
