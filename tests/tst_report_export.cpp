@@ -159,7 +159,8 @@ private slots:
         spec.intervals = 5;
         auto run = makeRun(spec);
         run->info() = {{"engine", "asio"}, {"transport", "udp"}, {"peer", "udp://10.1.2.3:7000"},
-                       {"loop", "open"},   {"host", "lab-host"}, {"started", "2026-11-30T09:15:00"}};
+                       {"loop", "open"},   {"host", "lab-host"}, {"started", "2026-11-30T09:15:00"},
+                       {"nice", "19"}};
         const QString session = m_dir.filePath("bench.json");
         le::save_session(session.toStdString(), *run);
         const QString svg = m_dir.filePath("opened.svg");
@@ -168,8 +169,9 @@ private slots:
         QVERIFY(p.waitForFinished(30000));
         QCOMPARE(p.exitCode(), 0);
         const QString text = readText(svg);
-        for (const char* expected : {"engine asio", "transport udp", "udp://10.1.2.3:7000", "loop open",
-                                     "lab-host", "2026-11-30 09:15", "payload 64 B"})
+        for (const char* expected :
+             {"engine asio", "transport udp", "udp://10.1.2.3:7000", "loop open", "lab-host",
+              "2026-11-30 09:15", "payload 64 B", "measured threads nice 19"})
             QVERIFY2(text.contains(expected), expected);
         QVERIFY(!text.contains("engine blocking")); // not the idle controls of the window
         QCOMPARE(text.count("<image"), 0);

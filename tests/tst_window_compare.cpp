@@ -4,7 +4,9 @@
 // and presentation mode.
 #include "compare_dialog.h"
 #include "main_window.h"
+#include "modal_answer.h"
 #include "overlay_runs.h"
+#include "percentile_plot.h"
 #include "timeline_test_support.h"
 #include "widget_lookup.h"
 #include "window_test_main.h"
@@ -14,8 +16,10 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QDockWidget>
+#include <QInputDialog>
 #include <QLabel>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTemporaryDir>
 
 class TestWindowCompare : public QObject {
@@ -108,6 +112,9 @@ private slots:
         QVERIFY(kept >= 5);
         QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() > kept + 3, 3000);
         QCOMPARE(runs.front()->intervals().size(), kept); // a copy: it does not grow
+        checkShiftedBaseline(w);
+        if (QTest::currentTestFailed())
+            return;
         // Presentation mode: the plots and a large readout only.
         auto* controlsDock = child<QDockWidget>(&w, "controlsDock");
         QVERIFY(controlsDock->isVisible());
@@ -124,6 +131,66 @@ private slots:
     }
 
 private:
+    // The overlay's p50 curve keys as the percentiles over time draw it, and its legend name.
+    static std::pair<QString, QVector<double>> drawnOverlay(MainWindow& w) {
+        w.refreshPlots(true);
+        auto* plot = child<PercentilePlot>(&w, "percentilePlot");
+        for (int i = 0; i < plot->graphCount(); ++i) {
+            const QString name = plot->graph(i)->name();
+            if (!name.startsWith("baseline ") || !name.endsWith(" p50"))
+                continue;
+            QVector<double> keys;
+            for (const QCPGraphData& d : *plot->graph(i)->data())
+                keys << d.key;
+            return {name, keys};
+        }
+        return {};
+    }
+
+    // Shifted in time from the View menu: drawn exactly 2 s later, named so in the legend and in the
+    // plot data; bad values are refused with their reason and change nothing; aligning with the
+    // live run's start (0: it started once) takes the shift back.
+    static void checkShiftedBaseline(MainWindow& w) {
+        const auto [name, keys] = drawnOverlay(w);
+        QVERIFY2(!keys.isEmpty(), qPrintable(name));
+        const QString run = name.chopped(4); // "baseline HH:MM:SS"
+        const auto typeShift = [&w](const QString& text) {
+            answerNextModal([text](QWidget* modal) {
+                auto* dialog = qobject_cast<QInputDialog*>(modal);
+                QVERIFY(dialog);
+                dialog->setTextValue(text);
+                dialog->accept();
+            });
+            child<QAction>(&w, "shiftOverlayAction")->trigger();
+        };
+        typeShift("2");
+        auto [shiftedName, shiftedKeys] = drawnOverlay(w);
+        QCOMPARE(shiftedName, run + " (+2.0 s) p50");
+        QCOMPARE(shiftedKeys.size(), keys.size());
+        for (qsizetype i = 0; i < keys.size(); ++i)
+            QVERIFY2(shiftedKeys[i] == keys[i] + 2.0, // exactly: the shift adds, nothing else moves
+                     qPrintable(QStringLiteral("%1 drawn at %2").arg(keys[i]).arg(shiftedKeys[i])));
+        const QString csv = child<PercentilePlot>(&w, "percentilePlot")->plotData();
+        QVERIFY2(
+            csv.contains(QStringLiteral("\n%1 (+2.0 s),%2,").arg(run).arg(keys.front() + 2.0, 0, 'f', 4)),
+            qPrintable(csv.left(2000)));
+        typeShift("abc"); // through the dialog: refused with its reason
+        QVERIFY2(w.statusBar()->currentMessage().contains("'abc' is not a shift in seconds"),
+                 qPrintable(w.statusBar()->currentMessage()));
+        for (const char* bad : {"nan", "inf", "86401", "-90000 s", ""})
+            QVERIFY2(!w.shiftOverlay(0, bad).isEmpty(), bad);
+        QVERIFY(w.shiftOverlay(0, "nan").contains("finite"));
+        QCOMPARE(w.shiftOverlay(0, "-90000 s"),
+                 QString("a shift of -90000 s is not within ±1 day (±86400 s)"));
+        auto [afterBad, afterBadKeys] = drawnOverlay(w);
+        QCOMPARE(afterBad, shiftedName);
+        QCOMPARE(afterBadKeys, shiftedKeys);
+        QCOMPARE(w.alignOverlayWithLive(0), QString());
+        auto [aligned, alignedKeys] = drawnOverlay(w);
+        QCOMPARE(aligned, name);
+        QCOMPARE(alignedKeys, keys);
+    }
+
     // The live timeline marks the comparison: "compare" where it began, one marker per slice
     // (2 variants x 2 slices) within it, "compare end", and the live run's start after it, at
     // least the slices' measured time later (the clock ran on while the comparison measured).

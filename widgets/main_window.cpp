@@ -424,7 +424,7 @@ CompareDialog* MainWindow::compareDialog() {
 }
 
 void MainWindow::refreshPlots(bool force) {
-    PlotRuns runs{m_bridge->history(), m_overlays->runs()};
+    PlotRuns runs{m_bridge->history(), m_overlays->runs(), m_overlays->shifts()};
     m_histogram->setRuns(runs);
     m_percentiles->setRuns(runs);
     m_distribution->setRuns(runs);

@@ -114,6 +114,14 @@ public:
     // "Keep as baseline" (Run menu, object name "baselineAction"): a copy of the live run as it is
     // now becomes an overlay named "baseline HH:MM:SS", without a save/open round trip.
     void keepAsBaseline();
+    // Overlays shifted in time (main_window_shift.cpp; View menu "shiftOverlayAction" and
+    // "alignOverlayAction"): the percentiles over time draw overlay `index` (in OverlayRuns::runs()
+    // order) `seconds` later, typed as "12", "-3.5" or "+2 s" (OverlayRuns::parseShift()). Returns
+    // an empty string or why it is refused, in which case nothing changes.
+    QString shiftOverlay(int index, const QString& seconds);
+    // Draws overlay `index` from the live run's current start (its latest start or restart marker)
+    // instead of from 0; returns an empty string or why not.
+    QString alignOverlayWithLive(int index);
     // Presentation mode (F11, "presentAction"): full screen, the live plots only, larger fonts and a
     // large p50 / p99 / rate readout ("presentReadout"), readable from the back of a room.
     void setPresenting(bool on);
@@ -141,6 +149,9 @@ private:
     void setUpRecovery();
     void keepMemoryBounded(); // few malloc arenas, free pages handed back (process_memory.h)
     void buildPresentActions(QMenu* view, QMenu* run);
+    void buildShiftActions(QMenu* view);
+    // The overlay a shift is for: the only one, or the one the user picks; -1 when none or cancelled.
+    int chooseOverlay(const QString& title);
     void updatePresentReadout();
     void autosave();
     // The quit prompt; true when the window may close.

@@ -175,6 +175,7 @@ void MainWindow::buildActions() {
         view->addAction(findChild<QDockWidget*>(QLatin1String(dock))->toggleViewAction());
     buildPresentActions(view, run);
     view->addAction(tr("&Clear Overlays"), m_overlays, &OverlayRuns::clear);
+    buildShiftActions(view);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About"), this, [this] {

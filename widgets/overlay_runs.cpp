@@ -6,6 +6,18 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QLocale>
+
+#include <algorithm>
+#include <cmath>
+
+namespace {
+
+QString shortest(double v) {
+    return QString::number(v, 'g', QLocale::FloatingPointShortest);
+}
+
+} // namespace
 
 OverlayRuns::OverlayRuns(QObject* parent)
     : QObject(parent) {}
@@ -55,11 +67,56 @@ void OverlayRuns::add(std::shared_ptr<const le::RunHistory> run) {
 
 void OverlayRuns::setComparison(const Runs& runs) {
     m_comparison = runs;
+    dropStaleShifts();
     emit changed();
 }
 
 void OverlayRuns::clear() {
     m_opened.clear();
     m_comparison.clear();
+    m_shifts.clear();
     emit changed();
+}
+
+QList<double> OverlayRuns::shifts() const {
+    QList<double> out;
+    for (const auto& run : runs())
+        out << m_shifts.value(run.get(), 0.0);
+    return out;
+}
+
+QString OverlayRuns::setShift(int index, double seconds) {
+    const Runs all = runs();
+    if (index < 0 || index >= all.size())
+        return tr("there is no overlay %1 (%2 shown)").arg(index + 1).arg(all.size());
+    if (!std::isfinite(seconds) || std::abs(seconds) > kMaxShift)
+        return tr("a shift of %1 s is not within ±1 day (±%2 s)").arg(shortest(seconds)).arg(kMaxShift);
+    m_shifts[all[index].get()] = seconds;
+    emit changed();
+    return {};
+}
+
+QString OverlayRuns::parseShift(const QString& text, double& seconds) {
+    QString number = text.trimmed();
+    if (number.endsWith(QLatin1Char('s')))
+        number = number.chopped(1).trimmed();
+    bool ok = false;
+    const double value = QLocale::c().toDouble(number, &ok);
+    if (!ok)
+        return tr("'%1' is not a shift in seconds (a number such as 12, -3.5 or +2 s)").arg(text);
+    if (!std::isfinite(value))
+        return tr("'%1' is not a finite number of seconds").arg(text);
+    if (std::abs(value) > kMaxShift)
+        return tr("a shift of %1 s is not within ±1 day (±%2 s)").arg(shortest(value)).arg(kMaxShift);
+    seconds = value;
+    return {};
+}
+
+void OverlayRuns::dropStaleShifts() {
+    const Runs all = runs();
+    for (auto it = m_shifts.begin(); it != m_shifts.end();) {
+        const bool shown =
+            std::any_of(all.begin(), all.end(), [&](const auto& r) { return r.get() == it.key(); });
+        it = shown ? std::next(it) : m_shifts.erase(it);
+    }
 }

@@ -2,6 +2,7 @@
 
 #include "run_history.h"
 
+#include <QHash>
 #include <QList>
 #include <QObject>
 #include <QString>
@@ -30,6 +31,19 @@ public:
     // Removes every overlay: the opened sessions and the comparison.
     void clear();
 
+    // Shifts in time, to line up an overlay with the live run: the percentiles over time draw
+    // runs()[i] shifts()[i] seconds later (earlier when negative) than its own t = 0. Only the
+    // drawing moves; the run's data stay as they are. 0 until set; an overlay keeps its shift
+    // until it is removed.
+    static constexpr double kMaxShift = 86400; // ±1 day
+    QList<double> shifts() const;
+    // Sets the shift of runs()[index]; returns an empty string or why it is refused (a bad index,
+    // not finite, beyond ±kMaxShift), in which case nothing changes.
+    QString setShift(int index, double seconds);
+    // A shift as typed: "12", "-3.5", "+2 s"; returns an empty string and sets `seconds`, or why
+    // it is refused (not a number, NaN or infinite, beyond ±kMaxShift).
+    static QString parseShift(const QString& text, double& seconds);
+
     // Opened sessions in the order they were opened, then the comparison's runs: the order the
     // plots give them their colours in.
     Runs runs() const { return m_opened + m_comparison; }
@@ -39,7 +53,10 @@ signals:
 
 private:
     QString openIntervalLog(const QString& path);
+    // Forgets the shifts of runs that are no longer overlays.
+    void dropStaleShifts();
 
     Runs m_opened;
     Runs m_comparison;
+    QHash<const le::RunHistory*, double> m_shifts; // by run: a comparison's runs keep their place
 };

@@ -117,25 +117,27 @@ void SessionBridge::start(const le::PingConfig& config) {
     // started, rather than measuring beside this one until its dropped result is destroyed.
     m_starter.post(
         [config = m_config, nice = m_config.tasks > 0 ? m_measuredNice : 0](const JobContext& context) {
-            // The session's threads inherit the nice value of the thread that makes and starts them.
-            std::shared_ptr<le::PingSession> session;
+            // The session's threads inherit the nice value of the thread that makes and starts them:
+            // the one read there is what they run at (run_at_nice() is best effort).
+            Started started;
             le::run_at_nice(nice, [&] {
-                session = std::make_shared<le::PingSession>(config);
-                session->start();
+                started.nice = le::thread_nice();
+                started.session = std::make_shared<le::PingSession>(config);
+                started.session->start();
             });
             if (context.stopRequested()) // discarded meanwhile: nobody will read it
-                session->stop();
-            return session;
+                started.session->stop();
+            return started;
         },
-        [this](const JobResult<std::shared_ptr<le::PingSession>>& started) { finishStart(started); });
+        [this](const JobResult<Started>& started) { finishStart(started); });
 }
 
-void SessionBridge::finishStart(const JobResult<std::shared_ptr<le::PingSession>>& started) {
+void SessionBridge::finishStart(const JobResult<Started>& started) {
     if (!started.ok()) {
         setState(State::Error, *started.error);
         return;
     }
-    m_session = started.value;
+    m_session = started.value.session;
     m_beforeNewRun.reset();
     m_history->add_marker(m_time_offset, m_restart ? "restart" : "start",
                           (m_restart ? tr("restart") : tr("start")).toStdString());
@@ -147,6 +149,8 @@ void SessionBridge::finishStart(const JobResult<std::shared_ptr<le::PingSession>
     info["transport"] = std::string(le::to_string(m_config.effective_transport()));
     info["engine"] = std::string(le::to_string(m_config.engine));
     info["loop"] = m_config.open_loop ? "open" : "closed";
+    // As read on the thread that started the session's threads (exports state it where not 0).
+    info["nice"] = std::to_string(started.value.nice);
     if (!info.count("started"))
         info["started"] = QDateTime::currentDateTime().toString(Qt::ISODate).toStdString();
     const le::HostFacts host = le::local_host_facts();

@@ -45,7 +45,9 @@ public:
 
     // Starts measuring with `config` (its duration is ignored: runs last until stop()). The history
     // goes on from where it was, so a restart (new engine, loop mode) continues the same curves.
-    // The timeline gets a "start" marker, or "restart" when the stop before it said so.
+    // The timeline gets a "start" marker, or "restart" when the stop before it said so. Once it
+    // runs, the history's info() holds its conditions: peer, transport, engine, loop, host, ... and
+    // "nice", the nice value its threads run at as read where they were started.
     void start(const le::PingConfig& config);
     // Stops measuring; the timeline gets a "stop" marker and a gap once the last records are in.
     // `restart`: a start follows at once (engine, loop or peer switch), marked "restart" instead.
@@ -106,7 +108,12 @@ signals:
 private:
     void poll();
     void setState(State s, const QString& reason = {});
-    void finishStart(const JobResult<std::shared_ptr<le::PingSession>>& started);
+    // A session started on the worker, and the nice value its threads run at.
+    struct Started {
+        std::shared_ptr<le::PingSession> session;
+        int nice = 0;
+    };
+    void finishStart(const JobResult<Started>& started);
     std::shared_ptr<le::RunHistory> newHistory() const;
     // Adds the session's summary to the history, less what a New Run cut off (clearHistory()).
     void addSummary(le::IntervalRecord summary);

@@ -1,7 +1,9 @@
 #include "log_slider_entry.h"
 
+#include <QColor>
 #include <QGridLayout>
 #include <QKeyEvent>
+#include <QPalette>
 
 LogSliderEntry::LogSliderEntry(const QString& label, Spec spec, QWidget* parent)
     : QWidget(parent)
@@ -40,7 +42,7 @@ LogSliderEntry::LogSliderEntry(const QString& label, Spec spec, QWidget* parent)
     connect(m_entry, &QLineEdit::returnPressed, this, &LogSliderEntry::commitEntry);
     m_entry->installEventFilter(this); // Escape: the last valid value back
     connect(m_entry, &QLineEdit::textEdited, this, [this] {
-        m_entry->setStyleSheet({});
+        markEntry(false);
         m_error->hide();
     });
 }
@@ -48,7 +50,7 @@ LogSliderEntry::LogSliderEntry(const QString& label, Spec spec, QWidget* parent)
 void LogSliderEntry::setValue(const QString& value) {
     m_value = m_spec.canonical ? m_spec.canonical(value) : value;
     m_entry->setText(m_value);
-    m_entry->setStyleSheet({});
+    markEntry(false);
     m_error->hide();
     // The nearest step at or below the value, without emitting.
     const QSignalBlocker block(m_slider);
@@ -58,10 +60,24 @@ void LogSliderEntry::setValue(const QString& value) {
 }
 
 void LogSliderEntry::showError(const QString& reason) {
-    m_entry->setStyleSheet(QStringLiteral("border: 1px solid #d32f2f"));
+    markEntry(true);
     m_error->setText(reason);
     m_error->show();
     m_entry->setToolTip(reason);
+}
+
+void LogSliderEntry::markEntry(bool refused) {
+    // Colours only: a style sheet border replaces the style's frame and its margins, which made the
+    // entry, and its row with it, 4 px lower while the reason showed.
+    if (!refused) {
+        m_entry->setPalette(QPalette()); // no role of its own: the panel's colours again
+        m_entry->setToolTip({});
+        return;
+    }
+    QPalette p = m_entry->palette();
+    p.setColor(QPalette::Text, QColor(0xd3, 0x2f, 0x2f));
+    p.setColor(QPalette::Base, QColor(0xfd, 0xec, 0xec));
+    m_entry->setPalette(p);
 }
 
 void LogSliderEntry::commitSlider() {

@@ -37,6 +37,8 @@ protected:
 
 private:
     void commitEntry();
+    // The entry in red (its text refused) or in the panel's colours; never changes its size.
+    void markEntry(bool refused);
     void commitSlider();
 
     Spec m_spec;

@@ -59,6 +59,10 @@ ExportConditions conditionsOf(const le::RunHistory& run, const QString& window, 
         if (last.burst > 1)
             add(QObject::tr("burst"), QString::number(last.burst));
     }
+    // The priority the window gave the run's threads (nice 19 with tasks, thread_priority.h), as
+    // the run's info recorded it; nothing when it does not say, or says the usual 0.
+    if (const QString nice = value("nice"); !nice.isEmpty() && nice != QLatin1String("0"))
+        add(QObject::tr("measured threads nice"), nice);
     add(QObject::tr("loop"), value("loop"));
     add(QObject::tr("window"), window);
     add(QObject::tr("host"), value("host"));

@@ -15,7 +15,8 @@ struct ExportConditions {
     bool isEmpty() const { return title.isEmpty() && line.isEmpty(); }
 };
 
-// The conditions of `run` as its info (engine, transport, peer, loop, host, started) and its
-// interval records (rate, payload, tasks) say; `window` is what the plots show ("last 60 s").
-// Items the run does not know are left out rather than guessed. `version` is the application's.
+// The conditions of `run` as its info (engine, transport, peer, loop, host, started, and the
+// measured threads' "nice" where it is not 0) and its interval records (rate, payload, tasks) say; `window`
+// is what the plots show ("last 60 s"). Items the run does not know are left out rather than guessed.
+// `version` is the application's.
 ExportConditions conditionsOf(const le::RunHistory& run, const QString& window, const QString& version);

@@ -53,13 +53,14 @@ double drawable(double v) {
     return v > 0 ? v : qQNaN();
 }
 
+// `shift_s` moves the points on the time axis (an overlay lined up with the live run).
 void addPoints(QCPGraph* graph, const std::vector<le::CurvePoint>& points, std::size_t from,
-               std::size_t value) {
+               std::size_t value, double shift_s = 0) {
     QVector<double> keys, values;
     keys.reserve(static_cast<qsizetype>(points.size() - from));
     values.reserve(keys.capacity());
     for (std::size_t i = from; i < points.size(); ++i) {
-        keys << points[i].t_s;
+        keys << points[i].t_s + shift_s;
         values << drawable(points[i].value(value));
     }
     graph->addData(keys, values, true);
@@ -126,7 +127,7 @@ void PercentilePlot::setRuns(const PlotRuns& runs) {
     for (const auto& o : runs.overlays)
         overlayIntervals += o ? o->curve().size() : 0;
     if (runs.live != this->runs().live || runs.overlays != this->runs().overlays ||
-        overlayIntervals != m_overlayIntervals)
+        runs.shifts != this->runs().shifts || overlayIntervals != m_overlayIntervals)
         m_rebuild = true;
     m_overlayIntervals = overlayIntervals;
     RunsPlot::setRuns(runs);
@@ -195,7 +196,7 @@ void PercentilePlot::rebuild() {
         const auto& overlay = runs().overlays[i];
         if (!overlay || overlay->curve().empty())
             continue;
-        const QString run = QString::fromStdString(overlay->name());
+        const QString run = shiftedName(QString::fromStdString(overlay->name()), runs().shift(i));
         const std::vector<le::CurvePoint> points = capped(overlay->curve(), kMaxPoints);
         for (std::size_t c = 0; c < kOverlayCurves.size(); ++c) {
             // Dashes say "saved run"; the pattern tells its p50 from its p99.
@@ -203,7 +204,7 @@ void PercentilePlot::rebuild() {
             QCPGraph* graph =
                 seriesGraph(index++, QStringLiteral("%1 %2").arg(run, kOverlayCurves[c].first), pen);
             graph->data()->clear();
-            addPoints(graph, points, 0, kOverlayCurves[c].second);
+            addPoints(graph, points, 0, kOverlayCurves[c].second, runs().shift(i));
         }
     }
     removeGraphsFrom(index);
@@ -299,11 +300,11 @@ void PercentilePlot::explainGaps() {
 QString PercentilePlot::plotData() const {
     QString out = QStringLiteral("run,t_s,window_s,samples,p50,p90,p99,p99.9,max\n");
     const auto rows = [&out](const QString& run, const std::vector<le::CurvePoint>& points,
-                             const std::vector<std::size_t>& shown) {
+                             const std::vector<std::size_t>& shown, double shift_s) {
         for (const le::CurvePoint& p : points) {
             out += QStringLiteral("%1,%2,%3,%4")
                        .arg(run)
-                       .arg(p.t_s, 0, 'f', 4)
+                       .arg(p.t_s + shift_s, 0, 'f', 4)
                        .arg(p.window_s, 0, 'f', 4)
                        .arg(p.samples);
             for (std::size_t c = 0; c < le::kCurveValues; ++c) {
@@ -314,10 +315,12 @@ QString PercentilePlot::plotData() const {
         }
     };
     if (m_liveGraphs > 0)
-        rows(QString::fromStdString(runs().live->name()), m_drawn, {0, 1, 2, 3, 4});
-    for (const auto& overlay : runs().overlays) {
+        rows(QString::fromStdString(runs().live->name()), m_drawn, {0, 1, 2, 3, 4}, 0);
+    for (int i = 0; i < runs().overlays.size(); ++i) {
+        const auto& overlay = runs().overlays[i];
         if (overlay && !overlay->curve().empty())
-            rows(QString::fromStdString(overlay->name()), capped(overlay->curve(), kMaxPoints), {0, 2});
+            rows(shiftedName(QString::fromStdString(overlay->name()), runs().shift(i)),
+                 capped(overlay->curve(), kMaxPoints), {0, 2}, runs().shift(i));
     }
     for (int i = 0; i < m_markerTexts.size(); ++i)
         out += QStringLiteral("# marker,%1,\"%2\"\n")
@@ -329,19 +332,22 @@ QString PercentilePlot::plotData() const {
 }
 
 void PercentilePlot::followNewest() {
-    double newest = 0;
+    double newest = 0, earliest = 0;
     if (m_liveGraphs > 0 && m_timeWindow > 0) {
         newest = newestTime(*runs().live);
     } else {
-        // The whole run, or no live run to follow: everything shown fits.
+        // The whole run, or no live run to follow: everything shown fits, shifted overlays too.
         if (runs().live)
             newest = newestTime(*runs().live);
-        for (const auto& overlay : std::as_const(runs().overlays)) {
-            if (overlay)
-                newest = std::max(newest, newestTime(*overlay));
+        for (int i = 0; i < runs().overlays.size(); ++i) {
+            const auto& overlay = runs().overlays[i];
+            if (!overlay || overlay->curve().empty())
+                continue;
+            newest = std::max(newest, newestTime(*overlay) + runs().shift(i));
+            earliest = std::min(earliest, overlay->curve().front().t_s + runs().shift(i));
         }
     }
-    const double lower = m_timeWindow > 0 ? std::max(0.0, newest - m_timeWindow) : 0.0;
+    const double lower = m_timeWindow > 0 ? std::max(0.0, newest - m_timeWindow) : earliest;
     double upper = std::max(newest, lower + 1.0);
     upper += 0.02 * (upper - lower); // the newest point is not glued to the frame
 

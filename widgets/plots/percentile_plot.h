@@ -6,11 +6,11 @@
 
 // Percentiles over time: the live run's curve points (RunHistory::curve(): p50, p90, p99, p99.9 and
 // max of a sliding window, x = the window's end, y = RTT on a log axis), each overlay's p50 and p99
-// dashed, and a labelled marker at every live change ("rate → 10k") and timeline event ("stop",
-// "peer lost", notes), and a red band, labelled where it starts, over intervals whose record says
-// the instrument was saturated (IntervalRecord::saturated). A percentile whose window holds fewer than 10
-// samples above it is a gap, and its legend entry says what window it needs; so are intervals without an echo
-// and stops.
+// dashed (moved by its PlotRuns::shift(), named "run1 (+2.0 s)" then), and a labelled marker at every live
+// change ("rate → 10k") and timeline event ("stop", "peer lost", notes), and a red band, labelled where it
+// starts, over intervals whose record says the instrument was saturated (IntervalRecord::saturated). A
+// percentile whose window holds fewer than 10 samples above it is a gap, and its legend entry says what
+// window it needs; so are intervals without an echo and stops.
 //
 // Its auto range follows the newest data (the default); the user's first drag or zoom turns it
 // off, and resetAxes() or setTimeWindow() turn it back on.
@@ -31,7 +31,8 @@ public:
     void setTimeWindow(double seconds);
     double timeWindow() const { return m_timeWindow; }
 
-    // The curves as drawn, as CSV: run, t_s, window_s, samples, p50, p90, p99, p99.9, max (µs), an
+    // The curves as drawn, as CSV (a shifted overlay's t_s shifted, its run named as in the
+    // legend): run, t_s, window_s, samples, p50, p90, p99, p99.9, max (µs), an
     // empty cell where a value is not drawn. Then the markers as "# marker,t_s,label" lines, and the
     // saturated bands as "# saturated,from_s,to_s".
     QString plotData() const;

@@ -5,8 +5,21 @@
 
 #include <QObject>
 
+#include <cmath>
+
 QString windowText(double seconds) {
     return QStringLiteral("last %1").arg(formatMicros(seconds * 1e6));
+}
+
+QString shiftedName(const QString& name, double shift_s) {
+    if (shift_s == 0)
+        return name;
+    // At least one decimal ("+12.0 s"), as many as the shift has up to milliseconds ("-0.25 s").
+    QString seconds = QString::number(std::abs(shift_s), 'f', 3);
+    while (seconds.endsWith(QLatin1Char('0')) && !seconds.endsWith(QLatin1String(".0")))
+        seconds.chop(1);
+    return QStringLiteral("%1 (%2%3 s)")
+        .arg(name, shift_s > 0 ? QStringLiteral("+") : QStringLiteral("-"), seconds);
 }
 
 QList<HistogramSeries> histogramSeries(const PlotRuns& runs, bool wholeRun) {
