@@ -147,7 +147,9 @@ private slots:
         const QString counts = checkSummaryCounts(summary);
         QVERIFY2(counts.isEmpty(), qPrintable(counts));
         const double achieved = summary.value("achieved_rate").toDouble();
-        QVERIFY2(achieved > 950 && achieved < 1050, qPrintable(QString::number(achieved)));
+        // Under a sanitizer the pace is not the code's to promise; never ahead of it is.
+        QVERIFY2(achieved > (kSanitizerBuild ? 0 : 950) && achieved < 1050,
+                 qPrintable(QString::number(achieved)));
         // The summary covers the measured time only: about 1 s after a 200 ms warm-up.
         QVERIFY2(qAbs(summary.value("t_s").toDouble() - 1.2) < 0.1,
                  qPrintable(QString::number(summary.value("t_s").toDouble())));

@@ -210,7 +210,7 @@ private slots:
         clients.reserve(kManyConnections);
         for (int i = 0; i < kManyConnections; ++i)
             clients.push_back(connectTo(ep));
-        QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{kManyConnections}, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{kManyConnections}, 10000 * kSanitizerSlowdown);
 
         for (int i = 0; i < kManyConnections; ++i) {
             const Bytes out = random_bytes(8, 5000 + i);
