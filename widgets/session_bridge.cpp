@@ -260,8 +260,9 @@ void SessionBridge::peerLost(const QString& reason) {
 void SessionBridge::poll() {
     if (!m_session)
         return;
-    // Read before draining: the session publishes its last records (the summary) and then says it
-    // has finished, so checking after the drain could drop what came in between.
+    // Read before draining: finished() says the summary is queued and every record read, so when it
+    // holds nothing is left to drain and the poll can stop (read after the drain, a summary queued
+    // in between would be taken for read).
     const bool finished = m_session->finished();
     bool changed = false;
     le::IntervalRecord r;

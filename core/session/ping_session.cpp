@@ -162,7 +162,7 @@ void PingSession::stop() {
 
 bool PingSession::finished() const {
     std::lock_guard lock(m_mutex);
-    return m_finished;
+    return m_finished && m_records.empty();
 }
 
 std::string PingSession::error() const {

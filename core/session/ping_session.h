@@ -36,7 +36,9 @@ public:
 
     // Next record (intervals in order, the summary last). False on timeout or when none will come.
     bool next_record(IntervalRecord& out, Nanos timeout);
-    // True once the summary has been queued.
+    // True once the summary has been queued and every queued record read: next_record() will
+    // never give another. (Not just "queued": a reader whose next_record() timed out the moment
+    // before the summary came would then stop without it.)
     bool finished() const;
     // Why the run ended early ("peer closed the connection", ...), empty when it did not.
     std::string error() const;
