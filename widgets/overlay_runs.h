@@ -41,7 +41,7 @@ public:
     // not finite, beyond ±kMaxShift), in which case nothing changes.
     QString setShift(int index, double seconds);
     // A shift as typed: "12", "-3.5", "+2 s"; returns an empty string and sets `seconds`, or why
-    // it is refused (not a number, NaN or infinite, beyond ±kMaxShift).
+    // it is refused (not a number, NaN or infinite). The range is setShift()'s to check.
     static QString parseShift(const QString& text, double& seconds);
 
     // Opened sessions in the order they were opened, then the comparison's runs: the order the
