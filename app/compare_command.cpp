@@ -2,6 +2,7 @@
 
 #include "cli_support.h"
 #include "compare.h"
+#include "kernel_split.h"
 #include "output_file.h"
 #include "record_format.h"
 #include "split_list.h"
@@ -31,6 +32,10 @@ void CompareCommand::add_to(CLI::App& app) {
     cmd->add_option("--slice", slice, "length of one slice")->capture_default_str();
     cmd->add_option("--format", format, "text, json or csv")->capture_default_str();
     cmd->add_option("--out", out, "also write the table to FILE");
+    cmd->add_flag("--kernel-timestamps", kernel_timestamps,
+                  "split every variant's round trips into send, wire and wake by kernel timestamps and "
+                  "print their p50 and p99 per variant (JSON and CSV: split, split_available). Works with: " +
+                      std::string(kKernelSplitSupport));
 }
 
 namespace {
@@ -72,6 +77,7 @@ int CompareCommand::run() const {
         require_distinct("--tasks", tasks, ks);
         base.rate = parse_rate(rate);
         base.payload = parse_size(payload);
+        base.kernel_timestamps = kernel_timestamps;
         options.total_per_variant = parse_duration(duration);
         options.slice = parse_duration(slice);
         fmt_kind = parse_record_format(format);

@@ -11,6 +11,7 @@ struct CompareCommand {
     std::string transports;
     std::string tasks;
     std::string rate = "inf", payload = "64", duration = "10s", slice = "1s", format = "text", out;
+    bool kernel_timestamps = false;
 
     void add_to(CLI::App& app);
     int run() const; // exit code

@@ -1,6 +1,7 @@
 // latency-explorer: the window. Scripted modes (--screenshot, --open/--export) make it usable in
 // reports and CI as well as interactively.
 #include "cpu_affinity.h"
+#include "kernel_split.h"
 #include "main_window.h"
 #include "ping_config.h"
 #include "pong_process.h"
@@ -93,6 +94,11 @@ int main(int argc, char** argv) {
         {"payload", "Message size (8 B … 1 MiB: 64, 1KiB).", "S"},
         {"tasks", "CPU-bound compute tasks sharing the ping's engine.", "N"},
         {"burst", "Round trips sent back-to-back per tick; first and rest shown apart.", "K"},
+        {"kernel-timestamps",
+         QStringLiteral("Split each round trip by the kernel's timestamps into send, wire and wake, shown "
+                        "beside the curves (one extra system call per round trip). Works with: %1.")
+             .arg(QString::fromUtf8(le::kKernelSplitSupport.data(),
+                                    qsizetype(le::kKernelSplitSupport.size())))},
         {"cpu", "Pin the ping's data path and tasks to CPUs (0, 0,2, 1-3). Default: not pinned.", "LIST"},
         {"pong-cpu", "Pin the local pong to CPUs. Default: not pinned.", "LIST"},
         {"screenshot",
@@ -159,6 +165,8 @@ int main(int argc, char** argv) {
     options.inProcess = p.isSet("in-process");
     if (p.isSet("open-loop"))
         options.openLoop = true;
+    if (p.isSet("kernel-timestamps"))
+        options.kernelTimestamps = true;
     if (p.isSet("plot-data") && !p.isSet("screenshot"))
         usageError(QStringLiteral("--plot-data needs --screenshot FILE"));
     if (p.isSet("export") && !p.isSet("open"))

@@ -5,6 +5,7 @@
 #include "sweep_command.h"
 
 #include "agent_client.h"
+#include "agent_residence.h"
 #include "cpu_affinity.h"
 #include "endpoint.h"
 #include "hlog_writer.h"
@@ -74,7 +75,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "latency-ping " LE_APP_VERSION);
     std::string peer, transport = "tcp", engine = "blocking", rate = "1k", payload = "64", tasks = "0";
     std::string task_work = "20us", task_period = "1ms", duration = "10s", warmup = "1s", interval = "1s";
-    std::string timeout = "1s", format = "text", out, hlog, cpu, pong_cpu;
+    std::string timeout = "1s", format = "text", out, hlog, cpu, pong_cpu, pong_delay = "0";
     int burst = 1;
     bool open_loop = false;
     bool verify_payload = false;
@@ -131,7 +132,14 @@ int main(int argc, char** argv) {
                  "split each round trip by the kernel's software timestamps into send (send call -> TX "
                  "stamp), wire (TX -> RX stamp of the echo: network and peer) and wake (RX stamp -> the "
                  "engine has it); records gain split and split_available. Works with: " +
-                     std::string(kKernelSplitSupport) + "; elsewhere split_available says why not");
+                     std::string(kKernelSplitSupport) +
+                     "; elsewhere split_available says why not. With a pong of ours (in-process, or --agent) "
+                     "on the blocking or spin engine over UDP, wire divides into network and pong "
+                     "(peer_split_available)");
+    app.add_option("--pong-delay", pong_delay,
+                   "the in-process pong holds each echo this long (as latency-pong --delay): a slow peer. "
+                   "With --kernel-timestamps its residence splits wire into network and pong")
+        ->capture_default_str();
     app.add_flag("--open-loop", open_loop,
                  "send on schedule with many messages in flight; RTT from the intended send time");
     app.add_option("--timeout", timeout, "a message without echo after this is lost")
@@ -203,6 +211,7 @@ int main(int argc, char** argv) {
         config.open_loop = open_loop;
         config.verify_payload = verify_payload;
         config.kernel_timestamps = kernel_timestamps;
+        config.pong_delay = cli::convert<Nanos>("--pong-delay", pong_delay, parse_duration);
         config.timeout = parse_duration(timeout);
         config.peer_lost = parse_duration(peer_lost);
         config.burst = burst;
@@ -265,7 +274,7 @@ int main(int argc, char** argv) {
     }
 
     // --agent: an endpoint of our own on the agent for this run, destroyed whatever happens.
-    std::unique_ptr<AgentClient> agent;
+    std::shared_ptr<AgentClient> agent; // shared with the residence source
     int agent_endpoint = -1;
     if (!agent_url.empty()) {
         std::string token;
@@ -287,9 +296,12 @@ int main(int argc, char** argv) {
             spec.transport = config.transport;
             spec.engine = config.engine;
             spec.tasks = pong_tasks;
+            spec.measure_residence = config.kernel_timestamps; // the peer's side of the split
             const AgentEndpointInfo info = agent->create_endpoint(spec);
             agent_endpoint = info.id;
             config.peer = info.endpoint;
+            if (config.kernel_timestamps) // asked once per interval, at most 1 s each (agent_residence.h)
+                config.residence = std::make_shared<AgentResidenceSource>(agent, info.id, kNanosPerSecond);
             const HostFacts& h = agent->host_facts();
             std::fprintf(stderr, "latency-ping: agent %s on %s (%s, %d cores, %s): endpoint %d at %s\n",
                          agent_url.c_str(), h.hostname.c_str(), h.cpu_model.c_str(), h.cores,

@@ -7,6 +7,7 @@
 #include "endpoint.h"
 #include "impairments.h"
 #include "pong_server.h"
+#include "residence_line.h"
 #include "units.h"
 
 #include <fmt/format.h>
@@ -52,6 +53,14 @@ Nanos parse_impairment_duration(std::string_view text) {
     const Nanos ns = parse_duration(text);
     if (ns < 0 || ns > kMaxImpairmentDelay)
         throw std::invalid_argument(fmt::format("invalid duration '{}' (expected 0 to 10 s)", text));
+    return ns;
+}
+
+// --report-residence: from 10 ms (a line per record at most ~100 times a second) to 10 s.
+Nanos parse_report_period(std::string_view text) {
+    const Nanos ns = parse_duration(text);
+    if (ns < 10 * kNanosPerMilli || ns > 10 * kNanosPerSecond)
+        throw std::invalid_argument(fmt::format("invalid period '{}' (expected 10ms to 10s)", text));
     return ns;
 }
 
@@ -171,6 +180,14 @@ int main(int argc, char** argv) {
                    "bytes and are only delayed")
         ->check(cli::validator("", [](const std::string& s) { parse_percent(s); }))
         ->capture_default_str();
+    std::string report_residence;
+    app.add_option("--report-residence", report_residence,
+                   "every PERIOD (10ms .. 10s), print 'residence START_NS END_NS UNSTAMPED DISCARDED "
+                   "HISTOGRAM' on stdout: each UDP request's residence (kernel RX stamp -> the echo's send "
+                   "call) since the last line, HISTOGRAM an HdrHistogram V2 compressed in base64, the times "
+                   "CLOCK_MONOTONIC (comparable on this host only); or once 'residence unavailable: WHY' "
+                   "(engines blocking and spin measure it). Default: off")
+        ->check(cli::validator("", [](const std::string& s) { parse_report_period(s); }));
     std::string cpu;
     app.add_option("--cpu", cpu, "pin the pong's threads to CPUs (0, 0,2, 1-3); default: not pinned")
         ->check(cli::validator("", [](const std::string& s) { parse_cpu_list(s); }));
@@ -227,6 +244,7 @@ int main(int argc, char** argv) {
         config.loss_percent = parse_percent(loss);
         if (!cpu.empty())
             cpus = parse_cpu_list(cpu);
+        config.measure_residence = !report_residence.empty();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "latency-pong: error: %s\n", e.what());
         return cli::kExitUsage;
@@ -241,6 +259,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "latency-pong: %s\n", e.what());
         return cli::kExitFailure;
     }
+    // Before the endpoints: whoever waits for them knows whether residence will follow.
+    if (config.measure_residence && !server->residence_unavailable().empty())
+        std::printf("%s\n", format_residence_unavailable(server->residence_unavailable()).c_str());
     for (const Endpoint& ep : server->endpoints())
         std::printf("listening on %s\n", ep.url().c_str());
     std::fprintf(stderr, "latency-pong: engine %s, CPUs %s\n", std::string(to_string(config.engine)).c_str(),
@@ -253,8 +274,26 @@ int main(int argc, char** argv) {
                     stderr,
                     "latency-pong: note: --loss applies to UDP only; %s is delayed but loses nothing\n",
                     ep.url().c_str());
-    while (!cli::stop_requested())
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const Nanos period = report_residence.empty() || !server->residence_unavailable().empty()
+                             ? 0
+                             : parse_report_period(report_residence);
+    ResidenceChunk chunk;
+    chunk.start = now_ns();
+    if (period > 0)
+        server->take_residence(); // what came before the first line's START_NS
+    while (!cli::stop_requested()) {
+        const Nanos t = now_ns();
+        if (period > 0 && t - chunk.start >= period) {
+            chunk.end = t;
+            chunk.data = server->take_residence();
+            std::printf("%s\n", format_residence_line(chunk).c_str());
+            std::fflush(stdout);
+            chunk.start = t;
+        }
+        const Nanos slice = period > 0 ? std::min<Nanos>(50 * kNanosPerMilli, chunk.start + period - now_ns())
+                                       : 50 * kNanosPerMilli;
+        std::this_thread::sleep_for(std::chrono::nanoseconds(std::max<Nanos>(slice, 0)));
+    }
     server->stop();
     const PongStats& s = server->stats();
     std::fprintf(

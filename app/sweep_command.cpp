@@ -2,6 +2,7 @@
 
 #include "cli_support.h"
 #include "hlog_writer.h"
+#include "kernel_split.h"
 #include "split_list.h"
 #include "sweep_runner.h"
 #include "units.h"
@@ -89,6 +90,10 @@ void SweepCommand::add_to(CLI::App& app) {
                     "sweep against this echo peer (tcp://HOST:PORT, ...) instead of a "
                     "local pong started for each point");
     cmd->add_flag("--open-loop", open_loop, "send on schedule (inf points stay closed loop)");
+    cmd->add_flag("--kernel-timestamps", kernel_timestamps,
+                  "split every point's round trips into send, wire and wake by kernel timestamps; the "
+                  "table and the --out file carry the parts' percentiles. Works with: " +
+                      std::string(kKernelSplitSupport));
 }
 
 int SweepCommand::run() const {
@@ -124,6 +129,7 @@ int SweepCommand::run() const {
         if (icmp_host.starts_with('-')) // it goes to the system ping's command line
             throw std::invalid_argument(fmt::format("--icmp-host '{}': not a host name", icmp_host));
         spec.base.open_loop = open_loop;
+        spec.base.kernel_timestamps = kernel_timestamps;
         validate(spec);
         if (resume && out.empty())
             throw std::invalid_argument("--resume needs --out FILE (the sweep to continue)");

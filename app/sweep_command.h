@@ -11,7 +11,7 @@ struct SweepCommand {
     std::string preset, rates, tasks, payloads, transports, engines, duration, warmup, pause, out, hlog, peer,
         icmp_host, ping_binary = "ping";
     int repeat = 0; // 0: the preset's (or 1)
-    bool resume = false, force = false, icmp = true, open_loop = false;
+    bool resume = false, force = false, icmp = true, open_loop = false, kernel_timestamps = false;
 
     void add_to(CLI::App& app);
     int run() const; // exit code

@@ -336,8 +336,16 @@ private slots:
 
         for (const QString transport : {"tcp", "udp"}) {
             QProcess ping;
-            ping.start(kPing, {"--agent", url, "--token-file", token, "--transport", transport, "--duration",
-                               "1s", "--warmup", "200ms", "--format", "json"});
+            QStringList args{"--agent",    url,  "--token-file", token,   "--transport", transport,
+                             "--duration", "1s", "--warmup",     "200ms", "--format",    "json"};
+            // UDP on a blocking endpoint: the peer's side of the kernel split, asked of the agent.
+            if (transport == "udp")
+                args << "--engine"
+                     << "blocking"
+                     << "--kernel-timestamps"
+                     << "--interval"
+                     << "250ms";
+            ping.start(kPing, args);
             QVERIFY(ping.waitForFinished(15000));
             const QByteArray err = ping.readAllStandardError();
             QVERIFY2(ping.exitCode() == 0, err.constData());
@@ -346,6 +354,19 @@ private slots:
             const QJsonObject summary = parseObject(lines.last());
             QCOMPARE(summary["type"].toString(), "summary");
             QVERIFY(summary["received"].toInt() > 500);
+            if (transport == "udp") {
+                // Every interval asked the agent once; the summary's residence is theirs added up.
+                QCOMPARE(summary["peer_split_available"].toString(), "yes");
+                qint64 pong = 0;
+                for (const QByteArray& line : lines.mid(0, lines.size() - 1))
+                    if (const QJsonObject r = parseObject(line);
+                        r["peer_split_available"].toString() == "yes")
+                        pong += r["split"].toObject()["pong"].toObject()["count"].toInteger();
+                const qint64 total = summary["split"].toObject()["pong"].toObject()["count"].toInteger();
+                QVERIFY(total > 0);
+                QCOMPARE(pong, total);
+                QVERIFY(total <= summary["received"].toInteger() + 1); // + the probe, answered before the run
+            }
             QVERIFY(err.contains(QStringLiteral("at %1://127.0.0.1:").arg(transport).toUtf8()));
         }
         // The run's endpoints are gone.

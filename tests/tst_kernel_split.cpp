@@ -260,20 +260,30 @@ private slots:
     void sessionsRecordTheSplit_data() {
         QTest::addColumn<Transport>("transport");
         QTest::addColumn<EngineKind>("engine");
+        QTest::addColumn<bool>("open_loop");
         for (Transport t : {Transport::Udp, Transport::Tcp})
-            for (EngineKind e :
-                 {EngineKind::Blocking, EngineKind::Spin, EngineKind::Asio, EngineKind::AsioPool})
+            for (EngineKind e : {EngineKind::Blocking, EngineKind::Spin, EngineKind::Asio,
+                                 EngineKind::AsioPool, EngineKind::Uring, EngineKind::Libuv})
                 QTest::newRow(qPrintable(QString("%1 %2").arg(to_string(t).data()).arg(to_string(e).data())))
-                    << t << e;
+                    << t << e << false;
+        // Open loop over datagrams: many messages in flight, stamps matched by message.
+        for (EngineKind e : {EngineKind::Blocking, EngineKind::Spin, EngineKind::Asio, EngineKind::AsioPool,
+                             EngineKind::Uring, EngineKind::Libuv})
+            QTest::newRow(qPrintable(QString("udp %1 open loop").arg(to_string(e).data())))
+                << Transport::Udp << e << true;
     }
     // Every record says "yes" and carries the parts; each echo received has a split or is counted as
     // unstamped or discarded; with none of those the parts' means add up to the RTT's mean (the sums
-    // are exact nanoseconds). Counts and identities only: nothing here depends on speed.
+    // are exact nanoseconds; open loop: from the intended send time, as its RTT). Counts and
+    // identities only: nothing here depends on speed.
     void sessionsRecordTheSplit() {
         QFETCH(Transport, transport);
         QFETCH(EngineKind, engine);
+        QFETCH(bool, open_loop);
+        PingConfig c = session_config(transport, engine);
+        c.open_loop = open_loop;
         std::string error;
-        const std::vector<IntervalRecord> records = run(session_config(transport, engine), error);
+        const std::vector<IntervalRecord> records = run(c, error);
         QVERIFY2(error.empty(), error.c_str());
         QVERIFY(records.size() >= 2);
         QCOMPARE(records.back().kind, IntervalRecord::Kind::Summary);
@@ -300,6 +310,14 @@ private slots:
         }
         const IntervalRecord& summary = records.back();
         QVERIFY(summary.received > 0);
+        // The peer's side: the in-process pong of every engine measures its residence on UDP and TCP
+        // (exact counts per engine, and Unix saying why not: tst_pong_residence). The residence lies inside
+        // wire, message by message, so its median does too.
+        QVERIFY2(summary.has_peer_split(), summary.peer_split_available.c_str());
+        QCOMPARE(to_json(summary)["split"].contains("pong"), true);
+        QCOMPARE(to_json(summary)["split"].contains("network"), true);
+        QVERIFY(summary.split.pong.count > 0 && summary.split.pong.p50_us > 0);
+        QVERIFY(summary.split.pong.p50_us <= summary.split.wire.p50_us);
         // Unstamped only while the kernel switches RX stamping on (see awaitStamps()).
         QVERIFY(summary.split.send.count > 0);
 
@@ -323,8 +341,10 @@ private slots:
         QTest::addColumn<bool>("open_loop");
         QTest::addColumn<QString>("reason");
         QTest::newRow("unix") << Transport::Unix << EngineKind::Blocking << false << "unix stream sockets";
-        QTest::newRow("open loop") << Transport::Udp << EngineKind::Spin << true << "open loop";
-        QTest::newRow("libuv") << Transport::Udp << EngineKind::Libuv << false << "(libuv engine, udp)";
+        QTest::newRow("open loop tcp")
+            << Transport::Tcp << EngineKind::Spin << true << "open loop splits datagrams only";
+        QTest::newRow("open loop verify")
+            << Transport::Udp << EngineKind::Libuv << true << "--verify-payload";
     }
     // No zeros that look measured: split_available names the reason, JSON's split is null and the
     // CSV cells are empty; the run itself is measured as usual.
@@ -335,6 +355,7 @@ private slots:
         QFETCH(QString, reason);
         PingConfig c = session_config(transport, engine);
         c.open_loop = open_loop;
+        c.verify_payload = reason == "--verify-payload";
         std::string error;
         const std::vector<IntervalRecord> records = run(c, error);
         QVERIFY2(error.empty(), error.c_str());
@@ -347,10 +368,70 @@ private slots:
             QVERIFY(!r.has_split());
             QVERIFY(to_json(r)["split"].is_null());
             const std::string row = format_csv_row(r);
-            // The 14 split columns stay empty (the strays count follows them).
-            QVERIFY2(row.ends_with(std::string(14, ',') + ',' + std::to_string(r.strays)), row.c_str());
+            // The 14 split columns stay empty (the strays count follows them), and the peer's 8.
+            QVERIFY2(row.ends_with(std::string(14, ',') + ',' + std::to_string(r.strays) +
+                                   ",\"no: no split on the ping's side\"" + std::string(8, ',')),
+                     row.c_str());
             QCOMPARE(csv_columns(row), csv_columns(csv_header()));
         }
+    }
+
+    // The peer's side splits wire into network and pong: a pong of ours holding each echo 1 ms shows
+    // it in pong, not in network; a plain echo peer (started apart, not told to measure) keeps three
+    // parts and says why. Saved sessions and the JSON and CSV records carry it.
+    void peerSideSplitsWire_data() {
+        QTest::addColumn<bool>("plain");
+        QTest::newRow("in-process pong, 1 ms delay") << false;
+        QTest::newRow("plain echo peer") << true;
+    }
+    void peerSideSplitsWire() {
+        QFETCH(bool, plain);
+        PingConfig c = session_config(Transport::Udp, EngineKind::Blocking);
+        c.rate = 200;
+        c.duration = 400 * kNanosPerMilli;
+        c.interval = 200 * kNanosPerMilli;
+        std::unique_ptr<PongServer> echo;
+        if (plain) {
+            echo =
+                start_pong({.listen = {parse_endpoint("udp://127.0.0.1:0")}, .engine = EngineKind::Blocking});
+            c.peer = echo->endpoints().front();
+        } else {
+            c.pong_delay = kNanosPerMilli;
+        }
+        std::string error;
+        const std::vector<IntervalRecord> records = run(c, error);
+        QVERIFY2(error.empty(), error.c_str());
+        const IntervalRecord& s = records.back();
+        QCOMPARE(s.kind, IntervalRecord::Kind::Summary);
+        QVERIFY(s.has_split() && s.split.wire.count > 0);
+        if (plain) {
+            QVERIFY2(s.peer_split_available.starts_with("no: a plain echo peer"),
+                     s.peer_split_available.c_str());
+            QVERIFY(!to_json(s)["split"].contains("pong"));
+            QCOMPARE(s.split.pong.count, 0u);
+            return;
+        }
+        QCOMPARE(s.peer_split_available, std::string("yes"));
+        // One request per boundary (and the warm-up's end) may fall on the other side of it.
+        QVERIFY(s.split.pong.count + records.size() >= s.split.wire.count);
+        QVERIFY(s.split.pong.count <= s.split.wire.count + records.size());
+        QVERIFY2(s.split.pong.p50_us >= 1000, qPrintable(QString::number(s.split.pong.p50_us)));
+        QVERIFY2(s.split.network.p50_us < 500, qPrintable(QString::number(s.split.network.p50_us)));
+        QCOMPARE(s.split.network.p50_us, std::max(0.0, s.split.wire.p50_us - s.split.pong.p50_us));
+        const nlohmann::json j = to_json(s);
+        QCOMPARE(j["peer_split_available"].get<std::string>(), std::string("yes"));
+        QCOMPARE(j["split"]["pong"]["p50_us"].get<double>(), s.split.pong.p50_us);
+        QCOMPARE(csv_columns(format_csv_row(s)), csv_columns(csv_header()));
+        QVERIFY(csv_header().ends_with(
+            ",peer_split_available,split_pong_p50_us,split_pong_p90_us,split_pong_p99_us,"
+            "split_pong_max_us,split_network_p50_us,split_network_p90_us,"
+            "split_network_p99_us,split_network_max_us"));
+        RunHistory history;
+        history.set_summary(s);
+        const RunHistory loaded = session_from_json(session_to_json(history), "loaded");
+        QCOMPARE(loaded.summary()->peer_split_available, std::string("yes"));
+        QCOMPARE(loaded.summary()->split.pong.p99_us, s.split.pong.p99_us);
+        QCOMPARE(loaded.summary()->split.network.mean_us, s.split.network.mean_us);
     }
 
     // Compaction merges splits without their histograms: exact counts, means and max; the

@@ -26,6 +26,7 @@ private slots:
     void histogramPercentileMarkers();
     void percentileChangeMarkers();
     void changeLabelsStackApart();
+    void wideLabelStaysInsidePlot();
     void percentileGaps();
     void percentileMarksSaturation();
     void percentileAppendsOnlyNewIntervals();
@@ -228,6 +229,31 @@ void TestPlots::changeLabelsStackApart() {
     // The two lone changes and as many of the close ones as the top third of the plot has rows for.
     QVERIFY2(drawn >= 5, qPrintable(QString::number(drawn)));
     QVERIFY(!rects[0].isEmpty() && !rects[1].isEmpty());
+}
+
+// A label wider than the room on either side of its line (a narrow plot, a long text in the middle)
+// is pushed inside the plot rather than cut at its edge.
+void TestPlots::wideLabelStaysInsidePlot() {
+    RunSpec spec;
+    spec.summary = false;
+    auto live = makeRun(spec);
+    Histogram h;
+    for (int i = 0; i < 2'000; ++i)
+        h.record(40'000 + i);
+    live->add(recordOf(11.0, h, {{5.6, "engine", "a name wider than half the plot"}}));
+    PercentilePlot plot;
+    plot.setRuns({live, {}});
+    plot.refresh(true);
+    plot.toPixmap(480, 300);
+    const QRect area = plot.axisRect()->rect();
+    const QList<QRectF> rects = markerLabelRects(&plot);
+    QVERIFY(!rects.isEmpty() && !rects.back().isEmpty());
+    QVERIFY2(rects.back().left() >= area.left() && rects.back().right() <= area.right() + 1,
+             qPrintable(QStringLiteral("label %1..%2, plot %3..%4")
+                            .arg(rects.back().left())
+                            .arg(rects.back().right())
+                            .arg(area.left())
+                            .arg(area.right())));
 }
 
 void TestPlots::percentileGaps() {

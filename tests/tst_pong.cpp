@@ -63,6 +63,46 @@ private slots:
         }
     }
 
+    // Bursts from several clients at once, sent before any echo is read, so the pong finds many
+    // datagrams waiting (the batched echo, datagram_echo.h): each client gets back its own, each
+    // byte-identical, in the order it sent them.
+    void datagramBurstsReturnToEachSender_data() {
+        QTest::addColumn<QString>("engine");
+        for (const EngineKind e : kTestEngines)
+            QTest::addRow("%s", qPrintable(engine_name(e))) << engine_name(e);
+    }
+    void datagramBurstsReturnToEachSender() {
+        QFETCH(QString, engine);
+        auto server = startPong(engine, QStringLiteral("udp"));
+        const Endpoint ep = server->endpoints().at(0);
+        constexpr int kClients = 4, kBurst = 48;
+        std::vector<Fd> clients;
+        std::vector<std::vector<Bytes>> sent(kClients);
+        for (int c = 0; c < kClients; ++c)
+            clients.push_back(connectTo(ep));
+        std::mt19937_64 rng(7);
+        for (int i = 0; i < kBurst; ++i)
+            for (int c = 0; c < kClients; ++c) {
+                const auto size =
+                    std::uniform_int_distribution<std::size_t>(1, i == 0 ? le::kMaxUdpPayload : 3000)(rng);
+                sent[c].push_back(random_bytes(size, 1000 * c + i));
+                const Bytes& out = sent[c].back();
+                QCOMPARE(::send(clients[c].get(), out.data(), out.size(), 0),
+                         static_cast<ssize_t>(out.size()));
+            }
+        Bytes got(le::kMaxUdpPayload + 1);
+        for (int c = 0; c < kClients; ++c)
+            for (int i = 0; i < kBurst; ++i) {
+                const ssize_t n = wait_recv(clients[c].get(), got.data(), got.size(), kIoTimeout);
+                QVERIFY2(
+                    n >= 0,
+                    qPrintable(QStringLiteral("client %1: echo %2 of %3 missing").arg(c).arg(i).arg(kBurst)));
+                QVERIFY2(
+                    Bytes(got.begin(), got.begin() + n) == sent[c][i],
+                    qPrintable(QStringLiteral("client %1: echo %2 is not its datagram %2").arg(c).arg(i)));
+            }
+    }
+
     // Split messages, junk and clients that vanish mid-message; afterwards a new client is served.
     void garbageAndPartialMessages_data() { add_rows(true); }
     void garbageAndPartialMessages() {
@@ -143,7 +183,7 @@ private slots:
                 Fd silent = connectTo(ep); // connects, says nothing, leaves
             }
             // Every one of them is gone from the pong's books.
-            QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{0}, 3000);
+            QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{0}, 3000 * kSanitizerSlowdown);
         }
         QString why;
         QVERIFY2(freshClientEchoes(ep, &why), qPrintable(why));
@@ -190,7 +230,7 @@ private slots:
         nonReader.reset();
         other.reset();
         if (ep.transport != Transport::Udp)
-            QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{0}, 3000);
+            QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{0}, 3000 * kSanitizerSlowdown);
         QString why;
         QVERIFY2(freshClientEchoes(ep, &why), qPrintable(why));
     }
@@ -224,7 +264,7 @@ private slots:
         QCOMPARE(refused_of(*server), qint64{0});
 
         clients.clear();
-        QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{0}, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{0}, 5000 * kSanitizerSlowdown);
         QVERIFY2(freshClientEchoes(ep, &why), qPrintable(why));
     }
 
@@ -243,7 +283,7 @@ private slots:
             const Bytes out = random_bytes(8, 10 + i);
             QVERIFY2(exchange(clients.back().get(), out) == out, "one of the first five was not served");
         }
-        QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{5}, 3000);
+        QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{5}, 3000 * kSanitizerSlowdown);
 
         Fd sixth = connectTo(ep);
         QElapsedTimer timer;
@@ -262,7 +302,7 @@ private slots:
 
         // A slot that frees up is given to the next client.
         clients.pop_back();
-        QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{4}, 3000);
+        QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{4}, 3000 * kSanitizerSlowdown);
         QString why;
         QVERIFY2(freshClientEchoes(ep, &why), qPrintable(why));
         QCOMPARE(refused_of(*server), qint64{1});
@@ -321,7 +361,7 @@ private slots:
             }
             return total;
         };
-        QTRY_COMPARE_WITH_TIMEOUT(echoed(), kManyConnections * payload.size(), 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(echoed(), kManyConnections * payload.size(), 15000 * kSanitizerSlowdown);
         // 32 of them now push until the kernel will take no more: a pong that queued instead of
         // applying back-pressure would have to hold up to 32 x 8 MiB more.
         std::size_t pushed = 0;
@@ -383,7 +423,8 @@ private slots:
             const Bytes out = random_bytes(64, 900 + i);
             QVERIFY2(exchange(clients.back().get(), out) == out, qPrintable(QString::number(i)));
         }
-        QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{kManyConnections + 0}, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{kManyConnections + 0},
+                                  10000 * kSanitizerSlowdown);
         const qint64 growth = vm_rss(::getpid()) - before;
         qInfo("%d idle connections: +%lld KiB (%lld bytes each)", kManyConnections, growth / qint64{kKiB},
               growth / kManyConnections);
@@ -411,7 +452,7 @@ private slots:
             }
         }
         if (ep.transport != Transport::Udp)
-            QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{100}, 3000);
+            QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{100}, 3000 * kSanitizerSlowdown);
 
         QElapsedTimer timer;
         timer.start();

@@ -274,7 +274,7 @@ private slots:
         QCOMPARE(back, pushed);
         other.reset();
         nonReader.reset();
-        QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{0}, 3000);
+        QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{0}, 3000 * kSanitizerSlowdown);
         QString why;
         QVERIFY2(freshClientEchoes(ep, &why), qPrintable(why));
     }

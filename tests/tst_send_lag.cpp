@@ -14,6 +14,7 @@
 using namespace le;
 
 Q_DECLARE_METATYPE(le::EngineKind)
+Q_DECLARE_METATYPE(le::Transport)
 
 namespace {
 
@@ -69,6 +70,8 @@ private slots:
     void batchedOpenLoopKeepsCountsExact();
     void openLoopAt100kIsFullOrSaysSo_data() { add_engines(); }
     void openLoopAt100kIsFullOrSaysSo();
+    void blockingOpenLoopOneThreadKeepsCountsExact_data();
+    void blockingOpenLoopOneThreadKeepsCountsExact();
     void recordsCarryTheLag();
 };
 
@@ -180,6 +183,60 @@ void TestSendLag::openLoopAt100kIsFullOrSaysSo() {
     if (std::any_of(r.intervals.begin(), r.intervals.end(),
                     [](const IntervalRecord& i) { return i.saturated; }))
         QVERIFY(s.saturated);
+}
+
+void TestSendLag::blockingOpenLoopOneThreadKeepsCountsExact_data() {
+    QTest::addColumn<Transport>("transport");
+    QTest::addColumn<bool>("verify");
+    // Unix unverified writes as TCP does (one gathered write); UDP unverified is
+    // batchedOpenLoopKeepsCountsExact's. Each row costs a run: only the paths that differ.
+    QTest::addRow("tcp-unverified") << Transport::Tcp << false;
+    QTest::addRow("tcp-verified") << Transport::Tcp << true;
+    QTest::addRow("unix-verified") << Transport::Unix << true;
+    QTest::addRow("udp-verified") << Transport::Udp << true;
+}
+
+// The blocking engine's one-thread open loop over streams (a gathered write of every message due,
+// or each stamped in its own buffer when payloads are verified) and over verified datagrams, at a
+// rate where most wake-ups find several messages due and several echoes waiting: every message is
+// counted once, a stream loses none and delivers every echo in step, and with verification every
+// payload comes back as its message was stamped (errors 0). Counts only; its speed is
+// bench_capacity's.
+void TestSendLag::blockingOpenLoopOneThreadKeepsCountsExact() {
+    QFETCH(Transport, transport);
+    QFETCH(bool, verify);
+    PingConfig c = udp_config(EngineKind::Blocking, 50000, true);
+    c.transport = transport;
+    c.verify_payload = verify;
+    c.duration = 200 * kNanosPerMilli;
+    c.interval = 100 * kNanosPerMilli;
+    c.warmup = 0;                                         // counting from the first message
+    c.peer_lost = 0;                                      // a starved in-process pong is slow, not gone
+    c.timeout = 2 * kNanosPerSecond * kSanitizerSlowdown; // a stream's echo is late, never lost
+    c.kernel_timestamps = true; // asked for, it says why not here (tst_kernel_split: where it does split)
+    const RunResult r = run(c);
+    QVERIFY2(r.error.empty(), r.error.c_str());
+    const IntervalRecord& s = r.summary;
+    QVERIFY2(s.sent >= 1000u / kSanitizerSlowdown, qPrintable(QString::number(s.sent)));
+    QVERIFY2(counts_exact(s).isEmpty(), qPrintable(counts_exact(s)));
+    QCOMPARE(s.errors, std::uint64_t{0});
+    if (transport != Transport::Udp)
+        QCOMPARE(s.received, s.sent);
+    QCOMPARE(s.strays, std::uint64_t{0});
+    QCOMPARE(s.bytes, s.sent * c.payload);
+    const std::string why = verify ? "--verify-payload" : "open loop splits datagrams only";
+    QVERIFY2(s.split_available.starts_with("no: ") && s.split_available.find(why) != std::string::npos,
+             s.split_available.c_str());
+    QVERIFY(!s.has_split());
+    QVERIFY2(s.achieved_rate < 1.02 * 50000, qPrintable(QString("achieved %1").arg(s.achieved_rate)));
+    QVERIFY2(ordered(s).isEmpty(), qPrintable(ordered(s)));
+    std::uint64_t sent = 0, received = 0;
+    for (const IntervalRecord& i : r.intervals) {
+        sent += i.sent;
+        received += i.received;
+    }
+    QCOMPARE(sent, s.sent);
+    QCOMPARE(received, s.received);
 }
 
 // The fields reach every rendering: JSON keys, CSV columns, the text summary.

@@ -144,6 +144,38 @@ private slots:
         QVERIFY(f.points[1].achieved_rate > 1000);
     }
 
+    // `sweep --kernel-timestamps`: each point carries its parts in the file and the table (blocking
+    // UDP: send, wire and wake present, positive, within the point's RTT), a Unix point says why it
+    // has none, and the file keeps the option for --resume.
+    void commandLineSweepCarriesTheSplit() {
+        QTemporaryDir dir;
+        const QString out = dir.filePath("split.json");
+        QProcess p;
+        p.start(kPing, {"sweep", "--rates", "2k", "--transports", "udp,unix", "--duration", "200ms",
+                        "--warmup", "50ms", "--no-icmp", "--kernel-timestamps", "--out", out});
+        QVERIFY(p.waitForFinished(30000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const QString table = QString::fromUtf8(p.readAllStandardOutput());
+        QVERIFY2(table.contains("where the time went") && table.contains("wake_p99"), qPrintable(table));
+        const SweepFile f = load_sweep(out.toStdString());
+        QVERIFY(f.spec.base.kernel_timestamps);
+        QCOMPARE(f.points.size(), 2u);
+        const SweepPointResult& udp = f.points[0];
+        QCOMPARE(udp.transport, std::string("udp"));
+        QCOMPARE(udp.split_available, std::string("yes"));
+        QCOMPARE(udp.split.send.count + udp.split.unstamped + udp.split.discarded, udp.received);
+        for (const PartStats* part : {&udp.split.send, &udp.split.wire, &udp.split.wake}) {
+            QVERIFY(part->count > 0 && part->p50_us > 0);
+            QVERIFY(part->p99_us <= part->max_us && part->max_us <= udp.rtt.max() / 1000.0);
+        }
+        QVERIFY(
+            table.contains(QString::asprintf("%9.2f %9.2f", udp.split.send.p50_us, udp.split.send.p99_us)));
+        const SweepPointResult& unix_ = f.points[1];
+        QVERIFY2(unix_.ok(), unix_.error.c_str());
+        QVERIFY2(unix_.split_available.starts_with("no: unix stream sockets"), unix_.split_available.c_str());
+        QVERIFY(table.contains(QString::fromStdString(unix_.split_available)));
+    }
+
     void commandLineErrors_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("expected");

@@ -84,10 +84,18 @@ private slots:
         QVERIFY(csv.find("\n#") == std::string::npos);
         const QList<QByteArray> lines = QByteArray::fromStdString(csv).trimmed().split('\n');
         QCOMPARE(lines.size(), 3);
-        QVERIFY(lines[0].endsWith(",histogram,sweep_version,spec,started,host"));
+        // The kernel-timestamp split's columns come last (sweep_split.h): 21 of them, empty cells but
+        // the first without a split.
+        QVERIFY(lines[0].contains(
+            ",histogram,sweep_version,spec,started,host,split_available,split_send_count,"));
+        QVERIFY(
+            lines[0].contains(",split_wake_max_us,split_unstamped,split_discarded,peer_split_available,"));
+        QVERIFY(lines[0].endsWith(",split_network_p99_us,split_network_max_us"));
         QVERIFY(lines[1].endsWith(
             ",1,\"" + QByteArray::fromStdString(spec_to_json(f.spec).dump()).replace("\"", "\"\"") +
-            "\",\"2024-01-02T03:04:05+0000\",\"box, with a comma\""));
+            "\",\"2024-01-02T03:04:05+0000\",\"box, with a comma\"," +
+            "\"no: not asked for (--kernel-timestamps)\"" + QByteArray(20, ',') +
+            ",\"no: not asked for (--kernel-timestamps)\"" + QByteArray(12, ',')));
         const SweepFile g = parse_sweep(csv, "plain.csv");
         QCOMPARE(g.host, f.host);
         QCOMPARE(g.started, f.started);
@@ -113,6 +121,104 @@ private slots:
         const SweepFile e = parse_sweep(render_sweep(empty, SweepFormat::Csv), "empty.csv");
         QVERIFY(e.points.empty());
         QCOMPARE(spec_to_json(e.spec).dump(), spec_to_json(empty.spec).dump());
+    }
+
+    // A point's kernel-timestamp split (every part's figures, the counts, why not) loads back exactly
+    // from either rendering, and the spec keeps --kernel-timestamps.
+    void splitRoundTrips_data() { fileRoundTrips_data(); }
+    void splitRoundTrips() {
+        QFETCH(QString, ext);
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("s." + ext).toStdString();
+        SweepFile f;
+        f.spec = shortSpec();
+        f.spec.base.kernel_timestamps = true;
+        f.points.reserve(2); // `a` stays valid when point b is added
+        f.points.push_back(fakePoint("a", 1000, 998.5, 20'000));
+        SweepPointResult& a = f.points.back();
+        a.split_available = "yes";
+        int i = 0;
+        a.peer_split_available = "yes";
+        for (PartStats* part :
+             {&a.split.send, &a.split.wire, &a.split.wake, &a.split.pong, &a.split.network}) {
+            *part = {
+                static_cast<std::uint64_t>(990 + i), 1.0 / 3 + i, 0.125 + i, 2.5 + i, 7.75 + i, 1e3 / 7 + i};
+            ++i;
+        }
+        a.split.unstamped = 5;
+        a.split.discarded = 3;
+        f.points.push_back(fakePoint("b", kRateInf, 14'321.25, 60'000));
+        f.points.back().split_available = "no: \"unix\" streams, no stamps";
+        save_sweep(path, f);
+        const SweepFile g = load_sweep(path);
+        QVERIFY(g.spec.base.kernel_timestamps);
+        QCOMPARE(g.points.size(), 2u);
+        const SplitStats& b = g.points[0].split;
+        QCOMPARE(g.points[0].split_available, std::string("yes"));
+        QCOMPARE(g.points[0].peer_split_available, std::string("yes"));
+        for (auto [x, y] : {std::pair{&a.split.send, &b.send},
+                            {&a.split.wire, &b.wire},
+                            {&a.split.wake, &b.wake},
+                            {&a.split.pong, &b.pong},
+                            {&a.split.network, &b.network}}) {
+            QCOMPARE(y->count, x->count);
+            QCOMPARE(y->mean_us, x->mean_us);
+            QCOMPARE(y->p50_us, x->p50_us);
+            QCOMPARE(y->p90_us, x->p90_us);
+            QCOMPARE(y->p99_us, x->p99_us);
+            QCOMPARE(y->max_us, x->max_us);
+        }
+        QCOMPARE(b.unstamped, 5u);
+        QCOMPARE(b.discarded, 3u);
+        QCOMPARE(g.points[1].split_available, f.points[1].split_available);
+        QVERIFY(!g.points[1].has_split());
+        QCOMPARE(g.points[1].split.send.count, 0u);
+        // The table shows the parts of the first and why the second has none.
+        const std::string table = format_sweep_table(g);
+        QVERIFY(table.find("where the time went") != std::string::npos);
+        QVERIFY(table.find("7.75") != std::string::npos && table.find("9.75") != std::string::npos);
+        QVERIFY(table.find("no: \"unix\" streams, no stamps") != std::string::npos);
+    }
+
+    // Files written before the split (by the previous latency-ping, kept in tests/data) still load:
+    // their points have no split, their spec no --kernel-timestamps.
+    void fileBeforeTheSplitLoads_data() { fileRoundTrips_data(); }
+    void fileBeforeTheSplitLoads() {
+        QFETCH(QString, ext);
+        const SweepFile f =
+            load_sweep(std::string(LE_TEST_DATA_DIR "/sweep_before_split.") + ext.toStdString());
+        QVERIFY(!f.spec.base.kernel_timestamps);
+        QCOMPARE(f.points.size(), 1u);
+        QVERIFY(f.points[0].ok());
+        QCOMPARE(f.points[0].rtt.count(), f.points[0].received);
+        QCOMPARE(f.points[0].split_available, std::string("no: not asked for (--kernel-timestamps)"));
+        QCOMPARE(format_sweep_table(f).find("where the time went"), std::string::npos);
+    }
+
+    // A damaged split is refused with its place, as any damaged field is.
+    void refusesADamagedSplit() {
+        SweepFile f;
+        f.spec = shortSpec();
+        f.points.push_back(fakePoint("a", 1000, 998.5, 20'000));
+        f.points.back().split_available = "yes";
+        f.points.back().split.wire.p50_us = 4.5;
+        std::string csv = render_sweep(f, SweepFormat::Csv);
+        csv.replace(csv.rfind(",4.5,"), 5, ",-4.5,");
+        try {
+            parse_sweep(csv, "bad.csv");
+            QFAIL("accepted");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains("bad.csv line 2: split.wire.p50_us is negative"),
+                     e.what());
+        }
+        nlohmann::json j = nlohmann::json::parse(render_sweep(f, SweepFormat::Json));
+        j["points"][0]["split"].erase("wake");
+        try {
+            parse_sweep(j.dump(), "bad.json");
+            QFAIL("accepted");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains("points[0]: split.wake is missing"), e.what());
+        }
     }
 
     void refusesOtherFiles_data() {

@@ -112,7 +112,7 @@ void TestTimeline::plotDataFromTheCommandLine() {
     const QString png = m_dir.filePath("run.png"), dir = m_dir.filePath("plot-data");
     QProcess p;
     p.start(LE_EXPLORER_PATH, {"-platform", "offscreen", "--rate", "1k", "--open-loop", "--screenshot", png,
-                               "--after", "6s", "--plot-data", dir});
+                               "--after", "6s", "--plot-data", dir, "--kernel-timestamps"});
     QVERIFY(p.waitForFinished(60000));
     QCOMPARE(p.exitCode(), 0);
     const auto curves = readCsv(dir + "/curves.csv");
@@ -136,6 +136,17 @@ void TestTimeline::plotDataFromTheCommandLine() {
     QVERIFY(!histogram.isEmpty());
     QVERIFY(histogram.front()["series"].contains("last 1 s"));
     QVERIFY(!readCsv(dir + "/distribution.csv").isEmpty());
+    // --kernel-timestamps reached the window: the split plot was shown and drew every interval of its
+    // three parts (a gap, or a positive time where the run split its round trips).
+    QFile split(dir + "/split.csv");
+    QVERIFY(split.open(QIODevice::ReadOnly));
+    const QList<QByteArray> rows = split.readAll().trimmed().split('\n');
+    QCOMPARE(rows.front(), QByteArray("series,t_s,us"));
+    QVERIFY2(rows.size() > 3 * 100, qPrintable(QString::number(rows.size()))); // 3 parts, ~30 per second
+    for (const QByteArray& row : rows.mid(1)) {
+        const QByteArray us = row.mid(row.lastIndexOf(',') + 1);
+        QVERIFY2(us.isEmpty() || us.toDouble() > 0, row.constData());
+    }
 }
 
 void TestTimeline::readoutShowsTheHistogramWindow() {

@@ -21,6 +21,7 @@
 
 #include <QtTest>
 
+#include <QCheckBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
@@ -166,6 +167,25 @@ void TestWindowLayout::emptyPlotsKeepTheirSize() {
             QVERIFY2(clash.isEmpty(), qPrintable(QStringLiteral("%1: %2").arg(name, clash)));
         }
     }
+    // The kernel-timestamp split on: its plot beside the curves, both still roomy, the window as small.
+    auto* split = child<QCheckBox>(&w, "kernelTimestampsBox");
+    QVERIFY(child<QCustomPlot>(&w, "splitPlot")->isHidden());
+    split->click();
+    QTest::qWait(150);
+    saveShot(w, QStringLiteral("split"));
+    verifyFitsScreen(w);
+    for (const char* name : {"percentilePlot", "splitPlot"}) {
+        auto* plot = child<QCustomPlot>(&w, name);
+        QVERIFY2(plot->isVisible(), name);
+        plot->replot();
+        const QRect rect = plot->axisRect()->rect();
+        QVERIFY2(
+            rect.width() >= 150 && rect.height() >= 80,
+            qPrintable(QStringLiteral("%1: axis rect %2x%3").arg(name).arg(rect.width()).arg(rect.height())));
+    }
+    QVERIFY(labelWhole(child<QLabel>(&w, "stateLabel")));
+    split->click();
+    QVERIFY(child<QCustomPlot>(&w, "splitPlot")->isHidden());
 }
 
 void TestWindowLayout::sweepPlaceholderWhole() {

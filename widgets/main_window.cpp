@@ -11,6 +11,7 @@
 #include "peer_panel.h"
 #include "percentile_plot.h"
 #include "pong_process.h"
+#include "split_plot.h"
 #include "status_readout.h"
 #include "sweep_tab.h"
 #include "units.h"
@@ -39,7 +40,8 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     , m_sweepTab(new SweepTab)
     , m_histogram(new HistogramPlot)
     , m_percentiles(new PercentilePlot)
-    , m_distribution(new DistributionPlot) {
+    , m_distribution(new DistributionPlot)
+    , m_split(new SplitPlot) {
     Q_INIT_RESOURCE(resources); // the icons live in this static library
     setWindowTitle(tr("Latency Explorer"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/latency-explorer.svg")));
@@ -55,6 +57,7 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     m_histogram->setObjectName(QStringLiteral("histogramPlot"));
     m_percentiles->setObjectName(QStringLiteral("percentilePlot"));
     m_distribution->setObjectName(QStringLiteral("distributionPlot"));
+    m_split->setObjectName(QStringLiteral("splitPlot"));
 
     buildDashboard();
     buildDocks();
@@ -93,13 +96,16 @@ MainWindow::~MainWindow() {
 }
 
 void MainWindow::buildDashboard() {
-    // Histogram and distribution side by side, percentiles over time below.
+    // Histogram and distribution side by side, percentiles over time below (the split beside them).
     auto* top = new QSplitter(Qt::Horizontal);
     top->addWidget(m_histogram);
     top->addWidget(m_distribution);
+    auto* bottom = new QSplitter(Qt::Horizontal);
+    bottom->addWidget(m_percentiles);
+    buildSplitView(bottom);
     auto* split = new QSplitter(Qt::Vertical);
     split->addWidget(top);
-    split->addWidget(m_percentiles);
+    split->addWidget(bottom);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 1);
     auto* layout = new QVBoxLayout(m_dashboard);
@@ -193,6 +199,7 @@ void MainWindow::connectPanels() {
         le::PingConfig config = configFromControls();
         config.peer = le::parse_endpoint(url.toStdString());
         config.pong_placement = m_pong->placement().toStdString(); // our own child: read back from it
+        config.residence = m_pong->residence(); // with the split on: the child's reports (null: off)
         m_bridge->start(config);
     });
     connect(m_pong, &PongProcess::failed, this,
@@ -222,6 +229,7 @@ void MainWindow::connectPanels() {
             [this](int burst) { restartDataPath(QStringLiteral("burst=%1").arg(burst)); });
     connect(m_percentiles, &PercentilePlot::autoRangeChanged, this,
             [this](bool on) { m_followAction->setChecked(on); });
+    connectSplit();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
@@ -246,6 +254,7 @@ le::PingConfig MainWindow::configFromControls() const {
     c.task_work = le::parse_duration(m_controls->taskWork()->value().toStdString());
     c.open_loop = m_controls->openLoop();
     c.burst = m_controls->burst();
+    c.kernel_timestamps = m_peer->kernelTimestamps();
     c.cpu = m_peer->pingCpus();
     c.pong_cpu = m_peer->pongCpus();
     if (c.open_loop && c.rate == le::kRateInf)
@@ -270,8 +279,11 @@ void MainWindow::startMeasuring() {
     switch (m_peer->mode()) {
     case PeerPanel::Mode::Child:
         m_peer->setState(tr("starting latency-pong…"), true, false);
-        m_pong->start(config.transport, config.engine, config.pong_cpu,
-                      SessionBridge::measuredNice(config)); // ready() starts the bridge
+        // With the split on, the child reports its residence twice per record (pong_process.h): a
+        // report read a little late by a busy GUI thread still leaves one inside the record's interval.
+        m_pong->start(config.transport, config.engine, config.pong_cpu, SessionBridge::measuredNice(config),
+                      config.kernel_timestamps ? SessionBridge::kRecordInterval / 2
+                                               : 0); // ready() starts the bridge
         break;
     case PeerPanel::Mode::InProcess:
         m_bridge->start(config);
@@ -284,6 +296,10 @@ void MainWindow::startMeasuring() {
             m_peer->setState(tr("error: %1").arg(qs(e.what())), false, true);
             return;
         }
+        // With the split on, an agent's endpoint that measures its residence gives the peer's side
+        // (asked by the agent's connection, off the session's threads); any other peer is a plain echo.
+        if (config.kernel_timestamps)
+            config.residence = m_agentsPanel->pollResidence(*config.peer);
         m_bridge->start(config);
         break;
     }
@@ -361,6 +377,9 @@ void MainWindow::onStateChanged(SessionBridge::State state, const QString& reaso
     if (state == SessionBridge::State::Lost || state == SessionBridge::State::Error)
         statusBar()->showMessage(text, 10000);
 
+    if (!running)
+        m_agentsPanel->stopResidence(); // the agent's endpoint is asked no more
+
     if (state == SessionBridge::State::Idle && !m_pendingRestart.isEmpty()) {
         // Engine or loop mode changed: restart the data path and mark it on the curves.
         const QString why = m_pendingRestart;
@@ -428,9 +447,12 @@ void MainWindow::refreshPlots(bool force) {
     m_histogram->setRuns(runs);
     m_percentiles->setRuns(runs);
     m_distribution->setRuns(runs);
+    m_split->setRuns(runs);
     m_histogram->refresh(force);
-    m_percentiles->refresh(force);
+    m_percentiles->refresh(force); // before the split, which takes its time axis
     m_distribution->refresh(force);
+    m_split->refresh(force);
+    updateSplitState();
     m_dirty = false;
 }
 

@@ -26,7 +26,9 @@ class QAction;
 class QActionGroup;
 class QLabel;
 class QMenu;
+class QSplitter;
 class QTabWidget;
+class SplitPlot;
 class StatusReadout;
 class SweepTab;
 
@@ -38,19 +40,22 @@ struct WindowOptions {
     std::optional<QString> rate, payload, tasks, pingCpus, pongCpus;
     std::optional<int> burst;
     std::optional<bool> openLoop;
+    std::optional<bool> kernelTimestamps; // the round-trip split (--kernel-timestamps)
     bool inProcess = false;
     bool autoStart = true;
 };
 
 // The window: the peer, controls and agents panels docked at the left, the live dashboard
-// (histogram and distribution side by side, percentiles over time below) and the Sweep tab in the
-// middle, the live figures in the status bar. Its children carry object names ("peerPanel",
-// "agentsPanel", "controlsPanel", "histogramPlot", "percentilePlot", "distributionPlot",
+// (histogram and distribution side by side, percentiles over time below, the round-trip split
+// beside them while it is on) and the Sweep tab in the middle, the live figures in the status bar.
+// Its children carry object names ("peerPanel", "agentsPanel", "controlsPanel", "histogramPlot",
+// "percentilePlot", "splitPlot", "distributionPlot",
 // "dashboard", "pongProcess", "overlayRuns", "compareAction", ...) for scripts and tests.
 //
 // Its code is split by concept: main_window.cpp builds and wires it and runs the measurement,
-// main_window_menus.cpp has the menus and the toolbar, main_window_files.cpp what it reads and
-// writes (sessions, records, remembered settings), window_export.cpp its pictures.
+// main_window_menus.cpp has the menus and the toolbar, main_window_split.cpp the round-trip split,
+// main_window_files.cpp what it reads and writes (sessions, records, remembered settings), window_export.cpp
+// its pictures.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -158,6 +163,13 @@ private:
     bool confirmQuit();
     void offerRecovery();
     void buildDashboard();
+    // The kernel-timestamp split (main_window_split.cpp): the split plot beside the percentiles over
+    // time in `bottom`, shown while the controls' toggle is on; toggling restarts the data path
+    // ("kernel-timestamps=on" on the timeline); both plots show the same stretch of time.
+    void buildSplitView(QSplitter* bottom);
+    void connectSplit();
+    // The controls' split state from the newest record ("yes", "no: why").
+    void updateSplitState();
     void buildDocks();
     void buildActions();
     void connectPanels();
@@ -196,6 +208,7 @@ private:
     HistogramPlot* m_histogram;
     PercentilePlot* m_percentiles;
     DistributionPlot* m_distribution;
+    SplitPlot* m_split;
     StatusReadout* m_readout = nullptr;
     CompareDialog* m_compare = nullptr;
     QTimer m_redraw;
@@ -221,6 +234,8 @@ private:
     QAction* m_pauseAction = nullptr;
     QAction* m_wholeRunAction = nullptr;
     QAction* m_followAction = nullptr;
+    QAction* m_splitP99Action = nullptr;     // the split's p99 lines instead of its stacked p50s
+    QString m_splitShown;                    // the split's availability last shown (updateSplitState)
     QActionGroup* m_windowActions = nullptr; // View > Percentile Window
     // Seconds of full detail kept when the curves show the whole run (older ones: 1 s records).
     static constexpr double kWholeRunDetail = 300;

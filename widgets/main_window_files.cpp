@@ -15,6 +15,7 @@
 #include "plot_export.h"
 #include "run_export.h"
 #include "session_file.h"
+#include "split_plot.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -26,6 +27,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <vector>
 
 void MainWindow::loadSettings(const WindowOptions& o) {
     QSettings s;
@@ -77,6 +79,10 @@ void MainWindow::loadSettings(const WindowOptions& o) {
     }
     if (o.openLoop)
         m_controls->loop()->setCurrentIndex(*o.openLoop ? 1 : 0);
+    // Not quietly: the toggle also shows the split plot (idle, nothing restarts).
+    m_peer->kernelTimestampsBox()->setChecked(
+        o.kernelTimestamps.value_or(s.value("peer/kernel-timestamps", false).toBool()));
+    m_splitP99Action->setChecked(s.value("view/split-p99", false).toBool());
     if (o.pingCpus)
         m_peer->pingCpusEdit()->setText(*o.pingCpus);
     if (o.pongCpus)
@@ -124,6 +130,8 @@ void MainWindow::saveSettings() const {
     s.setValue("controls/tasks", m_controls->tasks()->value());
     s.setValue("controls/task-work", m_controls->taskWork()->value());
     s.setValue("controls/loop", m_controls->loop()->currentIndex());
+    s.setValue("peer/kernel-timestamps", m_peer->kernelTimestamps());
+    s.setValue("view/split-p99", m_splitP99Action->isChecked());
     s.setValue("view/window", m_bridge->windowSeconds());
 }
 
@@ -160,13 +168,16 @@ QString MainWindow::exportPlotData(const QString& dir) {
     if (!QDir().mkpath(dir))
         return tr("cannot create folder %1").arg(dir);
     const QDir d(dir);
-    const std::pair<QString, QString> files[] = {
+    std::vector<std::pair<QString, QString>> files = {
         {QStringLiteral("curves.csv"), m_percentiles->plotData()},
         {QStringLiteral("histogram.csv"),
          PlotExport::graphData(m_histogram, QStringLiteral("rtt_us"), QStringLiteral("percent_of_samples"))},
         {QStringLiteral("distribution.csv"),
          PlotExport::graphData(m_distribution, QStringLiteral("one_in_n"), QStringLiteral("rtt_us"))},
     };
+    if (!m_split->isHidden()) // the split as drawn: each part's stacked top (p50) or line (p99)
+        files.emplace_back(QStringLiteral("split.csv"),
+                           PlotExport::graphData(m_split, QStringLiteral("t_s"), QStringLiteral("us")));
     for (const auto& [name, text] : files) {
         try {
             le::write_file_atomically(d.filePath(name).toStdString(), text.toStdString());

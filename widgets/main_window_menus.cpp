@@ -8,6 +8,7 @@
 #include "percentile_plot.h"
 #include "plot_export.h"
 #include "plot_runs.h"
+#include "split_plot.h"
 
 #include <QActionGroup>
 #include <QClipboard>
@@ -54,6 +55,7 @@ void MainWindow::buildActions() {
                           [this] { exportPlotDialog(m_percentiles, "percentiles"); });
     exportMenu->addAction(tr("Percentile &Distribution…"), this,
                           [this] { exportPlotDialog(m_distribution, "distribution"); });
+    exportMenu->addAction(tr("Round-Trip &Split…"), this, [this] { exportPlotDialog(m_split, "split"); });
     exportMenu->addAction(tr("&Dashboard…"), this, [this] { exportPlotDialog(m_dashboard, "dashboard"); });
     exportMenu->addSeparator();
     exportMenu->addAction(tr("Plot &Data (CSV)…"), this, [this] {
@@ -150,16 +152,24 @@ void MainWindow::buildActions() {
         connect(a, &QAction::triggered, this, [this, seconds = seconds] {
             m_timeWindow = seconds;
             m_percentiles->setTimeWindow(seconds);
+            m_split->setTimeWindow(seconds);
             m_bridge->setDetailSpan(seconds > 0 ? seconds : kWholeRunDetail);
             m_dirty = true;
         });
     }
     m_percentiles->setTimeWindow(60.0);
+    m_splitP99Action = view->addAction(tr("Split: p&99 Lines"));
+    m_splitP99Action->setObjectName(QStringLiteral("splitP99Action"));
+    m_splitP99Action->setCheckable(true);
+    m_splitP99Action->setVisible(false); // while the split is off
+    m_splitP99Action->setToolTip(tr("The round-trip split as each part's p99, one line per part (p99s do not "
+                                    "add up, so they are not stacked), instead of the parts' p50s stacked"));
     m_followAction = view->addAction(tr("Auto-&Follow"));
     m_followAction->setCheckable(true);
     m_followAction->setChecked(true);
     connect(m_followAction, &QAction::toggled, this, [this](bool on) {
         m_percentiles->setAutoRange(on);
+        m_split->setAutoRange(on);
         m_dirty = true;
     });
     view->addAction(QIcon::fromTheme("zoom-original"), tr("&Reset Axes"), QKeySequence(tr("Ctrl+0")), this,
@@ -167,6 +177,7 @@ void MainWindow::buildActions() {
                         m_histogram->resetAxes();
                         m_percentiles->resetAxes();
                         m_distribution->resetAxes();
+                        m_split->resetAxes();
                         m_followAction->setChecked(true);
                         m_dirty = true;
                     });
@@ -192,6 +203,7 @@ void MainWindow::buildActions() {
     bar->addAction(m_pauseAction);
     bar->addAction(m_wholeRunAction);
     bar->addAction(m_followAction);
+    bar->addAction(m_splitP99Action);
     m_startAction->setToolTip(tr("Start measuring (F5)"));
     m_stopAction->setToolTip(tr("Stop measuring; everything measured stays on screen (Shift+F5)"));
 }

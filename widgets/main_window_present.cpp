@@ -5,6 +5,7 @@
 #include "histogram_plot.h"
 #include "overlay_runs.h"
 #include "percentile_plot.h"
+#include "split_plot.h"
 
 #include <QAction>
 #include <QDockWidget>
@@ -86,7 +87,7 @@ void MainWindow::setPresenting(bool on) {
         showNormal();
     }
     for (QWidget* plot : {static_cast<QWidget*>(m_histogram), static_cast<QWidget*>(m_percentiles),
-                          static_cast<QWidget*>(m_distribution)})
+                          static_cast<QWidget*>(m_distribution), static_cast<QWidget*>(m_split)})
         plot->setFont(on ? big : QFont());
     m_dirty = true;
 }

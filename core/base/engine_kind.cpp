@@ -43,9 +43,10 @@ std::string_view engine_names() {
 std::string_view engine_description(EngineKind e) {
     switch (e) {
     case EngineKind::Blocking:
-        return "blocking: the data path is a thread making blocking calls (a sender and a receiver thread in "
-               "open loop); compute tasks are OS threads that compete with it for the cores. What most "
-               "hand-written tools do; each echo costs a wake-up of a sleeping thread.";
+        return "blocking: the data path is one thread making blocking calls (in open loop non-blocking sends "
+               "and reads, sleeping in ppoll between them); compute tasks are OS threads that compete with "
+               "it for the cores. What most hand-written tools do; each echo costs a wake-up of a sleeping "
+               "thread.";
     case EngineKind::Asio:
         return "asio: one io_context thread runs sends, receives, pacing timers and the compute tasks as "
                "handlers, like a single-executor async runtime. A task's work delays the I/O completions "

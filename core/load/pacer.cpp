@@ -1,5 +1,7 @@
 #include "pacer.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cmath>
 #include <sys/prctl.h>
@@ -35,7 +37,7 @@ void Pacer::skip_missed(Nanos now) noexcept {
 }
 
 bool wait_until(Nanos deadline, const std::atomic<std::uint64_t>* wake, std::uint64_t seen,
-                const std::atomic<bool>* stop) noexcept {
+                const std::atomic<bool>* stop, bool share_cpu) noexcept {
     // Sleep in slices so a live change or a stop request is seen within one slice.
     constexpr Nanos kSlice = 20 * kNanosPerMilli;
     const auto interrupted = [&] {
@@ -55,6 +57,8 @@ bool wait_until(Nanos deadline, const std::atomic<std::uint64_t>* wake, std::uin
     while (now_ns() < deadline) {
         if (interrupted())
             return false;
+        if (share_cpu)
+            sched_yield();
     }
     return true;
 }

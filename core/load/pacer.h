@@ -65,8 +65,10 @@ inline LiveSnapshot start_pacing(const LiveParams& p, Pacer& pacer, int burst) n
 // Waits until `deadline`: sleeps while far away, then spins the last stretch because sleeps overshoot
 // by tens of microseconds. Returns false early (without reaching the deadline) when `wake` is
 // non-null and changes from `seen`, or when `stop` becomes true, so live changes apply at once.
+// `share_cpu`: the spin yields the CPU at each turn, so that a thread that must run meanwhile on the
+// same CPU (an open loop's receiver, reading the echoes) is not starved for a scheduler slice.
 bool wait_until(Nanos deadline, const std::atomic<std::uint64_t>* wake = nullptr, std::uint64_t seen = 0,
-                const std::atomic<bool>* stop = nullptr) noexcept;
+                const std::atomic<bool>* stop = nullptr, bool share_cpu = false) noexcept;
 
 // Asks the kernel for precise timer wake-ups on the calling thread (default slack is 50 us).
 void use_precise_timers() noexcept;

@@ -42,4 +42,10 @@ void block_sigpipe_on_this_thread() {
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
+std::uint64_t timer_ms(uv_loop_t* loop, Nanos due) {
+    const auto due_ms = static_cast<std::uint64_t>((due + kNanosPerMilli - 1) / kNanosPerMilli);
+    const std::uint64_t now_ms = uv_now(loop);
+    return due_ms > now_ms ? due_ms - now_ms : 1;
+}
+
 } // namespace le

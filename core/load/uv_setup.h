@@ -1,5 +1,8 @@
 #pragma once
 
+#include "clock.h"
+
+#include <cstdint>
 #include <uv.h>
 
 namespace le {
@@ -20,5 +23,11 @@ void block_sigpipe_on_this_thread();
 inline uv_handle_t* as_handle(void* handle) {
     return static_cast<uv_handle_t*>(handle);
 }
+
+// The wait of a one-shot timer that must not fire before `due` (monotonic ns, the clock of
+// now_ns() and of uv_now): whole milliseconds from the loop's cached time, rounded up so a hold never
+// ends early, and at least 1 so the timer does not run again in the round of timers that armed it.
+// The loop's time is not refreshed (see uv_tasks.cpp).
+std::uint64_t timer_ms(uv_loop_t* loop, Nanos due);
 
 } // namespace le

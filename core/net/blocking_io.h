@@ -8,6 +8,8 @@
 #include <poll.h>
 #include <string>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <utility>
 
 namespace le {
 
@@ -36,13 +38,37 @@ inline bool would_block(int err) {
     return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
 }
 
-// Writes all n bytes (MSG_NOSIGNAL: a vanished peer is an error, not a SIGPIPE).
-template <class Idle> IoResult send_all(int fd, const std::byte* data, std::size_t n, Idle&& idle) {
+// Moves the `count` buffers at `iov` past `written` bytes (a partial gathered write): whole buffers
+// written (empty ones too) are dropped, a partly written one is shortened in place.
+inline void advance_iov(iovec*& iov, std::size_t& count, std::size_t written) noexcept {
+    while (count > 0 && written >= iov->iov_len) {
+        written -= iov->iov_len;
+        ++iov;
+        --count;
+    }
+    if (count > 0) {
+        iov->iov_base = static_cast<char*>(iov->iov_base) + written;
+        iov->iov_len -= written;
+    }
+}
+
+// One sendmsg of the `count` buffers at `iov` (flags as for send), MSG_NOSIGNAL added.
+inline ssize_t send_iov(int fd, iovec* iov, std::size_t count, int flags) noexcept {
+    msghdr m{};
+    m.msg_iov = iov;
+    m.msg_iovlen = count;
+    return ::sendmsg(fd, &m, flags | MSG_NOSIGNAL);
+}
+
+// Writes every byte of the `count` buffers at `iov`, in order, in as few sendmsg calls as the socket
+// allows (a gathered write of many messages); `iov` is advanced in place past what was written.
+template <class Idle> IoResult send_all_iov(int fd, iovec* iov, std::size_t count, Idle&& idle) {
     std::size_t done = 0;
-    while (done < n) {
-        const ssize_t r = ::send(fd, data + done, n - done, MSG_NOSIGNAL);
+    while (count > 0) {
+        const ssize_t r = send_iov(fd, iov, count, 0);
         if (r >= 0) {
             done += static_cast<std::size_t>(r);
+            advance_iov(iov, count, static_cast<std::size_t>(r));
             continue;
         }
         if (errno == EINTR || (detail::timed_out(errno) && idle()))
@@ -52,6 +78,12 @@ template <class Idle> IoResult send_all(int fd, const std::byte* data, std::size
         return {IoStatus::Error, done, errno};
     }
     return {IoStatus::Ok, done, 0};
+}
+
+// Writes all n bytes (MSG_NOSIGNAL: a vanished peer is an error, not a SIGPIPE).
+template <class Idle> IoResult send_all(int fd, const std::byte* data, std::size_t n, Idle&& idle) {
+    iovec iov{const_cast<std::byte*>(data), n};
+    return send_all_iov(fd, &iov, 1, std::forward<Idle>(idle));
 }
 
 // recv(), or with `rx_stamp` recv_stamped() keeping the kernel's RX timestamp there.

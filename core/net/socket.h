@@ -44,6 +44,11 @@ void remove_socket_file(const Endpoint& where);
 Endpoint local_endpoint(int fd, Transport transport);
 
 void set_nodelay(int fd);
+// Asks for large socket buffers on a UDP socket (connect_to and listen_on do it): a peer or ping
+// that loses the CPU for a few milliseconds at a high rate must not turn that into losses, which
+// would be the instrument's, not the network's. The kernel may grant less (net.core.rmem_max).
+inline constexpr int kDatagramBufferBytes = 4 * 1024 * 1024;
+void enlarge_datagram_buffers(int fd) noexcept;
 void set_nonblocking(int fd, bool on);
 // Bounds how long a blocking recv waits, so blocking loops can look at their stop flag.
 void set_recv_timeout(int fd, Nanos timeout);

@@ -1,403 +1,166 @@
 #include "asio_ping.h"
 
-#include "asio_socket.h"
-#include "asio_tasks.h"
-#include "blocking_io.h"
-#include "datagram_batch.h"
-#include "echo_book.h"
-#include "kernel_split.h"
-#include "pacer.h"
-#include "start_thread.h"
-#include "wire.h"
-
-#include <asio/bind_executor.hpp>
-#include <asio/io_context.hpp>
-#include <asio/post.hpp>
-#include <asio/read.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/strand.hpp>
-#include <asio/write.hpp>
-
-#include <algorithm>
-#include <cerrno>
-#include <sys/socket.h>
-#include <thread>
-#include <type_traits>
-#include <vector>
+#include "asio_ping_engine.h"
 
 namespace le {
-namespace {
+namespace asio_ping_detail {
 
-constexpr Nanos kTick = 10 * kNanosPerMilli;               // loss scan and stop checks
-constexpr Nanos kMaxTimerWait = 20 * kNanosPerMilli;       // live changes are seen at least this often
-constexpr auto kSendRetry = std::chrono::microseconds(50); // a full socket buffer or echo ring
-
-Clock::time_point at(Nanos t) {
-    return Clock::time_point(std::chrono::nanoseconds(t));
+template <bool Stream, bool Pool>
+void AsioPing<Stream, Pool>::stamped_receive(std::size_t want, std::size_t got) {
+    m_socket.async_wait(Socket::wait_read, on_path([this, want, got](const std::error_code& ec) {
+                            if (ec) {
+                                received(ec, 0);
+                                return;
+                            }
+                            std::size_t have = got;
+                            for (;;) {
+                                const std::size_t room = Stream ? want - have : m_rx.size();
+                                const ssize_t r = m_split.recv(m_socket.native_handle(), m_rx.data() + have,
+                                                               room, MSG_DONTWAIT);
+                                if (r > 0 || (r == 0 && !Stream)) {
+                                    have += static_cast<std::size_t>(r);
+                                    if (!Stream || have == want) {
+                                        received({}, have);
+                                        return;
+                                    }
+                                } else if (r == 0) {
+                                    received(asio::error::eof, have);
+                                    return;
+                                } else if (would_block(errno)) {
+                                    m_split.take_tx_early(); // a TX stamp woke us: no wake-up for it again
+                                    stamped_receive(want, have);
+                                    return;
+                                } else {
+                                    received(std::error_code(errno, std::system_category()), have);
+                                    return;
+                                }
+                            }
+                        }));
 }
 
-std::string describe(const std::error_code& ec) {
-    if (ec == asio::error::eof)
-        return "peer closed the connection";
-    if (ec == asio::error::connection_refused)
-        return "connection refused by peer (is it listening?)";
-    if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe)
-        return "connection reset by peer";
-    return ec.message();
+template <bool Stream, bool Pool> void AsioPing<Stream, Pool>::receive() {
+    if (!Stream && m_split.on()) {
+        stamped_receive(0, 0);
+        return;
+    }
+    if (!Stream && m_open_split.on()) {
+        split_receive();
+        return;
+    }
+    if constexpr (Stream) {
+        if (m_echoes) {
+            // Whatever has arrived, cut into echoes: one read for many messages at high rates.
+            m_socket.async_read_some(asio::buffer(m_rx),
+                                     on_path([this](const std::error_code& ec, std::size_t n) {
+                                         const Nanos t_recv = now_ns();
+                                         if (ec) {
+                                             received(ec, 0);
+                                             return;
+                                         }
+                                         if (!m_echoes->feed(m_rx.data(), n, t_recv)) {
+                                             fail(m_echoes->error());
+                                             return;
+                                         }
+                                         m_book.expire(t_recv);
+                                         receive();
+                                         if (!m_sending)
+                                             check_done();
+                                     }));
+            return;
+        }
+        asio::async_read(m_socket, asio::buffer(m_rx.data(), kSequenceBytes),
+                         on_path([this](const std::error_code& ec, std::size_t) {
+                             if (ec) {
+                                 received(ec, 0);
+                                 return;
+                             }
+                             const std::uint32_t size = m_book.expected_size(read_sequence(m_rx.data()));
+                             if (size < kSequenceBytes) {
+                                 fail("echo stream out of sync: unknown sequence number");
+                                 return;
+                             }
+                             asio::async_read(
+                                 m_socket, asio::buffer(m_rx.data() + kSequenceBytes, size - kSequenceBytes),
+                                 on_path([this](const std::error_code& ec2, std::size_t n) {
+                                     received(ec2, n + kSequenceBytes);
+                                 }));
+                         }));
+    } else {
+        m_socket.async_receive(asio::buffer(m_rx), on_path([this](const std::error_code& ec, std::size_t n) {
+                                   received(ec, n);
+                               }));
+    }
 }
 
-// Pool = false: the asio engine, one thread, handlers on the io_context itself. Pool = true: the
-// asio-pool engine, `threads` threads run the io_context and every data-path handler (send, receive,
-// pacing timer, loss scan) goes through one strand, so the EchoBook, pacer and flags below are only
-// ever touched by one thread at a time without a lock; the compute tasks are not on the strand and
-// spread over the pool. The single-thread engine binds nothing, so it pays nothing for this.
-template <bool Stream, bool Pool> class AsioPing final : public PingEngine {
-    using Socket = std::conditional_t<Stream, asio::generic::stream_protocol::socket,
-                                      asio::generic::datagram_protocol::socket>;
-    using Executor = std::conditional_t<Pool, asio::strand<asio::io_context::executor_type>,
-                                        asio::io_context::executor_type>;
+template <bool Stream, bool Pool>
+void AsioPing<Stream, Pool>::received(const std::error_code& ec, std::size_t n) {
+    const Nanos t_recv = now_ns();
+    if (ec) {
+        if (ec != asio::error::operation_aborted)
+            fail(describe(ec));
+        return;
+    }
+    const EchoBook::Echo echo = m_book.echo(m_rx.data(), n, t_recv, m_split.finish(m_t_send, t_recv));
+    if (Stream && !open_loop() && !closed_stream_echo_error(echo).empty()) {
+        fail(closed_stream_echo_error(echo));
+        return;
+    }
+    m_book.expire(t_recv); // moves past the echoed message, and counts overdue ones lost
+    if (m_batching && !drain_echoes())
+        return;
+    if (!Stream || open_loop())
+        receive();
+    if (!m_sending)
+        check_done();
+    else if (!open_loop()) // open loop sends on its own schedule, not on echoes
+        schedule_send();
+}
 
-public:
-    AsioPing(PingContext& context, Fd fd, int threads)
-        : m_ctx(context)
-        , m_threads(Pool ? threads : 1)
-        , m_io(Pool ? threads : ASIO_CONCURRENCY_HINT_DEFAULT)
-        , m_path(make_path_executor(m_io))
-        , m_socket(m_io)
-        , m_send_timer(m_io)
-        , m_tick_timer(m_io)
-        , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
-                 echo_ring_capacity(context.config), context.config.verify_payload)
-        , m_split(fd.get(), context.config.effective_transport(),
-                  context.config.kernel_timestamps && !context.config.open_loop)
-        , m_tasks(m_io, context.params, m_threads)
-        , m_tx(kMaxPayload)
-        , m_rx(kMaxPayload + 1)
-        , m_batching(!Stream && context.config.open_loop && !context.config.verify_payload)
-        , m_batch(m_tx.data()) {
-        fill_pattern(m_tx.data(), m_tx.size());
-        if constexpr (Stream) {
-            const auto protocol = stream_protocol_of(fd.get());
-            m_socket.assign(protocol, fd.release());
-        } else {
-            const auto protocol = datagram_protocol_of(fd.get());
-            m_socket.assign(protocol, fd.release());
+template <bool Stream, bool Pool> bool AsioPing<Stream, Pool>::drain_echoes() {
+    for (int i = 0; i < kMaxDrainBatches; ++i) {
+        const DatagramReceive::Result r = m_receive.receive(m_socket.native_handle(), m_book);
+        if (r.error) {
+            fail(describe(std::error_code(r.error, std::system_category())));
+            return false;
         }
+        if (r.received < DatagramReceive::kMax)
+            break;
     }
+    return true;
+}
 
-    ~AsioPing() override {
-        m_ctx.abort.store(true);
-        join();
-    }
+template <bool Stream, bool Pool> void AsioPing<Stream, Pool>::split_receive() {
+    m_socket.async_wait(Socket::wait_read, on_path([this](const std::error_code& ec) {
+                            if (ec)
+                                received(ec, 0);
+                            else
+                                split_read();
+                        }));
+}
 
-    void start() override {
-        LiveParams& p = m_ctx.params;
-        m_gen = p.generation.load();
-        m_rate = p.rate.load();
-        m_payload = p.payload.load();
-        m_pacer.reset(now_ns(), m_rate, m_ctx.config.burst);
-        m_tasks.update();
-        // Nothing runs yet, so these may touch the data path from this thread.
-        if (!Stream || m_ctx.config.open_loop)
-            receive();
-        tick();
-        asio::post(m_path, [this] { schedule_send(); });
-        for (int i = 0; i < m_threads; ++i)
-            m_pool.push_back(start_thread("the ping", [this] {
-                use_precise_timers();
-                m_io.run();
-            }));
-    }
-
-    void tasks_changed() override { m_tasks.update(); } // AsioTasks hops onto its own executor
-
-    std::string split_unavailable() const override {
-        if (m_ctx.config.open_loop)
-            return "open loop is not split yet (closed loop only: one message in flight)";
-        return m_split.unavailable();
-    }
-
-    void join() override {
-        for (auto& t : m_pool)
-            if (t.joinable())
-                t.join();
-    }
-
-private:
-    static Executor make_path_executor(asio::io_context& io) {
-        if constexpr (Pool)
-            return asio::make_strand(io);
-        else
-            return io.get_executor();
-    }
-
-    // Every completion handler of the data path goes through this: onto the strand in a pool.
-    template <class Handler> auto on_path(Handler&& handler) {
-        if constexpr (Pool)
-            return asio::bind_executor(m_path, std::forward<Handler>(handler));
-        else
-            return std::forward<Handler>(handler);
-    }
-
-    bool open_loop() const { return m_ctx.config.open_loop; }
-
-    void schedule_send() {
-        if (!m_sending || m_send_busy || (!open_loop() && m_book.outstanding() > 0))
-            return;
-        LiveParams& p = m_ctx.params;
-        follow_live_params(p, m_gen, m_rate, m_payload, m_pacer, m_ctx.config.burst);
-        Nanos now = now_ns();
-        if (!open_loop())
-            m_pacer.skip_missed(now);
-        if (now >= m_ctx.send_until.load(std::memory_order_relaxed)) {
-            m_sending = false;
-            check_done();
-            return;
-        }
-        const Nanos due = m_pacer.due();
-        if (!m_pacer.back_to_back() && due - now > kSpinMargin) {
-            m_send_timer.expires_at(at(std::min(due - kSpinMargin, now + kMaxTimerWait)));
-            m_send_timer.async_wait(on_path([this](const std::error_code& ec) {
-                if (!ec)
-                    schedule_send();
-            }));
-            return;
-        }
-        while (!m_pacer.back_to_back() && now < due)
-            now = now_ns();
-        if (m_batching)
-            send_batch();
-        else
-            send(due);
-    }
-
-    // Open loop over datagrams: every message due now in one sendmmsg. More due (a full batch) is
-    // posted rather than looped, so the echoes waiting to be read get their turn in between.
-    void send_batch() {
-        const DatagramBatch::Result r =
-            m_batch.send_due(m_socket.native_handle(), m_book, m_pacer, m_seq, m_payload,
-                             m_ctx.send_until.load(std::memory_order_relaxed));
+template <bool Stream, bool Pool> void AsioPing<Stream, Pool>::split_read() {
+    for (int i = 0; i < kMaxDrainBatches; ++i) {
+        const DatagramReceive::Result r =
+            m_receive.receive(m_socket.native_handle(), m_book, false, &m_open_split);
         if (r.error) {
             fail(describe(std::error_code(r.error, std::system_category())));
             return;
         }
-        m_send_busy = true;
-        const auto again = [this](const std::error_code& ec = {}) {
-            m_send_busy = false;
-            if (!ec)
-                schedule_send();
-        };
-        if (r.pending || r.ring_full) {
-            m_send_timer.expires_after(kSendRetry);
-            m_send_timer.async_wait(on_path(again));
-        } else {
-            asio::post(m_path, [again] { again(); });
-        }
-    }
-
-    void send(Nanos due) {
-        m_book.stamp(m_tx.data(), m_seq, m_payload);
-        const auto size = static_cast<std::uint32_t>(m_payload);
-        const Nanos t_send = now_ns();
-        if (!m_book.sent(m_seq, m_pacer.back_to_back() ? t_send : due, t_send, size)) {
-            // Ring full (open loop, the echoes lag far behind): try again shortly.
-            m_send_timer.expires_after(kSendRetry);
-            m_send_timer.async_wait(on_path([this](const std::error_code& ec) {
-                if (!ec)
-                    schedule_send();
-            }));
+        if (r.received < DatagramReceive::kMax) { // the socket is empty: wait for the next
+            if (!m_sending)
+                check_done();
+            split_receive();
             return;
         }
-        m_send_busy = true;
-        m_t_send = t_send;
-        auto done = on_path([this](const std::error_code& ec, std::size_t) {
-            m_send_busy = false;
-            if (ec) {
-                fail(describe(ec));
-                return;
-            }
-            ++m_seq;
-            m_pacer.advance();
-            schedule_send();
-        });
-        m_split.sent(size); // the TX stamp's id: one datagram, or the message's last byte
-        if constexpr (Stream) {
-            asio::async_write(m_socket, asio::buffer(m_tx.data(), size), std::move(done));
-            if (m_split.on())
-                stamped_receive(size, 0);
-            else if (!open_loop()) // closed loop knows the size of the one echo it waits for
-                asio::async_read(
-                    m_socket, asio::buffer(m_rx.data(), size),
-                    on_path([this](const std::error_code& ec, std::size_t n) { received(ec, n); }));
-        } else {
-            m_socket.async_send(asio::buffer(m_tx.data(), size), std::move(done));
-        }
     }
+    // More may wait: read on after what is queued (the sends due meanwhile), not after a wake-up
+    // that already happened (a readiness wait reports new arrivals, not what is left).
+    asio::post(m_path, [this] { split_read(); });
+}
 
-    // Closed loop with the kernel split: Asio's own receive gives no control messages, so wait until
-    // readable and read with recvmsg (KernelSplit::recv), keeping the RX stamp of the read that
-    // completes the echo (`want` bytes of a stream, one datagram). A wake-up with nothing to read (a
-    // TX stamp queued on the socket's error queue also signals it) just waits again.
-    void stamped_receive(std::size_t want, std::size_t got) {
-        m_socket.async_wait(Socket::wait_read, on_path([this, want, got](const std::error_code& ec) {
-                                if (ec) {
-                                    received(ec, 0);
-                                    return;
-                                }
-                                std::size_t have = got;
-                                for (;;) {
-                                    const std::size_t room = Stream ? want - have : m_rx.size();
-                                    const ssize_t r = m_split.recv(m_socket.native_handle(),
-                                                                   m_rx.data() + have, room, MSG_DONTWAIT);
-                                    if (r > 0 || (r == 0 && !Stream)) {
-                                        have += static_cast<std::size_t>(r);
-                                        if (!Stream || have == want) {
-                                            received({}, have);
-                                            return;
-                                        }
-                                    } else if (r == 0) {
-                                        received(asio::error::eof, have);
-                                        return;
-                                    } else if (would_block(errno)) {
-                                        stamped_receive(want, have);
-                                        return;
-                                    } else {
-                                        received(std::error_code(errno, std::system_category()), have);
-                                        return;
-                                    }
-                                }
-                            }));
-    }
+} // namespace asio_ping_detail
 
-    // Datagrams and open-loop streams: a receive is always pending.
-    void receive() {
-        if (!Stream && m_split.on()) {
-            stamped_receive(0, 0);
-            return;
-        }
-        if constexpr (Stream) {
-            asio::async_read(m_socket, asio::buffer(m_rx.data(), kSequenceBytes),
-                             on_path([this](const std::error_code& ec, std::size_t) {
-                                 if (ec) {
-                                     received(ec, 0);
-                                     return;
-                                 }
-                                 const std::uint32_t size = m_book.expected_size(read_sequence(m_rx.data()));
-                                 if (size < kSequenceBytes) {
-                                     fail("echo stream out of sync: unknown sequence number");
-                                     return;
-                                 }
-                                 asio::async_read(
-                                     m_socket,
-                                     asio::buffer(m_rx.data() + kSequenceBytes, size - kSequenceBytes),
-                                     on_path([this](const std::error_code& ec2, std::size_t n) {
-                                         received(ec2, n + kSequenceBytes);
-                                     }));
-                             }));
-        } else {
-            m_socket.async_receive(asio::buffer(m_rx), on_path([this](const std::error_code& ec,
-                                                                      std::size_t n) { received(ec, n); }));
-        }
-    }
-
-    void received(const std::error_code& ec, std::size_t n) {
-        const Nanos t_recv = now_ns();
-        if (ec) {
-            if (ec != asio::error::operation_aborted)
-                fail(describe(ec));
-            return;
-        }
-        const EchoBook::Echo echo = m_book.echo(m_rx.data(), n, t_recv, m_split.finish(m_t_send, t_recv));
-        if (Stream && !open_loop() && !closed_stream_echo_error(echo).empty()) {
-            fail(closed_stream_echo_error(echo));
-            return;
-        }
-        if (!Stream || open_loop())
-            receive();
-        m_book.expire(t_recv); // moves past the echoed message, and counts overdue ones lost
-        if (!m_sending)
-            check_done();
-        else
-            schedule_send();
-    }
-
-    void tick() {
-        m_tick_timer.expires_after(std::chrono::nanoseconds(kTick));
-        m_tick_timer.async_wait(on_path([this](const std::error_code& ec) {
-            if (ec)
-                return;
-            if (m_ctx.abort.load()) {
-                finish();
-                return;
-            }
-            const Nanos now = now_ns();
-            const bool overdue = now - m_ctx.config.timeout >= m_ctx.send_until.load();
-            // A stream echo is latency, not loss, until sending has stopped for a timeout.
-            if (!Stream || open_loop() || overdue)
-                m_book.expire(now, overdue);
-            if (m_sending)
-                schedule_send(); // also notices send_until and a send slot freed by a loss
-            check_done();
-            if (!m_finished)
-                tick();
-        }));
-    }
-
-    void check_done() {
-        if (!m_sending && !m_send_busy && m_book.outstanding() == 0)
-            finish();
-    }
-
-    void fail(std::string error) {
-        if (m_error.empty())
-            m_error = std::move(error);
-        finish();
-    }
-
-    void finish() {
-        if (m_finished)
-            return;
-        m_finished = true;
-        m_sending = false;
-        m_book.expire(now_ns(), true);
-        m_tasks.stop();
-        m_send_timer.cancel();
-        m_tick_timer.cancel();
-        std::error_code ignored;
-        m_socket.close(ignored);
-        if (m_ctx.on_finished)
-            m_ctx.on_finished(m_error);
-        m_io.stop(); // every pool thread returns once its current handler (a task's work) is done
-    }
-
-    PingContext& m_ctx;
-    const int m_threads;
-    asio::io_context m_io;
-    Executor m_path; // the data path's executor: the strand in a pool, the io_context otherwise
-    Socket m_socket;
-    asio::steady_timer m_send_timer;
-    asio::steady_timer m_tick_timer;
-    EchoBook m_book;
-    KernelSplit m_split; // closed loop with config.kernel_timestamps; off otherwise
-    AsioTasks m_tasks;
-    std::vector<std::byte> m_tx;
-    std::vector<std::byte> m_rx;
-    const bool m_batching; // datagrams in open loop go out in batches (DatagramBatch)
-    DatagramBatch m_batch;
-    std::vector<std::thread> m_pool;
-    Pacer m_pacer;
-    std::uint64_t m_gen = 0;
-    double m_rate = 0;
-    std::size_t m_payload = 0;
-    std::uint64_t m_seq = 0;
-    Nanos m_t_send = 0; // when the send call of the message in flight began (closed loop)
-    bool m_sending = true;
-    bool m_send_busy = false;
-    bool m_finished = false;
-    std::string m_error;
-};
-
-} // namespace
+using asio_ping_detail::AsioPing;
 
 std::unique_ptr<PingEngine> make_asio_ping(PingContext& context, Fd socket, int threads) {
     const bool stream = is_stream(context.config.effective_transport());

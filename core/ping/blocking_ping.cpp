@@ -6,11 +6,28 @@
 #include "wire.h"
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
+#include <poll.h>
+#include <span>
 
 namespace le {
 namespace {
 
 constexpr Nanos kSlice = 10 * kNanosPerMilli; // how often a blocked call looks around
+
+// An open loop's turn found nothing to read: sleeps until an echo comes (or, with `write`, room to
+// write what the socket refused) or, when `paced`, up to kSpinMargin before `due` (from there the
+// turns poll both ways until it, as sleeps overshoot), at most kSlice so that a live change and the
+// loss scan are seen.
+void idle(int fd, bool write, bool paced, Nanos due, Nanos now) noexcept {
+    const Nanos wait = paced ? std::min(kSlice, due - now - kSpinMargin) : kSlice;
+    if (wait <= 0)
+        return;
+    pollfd pfd{fd, static_cast<short>(POLLIN | (write ? POLLOUT : 0)), 0};
+    const timespec ts{static_cast<time_t>(wait / kNanosPerSecond), static_cast<long>(wait % kNanosPerSecond)};
+    ::ppoll(&pfd, 1, &ts, nullptr);
+}
 
 } // namespace
 
@@ -25,29 +42,23 @@ BlockingPing::~BlockingPing() {
 }
 
 void BlockingPing::start() {
-    if (m_ctx.config.open_loop) {
-        m_threads.push_back(start_thread("the ping's receiver", [this] { open_loop_receiver(); }));
-        m_threads.push_back(start_thread("the ping's sender", [this] { open_loop_sender(); }));
+    if (m_ctx.config.open_loop && m_batching) {
+        m_threads.push_back(start_thread("the ping", [this] { open_loop_datagrams(); }));
+    } else if (m_ctx.config.open_loop) {
+        m_threads.push_back(start_thread("the ping", [this] { open_loop_messages(); }));
     } else {
         m_threads.push_back(start_thread("the ping", [this] { closed_loop(); }));
     }
 }
 
 void BlockingPing::fail(std::string error) {
-    std::lock_guard lock(m_error_mutex);
     if (m_error.empty())
         m_error = std::move(error);
-    m_failed.store(true);
 }
 
 void BlockingPing::finish() {
-    std::string error;
-    {
-        std::lock_guard lock(m_error_mutex);
-        error = m_error;
-    }
     if (m_ctx.on_finished)
-        m_ctx.on_finished(error);
+        m_ctx.on_finished(m_error);
 }
 
 void BlockingPing::closed_loop() {
@@ -98,6 +109,10 @@ void BlockingPing::closed_loop() {
             }
             m_book.sent(seq, intended, t_send, static_cast<std::uint32_t>(payload));
             m_split.sent(payload);
+            // With the split, the TX stamp is read now, while the echo is on its way (a loopback
+            // send has queued it by the time the call returns), not after the echo on the round
+            // trip's critical path; one the kernel has not queued yet is read then (finish()).
+            m_split.take_tx_early();
             if (!await_echo(payload, t_send))
                 break;
         }
@@ -144,94 +159,175 @@ bool BlockingPing::await_echo(std::size_t payload, Nanos t_send) {
     return true;
 }
 
-void BlockingPing::open_loop_sender() {
+int BlockingPing::book_stamped(iovec* iov, Pacer& pacer, std::uint64_t& seq, std::size_t payload,
+                               Nanos send_until, bool& ring_full) noexcept {
+    const auto most = static_cast<int>(std::min<std::size_t>(DatagramBatch::kMax, m_tx.size() / payload));
+    const Nanos now = now_ns();
+    int n = 0;
+    while (n < most && now < send_until && (pacer.back_to_back() || pacer.due() <= now)) {
+        std::byte* const message = m_tx.data() + static_cast<std::size_t>(n) * payload;
+        // Booked before the write: the echo may be read before the write call returns.
+        if (!m_book.sent(seq, pacer.back_to_back() ? now : pacer.due(), now,
+                         static_cast<std::uint32_t>(payload))) {
+            ring_full = true;
+            break;
+        }
+        m_book.stamp(message, seq, payload);
+        iov[n] = {message, payload};
+        ++n;
+        ++seq;
+        pacer.advance();
+    }
+    return n;
+}
+
+int BlockingPing::read_echoes(int fd) {
+    // A stream: whatever has arrived (the buffer holds more than the largest message), cut into
+    // echoes. Datagrams: one echo each, every one waiting up to a bound, so that the sends due are
+    // not kept waiting behind a flood.
+    int reads = 0;
+    for (; reads < DatagramReceive::kMax; ++reads) {
+        const ssize_t r = ::recv(fd, m_rx.data(), m_rx.size(), MSG_DONTWAIT);
+        if (r < 0 && would_block(errno))
+            return reads;
+        if (r < 0 || (r == 0 && m_stream)) { // an empty datagram is a bad echo, not an end
+            if (!should_abort())
+                fail(r < 0 ? describe_errno(errno) : describe_io_failure(IoResult{IoStatus::Closed, 0, 0}));
+            return -1;
+        }
+        const Nanos t_recv = now_ns();
+        const auto n = static_cast<std::size_t>(r);
+        if (!m_stream) {
+            m_book.echo(m_rx.data(), n, t_recv);
+        } else if (!m_echoes->feed(m_rx.data(), n, t_recv)) {
+            fail(m_echoes->error());
+            return -1;
+        }
+        m_book.expire(t_recv);
+        if (m_stream)
+            return 1;
+    }
+    return reads;
+}
+
+void BlockingPing::open_loop_messages() {
     use_precise_timers();
     LiveParams& p = m_ctx.params;
     Pacer pacer;
     auto [gen, rate, payload] = start_pacing(p, pacer, m_ctx.config.burst);
     const int fd = m_fd.get();
-    const auto keep_going = [this] { return !should_abort() && !m_failed.load(std::memory_order_relaxed); };
-
+    const Nanos timeout = m_ctx.config.timeout;
     std::uint64_t seq = 0;
-    while (keep_going()) {
-        follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
-        if (!wait_until(pacer.due(), &p.generation, gen, &m_ctx.abort))
-            continue;
-        if (m_batching) { // every message due by now in one sendmmsg
-            const DatagramBatch::Result r = m_batch.send_due(
-                fd, m_book, pacer, seq, payload, m_ctx.send_until.load(std::memory_order_relaxed));
-            if (r.error) {
-                if (!should_abort())
-                    fail(describe_errno(r.error));
-                break;
+    bool sending = true;
+    // The messages booked and not yet written: two buffers each (header, shared pattern) from
+    // m_batch, or one each (a stamped stretch of m_tx) with payload verification.
+    std::array<iovec, 2 * DatagramBatch::kMax> iov_buffer{};
+    iovec* iov_at = iov_buffer.data();
+    std::size_t iov_left = 0;
+    while (!should_abort()) {
+        const Nanos send_until = m_ctx.send_until.load(std::memory_order_relaxed);
+        bool ring_full = false; // the echoes lag a whole ring behind: wait for them, not the schedule
+        if (sending && iov_left == 0) {
+            follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
+            if (now_ns() >= send_until) {
+                sending = false;
+            } else if (pacer.back_to_back() || pacer.due() <= now_ns()) { // every message due
+                iov_at = iov_buffer.data();
+                if (m_stream_batching) {
+                    if (m_batch.book_due(m_book, pacer, seq, payload, send_until, ring_full) > 0) {
+                        const std::span<const iovec> booked = m_batch.booked();
+                        std::copy(booked.begin(), booked.end(), iov_buffer.begin());
+                        iov_left = booked.size();
+                        m_batch.clear();
+                    }
+                } else {
+                    iov_left = static_cast<std::size_t>(
+                        book_stamped(iov_buffer.data(), pacer, seq, payload, send_until, ring_full));
+                }
             }
-            if (r.pending || r.ring_full) // the socket buffer or the echo ring is full: the receiver lags
-                std::this_thread::sleep_for(std::chrono::microseconds(50));
-            if (now_ns() >= m_ctx.send_until.load(std::memory_order_relaxed) && m_batch.pending() == 0)
-                break;
-            continue;
         }
-        m_book.stamp(m_tx.data(), seq, payload);
+        // A stream takes the whole batch in one gathered write; datagrams go one send each. Never
+        // blocking: a full socket buffer leaves the rest for when ppoll says there is room, and the
+        // echoes are read meanwhile (a peer whose replies fill our buffer stops reading).
+        bool blocked = false, failed = false;
+        while (iov_left > 0 && !blocked && !failed) {
+            const ssize_t r = send_iov(fd, iov_at, m_stream ? iov_left : 1, MSG_DONTWAIT);
+            if (r >= 0) {
+                advance_iov(iov_at, iov_left, static_cast<std::size_t>(r));
+                blocked = m_stream && iov_left > 0;
+            } else if (would_block(errno)) {
+                blocked = errno != EINTR;
+            } else {
+                if (!should_abort())
+                    fail(describe_errno(errno));
+                failed = true;
+            }
+        }
+        if (failed)
+            break;
+        const int read = read_echoes(fd);
+        if (read < 0)
+            break;
+        if (read > 0)
+            continue; // what is due goes out first, then the rest of what waits
         const Nanos now = now_ns();
-        if (now >= m_ctx.send_until.load(std::memory_order_relaxed))
-            break;
-        // Booked before the send: the echo may be back before send() returns.
-        if (!m_book.sent(seq, pacer.due(), now, static_cast<std::uint32_t>(payload))) {
-            std::this_thread::sleep_for(std::chrono::microseconds(100)); // ring full: the receiver lags
-            continue;
+        // The loss scan. Everything still out is given up a timeout after sending ended, also
+        // messages still being written to a peer that stopped reading (booked, so counted lost).
+        const bool overdue = now - timeout >= send_until;
+        if (overdue && iov_left > 0) {
+            iov_left = 0;
+            sending = false;
         }
-        const IoResult sent = send_all(fd, m_tx.data(), payload, keep_going);
-        if (sent.status != IoStatus::Ok) {
-            if (!should_abort())
-                fail(describe_io_failure(sent));
+        m_book.expire(now, !sending && overdue);
+        if (!sending && iov_left == 0 && m_book.outstanding() == 0)
             break;
-        }
-        ++seq;
-        pacer.advance();
+        idle(fd, blocked, sending && iov_left == 0 && !ring_full, pacer.due(), now);
     }
-    m_sending_done.store(true);
+    m_book.expire(now_ns(), true);
+    finish();
 }
 
-void BlockingPing::open_loop_receiver() {
+void BlockingPing::open_loop_datagrams() {
+    use_precise_timers();
+    LiveParams& p = m_ctx.params;
+    Pacer pacer;
+    auto [gen, rate, payload] = start_pacing(p, pacer, m_ctx.config.burst);
     const int fd = m_fd.get();
     const Nanos timeout = m_ctx.config.timeout;
-    const auto done = [&] {
-        return should_abort() || ((m_sending_done.load() || m_failed.load()) && m_book.outstanding() == 0);
-    };
-    const auto idle = [&] {
-        const Nanos now = now_ns();
-        m_book.expire(now, m_sending_done.load() && now - timeout >= m_ctx.send_until.load());
-        return !done();
-    };
-    while (!done()) {
-        IoResult r;
-        if (m_stream) {
-            r = recv_exact(fd, m_rx.data(), kSequenceBytes, idle);
-            if (r.status == IoStatus::Ok) {
-                const std::uint32_t size = m_book.expected_size(read_sequence(m_rx.data()));
-                if (size < kSequenceBytes) {
-                    fail("echo stream out of sync: unknown sequence number");
+    std::uint64_t seq = 0;
+    bool sending = true;
+    while (!should_abort()) {
+        const Nanos send_until = m_ctx.send_until.load(std::memory_order_relaxed);
+        bool blocked = false; // the socket buffer took only part: wait for room too
+        if (sending) {
+            follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
+            if (m_batch.pending() > 0 || pacer.due() <= now_ns()) { // every message due, one sendmmsg
+                const DatagramBatch::Result r = m_batch.send_due(fd, m_book, pacer, seq, payload, send_until);
+                if (r.error) {
+                    if (!should_abort())
+                        fail(describe_errno(r.error));
                     break;
                 }
-                r = recv_exact(fd, m_rx.data() + kSequenceBytes, size - kSequenceBytes, idle);
-                r.bytes += kSequenceBytes;
+                blocked = r.pending;
             }
-        } else {
-            r = recv_some(fd, m_rx.data(), m_rx.size(), idle);
+            if (now_ns() >= send_until && m_batch.pending() == 0) {
+                sending = false;
+            }
         }
-        const Nanos t_recv = now_ns();
-        if (r.status == IoStatus::Idle)
-            continue;
-        if (r.status != IoStatus::Ok) {
+        const DatagramReceive::Result b = m_receive.receive(fd, m_book, false, &m_open_split);
+        if (b.error) {
             if (!should_abort())
-                fail(describe_io_failure(r));
+                fail(describe_errno(b.error));
             break;
         }
-        m_book.echo(m_rx.data(), r.bytes, t_recv);
-        m_book.expire(t_recv);
+        if (b.received > 0)
+            continue; // what is due goes out first, then the rest of what waits
+        Nanos now = now_ns();
+        m_book.expire(now, !sending && now - timeout >= send_until); // the loss scan
+        if (!sending && m_book.outstanding() == 0)
+            break;
+        idle(fd, blocked, sending && !blocked, pacer.due(), now);
     }
-    while (!m_sending_done.load())
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     m_book.expire(now_ns(), true);
     finish();
 }

@@ -44,12 +44,22 @@ DatagramBatch::Result DatagramBatch::send_due(int fd, EchoBook& book, Pacer& pac
         if (result.error || result.pending)
             return result;
     }
+    book_due(book, pacer, seq, payload, send_until, result.ring_full);
+    result.more_due = m_count == kMax && (pacer.back_to_back() || pacer.due() <= now_ns());
+    result.error = flush(fd);
+    result.pending = m_first < m_count;
+    return result;
+}
+
+int DatagramBatch::book_due(EchoBook& book, Pacer& pacer, std::uint64_t& seq, std::size_t payload,
+                            Nanos send_until, bool& ring_full) noexcept {
     const Nanos now = now_ns();
     const auto size = static_cast<std::uint32_t>(payload);
+    const int before = m_count;
     while (m_count < kMax && now < send_until && (pacer.back_to_back() || pacer.due() <= now)) {
-        // Booked before the send: the echo may be back before sendmmsg returns.
+        // Booked before the send: the echo may be back before the send call returns.
         if (!book.sent(seq, pacer.back_to_back() ? now : pacer.due(), now, size)) {
-            result.ring_full = true;
+            ring_full = true;
             break;
         }
         write_sequence(m_headers[m_count].data(), seq);
@@ -59,10 +69,7 @@ DatagramBatch::Result DatagramBatch::send_due(int fd, EchoBook& book, Pacer& pac
         ++seq;
         pacer.advance();
     }
-    result.more_due = m_count == kMax && (pacer.back_to_back() || pacer.due() <= now_ns());
-    result.error = flush(fd);
-    result.pending = m_first < m_count;
-    return result;
+    return m_count - before;
 }
 
 } // namespace le

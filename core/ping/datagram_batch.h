@@ -6,7 +6,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 namespace le {
 
@@ -39,6 +41,17 @@ public:
 
     // Messages booked and not yet sent.
     int pending() const noexcept { return m_count - m_first; }
+
+    // Streams (open loop): books every message due by now as send_due does, without sending, after
+    // any booked before (call clear() once those are written). Their bytes, in order, are booked():
+    // two buffers per message (its sequence number, then the shared fill pattern), for one gathered
+    // write. Returns how many it booked; `ring_full` as in Result.
+    int book_due(EchoBook& book, Pacer& pacer, std::uint64_t& seq, std::size_t payload, Nanos send_until,
+                 bool& ring_full) noexcept;
+    std::span<const iovec> booked() const noexcept {
+        return {m_iov.data(), 2 * static_cast<std::size_t>(m_count)};
+    }
+    void clear() noexcept { m_first = m_count = 0; }
 
 private:
     int flush(int fd) noexcept; // 0, or the errno of a failure other than would-block

@@ -60,6 +60,8 @@ public:
     // life for the peer-lost watchdog.
     // `split`: where an Ok echo's time went (kernel_split.h), recorded with its RTT.
     Echo echo(const std::byte* message, std::size_t size, Nanos now, const SplitSample& split = {}) noexcept;
+    // When an outstanding message was meant to leave (open loop) or left (closed loop); 0 if unknown.
+    Nanos sent_at(std::uint64_t seq) const noexcept { return m_table.peek(seq); }
     // Size of an outstanding message (stream receivers read the header first); 0 if unknown.
     std::uint32_t expected_size(std::uint64_t seq) const noexcept { return m_table.size_of(seq); }
 

@@ -20,21 +20,22 @@ bool EchoStream::begin(const std::byte* header) noexcept {
     return false;
 }
 
-bool EchoStream::book(const std::byte* message, std::size_t size, Nanos now) noexcept {
-    const EchoBook::Echo echo = m_book.echo(message, size, now);
+bool EchoStream::book(const std::byte* message, std::size_t size, Nanos now,
+                      const SplitSample& split) noexcept {
+    const EchoBook::Echo echo = m_book.echo(message, size, now, split);
     if (!m_closed_loop)
         return true;
     m_error = closed_stream_echo_error(echo); // the failure path only: allocation is fine there
     return m_error.empty();
 }
 
-bool EchoStream::feed(const std::byte* data, std::size_t n, Nanos now) noexcept {
+bool EchoStream::feed(const std::byte* data, std::size_t n, Nanos now, const SplitSample& split) noexcept {
     while (n > 0) {
         if (m_have == 0 && n >= kSequenceBytes) {
             if (!begin(data))
                 return false;
             if (n >= m_want) { // whole in this chunk: no copy
-                if (!book(data, m_want, now))
+                if (!book(data, m_want, now, split))
                     return false;
                 data += m_want;
                 n -= m_want;
@@ -59,7 +60,7 @@ bool EchoStream::feed(const std::byte* data, std::size_t n, Nanos now) noexcept 
         n -= take;
         if (m_have == m_want) {
             m_have = 0;
-            if (!book(m_message.data(), m_want, now))
+            if (!book(m_message.data(), m_want, now, split))
                 return false;
         }
     }

@@ -22,7 +22,9 @@ public:
     // Books every message `data` completes, as received at `now`. Returns false when the stream is
     // out of sync (a header names no outstanding message, or closed loop got another echo than the
     // one it waits for); what follows can no longer be framed, and error() says why.
-    bool feed(const std::byte* data, std::size_t n, Nanos now) noexcept;
+    // `split`: where the time of a message this chunk completes went (closed loop with the kernel
+    // split: the stamps of the read that completes it).
+    bool feed(const std::byte* data, std::size_t n, Nanos now, const SplitSample& split = {}) noexcept;
     const std::string& error() const noexcept { return m_error; }
 
 private:
@@ -30,7 +32,7 @@ private:
     bool begin(const std::byte* header) noexcept;
 
     // Books one whole message; false when closed loop finds the stream out of sync.
-    bool book(const std::byte* message, std::size_t size, Nanos now) noexcept;
+    bool book(const std::byte* message, std::size_t size, Nanos now, const SplitSample& split) noexcept;
 
     EchoBook& m_book;
     const bool m_closed_loop;

@@ -21,17 +21,24 @@ ssize_t KernelSplit::recv_with_stamp(int fd, void* buf, std::size_t n, int flags
     return recv_stamped(fd, buf, n, flags, m_rx);
 }
 
-SplitSample KernelSplit::finish(Nanos t_send, Nanos t_recv) noexcept {
-    SplitSample s;
-    if (!m_on)
-        return s;
-    // The id of the last send call's last byte (stream) or of the last datagram; ids are 32 bits.
+void KernelSplit::take_tx_early() noexcept {
+    if (!m_on || m_next_key == 0)
+        return;
     const std::uint64_t key = m_next_key - 1;
     if (m_tx_key != key)
         if (const std::int64_t tx = take_tx_stamp(m_fd, static_cast<std::uint32_t>(key)); tx != 0) {
             m_tx = tx;
             m_tx_key = key;
         }
+}
+
+SplitSample KernelSplit::finish(Nanos t_send, Nanos t_recv) noexcept {
+    SplitSample s;
+    if (!m_on)
+        return s;
+    // The id of the last send call's last byte (stream) or of the last datagram; ids are 32 bits.
+    const std::uint64_t key = m_next_key - 1;
+    take_tx_early();
     const std::int64_t rx = m_rx;
     m_rx = 0;
     // Both stamps were taken after the previous sample (closed loop: it was taken at the previous

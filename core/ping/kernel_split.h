@@ -16,9 +16,12 @@ namespace le {
 // Which engines, transports and modes split their round trips by kernel timestamps (--help and
 // the window say it; a run outside them says why in its records' split_available).
 inline constexpr std::string_view kKernelSplitSupport =
-    "blocking, spin, asio, asio-pool and asio-uring engines, closed loop, over udp and tcp (tcp: the "
-    "stamps of the segment that completes a message); not yet uring, uring-sqpoll, libuv or open loop; "
-    "unix stream sockets have no kernel timestamps";
+    "every engine, closed loop over udp and tcp (tcp: the stamps of the segment that completes a "
+    "message) and open loop over udp (send counts from the intended time, as open loop's RTT); not "
+    "open-loop streams (many messages share a segment's stamps) nor --verify-payload in open loop; unix "
+    "stream sockets have no kernel timestamps; a pong of ours (in-process, the window's pong child, "
+    "an agent's endpoint started to measure it; every engine) measures its residence over udp and "
+    "tcp (per read), splitting wire into network and pong";
 
 // An engine's hook for the kernel-timestamp split (split_stats.h) of one connected socket, for
 // closed loop (one message in flight): count what each send call puts on the socket, read through
@@ -45,6 +48,10 @@ public:
     }
     // Where to keep RX stamps for recv_exact/recv_some (blocking_io.h); null when off.
     std::int64_t* rx_stamp() noexcept { return m_on ? &m_rx : nullptr; }
+
+    // Reads the last message's TX stamp now if it is queued (a wake-up for the socket's error queue),
+    // so a readiness wait is not woken by it again; finish() uses it.
+    void take_tx_early() noexcept;
 
     // The echo of the last message sent, which began with the send call at `t_send`, was complete at
     // `t_recv` (its last read was the last recv()). Resamples the clocks' offset; a step since the

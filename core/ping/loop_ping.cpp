@@ -38,6 +38,10 @@ LoopPing::NextSend LoopPing::plan_send() {
     const Nanos due = m_pacer.due();
     if (!m_pacer.back_to_back() && due - now > kSpinMargin)
         return {Plan::Wait, due - kSpinMargin};
+    // Open loop spins its last stretch through the loop (a wait until now: one turn), not here: the
+    // same thread reads the echoes, which would otherwise queue in the socket behind the spin.
+    if (open_loop() && !m_pacer.back_to_back() && now < due)
+        return {Plan::Wait, now};
     while (!m_pacer.back_to_back() && now < due)
         now = now_ns();
     return {Plan::Send, due};
@@ -49,6 +53,7 @@ std::uint32_t LoopPing::begin_send(Nanos due) {
     const Nanos t_send = now_ns();
     if (!m_book.sent(m_seq, m_pacer.back_to_back() ? t_send : due, t_send, size))
         return 0;
+    m_t_send = t_send;
     m_send_busy = true;
     return size;
 }
@@ -75,17 +80,24 @@ void LoopPing::send_done() {
     schedule_send();
 }
 
-void LoopPing::received(const std::byte* data, std::size_t n) {
+void LoopPing::received(const std::byte* data, std::size_t n, const SplitSample& split, Nanos t_recv) {
     if (m_finished)
         return;
-    const Nanos t_recv = now_ns();
+    if (t_recv == 0)
+        t_recv = now_ns();
     if (!m_stream) {
-        m_book.echo(data, n, t_recv);
-    } else if (!m_echoes.feed(data, n, t_recv)) {
+        m_book.echo(data, n, t_recv, split);
+    } else if (!m_echoes.feed(data, n, t_recv, split)) {
         fail(m_echoes.error());
         return;
     }
     m_book.expire(t_recv); // moves past the echoed message, and counts overdue ones lost
+    after_echoes();
+}
+
+void LoopPing::after_echoes() {
+    if (m_finished)
+        return;
     if (!m_sending)
         check_done();
     else

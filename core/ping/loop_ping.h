@@ -30,8 +30,9 @@ protected:
         Nanos at = 0; // Wait: wake up then (or sooner); Send: the message's due time
     };
     // Where the sending stands: nothing to do now (busy, waiting for the echo in closed loop, or
-    // done), wait until `at`, or send now (the pacer's due time has come; the last stretch before
-    // it is spun here). Follows live rate and payload changes, notices send_until.
+    // done), wait until `at`, or send now (the pacer's due time has come; closed loop spins the last
+    // stretch before it here, open loop returns a wait until now: one turn of the loop, echoes read). Follows
+    // live rate and payload changes, notices send_until.
     NextSend plan_send();
     // Stamps the next message; its size, or 0 when the echo ring is full (open loop far behind:
     // wait briefly and plan again).
@@ -44,8 +45,13 @@ protected:
     // so the echoes are read in between; a little later when the socket or the echo ring is full).
     Nanos send_batch(int fd);
     bool batching() const noexcept { return m_batching; }
-    // Bytes of echoes arrived: one datagram, or a stream chunk.
-    void received(const std::byte* data, std::size_t n);
+    // Bytes of echoes arrived: one datagram, or a stream chunk; `split`: where the time of an echo
+    // they complete went (closed loop with the kernel split), `t_recv` when they were read (0: now).
+    void received(const std::byte* data, std::size_t n, const SplitSample& split = {}, Nanos t_recv = 0);
+    // Echoes were booked by the engine itself (DatagramReceive): what received() does after booking.
+    void after_echoes();
+    // When the send call of the last message began (begin_send), for the kernel split.
+    Nanos last_send_call() const noexcept { return m_t_send; }
     // Every 10 ms: aborts, counts overdue messages lost, notices the end of the run.
     void tick();
     // A wake-up from the control path: aborts, or returns true when the task count changed.
@@ -77,6 +83,7 @@ private:
     bool open_loop() const { return m_ctx.config.open_loop; }
 
     std::uint64_t m_seq = 0;
+    Nanos m_t_send = 0;
     bool m_sending = true;
     std::atomic<bool> m_tasks_changed{false};
     std::string m_error;

@@ -32,6 +32,10 @@ void validate(const PingConfig& c) {
     if (c.open_loop && c.rate == kRateInf)
         throw bad("open loop needs a finite rate: back-to-back (inf) means one message in flight, "
                   "which is closed loop");
+    if (c.pong_delay < 0 || c.pong_delay > 10 * kNanosPerSecond)
+        throw bad(fmt::format("pong delay {} is out of range (0 to 10 s)", format_duration(c.pong_delay)));
+    if (c.pong_delay > 0 && c.peer)
+        throw bad("a pong delay applies to the in-process pong only: give the peer its own --delay");
     if (c.rate_ceiling != 0 && (c.rate_ceiling < kRateMin || c.rate_ceiling > kRateMax))
         throw bad(fmt::format("rate ceiling {} is out of range (1 to 1M msg/s)", c.rate_ceiling));
     if (c.open_loop && c.rate_ceiling != 0 && c.rate > c.rate_ceiling)

@@ -3,8 +3,10 @@
 #include "clock.h"
 #include "endpoint.h"
 #include "engine_kind.h"
+#include "residence_source.h"
 #include "units.h"
 
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -47,6 +49,13 @@ struct PingConfig {
     // Split each round trip into send, wire and wake by the kernel's software timestamps
     // (kernel_split.h: the engines and transports that can; the others say why in their records).
     bool kernel_timestamps = false;
+    // The in-process pong holds each echo this long (its impairments, impairments.h), 0 .. 10 s: a
+    // slow peer to see in the split (wire, or pong with the peer's side).
+    Nanos pong_delay = 0;
+    // With kernel_timestamps and a separate peer of ours (the window's pong child, an agent's
+    // endpoint): where its residence comes from, so the records divide wire into network and pong.
+    // Null: a plain echo peer. The in-process pong needs none (the session asks it directly).
+    std::shared_ptr<ResidenceSource> residence = nullptr;
 
     Transport effective_transport() const { return peer ? peer->transport : transport; }
     // The highest rate of the run: max(rate, rate_ceiling), finite.

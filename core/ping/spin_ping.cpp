@@ -7,7 +7,9 @@
 #include "wire.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <span>
 #include <sys/socket.h>
 
 namespace le {
@@ -99,6 +101,8 @@ bool SpinPing::exchange(std::uint64_t seq, Nanos intended, Nanos t_send, std::si
     const std::size_t rx_size = m_rx.size();
     std::size_t sent = 0;
     std::size_t got = 0; // stream: bytes of the echo so far
+    const bool split_on = m_split.on();
+    bool tx_taken = false; // the split: this message's TX stamp was looked for
     // Booked as its write starts: a peer that stops reading mid-message leaves it unanswered for the
     // peer-lost watchdog to see (one slot of the ring is always free in closed loop).
     m_book.sent(seq, intended, t_send, static_cast<std::uint32_t>(size));
@@ -108,6 +112,15 @@ bool SpinPing::exchange(std::uint64_t seq, Nanos intended, Nanos t_send, std::si
             if (r >= 0) {
                 sent += static_cast<std::size_t>(r);
                 m_split.sent(static_cast<std::size_t>(r));
+                // With the split, the TX stamp is read as soon as the message is out (a loopback send
+                // has queued it by the time the call returns): the echo cannot be back yet, so the
+                // call costs the round trip nothing. Read after the echo instead, it was on the
+                // round trip's critical path; on a later empty poll turn, it could delay noticing
+                // an echo that had just arrived.
+                if (split_on && sent == size && !tx_taken) {
+                    m_split.take_tx_early();
+                    tx_taken = true;
+                }
             } else if (!would_block(errno)) {
                 fail(describe_errno(errno));
                 return false;
@@ -143,8 +156,8 @@ bool SpinPing::exchange(std::uint64_t seq, Nanos intended, Nanos t_send, std::si
                 return false;
             }
         }
-        // Nothing moved this turn. A datagram is lost after the timeout; a stream echo is only given
-        // up on once sending should have stopped (TCP retransmits, so a slow echo is latency, not loss).
+        // A datagram is lost after the timeout; a stream echo is only given up on once sending
+        // should have stopped (TCP retransmits, so a slow echo is latency, not loss).
         if (turn % kPollsPerCheck != 0)
             continue;
         if (should_abort())
@@ -170,12 +183,13 @@ void SpinPing::open_loop() {
     bool sending = true;
     std::size_t tx_size = 0; // the message being written (a stream write may take several turns)
     std::size_t tx_done = 0;
-    std::size_t rx_need = kSequenceBytes; // stream: the header first, then the rest of its message
-    std::size_t rx_got = 0;
-    int reads = 0; // datagrams read in a row since the last send turn
+    // A stream's batch being written (m_stream_batching): what is left of its buffers.
+    std::array<iovec, 2 * DatagramBatch::kMax> iov_buffer{};
+    iovec* iov_at = iov_buffer.data();
+    std::size_t iov_left = 0;
     while (!should_abort()) {
         const Nanos now = now_ns();
-        if (m_batching && sending && reads == 0) { // every message due by now in one sendmmsg
+        if (m_batching && sending) { // every message due by now in one sendmmsg
             follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
             if (now >= send_until() && m_batch.pending() == 0) {
                 sending = false;
@@ -187,7 +201,21 @@ void SpinPing::open_loop() {
                     break;
                 }
             }
-        } else if (sending && tx_size == 0 && !m_batching) {
+        } else if (m_stream_batching && sending && iov_left == 0) { // every message due: one write
+            follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
+            if (now >= send_until()) {
+                sending = false;
+            } else {
+                bool ring_full = false; // a full ring (the echoes lag far behind): try next turn
+                if (m_batch.book_due(m_book, pacer, seq, payload, send_until(), ring_full) > 0) {
+                    const std::span<const iovec> booked = m_batch.booked();
+                    std::copy(booked.begin(), booked.end(), iov_buffer.begin());
+                    iov_at = iov_buffer.data();
+                    iov_left = booked.size();
+                    m_batch.clear();
+                }
+            }
+        } else if (sending && tx_size == 0 && !m_batching && !m_stream_batching) {
             follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
             if (now >= send_until()) {
                 sending = false;
@@ -200,6 +228,15 @@ void SpinPing::open_loop() {
                     tx_size = payload;
                     tx_done = 0;
                 }
+            }
+        }
+        if (iov_left > 0) {
+            const ssize_t r = send_iov(fd, iov_at, iov_left, kSendFlags);
+            if (r >= 0) {
+                advance_iov(iov_at, iov_left, static_cast<std::size_t>(r));
+            } else if (!would_block(errno)) {
+                fail(describe_errno(errno));
+                break;
             }
         }
         if (tx_size > 0) {
@@ -217,35 +254,30 @@ void SpinPing::open_loop() {
             }
         }
 
-        const ssize_t r = m_stream ? ::recv(fd, m_rx.data() + rx_got, rx_need - rx_got, MSG_DONTWAIT)
-                                   : ::recv(fd, m_rx.data(), m_rx.size(), MSG_DONTWAIT);
+        if (m_batching) { // every echo waiting in one recvmmsg, then the next send turn
+            const DatagramReceive::Result b = m_receive.receive(fd, m_book, false, &m_open_split);
+            if (b.error) {
+                fail(describe_errno(b.error));
+                break;
+            }
+            if (b.received == 0)
+                m_book.expire(now, !sending && now - timeout >= send_until()); // idle turn: the loss scan
+            if (!sending && m_book.outstanding() == 0)
+                break;
+            continue;
+        }
+        // A stream: whatever has arrived, cut into echoes (m_echoes). A datagram: one echo.
+        const ssize_t r = ::recv(fd, m_rx.data(), m_rx.size(), MSG_DONTWAIT);
         if (r > 0 || (r == 0 && !m_stream)) {
             const Nanos t_recv = now_ns();
-            auto n = static_cast<std::size_t>(r);
-            if (m_stream) {
-                rx_got += n;
-                if (rx_got < rx_need)
-                    continue;
-                if (rx_need == kSequenceBytes) { // the header is in: how long is this echo?
-                    const std::uint32_t size = m_book.expected_size(read_sequence(m_rx.data()));
-                    if (size < kSequenceBytes) {
-                        fail("echo stream out of sync: unknown sequence number");
-                        break;
-                    }
-                    rx_need = size;
-                    if (rx_got < rx_need)
-                        continue;
-                }
-                n = rx_got;
-                rx_got = 0;
-                rx_need = kSequenceBytes;
+            const auto n = static_cast<std::size_t>(r);
+            if (!m_echoes) {
+                m_book.echo(m_rx.data(), n, t_recv);
+            } else if (!m_echoes->feed(m_rx.data(), n, t_recv)) {
+                fail(m_echoes->error());
+                break;
             }
-            m_book.echo(m_rx.data(), n, t_recv);
             m_book.expire(t_recv);
-            // A batch sends up to DatagramBatch::kMax at once: read as many before the next send turn.
-            if (m_batching && ++reads < DatagramBatch::kMax)
-                continue;
-            reads = 0;
         } else if (r == 0) {
             fail(peer_closed());
             break;
@@ -253,18 +285,17 @@ void SpinPing::open_loop() {
             fail(describe_errno(errno));
             break;
         } else {
-            reads = 0;
             // Idle turn: the loss scan. Everything still out is given up a timeout after sending ended,
             // also a message still being written to a peer that stopped reading (it was booked, so
             // it counts as lost).
             const bool overdue = now - timeout >= send_until();
-            if (overdue && tx_size > 0) {
-                tx_size = 0;
+            if (overdue && (tx_size > 0 || iov_left > 0)) {
+                tx_size = iov_left = 0;
                 sending = false;
             }
             m_book.expire(now, !sending && overdue);
         }
-        if (!sending && tx_size == 0 && m_book.outstanding() == 0)
+        if (!sending && tx_size == 0 && iov_left == 0 && m_book.outstanding() == 0)
             break;
     }
 }

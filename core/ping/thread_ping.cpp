@@ -12,18 +12,20 @@ ThreadPing::ThreadPing(PingContext& context, Fd socket)
              echo_ring_capacity(context.config), context.config.verify_payload)
     , m_split(m_fd.get(), context.config.effective_transport(),
               context.config.kernel_timestamps && !context.config.open_loop)
+    , m_open_split(m_fd.get(), context.config)
     , m_tasks(context.params)
     , m_tx(kMaxPayload)
     , m_rx(kMaxPayload + 1)
     , m_batching(!m_stream && context.config.open_loop && !context.config.verify_payload)
-    , m_batch(m_tx.data()) {
+    , m_batch(m_tx.data())
+    , m_stream_batching(m_stream && context.config.open_loop && !context.config.verify_payload) {
     fill_pattern(m_tx.data(), m_tx.size());
+    if (m_stream && context.config.open_loop)
+        m_echoes.emplace(m_book, false);
 }
 
 std::string ThreadPing::split_unavailable() const {
-    if (m_ctx.config.open_loop)
-        return "open loop is not split yet (closed loop only: one message in flight)";
-    return m_split.unavailable();
+    return le::split_unavailable(m_ctx.config, m_split, m_open_split);
 }
 
 void ThreadPing::join() {

@@ -1,13 +1,17 @@
 #pragma once
 
 #include "datagram_batch.h"
+#include "datagram_receive.h"
 #include "echo_book.h"
+#include "echo_stream.h"
 #include "kernel_split.h"
+#include "open_loop_split.h"
 #include "ping_engine.h"
 #include "start_thread.h"
 #include "thread_tasks.h"
 
 #include <cstddef>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -45,12 +49,18 @@ protected:
     Fd m_fd;
     const bool m_stream;
     EchoBook m_book;
-    KernelSplit m_split; // closed loop with config.kernel_timestamps; off otherwise
+    KernelSplit m_split;        // closed loop with config.kernel_timestamps; off otherwise
+    OpenLoopSplit m_open_split; // open loop over datagrams with config.kernel_timestamps (m_receive uses it)
     ThreadTasks m_tasks;
     std::vector<std::byte> m_tx; // the pattern, stamped with each message's sequence number
     std::vector<std::byte> m_rx; // one byte more than the largest payload: a too-long datagram shows
-    const bool m_batching;       // datagrams in open loop, no payload verification: m_batch sends
-    DatagramBatch m_batch;
+    const bool m_batching;       // datagrams in open loop, no payload verification: m_batch sends,
+    DatagramBatch m_batch;       // m_receive reads
+    DatagramReceive m_receive;
+    // Open-loop streams: m_echoes cuts what arrives into echoes; without payload verification the
+    // sender books every message due with m_batch and writes them in one gathered write.
+    std::optional<EchoStream> m_echoes;
+    const bool m_stream_batching;
     std::vector<std::thread> m_threads; // the data path's, started by start()
 };
 

@@ -1,18 +1,23 @@
 #include "uring_ping.h"
 
 #include "blocking_io.h"
+#include "datagram_receive.h"
+#include "kernel_split.h"
 #include "loop_ping.h"
+#include "open_loop_split.h"
 #include "uring_loop.h"
 #include "uring_recv.h"
 #include "uring_tasks.h"
 
 #include <fmt/format.h>
 
+#include <poll.h>
 #include <stdexcept>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <thread>
+#include <vector>
 
 namespace le {
 namespace {
@@ -32,8 +37,17 @@ public:
         , m_fd(std::move(fd))
         , m_loop(sqpoll)
         , m_recv(m_loop, m_fd.get(), m_stream, m_stream ? kStreamChunk : kMaxUdpPayload + 1, *this)
-        , m_tasks(m_loop, context.params) {
+        , m_tasks(m_loop, context.params)
+        , m_split(m_fd.get(), context.config.effective_transport(),
+                  context.config.kernel_timestamps && !context.config.open_loop)
+        , m_open_split(m_fd.get(), context.config) {
         m_loop.set_wake_handler(&m_wake_op);
+        if (m_split.on())
+            m_split_rx.resize(m_stream ? kStreamChunk : kMaxUdpPayload + 1);
+    }
+
+    std::string split_unavailable() const override {
+        return le::split_unavailable(m_ctx.config, m_split, m_open_split);
     }
 
     ~UringPing() override {
@@ -46,7 +60,10 @@ public:
     void start() override {
         m_snapshot = start_pacing(m_ctx.params, m_pacer, m_ctx.config.burst);
         m_tasks.update();
-        m_recv.start();
+        if (m_split.on() || m_open_split.on())
+            arm_readable(); // the multishot receive gives no control messages: our own recvmsg
+        else
+            m_recv.start();
         arm_tick();
         m_thread = std::thread([this] {
             use_precise_timers();
@@ -106,7 +123,59 @@ private:
             return;
         }
         m_send_done = 0;
+        m_split.sent(m_send_size); // the TX stamp's id: one datagram, or the message's last byte
         submit_send();
+    }
+
+    // Closed loop with the kernel split: wait until readable (a poll on the ring), then read with
+    // recvmsg (KernelSplit::recv), keeping the RX stamp of the read that completes the echo, as the
+    // asio engine does. The error queue (the TX stamp) also wakes the poll: its stamp is taken then.
+    void arm_readable() { io_uring_prep_poll_add(m_loop.sqe(m_readable_op), m_fd.get(), POLLIN); }
+
+    void readable(int res, unsigned) {
+        if (m_finished)
+            return;
+        if (res < 0) {
+            fail(describe_errno(-res));
+            return;
+        }
+        if (m_open_split.on()) { // open loop: every echo waiting, with its stamps, in batches
+            if (res & POLLERR)
+                m_open_split.take_tx_stamps();
+            DatagramReceive::Result r;
+            do
+                r = m_receive.receive(m_fd.get(), m_book, false, &m_open_split);
+            while (r.error == 0 && r.received == DatagramReceive::kMax);
+            if (r.error) {
+                receive_failed(r.error);
+                return;
+            }
+            after_echoes();
+            if (!m_finished)
+                arm_readable();
+            return;
+        }
+        if (res & POLLERR)
+            m_split.take_tx_early();
+        for (;;) {
+            const ssize_t r = m_split.recv(m_fd.get(), m_split_rx.data(), m_split_rx.size(), MSG_DONTWAIT);
+            if (r > 0 || (r == 0 && !m_stream)) {
+                const Nanos t_recv = now_ns();
+                LoopPing::received(m_split_rx.data(), static_cast<std::size_t>(r),
+                                   m_split.finish(last_send_call(), t_recv), t_recv);
+                if (m_finished)
+                    return;
+            } else if (r == 0) {
+                receive_failed(0);
+                return;
+            } else if (would_block(errno)) {
+                arm_readable();
+                return;
+            } else {
+                receive_failed(errno);
+                return;
+            }
+        }
     }
 
     void submit_send() {
@@ -165,9 +234,14 @@ private:
     BoundOp<UringPing, &UringPing::timer_fired> m_timer_op{*this};
     BoundOp<UringPing, &UringPing::ticked> m_tick_op{*this};
     BoundOp<UringPing, &UringPing::on_wake> m_wake_op{*this};
+    BoundOp<UringPing, &UringPing::readable> m_readable_op{*this};
     UringLoop m_loop; // closed first thing in the destructor: nothing completes to freed memory
     UringRecv m_recv;
     UringTasks m_tasks;
+    KernelSplit m_split;               // closed loop with config.kernel_timestamps; off otherwise
+    OpenLoopSplit m_open_split;        // open loop over datagrams with config.kernel_timestamps
+    DatagramReceive m_receive;         // reads the echoes with their stamps for m_open_split
+    std::vector<std::byte> m_split_rx; // the split's receive buffer (the multishot one is not used then)
     std::thread m_thread;
     std::size_t m_send_size = 0;
     std::size_t m_send_done = 0;

@@ -1,7 +1,10 @@
 #include "uv_ping.h"
 
 #include "blocking_io.h"
+#include "datagram_receive.h"
+#include "kernel_split.h"
 #include "loop_ping.h"
+#include "open_loop_split.h"
 #include "uv_setup.h"
 #include "uv_tasks.h"
 
@@ -9,6 +12,7 @@
 #include <uv.h>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -33,7 +37,9 @@ public:
         : LoopPing(context)
         , m_transport(context.config.effective_transport())
         , m_rx(m_transport == Transport::Udp ? kMaxUdpPayload + 1 : kStreamChunk)
-        , m_tasks(m_loop, context.params) {
+        , m_tasks(m_loop, context.params)
+        , m_split(fd.get(), m_transport, context.config.kernel_timestamps && !context.config.open_loop)
+        , m_open_split(fd.get(), context.config) {
         init_uv_loop(m_loop);
         uv_timer_init(&m_loop, &m_send_timer);
         uv_timer_init(&m_loop, &m_tick_timer);
@@ -66,6 +72,12 @@ public:
             throw std::runtime_error(fmt::format("libuv cannot take the socket: {}", uv_strerror(r)));
         }
         m_fd = fd.release(); // libuv closes it with the handle
+        if (m_split.on() || m_open_split.on())
+            open_split_poll();
+    }
+
+    std::string split_unavailable() const override {
+        return le::split_unavailable(m_ctx.config, m_split, m_open_split);
     }
 
     ~UvPing() override {
@@ -82,7 +94,8 @@ public:
     void start() override {
         m_snapshot = start_pacing(m_ctx.params, m_pacer, m_ctx.config.burst);
         m_tasks.update();
-        const int r = m_transport == Transport::Udp
+        const int r = m_poll_open ? uv_poll_start(&m_poll, UV_READABLE | UV_PRIORITIZED, &UvPing::on_readable)
+                      : m_transport == Transport::Udp
                           ? uv_udp_recv_start(&m_sock.udp, &UvPing::alloc, &UvPing::on_datagram)
                           : uv_read_start(&m_sock.stream, &UvPing::alloc, &UvPing::on_read);
         uv_timer_start(&m_tick_timer, &UvPing::on_tick, kTickMs, kTickMs);
@@ -167,6 +180,7 @@ private:
             uv_timer_start(&m_send_timer, &UvPing::on_send_timer, 1, 0);
             return;
         }
+        m_split.sent(size); // the TX stamp's id: one datagram, or the message's last byte
         uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(m_tx.data()), size);
         // Try at once, as a latency-minded libuv program does; queue what the socket did not take.
         if (m_transport == Transport::Udp) {
@@ -228,6 +242,69 @@ private:
         p.received(reinterpret_cast<const std::byte*>(buf->base), size);
     }
 
+    // Closed loop with the kernel split: libuv's reads give no control messages, so a poll handle on
+    // a second descriptor of the socket (the stream or UDP handle keeps sending) waits until readable
+    // and KernelSplit::recv reads, keeping the RX stamp, as the asio engine does. A TX stamp queued on
+    // the error queue makes the socket report POLLERR, which libuv takes for a dead descriptor unless
+    // POLLPRI comes with it: SO_SELECT_ERR_QUEUE adds it, and the stamp is taken when it wakes us.
+    void open_split_poll() {
+        const int one = 1;
+        ::setsockopt(m_fd, SOL_SOCKET, SO_SELECT_ERR_QUEUE, &one, sizeof one);
+        m_poll_fd = Fd(::dup(m_fd));
+        const int r = m_poll_fd ? uv_poll_init_socket(&m_loop, &m_poll, m_poll_fd.get()) : -errno;
+        if (r < 0)
+            throw std::runtime_error(fmt::format("cannot poll the socket for the split: {}", uv_strerror(r)));
+        m_poll.data = this;
+        m_poll_open = true;
+    }
+
+    static void on_readable(uv_poll_t* h, int status, int events) {
+        UvPing& p = self(h);
+        if (p.m_finished)
+            return;
+        if (status == UV_EBADF) { // POLLERR without POLLPRI (tcp_poll sets no POLLPRI): libuv stopped
+            p.m_split.take_tx_early();
+            p.m_open_split.take_tx_stamps();
+            status = uv_poll_start(&p.m_poll, UV_READABLE | UV_PRIORITIZED, &UvPing::on_readable);
+        }
+        if (status < 0) {
+            p.fail(uv_problem(status));
+            return;
+        }
+        if (p.m_open_split.on()) { // open loop: every echo waiting, with its stamps, in batches
+            p.m_open_split.take_tx_stamps();
+            DatagramReceive::Result r;
+            do
+                r = p.m_receive.receive(p.m_fd, p.m_book, false, &p.m_open_split);
+            while (r.error == 0 && r.received == DatagramReceive::kMax);
+            if (r.error)
+                p.fail(describe_errno(r.error));
+            else
+                p.after_echoes();
+            return;
+        }
+        if (events & UV_PRIORITIZED || status == 0)
+            p.m_split.take_tx_early();
+        const bool stream = p.m_transport != Transport::Udp;
+        for (;;) {
+            const ssize_t r = p.m_split.recv(p.m_fd, p.m_rx.data(), p.m_rx.size(), MSG_DONTWAIT);
+            if (r > 0 || (r == 0 && !stream)) {
+                const Nanos t_recv = now_ns();
+                p.received(p.m_rx.data(), static_cast<std::size_t>(r),
+                           p.m_split.finish(p.last_send_call(), t_recv), t_recv);
+                if (p.m_finished)
+                    return;
+            } else if (r == 0) {
+                p.fail("peer closed the connection");
+                return;
+            } else {
+                if (!would_block(errno))
+                    p.fail(describe_errno(errno));
+                return;
+            }
+        }
+    }
+
     static void on_tick(uv_timer_t* t) { self(t).tick(); }
 
     void wake() override { uv_async_send(&m_async); }
@@ -249,6 +326,8 @@ private:
         for (uv_handle_t* h :
              {as_handle(&m_send_timer), as_handle(&m_tick_timer), as_handle(&m_idle), as_handle(&m_sock)})
             uv_close(h, nullptr);
+        if (m_poll_open)
+            uv_close(as_handle(&m_poll), nullptr);
     }
 
     const Transport m_transport;
@@ -268,6 +347,12 @@ private:
     uv_write_t m_write_req{};
     uv_udp_send_t m_udp_req{};
     UvTasks m_tasks;
+    KernelSplit m_split;        // closed loop with config.kernel_timestamps; off otherwise
+    OpenLoopSplit m_open_split; // open loop over datagrams with config.kernel_timestamps
+    DatagramReceive m_receive;  // reads the echoes with their stamps for m_open_split
+    uv_poll_t m_poll{};         // the split's readiness wait, on m_poll_fd
+    Fd m_poll_fd;               // closed after the loop (the destructor's body closes it)
+    bool m_poll_open = false;
     std::thread m_thread;
     int m_fd = -1;
     bool m_closed = false;

@@ -1,6 +1,8 @@
 #include "asio_pong.h"
 
 #include "asio_socket.h"
+#include "datagram_echo.h"
+#include "stamped_datagrams.h"
 #include "start_thread.h"
 
 #include <asio/basic_socket_acceptor.hpp>
@@ -10,6 +12,8 @@
 #include <asio/write.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <chrono>
 #include <span>
 #include <utility>
@@ -26,10 +30,14 @@ struct AsioPong::Datagrams {
     DelayLine line;
     asio::generic::datagram_protocol::endpoint from;
     std::vector<std::byte> buffer = std::vector<std::byte>(kMaxUdpPayload + 1);
+    DatagramEcho echo;   // the datagrams that wait behind the one just received (direct path)
     Nanos armed_for = 0; // the due time the timer waits for; 0 while it does not wait
+    std::unique_ptr<StampedDatagrams> stamped; // measuring the residence: receives and echoes instead
 };
 
 namespace {
+
+constexpr int kDrainBatches = 4; // DatagramEcho batches per received datagram (kMax each)
 
 using StreamSocket = asio::generic::stream_protocol::socket;
 
@@ -38,15 +46,20 @@ Clock::time_point time_point_of(Nanos ns) {
 }
 
 // One connection. All its handlers run on its socket's executor (a strand in a pool), so its state
-// needs no lock.
+// needs no lock. Measuring its residence, Asio's read gives no control messages: a one-byte peek
+// (speculative, as Asio's read; a zero-byte one completes at once on a stream) says bytes wait,
+// and recvmsg reads them with their RX stamp.
 class Echo : public std::enable_shared_from_this<Echo> {
 public:
     // The acceptor counted the connection in stats.active already (it reserves the slot).
-    Echo(StreamSocket socket, PongStats& stats, const Impairments& impairments)
+    // `residence`: where its reads measure (none: not measured).
+    Echo(StreamSocket socket, PongStats& stats, const Impairments& impairments, ResidenceLease residence)
         : m_socket(std::move(socket))
         , m_timer(m_socket.get_executor())
         , m_stats(stats)
-        , m_line(impairments, DelayLine::Kind::Stream) {}
+        , m_line(impairments, DelayLine::Kind::Stream)
+        , m_residence(std::move(residence))
+        , m_meter(m_residence.recorder()) {}
     ~Echo() { m_stats.active--; }
     StreamSocket& socket() { return m_socket; }
 
@@ -55,6 +68,10 @@ public:
     void read() {
         if (!m_line.bypass()) {
             read_delayed();
+            return;
+        }
+        if (m_meter.on()) {
+            peek(false);
             return;
         }
         m_socket.async_read_some(asio::buffer(m_buffer),
@@ -73,8 +90,38 @@ public:
     }
 
 private:
-    void write(std::size_t n) {
+    // Measuring: waits until bytes wait, then reads them with their stamp, into the buffer
+    // (`delayed` false) or the delay queue. An error or EOF ends the connection as a read's would.
+    void peek(bool delayed) {
+        m_socket.async_receive(asio::buffer(m_peek), asio::socket_base::message_peek,
+                               [self = shared_from_this(), delayed](std::error_code ec, std::size_t) {
+                                   if (!ec)
+                                       self->read_stamped(delayed);
+                                   else if (delayed && ec != asio::error::eof)
+                                       self->abort();
+                               });
+    }
+    void read_stamped(bool delayed) {
+        const std::span<std::byte> into = delayed ? m_line.room() : std::span<std::byte>(m_buffer);
+        std::int64_t rx = 0;
+        const ssize_t n = m_meter.recv(m_socket.native_handle(), into.data(), into.size(), MSG_DONTWAIT, rx);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            peek(delayed);
+        } else if (n > 0 && !delayed) {
+            write(static_cast<std::size_t>(n), rx);
+        } else if (n > 0) {
+            m_line.commit(static_cast<std::size_t>(n), now_ns(), nullptr, 0, rx);
+            release();
+            read();
+        } else if (n < 0 && delayed) {
+            abort(); // at EOF (0) the queued chunks are still echoed, as in read_delayed()
+        }
+    }
+
+    // `rx`: the read's RX stamp, when measuring.
+    void write(std::size_t n, std::int64_t rx = 0) {
         grow_if_full(n);
+        const Nanos t_send = m_meter.send_begins();
         asio::async_write(m_socket, asio::buffer(m_buffer.data(), n),
                           [self = shared_from_this()](std::error_code ec, std::size_t written) {
                               if (ec)
@@ -84,6 +131,7 @@ private:
                                   self->m_buffer = std::exchange(self->m_grown, {});
                               self->read();
                           });
+        m_meter.sent(rx, t_send); // the write began in the call (the reactor tries it at once)
     }
 
     // Delayed path (impairments on): reads go into the delay queue and go on while it has room, so
@@ -93,6 +141,10 @@ private:
         const std::span<std::byte> room = m_line.room();
         if (room.empty()) {
             m_read_paused = true; // resumed by the write that frees room
+            return;
+        }
+        if (m_meter.on()) {
+            peek(true);
             return;
         }
         m_socket.async_read_some(asio::buffer(room.data(), room.size()),
@@ -129,6 +181,7 @@ private:
         }
         const DelayLine::Message m = m_line.front();
         m_writing = true;
+        const Nanos t_send = m_meter.send_begins();
         asio::async_write(m_socket, asio::buffer(m.data, m.size),
                           [self = shared_from_this()](std::error_code ec, std::size_t written) {
                               self->m_writing = false;
@@ -144,6 +197,8 @@ private:
                               }
                               self->release();
                           });
+        if (m.starts) // the read's residence, its hold included
+            m_meter.sent(m.stamp, t_send);
     }
 
     // Ends the connection: the pending read, write and wait complete with errors and drop their
@@ -163,6 +218,9 @@ private:
     bool m_timer_armed = false;
     std::vector<std::byte> m_buffer = std::vector<std::byte>(kInitialBuffer);
     std::vector<std::byte> m_grown; // the next, larger buffer while the echo in m_buffer is written
+    ResidenceLease m_residence;
+    ResidenceMeter m_meter;            // off unless the residence is measured
+    std::array<std::byte, 1> m_peek{}; // measuring: the peek's target
     static constexpr std::size_t kInitialBuffer = 4096;
 };
 
@@ -182,17 +240,21 @@ AsioPong::AsioPong(const PongConfig& config, int threads)
         if (m_endpoints[i].transport == Transport::Udp) {
             auto d = std::make_unique<Datagrams>(new_executor(), m_impairments);
             const auto protocol = datagram_protocol_of(fd.get());
+            if (ResidenceRecorder* residence = residence_for(fd.get()))
+                d->stamped = std::make_unique<StampedDatagrams>(fd.get(), residence, d->line, m_stats);
             d->socket.assign(protocol, fd.release());
             m_datagrams.push_back(std::move(d));
         } else {
             auto a = std::make_unique<Acceptor>(m_io);
             const auto protocol = stream_protocol_of(fd.get());
+            m_acceptor_residence.push_back(
+                m_endpoints[i].transport == Transport::Tcp ? residence_for(fd.get()) : nullptr);
             a->assign(protocol, fd.release());
             m_acceptors.push_back(std::move(a));
         }
     }
-    for (auto& a : m_acceptors)
-        accept(*a);
+    for (std::size_t i = 0; i < m_acceptors.size(); ++i)
+        accept(*m_acceptors[i], m_acceptor_residence[i]);
     for (auto& d : m_datagrams)
         receive(*d);
     m_tasks.update(); // queued: runs once the threads do
@@ -254,8 +316,9 @@ void AsioPong::stop() {
     remove_socket_files();
 }
 
-void AsioPong::accept(Acceptor& acceptor) {
-    acceptor.async_accept(new_executor(), [this, &acceptor](std::error_code ec, StreamSocket socket) {
+void AsioPong::accept(Acceptor& acceptor, ResidenceRecorder* residence) {
+    acceptor.async_accept(new_executor(), [this, &acceptor, residence](std::error_code ec,
+                                                                       StreamSocket socket) {
         if (ec == asio::error::operation_aborted || m_stopped) // stopped: a late accept closes at once
             return;
         if (ec) {
@@ -263,9 +326,9 @@ void AsioPong::accept(Acceptor& acceptor) {
             // other connections are served meanwhile.
             m_stats.accept_error.store(ec.value(), std::memory_order_relaxed);
             auto retry = std::make_shared<asio::steady_timer>(m_io, std::chrono::milliseconds(10));
-            retry->async_wait([this, &acceptor, retry](std::error_code) {
+            retry->async_wait([this, &acceptor, residence, retry](std::error_code) {
                 if (!m_stopped)
-                    accept(acceptor);
+                    accept(acceptor, residence);
             });
             return;
         }
@@ -279,7 +342,10 @@ void AsioPong::accept(Acceptor& acceptor) {
             m_stats.accepted++;
             if (socket.local_endpoint().protocol().family() != AF_UNIX)
                 set_nodelay(socket.native_handle());
-            auto echo = std::make_shared<Echo>(std::move(socket), m_stats, m_impairments);
+            // In a pool connections are served at once: each measures into a recorder of its own.
+            ResidenceLease lease =
+                residence_for_connection(socket.native_handle(), residence, m_thread_count > 1);
+            auto echo = std::make_shared<Echo>(std::move(socket), m_stats, m_impairments, std::move(lease));
             {
                 std::lock_guard lock(m_connections_mutex);
                 std::erase_if(m_connections, [](auto& w) { return w.expired(); });
@@ -289,11 +355,15 @@ void AsioPong::accept(Acceptor& acceptor) {
             // Its first read starts on its own executor (its strand in a pool).
             asio::dispatch(echo->socket().get_executor(), [echo] { echo->read(); });
         }
-        accept(acceptor);
+        accept(acceptor, residence);
     });
 }
 
 void AsioPong::receive(Datagrams& d) {
+    if (d.stamped) {
+        receive_stamped(d);
+        return;
+    }
     // Direct: into the endpoint's buffer and straight back. Delayed: into the delay queue, or into
     // the buffer to be dropped and counted when the queue is full.
     const bool direct = d.line.bypass();
@@ -314,6 +384,14 @@ void AsioPong::receive(Datagrams& d) {
                     d.socket.send_to(asio::buffer(d.buffer.data(), n), d.from, 0, send_ec);
                     if (!send_ec)
                         m_stats.bytes += n;
+                    // Then every other datagram waiting, in batches (a few, so other sockets get
+                    // their turn): one event-loop turn per datagram would cap the pong's rate.
+                    for (int i = 0; i < kDrainBatches; ++i) {
+                        const DatagramEcho::Result r = d.echo.echo(d.socket.native_handle(), false);
+                        m_stats.bytes += r.bytes;
+                        if (r.echoed < DatagramEcho::kMax)
+                            break;
+                    }
                 } else if (!queued || !d.line.commit(n, now_ns(), static_cast<const sockaddr*>(d.from.data()),
                                                      static_cast<socklen_t>(d.from.size()))) {
                     m_stats.dropped++;
@@ -325,19 +403,39 @@ void AsioPong::receive(Datagrams& d) {
         });
 }
 
+// Measuring the residence: Asio's receive gives no control messages, so a zero-byte peek says a
+// datagram waits and StampedDatagrams reads it with its RX stamp (and those behind it,
+// StampedDatagrams::kPerWake). A peek rather than async_wait: the epoll reactor tries a receive at once when
+// an edge came while nothing waited (a pool thread's), where a wait would sleep until the next datagram.
+void AsioPong::receive_stamped(Datagrams& d) {
+    d.socket.async_receive(asio::mutable_buffer(), asio::socket_base::message_peek,
+                           [this, &d](std::error_code ec, std::size_t) {
+                               // Another error is an ICMP error from an earlier client: the read clears it.
+                               if (ec == asio::error::operation_aborted || m_stopped)
+                                   return;
+                               d.stamped->drain(StampedDatagrams::kPerWake, false);
+                               if (!d.line.empty())
+                                   release(d);
+                               receive_stamped(d);
+                           });
+}
+
 // Sends the datagrams that are due and waits for the next one. Datagrams leave in order of due
 // time, so a new one with a shorter hold may have to re-arm the timer earlier.
 void AsioPong::release(Datagrams& d) {
     const Nanos now = now_ns();
-    while (!d.line.empty() && d.line.next_due() <= now) {
-        const DelayLine::Message m = d.line.front();
-        std::error_code ec;
-        d.socket.send_to(asio::buffer(m.data, m.size),
-                         asio::generic::datagram_protocol::endpoint(m.to, m.to_len), 0, ec);
-        if (!ec)
-            m_stats.bytes += m.size;
-        d.line.consumed(m.size);
-    }
+    if (d.stamped)
+        d.stamped->release_due(now); // each with its residence
+    else
+        while (!d.line.empty() && d.line.next_due() <= now) {
+            const DelayLine::Message m = d.line.front();
+            std::error_code ec;
+            d.socket.send_to(asio::buffer(m.data, m.size),
+                             asio::generic::datagram_protocol::endpoint(m.to, m.to_len), 0, ec);
+            if (!ec)
+                m_stats.bytes += m.size;
+            d.line.consumed(m.size);
+        }
     if (d.line.empty())
         return;
     const Nanos due = d.line.next_due();

@@ -40,13 +40,16 @@ private:
     // The executor for a new connection or endpoint: a strand of its own in a pool, the
     // io_context itself on one thread (where a strand would only cost).
     asio::any_io_executor new_executor();
-    void accept(Acceptor& acceptor);
+    // `residence`: the TCP listener's recorder (null: not measured).
+    void accept(Acceptor& acceptor, ResidenceRecorder* residence);
     void receive(Datagrams& d);
+    void receive_stamped(Datagrams& d);
     void release(Datagrams& d);
 
     const int m_thread_count;
     asio::io_context m_io;
     std::vector<std::unique_ptr<Acceptor>> m_acceptors;
+    std::vector<ResidenceRecorder*> m_acceptor_residence; // per acceptor, null: not measured
     std::vector<std::unique_ptr<Datagrams>> m_datagrams;
     std::mutex m_connections_mutex; // acceptors of several endpoints may run at once in a pool
     std::vector<std::weak_ptr<asio::generic::stream_protocol::socket>> m_connections;

@@ -1,6 +1,8 @@
 #include "blocking_pong.h"
 
 #include "blocking_io.h"
+#include "datagram_echo.h"
+#include "stamped_datagrams.h"
 #include "start_thread.h"
 
 #include <algorithm>
@@ -35,10 +37,16 @@ BlockingPong::BlockingPong(const PongConfig& config)
         for (std::size_t i = 0; i < m_listeners.size(); ++i) {
             const int fd = m_listeners[i].get();
             const std::string what = m_endpoints[i].url();
-            if (m_endpoints[i].transport == Transport::Udp)
-                m_threads.push_back(start_thread(what, [this, fd] { serve_datagrams(fd); }));
-            else
-                m_threads.push_back(start_thread(what, [this, fd] { accept_loop(fd); }));
+            if (m_endpoints[i].transport == Transport::Udp) {
+                ResidenceRecorder* residence = residence_for(fd);
+                m_threads.push_back(
+                    start_thread(what, [this, fd, residence] { serve_datagrams(fd, residence); }));
+            } else {
+                ResidenceRecorder* residence =
+                    m_endpoints[i].transport == Transport::Tcp ? residence_for(fd) : nullptr;
+                m_threads.push_back(
+                    start_thread(what, [this, fd, residence] { accept_loop(fd, residence); }));
+            }
         }
     } catch (...) {
         stop(); // joins what started: no std::terminate for a thread left running
@@ -64,7 +72,7 @@ void BlockingPong::stop() {
     remove_socket_files();
 }
 
-void BlockingPong::accept_loop(int listen_fd) {
+void BlockingPong::accept_loop(int listen_fd, ResidenceRecorder* residence) {
     while (!m_stop.load()) {
         pollfd p{listen_fd, POLLIN, 0};
         if (::poll(&p, 1, static_cast<int>(kSlice / kNanosPerMilli)) <= 0)
@@ -86,15 +94,19 @@ void BlockingPong::accept_loop(int listen_fd) {
         set_nodelay(client.get());
         set_recv_timeout(client.get(), kSlice);
         set_send_timeout(client.get(), kSlice);
+        // Each connection thread measures into a recorder of its own (one writer per recorder).
+        ResidenceLease own = residence_for_connection(client.get(), residence, true);
         m_stats.accepted++;
         m_stats.active++;
         auto conn = std::make_unique<Connection>();
         Connection* raw = conn.get();
         conn->fd = std::move(client);
+        conn->residence = std::move(own);
         std::lock_guard lock(m_connections_mutex);
         try {
             conn->thread = start_thread("a connection", [this, raw] {
-                serve_stream(raw->fd.get());
+                serve_stream(raw->fd.get(), raw->residence.recorder());
+                raw->residence.end();
                 raw->fd.reset();
                 m_stats.active--;
                 raw->done.store(true);
@@ -122,24 +134,30 @@ void BlockingPong::reap_finished() {
     });
 }
 
-void BlockingPong::serve_stream(int fd) {
+void BlockingPong::serve_stream(int fd, ResidenceRecorder* residence) {
     std::vector<std::byte> buffer(kPongChunk);
+    ResidenceMeter meter(residence); // off: recv and send as without it
     DelayLine line(m_impairments, DelayLine::Kind::Stream);
     const auto keep_going = [this] { return !m_stop.load(std::memory_order_relaxed); };
     // An idle slice also ends the wait when impairments come on, so they apply within a slice.
     const auto stay_direct = [&] { return keep_going() && line.bypass(); };
     while (keep_going()) {
         if (!line.bypass()) {
-            if (!serve_stream_delayed(fd, line))
+            if (!serve_stream_delayed(fd, line, meter))
                 return;
             continue;
         }
-        const IoResult r = recv_some(fd, buffer.data(), buffer.size(), stay_direct);
+        std::int64_t rx = 0; // the read's RX stamp, when measuring
+        const IoResult r =
+            recv_some(fd, buffer.data(), buffer.size(), stay_direct, meter.on() ? &rx : nullptr);
         if (r.status == IoStatus::Idle)
             continue; // stopping, or impairments came on
         if (r.status != IoStatus::Ok || r.bytes == 0)
             return;
-        if (send_all(fd, buffer.data(), r.bytes, keep_going).status != IoStatus::Ok)
+        const Nanos t_send = meter.send_begins();
+        const IoStatus sent = send_all(fd, buffer.data(), r.bytes, keep_going).status;
+        meter.sent(rx, t_send);
+        if (sent != IoStatus::Ok)
             return;
         m_stats.bytes += r.bytes;
     }
@@ -150,15 +168,18 @@ void BlockingPong::serve_stream(int fd) {
 // did not fit) and the next chunk's due time. A client that does not read fills its own queue and
 // is then no longer read; nobody else waits for it. Returns true when back to the direct path
 // (impairments off and the queue drained), false when the connection is to be closed.
-bool BlockingPong::serve_stream_delayed(int fd, DelayLine& line) {
+bool BlockingPong::serve_stream_delayed(int fd, DelayLine& line, ResidenceMeter& meter) {
     bool eof = false;
     while (!m_stop.load(std::memory_order_relaxed)) {
         const Nanos now = now_ns();
         bool blocked = false;
         while (!line.empty() && line.next_due() <= now) {
             const DelayLine::Message m = line.front();
+            const Nanos t_send = meter.send_begins();
             const ssize_t n = ::send(fd, m.data, m.size, MSG_NOSIGNAL | MSG_DONTWAIT);
             if (n > 0) {
+                if (m.starts) // the read's residence, its hold included
+                    meter.sent(m.stamp, t_send);
                 m_stats.bytes += static_cast<std::uint64_t>(n);
                 line.consumed(static_cast<std::size_t>(n));
             } else if (n < 0 && would_block(errno)) {
@@ -183,9 +204,10 @@ bool BlockingPong::serve_stream_delayed(int fd, DelayLine& line) {
         }
         if (!(revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
-        const ssize_t n = ::recv(fd, room.data(), room.size(), MSG_DONTWAIT);
+        std::int64_t rx = 0;
+        const ssize_t n = meter.recv(fd, room.data(), room.size(), MSG_DONTWAIT, rx);
         if (n > 0)
-            line.commit(static_cast<std::size_t>(n), now_ns());
+            line.commit(static_cast<std::size_t>(n), now_ns(), nullptr, 0, rx);
         else if (n == 0)
             eof = true; // the client half-closed: echo what is queued, then close
         else if (!would_block(errno))
@@ -194,57 +216,38 @@ bool BlockingPong::serve_stream_delayed(int fd, DelayLine& line) {
     return false;
 }
 
-void BlockingPong::serve_datagrams(int fd) {
-    std::vector<std::byte> buffer(kMaxUdpPayload + 1);
+void BlockingPong::serve_datagrams(int fd, ResidenceRecorder* residence) {
+    DatagramEcho echo;
     DelayLine line(m_impairments, DelayLine::Kind::Datagram);
+    StampedDatagrams single(fd, residence, line, m_stats); // one at a time: measuring, or delayed
     set_recv_timeout(fd, kSlice);
     while (!m_stop.load(std::memory_order_relaxed)) {
         if (!line.bypass()) {
-            serve_datagrams_delayed(fd, line, buffer);
+            serve_datagrams_delayed(fd, line, single);
             continue;
         }
-        sockaddr_storage from{};
-        socklen_t len = sizeof(from);
-        const ssize_t n =
-            ::recvfrom(fd, buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
-        if (n < 0)
-            continue; // timeout slice, or an ICMP error from an earlier client: keep serving
-        if (::sendto(fd, buffer.data(), static_cast<std::size_t>(n), MSG_NOSIGNAL,
-                     reinterpret_cast<sockaddr*>(&from), len) == n)
-            m_stats.bytes += static_cast<std::uint64_t>(n);
+        // Every datagram waiting, in one batch each way; measuring the residence, one at a time with
+        // its RX stamp. Nothing read: the timeout slice, or an ICMP error from an earlier client;
+        // either way, keep serving.
+        if (residence)
+            single.drain(1, true);
+        else
+            m_stats.bytes += echo.echo(fd, true).bytes;
     }
 }
 
-// Datagrams with impairments: receive into the delay queue (or into `spare` to drop, when it is
-// full), send what is due, and wait with ppoll for the next datagram or due time. Returns when
-// stopping or when back to the direct path.
-void BlockingPong::serve_datagrams_delayed(int fd, DelayLine& line, std::vector<std::byte>& spare) {
+// Datagrams with impairments: receive into the delay queue (or drop and count, when it is full),
+// send what is due, and wait with ppoll for the next datagram or due time. Returns when stopping or
+// when back to the direct path.
+void BlockingPong::serve_datagrams_delayed(int fd, DelayLine& line, StampedDatagrams& single) {
     while (!m_stop.load(std::memory_order_relaxed)) {
         const Nanos now = now_ns();
-        while (!line.empty() && line.next_due() <= now) {
-            const DelayLine::Message m = line.front();
-            if (::sendto(fd, m.data, m.size, MSG_NOSIGNAL, m.to, m.to_len) == static_cast<ssize_t>(m.size))
-                m_stats.bytes += m.size;
-            line.consumed(m.size);
-        }
+        single.release_due(now);
         if (line.empty() && line.bypass())
             return;
         const Nanos wait = line.empty() ? kSlice : line.next_due() - now;
-        if (!(wait_for(fd, POLLIN, wait) & (POLLIN | POLLERR)))
-            continue;
-        std::span<std::byte> room = line.room();
-        const bool queued = !room.empty();
-        if (!queued)
-            room = spare;
-        sockaddr_storage from{};
-        socklen_t len = sizeof(from);
-        const ssize_t n =
-            ::recvfrom(fd, room.data(), room.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &len);
-        if (n < 0)
-            continue; // an ICMP error from an earlier client (recvfrom clears it)
-        if (!queued ||
-            !line.commit(static_cast<std::size_t>(n), now_ns(), reinterpret_cast<sockaddr*>(&from), len))
-            m_stats.dropped++;
+        if (wait_for(fd, POLLIN, wait) & (POLLIN | POLLERR))
+            single.drain(1, false);
     }
 }
 

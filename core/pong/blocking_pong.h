@@ -1,6 +1,7 @@
 #pragma once
 
 #include "pong_base.h"
+#include "stamped_datagrams.h"
 #include "thread_tasks.h"
 
 #include <atomic>
@@ -23,15 +24,18 @@ public:
 private:
     struct Connection {
         Fd fd;
+        ResidenceLease residence; // the connection's own recorder, when measuring
         std::thread thread;
         std::atomic<bool> done{false};
     };
 
-    void accept_loop(int listen_fd);
-    void serve_stream(int fd);
-    bool serve_stream_delayed(int fd, DelayLine& line);
-    void serve_datagrams(int fd);
-    void serve_datagrams_delayed(int fd, DelayLine& line, std::vector<std::byte>& spare);
+    // `residence`: the TCP listener's recorder (null: not measured); each connection gets its own.
+    void accept_loop(int listen_fd, ResidenceRecorder* residence);
+    void serve_stream(int fd, ResidenceRecorder* residence);
+    bool serve_stream_delayed(int fd, DelayLine& line, ResidenceMeter& meter);
+    // `residence`: where the serving thread measures its residence (null: not measured).
+    void serve_datagrams(int fd, ResidenceRecorder* residence);
+    void serve_datagrams_delayed(int fd, DelayLine& line, StampedDatagrams& single);
     void reap_finished();
 
     std::vector<Fd> m_listeners; // every endpoint's socket, in the order of m_endpoints

@@ -175,7 +175,8 @@ std::span<std::byte> DelayLine::room() {
     return {s.bytes.get() + begin, end - begin};
 }
 
-bool DelayLine::commit(std::size_t n, Nanos now, const sockaddr* from, socklen_t from_len) noexcept {
+bool DelayLine::commit(std::size_t n, Nanos now, const sockaddr* from, socklen_t from_len,
+                       std::int64_t stamp) noexcept {
     refresh();
     Storage& s = *m_storage;
     if (m_kind == Kind::Datagram && (m_loss_all || (m_loss_threshold != 0 && s.rng() < m_loss_threshold)))
@@ -195,6 +196,7 @@ bool DelayLine::commit(std::size_t n, Nanos now, const sockaddr* from, socklen_t
     e.offset = static_cast<std::uint32_t>(m_room);
     e.size = static_cast<std::uint32_t>(n);
     e.done = false;
+    e.stamp = stamp;
     m_write = m_room + std::max<std::size_t>(n, 1); // an empty datagram still takes a byte
     if (m_kind == Kind::Datagram) {
         Address& a = s.addresses[index & s.entry_mask];
@@ -215,9 +217,19 @@ DelayLine::Message DelayLine::front() const noexcept {
     const std::uint64_t index = front_index();
     const Entry& e = entry(index);
     if (m_kind == Kind::Stream)
-        return {m_storage->bytes.get() + e.offset + m_front_sent, e.size - m_front_sent, nullptr, 0};
+        return {m_storage->bytes.get() + e.offset + m_front_sent,
+                e.size - m_front_sent,
+                nullptr,
+                0,
+                e.stamp,
+                m_front_sent == 0};
     const Address& a = m_storage->addresses[index & m_storage->entry_mask];
-    return {m_storage->bytes.get() + e.offset, e.size, reinterpret_cast<const sockaddr*>(&a.addr), a.len};
+    return {m_storage->bytes.get() + e.offset,
+            e.size,
+            reinterpret_cast<const sockaddr*>(&a.addr),
+            a.len,
+            e.stamp,
+            true};
 }
 
 void DelayLine::consumed(std::size_t n) noexcept {

@@ -81,14 +81,21 @@ public:
     // The span stays valid until commit(), also across consumed().
     std::span<std::byte> room();
     // The n bytes just received into room() become one message, held from `now`. For datagrams
-    // `from` is where the echo goes; returns false when the loss setting dropped it.
-    bool commit(std::size_t n, Nanos now, const sockaddr* from = nullptr, socklen_t from_len = 0) noexcept;
+    // `from` is where the echo goes. `stamp`: the kernel's RX stamp of the datagram or of the
+    // stream's read (0: none; front() gives it back, for the pong's residence). Returns false when
+    // the loss setting dropped it.
+    bool commit(std::size_t n, Nanos now, const sockaddr* from = nullptr, socklen_t from_len = 0,
+                std::int64_t stamp = 0) noexcept;
 
     struct Message {
         const std::byte* data;
         std::size_t size;
         const sockaddr* to; // datagrams only
         socklen_t to_len;
+        std::int64_t stamp; // as committed
+        // A send of `data` begins this message's echo: always for a datagram; for a stream while
+        // none of the chunk went yet (the residence ends at the send call that starts the echo).
+        bool starts;
     };
     // The message due first and when it is due (only when !empty()). Streams release in order;
     // datagrams in order of due time, so jitter may reorder them as on a real network.
@@ -103,6 +110,7 @@ private:
         std::uint32_t offset = 0;
         std::uint32_t size = 0;
         bool done = false; // datagram sent out of order, its bytes freed once it reaches the head
+        std::int64_t stamp = 0;
     };
     struct Address {
         sockaddr_in6 addr; // large enough for any UDP peer (IPv4 or IPv6)

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace le {
@@ -24,7 +25,13 @@ struct PongConfig {
     Nanos delay = 0;
     Nanos jitter = 0;
     double loss_percent = 0;
+    // Measure each request's residence (kernel RX stamp -> the echo's send call) per interval, for
+    // the ping's kernel-timestamp split (split_stats.h): every engine, UDP and TCP (per read; see
+    // pong_residence.h); Unix streams have no kernel stamps.
+    bool measure_residence = false;
 };
+
+struct ResidenceData;
 
 struct PongStats {
     std::atomic<std::uint64_t> accepted{0};
@@ -53,6 +60,12 @@ public:
     // get the new ones. Throws std::invalid_argument unless delay and jitter are 0 .. 10 s and
     // loss 0 .. 100.
     virtual void set_impairments(Nanos delay, Nanos jitter, double loss_percent) = 0;
+    // With config.measure_residence: empty when this pong measures its residence, else why not
+    // ("unix stream sockets get no kernel timestamps: ..."). Without it: "not asked for".
+    virtual const std::string& residence_unavailable() const = 0;
+    // The residence times since the last call (only when measured), valid until the next call. One
+    // reader at a time (the ping session's collector); never blocks the serving threads.
+    virtual const ResidenceData& take_residence() = 0;
 };
 
 // Binds every endpoint and starts serving. Throws std::runtime_error naming the endpoint that

@@ -1,6 +1,7 @@
 #include "spin_pong.h"
 
 #include "blocking_io.h"
+#include "datagram_echo.h"
 #include "poll_io.h"
 
 #include <algorithm>
@@ -23,25 +24,32 @@ constexpr std::size_t kIdlePollsPerYield = 64;
 } // namespace
 
 struct SpinPong::Connection {
-    Connection(Fd f, const Impairments& impairments)
+    Connection(Fd f, const Impairments& impairments, ResidenceRecorder* residence)
         : fd(std::move(f))
-        , line(impairments, DelayLine::Kind::Stream) {}
+        , line(impairments, DelayLine::Kind::Stream)
+        , meter(residence) {}
     Fd fd;
     // for_overwrite: a connection that only ever sends a few bytes touches one page, not 64 KiB.
     std::unique_ptr<std::byte[]> buffer = std::make_unique_for_overwrite<std::byte[]>(kPongChunk);
-    std::size_t sent = 0;    // direct path: bytes of the last read already echoed ...
-    std::size_t pending = 0; // ... and still to echo; nothing is read until they are out
-    DelayLine line;          // delayed path (impairments on)
-    bool eof = false;        // delayed path: the client half-closed; close once the queue is out
+    std::size_t sent = 0;       // direct path: bytes of the last read already echoed ...
+    std::size_t pending = 0;    // ... and still to echo; nothing is read until they are out
+    DelayLine line;             // delayed path (impairments on)
+    bool eof = false;           // delayed path: the client half-closed; close once the queue is out
+    ResidenceMeter meter;       // off unless the residence is measured
+    bool unsent = false;        // measuring: the last read's echo has not begun (the socket was full) ...
+    std::int64_t unsent_rx = 0; // ... and that read's RX stamp
 };
 
 struct SpinPong::Datagrams {
-    Datagrams(Fd f, const Impairments& impairments)
+    Datagrams(Fd f, const Impairments& impairments, ResidenceRecorder* residence)
         : fd(std::move(f))
-        , line(impairments, DelayLine::Kind::Datagram) {}
+        , line(impairments, DelayLine::Kind::Datagram)
+        , meter(residence) {}
     Fd fd; // blocking, received from with MSG_DONTWAIT: a UDP send only waits on a full socket buffer
     std::vector<std::byte> buffer = std::vector<std::byte>(kMaxUdpPayload + 1);
+    DatagramEcho echo; // the direct path (no impairments)
     DelayLine line;
+    ResidenceMeter meter; // off unless the residence is measured
 };
 
 SpinPong::SpinPong(const PongConfig& config)
@@ -49,9 +57,13 @@ SpinPong::SpinPong(const PongConfig& config)
     std::vector<Fd> sockets = bind_endpoints();
     for (std::size_t i = 0; i < sockets.size(); ++i) {
         if (m_endpoints[i].transport == Transport::Udp) {
-            m_datagrams.push_back(std::make_unique<Datagrams>(std::move(sockets[i]), m_impairments));
+            ResidenceRecorder* residence = residence_for(sockets[i].get());
+            m_datagrams.push_back(
+                std::make_unique<Datagrams>(std::move(sockets[i]), m_impairments, residence));
         } else {
             set_nonblocking(sockets[i].get(), true);
+            m_listener_residence.push_back(
+                m_endpoints[i].transport == Transport::Tcp ? residence_for(sockets[i].get()) : nullptr);
             m_listeners.push_back(std::move(sockets[i]));
         }
     }
@@ -91,8 +103,8 @@ void SpinPong::run() {
             (m_accept_pause_until == 0 || now_ns() >= m_accept_pause_until)) {
             polls_since_accept = 0;
             m_accept_pause_until = 0;
-            for (const Fd& l : m_listeners)
-                accept_all(l.get());
+            for (std::size_t l = 0; l < m_listeners.size(); ++l)
+                accept_all(m_listeners[l].get(), m_listener_residence[l]);
         }
         for (auto& d : m_datagrams)
             serve(*d);
@@ -121,7 +133,7 @@ void SpinPong::run() {
     }
 }
 
-void SpinPong::accept_all(int listen_fd) {
+void SpinPong::accept_all(int listen_fd, ResidenceRecorder* residence) {
     for (int i = 0; i < kAcceptBurst; ++i) {
         Fd client(::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
         if (!client) {
@@ -142,7 +154,8 @@ void SpinPong::accept_all(int listen_fd) {
         set_nodelay(client.get()); // a no-op error on unix sockets
         m_stats.accepted++;
         m_stats.active++;
-        m_connections.push_back(std::make_unique<Connection>(std::move(client), m_impairments));
+        ResidenceRecorder* shared = residence_for_connection(client.get(), residence, false).recorder();
+        m_connections.push_back(std::make_unique<Connection>(std::move(client), m_impairments, shared));
     }
 }
 
@@ -150,8 +163,13 @@ void SpinPong::accept_all(int listen_fd) {
 bool SpinPong::serve(Connection& c) {
     const int fd = c.fd.get();
     if (c.pending > 0) {
+        const Nanos t_send = c.unsent ? c.meter.send_begins() : 0;
         const ssize_t n = poll_send(fd, c.buffer.get() + c.sent, c.pending, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
+            if (c.unsent) { // this call began the echo of the last read
+                c.meter.sent(c.unsent_rx, t_send);
+                c.unsent = false;
+            }
             c.sent += static_cast<std::size_t>(n);
             c.pending -= static_cast<std::size_t>(n);
             count_bytes(static_cast<std::size_t>(n));
@@ -164,15 +182,26 @@ bool SpinPong::serve(Connection& c) {
     }
     if (!c.line.bypass())
         return serve_delayed(c);
-    const ssize_t n = poll_recv(fd, c.buffer.get(), kPongChunk, MSG_DONTWAIT);
+    std::int64_t rx = 0;
+    const ssize_t n = c.meter.on() ? c.meter.recv(fd, c.buffer.get(), kPongChunk, MSG_DONTWAIT, rx)
+                                   : poll_recv(fd, c.buffer.get(), kPongChunk, MSG_DONTWAIT);
     if (n == 0)
         return false; // EOF: all echoed already
     if (n < 0)
         return would_block(errno);
     m_worked = true;
+    const Nanos t_send = c.meter.send_begins();
     const ssize_t w = poll_send(fd, c.buffer.get(), static_cast<std::size_t>(n), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w < 0 && !would_block(errno))
         return false;
+    if (c.meter.on()) {
+        if (w > 0)
+            c.meter.sent(rx, t_send);
+        else { // nothing went: the echo begins with the send that gets the first byte out
+            c.unsent = true;
+            c.unsent_rx = rx;
+        }
+    }
     c.sent = w > 0 ? static_cast<std::size_t>(w) : 0;
     c.pending = static_cast<std::size_t>(n) - c.sent;
     count_bytes(c.sent);
@@ -186,8 +215,11 @@ bool SpinPong::serve_delayed(Connection& c) {
     const Nanos now = now_ns();
     while (!c.line.empty() && c.line.next_due() <= now) {
         const DelayLine::Message m = c.line.front();
+        const Nanos t_send = c.meter.send_begins();
         const ssize_t n = ::send(fd, m.data, m.size, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
+            if (m.starts) // the read's residence, its hold included
+                c.meter.sent(m.stamp, t_send);
             count_bytes(static_cast<std::size_t>(n));
             c.line.consumed(static_cast<std::size_t>(n));
             m_worked = true;
@@ -202,9 +234,10 @@ bool SpinPong::serve_delayed(Connection& c) {
     const std::span<std::byte> room = c.line.room();
     if (room.empty())
         return true;
-    const ssize_t n = ::recv(fd, room.data(), room.size(), MSG_DONTWAIT);
+    std::int64_t rx = 0;
+    const ssize_t n = c.meter.recv(fd, room.data(), room.size(), MSG_DONTWAIT, rx);
     if (n > 0) {
-        c.line.commit(static_cast<std::size_t>(n), now_ns());
+        c.line.commit(static_cast<std::size_t>(n), now_ns(), nullptr, 0, rx);
         m_worked = true;
     } else if (n == 0) {
         c.eof = true;
@@ -221,11 +254,23 @@ void SpinPong::serve(Datagrams& d) {
         const Nanos now = now_ns();
         while (!d.line.empty() && d.line.next_due() <= now) {
             const DelayLine::Message m = d.line.front();
+            const Nanos t_send = d.meter.send_begins();
             if (::sendto(fd, m.data, m.size, MSG_NOSIGNAL, m.to, m.to_len) == static_cast<ssize_t>(m.size))
                 count_bytes(m.size);
+            d.meter.sent(m.stamp, t_send);
             d.line.consumed(m.size);
             m_worked = true;
         }
+    }
+    // Every datagram waiting (up to a batch), in one call each way; measuring the residence, one at a
+    // time below, each with its RX stamp.
+    if (d.line.bypass() && !d.meter.on()) {
+        const DatagramEcho::Result r = d.echo.echo(fd, false);
+        if (r.echoed > 0) {
+            m_worked = true;
+            count_bytes(r.bytes);
+        }
+        return;
     }
     for (int i = 0; i < kDatagramBurst; ++i) {
         // Direct: into the endpoint's buffer and straight back. Delayed: into the delay queue, or
@@ -237,8 +282,11 @@ void SpinPong::serve(Datagrams& d) {
             target = d.buffer;
         sockaddr_storage from{};
         socklen_t len = sizeof(from);
-        const ssize_t n = poll_recvfrom(fd, target.data(), target.size(), MSG_DONTWAIT,
-                                        reinterpret_cast<sockaddr*>(&from), &len);
+        std::int64_t rx = 0;
+        const ssize_t n = d.meter.on() ? d.meter.recvfrom(fd, target.data(), target.size(), MSG_DONTWAIT,
+                                                          reinterpret_cast<sockaddr*>(&from), &len, rx)
+                                       : poll_recvfrom(fd, target.data(), target.size(), MSG_DONTWAIT,
+                                                       reinterpret_cast<sockaddr*>(&from), &len);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return;
@@ -247,9 +295,11 @@ void SpinPong::serve(Datagrams& d) {
         m_worked = true;
         const auto* to = reinterpret_cast<const sockaddr*>(&from);
         if (direct) {
+            const Nanos t_send = d.meter.send_begins();
             if (poll_sendto(fd, target.data(), static_cast<std::size_t>(n), MSG_NOSIGNAL, to, len) == n)
                 count_bytes(static_cast<std::size_t>(n));
-        } else if (!queued || !d.line.commit(static_cast<std::size_t>(n), now_ns(), to, len)) {
+            d.meter.sent(rx, t_send);
+        } else if (!queued || !d.line.commit(static_cast<std::size_t>(n), now_ns(), to, len, rx)) {
             m_stats.dropped++;
         }
     }

@@ -33,7 +33,8 @@ private:
     struct Datagrams;
 
     void run();
-    void accept_all(int listen_fd);
+    // `residence`: the listener's recorder (null: not measured); its connections share it (one thread).
+    void accept_all(int listen_fd, ResidenceRecorder* residence);
     bool serve(Connection& c); // false: the connection is over
     bool serve_delayed(Connection& c);
     void serve(Datagrams& d);
@@ -43,7 +44,8 @@ private:
         m_stats.bytes.store(m_stats.bytes.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
     }
 
-    std::vector<Fd> m_listeners; // stream endpoints, non-blocking
+    std::vector<Fd> m_listeners;                          // stream endpoints, non-blocking
+    std::vector<ResidenceRecorder*> m_listener_residence; // per listener, null: not measured
     std::vector<std::unique_ptr<Datagrams>> m_datagrams;
     std::vector<std::unique_ptr<Connection>> m_connections; // the spin thread's alone until stop()
     Nanos m_accept_pause_until = 0; // after EMFILE and the like, so the loop does not only accept

@@ -11,27 +11,37 @@
 namespace le {
 
 UringStreamEcho::UringStreamEcho(UringLoop& loop, PongStats& stats, const Impairments& impairments, int fd,
-                                 std::function<void(UringStreamEcho&)> on_closed)
+                                 std::function<void(UringStreamEcho&)> on_closed,
+                                 ResidenceRecorder* residence)
     : m_loop(loop)
     , m_stats(stats)
     , m_fd(fd)
     , m_on_closed(std::move(on_closed))
-    , m_line(impairments, DelayLine::Kind::Stream) {}
+    , m_line(impairments, DelayLine::Kind::Stream)
+    , m_meter(residence) {}
 
 // Queues the next receive, unless one is in flight, the connection ends, or the direct path's
 // echo is still out (never reading while it is: that is the back-pressure).
 void UringStreamEcho::read() {
     if (m_reading || m_closing || m_eof || (m_writing && m_direct))
         return;
-    if (m_line.bypass()) {
-        m_direct = true;
-        io_uring_prep_recv(m_loop.sqe(*this), m_fd.get(), m_buffer.data(), m_buffer.size(), 0);
-    } else {
-        const std::span<std::byte> room = m_line.room();
-        if (room.empty())
+    std::span<std::byte> into = m_buffer;
+    m_direct = m_line.bypass();
+    if (!m_direct) {
+        into = m_line.room();
+        if (into.empty())
             return; // the queue is full: reading resumes when a send frees room
-        m_direct = false;
-        io_uring_prep_recv(m_loop.sqe(*this), m_fd.get(), room.data(), room.size(), 0);
+    }
+    if (m_meter.on()) {
+        m_iov = {into.data(), into.size()};
+        m_msg = {};
+        m_msg.msg_iov = &m_iov;
+        m_msg.msg_iovlen = 1;
+        m_msg.msg_control = m_control.buf;
+        m_msg.msg_controllen = sizeof(m_control.buf);
+        io_uring_prep_recvmsg(m_loop.sqe(*this), m_fd.get(), &m_msg, 0);
+    } else {
+        io_uring_prep_recv(m_loop.sqe(*this), m_fd.get(), into.data(), into.size(), 0);
     }
     m_reading = true;
     ++m_pending;
@@ -53,15 +63,18 @@ void UringStreamEcho::complete(int res, unsigned) {
         close();
         return;
     }
+    const std::int64_t rx = m_meter.on() ? rx_stamp_of(m_msg) : 0;
     if (m_direct) {
         m_length = static_cast<std::size_t>(res);
         m_done = 0;
         m_writing = true;
         ++m_pending;
+        const Nanos t_send = m_meter.send_begins();
         io_uring_prep_send(m_loop.sqe(m_send_op), m_fd.get(), m_buffer.data(), m_length, MSG_NOSIGNAL);
+        m_meter.sent(rx, t_send);
         return;
     }
-    m_line.commit(static_cast<std::size_t>(res), now_ns());
+    m_line.commit(static_cast<std::size_t>(res), now_ns(), nullptr, 0, rx);
     release();
     read();
 }
@@ -83,7 +96,10 @@ void UringStreamEcho::release() {
     const DelayLine::Message m = m_line.front();
     m_writing = true;
     ++m_pending;
+    const Nanos t_send = m_meter.send_begins();
     io_uring_prep_send(m_loop.sqe(m_send_op), m_fd.get(), m.data, m.size, MSG_NOSIGNAL);
+    if (m.starts) // the read's residence, its hold included
+        m_meter.sent(m.stamp, t_send);
 }
 
 void UringStreamEcho::sent(int res, unsigned) {
@@ -154,12 +170,14 @@ void UringStreamEcho::finished() {
         m_on_closed(*this); // frees this: the last thing done here
 }
 
-UringDatagramEcho::UringDatagramEcho(UringLoop& loop, PongStats& stats, const Impairments& impairments, Fd fd)
+UringDatagramEcho::UringDatagramEcho(UringLoop& loop, PongStats& stats, const Impairments& impairments, Fd fd,
+                                     ResidenceRecorder* residence)
     : m_loop(loop)
     , m_stats(stats)
     , m_fd(std::move(fd))
     , m_line(impairments, DelayLine::Kind::Datagram)
-    , m_buffer(kMaxUdpPayload + 1) {}
+    , m_buffer(kMaxUdpPayload + 1)
+    , m_meter(residence) {}
 
 void UringDatagramEcho::receive() {
     m_sending = false;
@@ -179,6 +197,10 @@ void UringDatagramEcho::receive() {
     m_msg.msg_namelen = sizeof(m_from);
     m_msg.msg_iov = &m_iov;
     m_msg.msg_iovlen = 1;
+    if (m_meter.on()) {
+        m_msg.msg_control = m_control.buf;
+        m_msg.msg_controllen = sizeof(m_control.buf);
+    }
     io_uring_prep_recvmsg(m_loop.sqe(*this), m_fd.get(), &m_msg, 0);
 }
 
@@ -186,6 +208,7 @@ void UringDatagramEcho::complete(int res, unsigned) {
     if (m_sending) {
         if (res >= 0)
             m_stats.bytes += static_cast<std::uint64_t>(res);
+        m_meter.sent(m_rx, m_t_send);
         receive();
         return;
     }
@@ -193,17 +216,24 @@ void UringDatagramEcho::complete(int res, unsigned) {
         receive();
         return;
     }
+    const std::int64_t rx = m_meter.on() ? rx_stamp_of(m_msg) : 0;
     if (m_direct) {
         m_sending = true;
         m_iov.iov_len = static_cast<std::size_t>(res);
         m_msg.msg_namelen = m_from.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+        if (m_meter.on()) {
+            m_msg.msg_control = nullptr; // the echo carries no control data
+            m_msg.msg_controllen = 0;
+            m_rx = rx;
+            m_t_send = m_meter.send_begins();
+        }
         io_uring_prep_sendmsg(m_loop.sqe(*this), m_fd.get(), &m_msg, 0);
         return;
     }
     const auto from_len =
         static_cast<socklen_t>(m_from.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
     if (!m_queued || !m_line.commit(static_cast<std::size_t>(res), now_ns(),
-                                    reinterpret_cast<const sockaddr*>(&m_from), from_len))
+                                    reinterpret_cast<const sockaddr*>(&m_from), from_len, rx))
         m_stats.dropped++;
     release();
     receive();
@@ -215,9 +245,11 @@ void UringDatagramEcho::release() {
     const Nanos now = now_ns();
     while (!m_line.empty() && m_line.next_due() <= now) {
         const DelayLine::Message m = m_line.front();
+        const Nanos t_send = m_meter.send_begins();
         if (::sendto(m_fd.get(), m.data, m.size, MSG_NOSIGNAL, m.to, m.to_len) ==
             static_cast<ssize_t>(m.size))
             m_stats.bytes += m.size;
+        m_meter.sent(m.stamp, t_send);
         m_line.consumed(m.size);
     }
     if (m_line.empty())

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "impairments.h"
+#include "pong_residence.h"
 #include "pong_server.h"
 #include "socket.h"
 #include "uring_loop.h"
@@ -27,10 +28,15 @@ namespace le {
 // The connection ends at the end of the stream (after echoing what is queued) or on an error; its
 // pending operations are ended (shutdown, timeout removal) and `on_closed` runs once none is left:
 // the owner frees it there.
+//
+// Measuring the residence (`residence` not null: a TCP connection with RX stamps on), each receive
+// is a recvmsg with a control buffer, which brings the read's RX stamp (of the last segment it
+// consumed), and the residence runs to the moment the send that starts echoing those bytes is
+// queued on the ring; off, the receive is the plain recv.
 class UringStreamEcho final : public UringOp {
 public:
     UringStreamEcho(UringLoop& loop, PongStats& stats, const Impairments& impairments, int fd,
-                    std::function<void(UringStreamEcho&)> on_closed);
+                    std::function<void(UringStreamEcho&)> on_closed, ResidenceRecorder* residence = nullptr);
     // Queues the first receive.
     void start() { read(); }
     std::size_t index = 0; // the owner's bookkeeping
@@ -65,6 +71,10 @@ private:
     bool m_timer_armed = false; // a release timeout is in flight
     bool m_eof = false;         // the client half-closed: echo what is queued, then close
     bool m_closing = false;
+    ResidenceMeter m_meter;
+    iovec m_iov{}; // measuring: the recvmsg in flight
+    msghdr m_msg{};
+    StampControl m_control; // its control data (last: cmsghdr ends in a flexible array)
 };
 
 // One UDP endpoint of the uring pong, on the loop's thread. Direct path: recvmsg into its buffer,
@@ -72,10 +82,14 @@ private:
 // drop and count, when the queue is full or the loss setting takes it); due datagrams go back with
 // a plain sendto from the loop thread (a UDP send waits only while the socket buffer is full, as in
 // the asio pong), in order of due time, and a timeout on the ring waits for the next one, removed
-// and re-armed when a datagram with a shorter hold comes.
+// and re-armed when a datagram with a shorter hold comes. Measuring the residence (`residence` not
+// null), each recvmsg also takes the datagram's RX stamp in a control buffer, and the residence runs
+// to the moment its echo's sendmsg is queued on the ring (or its sendto begins, delayed); off, the
+// receive has no control buffer and nothing else changes.
 class UringDatagramEcho final : public UringOp {
 public:
-    UringDatagramEcho(UringLoop& loop, PongStats& stats, const Impairments& impairments, Fd fd);
+    UringDatagramEcho(UringLoop& loop, PongStats& stats, const Impairments& impairments, Fd fd,
+                      ResidenceRecorder* residence);
     void start() { receive(); }
 
     void complete(int res, unsigned flags) override; // a recvmsg or a direct sendmsg
@@ -102,6 +116,11 @@ private:
     __kernel_timespec m_ts{};
     Nanos m_armed_for = 0; // the due time the timeout waits for; 0 while none is in flight
     bool m_removing = false;
+    ResidenceMeter m_meter;
+    std::int64_t m_rx = 0; // the direct echo in flight: its request's RX stamp ...
+    Nanos m_t_send = 0;    // ... and when its sendmsg was queued (recorded once it completes)
+    StampControl
+        m_control; // the recvmsg's control data, when measuring (last: cmsghdr ends in a flexible array)
 };
 
 } // namespace le

@@ -24,14 +24,16 @@ constexpr Nanos kAcceptRetry = 10 * kNanosPerMilli; // after EMFILE and the like
 class UringPong;
 
 struct Listener final : UringOp {
-    Listener(UringPong& p, Fd descriptor, bool tcp_endpoint)
+    Listener(UringPong& p, Fd descriptor, bool tcp_endpoint, ResidenceRecorder* recorder)
         : pong(p)
         , fd(std::move(descriptor))
-        , tcp(tcp_endpoint) {}
+        , tcp(tcp_endpoint)
+        , residence(recorder) {}
     void complete(int res, unsigned flags) override;
     UringPong& pong;
     Fd fd;
     bool tcp;
+    ResidenceRecorder* residence; // its connections measure into it (null: not measured)
     __kernel_timespec retry_ts{};
     void retry(int, unsigned);
     BoundOp<Listener, &Listener::retry> retry_op{*this};
@@ -47,12 +49,16 @@ public:
         std::vector<Fd> sockets = bind_endpoints();
         for (std::size_t i = 0; i < sockets.size(); ++i) {
             const Transport t = m_endpoints[i].transport;
-            if (t == Transport::Udp)
+            if (t == Transport::Udp) {
+                ResidenceRecorder* residence = residence_for(sockets[i].get());
                 m_datagrams.push_back(std::make_unique<UringDatagramEcho>(m_loop, m_stats, m_impairments,
-                                                                          std::move(sockets[i])));
-            else
+                                                                          std::move(sockets[i]), residence));
+            } else {
+                ResidenceRecorder* residence =
+                    t == Transport::Tcp ? residence_for(sockets[i].get()) : nullptr;
                 m_listeners.push_back(
-                    std::make_unique<Listener>(*this, std::move(sockets[i]), t == Transport::Tcp));
+                    std::make_unique<Listener>(*this, std::move(sockets[i]), t == Transport::Tcp, residence));
+            }
         }
         for (auto& l : m_listeners)
             accept(*l);
@@ -115,8 +121,10 @@ public:
         m_stats.active++;
         if (l.tcp)
             set_nodelay(res);
-        auto c = std::make_unique<UringStreamEcho>(m_loop, m_stats, m_impairments, res,
-                                                   [this](UringStreamEcho& gone) { drop(gone); });
+        // One thread serves them all: the listener's recorder is theirs.
+        ResidenceRecorder* residence = residence_for_connection(res, l.residence, false).recorder();
+        auto c = std::make_unique<UringStreamEcho>(
+            m_loop, m_stats, m_impairments, res, [this](UringStreamEcho& gone) { drop(gone); }, residence);
         c->index = m_connections.size();
         m_connections.push_back(std::move(c));
         m_connections.back()->start();

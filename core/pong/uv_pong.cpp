@@ -1,14 +1,18 @@
 #include "uv_pong.h"
 
 #include "uv_setup.h"
+#include "uv_stamped_datagrams.h"
 #include "uv_tasks.h"
 
 #include <fmt/format.h>
 #include <uv.h>
 
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <atomic>
+#include <cerrno>
 #include <span>
 #include <stdexcept>
 #include <thread>
@@ -30,10 +34,16 @@ union StreamHandle {
 class UvPong;
 
 // A connection; libuv owns it from uv_accept until the close callback of its last handle (the
-// stream, and the release timer once impairments gave it one).
+// stream, the release timer once impairments gave it one, the poll handle when measuring).
+// Measuring its residence, libuv's read gives no control messages: a poll handle on a second
+// descriptor of the socket (one fd takes one libuv watcher) says it is readable and recvmsg reads
+// with the RX stamp; the echo still goes out through the stream handle.
 struct Connection {
     explicit Connection(const Impairments& impairments)
         : line(impairments, DelayLine::Kind::Stream) {}
+    ResidenceMeter meter{nullptr}; // off unless measuring
+    Fd poll_fd;                    // measuring: the second descriptor `poll` watches
+    uv_poll_t poll{};
     UvPong* pong = nullptr;
     StreamHandle h{};
     uv_write_t write{};
@@ -54,6 +64,7 @@ struct Listener {
     UvPong* pong = nullptr;
     StreamHandle h{};
     bool tcp = false;
+    ResidenceRecorder* residence = nullptr; // its connections measure into it (null: not measured)
 };
 
 struct Datagrams {
@@ -69,15 +80,6 @@ struct Datagrams {
     bool direct = true;  // the datagram libuv is about to deliver goes to `buffer` and back at once
     bool queued = false; // ... into the delay line
 };
-
-// The wait of a release timer: whole milliseconds from the loop's cached time (uv_now, the clock of
-// now_ns()) to `due`, rounded up so a hold never ends early, and at least 1 so the timer does not run
-// again in the round of timers that armed it. The loop's time is not refreshed (see uv_tasks.cpp).
-std::uint64_t timer_ms(uv_loop_t* loop, Nanos due) {
-    const auto due_ms = static_cast<std::uint64_t>((due + kNanosPerMilli - 1) / kNanosPerMilli);
-    const std::uint64_t now_ms = uv_now(loop);
-    return due_ms > now_ms ? due_ms - now_ms : 1;
-}
 
 class UvPong final : public PongBase {
 public:
@@ -120,7 +122,12 @@ private:
         for (std::size_t i = 0; i < sockets.size(); ++i) {
             const Transport t = m_endpoints[i].transport;
             int r = 0;
-            if (t == Transport::Udp) {
+            ResidenceRecorder* residence = t == Transport::Udp ? residence_for(sockets[i].get()) : nullptr;
+            if (residence) { // measuring: a poll handle and recvmsg instead of libuv's receive
+                m_stamped.push_back(std::make_unique<UvStampedDatagrams>(m_loop, std::move(sockets[i]),
+                                                                         residence, m_impairments, m_stats));
+                r = m_stamped.back()->start();
+            } else if (t == Transport::Udp) {
                 auto d = std::make_unique<Datagrams>(m_impairments);
                 d->pong = this;
                 uv_udp_init(&m_loop, &d->udp);
@@ -139,6 +146,7 @@ private:
                 l->pong = this;
                 l->tcp = t == Transport::Tcp;
                 if (l->tcp) {
+                    l->residence = residence_for(sockets[i].get());
                     uv_tcp_init(&m_loop, &l->h.tcp);
                     r = uv_tcp_open(&l->h.tcp, sockets[i].get());
                 } else {
@@ -189,7 +197,46 @@ private:
         p.m_connections.insert(conn);
         if (l.tcp)
             uv_tcp_nodelay(&conn->h.tcp, 1);
-        uv_read_start(&conn->h.stream, &UvPong::alloc_stream, &UvPong::on_read);
+        if (l.residence)
+            measure(p, *conn, l.residence);
+        start_reading(*conn);
+    }
+
+    // One thread serves every connection: the listener's recorder is theirs. Without a second
+    // descriptor or its poll handle (out of descriptors) the connection is served, not measured.
+    static void measure(UvPong& p, Connection& c, ResidenceRecorder* listener) {
+        uv_os_fd_t fd = -1;
+        ResidenceRecorder* r = nullptr;
+        if (uv_fileno(&c.h.handle, &fd) == 0)
+            r = p.residence_for_connection(fd, listener, false).recorder();
+        if (r)
+            c.poll_fd = Fd(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+        if (!r || !c.poll_fd || uv_poll_init_socket(&p.m_loop, &c.poll, c.poll_fd.get()) != 0)
+            return;
+        c.poll.data = &c;
+        ++c.handles;
+        c.meter = ResidenceMeter(r);
+    }
+
+    static void start_reading(Connection& c) {
+        c.meter.on() ? uv_poll_start(&c.poll, UV_READABLE, &UvPong::on_readable)
+                     : uv_read_start(&c.h.stream, &UvPong::alloc_stream, &UvPong::on_read);
+    }
+    static void stop_reading(Connection& c) {
+        c.meter.on() ? uv_poll_stop(&c.poll) : uv_read_stop(&c.h.stream);
+    }
+
+    // Measuring: the socket is readable (libuv polls level-triggered, so one read per wake-up).
+    static void on_readable(uv_poll_t* h, int, int) {
+        auto& c = *static_cast<Connection*>(h->data);
+        uv_buf_t buf;
+        alloc_stream(&c.h.handle, 0, &buf);
+        std::int64_t rx = 0;
+        const ssize_t n = buf.len == 0 ? ssize_t{UV_ENOBUFS} // as libuv's read: delivered() pauses reading
+                                       : c.meter.recv(c.poll_fd.get(), buf.base, buf.len, MSG_DONTWAIT, rx);
+        if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        delivered(c, n == -1 ? -errno : n == 0 ? ssize_t{UV_EOF} : n, &buf, rx); // libuv's errors: -errno
     }
 
     static void free_unregistered(uv_handle_t* h) {
@@ -200,6 +247,8 @@ private:
         if (uv_is_closing(&c.h.handle))
             return;
         uv_close(&c.h.handle, &UvPong::closed);
+        if (c.meter.on())
+            uv_close(as_handle(&c.poll), &UvPong::closed);
         if (c.timer_ready)
             uv_close(as_handle(&c.timer), &UvPong::closed);
     }
@@ -223,18 +272,23 @@ private:
     }
 
     static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
-        auto& c = *static_cast<Connection*>(s->data);
+        delivered(*static_cast<Connection*>(s->data), n, buf, 0);
+    }
+
+    // A read's outcome, as libuv's read callback has it; `rx`: its RX stamp, when measuring.
+    static void delivered(Connection& c, ssize_t n, const uv_buf_t* buf, std::int64_t rx) {
+        uv_stream_t* s = &c.h.stream;
         if (n == 0)
             return;
         if (n == UV_ENOBUFS) { // the delay line is full: a client that does not read is no longer read
-            uv_read_stop(s);
+            stop_reading(c);
             c.paused = true;
             return;
         }
         if (n < 0) {
             // The end of the stream on the delayed path: what is queued is still echoed first.
             if (n == UV_EOF && !c.direct && (!c.line.empty() || c.writing)) {
-                uv_read_stop(s);
+                stop_reading(c);
                 c.eof = true;
                 return;
             }
@@ -242,14 +296,16 @@ private:
             return;
         }
         if (!c.direct) {
-            c.line.commit(static_cast<std::size_t>(n), now_ns());
+            c.line.commit(static_cast<std::size_t>(n), now_ns(), nullptr, 0, rx);
             release(c);
             return;
         }
         // No reading while the echo is out: a client that does not read is no longer read.
-        uv_read_stop(s);
+        stop_reading(c);
         uv_buf_t out = uv_buf_init(buf->base, static_cast<unsigned>(n));
+        const Nanos t_send = c.meter.send_begins();
         const int r = uv_try_write(s, &out, 1);
+        c.meter.sent(rx, t_send); // the echo began in that call (or begins in uv_write's, at once)
         if (r == n) {
             written(c, static_cast<std::size_t>(n));
             return;
@@ -274,7 +330,7 @@ private:
 
     static void written(Connection& c, std::size_t n) {
         c.pong->m_stats.bytes += n;
-        uv_read_start(&c.h.stream, &UvPong::alloc_stream, &UvPong::on_read);
+        start_reading(c);
     }
 
     static void alloc_datagram(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
@@ -348,6 +404,8 @@ private:
                                    static_cast<unsigned>(m.size));
         c.writing = true;
         c.write_size = m.size;
+        if (m.starts) // the read's residence, its hold included
+            c.meter.sent(m.stamp, c.meter.send_begins());
         uv_write(&c.write, &c.h.stream, &out, 1, [](uv_write_t* req, int status) {
             auto& conn = *static_cast<Connection*>(req->handle->data);
             conn.writing = false;
@@ -364,7 +422,7 @@ private:
             }
             if (conn.paused) {
                 conn.paused = false;
-                uv_read_start(&conn.h.stream, &UvPong::alloc_stream, &UvPong::on_read);
+                start_reading(conn);
             }
             release(conn);
         });
@@ -409,6 +467,8 @@ private:
             uv_close(as_handle(&d->udp), nullptr);
             uv_close(as_handle(&d->timer), nullptr);
         }
+        for (auto& d : m_stamped)
+            d->close();
         for (Connection* c : std::vector<Connection*>(m_connections.begin(), m_connections.end()))
             close_connection(*c);
         uv_close(as_handle(&m_async), nullptr);
@@ -419,6 +479,7 @@ private:
     std::unique_ptr<UvTasks> m_tasks;
     std::vector<std::unique_ptr<Listener>> m_listeners;
     std::vector<std::unique_ptr<Datagrams>> m_datagrams;
+    std::vector<std::unique_ptr<UvStampedDatagrams>> m_stamped; // UDP endpoints measuring their residence
     std::unordered_set<Connection*> m_connections; // loop thread only; freed by their close callbacks
     std::thread m_thread;
     std::atomic<bool> m_stopped{false};

@@ -148,6 +148,22 @@ public:
         return out;
     }
 
+    AgentResidence residence(int endpoint, Nanos timeout) override {
+        std::lock_guard lock(m_mutex);
+        const Nanos usual = std::exchange(m_timeout, std::min(timeout, m_timeout));
+        struct Restore {
+            Nanos& timeout;
+            Nanos usual;
+            ~Restore() { timeout = usual; }
+        } restore{m_timeout, usual};
+        const AgentMessage r = request({{"type", "residence"}, {"endpoint", endpoint}}, "residence");
+        try {
+            return residence_from_json(r.body);
+        } catch (const AgentProtocolError& e) {
+            lose(fmt::format("bad answer from the agent: {}", e.what()));
+        }
+    }
+
     Nanos ping() override {
         std::lock_guard lock(m_mutex);
         const Nanos t0 = now_ns();
@@ -183,7 +199,7 @@ private:
             code = it->get<std::string>();
         if (m.id < 0 || code == agent_code::kAuth || code == agent_code::kVersion)
             lose(fmt::format("agent {}: {}", m_control.url(), text));
-        throw AgentError(fmt::format("agent {}: {}", m_control.url(), text), false);
+        throw AgentError(fmt::format("agent {}: {}", m_control.url(), text), false, code);
     }
 
     AgentEndpointInfo decode_info(const json& body, const char* key) {
@@ -281,7 +297,7 @@ private:
 
     const Endpoint m_control;
     const std::string m_data_host;
-    const Nanos m_timeout;
+    Nanos m_timeout;            // a request's; residence() shortens it for its own
     mutable std::mutex m_mutex; // serialises requests
     Fd m_fd;
     bool m_lost = false;

@@ -18,13 +18,17 @@ namespace le {
 // client cannot be used any more and a reconnect is the only way on.
 class AgentError : public std::runtime_error {
 public:
-    AgentError(const std::string& what, bool lost)
+    AgentError(const std::string& what, bool lost, std::string code = {})
         : std::runtime_error(what)
-        , m_lost(lost) {}
+        , m_lost(lost)
+        , m_code(std::move(code)) {}
     bool lost() const { return m_lost; }
+    // The agent's error code when it refused the request (agent_code::kBadMessage, ...), else empty.
+    const std::string& code() const { return m_code; }
 
 private:
     bool m_lost;
+    std::string m_code;
 };
 
 // The control connection to one `latency-pong --agent`. Requests are synchronous and serialised
@@ -48,6 +52,10 @@ public:
     virtual AgentEndpointInfo create_endpoint(const AgentEndpointSpec& spec) = 0;
     virtual void destroy_endpoint(int id) = 0;
     virtual std::vector<AgentEndpointInfo> list_endpoints() = 0;
+    // Endpoint `endpoint`'s residence since the last such request (AgentResidence), waiting at most
+    // `timeout` (or the client's own timeout when shorter); a timeout loses the connection, as any.
+    // An agent of before this request refuses it: AgentError with code() agent_code::kBadMessage.
+    virtual AgentResidence residence(int endpoint, Nanos timeout) = 0;
     // Round trip of the control channel (also how a caller notices a lost agent).
     virtual Nanos ping() = 0;
     virtual bool connected() const = 0;

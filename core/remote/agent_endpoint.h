@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "endpoint.h"
 #include "engine_kind.h"
+#include "split_stats.h"
 
 #include <cstdint>
 #include <string>
@@ -21,6 +22,9 @@ struct AgentEndpointSpec {
     Nanos delay = 0;
     Nanos jitter = 0;
     double loss_percent = 0;
+    // Measure each request's residence for residence requests (PongConfig::measure_residence); an
+    // optional field on the wire (absent: off), so agents and clients of before it still agree.
+    bool measure_residence = false;
 };
 
 // PongStats copied out (the atomics themselves cannot travel).
@@ -30,6 +34,17 @@ struct AgentEndpointStats {
     std::int64_t active = 0;
     std::uint64_t bytes = 0;
     std::uint64_t dropped = 0;
+};
+
+// A residence answer: endpoint `endpoint`'s residence (split_stats.h) since the previous residence
+// request for it (or its creation), over [start, end] of the AGENT's CLOCK_MONOTONIC (another
+// host's clock: a client places the chunk by the time the answer arrived, not by these). When the
+// endpoint does not measure, `unavailable` says why and the rest is empty.
+struct AgentResidence {
+    int endpoint = 0;
+    Nanos start = 0, end = 0;
+    ResidenceData data;
+    std::string unavailable;
 };
 
 struct AgentEndpointInfo {

@@ -2,6 +2,7 @@
 
 #include "agent_protocol.h"
 #include "pong_server.h"
+#include "split_stats.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -57,6 +58,7 @@ json AgentEndpointTable::create(const json& spec_json) {
     pong.delay = spec.delay;
     pong.jitter = spec.jitter;
     pong.loss_percent = spec.loss_percent;
+    pong.measure_residence = spec.measure_residence;
     std::unique_ptr<PongServer> server;
     try {
         server = start_pong(pong);
@@ -68,6 +70,7 @@ json AgentEndpointTable::create(const json& spec_json) {
     Entry& e = m_endpoints[id];
     e.spec = spec;
     e.server = std::move(server);
+    e.residence_since = now_ns();
     log(fmt::format("endpoint {} created: {} ({} engine, {} tasks)", id, e.server->endpoints().front().url(),
                     to_string(spec.engine), spec.tasks));
     return endpoint_info_to_json(info_of(id, e));
@@ -85,6 +88,27 @@ void AgentEndpointTable::destroy(int id) {
     }
     server->stop();
     log(fmt::format("endpoint {} destroyed", id));
+}
+
+AgentResidence AgentEndpointTable::residence(int id) {
+    std::lock_guard lock(m_mutex); // the swap waits for no serving thread longer than one record
+    const auto it = m_endpoints.find(id);
+    if (it == m_endpoints.end())
+        throw AgentRefusal(agent_code::kNotFound, fmt::format("no endpoint {} on this agent", id));
+    Entry& e = it->second;
+    AgentResidence r;
+    r.endpoint = id;
+    if (!e.spec.measure_residence)
+        r.unavailable = "the endpoint was created without measure_residence";
+    else if (!e.server->residence_unavailable().empty())
+        r.unavailable = e.server->residence_unavailable();
+    if (!r.unavailable.empty())
+        return r;
+    r.start = e.residence_since;
+    r.end = now_ns();
+    r.data = e.server->take_residence();
+    e.residence_since = r.end;
+    return r;
 }
 
 json AgentEndpointTable::list() const {

@@ -47,6 +47,10 @@ public:
     nlohmann::json create(const nlohmann::json& spec);
     // Stops and forgets endpoint `id`; AgentRefusal kNotFound when there is none.
     void destroy(int id);
+    // Endpoint `id`'s residence since the last call for it (or its creation), taken now; with
+    // `unavailable` set when it does not measure (not asked in its spec, or an engine that cannot).
+    // AgentRefusal kNotFound when there is none. One reader per endpoint at a time (the table's lock).
+    AgentResidence residence(int id);
     // Every endpoint's info, by id.
     nlohmann::json list() const;
     std::size_t size() const;
@@ -57,6 +61,7 @@ private:
     struct Entry {
         AgentEndpointSpec spec;
         std::unique_ptr<PongServer> server;
+        Nanos residence_since = 0; // the agent's clock: the start of the next residence answer
     };
     static AgentEndpointInfo info_of(int id, const Entry& e);
     void log(const std::string& line) const;

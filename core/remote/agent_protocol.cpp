@@ -1,5 +1,7 @@
 #include "agent_protocol.h"
 
+#include "base64.h"
+#include "hdr_codec.h"
 #include "impairments.h"
 #include "json_fields.h"
 
@@ -177,7 +179,8 @@ json endpoint_spec_to_json(const AgentEndpointSpec& s) {
             {"task_period_ns", s.task_period},
             {"delay_ns", s.delay},
             {"jitter_ns", s.jitter},
-            {"loss_percent", s.loss_percent}};
+            {"loss_percent", s.loss_percent},
+            {"measure_residence", s.measure_residence}};
 }
 
 AgentEndpointSpec endpoint_spec_from_json(const json& j, int max_tasks) {
@@ -207,7 +210,49 @@ AgentEndpointSpec endpoint_spec_from_json(const json& j, int max_tasks) {
     s.delay = agent_int(j, "delay_ns", 0, kMaxImpairmentDelay);
     s.jitter = agent_int(j, "jitter_ns", 0, kMaxImpairmentDelay);
     s.loss_percent = agent_number(j, "loss_percent", 0, 100);
+    if (const auto m = j.find("measure_residence"); m != j.end()) { // optional: clients of before it
+        if (!m->is_boolean())
+            throw AgentProtocolError("field 'measure_residence' must be true or false");
+        s.measure_residence = m->get<bool>();
+    }
     return s;
+}
+
+json residence_to_json(const AgentResidence& r) {
+    json j{{"endpoint", r.endpoint}};
+    if (!r.unavailable.empty()) {
+        j["unavailable"] = r.unavailable;
+        return j;
+    }
+    j["histogram"] = base64_encode(hdr_encode_compressed(r.data.residence));
+    j["start_ns"] = r.start;
+    j["end_ns"] = r.end;
+    j["unstamped"] = r.data.unstamped;
+    j["discarded"] = r.data.discarded;
+    return j;
+}
+
+AgentResidence residence_from_json(const json& j) {
+    AgentResidence r;
+    r.endpoint = static_cast<int>(agent_int(j, "endpoint", 0, INT32_MAX));
+    if (j.contains("unavailable")) {
+        r.unavailable = agent_string(j, "unavailable");
+        if (r.unavailable.empty())
+            throw AgentProtocolError("field 'unavailable' is empty");
+        return r;
+    }
+    r.start = agent_int(j, "start_ns", 0, INT64_MAX);
+    r.end = agent_int(j, "end_ns", r.start, INT64_MAX);
+    r.data.unstamped = static_cast<std::uint64_t>(agent_int(j, "unstamped", 0, INT64_MAX));
+    r.data.discarded = static_cast<std::uint64_t>(agent_int(j, "discarded", 0, INT64_MAX));
+    try {
+        r.data.residence = hdr_decode_compressed(base64_decode(agent_string(j, "histogram")));
+    } catch (const AgentProtocolError&) {
+        throw;
+    } catch (const std::invalid_argument& e) {
+        throw AgentProtocolError(fmt::format("field 'histogram': {}", e.what()));
+    }
+    return r;
 }
 
 json endpoint_info_to_json(const AgentEndpointInfo& info) {

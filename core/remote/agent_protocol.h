@@ -24,7 +24,10 @@ namespace le {
 //           or  {"type":"error","code":...,"message":...} + close
 // A client that holds a token refuses an agent that does not prove it (auth "none" included).
 //   then:   ping -> pong, host -> host, create{spec} -> created{endpoint}, destroy{endpoint} ->
-//           destroyed, list -> endpoints{endpoints:[...]}; a failed request -> error{id,code,message}
+//           destroyed, list -> endpoints{endpoints:[...]}, residence{endpoint} -> residence{endpoint,
+//           histogram (hdr_codec.h, base64), start_ns, end_ns, unstamped, discarded} or
+//           residence{endpoint, unavailable}; a failed request -> error{id,code,message}
+// residence came later without a protocol bump: an agent of before it answers error bad-message.
 inline constexpr int kAgentProtocol = 2;                // 2: the client proves first (agent_auth.h)
 inline constexpr std::size_t kAgentMaxLine = 64 * 1024; // bytes per message, newline excluded
 inline constexpr int kAgentMaxDepth = 8;                // JSON nesting a message may have
@@ -81,6 +84,9 @@ nlohmann::json endpoint_spec_to_json(const AgentEndpointSpec& spec);
 // Checks types and ranges (transport tcp or udp, known engine, tasks 0 .. max_tasks, impairments
 // as latency-pong takes them); throws AgentProtocolError naming the field.
 AgentEndpointSpec endpoint_spec_from_json(const nlohmann::json& j, int max_tasks = 100'000);
+// A residence answer's fields (type and id are the caller's); from_json throws AgentProtocolError.
+nlohmann::json residence_to_json(const AgentResidence& r);
+AgentResidence residence_from_json(const nlohmann::json& j);
 nlohmann::json endpoint_info_to_json(const AgentEndpointInfo& info);
 AgentEndpointInfo endpoint_info_from_json(const nlohmann::json& j);
 

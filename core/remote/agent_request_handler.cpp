@@ -151,9 +151,16 @@ AgentRequestHandler::Reply AgentRequestHandler::request(const AgentMessage& m) {
             m_endpoints.destroy(static_cast<int>(agent_int(m.body, "endpoint", 0, INT32_MAX)));
             return answer({{"type", "destroyed"}, {"id", id}});
         }
+        if (m.type == "residence") {
+            json r = residence_to_json(
+                m_endpoints.residence(static_cast<int>(agent_int(m.body, "endpoint", 0, INT32_MAX))));
+            r["type"] = "residence";
+            r["id"] = id;
+            return answer(std::move(r));
+        }
         return answer(agent_error_message(
             agent_code::kBadMessage,
-            fmt::format("unknown request '{}' (expected ping, host, list, create or destroy)",
+            fmt::format("unknown request '{}' (expected ping, host, list, create, destroy or residence)",
                         m.type.substr(0, 40)),
             id));
     } catch (const AgentRefusal& e) {

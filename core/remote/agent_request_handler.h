@@ -17,8 +17,8 @@ struct AgentMessage;
 // The agent's side of the control protocol (agent_protocol.h) for one client, without sockets: fed
 // the lines the client sent, it answers with the messages to send back. It walks the handshake
 // (hello, then the HMAC challenge when the agent has a token) and then serves ping, host, list,
-// create and destroy on the endpoint table. A refusal ends the conversation: its reply says to close,
-// and later lines are ignored. Used on the agent's thread by AgentServerConnection; tests call it
+// create, destroy and residence on the endpoint table. A refusal ends the conversation: its reply says to
+// close, and later lines are ignored. Used on the agent's thread by AgentServerConnection; tests call it
 // directly.
 class AgentRequestHandler {
 public:

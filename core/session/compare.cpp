@@ -1,6 +1,7 @@
 #include "compare.h"
 
 #include "ping_session.h"
+#include "split_table.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -83,6 +84,10 @@ std::vector<CompareResult> run_compare(const std::vector<CompareVariant>& varian
                     results[i].summary.payload = r.payload;
                     results[i].summary.target_rate = r.target_rate;
                     results[i].summary.cpu_percent += r.cpu_percent * r.duration_s;
+                    results[i].summary.split_available = r.split_available;
+                    results[i].summary.peer_split_available = r.peer_split_available;
+                    if (r.split_ns)
+                        results[i].split.add(*r.split_ns);
                     if (on_slice)
                         on_slice(i, r);
                 }
@@ -109,9 +114,34 @@ std::vector<CompareResult> run_compare(const std::vector<CompareVariant>& varian
         s.achieved_rate = seconds[i] > 0 ? static_cast<double>(s.sent) / seconds[i] : 0;
         s.cpu_percent = seconds[i] > 0 ? s.cpu_percent / seconds[i] : 0;
         s.set_stats(stats_of(res.rtt));
+        if (variants[i].config.kernel_timestamps && seconds[i] == 0)
+            s.split_available = "no: nothing was measured";
+        if (s.has_split())
+            s.split = split_stats_of(res.split);
+        if (s.has_peer_split())
+            set_peer_side(s.split, res.split.pong);
     }
     return results;
 }
+
+namespace {
+
+// The parts of each variant's round trips, when some variant asked for them; a variant without
+// the split says why instead of showing numbers.
+std::string format_split_table(const std::vector<CompareResult>& results) {
+    const auto asked = [](const CompareResult& r) {
+        return r.summary.split_available.rfind("no: not asked", 0) != 0;
+    };
+    if (std::none_of(results.begin(), results.end(), asked))
+        return {};
+    std::string out = split_table_header(24);
+    for (const CompareResult& r : results)
+        out += split_table_row(r.name, 24, r.summary.split_available, r.summary.split,
+                               r.summary.peer_split_available);
+    return out;
+}
+
+} // namespace
 
 std::string format_compare_table(const std::vector<CompareResult>& results) {
     std::string out = fmt::format("{:<24} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>6} {:>8} {:>8}\n",
@@ -130,7 +160,7 @@ std::string format_compare_table(const std::vector<CompareResult>& results) {
         if (!r.error.empty())
             out += fmt::format("{:<24} error: {}\n", "", r.error);
     }
-    return out;
+    return out + format_split_table(results);
 }
 
 } // namespace le

@@ -22,7 +22,9 @@ struct CompareVariant {
 struct CompareResult {
     std::string name;
     Histogram rtt;          // every slice's measured data merged
-    IntervalRecord summary; // statistics over the merged data (achieved rate over the sliced time)
+    SplitData split;        // with config.kernel_timestamps: every slice's part histograms merged
+    IntervalRecord summary; // statistics over the merged data (achieved rate over the sliced time);
+                            // split_available and split as a run of the variant says them
     std::string error;      // the first failure, if a slice could not run
 };
 
@@ -49,6 +51,8 @@ std::vector<CompareResult> run_compare(const std::vector<CompareVariant>& varian
                                        const SliceCallback& on_slice = {});
 
 // An aligned table: variant, msg/s, p50, p90, p99, p99.9, max (us) and p50/p99 ratios to the first.
+// When a variant asked for the kernel-timestamp split, a second table gives each variant's parts
+// (send, wire, wake: p50 and p99 in us), or why the variant has none.
 std::string format_compare_table(const std::vector<CompareResult>& results);
 
 } // namespace le

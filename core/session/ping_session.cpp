@@ -3,6 +3,7 @@
 #include "blocking_io.h"
 #include "compute_work.h"
 #include "cpu_affinity.h"
+#include "embedded_residence.h"
 #include "stall_watch.h"
 #include "start_thread.h"
 #include "units.h"
@@ -106,6 +107,8 @@ void PingSession::start() {
             pong.engine = EngineKind::Blocking;
         if (std::thread::hardware_concurrency() < 4 && m_config.engine == EngineKind::UringSqpoll)
             pong.engine = EngineKind::Uring;
+        pong.delay = m_config.pong_delay;
+        pong.measure_residence = m_config.kernel_timestamps;
         const ScopedAffinity placed(m_config.pong_cpu); // the pong's threads inherit the placement
         m_pong_cpus = placement_of(); // read back: a mask set from outside (taskset) counts too
         m_embedded_pong = start_pong(pong);
@@ -142,6 +145,15 @@ void PingSession::start() {
                 why_not.empty() ? std::string("yes")
                                 : fmt::format("no: {} ({} engine, {})", why_not, to_string(m_config.engine),
                                               to_string(m_config.effective_transport()));
+            // The peer's side: only a pong of ours can say how long it held each request; whether it
+            // does is known per interval, when its residence arrives (or not).
+            if (why_not.empty() && m_embedded_pong)
+                m_residence = std::make_shared<EmbeddedResidence>(*m_embedded_pong);
+            else if (why_not.empty())
+                m_residence = m_config.residence;
+            m_peer_split_available = !why_not.empty() ? "no: no split on the ping's side"
+                                     : !m_residence   ? "no: a plain echo peer (its residence is not known)"
+                                                      : "no: no residence arrived";
         }
         // The run's clock starts once the engine exists: a thousand task threads can take seconds to
         // start on a loaded machine, and that belongs to neither the warm-up nor the measurement.
@@ -258,11 +270,27 @@ void PingSession::collect() {
 
     Nanos start = measure_from;
     bool ended = wait_for_event(measure_from);
+    ResidenceData residence;
+    bool residence_arrived = false; // in some interval: the summary has the peer's side
+    if (m_residence)
+        m_residence->take(measure_from, residence); // the warm-up's, not measured
     double cpu_start = process_cpu_seconds();
     // The collector owns the cumulative data: every interval is added here before it is handed out.
     const auto cut = [&](const IntervalData& data, Nanos from, Nanos to) {
         const double cpu = process_cpu_seconds();
-        IntervalRecord r = make_record(data, from, to, IntervalRecord::Kind::Interval);
+        const Histogram* pong = nullptr;
+        if (m_residence) {
+            // Taken at the same boundary as the ping's data, as closely as the source can align it
+            // (residence_source.h); the record says "yes" only when some arrived.
+            const std::string why = m_residence->take(to, residence);
+            m_peer_split_available = why.empty() ? "yes" : "no: " + why;
+            if (why.empty()) {
+                pong = &residence.residence;
+                m_cumulative.split.pong.add(*pong);
+                residence_arrived = true;
+            }
+        }
+        IntervalRecord r = make_record(data, pong, from, to, IntervalRecord::Kind::Interval);
         r.cpu_percent = to > from ? 100.0 * (cpu - cpu_start) / to_seconds(to - from) : 0;
         cpu_start = cpu;
         m_cumulative.add(data);
@@ -293,8 +321,11 @@ void PingSession::collect() {
     const IntervalData& last = m_recorder.swap();
     if (send_stop > start || last.sent || last.received || last.lost || last.errors)
         cut(last, start, std::max(send_stop, start + 1));
-    IntervalRecord summary = make_record(m_cumulative, measure_from, std::max(send_stop, measure_from + 1),
-                                         IntervalRecord::Kind::Summary);
+    if (residence_arrived)
+        m_peer_split_available = "yes";
+    IntervalRecord summary =
+        make_record(m_cumulative, &m_cumulative.split.pong, measure_from,
+                    std::max(send_stop, measure_from + 1), IntervalRecord::Kind::Summary);
     summary.cpu_percent = send_stop > measure_from ? 100.0 * (process_cpu_seconds() - cpu_measure_start) /
                                                          to_seconds(now_ns() - measure_from)
                                                    : 0;
@@ -308,14 +339,15 @@ void PingSession::collect() {
         summary.changes = m_all_changes;
     }
     publish(std::move(summary));
+    m_residence.reset(); // before the pong it may refer to
     m_embedded_pong.reset();
     std::lock_guard lock(m_mutex);
     m_finished = true;
     m_records_cv.notify_all();
 }
 
-IntervalRecord PingSession::make_record(const IntervalData& data, Nanos start, Nanos end,
-                                        IntervalRecord::Kind kind) {
+IntervalRecord PingSession::make_record(const IntervalData& data, const Histogram* pong, Nanos start,
+                                        Nanos end, IntervalRecord::Kind kind) {
     IntervalRecord r;
     r.kind = kind;
     r.t_s = to_seconds(end - m_run_start);
@@ -341,8 +373,18 @@ IntervalRecord PingSession::make_record(const IntervalData& data, Nanos start, N
         r.rtt_rest_ns = std::make_shared<const Histogram>(data.rtt_rest);
     }
     r.split_available = m_split_available;
-    if (r.has_split())
+    r.peer_split_available = m_peer_split_available;
+    if (r.has_split()) {
         r.split = split_stats_of(data.split);
+        if (r.has_peer_split() && pong)
+            set_peer_side(r.split, *pong);
+        // Every record carries the parts' histograms (the window shows each part's distribution);
+        // an interval's pong residence comes from the pong, not from the ping's data.
+        auto parts = std::make_shared<SplitData>(data.split);
+        if (pong && kind == IntervalRecord::Kind::Interval)
+            parts->pong = *pong;
+        r.split_ns = std::move(parts);
+    }
     r.engine = std::string(to_string(m_config.engine));
     r.ping_cpus = m_ping_cpus;
     // A separate peer's placement is known only when whoever started it read it back (the window does).

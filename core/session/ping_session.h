@@ -63,7 +63,9 @@ public:
 private:
     void collect();
     void publish(IntervalRecord record);
-    IntervalRecord make_record(const IntervalData& data, Nanos start, Nanos end, IntervalRecord::Kind kind);
+    // `pong`: the peer's residence over the same time (ResidenceSource), when it arrived.
+    IntervalRecord make_record(const IntervalData& data, const Histogram* pong, Nanos start, Nanos end,
+                               IntervalRecord::Kind kind);
     void record_change(std::string key, std::string value);
 
     PingConfig m_config;
@@ -78,6 +80,10 @@ private:
     int m_data_fd = -1; // the engine's socket (it owns it), for the peer-lost watchdog to look at
     Nanos m_run_start = 0;
     std::string m_split_available = IntervalRecord{}.split_available; // the records' split_available
+    // The next record's peer_split_available: set by the collector per interval, from what m_residence gave.
+    std::string m_peer_split_available = IntervalRecord{}.peer_split_available;
+    // The peer's residence (the in-process pong, or config.residence), with the ping's split on.
+    std::shared_ptr<ResidenceSource> m_residence;
     std::thread m_collector;
 
     mutable std::mutex m_mutex;           // guards everything below

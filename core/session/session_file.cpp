@@ -4,6 +4,7 @@
 #include "histogram_json.h"
 #include "json_fields.h"
 #include "record_format.h"
+#include "split_json.h"
 #include "units.h"
 
 #include <fmt/format.h>
@@ -81,28 +82,16 @@ json record_to_json(const IntervalRecord& r) {
 }
 
 // The kernel-timestamp split (older files and runs without one: absent, the record's default says so).
-void split_from_json(const json& j, const std::string& where, IntervalRecord& r) {
+void read_split(const json& j, const std::string& where, IntervalRecord& r) {
     const auto a = j.find("split_available");
     if (a == j.end())
         return;
     r.split_available = json_string(*a, path(where, "split_available"));
+    if (const auto p = j.find("peer_split_available"); p != j.end())
+        r.peer_split_available = json_string(*p, path(where, "peer_split_available"));
     if (!r.has_split())
         return;
-    const std::string at = path(where, "split");
-    const json& split = json_object(member(j, where, "split"), at);
-    for (auto [name, part] :
-         {std::pair{"send", &r.split.send}, {"wire", &r.split.wire}, {"wake", &r.split.wake}}) {
-        const std::string in = fmt::format("{}.{}", at, name);
-        const json& p = json_object(member(split, at, name), in);
-        part->count = count(p, in, "count");
-        part->mean_us = number(p, in, "mean_us");
-        part->p50_us = number(p, in, "p50_us");
-        part->p90_us = number(p, in, "p90_us");
-        part->p99_us = number(p, in, "p99_us");
-        part->max_us = number(p, in, "max_us");
-    }
-    r.split.unstamped = count(split, at, "unstamped");
-    r.split.discarded = count(split, at, "discarded");
+    r.split = split_from_json(member(j, where, "split"), path(where, "split"), r.has_peer_split());
 }
 
 IntervalRecord record_from_json(const json& j, const std::string& where, IntervalRecord::Kind kind) {
@@ -150,7 +139,7 @@ IntervalRecord record_from_json(const json& j, const std::string& where, Interva
             corrupt(fmt::format("{}.saturated is not true or false", where));
         r.saturated = sat.get<bool>();
     }
-    split_from_json(j, where, r);
+    read_split(j, where, r);
 
     const json& changes = json_array(member(j, where, "changes"), path(where, "changes"));
     r.changes.reserve(changes.size());

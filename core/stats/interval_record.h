@@ -55,7 +55,16 @@ struct IntervalRecord {
     // asked for, an engine, transport or mode that has no split). `split` is meaningful only with "yes".
     std::string split_available = "no: not asked for (--kernel-timestamps)";
     SplitStats split;
+    // The parts' histograms (nanoseconds) with the split: in a summary so runs merge exactly
+    // (compare's slices), in an interval for the window's per-part histogram (RunHistory keeps
+    // windows of them, not the records'); null without a split.
+    std::shared_ptr<const SplitData> split_ns;
     bool has_split() const noexcept { return split_available == "yes"; }
+    // The peer's side of the split (split.pong, split.network): "yes" when the peer is a pong of ours
+    // that measured its residence, or "no: " and why not ("no: a plain echo peer", "no: ... tcp streams not
+    // measured yet").
+    std::string peer_split_available = "no: not asked for (--kernel-timestamps)";
+    bool has_peer_split() const noexcept { return has_split() && peer_split_available == "yes"; }
 
     // Sets min_us ... max_us from `s`.
     void set_stats(const RttStats& s);

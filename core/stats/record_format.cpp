@@ -1,5 +1,6 @@
 #include "record_format.h"
 
+#include "split_json.h"
 #include "units.h"
 
 #include <fmt/format.h>
@@ -20,20 +21,11 @@ nlohmann::json stats_json(const RttStats& s) {
             {"p999_us", s.p999_us}, {"p9999_us", s.p9999_us}, {"max_us", s.max_us}};
 }
 
-nlohmann::json part_json(const PartStats& s) {
-    return {{"count", s.count},   {"mean_us", s.mean_us}, {"p50_us", s.p50_us},
-            {"p90_us", s.p90_us}, {"p99_us", s.p99_us},   {"max_us", s.max_us}};
-}
-
 // Null without a split: never a zero that looks measured.
 nlohmann::json split_json(const IntervalRecord& r) {
     if (!r.has_split())
         return nullptr;
-    return {{"send", part_json(r.split.send)},
-            {"wire", part_json(r.split.wire)},
-            {"wake", part_json(r.split.wake)},
-            {"unstamped", r.split.unstamped},
-            {"discarded", r.split.discarded}};
+    return split_to_json(r.split, r.has_peer_split());
 }
 
 // CSV: the parts' p50/p90/p99/max and the two counts, empty cells without a split.
@@ -44,6 +36,16 @@ std::string split_csv(const IntervalRecord& r) {
     for (const PartStats* p : {&r.split.send, &r.split.wire, &r.split.wake})
         out += fmt::format(",{:.3f},{:.3f},{:.3f},{:.3f}", p->p50_us, p->p90_us, p->p99_us, p->max_us);
     return out + fmt::format(",{},{}", r.split.unstamped, r.split.discarded);
+}
+
+// CSV: the peer's side, pong and network p50/p90/p99/max, empty cells without it.
+std::string peer_csv(const IntervalRecord& r) {
+    if (!r.has_peer_split())
+        return std::string(8, ',');
+    std::string out;
+    for (const PartStats* p : {&r.split.pong, &r.split.network})
+        out += fmt::format(",{:.3f},{:.3f},{:.3f},{:.3f}", p->p50_us, p->p90_us, p->p99_us, p->max_us);
+    return out;
 }
 
 std::string csv_quoted(std::string_view text) {
@@ -111,6 +113,7 @@ nlohmann::json to_json(const IntervalRecord& r) {
         j["rest"] = stats_json(r.rest);
     }
     j["split_available"] = r.split_available;
+    j["peer_split_available"] = r.peer_split_available;
     j["split"] = split_json(r);
     j["changes"] = nlohmann::json::array();
     for (const ParamChange& c : r.changes)
@@ -130,7 +133,9 @@ std::string csv_header() {
            "split_send_p50_us,split_send_p90_us,split_send_p99_us,split_send_max_us,"
            "split_wire_p50_us,split_wire_p90_us,split_wire_p99_us,split_wire_max_us,"
            "split_wake_p50_us,split_wake_p90_us,split_wake_p99_us,split_wake_max_us,"
-           "split_unstamped,split_discarded,strays";
+           "split_unstamped,split_discarded,strays,peer_split_available,"
+           "split_pong_p50_us,split_pong_p90_us,split_pong_p99_us,split_pong_max_us,"
+           "split_network_p50_us,split_network_p90_us,split_network_p99_us,split_network_max_us";
 }
 
 std::string format_csv_row(const IntervalRecord& r) {
@@ -144,7 +149,8 @@ std::string format_csv_row(const IntervalRecord& r) {
                        changes_text(r), r.cpu_percent, r.ping_cpus, r.pong_cpus, r.burst, r.first.p50_us,
                        r.first.p99_us, r.rest.p50_us, r.rest.p99_us, r.engine, r.send_lag_p50_us,
                        r.send_lag_p99_us, r.send_lag_max_us, r.saturated ? "true" : "false") +
-           "," + csv_quoted(r.split_available) + split_csv(r) + fmt::format(",{}", r.strays);
+           "," + csv_quoted(r.split_available) + split_csv(r) + fmt::format(",{}", r.strays) + "," +
+           csv_quoted(r.peer_split_available) + peer_csv(r);
 }
 
 std::string text_header() {
@@ -214,6 +220,11 @@ std::string format_text_summary(const IntervalRecord& s) {
         text += fmt::format("\nsplit by kernel timestamps ({} round trips; {} unstamped, {} discarded):",
                             s.split.send.count, s.split.unstamped, s.split.discarded) +
                 part("send", s.split.send) + part("wire", s.split.wire) + part("wake", s.split.wake);
+        if (s.has_peer_split())
+            text += fmt::format("\n  the peer's side of wire ({} requests):", s.split.pong.count) +
+                    part("pong", s.split.pong) + part("network", s.split.network);
+        else
+            text += "\n  the peer's side: " + s.peer_split_available;
     } else if (s.split_available.rfind("no: not asked", 0) != 0) {
         text += "\nsplit by kernel timestamps: " + s.split_available;
     }

@@ -2,28 +2,20 @@
 
 #include "clock.h"
 #include "interval_data.h"
+#include "phased_buffers.h"
 
 #include <atomic>
 #include <cstdint>
-#include <memory>
-#include <mutex>
+#include <utility>
 
 namespace le {
 
-// Double-buffered IntervalData with HdrHistogram's writer-reader phaser: writers (the data path)
-// never block or allocate, they only bump two uncontended atomics; the reader (the interval
-// collector) swaps buffers and waits until every writer that could still see the old buffer is
-// done with it. One reader at a time; any number of writer threads.
+// Double-buffered IntervalData (phased_buffers.h: writers never block or allocate, the collector
+// swaps), and the peer-lost watch of the data path.
 class Recorder {
 public:
-    Recorder();
-
     // Runs f(IntervalData&) on the active buffer.
-    template <class F> void write(F&& f) noexcept {
-        const std::int64_t enter = m_start_epoch.fetch_add(1, std::memory_order_seq_cst);
-        f(*m_active.load(std::memory_order_acquire));
-        (enter < 0 ? m_odd_end_epoch : m_even_end_epoch).fetch_add(1, std::memory_order_seq_cst);
-    }
+    template <class F> void write(F&& f) noexcept { m_data.write(std::forward<F>(f)); }
 
     // The peer-lost watch: when the oldest message with no echo after it was sent, and how many
     // went out since. An echo of anything resets it. Relaxed atomics, untouched while echoes flow
@@ -50,17 +42,10 @@ public:
     Nanos last_sent() const noexcept { return m_last_sent.load(std::memory_order_relaxed); }
 
     // Makes a fresh buffer active and returns the one writers just left, valid until the next swap.
-    const IntervalData& swap();
+    const IntervalData& swap() { return m_data.swap(); }
 
 private:
-    void flip_phase();
-
-    std::unique_ptr<IntervalData> m_buffers[2];
-    std::atomic<IntervalData*> m_active;
-    std::atomic<std::int64_t> m_start_epoch{0};
-    std::atomic<std::int64_t> m_even_end_epoch{0};
-    std::atomic<std::int64_t> m_odd_end_epoch{INT64_MIN};
-    std::mutex m_reader;
+    PhasedBuffers<IntervalData> m_data;
     std::atomic<std::uint64_t> m_unanswered{0};
     std::atomic<Nanos> m_unanswered_since{0};
     std::atomic<Nanos> m_last_sent{0};

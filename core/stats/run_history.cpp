@@ -63,6 +63,31 @@ void RunHistory::set_window_s(double seconds) {
     m_window.set_span(seconds);
     m_window_first.set_span(seconds);
     m_window_rest.set_span(seconds);
+    if (m_split)
+        for (SlidingWindow& w : m_split->window)
+            w.set_span(seconds);
+}
+
+const Histogram* RunHistory::window_split(std::size_t part) const {
+    return m_split && part < kSplitParts ? &m_split->window[part].merged() : nullptr;
+}
+
+const Histogram* RunHistory::whole_split(std::size_t part) const {
+    return m_split && part < kSplitParts ? &m_split->whole[part] : nullptr;
+}
+
+void RunHistory::add_split(const IntervalRecord& record) {
+    if (!m_split) {
+        m_split.emplace();
+        for (SlidingWindow& w : m_split->window)
+            w.set_span(m_window.span());
+    }
+    for (std::size_t i = 0; i < kSplitParts; ++i) {
+        const Histogram& h = (*record.split_ns).*SplitData::kParts[i];
+        m_split->whole[i].add(h);
+        m_split->window[i].add(record.t_s, record.duration_s,
+                               std::make_shared<const SparseHistogram>(SparseHistogram::of(h)));
+    }
 }
 
 void RunHistory::set_detail_span(double seconds) {
@@ -91,6 +116,7 @@ void RunHistory::add(const IntervalRecord& record) {
         m_summary->rtt_ns.reset(); // the whole run is the sum of the intervals, across restarts too
         m_summary->rtt_first_ns.reset();
         m_summary->rtt_rest_ns.reset();
+        m_summary->split_ns.reset();
         const std::size_t first = m_segments.empty() ? 0 : m_segments.back().end;
         m_segments.push_back({std::min(first, m_intervals.size()), m_intervals.size(), *m_summary, m_info});
         m_group_closed = true; // compaction never merges two sessions' records
@@ -100,6 +126,9 @@ void RunHistory::add(const IntervalRecord& record) {
         m_window.clear();
         m_window_first.clear();
         m_window_rest.clear();
+        if (m_split)
+            for (SlidingWindow& w : m_split->window)
+                w.clear();
         m_broken = false;
     }
     EncodedHistograms encoded;
@@ -132,6 +161,8 @@ void RunHistory::add(const IntervalRecord& record) {
             m_window_first.add(record.t_s, record.duration_s, std::move(first));
             m_window_rest.add(record.t_s, record.duration_s, std::move(rest));
         }
+        if (record.split_ns)
+            add_split(record);
         m_curve.push_back(curve_point(m_window.merged(), record.t_s, m_window.covered_s()));
     } else {
         m_compactable = false;
@@ -148,6 +179,7 @@ void RunHistory::add(const IntervalRecord& record) {
     m_intervals.back().rtt_ns.reset();
     m_intervals.back().rtt_first_ns.reset();
     m_intervals.back().rtt_rest_ns.reset();
+    m_intervals.back().split_ns.reset();
     if (m_compactable)
         compact();
 }

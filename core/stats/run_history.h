@@ -5,6 +5,7 @@
 #include "sparse_histogram.h"
 #include "windowed_percentiles.h"
 
+#include <array>
 #include <deque>
 #include <map>
 #include <optional>
@@ -68,6 +69,12 @@ public:
     const Histogram& whole_first() const { return m_whole_first; }
     const Histogram& whole_rest() const { return m_whole_rest; }
     bool empty() const { return m_intervals.empty(); }
+    // With the kernel split (records carrying split_ns): the histogram of part `part` of
+    // SplitData::kParts (0 send, 1 wire, 2 wake, 3 the pong's residence) over the window and over
+    // the whole run. Null when no record had the split's histograms or `part` is out of range.
+    static constexpr std::size_t kSplitParts = std::size(SplitData::kParts);
+    const Histogram* window_split(std::size_t part) const;
+    const Histogram* whole_split(std::size_t part) const;
 
     // The percentile curves, one point per interval (per ~1 s where compacted), in time order.
     const std::vector<CurvePoint>& curve() const { return m_curve; }
@@ -135,6 +142,13 @@ private:
     SlidingWindow m_window, m_window_first, m_window_rest;
     Histogram m_whole;
     Histogram m_whole_first, m_whole_rest;
+    // Only once a record brings the split's histograms: four more windows cost nothing without it.
+    struct SplitHistograms {
+        std::array<SlidingWindow, kSplitParts> window;
+        std::array<Histogram, kSplitParts> whole;
+    };
+    std::optional<SplitHistograms> m_split;
+    void add_split(const IntervalRecord& record);
     Totals m_totals;
     std::vector<ParamChange> m_markers;
     bool m_broken = false; // a break since the last interval

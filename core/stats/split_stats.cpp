@@ -26,6 +26,17 @@ SplitStats split_stats_of(const SplitData& d) {
     return s;
 }
 
+void set_peer_side(SplitStats& s, const Histogram& pong) {
+    s.pong = part_stats_of(pong);
+    const auto less = [](double a, double b) { return std::max(0.0, a - b); };
+    s.network.count = s.wire.count;
+    s.network.mean_us = less(s.wire.mean_us, s.pong.mean_us);
+    s.network.p50_us = less(s.wire.p50_us, s.pong.p50_us);
+    s.network.p90_us = less(s.wire.p90_us, s.pong.p90_us);
+    s.network.p99_us = less(s.wire.p99_us, s.pong.p99_us);
+    s.network.max_us = s.wire.max_us;
+}
+
 namespace {
 
 PartStats merged(const PartStats& a, const PartStats& b) {
@@ -49,6 +60,8 @@ SplitStats merged(const SplitStats& a, const SplitStats& b) {
     m.send = merged(a.send, b.send);
     m.wire = merged(a.wire, b.wire);
     m.wake = merged(a.wake, b.wake);
+    m.pong = merged(a.pong, b.pong);
+    m.network = merged(a.network, b.network);
     m.unstamped = a.unstamped + b.unstamped;
     m.discarded = a.discarded + b.discarded;
     return m;

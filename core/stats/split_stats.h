@@ -27,6 +27,9 @@ struct SplitSample {
 // had no usable split, so a part's count plus these adds up to the received echoes.
 struct SplitData {
     Histogram send, wire, wake;
+    // The peer's residence (ResidenceData), added by the collector from an in-process pong of ours:
+    // the ping's data path never writes it.
+    Histogram pong;
     std::uint64_t unstamped = 0;
     std::uint64_t discarded = 0;
 
@@ -47,7 +50,8 @@ struct SplitData {
             break;
         }
     }
-    static constexpr Histogram SplitData::*kParts[] = {&SplitData::send, &SplitData::wire, &SplitData::wake};
+    static constexpr Histogram SplitData::*kParts[] = {&SplitData::send, &SplitData::wire, &SplitData::wake,
+                                                       &SplitData::pong};
     void reset() noexcept {
         for (Histogram SplitData::*part : kParts)
             (this->*part).reset();
@@ -56,6 +60,25 @@ struct SplitData {
     void add(const SplitData& o) noexcept {
         for (Histogram SplitData::*part : kParts)
             (this->*part).add(o.*part);
+        unstamped += o.unstamped;
+        discarded += o.discarded;
+    }
+};
+
+// The peer's side of the split, when the peer is a pong of ours: how long each request stayed in
+// it, from the kernel's RX software stamp of the request to the moment the pong's send call of the
+// echo began (pong_residence.h), nanoseconds; requests without a usable stamp are counted apart.
+// Written by the pong's serving thread through PhasedBuffers, read at the ping's interval boundary.
+struct ResidenceData {
+    Histogram residence;
+    std::uint64_t unstamped = 0;
+    std::uint64_t discarded = 0;
+    void reset() noexcept {
+        residence.reset();
+        unstamped = discarded = 0;
+    }
+    void add(const ResidenceData& o) noexcept {
+        residence.add(o.residence);
         unstamped += o.unstamped;
         discarded += o.discarded;
     }
@@ -71,10 +94,19 @@ struct PartStats {
 struct SplitStats {
     PartStats send, wire, wake;
     std::uint64_t unstamped = 0, discarded = 0;
+    // With the peer's side (IntervalRecord::peer_split_available): the pong's residence, and the
+    // network, which is wire less pong, statistic by statistic (set_peer_side()).
+    PartStats pong, network;
 };
 
 PartStats part_stats_of(const Histogram& h);
 SplitStats split_stats_of(const SplitData& d);
+
+// Sets s.pong from `pong` (residence, ns) and s.network from s.wire and s.pong: the residence is
+// measured per interval, not matched to messages, so network's mean, p50, p90 and p99 are wire's
+// less pong's (never below 0): a difference of percentiles, exact for the mean and close when the
+// residence varies little; its count and max are wire's (the max an upper bound).
+void set_peer_side(SplitStats& s, const Histogram& pong);
 
 // Two records' splits as one, without their histograms (RunHistory's compaction): counts summed,
 // means weighted, max exact; each percentile is the higher of the two, an upper bound.

@@ -3,6 +3,7 @@
 #include "file_io.h"
 #include "histogram_json.h"
 #include "json_fields.h"
+#include "sweep_split.h"
 #include "units.h"
 
 #include <fmt/format.h>
@@ -101,12 +102,8 @@ std::string dump(const nlohmann::json& j, int indent = -1) {
     return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-double loss_percent(const SweepPointResult& p) {
-    return p.sent > 0 ? 100.0 * static_cast<double>(p.lost) / static_cast<double>(p.sent) : 0.0;
-}
-
 nlohmann::json point_to_json(const SweepPointResult& p) {
-    return {
+    nlohmann::json j = {
         {"kind", p.icmp ? "icmp" : "ping"},
         {"key", p.key},
         {"transport", p.transport},
@@ -121,7 +118,7 @@ nlohmann::json point_to_json(const SweepPointResult& p) {
         {"received", p.received},
         {"lost", p.lost},
         {"errors", p.errors},
-        {"loss_percent", loss_percent(p)},
+        {"loss_percent", p.loss_percent()},
         {"min_us", p.rtt.min() / 1000.0},
         {"p10_us", p.percentile_us(10)},
         {"p50_us", p.percentile_us(50)},
@@ -136,6 +133,8 @@ nlohmann::json point_to_json(const SweepPointResult& p) {
         {"note", p.note},
         {"histogram", histogram_to_json(p.rtt)},
     };
+    add_split_json(j, p);
+    return j;
 }
 
 // Each point holds its histogram in full (~35 KiB in memory): a file of more than kMaxSweepPoints is
@@ -197,11 +196,14 @@ std::string to_csv(const SweepFile& f) {
         out += (i ? "," : "") + kColumns[i];
     for (const auto& c : kSweepColumns)
         out += "," + c;
+    for (const auto& c : split_csv_columns())
+        out += "," + c;
     out += '\n';
     const std::string sweep = fmt::format(",{},{},{},{}", kVersion, csv_quote(dump(spec_to_json(f.spec))),
                                           csv_quote(f.started), csv_quote(f.host));
     if (f.points.empty())
-        out += "none" + std::string(kColumns.size() - 1, ',') + sweep + '\n';
+        out += "none" + std::string(kColumns.size() - 1, ',') + sweep +
+               std::string(split_csv_columns().size(), ',') + '\n';
     for (const auto& p : f.points) {
         const nlohmann::json j = point_to_json(p);
         for (std::size_t i = 0; i < kColumns.size(); ++i) {
@@ -217,7 +219,11 @@ std::string to_csv(const SweepFile& f) {
             else
                 out += dump(v);
         }
-        out += sweep + '\n';
+        out += sweep;
+        const std::vector<std::string> split = split_csv_cells(p);
+        for (std::size_t i = 0; i < split.size(); ++i)
+            out += "," + (split_csv_columns()[i].ends_with("_available") ? csv_quote(split[i]) : split[i]);
+        out += '\n';
     }
     return out;
 }
@@ -304,12 +310,11 @@ SweepFile from_csv(const std::string& path, std::string_view text) {
                     const std::string& v = row.at(name);
                     if (text_columns.contains(name))
                         return v;
-                    if (name == "target_rate" && v == "\"inf\"")
-                        return "inf";
-                    if (name == "target_rate" && v == "inf")
+                    if (name == "target_rate" && (v == "\"inf\"" || v == "inf"))
                         return "inf";
                     return nlohmann::json::parse(v);
                 }));
+                read_split_csv(row, f.points.back());
             } catch (const std::bad_alloc&) {
                 throw;
             } catch (const TooLarge&) {
@@ -357,6 +362,7 @@ SweepFile from_json(const std::string& path, std::string_view text) {
                 f.points.push_back(point_from([&](const std::string& name) -> const nlohmann::json& {
                     return json_field(p, name, name);
                 }));
+                read_split_json(p, f.points.back());
             } catch (const std::bad_alloc&) {
                 throw;
             } catch (const TooLarge&) {
@@ -455,24 +461,6 @@ bool is_sweep_file(const std::string& path) {
     head.resize(got);
     return head.starts_with(kCsvMagic) || head.starts_with(kCsvHeaderStart) ||
            head.find(fmt::format("\"{}\"", kJsonFormat)) != std::string::npos;
-}
-
-std::string format_sweep_table(const SweepFile& f) {
-    std::string out =
-        fmt::format("{:<30} {:>8} {:>10} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "series", "target",
-                    "achieved", "received", "loss%", "p50_us", "p90_us", "p99_us", "p99.9_us", "max_us");
-    for (const auto& p : f.points) {
-        out += fmt::format(
-            "{:<30} {:>8} {:>10.1f} {:>9} {:>7.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f}\n",
-            p.series() + (f.spec.repeat > 1 ? fmt::format(" #{}", p.repetition + 1) : ""),
-            format_rate(p.target_rate), p.achieved_rate, p.received, loss_percent(p), p.percentile_us(50),
-            p.percentile_us(90), p.percentile_us(99), p.percentile_us(99.9), p.rtt.max() / 1000.0);
-        if (!p.error.empty())
-            out += fmt::format("{:<30} error: {}\n", "", p.error);
-        if (!p.note.empty())
-            out += fmt::format("{:<30} note: {}\n", "", p.note);
-    }
-    return out;
 }
 
 std::string sweep_host_name() {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "histogram.h"
+#include "split_stats.h"
 #include "sweep_spec.h"
 
 #include <cstdint>
@@ -29,11 +30,22 @@ struct SweepPointResult {
     std::string error;        // the point failed: why (the sweep went on)
     std::string note;         // e.g. "not root: ping ran at -i 0.002"
     double finished_at_s = 0; // seconds since the sweep began (for ordering in the table)
+    // The kernel-timestamp split of the point's round trips (split_stats.h), as its run's summary
+    // said it: "yes", or "no: " and why not. Sweeps saved before the split have none: not asked for.
+    std::string split_available = "no: not asked for (--kernel-timestamps)";
+    SplitStats split; // meaningful only with split_available "yes"
+    // The peer's side (split.pong, split.network), as IntervalRecord::peer_split_available says it.
+    std::string peer_split_available = "no: not asked for (--kernel-timestamps)";
 
     // One curve of the figure: "blocking/tcp/0 tasks/64 B", "ICMP (system ping)".
     std::string series() const;
     double percentile_us(double p) const { return rtt.value_at_percentile(p) / 1000.0; }
     bool ok() const { return error.empty() && received > 0; }
+    bool has_split() const { return split_available == "yes"; }
+    bool has_peer_split() const { return has_split() && peer_split_available == "yes"; }
+    double loss_percent() const {
+        return sent > 0 ? 100.0 * static_cast<double>(lost) / static_cast<double>(sent) : 0.0;
+    }
 };
 
 // A sweep file: the spec it was run with, and the points measured so far (in the order measured).
@@ -52,10 +64,13 @@ struct SweepFile {
 //  CSV: plain CSV, the header row first, then one row per point; the histogram column holds
 //       histogram_json.h's JSON (quoted), and the sweep's own fields are columns in every row:
 //       sweep_version, spec (JSON, quoted), started, host (a sweep without points has one row of kind
-//       "none" carrying them). The older form, "# latency-explorer sweep v1" then "# spec {json}" and
+//       "none" carrying them), and after them the kernel-timestamp split's columns (sweep_split.h;
+//       files without them load as points without a split). The older form, "# latency-explorer sweep v1"
+//       then "# spec {json}" and
 //       "# started/host" comment lines before the header, is still read.
 //  JSON: {"format":"latency-explorer-sweep","version":1,"spec":{...},"started":...,"host":...,
-//         "points":[{...,"histogram":{...}}]}
+//         "points":[{...,"histogram":{...},"split_available":...,"split":{...}}]} (the last two
+//         optional on reading)
 // save_sweep writes the file as file_io.h's write_file_atomically does (temporary file, fsync,
 // rename): after a crash the file holds every point written before it. Throws
 // std::runtime_error("cannot write PATH: reason").
@@ -73,7 +88,9 @@ std::string render_sweep(const SweepFile& file, SweepFormat format);
 bool is_sweep_file(const std::string& path);
 
 // The table printed at the end of a sweep: series, target and achieved rate, counts, loss and
-// p50/p90/p99/p99.9/max in microseconds, one line per point, errors and notes below their row.
+// p50/p90/p99/p99.9/max in microseconds, one line per point, errors and notes below their row; with
+// the kernel-timestamp split asked for, a second table of each point's parts (split_table.h).
+// (sweep_table.cpp)
 std::string format_sweep_table(const SweepFile& file);
 
 // Local host name and the current time in ISO 8601, for a new file.

@@ -93,6 +93,9 @@ SweepPointResult run_ping_point(const SweepPoint& point, const std::atomic<bool>
             r.cpu_percent = rec.cpu_percent;
             if (rec.rtt_ns)
                 r.rtt = *rec.rtt_ns;
+            r.split_available = rec.split_available;
+            r.peer_split_available = rec.peer_split_available;
+            r.split = rec.split;
         } else if (r.error.empty()) {
             r.error = "the run ended without a summary";
         }

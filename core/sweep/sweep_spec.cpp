@@ -180,6 +180,7 @@ nlohmann::json measurement_settings(const SweepSpec& s) {
         {"burst", b.burst},
         {"cpu", format_cpu_list(b.cpu)},
         {"pong_cpu", format_cpu_list(b.pong_cpu)},
+        {"kernel_timestamps", b.kernel_timestamps},
     };
 }
 
@@ -238,6 +239,9 @@ SweepSpec spec_from_json(const nlohmann::json& j) {
         s.base.task_work = json_integer<Nanos>(field("task_work_ns"), "task_work_ns");
         s.base.task_period = json_integer<Nanos>(field("task_period_ns"), "task_period_ns");
         s.base.burst = json_integer<int>(field("burst"), "burst");
+        // Sweeps saved before the split existed have no such field: they ran without it.
+        if (const auto k = j.find("kernel_timestamps"); k != j.end())
+            s.base.kernel_timestamps = json_bool(*k, "kernel_timestamps");
         if (const auto& cpu = string("cpu"); cpu != "any")
             s.base.cpu = parse_cpu_list(cpu);
         if (const auto& cpu = string("pong_cpu"); cpu != "any")

@@ -3,7 +3,7 @@
 // Prints, against the issue's targets:
 //   - redraws per second of the plots (replots of the percentile plot), target >= 25
 //   - event-loop lag p99 (a 10 ms single-shot timer, re-armed each tick), target <= 50 ms
-//   - msg/s achieved with the window open / latency-ping alone, same run, target >= 0.9
+//   - msg/s achieved with the window open / latency-ping alone, same run, target >= 0.95 (issue 14)
 //   - RSS growth over 2 minutes of back-to-back running,                 target <= 5 MB
 //   - event-loop lag p99 under overload: 1000 compute tasks (20 us of work per 1 ms each, 20 cores
 //     of demand) on the chosen engine for 10 s,                           target <= 100 ms
@@ -65,7 +65,7 @@ namespace {
 
 constexpr double kTargetRedrawsPerS = 25;
 constexpr double kTargetLagP99Ms = 50;
-constexpr double kTargetRateRatio = 0.9;
+constexpr double kTargetRateRatio = 0.95;
 constexpr double kTargetRssGrowthMB = 5;
 constexpr double kTargetOverloadLagP99Ms = 100;
 constexpr double kWarmRssAfterS = 20; // RSS baseline once the run has been going this long
@@ -424,17 +424,19 @@ int main(int argc, char** argv) {
         controls->taskWork()->setValue(QStringLiteral("20us"));
         controls->tasks()->setValue(QString::number(o.overloadTasks));
         w.startMeasuring();
-        if (!waitUntil([&] { return running(w); }, 30000)) {
-            std::fprintf(stderr, "the overload run did not start: %s %s\n",
-                         qPrintable(w.bridge()->stateText()), qPrintable(w.bridge()->reason()));
-            return 1;
-        }
+        // The lag is measured from here, starting or not: a window that takes long to start 1000
+        // threads must stay responsive meanwhile too. A run that did not start is reported, and
+        // what was measured before is still printed.
         overloadLag.setMeasuring(true);
-        runFor(int(o.overloadSeconds * 1000));
+        const bool started = waitUntil([&] { return running(w); }, 30000);
+        if (started)
+            runFor(int(o.overloadSeconds * 1000));
         overloadLag.setMeasuring(false);
         overloadLagP99 = percentile(overloadLag.lagMs(), 99);
-        overloadEnd = running(w) ? QStringLiteral("still running")
-                                 : w.bridge()->stateText() + QStringLiteral(": ") + w.bridge()->reason();
+        overloadEnd = !started ? QStringLiteral("did not start within 30 s (%1 %2)")
+                                     .arg(w.bridge()->stateText(), w.bridge()->reason())
+                      : running(w) ? QStringLiteral("still running")
+                                   : w.bridge()->stateText() + QStringLiteral(": ") + w.bridge()->reason();
         std::printf("  event-loop lag under overload: p50 %.2f ms, p99 %.2f ms over %zu ticks; run %s\n",
                     percentile(overloadLag.lagMs(), 50), *overloadLagP99, overloadLag.lagMs().size(),
                     qPrintable(overloadEnd));
@@ -461,7 +463,7 @@ int main(int argc, char** argv) {
                 verdict(redrawsPerS >= kTargetRedrawsPerS));
     std::printf("%-40s %11.2f ms %12s  %s\n", "event-loop lag p99", lagP99, "<= 50 ms",
                 verdict(lagP99 <= kTargetLagP99Ms));
-    std::printf("%-40s %14.3f %12s  %s\n", "msg/s window / latency-ping alone", ratio, ">= 0.9",
+    std::printf("%-40s %14.3f %12s  %s\n", "msg/s window / latency-ping alone", ratio, ">= 0.95",
                 verdict(ratio >= kTargetRateRatio));
     const std::string rssLabel = "RSS growth over " + QString::number(o.rssMinutes).toStdString() + " min";
     if (rssGrowthMB)

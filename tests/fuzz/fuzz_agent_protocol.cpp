@@ -44,6 +44,13 @@ void decode(const json& j) {
             fail("endpoint info did not decode back equal", once, twice);
     } catch (const std::exception&) {
     }
+    try {
+        const json once = le::residence_to_json(le::residence_from_json(j));
+        const json twice = le::residence_to_json(le::residence_from_json(once));
+        if (once != twice)
+            fail("a residence answer did not decode back equal", once, twice);
+    } catch (const std::exception&) {
+    }
 }
 
 } // namespace

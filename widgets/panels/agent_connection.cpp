@@ -1,7 +1,9 @@
 #include "agent_connection.h"
 
+#include "agent_residence.h"
 #include "qt_string.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace {
@@ -30,6 +32,7 @@ struct AgentReply {
         Endpoints,     // the endpoint list after a change
         RequestFailed, // `what` failed without losing the agent: reason
         Pinged,        // pingMs
+        Residence,     // an answer to a residence ask: arrivedNs, residenceEnded
     };
     Kind kind = Kind::Nothing;
     le::HostFacts facts;
@@ -38,6 +41,9 @@ struct AgentReply {
     QString reason;
     bool wrongToken = false;
     double pingMs = 0;
+    le::Nanos arrivedNs = 0;
+    bool residenceEnded = false;
+    int residencePoll = 0;
 
     static AgentReply of(Kind kind) {
         AgentReply r;
@@ -167,6 +173,35 @@ public:
         }
     }
 
+    // Asks endpoint `id`'s residence since the last ask and pushes it into `chunks` as the chunk
+    // (since, arrival]; or tells `chunks` why there is none. A lost connection is also a Lost reply.
+    AgentReply residence(int id, le::ResidenceChunks& chunks, le::Nanos since) {
+        AgentReply r = AgentReply::of(AgentReply::Kind::Residence);
+        if (!m_client) {
+            r.residenceEnded = true;
+            chunks.set_unavailable("the agent is not connected");
+            return r;
+        }
+        try {
+            le::AgentResidence got = m_client->residence(id, AgentConnection::kRequestTimeout);
+            r.arrivedNs = le::now_ns();
+            if (!got.unavailable.empty()) {
+                r.residenceEnded = true;
+                chunks.set_unavailable(le::residence_unmeasured(got.unavailable));
+            } else {
+                chunks.push({since, r.arrivedNs, std::move(got.data)});
+            }
+            return r;
+        } catch (const le::AgentError& e) {
+            std::string why = le::residence_failure(e, r.residenceEnded);
+            if (r.residenceEnded)
+                chunks.set_unavailable(std::move(why));
+            if (e.lost() || !m_client->connected())
+                return handle(e, AgentConnection::tr("residence"));
+            return r; // that interval goes without; the next ask may answer
+        }
+    }
+
     // Closes the client and stops ssh (the remote agent exits).
     void close() {
         dropClient();
@@ -217,6 +252,8 @@ AgentConnection::AgentConnection(AgentTarget target, QObject* parent)
     , m_worker(this, "agent " + name().toStdString()) {
     m_pingTimer.setInterval(kPingMs);
     connect(&m_pingTimer, &QTimer::timeout, this, &AgentConnection::sendPing);
+    m_residenceTimer.setInterval(kResidenceMs);
+    connect(&m_residenceTimer, &QTimer::timeout, this, &AgentConnection::askResidence);
     reconnect();
 }
 
@@ -246,6 +283,7 @@ void AgentConnection::shutdown() {
         return;
     m_shutdown = true;
     m_pingTimer.stop();
+    stopResidence();
     // The queued requests are dropped; after the one under way (at most a request timeout, or an
     // ssh start, which the cancel gives up) the thread ends. Then the client closes and ssh stops
     // (the remote agent exits), here.
@@ -323,6 +361,9 @@ void AgentConnection::onReply(const AgentReply& reply) {
     case AgentReply::Kind::RequestFailed:
         emit requestFailed(reply.what, reply.reason);
         return;
+    case AgentReply::Kind::Residence:
+        onResidence(reply);
+        return;
     case AgentReply::Kind::Pinged:
         m_pingPending = false;
         m_pingMs = reply.pingMs;
@@ -346,9 +387,59 @@ void AgentConnection::onConnected(const AgentReply& reply) {
 
 void AgentConnection::onLost(const QString& reason) {
     m_pingPending = false;
+    m_residencePending = false;
     if (m_shutdown || m_state != State::Connected)
         return;
     m_pingTimer.stop();
     setState(State::Lost, reason);
     emit lost(reason);
+}
+
+std::shared_ptr<le::ResidenceChunks> AgentConnection::pollResidence(const le::Endpoint& ep) {
+    stopResidence();
+    const auto e = std::find_if(m_endpoints.begin(), m_endpoints.end(),
+                                [&](const le::AgentEndpointInfo& i) { return i.endpoint == ep; });
+    if (e == m_endpoints.end())
+        return nullptr;
+    m_residence = std::make_shared<le::ResidenceChunks>(kResidenceMs * le::kNanosPerMilli);
+    if (!e->spec.measure_residence) { // known here already: no need to ask
+        m_residence->set_unavailable(
+            le::residence_unmeasured("it was started without measuring it: tick \"Measure its residence\""));
+        return m_residence;
+    }
+    m_residenceEndpoint = e->id;
+    m_residenceSince = le::now_ns();
+    ++m_residencePoll;
+    m_residenceTimer.start();
+    askResidence(); // the first answer now: what the endpoint measured before is dropped with it
+    return m_residence;
+}
+
+void AgentConnection::stopResidence() {
+    m_residenceTimer.stop();
+    m_residence.reset();
+    ++m_residencePoll; // a reply on its way belongs to the stopped poll
+    m_residencePending = false;
+}
+
+void AgentConnection::askResidence() {
+    if (!m_residence || m_residencePending || m_state != State::Connected)
+        return; // one ask at a time: a slow agent leaves records without the peer's side, not a queue
+    m_residencePending = true;
+    request([id = m_residenceEndpoint, chunks = m_residence, since = m_residenceSince,
+             poll = m_residencePoll](AgentLink& link) {
+        AgentReply r = link.residence(id, *chunks, since);
+        r.residencePoll = poll;
+        return r;
+    });
+}
+
+void AgentConnection::onResidence(const AgentReply& reply) {
+    if (reply.residencePoll != m_residencePoll)
+        return;
+    m_residencePending = false;
+    if (reply.arrivedNs > 0)
+        m_residenceSince = reply.arrivedNs;
+    if (reply.residenceEnded)
+        m_residenceTimer.stop(); // the source says why for the rest of the run
 }

@@ -2,6 +2,7 @@
 
 #include "agent_client.h"
 #include "background_worker.h"
+#include "residence_chunks.h"
 #include "ssh_launcher.h"
 
 #include <QList>
@@ -44,6 +45,9 @@ public:
     // Per request: long enough to start an endpoint with tasks, short enough that a silent host
     // shows as lost in ~2 s.
     static constexpr le::Nanos kRequestTimeout = 1500 * le::kNanosPerMilli;
+    // How often a measured endpoint's residence is asked for: twice per window record, as the pong
+    // child reports (a late answer still lands in its record).
+    static constexpr int kResidenceMs = 16;
 
     explicit AgentConnection(AgentTarget target, QObject* parent = nullptr);
     ~AgentConnection() override; // closes the connection; an agent started over ssh is stopped
@@ -62,6 +66,15 @@ public:
     void reconnect();
     void createEndpoint(const le::AgentEndpointSpec& spec);
     void destroyEndpoint(int id);
+    // The residence of `ep`, one of this agent's endpoints, for the ping session's split
+    // (PingConfig::residence): from now until stopResidence(), the worker asks the agent for it every
+    // kResidenceMs, one ask at a time, and pushes each answer placed between the previous answer's
+    // arrival and its own (the agent's clock is never compared with ours). An endpoint created without
+    // measure_residence, an agent that does not know the request or a lost agent make the source say
+    // why, once and for good. Null when `ep` is not this agent's. Replaces an earlier poll.
+    std::shared_ptr<le::ResidenceChunks> pollResidence(const le::Endpoint& ep);
+    void stopResidence();
+
     // Stops pinging, closes the connection and (ssh) stops the remote agent. Blocks for at most a
     // few seconds; the destructor calls it.
     void shutdown();
@@ -83,6 +96,8 @@ private:
     void onReply(const AgentReply& reply);
     void onConnected(const AgentReply& reply);
     void onLost(const QString& reason);
+    void askResidence();
+    void onResidence(const AgentReply& reply);
 
     AgentTarget m_target;
     // The client and the ssh launcher; only the worker's jobs use it until shutdown() joined them.
@@ -94,6 +109,13 @@ private:
     QList<le::AgentEndpointInfo> m_endpoints;
     double m_pingMs = -1;
     bool m_pingPending = false;
+    // The endpoint whose residence is polled (pollResidence), and where its answers go.
+    QTimer m_residenceTimer;
+    std::shared_ptr<le::ResidenceChunks> m_residence;
+    int m_residenceEndpoint = 0;
+    int m_residencePoll = 0; // which poll a reply belongs to (a stopped poll's reply is dropped)
+    le::Nanos m_residenceSince = 0;
+    bool m_residencePending = false;
     bool m_shutdown = false;
     BackgroundWorker m_worker; // last member: joined before the rest goes
 };

@@ -2,6 +2,7 @@
 
 #include "units.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
@@ -237,6 +238,14 @@ std::optional<le::AgentEndpointSpec> askEndpoint(QWidget* parent) {
     d.form()->addRow(QObject::tr("Delay"), delay);
     d.form()->addRow(QObject::tr("Jitter"), jitter);
     d.form()->addRow(QObject::tr("Loss (UDP)"), loss);
+    auto* residence = new QCheckBox(QObject::tr("Measure its residence"));
+    residence->setObjectName(QStringLiteral("measureResidenceBox"));
+    residence->setChecked(true);
+    residence->setToolTip(QObject::tr(
+        "The endpoint reads each request's kernel receive timestamp and measures how long it held it, "
+        "so that the kernel-timestamp split divides \"wire\" into network and pong.\n"
+        "It costs the endpoint one timestamp per request; untick it for a plain echo."));
+    d.form()->addRow(QString(), residence);
     le::AgentEndpointSpec spec;
     d.setCheck([&] {
         try {
@@ -254,6 +263,7 @@ std::optional<le::AgentEndpointSpec> askEndpoint(QWidget* parent) {
     spec.port = std::uint16_t(port->value());
     spec.tasks = tasks->value();
     spec.loss_percent = loss->value();
+    spec.measure_residence = residence->isChecked();
     return spec;
 }
 

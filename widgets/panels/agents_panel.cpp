@@ -292,3 +292,16 @@ void AgentsPanel::startEndpointDialog() {
     if (const auto spec = AgentDialogs::askEndpoint(this))
         a->createEndpoint(*spec);
 }
+
+std::shared_ptr<le::ResidenceChunks> AgentsPanel::pollResidence(const le::Endpoint& ep) {
+    stopResidence();
+    for (AgentConnection* a : m_agents)
+        if (a->state() == AgentConnection::State::Connected && a->hasEndpoint(ep))
+            return a->pollResidence(ep);
+    return nullptr;
+}
+
+void AgentsPanel::stopResidence() {
+    for (AgentConnection* a : m_agents)
+        a->stopResidence();
+}

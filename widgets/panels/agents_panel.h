@@ -26,6 +26,11 @@ public:
     // Measures against the endpoint in `row` of the selected agent's table (emits measureRequested),
     // as a double click on the row does; nothing when the agent is not connected.
     void measureRow(int row);
+    // The residence of `ep` when it is one of a connected agent's endpoints (AgentConnection::
+    // pollResidence), polled until stopResidence(); null otherwise (a plain echo peer). Stops any
+    // earlier poll.
+    std::shared_ptr<le::ResidenceChunks> pollResidence(const le::Endpoint& ep);
+    void stopResidence();
     // Closes every connection and stops every agent started over ssh (the window is closing).
     void shutdown();
 

@@ -1,6 +1,7 @@
 #include "peer_panel.h"
 
 #include "cpu_affinity.h"
+#include "kernel_split.h"
 
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -19,7 +20,8 @@ PeerPanel::PeerPanel(QWidget* parent)
     , m_pongCpus(new QLineEdit(this))
     , m_start(new QPushButton(tr("&Start"), this))
     , m_stop(new QPushButton(tr("S&top"), this))
-    , m_state(new QLabel(tr("idle"), this)) {
+    , m_state(new QLabel(tr("idle"), this))
+    , m_kernelTimestamps(new QCheckBox(tr("Kernel timestamps: split each round trip"), this)) {
     m_mode->setObjectName(QStringLiteral("modeBox"));
     m_host->setObjectName(QStringLiteral("hostEdit"));
     m_port->setObjectName(QStringLiteral("portEdit"));
@@ -45,6 +47,18 @@ PeerPanel::PeerPanel(QWidget* parent)
     form->addRow(tr("Peer"), m_mode);
     form->addRow(tr("Transport"), m_transport);
     form->addRow(tr("Engine"), m_engine);
+    m_kernelTimestamps->setObjectName(QStringLiteral("kernelTimestampsBox"));
+    m_splitHelp =
+        tr("Splits each round trip by the kernel's software timestamps into send (the send call → the "
+           "kernel's TX stamp), wire (TX stamp → the echo's RX stamp: the network and the whole peer) and "
+           "wake (RX stamp → the engine has the bytes: wake-up and dispatch), drawn beside the curves.\n\n"
+           "Cost: one extra system call per round trip (reading the TX stamp back).\n\n"
+           "Works with: %1. Elsewhere the records, and the window, say why there is no split.\n\n"
+           "Changing it restarts the data path.")
+            .arg(
+                QString::fromUtf8(le::kKernelSplitSupport.data(), qsizetype(le::kKernelSplitSupport.size())));
+    m_kernelTimestamps->setToolTip(m_splitHelp);
+    form->addRow(m_kernelTimestamps);
     form->addRow(tr("Host"), m_host);
     form->addRow(tr("Port"), m_port);
     m_pingCpus->setPlaceholderText(tr("any"));
@@ -67,6 +81,11 @@ PeerPanel::PeerPanel(QWidget* parent)
     connect(m_stop, &QPushButton::clicked, this, &PeerPanel::stopRequested);
     connect(m_mode, &QComboBox::currentIndexChanged, this, &PeerPanel::updateEnabled);
     connect(m_transport, &QComboBox::currentIndexChanged, this, &PeerPanel::updateEnabled);
+    connect(m_kernelTimestamps, &QCheckBox::toggled, this, [this](bool on) {
+        if (!on)
+            setSplitState({});
+        emit kernelTimestampsChanged(on);
+    });
     connect(m_engine, &QComboBox::activated, this, [this] {
         if (m_running)
             emit engineChanged();
@@ -131,6 +150,18 @@ void PeerPanel::setState(const QString& text, bool running, bool failed, const Q
     m_state->setToolTip(detail);
     m_state->setStyleSheet(failed ? QStringLiteral("color: #d32f2f; font-weight: bold") : QString());
     updateEnabled();
+}
+
+void PeerPanel::setSplitState(const QString& availability) {
+    const QString shown =
+        availability.isEmpty() || availability == QLatin1String("yes") ? QString() : availability;
+    if (shown == m_splitState)
+        return;
+    m_splitState = shown;
+    m_kernelTimestamps->setStyleSheet(shown.isEmpty() ? QString() : QStringLiteral("color: #d32f2f"));
+    m_kernelTimestamps->setToolTip(shown.isEmpty() ? m_splitHelp
+                                                   : tr("Kernel split: %1").arg(shown) +
+                                                         QStringLiteral("\n\n") + m_splitHelp);
 }
 
 void PeerPanel::updateEnabled() {

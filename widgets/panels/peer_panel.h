@@ -3,6 +3,7 @@
 #include "endpoint.h"
 #include "engine_kind.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -15,7 +16,8 @@
 // Where the pong runs and how to reach it: a local latency-pong child (default), a pong inside this
 // process, or an existing peer (any echo service). Start is enabled only when nothing runs. Its
 // parts are named for tests: "modeBox", "hostEdit", "portEdit", "startButton", "stopButton",
-// "stateLabel".
+// "stateLabel", and under the engine the kernel-timestamp split's toggle "kernelTimestampsBox", red
+// while the split is on but does not work (its tooltip then says why; so does the split plot).
 class PeerPanel : public QWidget {
     Q_OBJECT
 public:
@@ -43,6 +45,14 @@ public:
     // state's tooltip (what to do next). Keep `text` to two lines of the dock's width.
     void setState(const QString& text, bool running, bool failed, const QString& detail = {});
 
+    // The kernel-timestamp split (--kernel-timestamps), which may be toggled while running.
+    bool kernelTimestamps() const { return m_kernelTimestamps->isChecked(); }
+    QCheckBox* kernelTimestampsBox() const { return m_kernelTimestamps; }
+    // Whether the running split works, in the newest record's words: "yes" or empty (nothing known
+    // yet) leave the toggle as it is; "no: why" turns it red with the reason first in its tooltip.
+    // The panel keeps its height: at 720 pixels it has no line to spare for the reason.
+    void setSplitState(const QString& availability);
+
     // The window's remembered settings read and restore these as they are (the existing peer's host
     // and port included, as typed).
     QComboBox* transportBox() const { return m_transport; }
@@ -53,7 +63,8 @@ public:
 signals:
     void startRequested();
     void stopRequested();
-    void engineChanged(); // while running: the window restarts the data path
+    void engineChanged();                  // while running: the window restarts the data path
+    void kernelTimestampsChanged(bool on); // the user toggled the split (running or not)
 
 private:
     void updateEnabled();
@@ -69,5 +80,8 @@ private:
     QPushButton* m_start;
     QPushButton* m_stop;
     QLabel* m_state;
+    QCheckBox* m_kernelTimestamps;
+    QString m_splitHelp;  // the toggle's tooltip when the split works
+    QString m_splitState; // the availability shown ("no: why"), else empty
     bool m_running = false;
 };

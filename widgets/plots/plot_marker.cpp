@@ -33,9 +33,10 @@ void styleMarkerLabel(QCPItemText* label, const QCustomPlot* plot) {
 // other. A label with no free row in the top third of the plot is left out; its line stays.
 class MarkerLabel : public QCPItemText {
 public:
-    MarkerLabel(QCustomPlot* plot, int row)
+    MarkerLabel(QCustomPlot* plot, int row, double key)
         : QCPItemText(plot)
-        , m_row(row) {}
+        , m_row(row)
+        , m_key(key) {}
 
     QRectF drawnRect() const { return m_drawn; }
 
@@ -49,16 +50,21 @@ protected:
         }
         const QFontMetricsF metrics(font());
         const double lineHeight = metrics.height() + padding().top() + padding().bottom() + 2;
-        const double x = position->keyAxis()->coordToPixel(position->key());
+        const double x = position->keyAxis()->coordToPixel(m_key);
         const double width = metrics.horizontalAdvance(text()) + padding().left() + padding().right();
+        // Right of its line, or left of it where the right side has no room; and never past the plot's
+        // edges (a label wider than either side is pushed in, off its line, rather than cut).
         const bool left = x + width > rect.right() && x - rect.left() > rect.right() - x;
-        setPositionAlignment(Qt::AlignTop | (left ? Qt::AlignRight : Qt::AlignLeft));
+        const double from = std::clamp(left ? x - width : x, double(rect.left()),
+                                       std::max(double(rect.left()), rect.right() - width));
+        setPositionAlignment(Qt::AlignTop | Qt::AlignLeft);
         const int rows = std::max(m_row + 1, int(rect.height() / 3.0 / lineHeight));
         for (int row = m_row; row < rows; ++row) {
-            const QRectF span(left ? x - width : x, rect.top() + 3 + row * lineHeight, width, lineHeight - 1);
+            const QRectF span(from, rect.top() + 3 + row * lineHeight, width, lineHeight - 1);
             if (overlapsEarlier(span))
                 continue;
-            position->setCoords(position->key(), (3 + row * lineHeight) / rect.height());
+            position->setCoords(position->keyAxis()->pixelToCoord(from),
+                                (3 + row * lineHeight) / rect.height());
             m_drawn = span;
             QCPItemText::draw(painter);
             return;
@@ -78,6 +84,7 @@ private:
     }
 
     int m_row;
+    double m_key;   // the marker's time: where its line is (the label's own position follows the room)
     QRectF m_drawn; // where the last draw put it (pixels), empty when it was left out
 };
 
@@ -93,7 +100,7 @@ PlotMarker addMarker(QCustomPlot* plot, double key, const QString& text, int row
     marker.line->point1->setCoords(key, 1);
     marker.line->point2->setCoords(key, 10);
 
-    marker.label = new MarkerLabel(plot, row);
+    marker.label = new MarkerLabel(plot, row, key);
     marker.label->setLayer(kMarkerLabelsLayer);
     marker.label->setText(text);
     styleMarkerLabel(marker.label, plot);

@@ -2,6 +2,7 @@
 
 #include "latency_axis.h"
 #include "plot_colours.h"
+#include "split_parts.h"
 
 #include <QObject>
 
@@ -37,6 +38,14 @@ QList<HistogramSeries> histogramSeries(const PlotRuns& runs, bool wholeRun) {
         if (!first.empty() && !rest.empty()) {
             out.push_back({QObject::tr("first of burst"), QColor(SeriesColours::kBurstFirst), &first, false});
             out.push_back({QObject::tr("rest of burst"), QColor(SeriesColours::kBurstRest), &rest, false});
+        }
+        // The kernel split: each part's distribution over the same window, in the split plot's colours.
+        const QList<SplitHistogramPart> parts = splitHistogramParts();
+        for (std::size_t i = 0; i < le::RunHistory::kSplitParts && i < std::size_t(parts.size()); ++i) {
+            const le::Histogram* part = wholeRun ? runs.live->whole_split(i) : runs.live->window_split(i);
+            if (part && !part->empty())
+                out.push_back({QObject::tr("split: %1").arg(parts[qsizetype(i)].name),
+                               QColor(parts[qsizetype(i)].colour), part, false});
         }
     }
     for (int i = 0; i < runs.overlays.size(); ++i) {

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "echo_book.h"
+#include "kernel_timestamps.h"
+#include "open_loop_split.h"
+
+#include <array>
+#include <cstddef>
+#include <sys/socket.h>
+
+namespace le {
+
+// Open loop over datagrams, the receiving half of DatagramBatch: every echo waiting on the socket
+// is read with one recvmmsg(2) (up to kMax), so a receiver that fell behind catches up in a few
+// system calls instead of one (and one event-loop turn) per echo; otherwise the echoes of a sender
+// that batches queue up in the socket and the queue, not the network, becomes the latency.
+// Only each echo's sequence number is kept (MSG_TRUNC reports the datagram's real length, which the
+// book checks), so a batch holds kMax small buffers, not kMax x 64 KiB; payload verification needs
+// the whole payload, so engines read one by one then. All echoes of one batch get the time the
+// call returned: they were all in the engine's hands then, and it is when the last of them arrived.
+// Owned by the receiving thread (or strand); allocation-free once constructed.
+class DatagramReceive {
+public:
+    static constexpr int kMax = 64;
+
+    DatagramReceive() noexcept;
+
+    struct Result {
+        int received = 0; // echoes read (each given to the book)
+        int error = 0;    // errno of a failure other than would-block (EAGAIN also when a receive
+                          // timeout set on the socket expired with `wait`)
+    };
+
+    // Reads what waits on the connected datagram socket `fd` (with `wait`, blocks until at least one
+    // arrives, or the socket's receive timeout), gives each echo to `book` and expires the book at
+    // the receive time. Returns how many were read; 0 with error 0 when nothing waits.
+    // `split` (on): each echo's RX stamp is read with it, and its split goes to the book with its RTT.
+    Result receive(int fd, EchoBook& book, bool wait = false, OpenLoopSplit* split = nullptr) noexcept;
+
+private:
+    static constexpr std::size_t kKeep = 16; // bytes kept of each echo: its sequence number
+    std::array<std::array<std::byte, kKeep>, kMax> m_heads{};
+    std::array<StampControl, kMax> m_control; // RX stamps, with a split
+    std::array<iovec, kMax> m_iov{};
+    std::array<mmsghdr, kMax> m_msgs{};
+};
+
+} // namespace le
