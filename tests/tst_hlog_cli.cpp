@@ -55,8 +55,11 @@ void TestHlogCli::pingWritesTheIntervals() {
         const double p50_us = r["p50_us"].toDouble();
         QVERIFY2(std::abs(p50 / 1e3 - p50_us) <= p50 / 1e3 / 128 + 0.001,
                  qPrintable(QString("log p50 %1 ns, record %2 us").arg(p50).arg(p50_us)));
-        QVERIFY(std::abs(all.max_column * 1e3 - r["max_us"].toDouble()) <=
-                0.001 + r["max_us"].toDouble() / 128);
+        // The log writes Interval_Max in ms with 3 decimals (HdrHistogram's format), the record in
+        // us: the two differ by the log's rounding, at most half a microsecond.
+        QVERIFY2(std::abs(all.max_column * 1e3 - r["max_us"].toDouble()) <= 0.5 + 1e-6,
+                 qPrintable(
+                     QString("log max %1 ms, record %2 us").arg(all.max_column).arg(r["max_us"].toDouble())));
     }
 }
 
