@@ -6,6 +6,8 @@
 #include "start_thread.h"
 #include "thread_priority.h"
 
+#include <limits>
+
 namespace le {
 
 ThreadTasks::ThreadTasks(const LiveParams& params)
@@ -35,6 +37,17 @@ void ThreadTasks::update() {
                 m_threads[i].join();
         m_threads.resize(static_cast<std::size_t>(target));
     }
+    // The new threads wait at the gate until all of them exist. Working as soon as it starts, each
+    // would take the cores from the thread still creating the others: beyond the cores' worth of
+    // tasks the creator gets an ever smaller share, and 1000 tasks of 20 us per 1 ms took over a
+    // minute to start (the run stayed "starting" all that while).
+    struct OpenGate {
+        ThreadTasks& tasks;
+        ~OpenGate() {
+            tasks.m_released.store(tasks.m_target.load());
+            tasks.m_released.notify_all();
+        }
+    } open_gate{*this};
     while (static_cast<int>(m_threads.size()) < target) {
         const int index = static_cast<int>(m_threads.size());
         try {
@@ -52,6 +65,8 @@ void ThreadTasks::update() {
 void ThreadTasks::stop() {
     std::lock_guard lock(m_mutex);
     m_stop.store(true);
+    m_released.store(std::numeric_limits<int>::max()); // waiting at the gate: go, and see the stop
+    m_released.notify_all();
     for (auto& t : m_threads)
         if (t.joinable())
             t.join();
@@ -66,6 +81,8 @@ int ThreadTasks::running() const {
 void ThreadTasks::task_loop(int index) {
     if (thread_nice() != m_nice)
         set_thread_nice(m_nice); // best effort: a thread may always lower its priority
+    for (int released = m_released.load(); index >= released; released = m_released.load())
+        m_released.wait(released);
     Nanos due = now_ns();
     while (!m_stop.load(std::memory_order_relaxed) && index < m_target.load(std::memory_order_relaxed)) {
         const Nanos period = m_params.task_period.load(std::memory_order_relaxed);

@@ -39,6 +39,7 @@ private:
     cpu_set_t m_affinity; // of the creating thread: tasks started later, from any thread, keep it
     int m_nice;           // likewise its priority (a task started from the GUI thread stays below it)
     std::atomic<int> m_target{0};
+    std::atomic<int> m_released{0}; // tasks with a lower index may work: the gate (see update())
     std::atomic<bool> m_stop{false};
     mutable std::mutex m_mutex; // guards m_threads (control path only)
     std::vector<std::thread> m_threads;
