@@ -128,14 +128,15 @@ int main(int argc, char** argv) {
     app.add_flag(
         "--verify-payload", verify_payload,
         "fill payloads from their sequence numbers and count an echo with another payload as an error");
-    app.add_flag("--kernel-timestamps", kernel_timestamps,
-                 "split each round trip by the kernel's software timestamps into send (send call -> TX "
-                 "stamp), wire (TX -> RX stamp of the echo: network and peer) and wake (RX stamp -> the "
-                 "engine has it); records gain split and split_available. Works with: " +
-                     std::string(kKernelSplitSupport) +
-                     "; elsewhere split_available says why not. With a pong of ours (in-process, or --agent) "
-                     "on the blocking or spin engine over UDP, wire divides into network and pong "
-                     "(peer_split_available)");
+    app.add_flag(
+        "--kernel-timestamps", kernel_timestamps,
+        "split each round trip by the kernel's software timestamps into send (send call -> TX "
+        "stamp), wire (TX -> RX stamp of the echo: network and peer) and wake (RX stamp -> the "
+        "engine has it); records gain split and split_available. Works with: " +
+            std::string(kKernelSplitSupport) +
+            "; elsewhere split_available says why not. With a pong of ours (in-process, or an --agent "
+            "endpoint) over UDP or TCP, on any engine, wire divides into network and pong "
+            "(peer_split_available)");
     app.add_option("--pong-delay", pong_delay,
                    "the in-process pong holds each echo this long (as latency-pong --delay): a slow peer. "
                    "With --kernel-timestamps its residence splits wire into network and pong")

@@ -181,12 +181,14 @@ int main(int argc, char** argv) {
         ->check(cli::validator("", [](const std::string& s) { parse_percent(s); }))
         ->capture_default_str();
     std::string report_residence;
-    app.add_option("--report-residence", report_residence,
-                   "every PERIOD (10ms .. 10s), print 'residence START_NS END_NS UNSTAMPED DISCARDED "
-                   "HISTOGRAM' on stdout: each UDP request's residence (kernel RX stamp -> the echo's send "
-                   "call) since the last line, HISTOGRAM an HdrHistogram V2 compressed in base64, the times "
-                   "CLOCK_MONOTONIC (comparable on this host only); or once 'residence unavailable: WHY' "
-                   "(engines blocking and spin measure it). Default: off")
+    app.add_option(
+           "--report-residence", report_residence,
+           "every PERIOD (10ms .. 10s), print 'residence START_NS END_NS UNSTAMPED DISCARDED "
+           "HISTOGRAM' on stdout: the residence (kernel RX stamp -> the echo's send call) of each UDP "
+           "request and each TCP read since the last line, HISTOGRAM an HdrHistogram V2 compressed "
+           "in base64, the times CLOCK_MONOTONIC (comparable on this host only); or once 'residence "
+           "unavailable: WHY' (every engine measures it; unix sockets have no kernel timestamps). "
+           "Default: off")
         ->check(cli::validator("", [](const std::string& s) { parse_report_period(s); }));
     std::string cpu;
     app.add_option("--cpu", cpu, "pin the pong's threads to CPUs (0, 0,2, 1-3); default: not pinned")
