@@ -66,7 +66,8 @@ private:
     // `pong`: the peer's residence over the same time (ResidenceSource), when it arrived.
     IntervalRecord make_record(const IntervalData& data, const Histogram* pong, Nanos start, Nanos end,
                                IntervalRecord::Kind kind);
-    void record_change(std::string key, std::string value);
+    // Marks a change made at `at` (now_ns(); 0 = now) for the next record and the summary.
+    void record_change(std::string key, std::string value, Nanos at = 0);
 
     PingConfig m_config;
     // The CPUs the data path and the in-process pong may run on, read back when they started.
