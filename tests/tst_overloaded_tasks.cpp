@@ -104,6 +104,30 @@ private slots:
         QVERIFY2(seconds < 15.0 * kSanitizerSlowdown, qPrintable(QString("took %1 s").arg(seconds)));
     }
 
+    // Fewer tasks take effect at once, whatever the task period: the retired task threads are joined
+    // by the thread that made the change (the window's GUI thread), and they waited out their whole
+    // sleep first (7.3 s with a period of 8 s).
+    void retiringLongPeriodTasksIsPrompt() {
+        PingConfig c;
+        c.engine = EngineKind::Blocking;
+        c.transport = Transport::Udp;
+        c.rate = 100;
+        c.tasks = 10;
+        c.task_period = 8 * kNanosPerSecond;
+        c.warmup = 100 * kNanosPerMilli;
+        c.duration = 600 * kNanosPerMilli;
+        c.interval = 300 * kNanosPerMilli;
+        PingSession session(c);
+        session.start();
+        QTest::qWait(300);
+        QElapsedTimer clock;
+        clock.start();
+        session.set_tasks(0);
+        const qint64 ms = clock.elapsed();
+        qInfo("set_tasks(0) with 10 tasks of an 8 s period took %lld ms", ms);
+        QVERIFY2(ms < 500 * kSanitizerSlowdown, qPrintable(QString("took %1 ms").arg(ms)));
+    }
+
     // A live change to many task threads is marked when it was made, not when the thread that made it
     // got a core back from the tasks it started (1.7 to 2.8 s later here).
     void taskChangeIsMarkedWhenMade() {

@@ -91,8 +91,10 @@ void ThreadTasks::task_loop(int index) {
         const Nanos now = now_ns();
         if (due < now - period) // overloaded: do not queue up missed wake-ups
             due = now;
-        // Plain sleep, in slices so a stop is seen quickly; tasks model ordinary timers, not spinning.
-        while (!m_stop.load(std::memory_order_relaxed)) {
+        // Plain sleep, in slices so a stop or a retirement is seen quickly (update() joins the
+        // retired tasks, and waited out their whole period: 7 s for a task period of 8 s); tasks model
+        // ordinary timers, not spinning.
+        while (!m_stop.load(std::memory_order_relaxed) && index < m_target.load(std::memory_order_relaxed)) {
             const Nanos left = due - now_ns();
             if (left <= 0)
                 break;
