@@ -170,6 +170,8 @@ private:
     void connectSplit();
     // The controls' split state from the newest record ("yes", "no: why").
     void updateSplitState();
+    // Plots drawn live (PlotBase::setLiveDrawing) while the run streams and the view is not paused.
+    void updateLiveDrawing();
     void buildDocks();
     void buildActions();
     void connectPanels();
@@ -212,6 +214,7 @@ private:
     StatusReadout* m_readout = nullptr;
     CompareDialog* m_compare = nullptr;
     QTimer m_redraw;
+    unsigned m_redrawTicks = 0;
     bool m_dirty = true;
     bool m_paused = false;
     double m_timeWindow = 60; // seconds of the percentiles over time; 0 = the whole run

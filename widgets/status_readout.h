@@ -30,6 +30,9 @@ public:
     static QString bitRate(double bitsPerSecond);
 
 private:
+    // Sets `label`'s text, keeping its size fixed (see the definition).
+    static void setFigure(QLabel* label, const QString& text);
+
     QLabel* m_state;
     QLabel* m_rate;
     QLabel* m_throughput;

@@ -4,6 +4,7 @@
 
 #include "export_dialog.h"
 #include "overlay_runs.h"
+#include "plot_base.h"
 
 #include <QApplication>
 #include <QFileDialog>
@@ -40,6 +41,7 @@ QString MainWindow::screenshot(const QString& path) {
     const QString ext = QFileInfo(path).suffix().toLower();
     if (ext == QLatin1String("pdf") || ext == QLatin1String("svg"))
         return exportWindow(path);
+    const SmoothDrawing smooth(this);
     refreshPlots(true);
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))

@@ -24,6 +24,17 @@ PlotBase::PlotBase(int legendColumns, QWidget* parent)
     , m_legendColumns(legendColumns) {
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     setNoAntialiasingOnDrag(true); // dragging a long run stays smooth
+    // A replot marks the widget dirty instead of painting and flushing it at once (QCustomPlot's
+    // default): the window's plots, redrawn on one timer, reach the screen in one paint, not one each.
+    setPlottingHint(QCP::phImmediateRefresh, false);
+    // Curves stroked segment by segment on screen: a wide pen's polyline goes through QStroker and a
+    // polygon fill, its segments through the raster engine's line rasteriser (a third of a step
+    // curve's cost). Exports (vectorized, uncached) still draw true polylines.
+    setPlottingHint(QCP::phFastPolylines, true);
+    // Nothing is drawn on the overlay layer (no selection rectangle): as its own buffer it was cleared
+    // and blended onto the widget at every redraw for nothing.
+    if (QCPLayer* overlay = layer(QStringLiteral("overlay")))
+        overlay->setMode(QCPLayer::lmLogical);
     legend->setVisible(true);
     legend->setIconSize(QSize(22, 10));
     legend->setRowSpacing(0);
@@ -46,7 +57,31 @@ void PlotBase::refresh(bool force) {
     if ((!force && !isVisible()) || !needsRedraw())
         return;
     redraw();
-    replot(QCustomPlot::rpQueuedReplot);
+    replot(QCustomPlot::rpRefreshHint); // draws the buffers now (exports read them), paints later
+}
+
+void PlotBase::setLiveDrawing(bool live) {
+    m_liveDrawing = live;
+    // The grid and axes stay antialiased (cheap: straight lines); curves, fills and items are the cost.
+    setNotAntialiasedElements(live ? QCP::aePlottables | QCP::aeFills | QCP::aeItems : QCP::aeNone);
+}
+
+SmoothDrawing::SmoothDrawing(QWidget* root) {
+    QList<PlotBase*> plots = root->findChildren<PlotBase*>();
+    if (auto* self = qobject_cast<PlotBase*>(root))
+        plots.prepend(self);
+    for (PlotBase* plot : std::as_const(plots)) {
+        if (!plot->liveDrawing())
+            continue;
+        plot->setLiveDrawing(false);
+        plot->replot(QCustomPlot::rpRefreshHint);
+        m_live << plot;
+    }
+}
+
+SmoothDrawing::~SmoothDrawing() {
+    for (PlotBase* plot : std::as_const(m_live))
+        plot->setLiveDrawing(true); // the next redraw draws it live again
 }
 
 QCPGraph* PlotBase::seriesGraph(int index, const QString& name, const QPen& pen) {

@@ -12,9 +12,18 @@
 //   across the rebuilds of the plot's graphs;
 // - the legend inside the axis rect or in a row above it, wrapped to the width of the moment;
 // - refresh(): skipped while the plot is hidden unless forced, caught up by itself when the plot is
-//   shown again, ending in one queued replot.
+//   shown again, ending in one replot whose paint joins the window's next (no repaint per plot);
+// - live drawing: while a run streams, curves and items are drawn without antialiasing.
 class PlotBase : public QCustomPlot {
     Q_OBJECT
+public:
+    // Live drawing on: curves, fills and items without antialiasing. On the window at back-to-back
+    // rate that halves the GUI thread's CPU time per redraw (6.0 -> 3.2 ms here), CPU time taken from
+    // the measured threads on a 2-vCPU machine. Off (the default): everything antialiased, as stopped
+    // runs, screenshots and exports are drawn. Takes effect at the next replot.
+    void setLiveDrawing(bool live);
+    bool liveDrawing() const { return m_liveDrawing; }
+
 public slots:
     // Redraws the plot from its current data. Skipped while the widget is hidden unless `force`
     // (exports), since the window calls this for every plot at up to 30 Hz; skipped too when the
@@ -49,5 +58,19 @@ private:
     void fitLegendColumns();
 
     int m_legendColumns;
+    bool m_liveDrawing = false;
     QSet<QString> m_hiddenSeries; // series the user hid with a legend click (seriesKey)
+};
+
+// Every PlotBase in `root` (itself included) drawn smooth for this object's lifetime, and replotted so:
+// screenshots and exports of a live run are antialiased. The plots' own setting comes back after.
+class SmoothDrawing {
+public:
+    explicit SmoothDrawing(QWidget* root);
+    ~SmoothDrawing();
+    SmoothDrawing(const SmoothDrawing&) = delete;
+    SmoothDrawing& operator=(const SmoothDrawing&) = delete;
+
+private:
+    QList<PlotBase*> m_live; // the plots that were live, to be so again
 };

@@ -1,5 +1,7 @@
 #include "plot_export.h"
 
+#include "plot_base.h"
+
 #include <qcustomplot.h>
 
 #include <QClipboard>
@@ -212,6 +214,7 @@ bool save(QWidget* w, const QString& path, QSize size, double scale, QString* er
     if (!file.open(QIODevice::WriteOnly))
         return fail(error, QObject::tr("cannot write %1: %2").arg(path, file.errorString()));
 
+    const SmoothDrawing smooth(w);
     refreshPlots(w);
     bool ok = false;
     if (ext == QLatin1String("pdf"))
@@ -234,6 +237,7 @@ void copyToClipboard(QWidget* w, QSize size) {
         size = w->size();
     if (size.isEmpty())
         return;
+    const SmoothDrawing smooth(w);
     refreshPlots(w);
     const QImage image = rasterise(w, size, 1.0);
     if (!image.isNull())

@@ -1,5 +1,6 @@
 #include "report_export.h"
 
+#include "plot_base.h"
 #include "plot_export.h"
 
 #include <qcustomplot.h>
@@ -120,7 +121,8 @@ void paintPage(QCPPainter& painter, QWidget* root, const QList<Placed>& plots, Q
 class Page {
 public:
     Page(QWidget* root, const ExportOptions& o)
-        : m_root(root)
+        : m_smooth(root)
+        , m_root(root)
         , m_plots((PlotExport::refreshPlots(root), plotsIn(root)))
         , m_theme(m_plots, o.light)
         , m_options(o) {
@@ -140,6 +142,7 @@ public:
     }
 
 private:
+    SmoothDrawing m_smooth; // first: the plots are refreshed smooth below
     QWidget* m_root;
     QList<Placed> m_plots;
     ThemeForExport m_theme;

@@ -1,0 +1,163 @@
+// What the window costs its measurement per redraw (issue 14: the window keeps up): plots drawn live
+// (no antialiasing) only while a run streams, smooth when paused, stopped, exported or shot; one
+// paint per redraw; a status readout that never makes the window lay itself out again.
+#include "distribution_plot.h"
+#include "histogram_plot.h"
+#include "main_window.h"
+#include "percentile_plot.h"
+#include "plot_base.h"
+#include "plot_export.h"
+#include "plot_test_support.h"
+#include "widget_lookup.h"
+#include "window_test_support.h"
+
+#include <QtTest>
+
+#include <QStatusBar>
+#include <QTemporaryDir>
+
+namespace {
+
+// Counts the events of one type that reach a widget.
+class EventCounter : public QObject {
+public:
+    EventCounter(QObject* target, QEvent::Type type)
+        : m_type(type) {
+        target->installEventFilter(this);
+    }
+    int count() const { return m_count; }
+    void reset() { m_count = 0; }
+
+protected:
+    bool eventFilter(QObject*, QEvent* e) override {
+        m_count += e->type() == m_type;
+        return false;
+    }
+
+private:
+    QEvent::Type m_type;
+    int m_count = 0;
+};
+
+QList<PlotBase*> livePlots(const MainWindow& w) {
+    return {child<HistogramPlot>(&w, "histogramPlot"), child<PercentilePlot>(&w, "percentilePlot"),
+            child<DistributionPlot>(&w, "distributionPlot")};
+}
+
+bool allLive(const MainWindow& w, bool live) {
+    for (PlotBase* p : livePlots(w)) {
+        if (p->liveDrawing() != live)
+            return false;
+    }
+    return true;
+}
+
+// The inside of a plot's axis rect as drawn on screen.
+QImage axisRectImage(QCustomPlot& plot) {
+    return plot.grab(plot.axisRect()->rect().adjusted(1, 1, -1, -1)).toImage();
+}
+
+} // namespace
+
+class TestLiveDrawing : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() {
+        QVERIFY(m_dir.isValid());
+        qputenv("LATENCY_PONG", LE_PONG_PATH);
+    }
+
+    // A live plot draws its curves and fill with no antialiasing shades; smooth, the same plot has
+    // them. SmoothDrawing gives the smooth look for its scope and the live one back after.
+    void liveDrawingHasNoCurveShades_data() {
+        QTest::addColumn<QString>("kind");
+        QTest::newRow("histogram") << "histogram";
+        QTest::newRow("percentile") << "percentile";
+        QTest::newRow("distribution") << "distribution";
+    }
+    void liveDrawingHasNoCurveShades() {
+        QFETCH(QString, kind);
+        const std::unique_ptr<RunsPlot> plot = makePlot(kind);
+        plot->resize(640, 400);
+        plot->setRuns(runsWith(0));
+        plot->show();
+        QVERIFY(QTest::qWaitForWindowExposed(plot.get()));
+        refresh(plot.get(), true);
+        const int smooth = distinctColours(axisRectImage(*plot));
+
+        plot->setLiveDrawing(true);
+        QVERIFY(plot->notAntialiasedElements().testFlag(QCP::aePlottables));
+        plot->replot();
+        const int live = distinctColours(axisRectImage(*plot));
+        QVERIFY2(live * 2 < smooth,
+                 qPrintable(QStringLiteral("colours live %1, smooth %2").arg(live).arg(smooth)));
+        {
+            const SmoothDrawing shot(plot.get());
+            QVERIFY(!plot->liveDrawing());
+            QCOMPARE(distinctColours(axisRectImage(*plot)), smooth); // replotted smooth at once
+        }
+        QVERIFY(plot->liveDrawing());
+        QVERIFY(plot->notAntialiasedElements().testFlag(QCP::aePlottables));
+    }
+
+    // The window: live while the run streams, smooth while paused and once stopped; an export of a
+    // live run is drawn smooth and leaves the plots live.
+    void windowDrawsLiveOnlyWhileStreaming() {
+        MainWindow w(childPeer());
+        w.show();
+        QVERIFY(waitRunning(w));
+        QTRY_VERIFY_WITH_TIMEOUT(allLive(w, true), 2000);
+        w.setPaused(true);
+        QVERIFY(allLive(w, false));
+        w.setPaused(false);
+        QVERIFY(allLive(w, true));
+
+        const QString png = m_dir.filePath("live.png");
+        QString error;
+        QVERIFY2(PlotExport::save(livePlots(w).front(), png, QSize(600, 400), 1.0, &error),
+                 qPrintable(error));
+        QVERIFY(allLive(w, true));
+        QVERIFY(!QImage(png).isNull());
+
+        w.stopMeasuring();
+        QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->state() == SessionBridge::State::Idle, 10000);
+        QVERIFY(allLive(w, false));
+    }
+
+    // Redrawing at 30 Hz with changing figures: the status bar's labels keep their size (no layout
+    // pass of the window per refresh, 0.4 ms of the GUI thread each before) and the plots reach the
+    // screen in one paint per redraw, not one each.
+    void redrawsNeitherRelayoutNorPaintPerPlot() {
+        MainWindow w(childPeer());
+        w.resize(1280, 720);
+        w.show();
+        QVERIFY(waitRunning(w));
+        QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= 10, 5000);
+        QTest::qWait(500); // the figures' widths settle on their first values
+        EventCounter windowLayouts(&w, QEvent::LayoutRequest);
+        EventCounter barLayouts(w.statusBar(), QEvent::LayoutRequest);
+        EventCounter paints(&w, QEvent::UpdateRequest);
+        QSignalSpy redraws(child<PercentilePlot>(&w, "percentilePlot"), &QCustomPlot::afterReplot);
+        QTest::qWait(2000);
+        QVERIFY2(redraws.count() >= 20, qPrintable(QString::number(redraws.count())));
+        // A figure that grows (a new digit) lays out once; 60 refreshes did 60 layouts of each before.
+        QVERIFY2(windowLayouts.count() + barLayouts.count() <= 6,
+                 qPrintable(QStringLiteral("layouts: window %1, status bar %2 in %3 redraws")
+                                .arg(windowLayouts.count())
+                                .arg(barLayouts.count())
+                                .arg(redraws.count())));
+        QVERIFY2(
+            paints.count() <= redraws.count() + 5,
+            qPrintable(QStringLiteral("%1 paints for %2 redraws").arg(paints.count()).arg(redraws.count())));
+    }
+
+private:
+    QTemporaryDir m_dir;
+};
+
+int main(int argc, char** argv) {
+    return runWindowSuite<TestLiveDrawing>(argc, argv);
+}
+
+#include "tst_live_drawing.moc"
