@@ -472,20 +472,6 @@ void MainWindow::setWindowSeconds(double seconds) {
     m_dirty = true;
 }
 
-void MainWindow::updateLiveDrawing() {
-    const auto state = m_bridge->state();
-    const bool live =
-        !m_paused && (state == SessionBridge::State::Running || state == SessionBridge::State::Starting);
-    for (PlotBase* plot : {static_cast<PlotBase*>(m_histogram), static_cast<PlotBase*>(m_percentiles),
-                           static_cast<PlotBase*>(m_distribution), static_cast<PlotBase*>(m_split)}) {
-        if (plot->liveDrawing() == live)
-            continue;
-        plot->setLiveDrawing(live);
-        if (!live)
-            plot->replot(QCustomPlot::rpQueuedReplot); // a paused or stopped view is drawn smooth
-    }
-}
-
 void MainWindow::setPaused(bool paused) {
     m_paused = paused;
     updateLiveDrawing();

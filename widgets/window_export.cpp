@@ -1,10 +1,14 @@
-// The window's pictures: report pages of its plots (File > Export, --open/--export) and the
-// scripted screenshot.
+// The window's pictures: report pages of its plots (File > Export, --open/--export), the scripted
+// screenshot, and how the plots are drawn (live while a run streams, smooth otherwise).
 #include "main_window.h"
 
+#include "distribution_plot.h"
 #include "export_dialog.h"
+#include "histogram_plot.h"
 #include "overlay_runs.h"
+#include "percentile_plot.h"
 #include "plot_base.h"
+#include "split_plot.h"
 
 #include <QApplication>
 #include <QFileDialog>
@@ -68,4 +72,18 @@ void MainWindow::exportPlotDialog(QWidget* plot, const QString& name) {
         showError(tr("Export"), error);
     else
         statusBar()->showMessage(tr("Saved %1").arg(path), 3000);
+}
+
+void MainWindow::updateLiveDrawing() {
+    const auto state = m_bridge->state();
+    const bool live =
+        !m_paused && (state == SessionBridge::State::Running || state == SessionBridge::State::Starting);
+    for (PlotBase* plot : {static_cast<PlotBase*>(m_histogram), static_cast<PlotBase*>(m_percentiles),
+                           static_cast<PlotBase*>(m_distribution), static_cast<PlotBase*>(m_split)}) {
+        if (plot->liveDrawing() == live)
+            continue;
+        plot->setLiveDrawing(live);
+        if (!live)
+            plot->replot(QCustomPlot::rpQueuedReplot); // a paused or stopped view is drawn smooth
+    }
 }
