@@ -101,6 +101,31 @@ private slots:
         QVERIFY(plot->notAntialiasedElements().testFlag(QCP::aePlottables));
     }
 
+    // The plot paints itself whole (opaque: Qt paints nothing under it) from a buffer cleared to its
+    // background, which follows the palette: the corners show the background, light or dark.
+    void opaquePlotShowsItsBackground_data() {
+        QTest::addColumn<bool>("dark");
+        QTest::newRow("light") << false;
+        QTest::newRow("dark") << true;
+    }
+    void opaquePlotShowsItsBackground() {
+        QFETCH(bool, dark);
+        const std::unique_ptr<RunsPlot> plot = makePlot("histogram");
+        if (dark)
+            plot->setPalette(darkPalette());
+        plot->resize(500, 300);
+        plot->setRuns(runsWith(0));
+        plot->show();
+        QVERIFY(QTest::qWaitForWindowExposed(plot.get()));
+        refresh(plot.get(), true);
+        QVERIFY(plot->testAttribute(Qt::WA_OpaquePaintEvent));
+        const QImage image = plot->grab().toImage();
+        const QColor base = plot->palette().color(QPalette::Base);
+        for (const QPoint& corner : {QPoint(1, 1), QPoint(image.width() - 2, image.height() - 2)})
+            QCOMPARE(image.pixelColor(corner).rgb(), base.rgb());
+        QVERIFY(distinctColours(image) > 10); // and the plot on it
+    }
+
     // The window: live while the run streams, smooth while paused and once stopped; an export of a
     // live run is drawn smooth and leaves the plots live.
     void windowDrawsLiveOnlyWhileStreaming() {

@@ -5,8 +5,11 @@
 
 #include <QEvent>
 #include <QMetaObject>
+#include <QPaintEvent>
 
 #include <algorithm>
+#include <functional>
+#include <utility>
 
 namespace {
 
@@ -16,6 +19,29 @@ QString seriesKey(const QString& name, const QPen& pen) {
     return name + QChar(0x1f) + pen.color().name(QColor::HexArgb) + QChar(0x1f) +
            QString::number(static_cast<int>(pen.style()));
 }
+
+// The bottom paint buffer, cleared to the plot's background instead of transparent: it stays in the
+// screen's own format (no alpha), so painting it onto the window is a copy, not a blend, and nothing
+// needs to be filled under it (PlotBase::paintEvent). A buffered layer above it would still get an
+// ordinary, transparent buffer.
+class OpaqueBuffer : public QCPPaintBufferPixmap {
+public:
+    OpaqueBuffer(const QSize& size, double ratio, std::function<QColor()> background)
+        : QCPPaintBufferPixmap(size, ratio)
+        , m_background(std::move(background)) {
+        OpaqueBuffer::reallocateBuffer(); // the base class's constructor called its own
+    }
+    void clear(const QColor&) override { mBuffer.fill(m_background()); }
+
+protected:
+    void reallocateBuffer() override {
+        QCPPaintBufferPixmap::reallocateBuffer();
+        mBuffer.fill(m_background()); // a paint before the first replot shows the background
+    }
+
+private:
+    std::function<QColor()> m_background;
+};
 
 } // namespace
 
@@ -35,6 +61,14 @@ PlotBase::PlotBase(int legendColumns, QWidget* parent)
     // and blended onto the widget at every redraw for nothing.
     if (QCPLayer* overlay = layer(QStringLiteral("overlay")))
         overlay->setMode(QCPLayer::lmLogical);
+    // Put in place before the first replot, which then keeps it as its bottom buffer.
+    mPaintBuffers.append(QSharedPointer<QCPAbstractPaintBuffer>(
+        new OpaqueBuffer(viewport().size(), bufferDevicePixelRatio(), [this] {
+            QColor c = mBackgroundBrush.color();
+            c.setAlpha(255);
+            return c;
+        })));
+    setAttribute(Qt::WA_OpaquePaintEvent); // the buffer covers the widget: nothing to paint under it
     legend->setVisible(true);
     legend->setIconSize(QSize(22, 10));
     legend->setRowSpacing(0);
@@ -58,6 +92,20 @@ void PlotBase::refresh(bool force) {
         return;
     redraw();
     replot(QCustomPlot::rpRefreshHint); // draws the buffers now (exports read them), paints later
+}
+
+void PlotBase::paintEvent(QPaintEvent* event) {
+    if (mPaintBuffers.isEmpty() || !dynamic_cast<OpaqueBuffer*>(mPaintBuffers.front().data())) {
+        QCustomPlot::paintEvent(event);
+        return;
+    }
+    // QCustomPlot's own paint fills the background, then blends its buffers over it; the opaque
+    // bottom buffer already holds the background.
+    QCPPainter painter(this);
+    if (!painter.isActive())
+        return;
+    for (const QSharedPointer<QCPAbstractPaintBuffer>& buffer : std::as_const(mPaintBuffers))
+        buffer->draw(&painter);
 }
 
 void PlotBase::setLiveDrawing(bool live) {

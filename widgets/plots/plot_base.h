@@ -50,6 +50,7 @@ protected:
 
     bool event(QEvent* event) override;
     void updateLayout() override;
+    void paintEvent(QPaintEvent* event) override;
 
 private:
     void applyColours();
