@@ -121,23 +121,22 @@ std::optional<double> referenceRate(const Options& o) {
     return std::nullopt;
 }
 
-struct Throughput {
-    double msgPerS = 0;
+// Where the window's run stands: messages sent so far and the newest record's end (run time). The
+// run's history compacts its older records (a minute of full detail), so phases are measured between
+// two marks, not between record indices.
+struct RunMark {
     std::uint64_t sent = 0;
+    double t_s = 0;
 };
 
-// Sent messages per second of measured time over the interval records [from, to).
-Throughput windowThroughput(const MainWindow& w, std::size_t from, std::size_t to) {
-    const auto& records = w.bridge()->history()->intervals();
-    to = std::min(to, records.size());
-    double duration = 0;
-    Throughput t;
-    for (std::size_t i = from; i < to; ++i) {
-        t.sent += records[i].sent;
-        duration += records[i].duration_s;
-    }
-    t.msgPerS = duration > 0 ? double(t.sent) / duration : 0;
-    return t;
+RunMark markOf(const MainWindow& w) {
+    const auto& history = *w.bridge()->history();
+    return {history.totals().sent, history.empty() ? 0.0 : history.intervals().back().t_s};
+}
+
+// Sent messages per second of run time between two marks (0 when no record came between them).
+double rateBetween(const RunMark& a, const RunMark& b) {
+    return b.t_s > a.t_s ? double(b.sent - a.sent) / (b.t_s - a.t_s) : 0;
 }
 
 const char* verdict(bool pass) {
@@ -234,7 +233,9 @@ int main(int argc, char** argv) {
     runFor(100); // the probe's first tick
 
     const int redraws0 = redrawCount;
+    // Record counts by index: right while the run is younger than its minute of full detail.
     const std::size_t records0 = w.bridge()->history()->intervals().size();
+    const RunMark mark0 = markOf(w);
     const double process0 = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID), gui0 = cpuSeconds(CLOCK_THREAD_CPUTIME_ID);
     const auto t0 = Clock::now();
     lag.setMeasuring(true);
@@ -260,14 +261,14 @@ int main(int argc, char** argv) {
     const double recordsPerS = double(records1 - records0) / wall;
     const double lagP50 = percentile(lag.lagMs(), 50), lagP99 = percentile(lag.lagMs(), 99);
     const double lagMax = lag.lagMs().empty() ? 0 : *std::max_element(lag.lagMs().begin(), lag.lagMs().end());
-    const Throughput tp = windowThroughput(w, records0, records1);
+    const double windowRate = rateBetween(mark0, markOf(w));
     // Per redraw, with everything the window does for it; its inverse is what the GUI thread could
     // sustain if new data came faster than the records do.
     const double redrawWallMs = redraws > 0 ? app.redrawWallSeconds() / redraws * 1e3 : 0;
     const double redrawCpuMs = redraws > 0 ? app.redrawCpuSeconds() / redraws * 1e3 : 0;
     std::printf("measured %.1f s: %d redraws, %zu interval records (%.1f/s), %zu lag ticks, %llu messages\n",
                 wall, redraws, records1 - records0, recordsPerS, lag.lagMs().size(),
-                static_cast<unsigned long long>(tp.sent));
+                static_cast<unsigned long long>(markOf(w).sent - mark0.sent));
     std::printf("CPU: process %.0f%% of one core, GUI thread %.1f%% (in events %.1f%% of wall time)\n",
                 processCpu / wall * 100, guiCpu / wall * 100, app.busySeconds() / wall * 100);
     if (o.profile)
@@ -277,7 +278,7 @@ int main(int argc, char** argv) {
     // 2b. The other pairs: the window's run stopped and the window hidden (its timers idle, nothing
     //     drawn), latency-ping alone; then the window shown and measuring again, past its warm-up.
     std::vector<double> references{*refBefore};
-    std::vector<double> windowRates{tp.msgPerS};
+    std::vector<double> windowRates{windowRate};
     auto runningSince = firstRunningSince;
     for (int pair = 1; pair < o.pairs; ++pair) {
         w.stopMeasuring();
@@ -297,13 +298,13 @@ int main(int argc, char** argv) {
         }
         runningSince = Clock::now();
         runFor(1000);
-        const std::size_t from = w.bridge()->history()->intervals().size();
+        const RunMark from = markOf(w);
         runFor(int(o.duration * 1000));
         if (!running(w)) {
             reportLost(w);
             return 1;
         }
-        windowRates.push_back(windowThroughput(w, from, w.bridge()->history()->intervals().size()).msgPerS);
+        windowRates.push_back(rateBetween(from, markOf(w)));
         std::printf("window phase %d: %.0f msg/s\n", pair + 1, windowRates.back());
         std::fflush(stdout);
     }
@@ -317,9 +318,9 @@ int main(int argc, char** argv) {
             const bool pause = phase % 2 == 1;
             w.setPaused(pause);
             runFor(300); // the last redraw of the other state has left the GUI thread
-            const std::size_t from = w.bridge()->history()->intervals().size();
+            const RunMark from = markOf(w);
             runFor(2000);
-            const double rate = windowThroughput(w, from, w.bridge()->history()->intervals().size()).msgPerS;
+            const double rate = rateBetween(from, markOf(w));
             (pause ? paused : drawing).push_back(rate);
         }
         w.setPaused(false);
@@ -353,14 +354,14 @@ int main(int argc, char** argv) {
         while (done < total && running(w)) {
             const double step = std::min(30.0, total - done);
             const int r0 = redrawCount;
-            const std::size_t i0 = w.bridge()->history()->intervals().size();
+            const RunMark m0 = markOf(w);
             const auto s0 = Clock::now();
             runFor(int(step * 1000));
             const double took = seconds(Clock::now() - s0);
             done = seconds(Clock::now() - rssStart);
-            const Throughput t = windowThroughput(w, i0, w.bridge()->history()->intervals().size());
+            const double rate = rateBetween(m0, markOf(w));
             std::printf("  +%5.0f s  RSS %7.1f MB  %6.1f redraws/s  %9.0f msg/s\n", done, rssBytes() / 1e6,
-                        (redrawCount - r0) / took, t.msgPerS);
+                        (redrawCount - r0) / took, rate);
             std::fflush(stdout);
         }
         if (!running(w)) {
