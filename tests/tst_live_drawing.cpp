@@ -13,6 +13,7 @@
 
 #include <QtTest>
 
+#include <QLabel>
 #include <QStatusBar>
 #include <QTemporaryDir>
 
@@ -148,6 +149,22 @@ private slots:
         w.stopMeasuring();
         QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->state() == SessionBridge::State::Idle, 10000);
         QVERIFY(allLive(w, false));
+    }
+
+    // The status figures change at 10 Hz, the plots at 30: a screenshot brings the figures up to the
+    // records the plots show, so the picture does not disagree with itself.
+    void screenshotFiguresMatchThePlots() {
+        MainWindow w(childPeer());
+        w.show();
+        QVERIFY(waitRunning(w));
+        QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= 5, 5000);
+        auto* counts = child<QLabel>(&w, "readoutCounts");
+        for (int shot = 0; shot < 6; ++shot) {
+            QTest::qWait(40 + 17 * shot); // lands on different ticks of the readout's three
+            QCOMPARE(w.screenshot(m_dir.filePath(QStringLiteral("shot%1.png").arg(shot))), QString());
+            const QString sent = QStringLiteral("sent %1 ").arg(w.bridge()->history()->totals().sent);
+            QVERIFY2(counts->text().startsWith(sent), qPrintable(counts->text() + " / " + sent));
+        }
     }
 
     // Redrawing at 30 Hz with changing figures: the status bar's labels keep their size (no layout

@@ -68,14 +68,9 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     // One redraw timer for every plot (<= 30 Hz); nothing redraws per record.
     m_redraw.setInterval(1000 / 30);
     connect(&m_redraw, &QTimer::timeout, this, [this] {
-        const auto state = m_bridge->state();
-        const QString stopped = state == SessionBridge::State::Lost    ? tr("peer lost")
-                                : state == SessionBridge::State::Error ? tr("error")
-                                                                       : tr("stopped");
         // The figures at 10 Hz: as readable (faster is a blur) for a third of the text work.
         if (m_redrawTicks++ % 3 == 0)
-            m_readout->show(m_bridge->history().get(), m_bridge->flowing(), stopped,
-                            m_bridge->elapsedSeconds());
+            showReadout();
         if (m_dirty && !m_paused)
             refreshPlots(false);
         if (m_presenting)
@@ -444,6 +439,14 @@ CompareDialog* MainWindow::compareDialog() {
         m_compare->setBase(le::PingConfig{}); // the controls hold a bad value: compare at the defaults
     }
     return m_compare;
+}
+
+void MainWindow::showReadout() {
+    const auto state = m_bridge->state();
+    const QString stopped = state == SessionBridge::State::Lost    ? tr("peer lost")
+                            : state == SessionBridge::State::Error ? tr("error")
+                                                                   : tr("stopped");
+    m_readout->show(m_bridge->history().get(), m_bridge->flowing(), stopped, m_bridge->elapsedSeconds());
 }
 
 void MainWindow::refreshPlots(bool force) {

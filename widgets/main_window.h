@@ -170,6 +170,8 @@ private:
     void connectSplit();
     // The controls' split state from the newest record ("yes", "no: why").
     void updateSplitState();
+    // The status bar's figures from the newest records (the redraw timer's every third tick).
+    void showReadout();
     // Plots drawn live (PlotBase::setLiveDrawing) while the run streams and the view is not paused.
     void updateLiveDrawing();
     void buildDocks();

@@ -47,6 +47,7 @@ QString MainWindow::screenshot(const QString& path) {
         return exportWindow(path);
     const SmoothDrawing smooth(this);
     refreshPlots(true);
+    showReadout(); // at 10 Hz it could be up to two records behind the plots, and disagree with them
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return tr("cannot write %1: %2").arg(path, file.errorString());
