@@ -1,5 +1,6 @@
 #pragma once
 
+#include "plot_marker.h"
 #include "runs_plot.h"
 
 // RTT histogram of the live run and the overlaid runs: x = RTT on a log axis, y = share of the
@@ -14,7 +15,9 @@ protected:
     void redraw() override;
 
 private:
-    void rebuildMarkers(const le::Histogram& live);
+    // The percentile markers of the live run, `live` null for none. Markers are kept and moved from
+    // one redraw to the next, not made anew: a label keeps its measured text while that stays.
+    void updateMarkers(const le::Histogram* live);
 
-    QList<QCPAbstractItem*> m_markers;
+    QList<PlotMarker> m_markers;
 };

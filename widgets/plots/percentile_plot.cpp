@@ -118,6 +118,27 @@ PercentilePlot::PercentilePlot(QWidget* parent)
     // each, stroked as one polyline with 1.6 px pens, cost ~180 ms per replot at a full 60 s window;
     // segment by segment it is ~6 ms and looks the same on screen.
     watchUserRange();
+    // Zoomed in on merged points: rebuilt for the new span (queued: not inside the range change).
+    connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this](const QCPRange& range) {
+        if (m_merged && !m_rebuild && range.size() < m_budgetSpan / 2) {
+            m_rebuild = true;
+            QMetaObject::invokeMethod(
+                this, [this] { refresh(true); }, Qt::QueuedConnection);
+        }
+    });
+}
+
+std::size_t PercentilePlot::pointBudget(const std::vector<le::CurvePoint>& points) {
+    if (points.size() < 2)
+        return kMaxPoints;
+    const double span = points.back().t_s - points.front().t_s;
+    // The span on screen: what following shows (the time window, or the whole run), else the user's.
+    const double shown = !autoRange() ? xAxis->range().size() : m_timeWindow > 0 ? m_timeWindow : span;
+    m_budgetSpan = std::clamp(shown, 1e-3, std::max(1e-3, span));
+    // A plot not laid out yet (hidden) has no width to go by: a generous one.
+    const double pixels = std::max(600, axisRect()->width());
+    const double budget = pixels / kPixelsPerPoint * std::max(1.0, span / m_budgetSpan);
+    return static_cast<std::size_t>(std::clamp(budget, 64.0, static_cast<double>(kMaxPoints)));
 }
 
 void PercentilePlot::setRuns(const PlotRuns& runs) {
@@ -143,7 +164,8 @@ void PercentilePlot::redraw() {
     if (m_rebuild || live != m_plottedLive || (m_liveGraphs > 0) != liveHasData ||
         hasBursts(live) != m_bursts ||
         (live && (live->edits() != m_liveEdits || live->curve().size() < m_livePoints ||
-                  live->intervals().size() < m_liveIntervals || live->markers().size() < m_liveMarkers)))
+                  live->intervals().size() < m_liveIntervals || live->markers().size() < m_liveMarkers)) ||
+        m_drawn.size() > m_budget + kRebuildAfter)
         rebuild();
     else if (liveHasData)
         appendLive();
@@ -158,6 +180,8 @@ void PercentilePlot::rebuild() {
     m_liveEdits = m_plottedLive ? m_plottedLive->edits() : 0;
     m_livePoints = m_liveIntervals = m_liveMarkers = 0;
     m_drawn.clear();
+    m_merged = false;
+    m_budget = kMaxPoints;
     for (QCPAbstractItem* item : std::as_const(m_markerItems))
         removeItem(item);
     m_markerItems.clear();
@@ -185,7 +209,9 @@ void PercentilePlot::rebuild() {
         m_liveGraphs = index;
         // Capped once here; the points appended until the next rebuild (at most the next compaction,
         // about a second away) come on top.
-        m_drawn = capped(runs().live->curve(), kMaxPoints);
+        m_budget = pointBudget(runs().live->curve());
+        m_drawn = capped(runs().live->curve(), m_budget);
+        m_merged = m_drawn.size() < runs().live->curve().size();
         for (std::size_t c = 0; c < le::kCurveValues; ++c)
             addPoints(graph(static_cast<int>(c)), m_drawn, 0, c);
         m_livePoints = runs().live->curve().size();

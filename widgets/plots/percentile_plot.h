@@ -20,6 +20,12 @@ public:
     // Points per curve at most: beyond it a rebuild merges neighbours (keeping each group's highest
     // value), so a run of hours costs the same to draw as one of minutes.
     static constexpr std::size_t kMaxPoints = 4000;
+    // Fewer still for the live run when the points would crowd: at most one per this many pixels of
+    // the shown time span (neighbours merged as above). After a minute of 30 records a second the
+    // whole-run view held ~1.8 points per pixel, 5 curves of them, and a replot took 12 ms of the GUI
+    // thread; at one point per 2 pixels it looks the same. Zooming in to less than half the span the
+    // budget was made for rebuilds it for the new span, so detail comes back where it is looked at.
+    static constexpr double kPixelsPerPoint = 2;
 
     explicit PercentilePlot(QWidget* parent = nullptr);
 
@@ -43,6 +49,8 @@ protected:
 
 private:
     void rebuild();
+    // Points per curve the live run may have for the time span shown now (kPixelsPerPoint).
+    std::size_t pointBudget(const std::vector<le::CurvePoint>& points);
     void appendLive();
     void addChangeMarker(double t_s, const QString& text);
     // A red band over [from_s, to_s], where the live run's records say the instrument was saturated.
@@ -60,6 +68,11 @@ private:
     bool m_bursts = false;               // first/rest curves shown
     int m_liveGraphs = 0;                // the first graphs are the live run's, when it has data
     std::vector<le::CurvePoint> m_drawn; // the live points in the graphs (merged where capped)
+    bool m_merged = false;               // m_drawn merges neighbours (pointBudget())
+    std::size_t m_budget = kMaxPoints;   // the live points' budget at the last rebuild
+    // Points appended beyond the budget before a rebuild merges them again (~2 s at 30 a second).
+    static constexpr std::size_t kRebuildAfter = 64;
+    double m_budgetSpan = 0; // the shown time span the budget was made for (s)
     QList<QCPAbstractItem*> m_markerItems;
     QStringList m_markerTexts;
     QList<double> m_markerTimes;

@@ -1,5 +1,6 @@
 #include "plot_base.h"
 
+#include "legend_entry.h"
 #include "plot_colours.h"
 #include "plot_marker.h"
 
@@ -135,8 +136,12 @@ SmoothDrawing::~SmoothDrawing() {
 QCPGraph* PlotBase::seriesGraph(int index, const QString& name, const QPen& pen) {
     while (graphCount() <= index) {
         QCPGraph* graph = addGraph();
-        if (auto* item = legend->itemWithPlottable(graph))
-            item->setFont(font());
+        // Our entry in place of QCustomPlot's (legend_entry.h), in the same place: the last.
+        if (QCPPlottableLegendItem* item = legend->itemWithPlottable(graph))
+            legend->removeItem(item);
+        auto* entry = new LegendEntry(legend, graph); // owned by the legend
+        legend->addItem(entry);
+        entry->setFont(font());
     }
     QCPGraph* graph = this->graph(index);
     graph->setName(name);

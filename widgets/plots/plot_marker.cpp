@@ -39,6 +39,10 @@ public:
         , m_key(key) {}
 
     QRectF drawnRect() const { return m_drawn; }
+    void moveTo(double key, int row) {
+        m_key = key;
+        m_row = row;
+    }
 
 protected:
     void draw(QCPPainter* painter) override {
@@ -48,10 +52,10 @@ protected:
             QCPItemText::draw(painter);
             return;
         }
-        const QFontMetricsF metrics(font());
-        const double lineHeight = metrics.height() + padding().top() + padding().bottom() + 2;
+        measure();
+        const double lineHeight = m_textHeight + padding().top() + padding().bottom() + 2;
         const double x = position->keyAxis()->coordToPixel(m_key);
-        const double width = metrics.horizontalAdvance(text()) + padding().left() + padding().right();
+        const double width = m_textWidth + padding().left() + padding().right();
         // Right of its line, or left of it where the right side has no room; and never past the plot's
         // edges (a label wider than either side is pushed in, off its line, rather than cut).
         const bool left = x + width > rect.right() && x - rect.left() > rect.right() - x;
@@ -72,6 +76,19 @@ protected:
     }
 
 private:
+    // The text's size, measured again only when the text or font changed: shaping a label's text is
+    // most of what it costs, and the window draws every label up to 30 times a second.
+    void measure() {
+        if (m_measured && text() == m_measuredText && font() == m_measuredFont)
+            return;
+        const QFontMetricsF metrics(font());
+        m_textWidth = metrics.horizontalAdvance(text());
+        m_textHeight = metrics.height();
+        m_measuredText = text();
+        m_measuredFont = font();
+        m_measured = true;
+    }
+
     bool overlapsEarlier(const QRectF& span) const {
         for (QCPLayerable* other : layer()->children()) {
             if (other == this)
@@ -86,6 +103,10 @@ private:
     int m_row;
     double m_key;   // the marker's time: where its line is (the label's own position follows the room)
     QRectF m_drawn; // where the last draw put it (pixels), empty when it was left out
+    bool m_measured = false;
+    QString m_measuredText;
+    QFont m_measuredFont;
+    double m_textWidth = 0, m_textHeight = 0;
 };
 
 } // namespace
@@ -112,6 +133,16 @@ PlotMarker addMarker(QCustomPlot* plot, double key, const QString& text, int row
     marker.label->position->setCoords(key, 0);
     marker.label->setPositionAlignment(Qt::AlignTop | Qt::AlignLeft);
     return marker;
+}
+
+void moveMarker(const PlotMarker& marker, double key, const QString& text, int row) {
+    marker.line->point1->setCoords(key, 1);
+    marker.line->point2->setCoords(key, 10);
+    if (auto* label = dynamic_cast<MarkerLabel*>(marker.label)) {
+        label->moveTo(key, row);
+        label->setText(text);
+        label->position->setCoords(key, 0); // as addMarker places it; draw() finds its room
+    }
 }
 
 void addMarkerLayers(QCustomPlot* plot) {

@@ -21,6 +21,9 @@ struct PlotMarker {
 // Needs the marker layers (addMarkerLayers) on `plot`.
 PlotMarker addMarker(QCustomPlot* plot, double key, const QString& text, int row);
 
+// Moves `marker` (made by addMarker) to `key`, with `text` and `row`, as addMarker would place a new one.
+void moveMarker(const PlotMarker& marker, double key, const QString& text, int row);
+
 // Adds the layers markers are drawn on: lines under the curves (like grid lines), labels above
 // them. Once per plot, before the first addMarker().
 void addMarkerLayers(QCustomPlot* plot);
