@@ -182,8 +182,9 @@ private slots:
             {
                 Fd silent = connectTo(ep); // connects, says nothing, leaves
             }
-            // Every one of them is gone from the pong's books.
-            QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{0}, 3000 * kSanitizerSlowdown);
+            // Every one of them is gone from the pong's books. Soon, but not on a schedule: the spin
+            // pong on Unix streams once took over 3 s here, in the full suite on a slow 2-vCPU host.
+            QTRY_COMPARE_WITH_TIMEOUT(active_of(*server), qint64{0}, 10000 * kSanitizerSlowdown);
         }
         QString why;
         QVERIFY2(freshClientEchoes(ep, &why), qPrintable(why));
