@@ -155,11 +155,15 @@ void reportLost(const MainWindow& w) {
 } // namespace
 
 int main(int argc, char** argv) {
+    // The options first, from argv: --help and a bad option need no display.
+    QStringList args;
+    for (int i = 0; i < argc; ++i)
+        args << QString::fromLocal8Bit(argv[i]);
+    const Options o = bench_window::parseOptions(args);
     BenchApp app(argc, argv);
     // Own settings scope: the user's remembered controls (rate, loop mode, ...) must not leak in.
     QApplication::setOrganizationName(QStringLiteral("latency-explorer-bench"));
     QApplication::setApplicationName(QStringLiteral("bench_window"));
-    const Options o = bench_window::parseOptions(QApplication::arguments());
     app.setProfile(o.profile);
 
     std::printf("window benchmark: platform %s, %s/%s, 64 B payload, back-to-back, %g s phase, "

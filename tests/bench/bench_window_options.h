@@ -67,6 +67,12 @@ inline Options parseOptions(const QStringList& args) {
             o.profile = true;
             continue;
         }
+        // Qt's own options with a value (the command line is read before QApplication takes them).
+        if ((name == QLatin1String("-platform") || name == QLatin1String("-display")) &&
+            i + 1 < args.size()) {
+            ++i;
+            continue;
+        }
         if (const qsizetype eq = name.indexOf(QLatin1Char('=')); eq >= 0) {
             value = name.mid(eq + 1);
             name.truncate(eq);
