@@ -101,6 +101,33 @@ private slots:
         QCOMPARE(shown, int(raw));
     }
 
+    // Following the last 10 s of a long run shows every point of them, not the whole run's merges.
+    void percentileTimeWindowShowsFullDetail() {
+        auto run = std::make_shared<RunHistory>("live");
+        std::mt19937_64 rng(4);
+        appendRecords(*run, 3000, rng, 1.0 / 30, 300);
+        PercentilePlot plot;
+        plot.resize(900, 400);
+        plot.setRuns(PlotRuns{run, {}, {}});
+        plot.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
+        refresh(&plot, true);
+        refresh(&plot, true);
+        QVERIFY(plot.graph(0)->dataCount() < 600); // merged for the whole run
+        plot.setTimeWindow(10);
+        const double from = run->curve().back().t_s - 9; // inside the window, clear of its edge
+        const auto raw = std::count_if(run->curve().begin(), run->curve().end(),
+                                       [&](const le::CurvePoint& p) { return p.t_s >= from; });
+        QVERIFY(raw >= 260);
+        const auto shown = [&] {
+            int n = 0;
+            for (auto it = plot.graph(0)->data()->constBegin(); it != plot.graph(0)->data()->constEnd(); ++it)
+                n += it->key >= from;
+            return n;
+        };
+        QTRY_COMPARE(shown(), int(raw));
+    }
+
     // The histogram's markers follow the live window from redraw to redraw, as the same items: p50,
     // p99 and p99.9 with enough samples, only p50 when the window holds too few for the others.
     void histogramMarkersFollowTheirPercentiles() {
