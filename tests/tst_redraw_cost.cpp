@@ -9,6 +9,40 @@
 
 #include <algorithm>
 
+namespace {
+
+// 100 s of 30 records a second (300 samples each): the last minute at full detail, ~1,850 points.
+std::shared_ptr<RunHistory> longRun(std::uint64_t seed) {
+    auto run = std::make_shared<RunHistory>("live");
+    std::mt19937_64 rng(seed);
+    appendRecords(*run, 3000, rng, 1.0 / 30, 300);
+    return run;
+}
+
+// `plot` showing `run`, laid out and redrawn at its real width (the budget goes by it).
+bool showLaidOut(PercentilePlot& plot, const std::shared_ptr<RunHistory>& run) {
+    plot.resize(900, 400);
+    plot.setRuns(PlotRuns{run, {}, {}});
+    plot.show();
+    if (!QTest::qWaitForWindowExposed(&plot))
+        return false;
+    plot.refresh(true);
+    plot.refresh(true);
+    return true;
+}
+
+// Points of `graph` and of `run`'s curve with from <= t <= to.
+int graphPointsIn(const QCPGraph& graph, double from, double to) {
+    return int(std::count_if(graph.data()->constBegin(), graph.data()->constEnd(),
+                             [&](const QCPGraphData& d) { return d.key >= from && d.key <= to; }));
+}
+int curvePointsIn(const RunHistory& run, double from, double to) {
+    return int(std::count_if(run.curve().begin(), run.curve().end(),
+                             [&](const le::CurvePoint& p) { return p.t_s >= from && p.t_s <= to; }));
+}
+
+} // namespace
+
 class TestRedrawCost : public QObject {
     Q_OBJECT
 
@@ -61,16 +95,9 @@ private slots:
     // 2,000 of the last minute's. Peaks survive the merge: the max curve's highest point is the run's.
     // Zoomed in on 5 s, every point there is back.
     void percentileCurvesKeepToTheirPointBudget() {
-        auto run = std::make_shared<RunHistory>("live");
-        std::mt19937_64 rng(3);
-        appendRecords(*run, 3000, rng, 1.0 / 30, 300);
+        const auto run = longRun(3);
         PercentilePlot plot;
-        plot.resize(900, 400);
-        plot.setRuns(PlotRuns{run, {}, {}});
-        plot.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&plot));
-        refresh(&plot, true);
-        refresh(&plot, true); // laid out now: the budget goes by the real width
+        QVERIFY(showLaidOut(plot, run));
         const int width = plot.axisRect()->width();
         const std::size_t points = run->curve().size();
         QVERIFY2(points > 1500, qPrintable(QString::number(points)));
@@ -90,42 +117,22 @@ private slots:
         const double from = run->curve().back().t_s - 20, to = from + 5;
         plot.xAxis->setRange(from, to); // as a drag or wheel zoom does
         QTRY_VERIFY(plot.graph(0)->dataCount() > width / 2 + 64 + 8);
-        const auto inSpan = [&](auto begin, auto end) {
-            return std::count_if(begin, end, [&](const auto& p) { return p.t_s >= from && p.t_s <= to; });
-        };
-        const auto raw = inSpan(run->curve().begin(), run->curve().end());
+        const int raw = curvePointsIn(*run, from, to);
         QVERIFY(raw >= 140);
-        int shown = 0;
-        for (auto it = plot.graph(0)->data()->constBegin(); it != plot.graph(0)->data()->constEnd(); ++it)
-            shown += it->key >= from && it->key <= to;
-        QCOMPARE(shown, int(raw));
+        QCOMPARE(graphPointsIn(*plot.graph(0), from, to), raw);
     }
 
     // Following the last 10 s of a long run shows every point of them, not the whole run's merges.
     void percentileTimeWindowShowsFullDetail() {
-        auto run = std::make_shared<RunHistory>("live");
-        std::mt19937_64 rng(4);
-        appendRecords(*run, 3000, rng, 1.0 / 30, 300);
+        const auto run = longRun(4);
         PercentilePlot plot;
-        plot.resize(900, 400);
-        plot.setRuns(PlotRuns{run, {}, {}});
-        plot.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&plot));
-        refresh(&plot, true);
-        refresh(&plot, true);
+        QVERIFY(showLaidOut(plot, run));
         QVERIFY(plot.graph(0)->dataCount() < 600); // merged for the whole run
         plot.setTimeWindow(10);
-        const double from = run->curve().back().t_s - 9; // inside the window, clear of its edge
-        const auto raw = std::count_if(run->curve().begin(), run->curve().end(),
-                                       [&](const le::CurvePoint& p) { return p.t_s >= from; });
+        const double from = run->curve().back().t_s - 9, to = run->curve().back().t_s; // clear of the edge
+        const int raw = curvePointsIn(*run, from, to);
         QVERIFY(raw >= 260);
-        const auto shown = [&] {
-            int n = 0;
-            for (auto it = plot.graph(0)->data()->constBegin(); it != plot.graph(0)->data()->constEnd(); ++it)
-                n += it->key >= from;
-            return n;
-        };
-        QTRY_COMPARE(shown(), int(raw));
+        QTRY_COMPARE(graphPointsIn(*plot.graph(0), from, to), raw);
     }
 
     // The histogram's markers follow the live window from redraw to redraw, as the same items: p50,
