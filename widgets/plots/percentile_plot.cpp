@@ -207,8 +207,9 @@ void PercentilePlot::rebuild() {
                     ->clear();
         }
         m_liveGraphs = index;
-        // Capped once here; the points appended until the next rebuild (at most the next compaction,
-        // about a second away) come on top.
+        // Capped once here; the points appended until the next rebuild come on top: that is the next
+        // compaction (about a second away once the run is past its detail span) or kRebuildAfter
+        // points past the budget, whichever comes first.
         m_budget = pointBudget(runs().live->curve());
         m_drawn = capped(runs().live->curve(), m_budget);
         m_merged = m_drawn.size() < runs().live->curve().size();
