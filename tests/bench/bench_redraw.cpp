@@ -15,13 +15,11 @@
 // machine every millisecond of GUI time took about two from the round trips, bench_window).
 #include "plot_base.h"
 #include "plot_test_support.h"
+#include "window_probes.h"
 
 #include <QApplication>
-#include <QVBoxLayout>
 
-#include <algorithm>
 #include <cstdio>
-#include <ctime>
 #include <vector>
 
 namespace {
@@ -30,23 +28,7 @@ constexpr double kRecordSeconds = 1.0 / 30; // the window's record interval
 constexpr double kTargetMs = 1.0;
 
 double threadCpuMs() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
-}
-
-double median(std::vector<double> v) {
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
-
-double percentileOf(std::vector<double> v, double p) {
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, std::size_t(p / 100 * double(v.size())))];
+    return cpuSeconds(CLOCK_THREAD_CPUTIME_ID) * 1e3;
 }
 
 } // namespace
@@ -78,9 +60,8 @@ int main(int argc, char** argv) {
     QWidget dashboard;
     auto* grid = new QGridLayout(&dashboard);
     QList<RunsPlot*> plots;
-    for (const char* kind : {"histogram", "distribution", "percentile"}) {
+    for (const char* kind : {"histogram", "distribution", "percentile"})
         plots << makePlot(kind).release(); // the layout's widget owns it
-    }
     grid->addWidget(plots[0], 0, 0);
     grid->addWidget(plots[1], 0, 1);
     grid->addWidget(plots[2], 1, 0, 1, 2);
@@ -89,7 +70,7 @@ int main(int argc, char** argv) {
     QCoreApplication::processEvents();
 
     const PlotRuns runs{history, {}, {}};
-    double m_perPlot[4] = {};
+    double perPlotMs[4] = {};
     std::vector<double> live, smooth;
     constexpr int kBlock = 30; // frames per block; live and smooth blocks alternate
     for (int frame = 0; frame < frames; ++frame) {
@@ -102,22 +83,22 @@ int main(int argc, char** argv) {
             plots[p]->setRuns(runs);
             plots[p]->refresh(false);
             if (liveBlock)
-                m_perPlot[p] += threadCpuMs() - s0;
+                perPlotMs[p] += threadCpuMs() - s0;
         }
         const double paint0 = threadCpuMs();
         dashboard.repaint(); // the window's one paint per redraw, here at once
         QCoreApplication::processEvents();
         const double ms = threadCpuMs() - t0;
         if (liveBlock)
-            m_perPlot[3] += threadCpuMs() - paint0;
+            perPlotMs[3] += threadCpuMs() - paint0;
         if (frame % kBlock != 0) // the first frame of a block pays for the switch
             (liveBlock ? live : smooth).push_back(ms);
     }
 
-    const double liveMs = median(live), smoothMs = median(smooth);
+    const double liveMs = percentile(live, 50), smoothMs = percentile(smooth, 50);
     std::printf("per live frame: histogram %.2f, distribution %.2f, percentile %.2f, paint %.2f ms\n",
-                m_perPlot[0] / double(live.size()), m_perPlot[1] / double(live.size()),
-                m_perPlot[2] / double(live.size()), m_perPlot[3] / double(live.size()));
+                perPlotMs[0] / double(live.size()), perPlotMs[1] / double(live.size()),
+                perPlotMs[2] / double(live.size()), perPlotMs[3] / double(live.size()));
     std::printf(
         "redraw of the live plots (%s, %dx%d, %.0f s of history at %.0f records/s, %zu + %zu frames):\n",
         qPrintable(QGuiApplication::platformName()), dashboard.width(), dashboard.height(),
@@ -125,9 +106,9 @@ int main(int argc, char** argv) {
         smooth.size());
     std::printf(
         "  live (as while a run streams):   median %.2f ms, p90 %.2f ms of GUI-thread CPU per frame\n",
-        liveMs, percentileOf(live, 90));
+        liveMs, percentile(live, 90));
     std::printf("  smooth (reference, as exports):  median %.2f ms, p90 %.2f ms\n", smoothMs,
-                percentileOf(smooth, 90));
+                percentile(smooth, 90));
     std::printf("  live / smooth: %.3f; at 30 redraws/s live drawing takes %.1f %% of a core\n",
                 smoothMs > 0 ? liveMs / smoothMs : 0.0, liveMs * 30 / 10);
     std::printf("\nfigure                                   value      target  result\n");
