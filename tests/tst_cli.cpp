@@ -1,6 +1,7 @@
 // Drives the real latency-ping and latency-pong binaries: usage errors and help, the JSON and CSV
 // output contracts, output files, and live changes. (Peers and the ways a run ends: tst_cli_peers.)
 #include "cli_test_support.h"
+#include "schedule_check.h"
 
 class TestCli : public QObject {
     Q_OBJECT
@@ -146,10 +147,14 @@ private slots:
         QCOMPARE(summary.value("type").toString(), QStringLiteral("summary"));
         const QString counts = checkSummaryCounts(summary);
         QVERIFY2(counts.isEmpty(), qPrintable(counts));
-        const double achieved = summary.value("achieved_rate").toDouble();
-        // Under a sanitizer the pace is not the code's to promise; never ahead of it is.
-        QVERIFY2(achieved > (kSanitizerBuild ? 0 : 950) && achieved < 1050,
-                 qPrintable(QString::number(achieved)));
+        // The schedule kept: every slot of 1000/s sent or counted skipped (schedule_check.h).
+        const QString schedule =
+            scheduleProblem(static_cast<std::uint64_t>(summary.value("sent").toInteger()),
+                            static_cast<std::uint64_t>(summary.value("skipped").toInteger()),
+                            summary.value("duration_s").toDouble(), 1000);
+        QVERIFY2(schedule.isEmpty(), qPrintable(schedule));
+        QCOMPARE(summary.value("achieved_rate").toDouble(),
+                 summary.value("sent").toDouble() / summary.value("duration_s").toDouble());
         // The summary covers the measured time only: about 1 s after a 200 ms warm-up.
         QVERIFY2(qAbs(summary.value("t_s").toDouble() - 1.2) < 0.1,
                  qPrintable(QString::number(summary.value("t_s").toDouble())));
@@ -229,8 +234,12 @@ private slots:
         bool fasterLater = false;
         for (qsizetype i = changedAt + 1; i < records.size(); ++i) {
             const QJsonObject& rec = records[i];
+            // The schedule follows the change: 2000 slots a second, sent or skipped (schedule_check.h).
             if (rec.value("type").toString() == "interval" && rec.value("target_rate").toDouble() == 2000.0 &&
-                rec.value("achieved_rate").toDouble() > 1500)
+                scheduleProblem(static_cast<std::uint64_t>(rec.value("sent").toInteger()),
+                                static_cast<std::uint64_t>(rec.value("skipped").toInteger()),
+                                rec.value("duration_s").toDouble(), 2000, 0.1)
+                    .isEmpty())
                 fasterLater = true;
         }
         QVERIFY2(fasterLater, qPrintable(r.describe()));

@@ -368,9 +368,11 @@ private slots:
             QVERIFY(!r.has_split());
             QVERIFY(to_json(r)["split"].is_null());
             const std::string row = format_csv_row(r);
-            // The 14 split columns stay empty (the strays count follows them), and the peer's 8.
+            // The 14 split columns stay empty (the strays count follows them), and the peer's 8 (then
+            // the skipped count).
             QVERIFY2(row.ends_with(std::string(14, ',') + ',' + std::to_string(r.strays) +
-                                   ",\"no: no split on the ping's side\"" + std::string(8, ',')),
+                                   ",\"no: no split on the ping's side\"" + std::string(8, ',') + ',' +
+                                   std::to_string(r.skipped)),
                      row.c_str());
             QCOMPARE(csv_columns(row), csv_columns(csv_header()));
         }
@@ -425,7 +427,7 @@ private slots:
         QVERIFY(csv_header().ends_with(
             ",peer_split_available,split_pong_p50_us,split_pong_p90_us,split_pong_p99_us,"
             "split_pong_max_us,split_network_p50_us,split_network_p90_us,"
-            "split_network_p99_us,split_network_max_us"));
+            "split_network_p99_us,split_network_max_us,skipped"));
         RunHistory history;
         history.set_summary(s);
         const RunHistory loaded = session_from_json(session_to_json(history), "loaded");

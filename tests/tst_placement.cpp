@@ -87,7 +87,44 @@ private slots:
         // Missed slots are skipped only between bursts.
         p.reset(0, 1000.0, 2);
         p.advance();
-        p.skip_missed(50 * kNanosPerMilli);
+        QCOMPARE(p.skip_missed(50 * kNanosPerMilli), std::uint64_t{0});
+        QCOMPARE(p.due(), Nanos(0));
+    }
+
+    // Closed loop: the slots that passed while the ping waited are skipped, counted, and the schedule
+    // stays on its grid (t0 + k / rate), so that sent + skipped counts every slot.
+    void pacerSkipsMissedSlotsOnItsGrid_data() {
+        QTest::addColumn<int>("burst");
+        QTest::addColumn<Nanos>("now");
+        QTest::addColumn<Nanos>("due");
+        QTest::addColumn<std::uint64_t>("skipped");
+        const Nanos ms = kNanosPerMilli;
+        // Message 1 is due at 1 ms (1000/s from t0 = 0).
+        QTest::newRow("on time") << 1 << ms << ms << std::uint64_t{0};
+        QTest::newRow("late under a period") << 1 << Nanos{1999999} << ms << std::uint64_t{0};
+        QTest::newRow("a period late") << 1 << 2 * ms << 2 * ms << std::uint64_t{1};
+        QTest::newRow("4.5 periods late") << 1 << 5 * ms + ms / 2 << 5 * ms << std::uint64_t{4};
+        QTest::newRow("bursts of 3") << 3 << 5 * ms + ms / 2 << 5 * ms << std::uint64_t{12};
+    }
+    void pacerSkipsMissedSlotsOnItsGrid() {
+        QFETCH(int, burst);
+        QFETCH(Nanos, now);
+        QFETCH(Nanos, due);
+        QFETCH(std::uint64_t, skipped);
+        Pacer p;
+        p.reset(0, 1000.0, burst);
+        for (int i = 0; i < burst; ++i)
+            p.advance(); // the first tick sent
+        QCOMPARE(p.due(), kNanosPerMilli);
+        QCOMPARE(p.skip_missed(now), skipped);
+        QCOMPARE(p.due(), due);
+        QCOMPARE(p.skip_missed(now), std::uint64_t{0}); // nothing more to skip at the same moment
+        for (int i = 0; i < burst; ++i)
+            p.advance();
+        QCOMPARE(p.due(), due + kNanosPerMilli); // the grid goes on 1 ms apart
+        // Back-to-back has no schedule, so nothing to skip.
+        p.reset(0, 0, burst);
+        QCOMPARE(p.skip_missed(now), std::uint64_t{0});
         QCOMPARE(p.due(), Nanos(0));
     }
 

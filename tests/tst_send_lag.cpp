@@ -273,8 +273,10 @@ void TestSendLag::recordsCarryTheLag() {
     r.set_send_lag(lag);
     r.saturated = true;
     r.strays = 7; // echoes of no message sent: outside sent = received + lost + errors, in every format
+    r.skipped = 5; // closed-loop slots passed unsent, likewise
     const auto j = nlohmann::json::parse(format_json_line(r));
     QCOMPARE(j.at("strays").get<int>(), 7);
+    QCOMPARE(j.at("skipped").get<int>(), 5);
     QCOMPARE(j.at("send_lag_p50_us").get<double>(), r.send_lag_p50_us);
     QCOMPARE(j.at("send_lag_p99_us").get<double>(), r.send_lag_p99_us);
     QCOMPARE(j.at("send_lag_max_us").get<double>(), 50.0);
@@ -282,13 +284,15 @@ void TestSendLag::recordsCarryTheLag() {
     const QStringList header = QString::fromStdString(csv_header()).split(',');
     const QStringList row = QString::fromStdString(format_csv_row(r)).split(',');
     QCOMPARE(row.size(), header.size());
-    for (const char* column : {"send_lag_max_us", "saturated", "strays"})
+    for (const char* column : {"send_lag_max_us", "saturated", "strays", "skipped"})
         QVERIFY2(header.contains(QLatin1String(column)), column);
     QCOMPARE(row[header.indexOf("send_lag_max_us")], QString("50.000"));
     QCOMPARE(row[header.indexOf("saturated")], QString("true"));
     QCOMPARE(row[header.indexOf("strays")], QString("7"));
+    QCOMPARE(row[header.indexOf("skipped")], QString("5"));
     const QString text = QString::fromStdString(format_text_summary(r));
-    QVERIFY2(text.contains("send lag us") && text.contains("SATURATED"), qPrintable(text));
+    QVERIFY2(text.contains("send lag us") && text.contains("SATURATED") && text.contains("skipped: 5 scheduled"),
+             qPrintable(text));
     QVERIFY(QString::fromStdString(format_text_row(r)).endsWith("SATURATED"));
 }
 

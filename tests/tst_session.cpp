@@ -2,6 +2,7 @@
 #include "pacer.h"
 #include "ping_session.h"
 #include "sanitizer_build.h"
+#include "schedule_check.h"
 #include "session_run.h"
 #include "test_echo_server.h"
 #include "test_engines.h"
@@ -17,12 +18,11 @@ Q_DECLARE_METATYPE(le::EngineKind)
 
 namespace {
 
-// The pacer keeps the target: never ahead of it by more than `tolerance`, and behind it by less than
-// 10 %, which tells a pacer that works from one at the wrong rate. Closer than that is a speed figure
-// (bench_engines prints it): on a 2-core machine a closed loop's scheduling gaps cost it some sends
-// (977 and 961 of 1000 msg/s were seen here, quiet, with asio-pool and asio-uring). Under a
-// sanitizer the data path runs several times slower, so there only pacing never running ahead of
-// the target is checked.
+// An open loop keeps the target: never ahead of it by more than `tolerance`, and behind it by less
+// than 10 %, which tells a pacer that works from one at the wrong rate. Closer than that is a speed
+// figure (bench_engines prints it). Under a sanitizer the data path runs several times slower, so
+// there only pacing never running ahead of the target is checked. (A closed loop's own check,
+// scheduleProblem, also counts the slots it skipped.)
 bool reachesRate(double achieved, double target, double tolerance) {
     if (kSanitizerBuild)
         return achieved > 0 && achieved < target + tolerance;
@@ -103,8 +103,15 @@ void TestSession::roundTripEveryTransportAndEngine() {
         QVERIFY(!r.intervals.empty());
         const IntervalRecord& s = r.summary;
         QCOMPARE(s.kind, IntervalRecord::Kind::Summary);
-        // 2000/s for 0.6 s; a sanitizer build may not keep the pace (the counts below stay exact).
-        QVERIFY2(s.received > 500u / kSanitizerSlowdown, qPrintable(QString::number(s.received)));
+        // 2000/s for 0.6 s; a sanitizer build may not keep the pace (the counts below stay exact). A
+        // closed loop may skip slots on a loaded host, and counts them.
+        if (open_loop) {
+            QVERIFY2(s.received > 500u / kSanitizerSlowdown, qPrintable(QString::number(s.received)));
+            QCOMPARE(s.skipped, 0u);
+        } else {
+            const QString problem = scheduleProblem(s.sent, s.skipped, s.duration_s, 2000);
+            QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        }
         QCOMPARE(s.errors, 0u);
         QCOMPARE(s.lost, 0u);
         QCOMPARE(s.sent, s.received + s.lost + s.errors);
@@ -128,7 +135,8 @@ void TestSession::plainEchoServerIsAPeer() {
     c.peer = echo.endpoint();
     const RunResult r = run(c);
     QVERIFY2(r.error.empty(), r.error.c_str());
-    QVERIFY(r.summary.received > 500);
+    const QString problem = scheduleProblem(r.summary.sent, r.summary.skipped, r.summary.duration_s, 2000);
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
     QCOMPARE(r.summary.errors, 0u);
     QCOMPARE(r.summary.sent, r.summary.received);
 }
@@ -200,18 +208,19 @@ void TestSession::liveChangesShowInIntervalRecords() {
     QCOMPARE(changed.changes[2].value, std::string("4"));
     QVERIFY(std::abs(changed.changes[0].t_s - *rate_changed_at) < 0.05 * kSanitizerSlowdown);
     QCOMPARE(r.intervals[0].target_rate, 1000.0);
-    // Never ahead of the old target, and running: above half of it (the check after the change asks
-    // for 1.5x it; a quiet machine once measured under 900 here, for asio-pool over TCP).
-    QVERIFY2(r.intervals[0].achieved_rate < 1050 && r.intervals[0].achieved_rate > 500,
-             qPrintable(QString::number(r.intervals[0].achieved_rate)));
+    // On the old schedule, every slot sent or counted skipped (the interval's edges blur it: 10 %).
+    const IntervalRecord& before = r.intervals[0];
+    QString problem = scheduleProblem(before.sent, before.skipped, before.duration_s, 1000, 0.1);
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
     // A full interval after the change runs at the new settings.
     const IntervalRecord& after = r.intervals[2];
     QCOMPARE(after.target_rate, 3000.0);
-    // The target is exact. The achieved rate only has to show the change took: 1.5x the old rate,
-    // which the old settings cannot reach. (Closed loop skips the slots it misses, and with 4 tasks
-    // just started beside it on 2 cores a quiet machine measured 2036 of 3000 once: its speed is the
-    // benchmarks' business.)
-    QVERIFY2(after.achieved_rate > 1500, qPrintable(QString::number(after.achieved_rate)));
+    // The target is exact, and the schedule follows it: its slots, sent or skipped, come 3000 a
+    // second. (Closed loop skips the slots it misses: with 4 tasks just started beside it on 2 cores
+    // a quiet machine sent 2036 of 3000 once, a loaded CI machine 1344; its speed is the benchmarks'
+    // business; a VM with a 2.6 ms loopback p99 sent 570.) The slots show the change took.
+    problem = scheduleProblem(after.sent, after.skipped, after.duration_s, 3000, 0.1, 0.1);
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
     QCOMPARE(after.payload, 1024u);
     QCOMPARE(after.bytes, after.sent * 1024);
     QCOMPARE(after.tasks, 4);
@@ -294,8 +303,15 @@ void TestSession::achievedRateMatchesTarget() {
     c.interval = c.duration;
     const RunResult r = run(c);
     QVERIFY2(r.error.empty(), r.error.c_str());
-    QVERIFY2(reachesRate(r.summary.achieved_rate, rate, 0.02 * rate),
-             qPrintable(QString("achieved %1").arg(r.summary.achieved_rate)));
+    if (openLoop) { // sends whatever the echoes do: nothing is skipped
+        QCOMPARE(r.summary.skipped, std::uint64_t{0});
+        QVERIFY2(reachesRate(r.summary.achieved_rate, rate, 0.02 * rate),
+                 qPrintable(QString("achieved %1").arg(r.summary.achieved_rate)));
+    } else {
+        const QString problem =
+            scheduleProblem(r.summary.sent, r.summary.skipped, r.summary.duration_s, rate, 0.02);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    }
 }
 
 void TestSession::largestPayloadOnStreams() {

@@ -208,6 +208,7 @@ void SessionBridge::addSummary(le::IntervalRecord summary) {
         less(summary.errors, m_beforeNewRun->errors);
         less(summary.bytes, m_beforeNewRun->bytes);
         less(summary.strays, m_beforeNewRun->strays);
+        less(summary.skipped, m_beforeNewRun->skipped);
         summary.duration_s = std::max(0.0, summary.duration_s - m_beforeNewRun->duration_s);
         summary.achieved_rate = summary.duration_s > 0 ? double(summary.sent) / summary.duration_s : 0;
         summary.set_stats(le::stats_of(m_history->whole_run()));

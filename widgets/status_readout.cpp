@@ -125,7 +125,11 @@ void StatusReadout::show(const le::RunHistory* history, bool flowing, const QStr
             .arg(t.lost)
             .arg(t.errors) +
         (t.strays ? tr("; %1 strays (echoes of no message sent, not in those counts)").arg(t.strays)
-                  : QString()));
+                  : QString()) +
+        (t.skipped ? tr("; %1 scheduled sends skipped (their slot passed while the ping waited for an echo "
+                        "or for the CPU: the achieved rate's shortfall)")
+                         .arg(t.skipped)
+                   : QString()));
     setFigure(
         m_cpu,
         tr("CPU %1% ping %2 pong %3").arg(r.cpu_percent, 0, 'f', 0).arg(qs(r.ping_cpus), qs(r.pong_cpus)));

@@ -26,14 +26,18 @@ void Pacer::advance() noexcept {
     m_due = m_t0 + static_cast<Nanos>(std::llround(static_cast<double>(m_k) * m_period_ns));
 }
 
-void Pacer::skip_missed(Nanos now) noexcept {
-    if (m_in_burst != 0)
-        return; // a burst runs back-to-back by design
-    if (m_period_ns > 0 && now - m_due > static_cast<Nanos>(m_period_ns)) {
-        m_t0 = now;
-        m_k = 0;
-        m_due = now;
+std::uint64_t Pacer::skip_missed(Nanos now) noexcept {
+    if (m_in_burst != 0 || m_period_ns <= 0 || now - m_due < static_cast<Nanos>(m_period_ns))
+        return 0; // a burst runs back-to-back by design; a slot less than a period late is kept
+    const auto ticks = static_cast<std::uint64_t>(static_cast<double>(now - m_due) / m_period_ns);
+    m_k += ticks;
+    m_due = m_t0 + static_cast<Nanos>(std::llround(static_cast<double>(m_k) * m_period_ns));
+    if (m_due > now) { // rounding: the latest slot not after `now`
+        --m_k;
+        m_due = m_t0 + static_cast<Nanos>(std::llround(static_cast<double>(m_k) * m_period_ns));
+        return (ticks - 1) * static_cast<std::uint64_t>(m_burst);
     }
+    return ticks * static_cast<std::uint64_t>(m_burst);
 }
 
 bool wait_until(Nanos deadline, const std::atomic<std::uint64_t>* wake, std::uint64_t seen,

@@ -17,9 +17,12 @@ public:
     void reset(Nanos t0, double rate, int burst = 1) noexcept;
     Nanos due() const noexcept { return m_due; }
     void advance() noexcept;
-    // Closed loop: a reply that came back later than the next slot must not trigger a catch-up
-    // burst, so the schedule restarts at `now` and the shortfall shows in the achieved rate.
-    void skip_missed(Nanos now) noexcept;
+    // Closed loop: a reply (or a wake-up) that came later than the next slot must not trigger a
+    // catch-up burst, so the slots whose time has passed are skipped: the schedule stays on its grid
+    // (t0 + k / rate), the next message is due at the latest slot not after `now`, and the shortfall
+    // shows in the achieved rate. Returns how many messages were skipped (slots x burst), so that
+    // sent + skipped counts every slot of the schedule. Never skips inside a burst.
+    std::uint64_t skip_missed(Nanos now) noexcept;
     bool back_to_back() const noexcept { return m_period_ns == 0; }
 
 private:

@@ -118,7 +118,7 @@ void BlockingPing::closed_loop() {
         }
         ++seq;
         pacer.advance();
-        pacer.skip_missed(now_ns());
+        m_book.skipped(pacer.skip_missed(now_ns()));
     }
     m_book.expire(now_ns(), true);
     finish();

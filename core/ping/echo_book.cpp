@@ -49,6 +49,11 @@ bool EchoBook::sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32
     return true;
 }
 
+void EchoBook::skipped(std::uint64_t n) noexcept {
+    if (n > 0 && m_first_counted.load(std::memory_order_relaxed) != UINT64_MAX)
+        m_recorder.write([n](IntervalData& d) { d.skipped += n; });
+}
+
 EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos now,
                               const SplitSample& split) noexcept {
     if (size < kSequenceBytes)

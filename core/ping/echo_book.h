@@ -53,6 +53,9 @@ public:
     // actual - intended (closed loop: from the later of intended and the last echo), so back-to-back
     // senders, which pass intended == actual, show none.
     bool sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32_t size) noexcept;
+    // Sender side, closed loop: the schedule skipped `n` messages (Pacer::skip_missed). Counted once
+    // counting has begun, so that sent + skipped covers every slot of the measured time.
+    void skipped(std::uint64_t n) noexcept;
 
     // Receiver side: an echo of `size` bytes starting with `message` arrived at `now`. Only Ok and Bad
     // change the counts, so each message sent ends as exactly one of received, lost or errors

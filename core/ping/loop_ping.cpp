@@ -29,7 +29,7 @@ LoopPing::NextSend LoopPing::plan_send() {
                        m_ctx.config.burst);
     Nanos now = now_ns();
     if (!open_loop())
-        m_pacer.skip_missed(now);
+        m_book.skipped(m_pacer.skip_missed(now));
     if (now >= m_ctx.send_until.load(std::memory_order_relaxed)) {
         m_sending = false;
         check_done();

@@ -81,7 +81,7 @@ void SpinPing::closed_loop() {
         ++seq;
         if (!pacer.back_to_back()) { // back-to-back has no schedule to keep
             pacer.advance();
-            pacer.skip_missed(now_ns());
+            m_book.skipped(pacer.skip_missed(now_ns()));
         }
     }
 }

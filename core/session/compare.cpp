@@ -79,6 +79,8 @@ std::vector<CompareResult> run_compare(const std::vector<CompareVariant>& varian
                     data[i].lost += r.lost;
                     data[i].errors += r.errors;
                     data[i].bytes += r.bytes;
+                    data[i].strays += r.strays;
+                    data[i].skipped += r.skipped;
                     seconds[i] += r.duration_s;
                     results[i].summary.tasks = r.tasks;
                     results[i].summary.payload = r.payload;
@@ -111,6 +113,8 @@ std::vector<CompareResult> run_compare(const std::vector<CompareVariant>& varian
         s.lost = data[i].lost;
         s.errors = data[i].errors;
         s.bytes = data[i].bytes;
+        s.strays = data[i].strays;
+        s.skipped = data[i].skipped;
         s.achieved_rate = seconds[i] > 0 ? static_cast<double>(s.sent) / seconds[i] : 0;
         s.cpu_percent = seconds[i] > 0 ? s.cpu_percent / seconds[i] : 0;
         s.set_stats(stats_of(res.rtt));

@@ -362,6 +362,7 @@ IntervalRecord PingSession::make_record(const IntervalData& data, const Histogra
     r.errors = data.errors;
     r.bytes = data.bytes;
     r.strays = data.strays;
+    r.skipped = data.skipped;
     r.set_stats(stats_of(data.rtt));
     r.set_send_lag(data.send_lag);
     r.rtt_ns = std::make_shared<const Histogram>(data.rtt);

@@ -120,6 +120,8 @@ IntervalRecord record_from_json(const json& j, const std::string& where, Interva
     r.bytes = count(j, where, "bytes");
     if (j.contains("strays")) // older files have none
         r.strays = count(j, where, "strays");
+    if (j.contains("skipped")) // nor this
+        r.skipped = count(j, where, "skipped");
     r.min_us = number(j, where, "min_us");
     r.mean_us = number(j, where, "mean_us");
     r.p50_us = number(j, where, "p50_us");

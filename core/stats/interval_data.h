@@ -24,6 +24,10 @@ struct IntervalData {
     // Echoes of no message sent (a sequence number never sent, or shorter than one): outside
     // sent = received + lost + errors, which they would break, and counted so the user learns of them.
     std::uint64_t strays = 0;
+    // Closed loop: messages of the schedule not sent because their slot passed while the ping waited
+    // for an echo or for the CPU (Pacer::skip_missed): sent + skipped counts every slot, and the
+    // shortfall of the achieved rate against the target is these.
+    std::uint64_t skipped = 0;
     SplitData split; // with kernel timestamps: where each received echo's time went
 
     void reset() noexcept {
@@ -31,7 +35,7 @@ struct IntervalData {
         rtt_first.reset();
         rtt_rest.reset();
         send_lag.reset();
-        sent = received = lost = errors = bytes = strays = 0;
+        sent = received = lost = errors = bytes = strays = skipped = 0;
         split.reset();
     }
     void add(const IntervalData& o) noexcept {
@@ -45,6 +49,7 @@ struct IntervalData {
         errors += o.errors;
         bytes += o.bytes;
         strays += o.strays;
+        skipped += o.skipped;
         split.add(o.split);
     }
 };

@@ -37,6 +37,7 @@ struct IntervalRecord {
     int tasks = 0;
     std::uint64_t sent = 0, received = 0, lost = 0, errors = 0, bytes = 0;
     std::uint64_t strays = 0; // echoes of no message sent: not in the counts above (IntervalData)
+    std::uint64_t skipped = 0; // closed loop: slots passed unsent while waiting (IntervalData)
     double min_us = 0, mean_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, p9999_us = 0, max_us = 0;
     int burst = 1;          // round trips sent back-to-back per tick
     RttStats first, rest;   // with burst > 1: the first round trip of each tick, and the others
@@ -68,7 +69,7 @@ struct IntervalRecord {
 
     // Sets min_us ... max_us from `s`.
     void set_stats(const RttStats& s);
-    // Adds `o`'s time and counts (duration, sent, received, lost, errors, bytes, strays) to these:
+    // Adds `o`'s time and counts (duration, sent, received, lost, errors, bytes, strays, skipped) to these:
     // the one place that knows which fields of a record sum when records are merged.
     void add_counts(const IntervalRecord& o) noexcept {
         duration_s += o.duration_s;
@@ -78,6 +79,7 @@ struct IntervalRecord {
         errors += o.errors;
         bytes += o.bytes;
         strays += o.strays;
+        skipped += o.skipped;
     }
     // Sets send_lag_* from `lag_ns` (saturated is judged apart: instrument_saturated()).
     void set_send_lag(const Histogram& lag_ns);

@@ -91,6 +91,7 @@ nlohmann::json to_json(const IntervalRecord& r) {
     j["lost"] = r.lost;
     j["errors"] = r.errors;
     j["strays"] = r.strays;
+    j["skipped"] = r.skipped;
     j["min_us"] = r.min_us;
     j["mean_us"] = r.mean_us;
     j["p50_us"] = r.p50_us;
@@ -135,7 +136,7 @@ std::string csv_header() {
            "split_wake_p50_us,split_wake_p90_us,split_wake_p99_us,split_wake_max_us,"
            "split_unstamped,split_discarded,strays,peer_split_available,"
            "split_pong_p50_us,split_pong_p90_us,split_pong_p99_us,split_pong_max_us,"
-           "split_network_p50_us,split_network_p90_us,split_network_p99_us,split_network_max_us";
+           "split_network_p50_us,split_network_p90_us,split_network_p99_us,split_network_max_us,skipped";
 }
 
 std::string format_csv_row(const IntervalRecord& r) {
@@ -150,7 +151,7 @@ std::string format_csv_row(const IntervalRecord& r) {
                        r.first.p99_us, r.rest.p50_us, r.rest.p99_us, r.engine, r.send_lag_p50_us,
                        r.send_lag_p99_us, r.send_lag_max_us, r.saturated ? "true" : "false") +
            "," + csv_quoted(r.split_available) + split_csv(r) + fmt::format(",{}", r.strays) + "," +
-           csv_quoted(r.peer_split_available) + peer_csv(r);
+           csv_quoted(r.peer_split_available) + peer_csv(r) + fmt::format(",{}", r.skipped);
 }
 
 std::string text_header() {
@@ -207,6 +208,11 @@ std::string format_text_summary(const IntervalRecord& s) {
     if (s.burst > 1)
         text += line(fmt::format("first of each burst of {}", s.burst), s.first) +
                 line("rest of the burst", s.rest);
+    if (s.skipped)
+        text += fmt::format("\nskipped: {} scheduled sends, whose slot passed while the ping waited for an echo "
+                            "or for the CPU (closed loop sends no catch-up burst): sent + skipped = the "
+                            "schedule",
+                            s.skipped);
     if (s.strays)
         text +=
             fmt::format("\nstrays: {} echoes of no message sent (a sequence number never sent, or shorter "

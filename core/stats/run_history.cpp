@@ -34,7 +34,7 @@ IntervalRecord merge_records(std::vector<IntervalRecord>::const_iterator first,
                              std::vector<IntervalRecord>::const_iterator last, const Histogram& h) {
     IntervalRecord m = *(last - 1);
     m.duration_s = 0;
-    m.sent = m.received = m.lost = m.errors = m.bytes = m.strays = 0;
+    m.sent = m.received = m.lost = m.errors = m.bytes = m.strays = m.skipped = 0;
     m.changes.clear();
     m.split = {};
     double cpu = 0;
@@ -174,6 +174,7 @@ void RunHistory::add(const IntervalRecord& record) {
     m_totals.errors += record.errors;
     m_totals.bytes += record.bytes;
     m_totals.strays += record.strays;
+    m_totals.skipped += record.skipped;
     m_encoded.push_back(std::move(encoded));
     m_intervals.push_back(record);
     m_intervals.back().rtt_ns.reset();

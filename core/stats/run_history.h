@@ -80,7 +80,7 @@ public:
     const std::vector<CurvePoint>& curve() const { return m_curve; }
     // Counts over every interval added, kept as they arrive: O(1) to read.
     struct Totals {
-        std::uint64_t sent = 0, received = 0, lost = 0, errors = 0, bytes = 0, strays = 0;
+        std::uint64_t sent = 0, received = 0, lost = 0, errors = 0, bytes = 0, strays = 0, skipped = 0;
     };
     const Totals& totals() const { return m_totals; }
 
