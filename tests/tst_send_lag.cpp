@@ -272,7 +272,7 @@ void TestSendLag::recordsCarryTheLag() {
     r.target_rate = 10000;
     r.set_send_lag(lag);
     r.saturated = true;
-    r.strays = 7; // echoes of no message sent: outside sent = received + lost + errors, in every format
+    r.strays = 7;  // echoes of no message sent: outside sent = received + lost + errors, in every format
     r.skipped = 5; // closed-loop slots passed unsent, likewise
     const auto j = nlohmann::json::parse(format_json_line(r));
     QCOMPARE(j.at("strays").get<int>(), 7);
@@ -291,7 +291,8 @@ void TestSendLag::recordsCarryTheLag() {
     QCOMPARE(row[header.indexOf("strays")], QString("7"));
     QCOMPARE(row[header.indexOf("skipped")], QString("5"));
     const QString text = QString::fromStdString(format_text_summary(r));
-    QVERIFY2(text.contains("send lag us") && text.contains("SATURATED") && text.contains("skipped: 5 scheduled"),
+    QVERIFY2(text.contains("send lag us") && text.contains("SATURATED") &&
+                 text.contains("skipped: 5 scheduled"),
              qPrintable(text));
     QVERIFY(QString::fromStdString(format_text_row(r)).endsWith("SATURATED"));
 }

@@ -356,13 +356,7 @@ IntervalRecord PingSession::make_record(const IntervalData& data, const Histogra
     r.achieved_rate = r.duration_s > 0 ? static_cast<double>(data.sent) / r.duration_s : 0;
     r.payload = m_params.payload.load();
     r.tasks = m_params.tasks.load();
-    r.sent = data.sent;
-    r.received = data.received;
-    r.lost = data.lost;
-    r.errors = data.errors;
-    r.bytes = data.bytes;
-    r.strays = data.strays;
-    r.skipped = data.skipped;
+    r.set_counts(data);
     r.set_stats(stats_of(data.rtt));
     r.set_send_lag(data.send_lag);
     r.rtt_ns = std::make_shared<const Histogram>(data.rtt);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "histogram.h"
+#include "interval_data.h"
 #include "split_stats.h"
 
 #include <cstdint>
@@ -36,7 +37,7 @@ struct IntervalRecord {
     std::uint64_t payload = 0;
     int tasks = 0;
     std::uint64_t sent = 0, received = 0, lost = 0, errors = 0, bytes = 0;
-    std::uint64_t strays = 0; // echoes of no message sent: not in the counts above (IntervalData)
+    std::uint64_t strays = 0;  // echoes of no message sent: not in the counts above (IntervalData)
     std::uint64_t skipped = 0; // closed loop: slots passed unsent while waiting (IntervalData)
     double min_us = 0, mean_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, p9999_us = 0, max_us = 0;
     int burst = 1;          // round trips sent back-to-back per tick
@@ -80,6 +81,16 @@ struct IntervalRecord {
         bytes += o.bytes;
         strays += o.strays;
         skipped += o.skipped;
+    }
+    // Sets the counts (sent, received, lost, errors, bytes, strays, skipped) from the data path's.
+    void set_counts(const IntervalData& d) noexcept {
+        sent = d.sent;
+        received = d.received;
+        lost = d.lost;
+        errors = d.errors;
+        bytes = d.bytes;
+        strays = d.strays;
+        skipped = d.skipped;
     }
     // Sets send_lag_* from `lag_ns` (saturated is judged apart: instrument_saturated()).
     void set_send_lag(const Histogram& lag_ns);

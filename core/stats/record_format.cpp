@@ -209,10 +209,11 @@ std::string format_text_summary(const IntervalRecord& s) {
         text += line(fmt::format("first of each burst of {}", s.burst), s.first) +
                 line("rest of the burst", s.rest);
     if (s.skipped)
-        text += fmt::format("\nskipped: {} scheduled sends, whose slot passed while the ping waited for an echo "
-                            "or for the CPU (closed loop sends no catch-up burst): sent + skipped = the "
-                            "schedule",
-                            s.skipped);
+        text +=
+            fmt::format("\nskipped: {} scheduled sends, whose slot passed while the ping waited for an echo "
+                        "or for the CPU (closed loop sends no catch-up burst): sent + skipped = the "
+                        "schedule",
+                        s.skipped);
     if (s.strays)
         text +=
             fmt::format("\nstrays: {} echoes of no message sent (a sequence number never sent, or shorter "
