@@ -10,6 +10,7 @@
 #include "ping_session.h"
 #include "widget_lookup.h"
 #include "window_test_main.h"
+#include "window_test_support.h"
 
 #include <QtTest>
 
@@ -104,6 +105,40 @@ private slots:
         QCOMPARE(controls->loadLabel()->text(), QString("load 1000% of 2 cores (needs 20)"));
         type(controls->taskWork(), "1us"); // down to 50%: no question
         QCOMPARE(controls->loadLabel()->text(), QString("load 50% of 2 cores"));
+    }
+
+    // Between two non-zero counts, tasks change live on the session's worker, so starting or
+    // stopping their threads takes the GUI thread no time: the records take the new count, stamped
+    // as a change. What the system refuses there comes back later, on the control.
+    void tasksChangeLiveOffTheGuiThread() {
+        WindowOptions o = idle();
+        o.autoStart = true;
+        o.engine = le::EngineKind::Blocking; // a thread per task
+        o.tasks = QStringLiteral("2");
+        MainWindow w(o);
+        QVERIFY(waitRunning(w));
+        auto* controls = child<ControlsPanel>(&w, "controlsPanel");
+        controls->setCores(2);
+        const std::size_t before = w.bridge()->history()->intervals().size();
+        type(controls->tasks(), "20"); // 20 x 20 us per 1 ms: 20% of 2 cores, no question
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                bool changed = false;
+                for (const auto& r : recordsSince(w, before)) {
+                    for (const auto& c : r.changes)
+                        changed |= c.key == "tasks" && c.value == "20";
+                    if (changed && r.tasks == 20)
+                        return true;
+                }
+                return false;
+            },
+            5000));
+        QCOMPARE(w.bridge()->state(), SessionBridge::State::Running); // the same run, not a restart
+        emit w.bridge()->changeRefused(QStringLiteral("tasks"), QStringLiteral("tasks 20: only 7 run: no"));
+        bool shown = false;
+        for (QLabel* l : controls->tasks()->findChildren<QLabel*>())
+            shown |= l->text().contains("only 7 run") && l->isVisibleTo(controls->tasks());
+        QVERIFY(shown);
     }
 
     void overloadIsAppliedOnlyOnceConfirmed() {

@@ -191,6 +191,7 @@ void MainWindow::connectPanels() {
         statusBar()->showMessage(tr("Sweep: %1").arg(text), 10000);
     });
     connect(m_bridge, &SessionBridge::stateChanged, this, &MainWindow::onStateChanged);
+    connect(m_bridge, &SessionBridge::changeRefused, this, &MainWindow::showRefusal);
     connect(m_bridge, &SessionBridge::historyChanged, this, [this] { m_dirty = true; });
     connect(m_overlays, &OverlayRuns::changed, this, [this] { m_dirty = true; });
     connect(m_pong, &PongProcess::ready, this, [this](const QString& url) {
@@ -406,12 +407,16 @@ void MainWindow::onChangeRequested(const QString& key, const QString& value) {
         return;
     }
     if (const QString error = m_bridge->apply(key, value); !error.isEmpty()) {
-        if (LogSliderEntry* c = m_controls->control(key))
-            c->showError(error);
-        statusBar()->showMessage(tr("%1 not changed: %2").arg(key, error), 5000);
+        showRefusal(key, error);
         return;
     }
     statusBar()->showMessage(tr("%1 → %2").arg(key, value), 2000);
+}
+
+void MainWindow::showRefusal(const QString& key, const QString& error) {
+    if (LogSliderEntry* c = m_controls->control(key))
+        c->showError(error);
+    statusBar()->showMessage(tr("%1 not changed: %2").arg(key, error), 5000);
 }
 
 CompareDialog* MainWindow::compareDialog() {

@@ -191,6 +191,8 @@ private:
     // the places with room for one or two lines.
     static QString briefState(const QString& text);
     void onChangeRequested(const QString& key, const QString& value);
+    // Shows why a live change was refused: on its control, and in the status bar.
+    void showRefusal(const QString& key, const QString& error);
     // Engine or loop mode changed while running: `change` is "engine=asio" or "loop=open".
     void restartDataPath(const QString& change);
     // The A/B comparison dialog (created on first use), its base set from the controls.

@@ -224,6 +224,15 @@ void SessionBridge::addSummary(le::IntervalRecord summary) {
 QString SessionBridge::apply(const QString& key, const QString& value) {
     if (!m_session || m_state != State::Running)
         return tr("not running");
+    if (key == QLatin1String("tasks")) {
+        m_starter.post(
+            [session = m_session, k = key.toStdString(), v = value.toStdString()] { session->apply(k, v); },
+            [this, key](const JobResult<void>& done) {
+                if (!done.ok())
+                    emit changeRefused(key, *done.error);
+            });
+        return {};
+    }
     try {
         m_session->apply(key.toStdString(), value.toStdString());
     } catch (const std::exception& e) {

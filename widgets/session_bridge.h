@@ -77,7 +77,10 @@ public:
     // Empty text: ignored.
     void addNote(const QString& text, double t_s);
 
-    // Applies a live change ("rate", "10k"); returns an empty string or why it was refused.
+    // Applies a live change ("rate", "10k"); returns an empty string or why it was refused. A
+    // "tasks" change starts or stops threads (1000 took up to 0.3 s), so it is applied on the worker,
+    // in order with the others of its kind, and the GUI thread keeps drawing meanwhile: it returns
+    // empty, and a refusal comes later through changeRefused().
     QString apply(const QString& key, const QString& value);
 
     State state() const { return m_state; }
@@ -104,6 +107,8 @@ public:
 signals:
     void stateChanged(SessionBridge::State state, const QString& reason);
     void historyChanged(); // new records arrived (at most kPollHz times a second)
+    // A change apply() handed to the worker was refused (or took only in part): why.
+    void changeRefused(const QString& key, const QString& error);
 
 private:
     void poll();
