@@ -3,6 +3,8 @@
 #include "blocking_io.h"
 #include "wire.h"
 
+#include <algorithm>
+
 namespace le {
 
 LoopPing::LoopPing(PingContext& context)
@@ -29,7 +31,8 @@ LoopPing::NextSend LoopPing::plan_send() {
                        m_ctx.config.burst);
     Nanos now = now_ns();
     if (!open_loop())
-        m_book.skipped(m_pacer.skip_missed(now));
+        // Slots due after sending ends are none of the run's: not counted skipped.
+        m_book.skipped(m_pacer.skip_missed(std::min(now, m_ctx.send_until.load(std::memory_order_relaxed))));
     if (now >= m_ctx.send_until.load(std::memory_order_relaxed)) {
         m_sending = false;
         check_done();
