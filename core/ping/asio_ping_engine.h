@@ -159,9 +159,7 @@ private:
         follow_live_params(p, m_gen, m_rate, m_payload, m_pacer, m_ctx.config.burst);
         Nanos now = now_ns();
         if (!open_loop())
-            // Slots due after sending ends are none of the run's: not counted skipped.
-            m_book.skipped(
-                m_pacer.skip_missed(std::min(now, m_ctx.send_until.load(std::memory_order_relaxed))));
+            m_book.skip_missed(m_pacer, now, m_ctx.send_until.load(std::memory_order_relaxed));
         if (now >= m_ctx.send_until.load(std::memory_order_relaxed)) {
             m_sending = false;
             check_done();

@@ -118,9 +118,7 @@ void BlockingPing::closed_loop() {
         }
         ++seq;
         pacer.advance();
-        // Slots due after sending ends are none of the run's: not counted skipped.
-        m_book.skipped(
-            pacer.skip_missed(std::min(now_ns(), m_ctx.send_until.load(std::memory_order_relaxed))));
+        m_book.skip_missed(pacer, now_ns(), m_ctx.send_until.load(std::memory_order_relaxed));
     }
     m_book.expire(now_ns(), true);
     finish();

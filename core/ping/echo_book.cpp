@@ -49,7 +49,8 @@ bool EchoBook::sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32
     return true;
 }
 
-void EchoBook::skipped(std::uint64_t n) noexcept {
+void EchoBook::skip_missed(Pacer& pacer, Nanos now, Nanos send_until) noexcept {
+    const std::uint64_t n = pacer.skip_missed(std::min(now, send_until));
     if (n > 0 && m_first_counted.load(std::memory_order_relaxed) != UINT64_MAX)
         m_recorder.write([n](IntervalData& d) { d.skipped += n; });
 }

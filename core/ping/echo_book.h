@@ -1,6 +1,7 @@
 #pragma once
 
 #include "in_flight.h"
+#include "pacer.h"
 #include "ping_config.h"
 #include "recorder.h"
 #include "split_stats.h"
@@ -53,9 +54,11 @@ public:
     // actual - intended (closed loop: from the later of intended and the last echo), so back-to-back
     // senders, which pass intended == actual, show none.
     bool sent(std::uint64_t seq, Nanos intended, Nanos actual, std::uint32_t size) noexcept;
-    // Sender side, closed loop: the schedule skipped `n` messages (Pacer::skip_missed). Counted once
-    // counting has begun, so that sent + skipped covers every slot of the measured time.
-    void skipped(std::uint64_t n) noexcept;
+    // Sender side, closed loop, before the next send: skips the slots of `pacer` that passed by `now`
+    // (Pacer::skip_missed) and counts them skipped once counting has begun, so that sent + skipped
+    // covers every slot of the measured time. Slots due from `send_until` on are none of the run's:
+    // neither skipped nor counted.
+    void skip_missed(Pacer& pacer, Nanos now, Nanos send_until) noexcept;
 
     // Receiver side: an echo of `size` bytes starting with `message` arrived at `now`. Only Ok and Bad
     // change the counts, so each message sent ends as exactly one of received, lost or errors

@@ -3,8 +3,6 @@
 #include "blocking_io.h"
 #include "wire.h"
 
-#include <algorithm>
-
 namespace le {
 
 LoopPing::LoopPing(PingContext& context)
@@ -31,8 +29,7 @@ LoopPing::NextSend LoopPing::plan_send() {
                        m_ctx.config.burst);
     Nanos now = now_ns();
     if (!open_loop())
-        // Slots due after sending ends are none of the run's: not counted skipped.
-        m_book.skipped(m_pacer.skip_missed(std::min(now, m_ctx.send_until.load(std::memory_order_relaxed))));
+        m_book.skip_missed(m_pacer, now, m_ctx.send_until.load(std::memory_order_relaxed));
     if (now >= m_ctx.send_until.load(std::memory_order_relaxed)) {
         m_sending = false;
         check_done();

@@ -81,8 +81,7 @@ void SpinPing::closed_loop() {
         ++seq;
         if (!pacer.back_to_back()) { // back-to-back has no schedule to keep
             pacer.advance();
-            // Slots due after sending ends are none of the run's: not counted skipped.
-            m_book.skipped(pacer.skip_missed(std::min(now_ns(), send_until())));
+            m_book.skip_missed(pacer, now_ns(), send_until());
         }
     }
 }
