@@ -3,6 +3,7 @@
 #include "cpu_affinity.h"
 #include "pacer.h"
 #include "ping_session.h"
+#include "schedule_check.h"
 
 #include <QtTest>
 
@@ -167,8 +168,12 @@ private slots:
         QCOMPARE(first + rest, sum.received);
         QVERIFY2(std::llabs(std::int64_t(rest) - 3 * std::int64_t(first)) <= 3,
                  qPrintable(QString("first %1 rest %2").arg(first).arg(rest)));
-        // 100 ticks a second, 4 messages each.
-        QVERIFY2(std::abs(sum.achieved_rate - 400) < 20, qPrintable(QString::number(sum.achieved_rate)));
+        // 100 ticks a second, 4 messages each: every slot sent or, in closed loop on a loaded
+        // machine, counted skipped (schedule_check.h; 380 of 400 were sent once here).
+        const QString schedule = scheduleProblem(sum.sent, sum.skipped, sum.duration_s, 400, 0.05);
+        QVERIFY2(schedule.isEmpty(), qPrintable(schedule));
+        if (openLoop)
+            QCOMPARE(sum.skipped, std::uint64_t{0});
         QVERIFY(sum.first.p50_us > 0 && sum.rest.p50_us > 0);
     }
 
