@@ -5,6 +5,7 @@
 #include "endpoint.h"
 #include "pong_child.h"
 #include "sanitizer_build.h"
+#include "schedule_check.h"
 #include "socket.h"
 
 #include <QElapsedTimer>
@@ -101,6 +102,41 @@ bool echoes(int fd, int timeoutMs, QString* why) {
         return false;
     }
     return true;
+}
+
+// Sends 64 bytes on each of `clients` at once and counts those whose whole echo comes back within
+// `timeoutMs` of it all. Waiting for them together, not one after the other with a short timeout
+// each, keeps a slow host from counting served clients as unserved.
+int echoedWithin(const std::vector<Fd>& clients, int timeoutMs) {
+    const char out[64] = "served?";
+    std::vector<pollfd> polls;    // the clients that took the message, still waiting for its echo
+    std::vector<std::size_t> got; // echo bytes each has had back
+    for (const Fd& c : clients)
+        if (::send(c.get(), out, sizeof(out), MSG_NOSIGNAL) == ssize_t(sizeof(out)))
+            polls.push_back({c.get(), POLLIN, 0});
+    got.resize(polls.size(), 0);
+    int served = 0, waiting = int(polls.size());
+    QElapsedTimer timer;
+    timer.start();
+    while (waiting > 0) {
+        const int left = timeoutMs - int(timer.elapsed());
+        if (left <= 0 || ::poll(polls.data(), polls.size(), left) <= 0)
+            break;
+        for (std::size_t k = 0; k < polls.size(); ++k) {
+            if (polls[k].fd < 0 || polls[k].revents == 0)
+                continue;
+            char in[64];
+            const ssize_t n = ::recv(polls[k].fd, in, sizeof(in), MSG_DONTWAIT);
+            if (n > 0)
+                got[k] += std::size_t(n);
+            if (n == 0 || (n < 0 && errno != EAGAIN) || got[k] >= sizeof(out)) {
+                served += got[k] >= sizeof(out) ? 1 : 0;
+                polls[k].fd = -1; // poll() skips it from now on
+                --waiting;
+            }
+        }
+    }
+    return served;
 }
 
 // A fresh client of `url` gets 20 exact echoes, each within `timeoutMs`.
@@ -359,11 +395,7 @@ private slots:
                 clients.push_back(connectTo(url)); // the kernel completes them; accept() cannot
             QTest::qWait(300);
             QCOMPARE(pong.proc.state(), QProcess::Running);
-            int served = 0;
-            for (Fd& c : clients) {
-                QString why;
-                served += echoes(c.get(), 50, &why) ? 1 : 0;
-            }
+            const int served = echoedWithin(clients, 1'000 * kSlow);
             qInfo("%d of 50 clients served with 16 descriptors", served);
             QVERIFY(served > 0);
         }
@@ -435,10 +467,28 @@ private slots:
         QVERIFY2(ping.exitCode() == 0,
                  qPrintable(QStringLiteral("exit %1: %2").arg(ping.exitCode()).arg(err)));
         QVERIFY2(!err.contains("peer lost"), qPrintable(err));
-        const QJsonObject summary = jsonLines(ping.readAllStandardOutput()).last();
+        const QList<QJsonObject> records = jsonLines(ping.readAllStandardOutput());
+        QVERIFY(!records.isEmpty());
+        const QJsonObject summary = records.last();
         QCOMPARE(summary.value("type").toString(), QStringLiteral("summary"));
-        QVERIFY(summary.value("sent").toInteger() > 1000);
-        QCOMPARE(summary.value("received").toInteger(), summary.value("sent").toInteger());
+        const qint64 sent = summary.value("sent").toInteger();
+        const qint64 skipped = summary.value("skipped").toInteger();
+        qInfo("sent %lld, skipped %lld slots (about 2,500 of them frozen)", sent, skipped);
+        QCOMPARE(summary.value("received").toInteger(), sent);
+        // Every slot of the 4 s is sent or skipped, none lost: the frozen ones are skipped, not
+        // burst out on thawing. How many the host let it send around the freeze is the host's (a
+        // 2-core CI machine reached 45 % of a closed loop's target), so only a floor of 10 %.
+        const QString schedule = scheduleProblem(std::uint64_t(sent), std::uint64_t(skipped),
+                                                 summary.value("duration_s").toDouble(), 1000, 0.03, 0.1);
+        QVERIFY2(schedule.isEmpty(), qPrintable(schedule));
+        QVERIFY2(skipped >= 1500, "the frozen time's slots were not skipped");
+        // It went on after the thaw: the last intervals before the summary (the final 0.5 s, after
+        // the thaw at about 3.5 s) have echoes.
+        QVERIFY(records.size() >= 3);
+        const QJsonObject last = records[records.size() - 2];
+        QCOMPARE(last.value("type").toString(), QStringLiteral("interval"));
+        QVERIFY2(last.value("received").toInteger() > 0,
+                 qPrintable(QJsonDocument(last).toJson(QJsonDocument::Compact)));
     }
 
 private:
