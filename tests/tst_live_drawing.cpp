@@ -194,6 +194,32 @@ private slots:
             qPrintable(QStringLiteral("%1 paints for %2 redraws").arg(paints.count()).arg(redraws.count())));
     }
 
+    // While a run streams, the curves over time redraw with every tick (30 Hz), the histogram and
+    // the distribution at a third of that each (RedrawCadence), and both keep up with the data.
+    void shapesRedrawAtTenHertz() {
+        MainWindow w(childPeer());
+        w.resize(1280, 720);
+        w.show();
+        QVERIFY(waitRunning(w));
+        QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= 10, 5000);
+        QSignalSpy curves(child<PercentilePlot>(&w, "percentilePlot"), &QCustomPlot::afterReplot);
+        QSignalSpy histogram(child<HistogramPlot>(&w, "histogramPlot"), &QCustomPlot::afterReplot);
+        QSignalSpy distribution(child<DistributionPlot>(&w, "distributionPlot"), &QCustomPlot::afterReplot);
+        QTest::qWait(2000);
+        const QString counts = QStringLiteral("redraws in 2 s: curves %1, histogram %2, distribution %3")
+                                   .arg(curves.count())
+                                   .arg(histogram.count())
+                                   .arg(distribution.count());
+        qInfo("%s", qPrintable(counts));
+        QVERIFY2(curves.count() >= 20, qPrintable(counts));
+        for (const QSignalSpy* shape : {&histogram, &distribution}) {
+            // A shape is redrawn at most once per three ticks, and on its tick whenever a curve
+            // redraw came before it: a third of the curves' count, give or take the edges.
+            QVERIFY2(shape->count() >= curves.count() / 3 - 2, qPrintable(counts));
+            QVERIFY2(shape->count() <= (curves.count() + 2) / 3 + 2, qPrintable(counts));
+        }
+    }
+
 private:
     QTemporaryDir m_dir;
 };

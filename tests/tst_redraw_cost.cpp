@@ -4,6 +4,7 @@
 #include "latency_axis.h"
 #include "legend_entry.h"
 #include "plot_test_support.h"
+#include "redraw_cadence.h"
 
 #include <QtTest>
 
@@ -163,6 +164,38 @@ private slots:
         refresh(&plot, true);
         QCOMPARE(itemsOf<QCPItemText>(plot).size(), 1);
         QCOMPARE(plot.itemCount(), 2); // the others' lines went with their labels
+    }
+
+    // The window's cadence: the curves on every tick that brought data, each shape on one tick in
+    // three of its own (never both on one tick), once per arrival of data, and not again after a
+    // forced redraw caught everything up. `fresh` has a character per tick ('1': data arrived);
+    // `due` the plots that tick redraws ('c' curves, 'h' histogram, 'd' distribution, '-' none).
+    void redrawCadenceSpreadsTheShapes_data() {
+        QTest::addColumn<QString>("fresh");
+        QTest::addColumn<int>("caughtUpAfter"); // the tick after which every plot was redrawn; -1 never
+        QTest::addColumn<QString>("due");
+        QTest::newRow("streaming") << "1111111" << -1 << "c ch cd c ch cd c";
+        QTest::newRow("one record, then quiet") << "1000000" << -1 << "c h d - - - -";
+        QTest::newRow("a record just after a shape's tick") << "0010000" << -1 << "- - cd - h - -";
+        QTest::newRow("forced redraw catches up") << "1000100" << 0 << "c - - - ch d -";
+        QTest::newRow("nothing arrives") << "000000" << -1 << "- - - - - -";
+    }
+    void redrawCadenceSpreadsTheShapes() {
+        QFETCH(QString, fresh);
+        QFETCH(int, caughtUpAfter);
+        QFETCH(QString, due);
+        RedrawCadence cadence;
+        QStringList got;
+        for (int t = 0; t < fresh.size(); ++t) {
+            const RedrawCadence::Due d = cadence.tick(fresh[t] == QLatin1Char('1'));
+            QVERIFY(!(d.histogram && d.distribution));
+            QString s = QString(d.curves ? "c" : "") + (d.histogram ? "h" : "") + (d.distribution ? "d" : "");
+            got << (s.isEmpty() ? QStringLiteral("-") : s);
+            if (t == caughtUpAfter)
+                cadence.caughtUp();
+        }
+        QCOMPARE(got.join(' '), due);
+        QCOMPARE(cadence.ticks(), std::uint64_t(fresh.size()));
     }
 };
 

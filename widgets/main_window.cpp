@@ -65,18 +65,7 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     m_readout = new StatusReadout(statusBar(), this);
     connectPanels();
 
-    // One redraw timer for every plot (<= 30 Hz); nothing redraws per record.
-    m_redraw.setInterval(1000 / 30);
-    connect(&m_redraw, &QTimer::timeout, this, [this] {
-        // The figures at 10 Hz: as readable (faster is a blur) for a third of the text work.
-        if (m_redrawTicks++ % 3 == 0)
-            showReadout();
-        if (m_dirty && !m_paused)
-            refreshPlots(false);
-        if (m_presenting)
-            updatePresentReadout();
-    });
-    m_redraw.start();
+    startRedrawTimer();
 
     loadSettings(options);
     setUpOverloadGuard(options.tasks.has_value());
@@ -444,28 +433,6 @@ CompareDialog* MainWindow::compareDialog() {
         m_compare->setBase(le::PingConfig{}); // the controls hold a bad value: compare at the defaults
     }
     return m_compare;
-}
-
-void MainWindow::showReadout() {
-    const auto state = m_bridge->state();
-    const QString stopped = state == SessionBridge::State::Lost    ? tr("peer lost")
-                            : state == SessionBridge::State::Error ? tr("error")
-                                                                   : tr("stopped");
-    m_readout->show(m_bridge->history().get(), m_bridge->flowing(), stopped, m_bridge->elapsedSeconds());
-}
-
-void MainWindow::refreshPlots(bool force) {
-    PlotRuns runs{m_bridge->history(), m_overlays->runs(), m_overlays->shifts()};
-    m_histogram->setRuns(runs);
-    m_percentiles->setRuns(runs);
-    m_distribution->setRuns(runs);
-    m_split->setRuns(runs);
-    m_histogram->refresh(force);
-    m_percentiles->refresh(force); // before the split, which takes its time axis
-    m_distribution->refresh(force);
-    m_split->refresh(force);
-    updateSplitState();
-    m_dirty = false;
 }
 
 void MainWindow::addNote(const QString& text) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ping_config.h"
+#include "redraw_cadence.h"
 #include "report_export.h"
 #include "session_bridge.h"
 
@@ -170,6 +171,10 @@ private:
     void connectSplit();
     // The controls' split state from the newest record ("yes", "no: why").
     void updateSplitState();
+    // The redraw timer and what each tick redraws (main_window_redraw.cpp).
+    void startRedrawTimer();
+    // The plots `due` now (a tick of the cadence; all of them for refreshPlots(force)).
+    void refreshPlots(const RedrawCadence::Due& due, bool force);
     // The status bar's figures from the newest records (the redraw timer's every third tick).
     void showReadout();
     // Plots drawn live (PlotBase::setLiveDrawing) while the run streams and the view is not paused.
@@ -218,7 +223,7 @@ private:
     StatusReadout* m_readout = nullptr;
     CompareDialog* m_compare = nullptr;
     QTimer m_redraw;
-    unsigned m_redrawTicks = 0;
+    RedrawCadence m_cadence;
     bool m_dirty = true;
     bool m_paused = false;
     double m_timeWindow = 60; // seconds of the percentiles over time; 0 = the whole run
