@@ -185,6 +185,28 @@ inline qint64 vm_rss(qint64 pid) {
 inline qint64 active_of(const le::PongServer& s) {
     return static_cast<qint64>(s.stats().active.load());
 }
+
+// Waits until `s` has accepted `accepted` connections in all and holds none of them any more: the
+// connection of the case `what` was taken in and left. Returns why not within `timeoutMs`, or an
+// empty string; prints how long it took when that was over a second.
+inline QString awaitGone(const le::PongServer& s, std::uint64_t accepted, const char* what, int timeoutMs) {
+    QElapsedTimer timer;
+    timer.start();
+    const auto done = [&] { return s.stats().accepted.load() >= accepted && active_of(s) == 0; };
+    while (!done() && timer.elapsed() < timeoutMs)
+        QTest::qWait(5);
+    const qint64 took = timer.elapsed();
+    if (took > 1000)
+        qInfo("%s: its connection left the pong's books after %lld ms", what, took);
+    if (done())
+        return {};
+    return QStringLiteral("%1: after %2 ms the pong has accepted %3 of %4 connections and holds %5")
+        .arg(what)
+        .arg(took)
+        .arg(s.stats().accepted.load())
+        .arg(accepted)
+        .arg(active_of(s));
+}
 inline qint64 refused_of(const le::PongServer& s) {
     return static_cast<qint64>(s.stats().refused.load());
 }
