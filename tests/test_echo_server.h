@@ -3,6 +3,7 @@
 #include "socket.h"
 #include "wire.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <sys/socket.h>
@@ -41,6 +42,9 @@ public:
 
     const le::Endpoint& endpoint() const { return m_endpoint; }
     std::uint64_t dropped() const { return m_dropped; }
+    // UDP: datagrams received, and the largest of them (bytes).
+    std::uint64_t datagrams() const { return m_datagrams; }
+    std::size_t largest() const { return m_largest; }
 
 private:
     void serve_udp() {
@@ -52,6 +56,8 @@ private:
                                          reinterpret_cast<sockaddr*>(&from), &len);
             if (n < 0)
                 continue;
+            ++m_datagrams;
+            m_largest = std::max(m_largest.load(), static_cast<std::size_t>(n));
             if (m_drop_every && n >= 8) {
                 const std::uint64_t seq = le::read_sequence(buf.data());
                 if (seq != UINT64_MAX && seq % m_drop_every == m_drop_every - 1) {
@@ -98,5 +104,7 @@ private:
     le::Endpoint m_endpoint;
     std::atomic<bool> m_stop{false};
     std::atomic<std::uint64_t> m_dropped{0};
+    std::atomic<std::uint64_t> m_datagrams{0};
+    std::atomic<std::size_t> m_largest{0}; // written by the serving thread only
     std::thread m_thread;
 };

@@ -4,11 +4,14 @@
 #include "wire.h"
 
 #include <cerrno>
+#include <cstring>
+#include <netinet/udp.h>
 
 namespace le {
 
-DatagramBatch::DatagramBatch(const std::byte* pattern) noexcept
-    : m_pattern(pattern) {
+DatagramBatch::DatagramBatch(const std::byte* pattern, bool segment) noexcept
+    : m_pattern(pattern)
+    , m_segment(segment) {
     static_assert(sizeof(m_headers[0]) == kSequenceBytes);
     for (int i = 0; i < kMax; ++i) {
         m_iov[2 * i].iov_base = m_headers[i].data();
@@ -18,7 +21,51 @@ DatagramBatch::DatagramBatch(const std::byte* pattern) noexcept
     }
 }
 
+int DatagramBatch::send_segmented(int fd) noexcept {
+    const int n = m_count - m_first;
+    msghdr msg{};
+    msg.msg_iov = &m_iov[2 * static_cast<std::size_t>(m_first)];
+    msg.msg_iovlen = 2 * static_cast<std::size_t>(n);
+    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(std::uint16_t))> control{};
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_UDP;
+    c->cmsg_type = UDP_SEGMENT;
+    c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+    const auto size = static_cast<std::uint16_t>(m_size);
+    std::memcpy(CMSG_DATA(c), &size, sizeof(size));
+    for (;;) {
+        if (::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
+            m_first = m_count; // all or nothing
+            return 1;
+        }
+        if (errno == EINTR)
+            continue;
+        if (would_block(errno))
+            return 0;
+        // No UDP GSO in this kernel, for this route or device (a segment above its MTU): refused
+        // before anything left, so the same messages go by sendmmsg.
+        if (errno == EINVAL || errno == EMSGSIZE || errno == ENOPROTOOPT || errno == EOPNOTSUPP ||
+            errno == EIO) {
+            m_segment = false;
+            return -1;
+        }
+        return errno;
+    }
+}
+
 int DatagramBatch::flush(int fd) noexcept {
+    // Several messages, each a whole segment of the maximum GSO send (64 segments, 64 KiB).
+    const int n = m_count - m_first;
+    if (m_segment && n > 1 && m_size <= kMaxSegment &&
+        static_cast<std::size_t>(n) * m_size <= kMaxUdpPayload) {
+        const int r = send_segmented(fd);
+        if (r == 1 || r == 0)
+            return 0; // sent, or pending as a whole
+        if (r > 0)
+            return r;
+    }
     while (m_first < m_count) {
         // MSG_DONTWAIT also on a blocking socket: a full send buffer leaves the rest pending rather
         // than stalling the thread that may also have to read the echoes.
@@ -56,6 +103,7 @@ int DatagramBatch::book_due(EchoBook& book, Pacer& pacer, std::uint64_t& seq, st
     const Nanos now = now_ns();
     const auto size = static_cast<std::uint32_t>(payload);
     const int before = m_count;
+    m_size = size;
     while (m_count < kMax && now < send_until && (pacer.back_to_back() || pacer.due() <= now)) {
         // Booked before the send: the echo may be back before the send call returns.
         if (!book.sent(seq, pacer.back_to_back() ? now : pacer.due(), now, size)) {

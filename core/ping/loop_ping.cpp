@@ -13,7 +13,7 @@ LoopPing::LoopPing(PingContext& context)
     , m_echoes(m_book, !context.config.open_loop)
     , m_tx(kMaxPayload)
     , m_batching(!m_stream && context.config.open_loop && !context.config.verify_payload)
-    , m_batch(m_tx.data()) {
+    , m_batch(m_tx.data(), !context.config.kernel_timestamps) { // GSO sends: datagram_batch.h
     fill_pattern(m_tx.data(), m_tx.size());
 }
 

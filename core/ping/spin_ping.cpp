@@ -187,9 +187,14 @@ void SpinPing::open_loop() {
     std::array<iovec, 2 * DatagramBatch::kMax> iov_buffer{};
     iovec* iov_at = iov_buffer.data();
     std::size_t iov_left = 0;
+    // The last receive took a full batch: echoes are waiting, so this turn only reads. Sending is
+    // cheap (datagram_batch.h: one GSO send per batch) and reading is not: a sender that went on
+    // would overflow its own socket with echoes and count the overflow as the network's loss. This
+    // way an overloaded instrument falls behind its schedule, which its send lag reports (saturated).
+    bool echoes_waiting = false;
     while (!should_abort()) {
         const Nanos now = now_ns();
-        if (m_batching && sending) { // every message due by now in one sendmmsg
+        if (m_batching && sending && !echoes_waiting) { // every message due by now in one send
             follow_live_params(p, gen, rate, payload, pacer, m_ctx.config.burst);
             if (now >= send_until() && m_batch.pending() == 0) {
                 sending = false;
@@ -260,6 +265,7 @@ void SpinPing::open_loop() {
                 fail(describe_errno(b.error));
                 break;
             }
+            echoes_waiting = b.received == DatagramReceive::kMax;
             if (b.received == 0)
                 m_book.expire(now, !sending && now - timeout >= send_until()); // idle turn: the loss scan
             if (!sending && m_book.outstanding() == 0)

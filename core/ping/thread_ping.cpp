@@ -17,7 +17,7 @@ ThreadPing::ThreadPing(PingContext& context, Fd socket)
     , m_tx(kMaxPayload)
     , m_rx(kMaxPayload + 1)
     , m_batching(!m_stream && context.config.open_loop && !context.config.verify_payload)
-    , m_batch(m_tx.data())
+    , m_batch(m_tx.data(), !context.config.kernel_timestamps) // GSO sends: datagram_batch.h
     , m_stream_batching(m_stream && context.config.open_loop && !context.config.verify_payload) {
     fill_pattern(m_tx.data(), m_tx.size());
     if (m_stream && context.config.open_loop)

@@ -2,7 +2,10 @@
 
 #include "endpoint.h"
 
+#include <array>
 #include <cerrno>
+#include <cstring>
+#include <netinet/udp.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -10,6 +13,13 @@ namespace le {
 namespace {
 
 constexpr std::size_t kSlot = kMaxUdpPayload + 1; // one more: a too-long datagram is not cut silently
+// The largest datagram echoed as a GSO segment: one Ethernet frame's UDP payload (a segment must fit
+// the route's MTU); larger ones go one by one.
+constexpr std::size_t kMaxSegment = 1472;
+
+bool same_sender(const msghdr& a, const msghdr& b) {
+    return a.msg_namelen == b.msg_namelen && std::memcmp(a.msg_name, b.msg_name, a.msg_namelen) == 0;
+}
 
 } // namespace
 
@@ -43,10 +53,65 @@ DatagramEcho::Result DatagramEcho::echo(int fd, bool wait) noexcept {
     result.echoed = n;
     for (int i = 0; i < n; ++i)
         m_iov[i].iov_len = m_msgs[i].msg_len;
-    int done = 0;
-    while (done < n) {
+    // Runs of one sender and one size; a run of several as one GSO send.
+    int first = 0;
+    while (first < n) {
+        int end = first + 1;
+        const std::size_t size = m_iov[first].iov_len;
+        while (end < n && m_iov[end].iov_len == size &&
+               same_sender(m_msgs[end].msg_hdr, m_msgs[first].msg_hdr))
+            ++end;
+        const int count = end - first;
+        if (m_segment && count > 1 && size > 0 && size <= kMaxSegment &&
+            size * static_cast<std::size_t>(count) <= kMaxUdpPayload) {
+            const long sent = echo_segmented(fd, first, count);
+            if (sent >= 0) {
+                result.bytes += static_cast<std::uint64_t>(sent);
+                first = end;
+                continue;
+            }
+        }
+        echo_each(fd, first, end, result);
+        first = end;
+    }
+    return result;
+}
+
+long DatagramEcho::echo_segmented(int fd, int first, int count) noexcept {
+    msghdr msg{};
+    msg.msg_name = m_msgs[first].msg_hdr.msg_name;
+    msg.msg_namelen = m_msgs[first].msg_hdr.msg_namelen;
+    msg.msg_iov = &m_iov[first];
+    msg.msg_iovlen = static_cast<std::size_t>(count);
+    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(std::uint16_t))> control{};
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_UDP;
+    c->cmsg_type = UDP_SEGMENT;
+    c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+    const auto size = static_cast<std::uint16_t>(m_iov[first].iov_len);
+    std::memcpy(CMSG_DATA(c), &size, sizeof(size));
+    for (;;) {
+        const ssize_t r = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+        if (r >= 0)
+            return static_cast<long>(r);
+        if (errno == EINTR)
+            continue;
+        if (errno == EINVAL || errno == EMSGSIZE || errno == ENOPROTOOPT || errno == EOPNOTSUPP ||
+            errno == EIO)
+            m_segment = false; // no UDP GSO here: sent one by one from now on
+        // Otherwise (its sender is gone, a full buffer) the run's echoes are lost, as one by one
+        // they would be; they are tried once more one by one, which settles each on its own.
+        return -1;
+    }
+}
+
+void DatagramEcho::echo_each(int fd, int first, int end, Result& result) noexcept {
+    int done = first;
+    while (done < end) {
         const auto r = static_cast<int>(
-            ::syscall(SYS_sendmmsg, long{fd}, &m_msgs[done], long{n - done}, long{MSG_NOSIGNAL}));
+            ::syscall(SYS_sendmmsg, long{fd}, &m_msgs[done], long{end - done}, long{MSG_NOSIGNAL}));
         if (r > 0) {
             for (int i = done; i < done + r; ++i)
                 result.bytes += m_msgs[i].msg_len;
@@ -57,7 +122,6 @@ DatagramEcho::Result DatagramEcho::echo(int fd, bool wait) noexcept {
             ++done; // that datagram's echo is lost (e.g. its sender is gone); the rest still go
         }
     }
-    return result;
 }
 
 } // namespace le
