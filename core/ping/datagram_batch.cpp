@@ -1,11 +1,10 @@
 #include "datagram_batch.h"
 
 #include "blocking_io.h"
+#include "udp_segment.h"
 #include "wire.h"
 
 #include <cerrno>
-#include <cstring>
-#include <netinet/udp.h>
 
 namespace le {
 
@@ -26,15 +25,8 @@ int DatagramBatch::send_segmented(int fd) noexcept {
     msghdr msg{};
     msg.msg_iov = &m_iov[2 * static_cast<std::size_t>(m_first)];
     msg.msg_iovlen = 2 * static_cast<std::size_t>(n);
-    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(std::uint16_t))> control{};
-    msg.msg_control = control.data();
-    msg.msg_controllen = control.size();
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_UDP;
-    c->cmsg_type = UDP_SEGMENT;
-    c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
-    const auto size = static_cast<std::uint16_t>(m_size);
-    std::memcpy(CMSG_DATA(c), &size, sizeof(size));
+    UdpSegmentControl control;
+    control.attach(msg, static_cast<std::uint16_t>(m_size));
     for (;;) {
         if (::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
             m_first = m_count; // all or nothing
@@ -44,10 +36,9 @@ int DatagramBatch::send_segmented(int fd) noexcept {
             continue;
         if (would_block(errno))
             return 0;
-        // No UDP GSO in this kernel, for this route or device (a segment above its MTU): refused
-        // before anything left, so the same messages go by sendmmsg.
-        if (errno == EINVAL || errno == EMSGSIZE || errno == ENOPROTOOPT || errno == EOPNOTSUPP ||
-            errno == EIO) {
+        // No UDP GSO in this kernel, for this route or device: refused before anything left, so
+        // the same messages go by sendmmsg.
+        if (udp_segment_refused(errno)) {
             m_segment = false;
             return -1;
         }
@@ -58,7 +49,7 @@ int DatagramBatch::send_segmented(int fd) noexcept {
 int DatagramBatch::flush(int fd) noexcept {
     // Several messages, each a whole segment of the maximum GSO send (64 segments, 64 KiB).
     const int n = m_count - m_first;
-    if (m_segment && n > 1 && m_size <= kMaxSegment &&
+    if (m_segment && n > 1 && m_size <= kMaxUdpSegment && n <= kMaxUdpSegments &&
         static_cast<std::size_t>(n) * m_size <= kMaxUdpPayload) {
         const int r = send_segmented(fd);
         if (r == 1 || r == 0)

@@ -21,9 +21,6 @@ namespace le {
 class DatagramBatch {
 public:
     static constexpr int kMax = 32;
-    // The largest message sent as a GSO segment: one Ethernet frame's UDP payload. Larger ones would
-    // be refused on most routes (a segment must fit the MTU); they go by sendmmsg.
-    static constexpr std::uint32_t kMaxSegment = 1472;
 
     // `pattern`: at least kMaxUdpPayload bytes of fill_pattern(), outliving the batch. `segment`:
     // a batch of several messages goes out as one UDP GSO send (UDP_SEGMENT), which the kernel cuts

@@ -1,11 +1,10 @@
 #include "datagram_echo.h"
 
 #include "endpoint.h"
+#include "udp_segment.h"
 
-#include <array>
 #include <cerrno>
 #include <cstring>
-#include <netinet/udp.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -13,9 +12,6 @@ namespace le {
 namespace {
 
 constexpr std::size_t kSlot = kMaxUdpPayload + 1; // one more: a too-long datagram is not cut silently
-// The largest datagram echoed as a GSO segment: one Ethernet frame's UDP payload (a segment must fit
-// the route's MTU); larger ones go one by one.
-constexpr std::size_t kMaxSegment = 1472;
 
 bool same_sender(const msghdr& a, const msghdr& b) {
     return a.msg_namelen == b.msg_namelen && std::memcmp(a.msg_name, b.msg_name, a.msg_namelen) == 0;
@@ -62,7 +58,7 @@ DatagramEcho::Result DatagramEcho::echo(int fd, bool wait) noexcept {
                same_sender(m_msgs[end].msg_hdr, m_msgs[first].msg_hdr))
             ++end;
         const int count = end - first;
-        if (m_segment && count > 1 && size > 0 && size <= kMaxSegment &&
+        if (m_segment && count > 1 && size > 0 && size <= kMaxUdpSegment && count <= kMaxUdpSegments &&
             size * static_cast<std::size_t>(count) <= kMaxUdpPayload) {
             const long sent = echo_segmented(fd, first, count);
             if (sent >= 0) {
@@ -83,15 +79,8 @@ long DatagramEcho::echo_segmented(int fd, int first, int count) noexcept {
     msg.msg_namelen = m_msgs[first].msg_hdr.msg_namelen;
     msg.msg_iov = &m_iov[first];
     msg.msg_iovlen = static_cast<std::size_t>(count);
-    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(std::uint16_t))> control{};
-    msg.msg_control = control.data();
-    msg.msg_controllen = control.size();
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_UDP;
-    c->cmsg_type = UDP_SEGMENT;
-    c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
-    const auto size = static_cast<std::uint16_t>(m_iov[first].iov_len);
-    std::memcpy(CMSG_DATA(c), &size, sizeof(size));
+    UdpSegmentControl control;
+    control.attach(msg, static_cast<std::uint16_t>(m_iov[first].iov_len));
     for (;;) {
         const ssize_t r = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
         if (r >= 0)
