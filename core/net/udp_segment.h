@@ -1,0 +1,48 @@
+#pragma once
+
+// UDP generic segmentation offload (GSO) for a batch of equal datagrams: one sendmsg(2) carrying a
+// UDP_SEGMENT control message, which the kernel cuts into datagrams of that size (the last may be
+// shorter). The stack is walked once for the batch instead of once per datagram, and on the wire
+// nothing changes. The ping's open-loop batches (DatagramBatch) and the pong's echo (DatagramEcho)
+// use it.
+#include <array>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <netinet/udp.h>
+#include <sys/socket.h>
+
+namespace le {
+
+// The largest datagram sent as a segment: one Ethernet frame's UDP payload. A segment must fit the
+// route's MTU, so larger ones go one by one.
+inline constexpr std::size_t kMaxUdpSegment = 1472;
+// Segments per send every kernel takes (UDP_MAX_SEGMENTS: 64 in older kernels, 128 in newer ones).
+inline constexpr int kMaxUdpSegments = 64;
+
+// The UDP_SEGMENT control message for one send; attach() points `msg` at it.
+class UdpSegmentControl {
+public:
+    void attach(msghdr& msg, std::uint16_t segment_size) noexcept {
+        m_buf.fill(0);
+        msg.msg_control = m_buf.data();
+        msg.msg_controllen = m_buf.size();
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_UDP;
+        c->cmsg_type = UDP_SEGMENT;
+        c->cmsg_len = CMSG_LEN(sizeof(segment_size));
+        std::memcpy(CMSG_DATA(c), &segment_size, sizeof(segment_size));
+    }
+
+private:
+    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(std::uint16_t))> m_buf{};
+};
+
+// Whether a failed GSO send's errno says this kernel, route or device takes no UDP GSO (the send
+// left nothing: the same datagrams may go one by one), rather than something about the peer.
+inline bool udp_segment_refused(int err) noexcept {
+    return err == EINVAL || err == EMSGSIZE || err == ENOPROTOOPT || err == EOPNOTSUPP || err == EIO;
+}
+
+} // namespace le
