@@ -87,11 +87,10 @@ long DatagramEcho::echo_segmented(int fd, int first, int count) noexcept {
             return static_cast<long>(r);
         if (errno == EINTR)
             continue;
-        if (errno == EINVAL || errno == EMSGSIZE || errno == ENOPROTOOPT || errno == EOPNOTSUPP ||
-            errno == EIO)
+        if (udp_segment_refused(errno))
             m_segment = false; // no UDP GSO here: sent one by one from now on
-        // Otherwise (its sender is gone, a full buffer) the run's echoes are lost, as one by one
-        // they would be; they are tried once more one by one, which settles each on its own.
+        // Otherwise (its sender is gone, a full buffer) the run is tried one by one, as without
+        // GSO: each echo then goes or is lost on its own.
         return -1;
     }
 }

@@ -37,8 +37,8 @@ public:
 private:
     // Echoes slots [first, first + count), all from one sender and of one size, with one UDP GSO
     // send (UDP_SEGMENT): the kernel cuts it back into the same datagrams, and the stack is walked
-    // once for them all. Returns the bytes sent, or -1 when the kernel refused it (GSO is then off
-    // for good and the caller sends them one by one).
+    // once for them all. Returns the bytes sent, or -1 when the send failed: the caller then sends
+    // them one by one (and when the kernel refused GSO itself, it is off for good).
     long echo_segmented(int fd, int first, int count) noexcept;
     // Echoes slots [first, end) with sendmmsg; adds to `result`.
     void echo_each(int fd, int first, int end, Result& result) noexcept;
