@@ -207,6 +207,7 @@ inline QString awaitGone(const le::PongServer& s, std::uint64_t accepted, const 
         .arg(accepted)
         .arg(active_of(s));
 }
+
 inline qint64 refused_of(const le::PongServer& s) {
     return static_cast<qint64>(s.stats().refused.load());
 }

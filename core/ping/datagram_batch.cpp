@@ -30,12 +30,12 @@ int DatagramBatch::send_segmented(int fd) noexcept {
     for (;;) {
         if (::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
             m_first = m_count; // all or nothing
-            return 1;
+            return 0;
         }
         if (errno == EINTR)
             continue;
         if (would_block(errno))
-            return 0;
+            return 0; // pending as a whole
         // No UDP GSO in this kernel, for this route or device: refused before anything left, so
         // the same messages go by sendmmsg.
         if (udp_segment_refused(errno)) {
@@ -51,11 +51,8 @@ int DatagramBatch::flush(int fd) noexcept {
     const int n = m_count - m_first;
     if (m_segment && n > 1 && m_size <= kMaxUdpSegment && n <= kMaxUdpSegments &&
         static_cast<std::size_t>(n) * m_size <= kMaxUdpPayload) {
-        const int r = send_segmented(fd);
-        if (r == 1 || r == 0)
-            return 0; // sent, or pending as a whole
-        if (r > 0)
-            return r;
+        if (const int r = send_segmented(fd); r >= 0)
+            return r; // sent, pending as a whole, or the errno of a failure
     }
     while (m_first < m_count) {
         // MSG_DONTWAIT also on a blocking socket: a full send buffer leaves the rest pending rather

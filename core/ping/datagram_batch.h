@@ -58,13 +58,10 @@ public:
     }
     void clear() noexcept { m_first = m_count = 0; }
 
-    // Whether batches still go out as GSO sends (false once the kernel refused one).
-    bool segmenting() const noexcept { return m_segment; }
-
 private:
     int flush(int fd) noexcept; // 0, or the errno of a failure other than would-block
-    // The messages not yet sent in one GSO send: 1 sent, 0 would block, -1 refused (GSO is off
-    // from now on), else the errno of a failure.
+    // The messages not yet sent in one GSO send: 0 sent or would block (pending stays whole), -1
+    // refused (GSO is off from now on and they go by sendmmsg), else the errno of a failure.
     int send_segmented(int fd) noexcept;
 
     const std::byte* m_pattern;

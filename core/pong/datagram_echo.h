@@ -14,9 +14,9 @@ namespace le {
 // peer is not what caps an open-loop run; consecutive datagrams of one sender and one size go back
 // as one GSO send, which walks the kernel's stack once for them all (at 300k msg/s on a 2-vCPU VM
 // the pong dropped 12 % at its socket without it). A pong stays a plain echo: same bytes, same
-// sender, in arrival order, each its own datagram. Owned by one thread (or strand); allocation-free once
-// constructed. Each slot holds the largest datagram; its pages are touched only as far as datagrams reach, so
-// small ones keep the resident memory small.
+// sender, in arrival order, each its own datagram. Owned by one thread (or strand); allocation-free
+// once constructed. Each slot holds the largest datagram; its pages are touched only as far as
+// datagrams reach, so small ones keep the resident memory small.
 class DatagramEcho {
 public:
     static constexpr int kMax = 32;

@@ -9,7 +9,7 @@
 // are redrawn at 10 Hz, on ticks of their own (one in three each, never the same tick), still
 // within 100 ms of the data, for a third of their cost. On a 2-vCPU machine every millisecond of
 // GUI time took about two from the measured round trips (bench_window); this took the GUI thread's
-// CPU per tick from 7.3 to about 4.5 ms (bench_redraw).
+// CPU per tick from 9.0 to 6.1 ms (bench_redraw), though not the round trips' share (README).
 class RedrawCadence {
 public:
     // Shapes are redrawn on one tick in this many.
