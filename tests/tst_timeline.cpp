@@ -95,6 +95,7 @@ private slots:
     void plotDataFromTheCommandLine();
     void readoutShowsTheHistogramWindow();
     void markersAtStopRestartPeerLossAndNewRun();
+    void startRightAfterPeerLossKeepsItsSummary();
     void sweepPointsAreMarked();
     void measureAgainstFromIdleIsMarked();
     void notesAreSavedAndExported();
@@ -241,6 +242,31 @@ void TestTimeline::markersAtStopRestartPeerLossAndNewRun() {
     QCOMPARE(segment.end, history->intervals().size());
     QCOMPARE(segment.summary.received, history->totals().received);
     QCOMPARE(segment.summary.received, history->whole_run().count());
+}
+
+// A start asked for while the lost session still hands in its last records waits for them: the
+// lost session keeps its segment and summary, and the counts of the two sessions add up to the run's.
+void TestTimeline::startRightAfterPeerLossKeepsItsSummary() {
+    MainWindow w(inProcess());
+    QVERIFY(showMeasuring(w));
+    w.bridge()->peerLost(QStringLiteral("cut by the test"));
+    w.startMeasuring(); // the same turn of the event loop: the lost session has not finished yet
+    QVERIFY(waitState(w, SessionBridge::State::Running));
+    const auto history = w.bridge()->history();
+    QCOMPARE(history->segments().size(), std::size_t{1});
+    const std::size_t n = history->intervals().size();
+    QVERIFY(waitIntervals(w, n + 5));
+    w.stopMeasuring();
+    QVERIFY(waitState(w, SessionBridge::State::Idle));
+    QTRY_COMPARE(history->segments().size(), std::size_t{2});
+    const auto& segments = history->segments();
+    QCOMPARE(segments[0].first, std::size_t{0});
+    QCOMPARE(segments[1].first, segments[0].end);
+    QCOMPARE(segments[1].end, history->intervals().size());
+    QVERIFY(segments[0].summary.received > 0 && segments[1].summary.received > 0);
+    QCOMPARE(segments[0].summary.received + segments[1].summary.received, history->totals().received);
+    QCOMPARE(segments[0].summary.sent + segments[1].summary.sent, history->totals().sent);
+    QCOMPARE(markerLabels(w), QStringList({"start", "peer lost", "start", "stop"}));
 }
 
 // A sweep from the Sweep tab takes over from the live run: "sweep" where it began, a marker per

@@ -107,6 +107,12 @@ void SessionBridge::setState(State s, const QString& reason) {
 void SessionBridge::start(const le::PingConfig& config) {
     if (m_state == State::Starting || m_state == State::Running)
         stop();
+    if (m_session) {
+        // A session stopped (or lost) is still handing in its last records and its summary: they
+        // belong to the history before the new session's, so the start waits for poll() to drain it.
+        m_pendingStart = config;
+        return;
+    }
     m_config = config;
     m_config.duration = 0;
     m_time_offset = m_last_t;
@@ -164,6 +170,7 @@ void SessionBridge::finishStart(const JobResult<Started>& started) {
 
 void SessionBridge::stop(bool restart) {
     m_restart = restart;
+    m_pendingStart.reset();
     m_starter.discard(); // a start still under way is no longer wanted
     if (m_session && (m_state == State::Running || m_state == State::Lost)) {
         m_session->stop();
@@ -308,5 +315,9 @@ void SessionBridge::poll() {
         m_session.reset();
         if (m_state == State::Running || m_state == State::Stopping)
             setState(State::Idle);
+        if (m_pendingStart) {
+            const le::PingConfig next = *std::exchange(m_pendingStart, std::nullopt);
+            start(next);
+        }
     }
 }

@@ -142,6 +142,7 @@ private:
     bool m_restart = false; // the session stopping now is restarted at once
     // What the running session had recorded before a New Run: taken off its summary.
     std::optional<le::IntervalRecord> m_beforeNewRun;
+    std::optional<le::PingConfig> m_pendingStart; // waits for the stopped session's last records
     bool m_ended = true;                  // the timeline's data has ended (no session feeding it)
     std::vector<le::ParamChange> m_marks; // for the next record
     // Starts sessions off the GUI thread; stop() discards a start still under way. Last member:
