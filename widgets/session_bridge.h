@@ -143,8 +143,8 @@ private:
     // What the running session had recorded before a New Run: taken off its summary.
     std::optional<le::IntervalRecord> m_beforeNewRun;
     std::optional<le::PingConfig> m_pendingStart; // waits for the stopped session's last records
-    bool m_ended = true;                  // the timeline's data has ended (no session feeding it)
-    std::vector<le::ParamChange> m_marks; // for the next record
+    bool m_ended = true;                          // the timeline's data has ended (no session feeding it)
+    std::vector<le::ParamChange> m_marks;         // for the next record
     // Starts sessions off the GUI thread; stop() discards a start still under way. Last member:
     // it is joined before the rest goes.
     BackgroundWorker m_starter{this, "session start"};
