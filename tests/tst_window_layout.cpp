@@ -15,6 +15,7 @@
 #include "percentile_plot.h"
 #include "sweep_plot.h"
 #include "sweep_tab.h"
+#include "tick_labels.h"
 #include "widget_lookup.h"
 #include "window_options.h"
 #include "window_test_main.h"
@@ -78,31 +79,6 @@ bool labelWhole(const QLabel* label) {
         return label->heightForWidth(label->width()) <= label->height();
     return label->sizeHint().width() <= label->width() && label->sizeHint().height() <= label->height() + 1 &&
            r.width() > 0;
-}
-
-// Adjacent tick labels of `axis` do not run into each other.
-QString tickLabelsClash(const QCPAxis* axis) {
-    const QFontMetrics fm(axis->tickLabelFont());
-    const QVector<double> ticks = axis->tickVector();
-    const QVector<QString> labels = axis->tickVectorLabels();
-    double lastPx = 0, lastHalf = 0;
-    bool first = true;
-    for (int i = 0; i < ticks.size() && i < labels.size(); ++i) {
-        if (!axis->range().contains(ticks[i]) || labels[i].isEmpty())
-            continue;
-        const double px = axis->coordToPixel(ticks[i]);
-        const double half =
-            axis->orientation() == Qt::Horizontal ? fm.horizontalAdvance(labels[i]) / 2.0 : fm.height() / 2.0;
-        if (!first && std::abs(px - lastPx) < lastHalf + half)
-            return QStringLiteral("tick label '%1' at %2 px runs into the one before at %3 px")
-                .arg(labels[i])
-                .arg(px)
-                .arg(lastPx);
-        first = false;
-        lastPx = px;
-        lastHalf = half;
-    }
-    return {};
 }
 
 void saveShot(QWidget& w, const QString& name) {

@@ -11,6 +11,10 @@ namespace {
 // QCPAxisTickerLog alone labels only powers of ten (a 20-400 µs axis gets one label, at 100 µs)
 // and, below 1.6 decades, falls back to linear steps with a wall of sub-ticks at the top.
 class LatencyTicker : public QCPAxisTickerLog {
+public:
+    explicit LatencyTicker(const QCPAxis* axis)
+        : m_axis(axis) {}
+
 protected:
     QString getTickLabel(double tick, const QLocale&, QChar, int) override { return formatMicros(tick); }
 
@@ -25,14 +29,21 @@ protected:
             m_mode = Mode::Linear;
             return QCPAxisTicker::createTickVector(tickStep, range);
         }
-        // Steps that are roughly even on a log axis, so labels neither crowd nor thin out at one end.
+        // Steps that are roughly even on a log axis, so labels neither crowd nor thin out at one end:
+        // as many per decade as the range asks for, as few as the axis has room for (a histogram a
+        // third of a 1280-pixel window wide ran "100 µs200 µs" together with 1-2-5 over 2.7 decades).
+        static const QVector<QVector<double>> kSets = {
+            {1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8}, {1, 2, 3, 5, 7}, {1, 2, 5}, {1, 3}};
+        // The narrowest gap of each set, in decades: log10(8/7), log10(7/5), log10(2), log10(10/3).
+        static const double kNarrowest[] = {0.058, 0.146, 0.301, 0.477};
+        int set = decades > 1.2 ? 2 : decades > 0.8 ? 1 : 0;
+        const double perDecade = pixelsPerDecade(decades);
+        while (set < kSets.size() && perDecade * kNarrowest[set] < labelExtent())
+            ++set;
+        if (set == kSets.size())
+            return QCPAxisTickerLog::createTickVector(tickStep, range); // decades, thinned as needed
         m_mode = Mode::Mantissas;
-        if (decades > 1.2)
-            m_mantissas = {1, 2, 5};
-        else if (decades > 0.8)
-            m_mantissas = {1, 2, 3, 5, 7};
-        else
-            m_mantissas = {1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8};
+        m_mantissas = kSets[set];
         QVector<double> ticks; // generate() trims to the range
         for (int k = static_cast<int>(std::floor(std::log10(range.lower)));
              k <= static_cast<int>(std::ceil(std::log10(range.upper))); ++k) {
@@ -66,6 +77,28 @@ protected:
     }
 
 private:
+    // The axis's length per decade of `decades`, in pixels (as laid out at the last replot; before
+    // the first, room enough for any set).
+    double pixelsPerDecade(double decades) const {
+        const QCPAxisRect* rect = m_axis ? m_axis->axisRect() : nullptr;
+        if (!rect)
+            return 1e9;
+        const int length = m_axis->orientation() == Qt::Horizontal ? rect->width() : rect->height();
+        return length > 0 ? length / decades : 1e9;
+    }
+
+    // The room one tick label needs along the axis, its gap to the next included.
+    double labelExtent() const {
+        if (!m_axis)
+            return 0;
+        const QFontMetrics fm(m_axis->tickLabelFont());
+        if (m_axis->orientation() == Qt::Horizontal)
+            return fm.horizontalAdvance(QStringLiteral("500 µs")) +
+                   fm.horizontalAdvance(QLatin1Char(' ')) * 2;
+        return fm.height() * 1.2;
+    }
+
+    const QCPAxis* m_axis;
     enum class Mode { Decades, Mantissas, Linear };
     Mode m_mode = Mode::Decades;
     QVector<double> m_mantissas;
@@ -82,7 +115,7 @@ double roundSignificant(double value, int digits) {
 
 void setLatencyAxis(QCPAxis* axis) {
     axis->setScaleType(QCPAxis::stLogarithmic);
-    axis->setTicker(QSharedPointer<LatencyTicker>::create());
+    axis->setTicker(QSharedPointer<LatencyTicker>::create(axis));
     axis->grid()->setSubGridVisible(true);
 }
 
