@@ -96,6 +96,7 @@ private slots:
     void readoutShowsTheHistogramWindow();
     void markersAtStopRestartPeerLossAndNewRun();
     void startRightAfterPeerLossKeepsItsSummary();
+    void peerGoneWhileStoppingIsAStop();
     void sweepPointsAreMarked();
     void measureAgainstFromIdleIsMarked();
     void notesAreSavedAndExported();
@@ -267,6 +268,22 @@ void TestTimeline::startRightAfterPeerLossKeepsItsSummary() {
     QCOMPARE(segments[0].summary.received + segments[1].summary.received, history->totals().received);
     QCOMPARE(segments[0].summary.sent + segments[1].summary.sent, history->totals().sent);
     QCOMPARE(markerLabels(w), QStringList({"start", "peer lost", "start", "stop"}));
+}
+
+// Stop stops the pong child too: the peer going away while the session stops is the stop's doing,
+// not a peer lost (soak_window saw "peer lost" after Stop, with 100 tasks slowing the session's end).
+void TestTimeline::peerGoneWhileStoppingIsAStop() {
+    MainWindow w(childPeer());
+    QVERIFY(showMeasuring(w));
+    // Busy cores, as in the soak: the session's threads are slow to see their stop.
+    QCOMPARE(w.bridge()->apply(QStringLiteral("tasks"), QStringLiteral("100")), QString());
+    QTest::qWait(500);
+    const QList<qint64> pongs = ownChildren("latency-pong");
+    QCOMPARE(pongs.size(), 1);
+    w.bridge()->stop();
+    ::kill(pid_t(pongs.front()), SIGKILL); // before the session has seen its stop
+    QVERIFY2(waitState(w, SessionBridge::State::Idle), qPrintable(w.bridge()->stateText()));
+    QCOMPARE(markerLabels(w), QStringList({"start", "stop"}));
 }
 
 // A sweep from the Sweep tab takes over from the live run: "sweep" where it began, a marker per

@@ -303,7 +303,9 @@ void SessionBridge::poll() {
     if (finished) {
         m_poll.stop();
         const QString error = QString::fromStdString(m_session->error());
-        if (!error.isEmpty() && m_state != State::Lost) {
+        // Once a stop is asked for, the session's end is the stop's: Stop ends the window's pong
+        // child too, and the peer going away before the session has seen its stop is no lost peer.
+        if (!error.isEmpty() && m_state != State::Lost && m_state != State::Stopping) {
             setState(State::Lost, error);
             markEnd(tr("peer lost"));
         } else if (!m_restart) {
