@@ -7,6 +7,7 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <utility>
 
 SessionBridge::SessionBridge(QObject* parent)
     : QObject(parent) {
