@@ -2,6 +2,7 @@
 
 #include <qcustomplot.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace {
@@ -34,11 +35,10 @@ protected:
         // third of a 1280-pixel window wide ran "100 µs200 µs" together with 1-2-5 over 2.7 decades).
         static const QVector<QVector<double>> kSets = {
             {1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8}, {1, 2, 3, 5, 7}, {1, 2, 5}, {1, 3}};
-        // The narrowest gap of each set, in decades: log10(8/7), log10(7/5), log10(2), log10(10/3).
-        static const double kNarrowest[] = {0.058, 0.146, 0.301, 0.477};
         int set = decades > 1.2 ? 2 : decades > 0.8 ? 1 : 0;
         const double perDecade = pixelsPerDecade(decades);
-        while (set < kSets.size() && perDecade * kNarrowest[set] < labelExtent())
+        const double extent = labelExtent();
+        while (set < kSets.size() && perDecade * narrowestGap(kSets[set]) < extent)
             ++set;
         if (set == kSets.size())
             return QCPAxisTickerLog::createTickVector(tickStep, range); // decades, thinned as needed
@@ -77,6 +77,15 @@ protected:
     }
 
 private:
+    // The narrowest gap between neighbouring steps of a decade's `mantissas`, in decades (the last
+    // one's gap runs to the next decade's 1).
+    static double narrowestGap(const QVector<double>& mantissas) {
+        double gap = std::log10(10 / mantissas.back());
+        for (qsizetype i = 1; i < mantissas.size(); ++i)
+            gap = std::min(gap, std::log10(mantissas[i] / mantissas[i - 1]));
+        return gap;
+    }
+
     // The axis's length per decade of `decades`, in pixels (as laid out at the last replot; before
     // the first, room enough for any set).
     double pixelsPerDecade(double decades) const {
