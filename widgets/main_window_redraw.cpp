@@ -5,6 +5,7 @@
 
 #include "distribution_plot.h"
 #include "histogram_plot.h"
+#include "idle_drawing.h"
 #include "overlay_runs.h"
 #include "percentile_plot.h"
 #include "split_plot.h"
@@ -13,6 +14,9 @@
 void MainWindow::startRedrawTimer() {
     m_redraw.setInterval(1000 / 30);
     connect(&m_redraw, &QTimer::timeout, this, [this] {
+        // The tick only draws: it may run idle (idle_drawing.h), never while starting anything.
+        IdleDrawing::setWanted(m_bridge->drawingMayIdle());
+        const IdleDrawing::Scope drawing;
         // The figures at 10 Hz: as readable (faster is a blur) for a third of the text work, on the
         // ticks that redraw no shape (RedrawCadence's phase 0).
         if (m_cadence.ticks() % RedrawCadence::kShapeEvery == 0)

@@ -1,6 +1,7 @@
 #include "session_bridge.h"
 
 #include "host_facts.h"
+#include "idle_drawing.h"
 #include "ping_session.h"
 #include "thread_priority.h"
 
@@ -139,6 +140,10 @@ void SessionBridge::start(const le::PingConfig& config) {
         [this](const JobResult<Started>& started) { finishStart(started); });
 }
 
+bool SessionBridge::drawingMayIdle() const {
+    return m_state == State::Running && m_config.tasks == 0 && !le::busy_polls(m_config.engine);
+}
+
 void SessionBridge::finishStart(const JobResult<Started>& started) {
     if (!started.ok()) {
         setState(State::Error, *started.error);
@@ -158,6 +163,9 @@ void SessionBridge::finishStart(const JobResult<Started>& started) {
     info["loop"] = m_config.open_loop ? "open" : "closed";
     // As read on the thread that started the session's threads (exports state it where not 0).
     info["nice"] = std::to_string(started.value.nice);
+    m_state = State::Running; // drawingMayIdle() reads it; setState() below tells the others
+    IdleDrawing::setWanted(drawingMayIdle());
+    info["drawing"] = IdleDrawing::describe().toStdString();
     if (!info.count("started"))
         info["started"] = QDateTime::currentDateTime().toString(Qt::ISODate).toStdString();
     const le::HostFacts host = le::local_host_facts();

@@ -39,6 +39,10 @@ public:
     // Another value for runs with tasks started from now on (bench_window compares with 0: all at
     // the window's priority, as before there was a choice).
     void setMeasuredNice(int nice) { m_measuredNice = nice; }
+    // Whether the window may draw at idle priority while this run measures (IdleDrawing): it is
+    // running, without compute tasks (those run below the GUI thread instead), on an engine that
+    // sleeps while it waits (a busy-polling one leaves no idle CPU to draw in).
+    bool drawingMayIdle() const;
 
     explicit SessionBridge(QObject* parent = nullptr);
     ~SessionBridge() override;
@@ -47,7 +51,8 @@ public:
     // goes on from where it was, so a restart (new engine, loop mode) continues the same curves.
     // The timeline gets a "start" marker, or "restart" when the stop before it said so. Once it
     // runs, the history's info() holds its conditions: peer, transport, engine, loop, host, ... and
-    // "nice", the nice value its threads run at as read where they were started.
+    // "nice", the nice value its threads run at as read where they were started, and "drawing", the
+    // priority the window draws at beside it (IdleDrawing::describe()).
     void start(const le::PingConfig& config);
     // Stops measuring; the timeline gets a "stop" marker and a gap once the last records are in.
     // `restart`: a start follows at once (engine, loop or peer switch), marked "restart" instead.

@@ -80,4 +80,8 @@ std::string_view engine_description(EngineKind e) {
     return {};
 }
 
+bool busy_polls(EngineKind e) {
+    return e == EngineKind::Spin || e == EngineKind::UringSqpoll || e == EngineKind::Libuv;
+}
+
 } // namespace le

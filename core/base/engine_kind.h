@@ -24,6 +24,10 @@ inline constexpr std::array kAllEngines{EngineKind::Blocking, EngineKind::Asio, 
 EngineKind parse_engine(std::string_view text); // throws std::invalid_argument listing the engines
 std::string_view to_string(EngineKind e);
 std::string_view engine_names(); // "blocking, asio, asio-pool, spin, uring, ..."
+// Whether the engine may keep a CPU busy while it waits for I/O: spin's loop, uring-sqpoll's kernel
+// thread, libuv turning its loop for sends due within a millisecond. Such a run leaves no idle CPU
+// for anything to draw in (IdleDrawing, in the window).
+bool busy_polls(EngineKind e);
 // One paragraph: what the engine models and what it costs.
 std::string_view engine_description(EngineKind e);
 

@@ -34,6 +34,7 @@
 #include "controls_panel.h"
 #include "distribution_plot.h"
 #include "histogram_plot.h"
+#include "idle_drawing.h"
 #include "main_window.h"
 #include "peer_panel.h"
 #include "percentile_plot.h"
@@ -438,6 +439,9 @@ int main(int argc, char** argv) {
     w.stopMeasuring();
     waitUntil([&] { return w.bridge()->state() == SessionBridge::State::Idle; }, 5000);
     app.setWindow(nullptr);
+    // Drawn at idle priority or not (idle_drawing.h), as the run's record says.
+    const auto& info = w.bridge()->history()->info();
+    const std::string drawing = info.count("drawing") ? info.at("drawing") : "(not recorded)";
     window.reset();
     runFor(100); // deferred deletes
 
@@ -480,6 +484,8 @@ int main(int argc, char** argv) {
                 "%.1f ms of GUI-thread time (%.1f ms CPU), room for ~%.0f/s\n",
                 redrawsPerS, recordsPerS, redrawWallMs, redrawCpuMs,
                 redrawWallMs > 0 ? 1000 / redrawWallMs : 0);
+    std::printf("  drawing: %s; idle drawing starved %llu time(s)\n", drawing.c_str(),
+                static_cast<unsigned long long>(IdleDrawing::starvedSpells()));
     std::printf("  event-loop lag: p50 %.2f ms, p99 %.2f ms, max %.2f ms over %zu ticks of %d ms\n", lagP50,
                 lagP99, lagMax, lag.lagMs().size(), kLagTickMs);
     std::printf("  msg/s, pair by pair (window / mean of the references either side):\n");

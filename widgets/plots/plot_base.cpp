@@ -1,5 +1,6 @@
 #include "plot_base.h"
 
+#include "idle_drawing.h"
 #include "legend_entry.h"
 #include "plot_colours.h"
 #include "plot_marker.h"
@@ -96,6 +97,7 @@ void PlotBase::refresh(bool force) {
 }
 
 void PlotBase::paintEvent(QPaintEvent* event) {
+    const IdleDrawing::Scope drawing; // a paint only draws (idle_drawing.h)
     if (mPaintBuffers.isEmpty() || !dynamic_cast<OpaqueBuffer*>(mPaintBuffers.front().data())) {
         QCustomPlot::paintEvent(event);
         return;

@@ -1,0 +1,246 @@
+// Drawing that gives way to what it measures (idle_drawing.h, issue 14): the GUI thread draws under
+// SCHED_IDLE while a run without compute tasks measures, only while it draws, never so when the
+// system would not let it come back, and backs off when idle drawing is starved; nothing the window
+// starts inherits the idle policy.
+#include "idle_drawing.h"
+#include "own_children.h"
+#include "percentile_plot.h"
+#include "thread_priority.h"
+#include "window_options.h"
+#include "window_test_main.h"
+
+#include <QtTest>
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+namespace {
+
+constexpr const char* kNeedsPrivilege =
+    "drawing at idle priority needs CAP_SYS_NICE (root, or an RLIMIT_NICE of 20) to come back from it";
+
+// Scheduling policy (field 41 of /proc/PID/task/TID/stat) of every thread of process `pid`.
+std::map<qint64, int> threadPolicies(qint64 pid) {
+    std::map<qint64, int> policies;
+    for (const QString& tid :
+         QDir(QStringLiteral("/proc/%1/task").arg(pid)).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile f(QStringLiteral("/proc/%1/task/%2/stat").arg(pid).arg(tid));
+        if (!f.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray stat = f.readAll();
+        const QList<QByteArray> rest = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
+        if (rest.size() > 38) // state is field 3, policy field 41
+            policies[tid.toLongLong()] = rest[38].toInt();
+    }
+    return policies;
+}
+
+int idleThreads(const std::map<qint64, int>& policies) {
+    return int(std::count_if(policies.begin(), policies.end(),
+                             [](const auto& p) { return p.second == SCHED_IDLE; }));
+}
+
+// Runs `f` on a thread of its own, so that what it does to its thread's scheduling stays there.
+template <class F> void onScratchThread(F&& f) {
+    std::thread(std::forward<F>(f)).join();
+}
+
+} // namespace
+
+class TestIdleDrawing : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { qputenv("LATENCY_PONG", LE_PONG_PATH); }
+    void init() { IdleDrawing::setWanted(false); }
+    void reversibleWhereTheSystemAllowsIt();
+    void idlePolicyKeepsTheNiceValue();
+    void starvationRule_data();
+    void starvationRule();
+    void scopeSwitchesOnlyWhenWanted_data();
+    void scopeSwitchesOnlyWhenWanted();
+    void starvedDrawingBacksOff();
+    void windowDrawsIdleOnlyWhereItMay_data();
+    void windowDrawsIdleOnlyWhereItMay();
+};
+
+void TestIdleDrawing::reversibleWhereTheSystemAllowsIt() {
+    // Root has CAP_SYS_NICE: there the way back must be found, or the window would never draw idle.
+    if (::geteuid() == 0)
+        QVERIFY(le::idle_policy_reversible());
+    QCOMPARE(IdleDrawing::available(), le::idle_policy_reversible());
+    // The probe ran on a thread of its own: this one is untouched.
+    QVERIFY(!le::thread_idle_policy());
+    QCOMPARE(sched_getscheduler(0), SCHED_OTHER);
+}
+
+void TestIdleDrawing::idlePolicyKeepsTheNiceValue() {
+    if (!le::idle_policy_reversible())
+        QSKIP(kNeedsPrivilege);
+    int during = -1, after = -1, niceAfter = -100;
+    bool wentIdle = false, cameBack = false, idleAfter = true;
+    onScratchThread([&] {
+        le::set_thread_nice(5);
+        wentIdle = le::set_thread_idle_policy(true);
+        during = sched_getscheduler(0);
+        cameBack = le::set_thread_idle_policy(false);
+        after = sched_getscheduler(0);
+        idleAfter = le::thread_idle_policy();
+        niceAfter = le::thread_nice();
+    });
+    QVERIFY(wentIdle);
+    QCOMPARE(during, SCHED_IDLE);
+    QVERIFY(cameBack);
+    QCOMPARE(after, SCHED_OTHER);
+    QVERIFY(!idleAfter);
+    QCOMPARE(niceAfter, 5);
+}
+
+void TestIdleDrawing::starvationRule_data() {
+    QTest::addColumn<double>("waitedMs");
+    QTest::addColumn<double>("cpuMs");
+    QTest::addColumn<bool>("starved");
+    // Preempted by the round trips for about as long as it ran: the normal case on 2 busy vCPUs.
+    QTest::newRow("shared CPU") << 4.0 << 5.0 << false;
+    // A long rebuild that waited as long as it ran is not starved, however long.
+    QTest::newRow("long rebuild") << 40.0 << 30.0 << false;
+    // Waited 30 ms for 2 ms of work: a busy-polling peer or another program's load.
+    QTest::newRow("starved") << 30.0 << 2.0 << true;
+    QTest::newRow("short wait") << 20.0 << 1.0 << false;
+}
+
+void TestIdleDrawing::starvationRule() {
+    QFETCH(double, waitedMs);
+    QFETCH(double, cpuMs);
+    QFETCH(bool, starved);
+    QCOMPARE(IdleDrawing::starved(waitedMs, cpuMs), starved);
+}
+
+void TestIdleDrawing::scopeSwitchesOnlyWhenWanted_data() {
+    QTest::addColumn<bool>("wanted");
+    QTest::newRow("wanted") << true;
+    QTest::newRow("not wanted") << false;
+}
+
+void TestIdleDrawing::scopeSwitchesOnlyWhenWanted() {
+    QFETCH(bool, wanted);
+    const bool idle = wanted && IdleDrawing::available();
+    IdleDrawing::setWanted(wanted);
+    {
+        const IdleDrawing::Scope outer;
+        QCOMPARE(le::thread_idle_policy(), idle);
+        {
+            const IdleDrawing::Scope inner; // nested: no switch of its own
+            QCOMPARE(le::thread_idle_policy(), idle);
+        }
+        QCOMPARE(le::thread_idle_policy(), idle); // the inner scope's end does not end the spell
+    }
+    QVERIFY(!le::thread_idle_policy());
+    QCOMPARE(sched_getscheduler(0), SCHED_OTHER);
+    QCOMPARE(IdleDrawing::lastSpellIdle(), idle);
+    if (wanted && !IdleDrawing::available())
+        QVERIFY(IdleDrawing::describe().contains("CAP_SYS_NICE"));
+}
+
+void TestIdleDrawing::starvedDrawingBacksOff() {
+    if (!IdleDrawing::available())
+        QSKIP(kNeedsPrivilege);
+    IdleDrawing::setWanted(true);
+    const std::uint64_t before = IdleDrawing::starvedSpells();
+    {
+        const IdleDrawing::Scope drawing;
+        QVERIFY(le::thread_idle_policy());
+        // 60 ms off the CPU for next to no work: what a spell waiting behind busy threads looks like.
+        std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    }
+    QCOMPARE(IdleDrawing::starvedSpells(), before + 1);
+    QVERIFY(IdleDrawing::backingOff());
+    QVERIFY2(IdleDrawing::describe().contains("starved"), qPrintable(IdleDrawing::describe()));
+    {
+        const IdleDrawing::Scope drawing; // held at normal priority for the first second
+        QVERIFY(!le::thread_idle_policy());
+    }
+    QVERIFY(!IdleDrawing::lastSpellIdle());
+    QTRY_VERIFY_WITH_TIMEOUT(!IdleDrawing::backingOff(), 1500);
+    {
+        const IdleDrawing::Scope drawing; // idle again, and starved again at once
+        QVERIFY(le::thread_idle_policy());
+        std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    }
+    QCOMPARE(IdleDrawing::starvedSpells(), before + 2);
+    // Starved again within 30 s: the hold doubles, to 2 s.
+    QTest::qWait(1300);
+    QVERIFY(IdleDrawing::backingOff());
+    QTRY_VERIFY_WITH_TIMEOUT(!IdleDrawing::backingOff(), 1500);
+    {
+        const IdleDrawing::Scope drawing; // a spell that was not starved
+        QVERIFY(le::thread_idle_policy());
+    }
+    QCOMPARE(IdleDrawing::starvedSpells(), before + 2);
+    QVERIFY(IdleDrawing::lastSpellIdle());
+}
+
+void TestIdleDrawing::windowDrawsIdleOnlyWhereItMay_data() {
+    QTest::addColumn<QString>("engine");
+    QTest::addColumn<QString>("tasks");
+    QTest::addColumn<bool>("idle");
+    QTest::newRow("blocking, no tasks") << "blocking"
+                                        << "0" << true;
+    QTest::newRow("asio, no tasks") << "asio"
+                                    << "0" << true;
+    // Tasks run the measured threads below the GUI thread instead (the window stays usable).
+    QTest::newRow("blocking, 2 tasks") << "blocking"
+                                       << "2" << false;
+    // A busy-polling engine leaves no idle CPU to draw in.
+    QTest::newRow("spin") << "spin"
+                          << "0" << false;
+}
+
+void TestIdleDrawing::windowDrawsIdleOnlyWhereItMay() {
+    QFETCH(QString, engine);
+    QFETCH(QString, tasks);
+    QFETCH(bool, idle);
+    WindowOptions o = childPeerOptions();
+    o.engine = le::parse_engine(engine.toStdString());
+    o.tasks = tasks;
+    MainWindow w(o);
+    auto* curves = w.findChild<PercentilePlot*>(QStringLiteral("percentilePlot"));
+    QVERIFY(curves);
+    int idleReplots = 0, normalReplots = 0;
+    connect(curves, &QCustomPlot::beforeReplot, curves, [&] {
+        if (w.bridge()->state() == SessionBridge::State::Running)
+            ++(le::thread_idle_policy() ? idleReplots : normalReplots);
+    });
+    w.show();
+    QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(idleReplots + normalReplots >= 20, 5000);
+    const std::string drawing = w.bridge()->history()->info().at("drawing");
+    if (idle && IdleDrawing::available()) {
+        // Every replot of the run (a starved spell, on a loaded host, may hold a few at normal).
+        QVERIFY2(idleReplots >= 15,
+                 qPrintable(QStringLiteral("%1 idle, %2 normal").arg(idleReplots).arg(normalReplots)));
+        QVERIFY2(drawing.find("idle priority") != std::string::npos, drawing.c_str());
+    } else {
+        QCOMPARE(idleReplots, 0);
+        QVERIFY2(drawing.find("normal priority") != std::string::npos, drawing.c_str());
+    }
+    // Between drawing spells the GUI thread is back at normal priority, and nothing else of this
+    // process, nor the pong child it started, ever runs idle.
+    QVERIFY(!le::thread_idle_policy());
+    const qint64 self = QCoreApplication::applicationPid();
+    QCOMPARE(idleThreads(threadPolicies(self)), 0);
+    const QList<qint64> pongs = ownChildren("latency-pong");
+    QCOMPARE(pongs.size(), 1);
+    const std::map<qint64, int> pong = threadPolicies(pongs.front());
+    QVERIFY(!pong.empty());
+    QCOMPARE(idleThreads(pong), 0);
+    w.stopMeasuring();
+    QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Idle, 10000);
+    if (idle && !IdleDrawing::available())
+        QSKIP(kNeedsPrivilege); // drawn at normal priority instead, as checked above
+}
+
+LE_WINDOW_TEST_MAIN(TestIdleDrawing)
+#include "tst_idle_drawing.moc"
