@@ -195,6 +195,7 @@ int main(int argc, char** argv) {
     auto window = std::make_unique<MainWindow>(wo);
     MainWindow& w = *window;
     w.bridge()->setMeasuredNice(o.measuredNice); // before the queued auto-start
+    IdleDrawing::setPermitted(!o.normalDrawing);
     app.setWindow(&w);
     // The window's parts, found by name as a script would.
     auto* peerPanel = w.findChild<PeerPanel*>(QStringLiteral("peerPanel"));

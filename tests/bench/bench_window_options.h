@@ -30,6 +30,7 @@ struct Options {
     int overloadTasks = 1000;   // the overload phase's compute tasks; 0 skips the phase
     double overloadSeconds = 10;
     int measuredNice = SessionBridge::kMeasuredNice; // 0: the measurement at the window's priority
+    bool normalDrawing = false; // draw at normal priority even where the window would draw idle
 };
 
 [[noreturn]] inline void usage(int code) {
@@ -39,7 +40,7 @@ struct Options {
         "                    [--transport tcp|udp|unix]\n"
         "                    [--engine blocking|asio] [--ping-cpu LIST] [--pong-cpu LIST]\n"
         "                    [--ping PATH] [--profile] [--overload-tasks N] [--overload-seconds S]\n"
-        "                    [--measured-nice N]\n"
+        "                    [--measured-nice N] [--normal-drawing]\n"
         "  --duration     redraw/lag/throughput phase (default 20)\n"
         "  --pairs        window phases of --duration, each between two runs of latency-ping alone;\n"
         "                 the msg/s ratio is their median (default 3)\n"
@@ -52,6 +53,8 @@ struct Options {
         "                 1 ms for 10 s; 0 tasks skips it)\n"
         "  --measured-nice  nice value of the window's measured threads (default %d, the window's;\n"
         "                 0 puts them at the GUI thread's priority, as before it had one)\n"
+        "  --normal-drawing  draw at normal priority where the window would draw idle (idle_drawing.h):\n"
+        "                 the comparison that says what idle drawing gives\n"
         "Real figures: xvfb-run -a -s \"-screen 0 1600x1000x24\" bench_window\n",
         kWarmRssAfterS, SessionBridge::kMeasuredNice);
     std::exit(code);
@@ -65,6 +68,10 @@ inline Options parseOptions(const QStringList& args) {
             usage(0);
         if (name == QLatin1String("--profile")) {
             o.profile = true;
+            continue;
+        }
+        if (name == QLatin1String("--normal-drawing")) {
+            o.normalDrawing = true;
             continue;
         }
         // Qt's own options with a value (the command line is read before QApplication takes them).

@@ -25,6 +25,7 @@ le::Nanos threadCpuNs() {
 struct State {
     int depth = 0;
     bool wanted = false;
+    bool permitted = true;
     bool idle = false; // the outermost scope switched the thread to SCHED_IDLE
     bool lastSpellIdle = false;
     bool broken = false; // the system refused the way back once: never again
@@ -48,7 +49,7 @@ IdleDrawing::Scope::Scope() {
     if (s.depth++ > 0)
         return;
     s.idle = false;
-    if (!s.wanted || s.broken || !available())
+    if (!s.wanted || !s.permitted || s.broken || !available())
         return;
     const le::Nanos now = le::now_ns();
     if (now < s.backOffUntil)
@@ -89,6 +90,10 @@ void IdleDrawing::setWanted(bool wanted) {
     state().wanted = wanted;
 }
 
+void IdleDrawing::setPermitted(bool permitted) {
+    state().permitted = permitted;
+}
+
 bool IdleDrawing::wanted() {
     return state().wanted;
 }
@@ -114,6 +119,8 @@ QString IdleDrawing::describe() {
     if (!available() || s.broken)
         return QCoreApplication::translate("IdleDrawing", "normal priority, beside the measured threads "
                                                           "(drawing at idle priority needs CAP_SYS_NICE)");
+    if (!s.permitted)
+        return QCoreApplication::translate("IdleDrawing", "normal priority (idle drawing switched off)");
     if (!s.wanted)
         return QCoreApplication::translate("IdleDrawing", "normal priority (compute tasks or a busy-polling "
                                                           "engine: no idle CPU to draw in)");

@@ -38,6 +38,9 @@ public:
     // Whether the window wants its drawing idle now (see above). Off by default.
     static void setWanted(bool wanted);
     static bool wanted();
+    // A switch for comparisons (bench_window --normal-drawing): not permitted, drawing stays at normal
+    // priority whatever the rest says. Permitted by default.
+    static void setPermitted(bool permitted);
     // Whether this process can draw idle at all (idle_policy_reversible(), read once).
     static bool available();
     // Whether the last drawing spell ran idle.
