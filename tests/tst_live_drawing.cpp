@@ -208,14 +208,19 @@ private slots:
         QTest::qWait(2000);
         QVERIFY2(redraws.count() >= 20, qPrintable(QString::number(redraws.count())));
         // A figure that grows (a new digit) lays out once; 60 refreshes did 60 layouts of each before.
-        QVERIFY2(windowLayouts.count() + barLayouts.count() <= 6,
+        // On a loaded host (records bunched, figures changing width more often) up to 4 of each were
+        // seen: 10 still tells a few from one per refresh.
+        QVERIFY2(windowLayouts.count() + barLayouts.count() <= 10,
                  qPrintable(QStringLiteral("layouts: window %1, status bar %2 in %3 redraws")
                                 .arg(windowLayouts.count())
                                 .arg(barLayouts.count())
                                 .arg(redraws.count())));
         // One paint per pass of the redraw timer that replotted anything (the curves, and a shape on
-        // its own ticks: RedrawCadence), not one per plot.
-        QVERIFY2(paints.count() <= passes.count() + 5,
+        // its own ticks: RedrawCadence), not one per plot (which would be ~1.7 per pass: the curves on
+        // every pass, a shape on two in three). A figure or a state that changes between passes
+        // (readout ticks without new data, the bridge's poll) adds a paint of its own: up to 8 in 2 s
+        // were seen on a loaded host, so a tenth of the passes is allowed above 5.
+        QVERIFY2(paints.count() <= passes.count() * 11 / 10 + 5,
                  qPrintable(QStringLiteral("%1 paints for %2 redraw passes (%3 of the curves)")
                                 .arg(paints.count())
                                 .arg(passes.count())
