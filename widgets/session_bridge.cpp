@@ -140,8 +140,12 @@ void SessionBridge::start(const le::PingConfig& config) {
         [this](const JobResult<Started>& started) { finishStart(started); });
 }
 
+bool SessionBridge::drawsIdleWith(const le::PingConfig& config) {
+    return config.tasks == 0 && !le::busy_polls(config.engine);
+}
+
 bool SessionBridge::drawingMayIdle() const {
-    return m_state == State::Running && m_config.tasks == 0 && !le::busy_polls(m_config.engine);
+    return m_state == State::Running && drawsIdleWith(m_config);
 }
 
 void SessionBridge::finishStart(const JobResult<Started>& started) {
@@ -163,8 +167,7 @@ void SessionBridge::finishStart(const JobResult<Started>& started) {
     info["loop"] = m_config.open_loop ? "open" : "closed";
     // As read on the thread that started the session's threads (exports state it where not 0).
     info["nice"] = std::to_string(started.value.nice);
-    m_state = State::Running; // drawingMayIdle() reads it; setState() below tells the others
-    IdleDrawing::setWanted(drawingMayIdle());
+    IdleDrawing::setWanted(drawsIdleWith(m_config)); // as drawingMayIdle() once it runs
     info["drawing"] = IdleDrawing::describe().toStdString();
     if (!info.count("started"))
         info["started"] = QDateTime::currentDateTime().toString(Qt::ISODate).toStdString();

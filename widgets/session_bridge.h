@@ -43,6 +43,8 @@ public:
     // running, without compute tasks (those run below the GUI thread instead), on an engine that
     // sleeps while it waits (a busy-polling one leaves no idle CPU to draw in).
     bool drawingMayIdle() const;
+    // The part of that a run's configuration decides.
+    static bool drawsIdleWith(const le::PingConfig& config);
 
     explicit SessionBridge(QObject* parent = nullptr);
     ~SessionBridge() override;

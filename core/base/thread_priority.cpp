@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <sys/resource.h>
 
+#include <system_error>
 #include <thread>
 
 #include <cerrno>
@@ -34,7 +35,13 @@ bool thread_idle_policy() {
 bool idle_policy_reversible() {
     static const bool reversible = [] {
         bool back = false;
-        std::thread([&back] { back = set_thread_idle_policy(true) && set_thread_idle_policy(false); }).join();
+        try {
+            std::thread([&back] {
+                back = set_thread_idle_policy(true) && set_thread_idle_policy(false);
+            }).join();
+        } catch (const std::system_error&) {
+            return false; // no thread to try it on (out of threads): not now, nor later
+        }
         return back;
     }();
     return reversible;
