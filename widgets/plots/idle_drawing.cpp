@@ -94,10 +94,6 @@ void IdleDrawing::setPermitted(bool permitted) {
     state().permitted = permitted;
 }
 
-bool IdleDrawing::wanted() {
-    return state().wanted;
-}
-
 bool IdleDrawing::available() {
     return le::idle_policy_reversible();
 }

@@ -37,7 +37,6 @@ public:
 
     // Whether the window wants its drawing idle now (see above). Off by default.
     static void setWanted(bool wanted);
-    static bool wanted();
     // A switch for comparisons (bench_window --normal-drawing): not permitted, drawing stays at normal
     // priority whatever the rest says. Permitted by default.
     static void setPermitted(bool permitted);
