@@ -6,6 +6,7 @@
 #include "own_children.h"
 #include "percentile_plot.h"
 #include "thread_priority.h"
+#include "thread_stat.h"
 #include "window_options.h"
 #include "window_test_main.h"
 
@@ -22,20 +23,9 @@ namespace {
 constexpr const char* kNeedsPrivilege =
     "drawing at idle priority needs CAP_SYS_NICE (root, or an RLIMIT_NICE of 20) to come back from it";
 
-// Scheduling policy (field 41 of /proc/PID/task/TID/stat) of every thread of process `pid`.
+// Scheduling policy (SCHED_OTHER, SCHED_IDLE, ...) of every thread of process `pid`.
 std::map<qint64, int> threadPolicies(qint64 pid) {
-    std::map<qint64, int> policies;
-    for (const QString& tid :
-         QDir(QStringLiteral("/proc/%1/task").arg(pid)).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
-        QFile f(QStringLiteral("/proc/%1/task/%2/stat").arg(pid).arg(tid));
-        if (!f.open(QIODevice::ReadOnly))
-            continue;
-        const QByteArray stat = f.readAll();
-        const QList<QByteArray> rest = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
-        if (rest.size() > 38) // state is field 3, policy field 41
-            policies[tid.toLongLong()] = rest[38].toInt();
-    }
-    return policies;
+    return threadStatFields(pid, 41);
 }
 
 int idleThreads(const std::map<qint64, int>& policies) {

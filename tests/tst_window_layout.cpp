@@ -15,6 +15,7 @@
 #include "percentile_plot.h"
 #include "sweep_plot.h"
 #include "sweep_tab.h"
+#include "thread_stat.h"
 #include "tick_labels.h"
 #include "widget_lookup.h"
 #include "window_options.h"
@@ -39,23 +40,14 @@
 
 namespace {
 
-// The nice value of thread `tid` of process `pid` (field 19 of /proc/PID/task/TID/stat), or -100.
+// The nice value of thread `tid` of process `pid`, or -100.
 int niceOf(qint64 pid, qint64 tid) {
-    QFile f(QStringLiteral("/proc/%1/task/%2/stat").arg(pid).arg(tid));
-    if (!f.open(QIODevice::ReadOnly))
-        return -100;
-    const QByteArray stat = f.readAll();
-    const QList<QByteArray> rest = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
-    return rest.size() > 16 ? rest[16].toInt() : -100; // state is field 3, nice field 19
+    return threadStatField(pid, tid, 19);
 }
 
 // Nice values of every thread of process `pid`, by thread id.
 std::map<qint64, int> threadNices(qint64 pid) {
-    std::map<qint64, int> nices;
-    for (const QString& tid :
-         QDir(QStringLiteral("/proc/%1/task").arg(pid)).entryList(QDir::Dirs | QDir::NoDotAndDotDot))
-        nices[tid.toLongLong()] = niceOf(pid, tid.toLongLong());
-    return nices;
+    return threadStatFields(pid, 19);
 }
 
 int countAt(const std::map<qint64, int>& nices, int nice) {
