@@ -198,22 +198,41 @@ void TestIdleDrawing::windowDrawsIdleOnlyWhereItMay() {
     MainWindow w(o);
     auto* curves = w.findChild<PercentilePlot*>(QStringLiteral("percentilePlot"));
     QVERIFY(curves);
-    int idleReplots = 0, normalReplots = 0;
-    connect(curves, &QCustomPlot::beforeReplot, curves, [&] {
-        if (w.bridge()->state() == SessionBridge::State::Running)
-            ++(le::thread_idle_policy() ? idleReplots : normalReplots);
-    });
+    // Counted from a shown, running window: showing it lays the plots out and replots them outside
+    // any drawing spell (a layout is not a redraw), and a loaded host may have started the run by then.
     w.show();
     QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
-    QTRY_VERIFY_WITH_TIMEOUT(idleReplots + normalReplots >= 20, 5000);
+    QCoreApplication::processEvents();
+    // A replot at normal priority is explained only by a starved spell before it (on a loaded host,
+    // or under a sanitizer, the guard holds drawing at normal priority for a while). A hold left by
+    // the rows before ends first, so that any hold in this row comes from a spell of this row.
+    QTRY_VERIFY_WITH_TIMEOUT(!IdleDrawing::backingOff(), 70000);
+    const std::uint64_t starvedBefore = IdleDrawing::starvedSpells();
+    int idleReplots = 0, heldReplots = 0, normalReplots = 0;
+    connect(curves, &QCustomPlot::beforeReplot, curves, [&] {
+        if (w.bridge()->state() != SessionBridge::State::Running)
+            return;
+        if (le::thread_idle_policy())
+            ++idleReplots;
+        else
+            ++(IdleDrawing::starvedSpells() > starvedBefore ? heldReplots : normalReplots);
+    });
+    const bool mayIdle = idle && IdleDrawing::available();
+    // Where drawing may idle, a hold ends within seconds (it doubles from 1 s while spells starve).
+    QTRY_VERIFY_WITH_TIMEOUT(
+        idleReplots + heldReplots + normalReplots >= 20 && (idleReplots >= 1 || !mayIdle), 20000);
     const std::string drawing = w.bridge()->history()->info().at("drawing");
-    if (idle && IdleDrawing::available()) {
-        // Every replot of the run (a starved spell, on a loaded host, may hold a few at normal).
-        QVERIFY2(idleReplots >= 15,
-                 qPrintable(QStringLiteral("%1 idle, %2 normal").arg(idleReplots).arg(normalReplots)));
+    const QString counts = QStringLiteral("%1 idle, %2 held at normal after %3 starved spell(s), %4 normal")
+                               .arg(idleReplots)
+                               .arg(heldReplots)
+                               .arg(IdleDrawing::starvedSpells() - starvedBefore)
+                               .arg(normalReplots);
+    if (mayIdle) {
+        // Every replot of the run is idle, or held at normal priority by the starvation guard.
+        QVERIFY2(normalReplots == 0, qPrintable(counts));
         QVERIFY2(drawing.find("idle priority") != std::string::npos, drawing.c_str());
     } else {
-        QCOMPARE(idleReplots, 0);
+        QVERIFY2(idleReplots == 0 && heldReplots == 0, qPrintable(counts));
         QVERIFY2(drawing.find("normal priority") != std::string::npos, drawing.c_str());
     }
     // Between drawing spells the GUI thread is back at normal priority, and nothing else of this
@@ -228,7 +247,7 @@ void TestIdleDrawing::windowDrawsIdleOnlyWhereItMay() {
     QCOMPARE(idleThreads(pong), 0);
     w.stopMeasuring();
     QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Idle, 10000);
-    if (idle && !IdleDrawing::available())
+    if (idle && !mayIdle)
         QSKIP(kNeedsPrivilege); // drawn at normal priority instead, as checked above
 }
 
