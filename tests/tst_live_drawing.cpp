@@ -150,6 +150,44 @@ private slots:
         QVERIFY(distinctColours(image) > 10); // and the plot on it
     }
 
+    // Pausing shows a note and resuming takes only that note away, leaving no status-bar timer that
+    // fires more often than a message's own timeout (resuming once left a 1 ms timer running for good).
+    void pauseNoteLeavesNoFastTimer_data() {
+        QTest::addColumn<bool>("pauseFirst");
+        QTest::addColumn<int>("otherMs");     // another message after pausing, for this long (0: none)
+        QTest::addColumn<bool>("otherShown"); // still shown when the view resumes
+        QTest::newRow("pause, resume") << true << 0 << false;
+        QTest::newRow("resume, never paused") << false << 0 << false;
+        QTest::newRow("another message came and went") << true << 30 << false;
+        QTest::newRow("another message still shown") << true << 5000 << true;
+    }
+    void pauseNoteLeavesNoFastTimer() {
+        QFETCH(bool, pauseFirst);
+        QFETCH(int, otherMs);
+        QFETCH(bool, otherShown);
+        WindowOptions o;
+        o.autoStart = false; // pausing is the view's: no run needed
+        MainWindow w(o);
+        w.show();
+        QStatusBar* bar = w.statusBar();
+        if (pauseFirst) {
+            w.setPaused(true);
+            QVERIFY(bar->currentMessage().contains(QLatin1String("paused")));
+        }
+        if (otherMs > 0)
+            bar->showMessage(QStringLiteral("another message"), otherMs);
+        QTest::qWait(otherShown ? 0 : otherMs + 50);
+        w.setPaused(false);
+        QCOMPARE(bar->currentMessage(), otherShown ? QStringLiteral("another message") : QString());
+        int wakeups = 0;
+        for (QTimer* t : bar->findChildren<QTimer*>()) {
+            QVERIFY2(!t->isActive() || t->interval() >= 100, qPrintable(QString::number(t->interval())));
+            connect(t, &QTimer::timeout, this, [&wakeups] { ++wakeups; });
+        }
+        QTest::qWait(200);
+        QVERIFY2(wakeups <= 1, qPrintable(QString::number(wakeups)));
+    }
+
     // The window: live while the run streams, smooth while paused and once stopped; an export of a
     // live run is drawn smooth and leaves the plots live.
     void windowDrawsLiveOnlyWhileStreaming() {

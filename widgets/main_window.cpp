@@ -452,7 +452,14 @@ void MainWindow::setPaused(bool paused) {
     updateLiveDrawing();
     if (m_pauseAction->isChecked() != paused)
         m_pauseAction->setChecked(paused);
-    statusBar()->showMessage(paused ? tr("View paused; measuring goes on") : QString(), paused ? 0 : 1);
+    // Resuming clears only our own note. (Not showMessage("", 1): with no message left to clear, as
+    // when another message had replaced the note and expired, QStatusBar's 1 ms timer then never
+    // stops, and woke the GUI thread a thousand times a second for the rest of the session.)
+    const QString note = tr("View paused; measuring goes on");
+    if (paused)
+        statusBar()->showMessage(note);
+    else if (statusBar()->currentMessage() == note)
+        statusBar()->clearMessage();
 }
 
 void MainWindow::showError(const QString& title, const QString& text) {

@@ -220,6 +220,7 @@ int main(int argc, char** argv) {
                      qPrintable(w.bridge()->reason()));
         return 1;
     }
+    w.setPaused(o.paused);
     const auto firstRunningSince = Clock::now();
     // Past the warm-up and the first redraws, so the phase measures the steady state.
     runFor(1000);
@@ -303,6 +304,7 @@ int main(int argc, char** argv) {
             reportLost(w);
             return 1;
         }
+        w.setPaused(o.paused);
         runningSince = Clock::now();
         runFor(1000);
         const RunMark from = markOf(w);

@@ -31,6 +31,7 @@ struct Options {
     double overloadSeconds = 10;
     int measuredNice = SessionBridge::kMeasuredNice; // 0: the measurement at the window's priority
     bool normalDrawing = false; // draw at normal priority even where the window would draw idle
+    bool paused = false;        // window phases with the view paused: the window's cost apart from drawing
 };
 
 [[noreturn]] inline void usage(int code) {
@@ -40,7 +41,7 @@ struct Options {
         "                    [--transport tcp|udp|unix]\n"
         "                    [--engine blocking|asio] [--ping-cpu LIST] [--pong-cpu LIST]\n"
         "                    [--ping PATH] [--profile] [--overload-tasks N] [--overload-seconds S]\n"
-        "                    [--measured-nice N] [--normal-drawing]\n"
+        "                    [--measured-nice N] [--normal-drawing] [--paused]\n"
         "  --duration     redraw/lag/throughput phase (default 20)\n"
         "  --pairs        window phases of --duration, each between two runs of latency-ping alone;\n"
         "                 the msg/s ratio is their median (default 3)\n"
@@ -55,6 +56,8 @@ struct Options {
         "                 0 puts them at the GUI thread's priority, as before it had one)\n"
         "  --normal-drawing  draw at normal priority where the window would draw idle (idle_drawing.h):\n"
         "                 the comparison that says what idle drawing gives\n"
+        "  --paused       the window phases with the view paused (nothing drawn): what the window costs\n"
+        "                 the measurement apart from its drawing (redraws are then not a figure)\n"
         "Real figures: xvfb-run -a -s \"-screen 0 1600x1000x24\" bench_window\n",
         kWarmRssAfterS, SessionBridge::kMeasuredNice);
     std::exit(code);
@@ -72,6 +75,10 @@ inline Options parseOptions(const QStringList& args) {
         }
         if (name == QLatin1String("--normal-drawing")) {
             o.normalDrawing = true;
+            continue;
+        }
+        if (name == QLatin1String("--paused")) {
+            o.paused = true;
             continue;
         }
         // Qt's own options with a value (the command line is read before QApplication takes them).
