@@ -31,6 +31,7 @@
 // Exit status: 0 when every figure was measured (a MISS is a result, not a failure); 1 when
 // something failed to run; 2 on bad usage.
 #include "bench_window_options.h"
+#include "bench_window_reference.h"
 #include "controls_panel.h"
 #include "distribution_plot.h"
 #include "histogram_plot.h"
@@ -45,10 +46,7 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QMetaEnum>
-#include <QProcess>
 #include <QThread>
 #include <QTimer>
 #include <QWindow>
@@ -70,6 +68,7 @@ namespace {
 
 using bench_window::kWarmRssAfterS;
 using bench_window::Options;
+using bench_window::referenceRate;
 
 constexpr double kTargetRedrawsPerS = 25;
 constexpr double kTargetLagP99Ms = 50;
@@ -77,51 +76,6 @@ constexpr double kTargetRateRatio = 0.95;
 constexpr double kTargetRssGrowthMB = 5;
 constexpr double kTargetOverloadLagP99Ms = 100;
 constexpr int kWidth = 1400, kHeight = 900;
-
-// latency-ping alone, in-process pong, back-to-back: its summary's achieved_rate.
-std::optional<double> referenceRate(const Options& o) {
-    QStringList args{QStringLiteral("--rate"),      QStringLiteral("inf"),
-                     QStringLiteral("--duration"),  QStringLiteral("%1s").arg(o.duration),
-                     QStringLiteral("--warmup"),    QStringLiteral("1s"),
-                     QStringLiteral("--format"),    QStringLiteral("json"),
-                     QStringLiteral("--transport"), o.transport,
-                     QStringLiteral("--engine"),    o.engine};
-    if (!o.pingCpus.isEmpty())
-        args << QStringLiteral("--cpu") << o.pingCpus;
-    if (!o.pongCpus.isEmpty())
-        args << QStringLiteral("--pong-cpu") << o.pongCpus;
-    std::printf("reference: %s %s\n", qPrintable(o.ping), qPrintable(args.join(QLatin1Char(' '))));
-    std::fflush(stdout);
-    QProcess ping;
-    ping.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    ping.start(o.ping, args);
-    if (!ping.waitForStarted(10000)) {
-        std::fprintf(stderr, "cannot start %s: %s\n", qPrintable(o.ping), qPrintable(ping.errorString()));
-        return std::nullopt;
-    }
-    if (!ping.waitForFinished(int((o.duration + 31) * 1000))) {
-        std::fprintf(stderr, "latency-ping did not finish in time\n");
-        ping.kill();
-        ping.waitForFinished(5000);
-        return std::nullopt;
-    }
-    const QList<QByteArray> lines = ping.readAllStandardOutput().split('\n');
-    for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
-        const QJsonObject j = QJsonDocument::fromJson(*it).object();
-        if (j.value(QLatin1String("type")).toString() != QLatin1String("summary"))
-            continue;
-        const double rate = j.value(QLatin1String("achieved_rate")).toDouble();
-        if (ping.exitStatus() != QProcess::NormalExit || ping.exitCode() != 0)
-            std::fprintf(stderr, "warning: latency-ping ended with exit code %d\n", ping.exitCode());
-        if (!(rate > 0)) {
-            std::fprintf(stderr, "latency-ping completed no round trip\n");
-            return std::nullopt;
-        }
-        return rate;
-    }
-    std::fprintf(stderr, "latency-ping printed no summary (exit code %d)\n", ping.exitCode());
-    return std::nullopt;
-}
 
 // Where the window's run stands: messages sent so far and the newest record's end (run time). The
 // run's history compacts its older records (a minute of full detail), so phases are measured between
