@@ -77,7 +77,7 @@ public:
         , m_send_timer(m_io)
         , m_tick_timer(m_io)
         , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
-                 echo_ring_capacity(context.config), context.config.verify_payload)
+                 echo_ring_capacity(context.config), context.config.verify_payload, context.config.burst > 1)
         , m_split(fd.get(), context.config.effective_transport(),
                   context.config.kernel_timestamps && !context.config.open_loop)
         , m_open_split(fd.get(), context.config)

@@ -17,11 +17,12 @@ std::size_t echo_ring_capacity(const PingConfig& c) {
 }
 
 EchoBook::EchoBook(Recorder& recorder, bool open_loop, Nanos timeout, const std::atomic<Nanos>& measure_from,
-                   std::size_t capacity, bool verify_payload)
+                   std::size_t capacity, bool verify_payload, bool bursts)
     : m_recorder(recorder)
     , m_table(capacity)
     , m_open_loop(open_loop)
     , m_verify(verify_payload)
+    , m_bursts(bursts)
     , m_timeout(timeout)
     , m_measure_from(measure_from) {}
 
@@ -78,7 +79,8 @@ EchoBook::Echo EchoBook::echo(const std::byte* message, std::size_t size, Nanos 
         m_recorder.write([&](IntervalData& d) {
             if (ok) {
                 d.rtt.record(now - from);
-                (tagged & InFlightTable::kFirstOfBurst ? d.rtt_first : d.rtt_rest).record(now - from);
+                if (m_bursts)
+                    (tagged & InFlightTable::kFirstOfBurst ? d.rtt_first : d.rtt_rest).record(now - from);
                 ++d.received;
                 d.split.record(split);
             } else {

@@ -39,8 +39,11 @@ public:
     // `measure_from` is read until counting has begun: the session sets it once the engine (and its
     // compute tasks, which may take seconds to start under overload) is up.
     // `verify_payload`: stamp() fills payloads from their sequence numbers and echo() checks them.
+    // `bursts`: RTTs also go to the first-of-burst and rest histograms (IntervalData); a run of one
+    // message per tick leaves them empty (its records carry them only with a burst, ping_session.cpp),
+    // one histogram fewer per echo.
     EchoBook(Recorder& recorder, bool open_loop, Nanos timeout, const std::atomic<Nanos>& measure_from,
-             std::size_t capacity, bool verify_payload = false);
+             std::size_t capacity, bool verify_payload = false, bool bursts = true);
 
     // Writes message `seq` of `size` bytes into `tx` before it is sent: its sequence number, and with
     // verify_payload its pattern (wire.h). The rest of `tx` holds fill_pattern() otherwise.
@@ -92,6 +95,7 @@ private:
     InFlightTable m_table;
     const bool m_open_loop;
     const bool m_verify;
+    const bool m_bursts;
     const Nanos m_timeout;
     const std::atomic<Nanos>& m_measure_from;
     std::atomic<std::uint64_t> m_first_counted{UINT64_MAX};

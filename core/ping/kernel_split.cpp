@@ -32,10 +32,8 @@ void KernelSplit::take_tx_early() noexcept {
         }
 }
 
-SplitSample KernelSplit::finish(Nanos t_send, Nanos t_recv) noexcept {
+SplitSample KernelSplit::finish_stamped(Nanos t_send, Nanos t_recv) noexcept {
     SplitSample s;
-    if (!m_on)
-        return s;
     // The id of the last send call's last byte (stream) or of the last datagram; ids are 32 bits.
     const std::uint64_t key = m_next_key - 1;
     take_tx_early();

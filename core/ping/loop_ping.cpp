@@ -9,7 +9,7 @@ LoopPing::LoopPing(PingContext& context)
     : m_ctx(context)
     , m_stream(is_stream(context.config.effective_transport()))
     , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
-             echo_ring_capacity(context.config), context.config.verify_payload)
+             echo_ring_capacity(context.config), context.config.verify_payload, context.config.burst > 1)
     , m_echoes(m_book, !context.config.open_loop)
     , m_tx(kMaxPayload)
     , m_batching(!m_stream && context.config.open_loop && !context.config.verify_payload)

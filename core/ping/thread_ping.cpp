@@ -9,7 +9,7 @@ ThreadPing::ThreadPing(PingContext& context, Fd socket)
     , m_fd(std::move(socket))
     , m_stream(is_stream(context.config.effective_transport()))
     , m_book(context.recorder, context.config.open_loop, context.config.timeout, context.measure_from,
-             echo_ring_capacity(context.config), context.config.verify_payload)
+             echo_ring_capacity(context.config), context.config.verify_payload, context.config.burst > 1)
     , m_split(m_fd.get(), context.config.effective_transport(),
               context.config.kernel_timestamps && !context.config.open_loop)
     , m_open_split(m_fd.get(), context.config)

@@ -11,7 +11,7 @@ namespace le {
 // open-loop sender counts `sent`, the receiver the rest) are distinct memory locations.
 struct IntervalData {
     Histogram rtt;       // nanoseconds, every echo
-    Histogram rtt_first; // the first echo of each burst (of every tick when the burst is 1)
+    Histogram rtt_first; // the first echo of each burst (kept only with a burst > 1: EchoBook)
     Histogram rtt_rest;  // the other echoes of a burst
     // The instrument's own lag: how late each counted message left against its schedule (open loop:
     // its due time; closed loop: its due time or the previous echo, whichever came later).
