@@ -54,6 +54,7 @@ private slots:
     void starvedDrawingBacksOff();
     void windowDrawsIdleOnlyWhereItMay_data();
     void windowDrawsIdleOnlyWhereItMay();
+    void liveTasksEndIdleDrawing();
 };
 
 void TestIdleDrawing::reversibleWhereTheSystemAllowsIt() {
@@ -249,6 +250,40 @@ void TestIdleDrawing::windowDrawsIdleOnlyWhereItMay() {
     QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Idle, 10000);
     if (idle && !mayIdle)
         QSKIP(kNeedsPrivilege); // drawn at normal priority instead, as checked above
+}
+
+// Tasks added to a running session end idle drawing at once (they load every core: drawing at idle
+// priority behind them crawled, the window frozen for seconds); taken away, it comes back.
+void TestIdleDrawing::liveTasksEndIdleDrawing() {
+    WindowOptions o = childPeerOptions();
+    o.engine = le::EngineKind::Asio;
+    o.tasks = QStringLiteral("0");
+    MainWindow w(o);
+    auto* curves = w.findChild<PercentilePlot*>(QStringLiteral("percentilePlot"));
+    QVERIFY(curves);
+    w.show();
+    QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Running, 10000);
+    QVERIFY(w.bridge()->drawingMayIdle());
+    QTRY_VERIFY_WITH_TIMEOUT(!IdleDrawing::backingOff(), 70000); // a hold left by earlier checks
+    int idleReplots = 0, replots = 0;
+    connect(curves, &QCustomPlot::beforeReplot, curves, [&] {
+        ++replots;
+        idleReplots += le::thread_idle_policy() ? 1 : 0;
+    });
+    const bool mayIdle = IdleDrawing::available();
+    QTRY_VERIFY_WITH_TIMEOUT(replots >= 3 && (idleReplots > 0 || !mayIdle), 20000);
+
+    QCOMPARE(w.bridge()->apply(QStringLiteral("tasks"), QStringLiteral("50")), QString());
+    QTRY_VERIFY_WITH_TIMEOUT(!w.bridge()->drawingMayIdle(), 5000);
+    const int idleBefore = idleReplots, replotsBefore = replots;
+    QTRY_VERIFY_WITH_TIMEOUT(replots >= replotsBefore + 10, 20000);
+    QCOMPARE(idleReplots, idleBefore); // every replot since at normal priority
+    QCOMPARE(w.bridge()->state(), SessionBridge::State::Running);
+
+    QCOMPARE(w.bridge()->apply(QStringLiteral("tasks"), QStringLiteral("0")), QString());
+    QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->drawingMayIdle(), 5000);
+    w.stopMeasuring();
+    QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->state(), SessionBridge::State::Idle, 10000);
 }
 
 LE_WINDOW_TEST_MAIN(TestIdleDrawing)

@@ -145,7 +145,9 @@ bool SessionBridge::drawsIdleWith(const le::PingConfig& config) {
 }
 
 bool SessionBridge::drawingMayIdle() const {
-    return m_state == State::Running && drawsIdleWith(m_config);
+    // The tasks running now, not the start's: tasks added live load every core, and drawing at idle
+    // priority behind them crawled (100 tasks held a 5 ms redraw for seconds, the window frozen).
+    return m_state == State::Running && m_session && m_session->tasks() == 0 && drawsIdleWith(m_config);
 }
 
 void SessionBridge::finishStart(const JobResult<Started>& started) {

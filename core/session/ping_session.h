@@ -56,6 +56,9 @@ public:
     void apply(std::string_view key, std::string_view value);
 
     const PingConfig& config() const { return m_config; }
+    // The compute tasks asked for now, live changes included (config() has the start's; the records
+    // say how many run).
+    int tasks() const noexcept { return m_params.tasks.load(std::memory_order_relaxed); }
     Endpoint peer() const { return m_peer; }
     // Seconds since start() (the run's clock, warm-up included).
     double elapsed_s() const;
