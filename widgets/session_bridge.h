@@ -40,8 +40,8 @@ public:
     // the window's priority, as before there was a choice).
     void setMeasuredNice(int nice) { m_measuredNice = nice; }
     // Whether the window may draw at idle priority while this run measures (IdleDrawing): it is
-    // running, without compute tasks now, live changes included (tasks run below the GUI thread
-    // instead), on an engine that sleeps while it waits (a busy-polling one leaves no idle CPU).
+    // running, without compute tasks now, live changes included (tasks leave no idle CPU to draw
+    // in), on an engine that sleeps while it waits (a busy-polling one leaves none either).
     bool drawingMayIdle() const;
     // The part of that a run's configuration decides.
     static bool drawsIdleWith(const le::PingConfig& config);
