@@ -3,6 +3,7 @@
 // paint per redraw; a status readout that never makes the window lay itself out again.
 #include "distribution_plot.h"
 #include "histogram_plot.h"
+#include "live_graph.h"
 #include "main_window.h"
 #include "percentile_plot.h"
 #include "plot_base.h"
@@ -76,6 +77,15 @@ bool allLive(const MainWindow& w, bool live) {
     return true;
 }
 
+// How many pixels of `colour` lie on row `y` (or column `x` when `column`) of `image`.
+int colourRun(const QImage& image, int at, bool column, QRgb colour) {
+    int n = 0;
+    const int length = column ? image.height() : image.width();
+    for (int i = 0; i < length; ++i)
+        n += (column ? image.pixel(at, i) : image.pixel(i, at)) == colour;
+    return n;
+}
+
 // The inside of a plot's axis rect as drawn on screen.
 QImage axisRectImage(QCustomPlot& plot) {
     return plot.grab(plot.axisRect()->rect().adjusted(1, 1, -1, -1)).toImage();
@@ -123,6 +133,62 @@ private slots:
         }
         QVERIFY(plot->liveDrawing());
         QVERIFY(plot->notAntialiasedElements().testFlag(QCP::aePlottables));
+    }
+
+    // A wide pen drawn live is stroked as 1-pixel lines side by side (live_graph.h): as thick as the
+    // pen across horizontal and vertical stretches alike, a 1-pixel pen stays 1 pixel, a dashed pen
+    // keeps its gaps and a NaN still breaks the line. Smooth, the pen is drawn as it is (shaded).
+    void liveGraphStrokesWidePensThin_data() {
+        QTest::addColumn<double>("width");
+        QTest::addColumn<int>("style");
+        QTest::addColumn<int>("thickness"); // pixels across a stretch, live
+        QTest::newRow("2 px") << 2.0 << int(Qt::SolidLine) << 2;
+        QTest::newRow("1.6 px") << 1.6 << int(Qt::SolidLine) << 2;
+        QTest::newRow("1 px") << 1.0 << int(Qt::SolidLine) << 1;
+        QTest::newRow("2 px dashed") << 2.0 << int(Qt::DashLine) << 2;
+    }
+    void liveGraphStrokesWidePensThin() {
+        QFETCH(double, width);
+        QFETCH(int, style);
+        QFETCH(int, thickness);
+        QCustomPlot plot;
+        plot.resize(400, 300);
+        plot.setNotAntialiasedElements(QCP::aePlottables);
+        plot.xAxis->setRange(0, 4);
+        plot.yAxis->setRange(0, 4);
+        const QRgb red = qRgb(255, 0, 0);
+        auto* graph = new LiveGraph(plot.xAxis, plot.yAxis); // the plot owns it
+        graph->setPen(QPen(QColor(red), width, Qt::PenStyle(style)));
+        // A step: flat at 1 from x 0.5 to 2, up to 3, flat to 3.5; a gap, then flat at 1.5 from 3.6.
+        graph->setData({0.5, 2, 2, 3.5, 3.55, 3.6, 3.9}, {1, 1, 3, 3, qQNaN(), 1.5, 1.5}, true);
+        plot.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
+        plot.replot();
+        const QImage image = plot.grab().toImage();
+        const int flatX = plot.xAxis->coordToPixel(1.2), riseY = plot.yAxis->coordToPixel(2);
+        const int gapX = plot.xAxis->coordToPixel(3.57);
+        const QString where = QStringLiteral("flat at x %1, rise at y %2").arg(flatX).arg(riseY);
+        int thinnest = image.height(), thickest = 0; // across the flat stretch, over a dash's length
+        for (int x = flatX; x < flatX + 16; ++x) {
+            thinnest = std::min(thinnest, colourRun(image, x, true, red));
+            thickest = std::max(thickest, colourRun(image, x, true, red));
+        }
+        QCOMPARE(thickest, thickness);
+        if (style == Qt::SolidLine) {
+            QCOMPARE(thinnest, thickness);
+            QCOMPARE(colourRun(image, riseY, false, red), thickness);
+        } else { // the dashes: some of the flat stretch's row is left out
+            QVERIFY2(colourRun(image, plot.yAxis->coordToPixel(1), false, red) <
+                         plot.xAxis->coordToPixel(2) - plot.xAxis->coordToPixel(0.5),
+                     qPrintable(where));
+        }
+        QCOMPARE(colourRun(image, gapX, true, red), 0);
+
+        plot.setNotAntialiasedElements(QCP::aeNone); // smooth: the wide pen itself, shaded
+        plot.setAntialiasedElements(QCP::aePlottables);
+        plot.replot();
+        const QImage smooth = plot.grab().toImage();
+        QVERIFY2(colourRun(smooth, flatX, true, red) < thickness || width <= 1, qPrintable(where));
     }
 
     // The plot paints itself whole (opaque: Qt paints nothing under it) from a buffer cleared to its

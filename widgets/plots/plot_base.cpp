@@ -2,6 +2,7 @@
 
 #include "idle_drawing.h"
 #include "legend_entry.h"
+#include "live_graph.h"
 #include "plot_colours.h"
 #include "plot_marker.h"
 
@@ -137,7 +138,7 @@ SmoothDrawing::~SmoothDrawing() {
 
 QCPGraph* PlotBase::seriesGraph(int index, const QString& name, const QPen& pen) {
     while (graphCount() <= index) {
-        QCPGraph* graph = addGraph();
+        auto* graph = new LiveGraph(xAxis, yAxis); // registers itself with the plot, which owns it
         // Our entry in place of QCustomPlot's (legend_entry.h), in the same place: the last.
         if (QCPPlottableLegendItem* item = legend->itemWithPlottable(graph))
             legend->removeItem(item);
