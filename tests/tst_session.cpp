@@ -98,15 +98,16 @@ void TestSession::roundTripEveryTransportAndEngine() {
         PingConfig c = quick_config(transport, engine);
         c.open_loop = open_loop;
         c.payload = transport == Transport::Udp ? 1200 : 4096;
+        c.duration = 300 * kNanosPerMilli; // 600 messages: 48 runs of this are a CTest minute otherwise
         const RunResult r = run(c);
         QVERIFY2(r.error.empty(), r.error.c_str());
         QVERIFY(!r.intervals.empty());
         const IntervalRecord& s = r.summary;
         QCOMPARE(s.kind, IntervalRecord::Kind::Summary);
-        // 2000/s for 0.6 s; a sanitizer build may not keep the pace (the counts below stay exact). A
+        // 2000/s for 0.3 s; a sanitizer build may not keep the pace (the counts below stay exact). A
         // closed loop may skip slots on a loaded host, and counts them.
         if (open_loop) {
-            QVERIFY2(s.received > 500u / kSanitizerSlowdown, qPrintable(QString::number(s.received)));
+            QVERIFY2(s.received > 250u / kSanitizerSlowdown, qPrintable(QString::number(s.received)));
             QCOMPARE(s.skipped, 0u);
         } else {
             const QString problem = scheduleProblem(s.sent, s.skipped, s.duration_s, 2000);
@@ -299,7 +300,7 @@ void TestSession::achievedRateMatchesTarget() {
     PingConfig c = quick_config(Transport::Udp, engine);
     c.rate = rate;
     c.open_loop = openLoop;
-    c.duration = rate < 1000 ? 2 * kNanosPerSecond : kNanosPerSecond;
+    c.duration = kNanosPerSecond; // at 100/s, 100 slots: the 2 % tolerance plus 3 for the edges
     c.interval = c.duration;
     const RunResult r = run(c);
     QVERIFY2(r.error.empty(), r.error.c_str());
