@@ -285,10 +285,16 @@ private slots:
         std::size_t pushed = 0;
         QElapsedTimer timer;
         timer.start();
-        while (pushed < (1u << 20) && timer.elapsed() < 3'000) {
+        // Until the whole MiB went or nothing more has gone for 300 ms: the buffers are full and the
+        // pong has stopped reading (a Unix socket's take ~450 KiB; waiting out 3 s for more cost
+        // each of its rows 3 s).
+        qint64 progressAt = 0;
+        while (pushed < (1u << 20) && timer.elapsed() - progressAt < 300 * kSlow &&
+               timer.elapsed() < 3'000 * kSlow) {
             const ssize_t n = ::send(hog.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
             if (n > 0) {
                 pushed += std::size_t(n);
+                progressAt = timer.elapsed();
                 continue;
             }
             QVERIFY2(n < 0 && (errno == EAGAIN || errno == ENOBUFS),
