@@ -3,6 +3,7 @@
 // end in a clear outcome (an error message and exit status, or service as usual), never a crash or
 // a hang, and nothing measured before the fault may be lost.
 #include "endpoint.h"
+#include "hog_client.h"
 #include "pong_child.h"
 #include "sanitizer_build.h"
 #include "schedule_check.h"
@@ -280,28 +281,11 @@ private slots:
 
         Fd hog = connectTo(url);
         le::set_nonblocking(hog.get(), true);
-        const std::size_t chunk = transport == "udp" ? 60'000 : 64 * 1024;
-        const std::vector<char> bytes(chunk, 'x');
-        std::size_t pushed = 0;
-        QElapsedTimer timer;
-        timer.start();
-        // Until the whole MiB went or nothing more has gone for 300 ms: the buffers are full and the
-        // pong has stopped reading (a Unix socket's take ~450 KiB; waiting out 3 s for more cost
-        // each of its rows 3 s).
-        qint64 progressAt = 0;
-        while (pushed < (1u << 20) && timer.elapsed() - progressAt < 300 * kSlow &&
-               timer.elapsed() < 3'000 * kSlow) {
-            const ssize_t n = ::send(hog.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
-            if (n > 0) {
-                pushed += std::size_t(n);
-                progressAt = timer.elapsed();
-                continue;
-            }
-            QVERIFY2(n < 0 && (errno == EAGAIN || errno == ENOBUFS),
-                     qPrintable(QStringLiteral("send: %1").arg(std::strerror(errno))));
-            pollfd p{hog.get(), POLLOUT, 0};
-            ::poll(&p, 1, 50);
-        }
+        // Until the MiB went or nothing more went for 300 ms (a Unix socket takes ~450 KiB; a 3 s wait
+        // for more cost each of its rows 3 s).
+        const std::size_t pushed = pushUntilStalled(hog.get(), transport == "udp" ? 60'000 : 64 * 1024,
+                                                    1u << 20, 300 * kSlow, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
         qInfo("the kernel and the pong took %zu KiB of the 1 MiB", pushed / 1024);
         QVERIFY(pushed > 0);
 
