@@ -191,6 +191,44 @@ private slots:
         QVERIFY2(colourRun(smooth, flatX, true, red) < thickness || width <= 1, qPrintable(where));
     }
 
+    // Our legend entries (text laid out once, legend_entry.h) draw the very pixels QCustomPlot's own
+    // entries draw for the same series, live and smooth.
+    void legendEntriesDrawAsQCustomPlots_data() {
+        QTest::addColumn<bool>("live");
+        QTest::newRow("live") << true;
+        QTest::newRow("smooth") << false;
+    }
+    void legendEntriesDrawAsQCustomPlots() {
+        QFETCH(bool, live);
+        const std::unique_ptr<RunsPlot> plot = makePlot("percentile");
+        plot->resize(900, 400);
+        plot->setRuns(runsWith(1));
+        plot->setLiveDrawing(live);
+        plot->show();
+        QVERIFY(QTest::qWaitForWindowExposed(plot.get()));
+        refresh(plot.get(), true);
+        const QRect legendRect = plot->legend->outerRect();
+        const QImage ours = plot->grab(legendRect).toImage();
+        int swapped = 0;
+        for (int i = 0; i < plot->legend->elementCount(); ++i) {
+            auto* entry = qobject_cast<QCPPlottableLegendItem*>(plot->legend->elementAt(i));
+            if (!entry)
+                continue; // an empty cell
+            auto* theirs = new QCPPlottableLegendItem(plot->legend, entry->plottable());
+            theirs->setFont(entry->font());
+            theirs->setTextColor(entry->textColor());
+            int row = 0, column = 0;
+            plot->legend->indexToRowCol(i, row, column);
+            plot->legend->remove(entry);
+            plot->legend->addElement(row, column, theirs);
+            ++swapped;
+        }
+        QVERIFY2(swapped >= 5, qPrintable(QString::number(swapped))); // the live run's 5, the overlay's 2
+        plot->replot();
+        QCOMPARE(plot->legend->outerRect(), legendRect);
+        QCOMPARE(plot->grab(legendRect).toImage(), ours);
+    }
+
     // The plot paints itself whole (opaque: Qt paints nothing under it) from a buffer cleared to its
     // background, which follows the palette: the corners show the background, light or dark.
     void opaquePlotShowsItsBackground_data() {

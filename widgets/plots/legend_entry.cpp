@@ -1,5 +1,7 @@
 #include "legend_entry.h"
 
+#include "live_graph.h"
+
 #include <algorithm>
 
 LegendEntry::LegendEntry(QCPLegend* parent, QCPAbstractPlottable* plottable)
@@ -20,4 +22,38 @@ QSize LegendEntry::minimumOuterSizeHint() const {
     return {icon.width() + mParentLegend->iconTextPadding() + m_textSize.width() + mMargins.left() +
                 mMargins.right(),
             std::max(m_textSize.height(), icon.height()) + mMargins.top() + mMargins.bottom()};
+}
+
+void LegendEntry::draw(QCPPainter* painter) {
+    if (!mPlottable)
+        return;
+    const auto* graph = qobject_cast<const LiveGraph*>(mPlottable);
+    // PDF, SVG: text as text, as QCustomPlot's entry; a plottable of another kind: its icon is its own.
+    if (!graph || painter->modes().testFlag(QCPPainter::pmVectorized)) {
+        QCPPlottableLegendItem::draw(painter);
+        return;
+    }
+    minimumOuterSizeHint(); // m_name and m_textSize as of now
+    painter->setFont(getFont());
+    painter->setPen(QPen(getTextColor()));
+    if (m_text.text() != m_name) {
+        m_text.setText(m_name);
+        m_text.setTextFormat(Qt::PlainText);
+    }
+    const QSize icon = mParentLegend->iconSize();
+    // Where QCustomPlot's entry puts it: right of the icon, at the top of the entry.
+    painter->drawStaticText(QPointF(mRect.x() + icon.width() + mParentLegend->iconTextPadding(), mRect.y()),
+                            m_text);
+    const QRect iconRect(mRect.topLeft(), icon);
+    painter->save();
+    painter->setClipRect(iconRect, Qt::IntersectClip);
+    graph->drawIcon(painter, iconRect);
+    painter->restore();
+    if (getIconBorderPen().style() != Qt::NoPen) {
+        painter->setPen(getIconBorderPen());
+        painter->setBrush(Qt::NoBrush);
+        const int halfPen = qCeil(painter->pen().widthF() * 0.5) + 1;
+        painter->setClipRect(mOuterRect.adjusted(-halfPen, -halfPen, halfPen, halfPen));
+        painter->drawRect(iconRect);
+    }
 }

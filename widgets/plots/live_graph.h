@@ -15,6 +15,9 @@ class LiveGraph : public QCPGraph {
 public:
     LiveGraph(QCPAxis* keyAxis, QCPAxis* valueAxis);
 
+    // The legend icon, for a legend entry of our own (legend_entry.h) to draw.
+    void drawIcon(QCPPainter* painter, const QRectF& rect) const { drawLegendIcon(painter, rect); }
+
 protected:
     void drawLinePlot(QCPPainter* painter, const QVector<QPointF>& lines) const override;
 };
