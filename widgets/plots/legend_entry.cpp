@@ -5,7 +5,9 @@
 #include <algorithm>
 
 LegendEntry::LegendEntry(QCPLegend* parent, QCPAbstractPlottable* plottable)
-    : QCPPlottableLegendItem(parent, plottable) {}
+    : QCPPlottableLegendItem(parent, plottable) {
+    m_text.setTextFormat(Qt::PlainText); // as QCustomPlot's entry draws a name: never rich text
+}
 
 QSize LegendEntry::minimumOuterSizeHint() const {
     if (!mPlottable)
@@ -33,13 +35,10 @@ void LegendEntry::draw(QCPPainter* painter) {
         QCPPlottableLegendItem::draw(painter);
         return;
     }
-    minimumOuterSizeHint(); // m_name and m_textSize as of now
     painter->setFont(getFont());
     painter->setPen(QPen(getTextColor()));
-    if (m_text.text() != m_name) {
-        m_text.setText(m_name);
-        m_text.setTextFormat(Qt::PlainText);
-    }
+    if (m_text.text() != mPlottable->name())
+        m_text.setText(mPlottable->name()); // laid out again at the next draw, and only then
     const QSize icon = mParentLegend->iconSize();
     // Where QCustomPlot's entry puts it: right of the icon, at the top of the entry.
     painter->drawStaticText(QPointF(mRect.x() + icon.width() + mParentLegend->iconTextPadding(), mRect.y()),

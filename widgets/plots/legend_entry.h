@@ -25,5 +25,5 @@ private:
     mutable QFont m_font;
     mutable int m_iconHeight = -1;
     mutable QSize m_textSize;
-    QStaticText m_text; // m_name laid out (in the painter's font when drawn)
+    QStaticText m_text; // the plottable's name laid out (in the painter's font when drawn)
 };
