@@ -123,7 +123,7 @@ template <bool Stream, bool Pool> bool AsioPing<Stream, Pool>::drain_echoes() {
             fail(describe(std::error_code(r.error, std::system_category())));
             return false;
         }
-        if (r.received < DatagramReceive::kMax)
+        if (!r.full)
             break;
     }
     return true;
@@ -146,7 +146,7 @@ template <bool Stream, bool Pool> void AsioPing<Stream, Pool>::split_read() {
             fail(describe(std::error_code(r.error, std::system_category())));
             return;
         }
-        if (r.received < DatagramReceive::kMax) { // the socket is empty: wait for the next
+        if (!r.full) { // the socket is empty: wait for the next
             if (!m_sending)
                 check_done();
             split_receive();

@@ -3,9 +3,11 @@
 #include "echo_book.h"
 #include "kernel_timestamps.h"
 #include "open_loop_split.h"
+#include "udp_segment.h"
 
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <sys/socket.h>
 
 namespace le {
@@ -18,17 +20,26 @@ namespace le {
 // book checks), so a batch holds kMax small buffers, not kMax x 64 KiB; payload verification needs
 // the whole payload, so engines read one by one then. All echoes of one batch get the time the
 // call returned: they were all in the engine's hands then, and it is when the last of them arrived.
-// Owned by the receiving thread (or strand); allocation-free once constructed.
+// With UDP GRO (enable_gro()), the echoes a peer sent back as one GSO send come as one buffer of
+// equal segments instead of being cut apart on their way in: a read then takes whole buffers
+// (kGroSlots of the largest datagram) and cuts them into their echoes.
+// Owned by the receiving thread (or strand); allocation-free once constructed (and once GRO is on).
 class DatagramReceive {
 public:
     static constexpr int kMax = 64;
 
     DatagramReceive() noexcept;
 
+    // Turns UDP GRO on for the connected datagram socket `fd`, which only this object reads from
+    // then on, for good. Not with an OpenLoopSplit (a buffer of several echoes has one RX stamp).
+    // Returns whether the kernel took it; if not, nothing changed.
+    bool enable_gro(int fd);
+
     struct Result {
-        int received = 0; // echoes read (each given to the book)
-        int error = 0;    // errno of a failure other than would-block (EAGAIN also when a receive
-                          // timeout set on the socket expired with `wait`)
+        int received = 0;  // echoes read (each given to the book)
+        bool full = false; // the call took all it could: more may wait
+        int error = 0;     // errno of a failure other than would-block (EAGAIN also when a receive
+                           // timeout set on the socket expired with `wait`)
     };
 
     // Reads what waits on the connected datagram socket `fd` (with `wait`, blocks until at least one
@@ -38,11 +49,19 @@ public:
     Result receive(int fd, EchoBook& book, bool wait = false, OpenLoopSplit* split = nullptr) noexcept;
 
 private:
+    Result receive_coalesced(int fd, EchoBook& book, int flags) noexcept;
+
     static constexpr std::size_t kKeep = 16; // bytes kept of each echo: its sequence number
     std::array<std::array<std::byte, kKeep>, kMax> m_heads{};
     std::array<StampControl, kMax> m_control; // RX stamps, with a split
     std::array<iovec, kMax> m_iov{};
     std::array<mmsghdr, kMax> m_msgs{};
+    // UDP GRO: whole buffers (a buffer's pages are touched only as far as its echoes reach).
+    static constexpr int kGroSlots = 8;
+    std::unique_ptr<std::byte[]> m_gro_buffers;
+    std::array<UdpGroControl, kGroSlots> m_gro_control{};
+    std::array<iovec, kGroSlots> m_gro_iov{};
+    std::array<mmsghdr, kGroSlots> m_gro_msgs{};
 };
 
 } // namespace le

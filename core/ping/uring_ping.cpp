@@ -145,7 +145,7 @@ private:
             DatagramReceive::Result r;
             do
                 r = m_receive.receive(m_fd.get(), m_book, false, &m_open_split);
-            while (r.error == 0 && r.received == DatagramReceive::kMax);
+            while (r.error == 0 && r.full);
             if (r.error) {
                 receive_failed(r.error);
                 return;

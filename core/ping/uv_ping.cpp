@@ -276,7 +276,7 @@ private:
             DatagramReceive::Result r;
             do
                 r = p.m_receive.receive(p.m_fd, p.m_book, false, &p.m_open_split);
-            while (r.error == 0 && r.received == DatagramReceive::kMax);
+            while (r.error == 0 && r.full);
             if (r.error)
                 p.fail(describe_errno(r.error));
             else

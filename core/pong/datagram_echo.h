@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+
+#include "udp_segment.h"
 #include <sys/socket.h>
 
 namespace le {
@@ -16,7 +18,22 @@ namespace le {
 // the pong dropped 12 % at its socket without it). A pong stays a plain echo: same bytes, same
 // sender, in arrival order, each its own datagram. Owned by one thread (or strand); allocation-free
 // once constructed. Each slot holds the largest datagram; its pages are touched only as far as
-// datagrams reach, so small ones keep the resident memory small.
+// datagrams reach, so small ones keep the resident memory small. With UDP GRO on the socket (the
+// caller's choice, set_udp_gro()), a slot may hold several datagrams of one sender kept together
+// by the kernel: they go back as one GSO send of the same segments, so the same datagrams.
+// Reads one datagram from the datagram socket `fd` into `buffer` (at least kMaxUdpPayload + 1
+// bytes), as recvfrom(2) with MSG_DONTWAIT; with UDP GRO on, it may be several of one sender kept
+// together: `segment` is then their size (the last may be shorter), else the length read.
+ssize_t recv_datagrams(int fd, std::byte* buffer, std::size_t size, sockaddr_storage& from,
+                       socklen_t& from_len, std::size_t& segment) noexcept;
+
+// Sends `length` bytes back to `to` as datagrams of `segment` bytes (the last may be shorter),
+// the same datagrams a sender's GSO send made: as GSO sends of up to kMaxUdpSegments segments
+// while `gso` holds, one by one where the kernel refuses it (`gso` then becomes false for good).
+// Returns the bytes that went; an echo that fails to go is lost (UDP).
+std::uint64_t echo_segments(int fd, const std::byte* data, std::size_t length, std::size_t segment,
+                            const sockaddr* to, socklen_t to_len, bool& gso) noexcept;
+
 class DatagramEcho {
 public:
     static constexpr int kMax = 32;
@@ -24,6 +41,7 @@ public:
     DatagramEcho();
 
     struct Result {
+        int reads = 0;           // slots filled (kMax: more may wait)
         int echoed = 0;          // datagrams read (each sent back, or lost to a failed send)
         std::uint64_t bytes = 0; // bytes sent back
     };
@@ -48,6 +66,8 @@ private:
     std::array<sockaddr_storage, kMax> m_from{};
     std::array<iovec, kMax> m_iov{};
     std::array<mmsghdr, kMax> m_msgs{};
+    std::array<UdpGroControl, kMax> m_gro{}; // each slot's segment size, when UDP GRO is on
+    std::array<std::size_t, kMax> m_segment_of{};
     int m_used = 0; // slots the last receive filled (their lengths to restore)
 };
 

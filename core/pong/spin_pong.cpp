@@ -53,6 +53,9 @@ struct SpinPong::Datagrams {
     // The direct path reads in batches (recvmmsg) while datagrams queue up, one at a time otherwise.
     bool batching = false;
     bool got_last_pass = false; // one at a time: the last pass found a datagram
+    bool gro = false;           // UDP GRO is on (for good, once datagrams queued up)
+    bool gro_works = true;      // the kernel took UDP_GRO (or it was never tried)
+    bool gso = true;            // the kernel takes UDP GSO sends (for echoes read with GRO)
 };
 
 SpinPong::SpinPong(const PongConfig& config)
@@ -278,8 +281,20 @@ void SpinPong::serve(Datagrams& d) {
                 m_worked = true;
                 count_bytes(r.bytes);
             }
+            // UDP GRO once datagrams queue up: a sender's GSO batch then comes as one buffer instead
+            // of being cut apart on its way in, on the sender's CPU (at 300k msg/s from an open-loop
+            // ping, a seventh of the ping's CPU). On for good: the kernel gives a buffer's segment
+            // size only to reads made while GRO is on, so a read after turning it off could take
+            // a batch queued before for one datagram. The single reads below and the delayed path
+            // read with the segment size from then on.
             d.batching = r.echoed > 1;
+            if (d.batching && !d.gro && d.gro_works)
+                d.gro = d.gro_works = set_udp_gro(fd, true);
             d.got_last_pass = false;
+            return;
+        }
+        if (d.gro) {
+            serve_single_gro(d);
             return;
         }
         sockaddr_storage from{};
@@ -296,6 +311,10 @@ void SpinPong::serve(Datagrams& d) {
             count_bytes(static_cast<std::size_t>(n));
         d.batching = d.got_last_pass;
         d.got_last_pass = true;
+        return;
+    }
+    if (d.gro) {
+        queue_gro(d);
         return;
     }
     for (int i = 0; i < kDatagramBurst; ++i) {
@@ -327,6 +346,65 @@ void SpinPong::serve(Datagrams& d) {
             d.meter.sent(rx, t_send);
         } else if (!queued || !d.line.commit(static_cast<std::size_t>(n), now_ns(), to, len, rx)) {
             m_stats.dropped++;
+        }
+    }
+}
+
+} // namespace le
+
+namespace le {
+
+// The direct path's single read with UDP GRO on: a buffer of several datagrams goes back as the
+// same datagrams.
+void SpinPong::serve_single_gro(Datagrams& d) {
+    const int fd = d.fd.get();
+    sockaddr_storage from{};
+    socklen_t len = sizeof(from);
+    std::size_t segment = 0;
+    const ssize_t n = recv_datagrams(fd, d.buffer.data(), d.buffer.size(), from, len, segment);
+    if (n < 0) {
+        d.got_last_pass = false;
+        return;
+    }
+    m_worked = true;
+    const auto* to = reinterpret_cast<const sockaddr*>(&from);
+    const auto size = static_cast<std::size_t>(n);
+    if (segment < size)
+        count_bytes(echo_segments(fd, d.buffer.data(), size, segment, to, len, d.gso));
+    else if (poll_sendto(fd, d.buffer.data(), size, MSG_NOSIGNAL, to, len) == n)
+        count_bytes(size);
+    d.batching = d.got_last_pass || segment < size;
+    d.got_last_pass = true;
+}
+
+// The delayed path with UDP GRO on (impairments set after it was turned on; the residence is never
+// measured with it): each datagram of a buffer is its own message in the delay queue.
+void SpinPong::queue_gro(Datagrams& d) {
+    for (int i = 0; i < kDatagramBurst; ++i) {
+        sockaddr_storage from{};
+        socklen_t len = sizeof(from);
+        std::size_t segment = 0;
+        const ssize_t n = recv_datagrams(d.fd.get(), d.buffer.data(), d.buffer.size(), from, len, segment);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            continue; // an ICMP error from an earlier client: keep serving
+        }
+        m_worked = true;
+        const auto size = static_cast<std::size_t>(n);
+        const auto* to = reinterpret_cast<const sockaddr*>(&from);
+        for (std::size_t at = 0; at < size || size == 0; at += segment) {
+            const std::size_t part = std::min(segment, size - at);
+            const std::span<std::byte> room = d.line.room();
+            if (room.empty()) {
+                m_stats.dropped++;
+            } else {
+                std::copy_n(d.buffer.data() + at, part, room.data());
+                if (!d.line.commit(part, now_ns(), to, len))
+                    m_stats.dropped++;
+            }
+            if (size == 0)
+                break; // an empty datagram is echoed too
         }
     }
 }
