@@ -56,8 +56,10 @@ private:
     std::array<StampControl, kMax> m_control; // RX stamps, with a split
     std::array<iovec, kMax> m_iov{};
     std::array<mmsghdr, kMax> m_msgs{};
-    // UDP GRO: whole buffers (a buffer's pages are touched only as far as its echoes reach).
-    static constexpr int kGroSlots = 8;
+    // UDP GRO: whole buffers, as many as without it (a peer that sends each echo on its own is read
+    // as many at a time): 4 MiB of address space, whose pages are touched only as far as echoes
+    // reach (64 B echoes one page per slot). A smaller buffer would cut a batch short, silently.
+    static constexpr int kGroSlots = kMax;
     std::unique_ptr<std::byte[]> m_gro_buffers;
     std::array<UdpGroControl, kGroSlots> m_gro_control{};
     std::array<iovec, kGroSlots> m_gro_iov{};
