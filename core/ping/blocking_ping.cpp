@@ -294,6 +294,10 @@ void BlockingPing::open_loop_datagrams() {
     auto [gen, rate, payload] = start_pacing(p, pacer, m_ctx.config.burst);
     const int fd = m_fd.get();
     const Nanos timeout = m_ctx.config.timeout;
+    // A pong's batched echoes (one GSO send each) read as whole buffers, not cut apart on their way
+    // in (datagram_receive.h); not with RX stamps, one per buffer.
+    if (!m_open_split.on())
+        m_receive.enable_gro(fd);
     std::uint64_t seq = 0;
     bool sending = true;
     while (!should_abort()) {
