@@ -40,6 +40,7 @@ private:
     void serve(Datagrams& d);
     void serve_single_gro(Datagrams& d);
     void queue_gro(Datagrams& d);
+    void gro_off(Datagrams& d);
     // The spin thread is the only writer of the byte count: a plain add, published with a relaxed
     // store, spares the echo path a locked read-modify-write.
     void count_bytes(std::size_t n) noexcept {
