@@ -43,7 +43,7 @@ template <bool Stream, bool Pool> void AsioPing<Stream, Pool>::receive() {
         stamped_receive(0, 0);
         return;
     }
-    if (!Stream && m_open_split.on()) {
+    if (!Stream && (m_open_split.on() || m_gro)) {
         split_receive();
         return;
     }

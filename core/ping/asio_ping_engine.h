@@ -111,6 +111,10 @@ public:
         m_pacer.reset(now_ns(), m_rate, m_ctx.config.burst);
         m_tasks.update();
         // Nothing runs yet, so these may touch the data path from this thread.
+        // Open loop over datagrams: the pong's batched echoes (one GSO send each) read as whole
+        // buffers (datagram_receive.h), by the reads that see control messages (split_receive()).
+        if (m_batching && !m_open_split.on())
+            m_gro = m_receive.enable_gro(m_socket.native_handle());
         if (!Stream || m_ctx.config.open_loop)
             receive();
         tick();
@@ -298,8 +302,9 @@ private:
     // Open loop over datagrams: after one echo, every other one waiting, in recvmmsg batches (at
     // most a few, so the sends due meanwhile get their turn). False when the run failed.
     bool drain_echoes();
-    // Open loop over datagrams with the split: wait until readable, then read the echoes with their
-    // RX stamps (DatagramReceive); Asio's own receive gives no control messages.
+    // Open loop over datagrams with the split or UDP GRO: wait until readable, then read the echoes
+    // with their control messages (RX stamps, segment sizes: DatagramReceive); Asio's own receive
+    // gives none.
     void split_receive();
     void split_read();
 
@@ -368,6 +373,7 @@ private:
     const bool m_batching; // datagrams in open loop go out in batches (DatagramBatch)
     DatagramBatch m_batch;
     DatagramReceive m_receive;          // with m_batching, reads the echoes that wait behind the first
+    bool m_gro = false;                 // UDP GRO on: every read is m_receive's (split_receive())
     std::optional<EchoStream> m_echoes; // open-loop streams: cuts what arrives into echoes
     std::array<asio::const_buffer, 2 * DatagramBatch::kMax> m_stream_buffers; // a gathered write's
     std::vector<std::thread> m_pool;
