@@ -55,7 +55,7 @@ struct SpinPong::Datagrams {
     // The direct path reads in batches (recvmmsg) while datagrams queue up, one at a time otherwise.
     bool batching = false;
     bool got_last_pass = false;     // one at a time: the last pass found a datagram
-    bool gro = false;               // UDP GRO is on (for good, once datagrams queued up)
+    bool gro = false;               // UDP GRO is on (once datagrams queued up, until gro_off())
     bool gro_works = true;          // the kernel took UDP_GRO (or it was never tried)
     bool gso = true;                // the kernel takes UDP GSO sends (for echoes read with GRO)
     std::uint32_t single_reads = 0; // with GRO: single reads in a row that found one datagram
@@ -352,10 +352,6 @@ void SpinPong::serve(Datagrams& d) {
         }
     }
 }
-
-} // namespace le
-
-namespace le {
 
 // The direct path's single read with UDP GRO on: a buffer of several datagrams goes back as the
 // same datagrams.
