@@ -352,12 +352,13 @@ private slots:
     }
 
     // End to end: an open loop at 200k msg/s against the in-process pong of the same engine (the
-    // spin, blocking and asio pings read with GRO, the spin pong too once batches form, and every UDP pong
-    // echoes runs as GSO sends): no echo is misread (a batch taken for one datagram would be a bad
-    // echo, an error), and the counts are exact.
+    // spin, blocking, asio and uring pings read with GRO, the spin pong too once batches form, and every UDP
+    // pong echoes runs as GSO sends): no echo is misread (a batch taken for one datagram would be a bad echo,
+    // an error), and the counts are exact.
     void openLoopThroughGro_data() {
         QTest::addColumn<EngineKind>("engine");
-        for (EngineKind e : {EngineKind::Spin, EngineKind::Blocking, EngineKind::Asio, EngineKind::AsioPool})
+        for (EngineKind e : {EngineKind::Spin, EngineKind::Blocking, EngineKind::Asio, EngineKind::AsioPool,
+                             EngineKind::Uring})
             QTest::newRow(std::string(to_string(e)).c_str()) << e;
     }
     void openLoopThroughGro() {
