@@ -72,7 +72,10 @@ public:
             throw std::runtime_error(fmt::format("libuv cannot take the socket: {}", uv_strerror(r)));
         }
         m_fd = fd.release(); // libuv closes it with the handle
-        if (m_split.on() || m_open_split.on())
+        // Open loop over datagrams: the pong's batched echoes (one GSO send each) read as whole
+        // buffers (datagram_receive.h), which needs the reads that see control messages.
+        m_gro = batching() && !m_open_split.on() && m_receive.enable_gro(m_fd);
+        if (m_split.on() || m_open_split.on() || m_gro)
             open_split_poll();
     }
 
@@ -253,7 +256,7 @@ private:
         m_poll_fd = Fd(::dup(m_fd));
         const int r = m_poll_fd ? uv_poll_init_socket(&m_loop, &m_poll, m_poll_fd.get()) : -errno;
         if (r < 0)
-            throw std::runtime_error(fmt::format("cannot poll the socket for the split: {}", uv_strerror(r)));
+            throw std::runtime_error(fmt::format("cannot poll the socket: {}", uv_strerror(r)));
         m_poll.data = this;
         m_poll_open = true;
     }
@@ -271,7 +274,7 @@ private:
             p.fail(uv_problem(status));
             return;
         }
-        if (p.m_open_split.on()) { // open loop: every echo waiting, with its stamps, in batches
+        if (p.m_open_split.on() || p.m_gro) { // open loop: every echo waiting (and stamps), in batches
             p.m_open_split.take_tx_stamps();
             DatagramReceive::Result r;
             do
@@ -349,7 +352,8 @@ private:
     UvTasks m_tasks;
     KernelSplit m_split;        // closed loop with config.kernel_timestamps; off otherwise
     OpenLoopSplit m_open_split; // open loop over datagrams with config.kernel_timestamps
-    DatagramReceive m_receive;  // reads the echoes with their stamps for m_open_split
+    DatagramReceive m_receive;  // reads the echoes with their stamps for m_open_split, or with GRO
+    bool m_gro = false;         // open loop over datagrams read with UDP GRO (by m_receive)
     uv_poll_t m_poll{};         // the split's readiness wait, on m_poll_fd
     Fd m_poll_fd;               // closed after the loop (the destructor's body closes it)
     bool m_poll_open = false;
