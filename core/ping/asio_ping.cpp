@@ -43,7 +43,7 @@ template <bool Stream, bool Pool> void AsioPing<Stream, Pool>::receive() {
         stamped_receive(0, 0);
         return;
     }
-    if (!Stream && (m_open_split.on() || m_gro)) {
+    if (!Stream && (m_open_split.on() || m_receive.gro())) {
         split_receive();
         return;
     }

@@ -114,7 +114,7 @@ public:
         // Open loop over datagrams: the pong's batched echoes (one GSO send each) read as whole
         // buffers (datagram_receive.h), by the reads that see control messages (split_receive()).
         if (m_batching && !m_open_split.on())
-            m_gro = m_receive.enable_gro(m_socket.native_handle());
+            m_receive.enable_gro(m_socket.native_handle());
         if (!Stream || m_ctx.config.open_loop)
             receive();
         tick();
@@ -373,7 +373,6 @@ private:
     const bool m_batching; // datagrams in open loop go out in batches (DatagramBatch)
     DatagramBatch m_batch;
     DatagramReceive m_receive;          // with m_batching, reads the echoes that wait behind the first
-    bool m_gro = false;                 // UDP GRO on: every read is m_receive's (split_receive())
     std::optional<EchoStream> m_echoes; // open-loop streams: cuts what arrives into echoes
     std::array<asio::const_buffer, 2 * DatagramBatch::kMax> m_stream_buffers; // a gathered write's
     std::vector<std::thread> m_pool;

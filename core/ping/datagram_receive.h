@@ -34,6 +34,8 @@ public:
     // then on, for good. Not with an OpenLoopSplit (a buffer of several echoes has one RX stamp).
     // Returns whether the kernel took it; if not, nothing changed.
     bool enable_gro(int fd);
+    // Whether enable_gro() took: every read of the socket must then be this object's.
+    bool gro() const noexcept { return m_gro_buffers != nullptr; }
 
     struct Result {
         int received = 0;  // echoes read (each given to the book)

@@ -62,8 +62,9 @@ public:
         m_tasks.update();
         // Open loop over datagrams: the pong's batched echoes (one GSO send each) read as whole
         // buffers (datagram_receive.h), which needs the reads that see control messages.
-        m_gro = batching() && !m_open_split.on() && m_receive.enable_gro(m_fd.get());
-        if (m_split.on() || m_open_split.on() || m_gro)
+        if (batching() && !m_open_split.on())
+            m_receive.enable_gro(m_fd.get());
+        if (m_split.on() || m_open_split.on() || m_receive.gro())
             arm_readable(); // the multishot receive gives no control messages: our own recvmsg
         else
             m_recv.start();
@@ -142,7 +143,7 @@ private:
             fail(describe_errno(-res));
             return;
         }
-        if (m_open_split.on() || m_gro) { // open loop: every echo waiting (and stamps), in batches
+        if (m_open_split.on() || m_receive.gro()) { // open loop: every echo waiting (and stamps), in batches
             if (res & POLLERR)
                 m_open_split.take_tx_stamps();
             DatagramReceive::Result r;
@@ -244,7 +245,6 @@ private:
     KernelSplit m_split;               // closed loop with config.kernel_timestamps; off otherwise
     OpenLoopSplit m_open_split;        // open loop over datagrams with config.kernel_timestamps
     DatagramReceive m_receive;         // reads the echoes with their stamps for m_open_split, or with GRO
-    bool m_gro = false;                // open loop over datagrams read with UDP GRO (by m_receive)
     std::vector<std::byte> m_split_rx; // the split's receive buffer (the multishot one is not used then)
     std::thread m_thread;
     std::size_t m_send_size = 0;

@@ -74,8 +74,9 @@ public:
         m_fd = fd.release(); // libuv closes it with the handle
         // Open loop over datagrams: the pong's batched echoes (one GSO send each) read as whole
         // buffers (datagram_receive.h), which needs the reads that see control messages.
-        m_gro = batching() && !m_open_split.on() && m_receive.enable_gro(m_fd);
-        if (m_split.on() || m_open_split.on() || m_gro)
+        if (batching() && !m_open_split.on())
+            m_receive.enable_gro(m_fd);
+        if (m_split.on() || m_open_split.on() || m_receive.gro())
             open_split_poll();
     }
 
@@ -274,7 +275,8 @@ private:
             p.fail(uv_problem(status));
             return;
         }
-        if (p.m_open_split.on() || p.m_gro) { // open loop: every echo waiting (and stamps), in batches
+        if (p.m_open_split.on() ||
+            p.m_receive.gro()) { // open loop: every echo waiting (and stamps), in batches
             p.m_open_split.take_tx_stamps();
             DatagramReceive::Result r;
             do
@@ -353,7 +355,6 @@ private:
     KernelSplit m_split;        // closed loop with config.kernel_timestamps; off otherwise
     OpenLoopSplit m_open_split; // open loop over datagrams with config.kernel_timestamps
     DatagramReceive m_receive;  // reads the echoes with their stamps for m_open_split, or with GRO
-    bool m_gro = false;         // open loop over datagrams read with UDP GRO (by m_receive)
     uv_poll_t m_poll{};         // the split's readiness wait, on m_poll_fd
     Fd m_poll_fd;               // closed after the loop (the destructor's body closes it)
     bool m_poll_open = false;
