@@ -48,7 +48,7 @@ class RedrawPasses {
 public:
     explicit RedrawPasses(const QList<PlotBase*>& plots) {
         for (PlotBase* plot : plots)
-            QObject::connect(plot, &QCustomPlot::afterReplot, &m_context, [this] {
+            QObject::connect(plot, &PlotBase::redrawn, &m_context, [this] {
                 if (m_inPass)
                     return;
                 m_inPass = true;
@@ -346,7 +346,7 @@ private slots:
         EventCounter barLayouts(w.statusBar(), QEvent::LayoutRequest);
         EventCounter paints(&w, QEvent::UpdateRequest);
         RedrawPasses passes(livePlots(w));
-        QSignalSpy redraws(child<PercentilePlot>(&w, "percentilePlot"), &QCustomPlot::afterReplot);
+        QSignalSpy redraws(child<PercentilePlot>(&w, "percentilePlot"), &PlotBase::redrawn);
         QTest::qWait(2000);
         QVERIFY2(redraws.count() >= 20, qPrintable(QString::number(redraws.count())));
         // A figure that grows (a new digit) lays out once; 60 refreshes did 60 layouts of each before.
@@ -377,9 +377,9 @@ private slots:
         w.show();
         QVERIFY(waitRunning(w));
         QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= 10, 5000);
-        QSignalSpy curves(child<PercentilePlot>(&w, "percentilePlot"), &QCustomPlot::afterReplot);
-        QSignalSpy histogram(child<HistogramPlot>(&w, "histogramPlot"), &QCustomPlot::afterReplot);
-        QSignalSpy distribution(child<DistributionPlot>(&w, "distributionPlot"), &QCustomPlot::afterReplot);
+        QSignalSpy curves(child<PercentilePlot>(&w, "percentilePlot"), &PlotBase::redrawn);
+        QSignalSpy histogram(child<HistogramPlot>(&w, "histogramPlot"), &PlotBase::redrawn);
+        QSignalSpy distribution(child<DistributionPlot>(&w, "distributionPlot"), &PlotBase::redrawn);
         QTest::qWait(2000);
         const QString counts = QStringLiteral("redraws in 2 s: curves %1, histogram %2, distribution %3")
                                    .arg(curves.count())

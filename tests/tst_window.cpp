@@ -82,8 +82,8 @@ void TestWindow::measuresAndPlots() {
     w.show();
     QVERIFY(waitRunning(w));
     QTRY_VERIFY_WITH_TIMEOUT(w.bridge()->history()->intervals().size() >= 5, 5000);
-    // From here on, the redraws of a running measurement: each replots the percentiles over time.
-    QSignalSpy redraws(child<PercentilePlot>(&w, "percentilePlot"), &QCustomPlot::afterReplot);
+    // From here on, the redraws of a running measurement: each redraws the percentiles over time.
+    QSignalSpy redraws(child<PercentilePlot>(&w, "percentilePlot"), &PlotBase::redrawn);
     QTRY_VERIFY_WITH_TIMEOUT(redraws.count() > 0, 2000);
     const auto* percentiles = child<PercentilePlot>(&w, "percentilePlot");
     QVERIFY(histogramPlot(w)->graphCount() > 0);
@@ -375,8 +375,8 @@ void TestWindow::exportToUnwritablePathLosesNothing() {
 
 void TestWindow::pausedViewStillMeasures() {
     MainWindow w(childPeer());
-    // Each redraw of the plots replots the percentiles over time (as do the first show and resizes).
-    QSignalSpy redrawn(child<PercentilePlot>(&w, "percentilePlot"), &QCustomPlot::afterReplot);
+    // Each redraw of the plots redraws the percentiles over time (as do the first show and resizes).
+    QSignalSpy redrawn(child<PercentilePlot>(&w, "percentilePlot"), &PlotBase::redrawn);
     w.show();
     QVERIFY(waitRunning(w));
     QTRY_VERIFY_WITH_TIMEOUT(redrawn.count() > 2, 5000);

@@ -160,9 +160,12 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "the window has no peer panel or plots by those names\n");
         return 1;
     }
-    // Every redraw of the window's plots replots the percentiles over time: counted from here on.
-    int redrawCount = 0;
-    QObject::connect(percentiles, &QCustomPlot::afterReplot, percentiles, [&redrawCount] { ++redrawCount; });
+    // Every redraw of the window's plots redraws the percentiles over time: a replot, or between the
+    // steps of its time axis the strip of new points alone (PlotBase::drawAppended). Both counted.
+    int redraws_ = 0, replotCount = 0;
+    QObject::connect(percentiles, &PlotBase::redrawn, percentiles, [&redraws_] { ++redraws_; });
+    QObject::connect(percentiles, &QCustomPlot::afterReplot, percentiles, [&replotCount] { ++replotCount; });
+    const auto redrawCount = [&redraws_] { return redraws_; };
     // Read when the queued auto-start runs, like the rest of the controls.
     peerPanel->pingCpusEdit()->setText(o.pingCpus);
     peerPanel->pongCpusEdit()->setText(o.pongCpus);
@@ -176,8 +179,10 @@ int main(int argc, char** argv) {
     }
     w.setPaused(o.paused);
     const auto firstRunningSince = Clock::now();
-    // Past the warm-up and the first redraws, so the phase measures the steady state.
-    runFor(1000);
+    // Past the warm-up, the first redraws and the time window, so the phase measures the steady state.
+    percentiles->setTimeWindow(o.timeWindow);
+    const int settleMs = int(std::max(1.0, o.timeWindow + 0.5) * 1000);
+    runFor(settleMs);
     for (QWidget* plot : {static_cast<QWidget*>(histogram), static_cast<QWidget*>(percentiles),
                           static_cast<QWidget*>(distribution)}) {
         if (!plot->isVisible() || plot->visibleRegion().isEmpty()) {
@@ -194,7 +199,8 @@ int main(int argc, char** argv) {
     app.setLagTimer(lag.timer());
     runFor(100); // the probe's first tick
 
-    const int redraws0 = redrawCount;
+    const int redraws0 = redrawCount();
+    const int replots0 = replotCount;
     // Record counts by index: right while the run is younger than its minute of full detail.
     const std::size_t records0 = w.bridge()->history()->intervals().size();
     const RunMark mark0 = markOf(w);
@@ -208,7 +214,8 @@ int main(int argc, char** argv) {
     const double wall = seconds(Clock::now() - t0);
     const double processCpu = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - process0;
     const double guiCpu = cpuSeconds(CLOCK_THREAD_CPUTIME_ID) - gui0;
-    const int redraws = redrawCount - redraws0;
+    const int redraws = redrawCount() - redraws0;
+    const int replots = replotCount - replots0;
     const std::size_t records1 = w.bridge()->history()->intervals().size();
     if (!running(w)) {
         reportLost(w);
@@ -228,8 +235,9 @@ int main(int argc, char** argv) {
     // sustain if new data came faster than the records do.
     const double redrawWallMs = redraws > 0 ? app.redrawWallSeconds() / redraws * 1e3 : 0;
     const double redrawCpuMs = redraws > 0 ? app.redrawCpuSeconds() / redraws * 1e3 : 0;
-    std::printf("measured %.1f s: %d redraws, %zu interval records (%.1f/s), %zu lag ticks, %llu messages\n",
-                wall, redraws, records1 - records0, recordsPerS, lag.lagMs().size(),
+    std::printf("measured %.1f s: %d redraws (%d of them replots, the others strips), %zu interval records "
+                "(%.1f/s), %zu lag ticks, %llu messages\n",
+                wall, redraws, replots, records1 - records0, recordsPerS, lag.lagMs().size(),
                 static_cast<unsigned long long>(markOf(w).sent - mark0.sent));
     std::printf("CPU: process %.0f%% of one core, GUI thread %.1f%% (in events %.1f%% of wall time)\n",
                 processCpu / wall * 100, guiCpu / wall * 100, app.busySeconds() / wall * 100);
@@ -260,7 +268,7 @@ int main(int argc, char** argv) {
         }
         w.setPaused(o.paused);
         runningSince = Clock::now();
-        runFor(1000);
+        runFor(settleMs);
         const RunMark from = markOf(w);
         runFor(int(o.duration * 1000));
         if (!running(w)) {
@@ -316,7 +324,7 @@ int main(int argc, char** argv) {
         double done = 0;
         while (done < total && running(w)) {
             const double step = std::min(30.0, total - done);
-            const int r0 = redrawCount;
+            const int r0 = redrawCount();
             const RunMark m0 = markOf(w);
             const auto s0 = Clock::now();
             runFor(int(step * 1000));
@@ -324,7 +332,7 @@ int main(int argc, char** argv) {
             done = seconds(Clock::now() - rssStart);
             const double rate = rateBetween(m0, markOf(w));
             std::printf("  +%5.0f s  RSS %7.1f MB  %6.1f redraws/s  %9.0f msg/s\n", done, rssBytes() / 1e6,
-                        (redrawCount - r0) / took, rate);
+                        (redrawCount() - r0) / took, rate);
             std::fflush(stdout);
         }
         if (!running(w)) {

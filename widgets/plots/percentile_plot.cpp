@@ -161,17 +161,41 @@ void PercentilePlot::setTimeWindow(double seconds) {
 void PercentilePlot::redraw() {
     const le::RunHistory* live = runs().live.get();
     const bool liveHasData = live && !live->curve().empty();
+    m_stripFrom.reset();
+    const int items = itemCount();
+    const double drawnUpTo = lastLiveKey(true);
     if (m_rebuild || live != m_plottedLive || (m_liveGraphs > 0) != liveHasData ||
         hasBursts(live) != m_bursts ||
         (live && (live->edits() != m_liveEdits || live->curve().size() < m_livePoints ||
                   live->intervals().size() < m_liveIntervals || live->markers().size() < m_liveMarkers)) ||
         m_drawn.size() > m_budget + kRebuildAfter)
         rebuild();
-    else if (liveHasData)
+    else if (liveHasData) {
         appendLive();
+        // Only points appended (no marker or band came with them): drawIncrement() draws their strip.
+        if (itemCount() == items && std::isfinite(drawnUpTo) && lastLiveKey(false) > drawnUpTo)
+            m_stripFrom = drawnUpTo;
+    }
     explainGaps();
     if (autoRange())
         followNewest();
+}
+
+double PercentilePlot::lastLiveKey(bool earliest) const {
+    double key = qQNaN();
+    for (int i = 0; i < m_liveGraphs && i < graphCount(); ++i) {
+        const auto& data = *graph(i)->data();
+        if (data.isEmpty())
+            continue;
+        const double last = (data.constEnd() - 1)->key;
+        if (std::isnan(key) || (earliest ? last < key : last > key))
+            key = last;
+    }
+    return key;
+}
+
+bool PercentilePlot::drawIncrement() {
+    return m_stripFrom && drawAppended(*m_stripFrom, lastLiveKey(false));
 }
 
 void PercentilePlot::rebuild() {
@@ -194,11 +218,14 @@ void PercentilePlot::rebuild() {
     if (runs().live && !runs().live->curve().empty()) {
         const QString run = QString::fromStdString(runs().live->name());
         m_bursts = hasBursts(runs().live.get());
-        for (const Curve& curve : kLiveCurves)
-            seriesGraph(index++, QStringLiteral("%1 %2").arg(run, curve.name),
-                        QPen(QColor(curve.colour), 1.6))
-                ->data()
-                ->clear();
+        for (const Curve& curve : kLiveCurves) {
+            QCPGraph* graph = seriesGraph(index++, QStringLiteral("%1 %2").arg(run, curve.name),
+                                          QPen(QColor(curve.colour), 1.6));
+            graph->data()->clear();
+            // The point budget keeps the live curves at most a point per pixel or so, and without
+            // adaptive sampling a strip of new points draws as a replot would (PlotBase::drawAppended).
+            graph->setAdaptiveSampling(false);
+        }
         if (m_bursts) {
             for (const BurstCurve& curve : kBurstCurves)
                 seriesGraph(index++, QStringLiteral("%1 %2").arg(run, curve.name),
@@ -313,8 +340,18 @@ void PercentilePlot::explainGaps() {
             name += QStringLiteral(" (%1)").arg(
                 QString::fromStdString(le::why_not_drawn(le::kCurvePercentiles[c], rate)).section(": ", 1));
         }
-        if (graph(static_cast<int>(c))->name() != name)
-            graph(static_cast<int>(c))->setName(name);
+        QCPGraph* g = graph(static_cast<int>(c));
+        if (g->name() == name)
+            continue;
+        // A new explanation, or one gone, shows at once; its figures (the rate, the window it needs)
+        // at most once a second: readable, and a legend changing at every record would have the whole
+        // plot replotted at every record instead of the strip of new points (drawIncrement()).
+        const bool figuresOnly =
+            g->name().contains(QLatin1String(" (")) && name.contains(QLatin1String(" ("));
+        if (figuresOnly && m_explained.isValid() && m_explained.elapsed() < kExplainEveryMs)
+            continue;
+        g->setName(name);
+        m_explained.start();
     }
     const QString label =
         runs().live ? tr("round-trip time, each point the %1").arg(windowText(runs().live->window_s()))
@@ -373,9 +410,20 @@ void PercentilePlot::followNewest() {
             earliest = std::min(earliest, overlay->curve().front().t_s + runs().shift(i));
         }
     }
-    const double lower = m_timeWindow > 0 ? std::max(0.0, newest - m_timeWindow) : earliest;
-    double upper = std::max(newest, lower + 1.0);
-    upper += 0.02 * (upper - lower); // the newest point is not glued to the frame
+    // The time axis moves in steps of a sixtieth of its span, the newest point 2 % to 3.7 % of the
+    // span from the right edge, not with every record: between steps only new points are drawn, each
+    // refresh drawing just their strip (drawIncrement()). A window shows its whole span from the
+    // start, filling from the left, instead of stretching over the first seconds.
+    double lower = earliest, upper = 0;
+    if (m_timeWindow > 0) {
+        const double span = m_timeWindow * (1 + kRightMargin), step = m_timeWindow / kTimeSteps;
+        upper = std::max(span, std::ceil((newest + kRightMargin * m_timeWindow) / step) * step);
+        lower = upper - span;
+    } else {
+        const double needed = (std::max(newest, lower + 1.0) - lower) * (1 + kRightMargin);
+        const double step = std::exp2(std::ceil(std::log2(needed / kTimeSteps)));
+        upper = lower + std::ceil(needed / step) * step;
+    }
 
     double yLower = std::numeric_limits<double>::max(), yUpper = 0;
     for (int i = 0; i < graphCount(); ++i) {
@@ -389,8 +437,20 @@ void PercentilePlot::followNewest() {
         }
     }
 
-    setOwnRange(xAxis, lower, upper);
-    // Room above the highest point for the change labels, a little below the lowest for air.
-    if (yUpper > 0)
-        setOwnRange(yAxis, yLower / 1.3, yUpper * 2.0);
+    if (xAxis->range() != QCPRange(lower, upper))
+        setOwnRange(xAxis, lower, upper);
+    // Room above the highest point for the change labels, a little below the lowest for air. The
+    // range set last is kept while the curves stay inside it with room to spare and it is at most
+    // twice what they need either side: one that followed every new maximum would have the whole
+    // plot redrawn at every record.
+    if (yUpper > 0) {
+        const QCPRange now = yAxis->range();
+        const double lowest = yLower / 1.3, highest = yUpper * 2.0;
+        const bool keep = now == m_followedY && now.lower <= yLower / 1.1 && now.lower >= lowest / 2 &&
+                          now.upper >= yUpper * 1.6 && now.upper <= highest * 2;
+        if (!keep) {
+            setOwnRange(yAxis, lowest, highest);
+            m_followedY = yAxis->range();
+        }
+    }
 }

@@ -2,7 +2,10 @@
 
 #include "runs_plot.h"
 
+#include <QElapsedTimer>
+
 #include <cstddef>
+#include <optional>
 
 // Percentiles over time: the live run's curve points (RunHistory::curve(): p50, p90, p99, p99.9 and
 // max of a sliding window, x = the window's end, y = RTT on a log axis), each overlay's p50 and p99
@@ -46,6 +49,8 @@ public:
 protected:
     // Adds what is new since the last call.
     void redraw() override;
+    // Only points appended since the last refresh: their strip alone is drawn (PlotBase::drawAppended).
+    bool drawIncrement() override;
 
 private:
     void rebuild();
@@ -57,6 +62,13 @@ private:
     void addSaturatedBand(double from_s, double to_s);
     void explainGaps();
     void followNewest();
+    // The live graphs' last key: the earliest of them (`earliest`) or the latest; NaN without points.
+    double lastLiveKey(bool earliest) const;
+
+    // The time axis moves in steps of its window / kTimeSteps (followNewest()), with the newest point
+    // at least kRightMargin of the window from the right edge.
+    static constexpr double kTimeSteps = 60;
+    static constexpr double kRightMargin = 0.02;
 
     bool m_rebuild = true;
     const le::RunHistory* m_plottedLive = nullptr;
@@ -78,4 +90,8 @@ private:
     QList<double> m_markerTimes;
     QList<QPair<double, double>> m_saturated; // the bands drawn, from and to (s)
     double m_timeWindow = 0;
+    std::optional<double> m_stripFrom; // this refresh only appended points, after this key
+    QCPRange m_followedY;              // the value range followNewest() set last
+    QElapsedTimer m_explained;         // since a legend entry's explanation last changed
+    static constexpr int kExplainEveryMs = 1000;
 };

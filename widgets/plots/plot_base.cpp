@@ -3,6 +3,7 @@
 #include "idle_drawing.h"
 #include "legend_entry.h"
 #include "live_graph.h"
+#include "opaque_buffer.h"
 #include "plot_colours.h"
 #include "plot_marker.h"
 
@@ -22,29 +23,6 @@ QString seriesKey(const QString& name, const QPen& pen) {
     return name + QChar(0x1f) + pen.color().name(QColor::HexArgb) + QChar(0x1f) +
            QString::number(static_cast<int>(pen.style()));
 }
-
-// The bottom paint buffer, cleared to the plot's background instead of transparent: it stays in the
-// screen's own format (no alpha), so painting it onto the window is a copy, not a blend, and nothing
-// needs to be filled under it (PlotBase::paintEvent). A buffered layer above it would still get an
-// ordinary, transparent buffer.
-class OpaqueBuffer : public QCPPaintBufferPixmap {
-public:
-    OpaqueBuffer(const QSize& size, double ratio, std::function<QColor()> background)
-        : QCPPaintBufferPixmap(size, ratio)
-        , m_background(std::move(background)) {
-        OpaqueBuffer::reallocateBuffer(); // the base class's constructor called its own
-    }
-    void clear(const QColor&) override { mBuffer.fill(m_background()); }
-
-protected:
-    void reallocateBuffer() override {
-        QCPPaintBufferPixmap::reallocateBuffer();
-        mBuffer.fill(m_background()); // a paint before the first replot shows the background
-    }
-
-private:
-    std::function<QColor()> m_background;
-};
 
 } // namespace
 
@@ -72,6 +50,8 @@ PlotBase::PlotBase(int legendColumns, QWidget* parent)
             return c;
         })));
     setAttribute(Qt::WA_OpaquePaintEvent); // the buffer covers the widget: nothing to paint under it
+    // Every replot leaves the state a strip drawn on its own must find (drawAppended()).
+    connect(this, &QCustomPlot::afterReplot, this, [this] { m_replotted = replotState(); });
     legend->setVisible(true);
     legend->setIconSize(QSize(22, 10));
     legend->setRowSpacing(0);
@@ -94,7 +74,9 @@ void PlotBase::refresh(bool force) {
     if ((!force && !isVisible()) || !needsRedraw())
         return;
     redraw();
-    replot(QCustomPlot::rpRefreshHint); // draws the buffers now (exports read them), paints later
+    if (!drawIncrement())
+        replot(QCustomPlot::rpRefreshHint); // draws the buffers now (exports read them), paints later
+    emit redrawn();
 }
 
 void PlotBase::paintEvent(QPaintEvent* event) {

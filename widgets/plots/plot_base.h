@@ -5,6 +5,9 @@
 #include <QSet>
 #include <QString>
 
+#include <cstdint>
+#include <optional>
+
 // What every plot widget shares, so that each plot's own file holds only what it draws:
 // - the look: axis, text, grid and legend colours and the font from the widget's palette, following
 //   later palette and font changes (a switch to dark mode stays readable), and the marker layers;
@@ -23,6 +26,13 @@ public:
     // antialiased, as stopped runs, screenshots and exports are drawn. Takes effect at the next replot.
     void setLiveDrawing(bool live);
     bool liveDrawing() const { return m_liveDrawing; }
+    // Refreshes that drew only the strip of new data (drawAppended()) instead of replotting.
+    std::uint64_t stripDraws() const { return m_stripDraws; }
+
+signals:
+    // After each refresh() that drew: a replot (QCustomPlot::afterReplot() came first) or the strip of
+    // new points alone (drawAppended()).
+    void redrawn();
 
 public slots:
     // Redraws the plot from its current data. Skipped while the widget is hidden unless `force`
@@ -40,6 +50,18 @@ protected:
     virtual bool needsRedraw() const { return true; }
     // The plot's own part of refresh(): builds or extends its graphs and items. PlotBase replots.
     virtual void redraw() = 0;
+    // Called by refresh() after redraw(): true when the plot drew what changed on its own (with
+    // drawAppended()), false (the default) to have it replotted.
+    virtual bool drawIncrement() { return false; }
+    // For a redraw() that only appended points to its graphs, at keys from `fromKey` to `toKey`:
+    // draws the axis rect's strip that those keys cover (grid, every graph, items and axes as a replot
+    // would, with each solid graph cut to its points near the strip) onto the last replot's image,
+    // and repaints that strip alone. Pixel for pixel what a replot would give (tst_append_drawing),
+    // for a small part of its cost: a scrolling plot redrawn whole at 30 Hz was most of the window's
+    // drawing. Draws nothing and returns false when anything else may have changed since the last
+    // replot (ranges, size, layout, names, pens, visibility, items, axis labels, a queued replot) or
+    // when drawing smooth: the caller then replots.
+    bool drawAppended(double fromKey, double toKey);
 
     // Graph `index`, added if missing, named and styled. Plots rebuild their series at every
     // refresh, so the user's legend-click choice is remembered per series (name and pen), not per
@@ -58,8 +80,23 @@ private:
     void toggleSeries(QCPAbstractPlottable* plottable);
     void fitLegendColumns();
 
+    // What the last replot drew with, as far as a strip drawn on its own must find it unchanged.
+    struct ReplotState {
+        QCPRange x, y;
+        QRect axisRect, viewport;
+        int items = 0;
+        QList<QPen> pens;
+        QStringList names;
+        QList<bool> visible;
+        QString xLabel, yLabel;
+        bool operator==(const ReplotState&) const = default;
+    };
+    ReplotState replotState(); // not const: QCustomPlot lists its plottables only so
+
     int m_legendColumns;
     bool m_liveDrawing = false;
+    std::optional<ReplotState> m_replotted; // as of the last replot, while its image is current
+    std::uint64_t m_stripDraws = 0;
     QSet<QString> m_hiddenSeries; // series the user hid with a legend click (seriesKey)
 };
 
