@@ -98,9 +98,32 @@ bool PlotBase::drawAppended(double fromKey, double toKey) {
     QImage drawn(image.size(), QImage::Format_RGB32);
     drawn.fill(buffer->background());
     {
+        // The axis labels and tick labels lie outside the axis rect, yet every draw makes their text
+        // again (formats each tick's number, shapes the labels, computes the margins from them) only
+        // to have the image clip it all: they are left out of the strip, with the margins held as
+        // the replot left them (callgrind: 45 % of a strip's instructions).
+        QCPAxisRect* axes = axisRect();
+        const QCP::MarginSides autoMargins = axes->autoMargins();
+        axes->setAutoMargins(QCP::msNone); // the margins stay as they are
+        struct Labels {
+            QCPAxis* axis;
+            QString label;
+            bool ticks;
+        };
+        QList<Labels> labels;
+        for (QCPAxis* axis : axes->axes()) {
+            labels.append({axis, axis->label(), axis->tickLabels()});
+            axis->setLabel(QString());
+            axis->setTickLabels(false);
+        }
         QCPPainter painter(&drawn);
         painter.translate(-image.topLeft());
         draw(&painter); // everything, clipped to the image; updates the layout first
+        for (const Labels& held : std::as_const(labels)) {
+            held.axis->setLabel(held.label);
+            held.axis->setTickLabels(held.ticks);
+        }
+        axes->setAutoMargins(autoMargins);
     }
     for (std::size_t i = 0; i < whole.size(); ++i)
         cut[static_cast<qsizetype>(i)]->setData(whole[i]);
