@@ -54,7 +54,7 @@ void TestAppendDrawing::stripsMatchReplots_data() {
     QTest::addColumn<int>("overlays");
     QTest::addColumn<int>("frames");
     QTest::addColumn<int>("minStrips"); // of the frames, at least this many drawn as strips
-    // A 60 s window in its first minute shows its whole span: the axis stands still.
+    // A 60 s window in its first minute: the axis rescales twice (to 7.65 s, 15.3 s), else stands.
     QTest::newRow("filling a 60 s window") << 60.0 << 0 << 240 << 225;
     // A 4 s window scrolls in steps of 1/15 s, every other frame: the other frames are strips.
     QTest::newRow("scrolling a 4 s window") << 4.0 << 0 << 240 << 90;
@@ -152,12 +152,16 @@ void TestAppendDrawing::timeAxisMovesInSteps() {
     plot.setTimeWindow(60);
     plot.setRuns(runs);
     plot.refresh(true);
-    // A window younger than its span shows all of it from 0, filling from the left.
+    // A run younger than the window fills the smallest of its spans halved that holds it: 2 s of
+    // 61.2 s halved 4 times (3.825 s); 20 s halved once.
     QCOMPARE(plot.xAxis->range().lower, 0.0);
-    QCOMPARE(plot.xAxis->range().upper, 60 * 1.02);
+    QCOMPARE(plot.xAxis->range().upper, 60 * 1.02 / 16);
+    appendRecords(*live, 18 * 30, rng);
+    plot.refresh(true);
+    QCOMPARE(plot.xAxis->range().upper, 60 * 1.02 / 2);
     // Past it, the axis moves in steps of a second (1/60 of the window): across 90 records of 1/30 s,
     // 3 moves, each by a second.
-    appendRecords(*live, 59 * 30, rng);
+    appendRecords(*live, 41 * 30, rng);
     plot.refresh(true);
     QList<double> uppers{plot.xAxis->range().upper};
     for (int k = 0; k < 90; ++k) {

@@ -412,13 +412,20 @@ void PercentilePlot::followNewest() {
     }
     // The time axis moves in steps of a sixtieth of its span, the newest point 2 % to 3.7 % of the
     // span from the right edge, not with every record: between steps only new points are drawn, each
-    // refresh drawing just their strip (drawIncrement()). A window shows its whole span from the
-    // start, filling from the left, instead of stretching over the first seconds.
+    // refresh drawing just their strip (drawIncrement()). A run younger than the window fills the
+    // smallest of its spans halved (a sixty-fourth at least) that holds it: more than half the
+    // plot, rescaled a handful of times in the first minute instead of at every record.
     double lower = earliest, upper = 0;
     if (m_timeWindow > 0) {
         const double span = m_timeWindow * (1 + kRightMargin), step = m_timeWindow / kTimeSteps;
         upper = std::max(span, std::ceil((newest + kRightMargin * m_timeWindow) / step) * step);
         lower = upper - span;
+        if (lower <= 0) {
+            lower = 0;
+            upper = span;
+            while (upper / 2 >= newest * (1 + kRightMargin) && upper / 2 >= span / 64)
+                upper /= 2;
+        }
     } else {
         const double needed = (std::max(newest, lower + 1.0) - lower) * (1 + kRightMargin);
         const double step = std::exp2(std::ceil(std::log2(needed / kTimeSteps)));
