@@ -22,6 +22,7 @@ PlotBase::ReplotState PlotBase::replotState() {
     }
     state.xLabel = xAxis->label();
     state.yLabel = yAxis->label();
+    state.live = m_liveDrawing;
     return state;
 }
 

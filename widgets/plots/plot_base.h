@@ -89,6 +89,7 @@ private:
         QStringList names;
         QList<bool> visible;
         QString xLabel, yLabel;
+        bool live = false; // drawn live (an image drawn smooth takes no live strip)
         bool operator==(const ReplotState&) const = default;
     };
     ReplotState replotState(); // not const: QCustomPlot lists its plottables only so
