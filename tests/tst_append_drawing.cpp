@@ -5,6 +5,7 @@
 // a new axis range) must replot.
 #include "percentile_plot.h"
 #include "plot_test_support.h"
+#include "split_plot.h"
 
 #include <QtTest>
 
@@ -38,6 +39,32 @@ bool showLive(PercentilePlot& plot, const PlotRuns& runs, double window) {
     return exposed;
 }
 
+// Appends `count` records of 1/30 s with a kernel-timestamp split whose parts wander (send 1-3 µs,
+// wire 5-15 µs, wake 2-8 µs at p50, three times that at p99), 2000 samples each.
+void appendSplitRecords(RunHistory& run, int count, std::mt19937_64& rng) {
+    std::uniform_real_distribution<double> u(0, 1);
+    const auto part = [&](double low, double high) {
+        le::PartStats s;
+        s.count = 2000;
+        s.mean_us = s.p50_us = low + (high - low) * u(rng);
+        s.p99_us = s.max_us = 3 * s.p50_us;
+        s.p90_us = 2 * s.p50_us;
+        return s;
+    };
+    Histogram h;
+    h.record(20'000);
+    for (int k = 0; k < count; ++k) {
+        IntervalRecord r =
+            recordOf((run.intervals().empty() ? 0.0 : run.intervals().back().t_s) + 1.0 / 30, h, {});
+        r.duration_s = 1.0 / 30;
+        r.split_available = "yes";
+        r.split.send = part(1, 3);
+        r.split.wire = part(5, 15);
+        r.split.wake = part(2, 8);
+        run.add(r);
+    }
+}
+
 } // namespace
 
 class TestAppendDrawing : public QObject {
@@ -47,6 +74,8 @@ private slots:
     void stripsMatchReplots();
     void whatAStripCannotShowReplots();
     void timeAxisMovesInSteps();
+    void splitStripsMatchReplots_data();
+    void splitStripsMatchReplots();
 };
 
 void TestAppendDrawing::stripsMatchReplots_data() {
@@ -179,6 +208,48 @@ void TestAppendDrawing::timeAxisMovesInSteps() {
     for (int i = 1; i < uppers.size(); ++i)
         QCOMPARE(uppers[i] - uppers[i - 1], 1.0);
     QCOMPARE(plot.xAxis->range().size(), 60 * 1.02);
+}
+
+void TestAppendDrawing::splitStripsMatchReplots_data() {
+    QTest::addColumn<int>("view");
+    QTest::newRow("p50 stacked (filled)") << int(SplitPlot::View::P50Stacked);
+    QTest::newRow("p99 lines") << int(SplitPlot::View::P99Lines);
+}
+
+// The split over time, on the percentiles' time axis as the window keeps them: its strips too are
+// what a replot draws, fills between the stacked parts included.
+void TestAppendDrawing::splitStripsMatchReplots() {
+    QFETCH(int, view);
+    PlotRuns runs;
+    auto live = std::make_shared<RunHistory>("live");
+    runs.live = live;
+    std::mt19937_64 rng(11);
+    appendSplitRecords(*live, 30, rng);
+    SplitPlot plot, twin;
+    for (SplitPlot* p : {&plot, &twin}) {
+        p->resize(900, 420);
+        p->setLiveDrawing(true);
+        p->setView(SplitPlot::View(view));
+        p->setRuns(runs);
+        p->show();
+        QVERIFY(QTest::qWaitForWindowExposed(p));
+    }
+    int strips = 0;
+    for (int frame = 1; frame <= 240; ++frame) {
+        appendSplitRecords(*live, 1, rng);
+        // The window gives both the percentiles' range: 10 s, in steps of 1/6 s.
+        const double newest = live->intervals().back().t_s, step = 10.0 / 60;
+        const double upper = std::max(10.2, std::ceil((newest + 0.2) / step) * step);
+        const auto before = plot.stripDraws();
+        for (SplitPlot* p : {&plot, &twin}) {
+            p->followTime(upper - 10.2, upper);
+            p->refresh(false);
+        }
+        strips += plot.stripDraws() > before;
+        twin.replot();
+        QCOMPARE(differing(plot.grab().toImage(), twin.grab().toImage()), 0);
+    }
+    QVERIFY2(strips >= 150, qPrintable(QStringLiteral("%1 of 240 frames drawn as strips").arg(strips)));
 }
 
 QTEST_MAIN(TestAppendDrawing)

@@ -26,6 +26,19 @@ PlotBase::ReplotState PlotBase::replotState() {
     return state;
 }
 
+double PlotBase::lastKeyOf(int graphs, bool earliest) {
+    double key = qQNaN();
+    for (int i = 0; i < graphs && i < graphCount(); ++i) {
+        const auto& data = *graph(i)->data();
+        if (data.isEmpty())
+            continue;
+        const double last = (data.constEnd() - 1)->key;
+        if (std::isnan(key) || (earliest ? last < key : last > key))
+            key = last;
+    }
+    return key;
+}
+
 namespace {
 
 // A graph's points from the last before `from` to the first after `to`: all it draws in that span.

@@ -163,7 +163,7 @@ void PercentilePlot::redraw() {
     const bool liveHasData = live && !live->curve().empty();
     m_stripFrom.reset();
     const int items = itemCount();
-    const double drawnUpTo = lastLiveKey(true);
+    const double drawnUpTo = lastKeyOf(m_liveGraphs, true);
     if (m_rebuild || live != m_plottedLive || (m_liveGraphs > 0) != liveHasData ||
         hasBursts(live) != m_bursts ||
         (live && (live->edits() != m_liveEdits || live->curve().size() < m_livePoints ||
@@ -173,7 +173,7 @@ void PercentilePlot::redraw() {
     else if (liveHasData) {
         appendLive();
         // Only points appended (no marker or band came with them): drawIncrement() draws their strip.
-        if (itemCount() == items && std::isfinite(drawnUpTo) && lastLiveKey(false) > drawnUpTo)
+        if (itemCount() == items && std::isfinite(drawnUpTo) && lastKeyOf(m_liveGraphs, false) > drawnUpTo)
             m_stripFrom = drawnUpTo;
     }
     explainGaps();
@@ -181,21 +181,8 @@ void PercentilePlot::redraw() {
         followNewest();
 }
 
-double PercentilePlot::lastLiveKey(bool earliest) const {
-    double key = qQNaN();
-    for (int i = 0; i < m_liveGraphs && i < graphCount(); ++i) {
-        const auto& data = *graph(i)->data();
-        if (data.isEmpty())
-            continue;
-        const double last = (data.constEnd() - 1)->key;
-        if (std::isnan(key) || (earliest ? last < key : last > key))
-            key = last;
-    }
-    return key;
-}
-
 bool PercentilePlot::drawIncrement() {
-    return m_stripFrom && drawAppended(*m_stripFrom, lastLiveKey(false));
+    return m_stripFrom && drawAppended(*m_stripFrom, lastKeyOf(m_liveGraphs, false));
 }
 
 void PercentilePlot::rebuild() {

@@ -62,8 +62,6 @@ private:
     void addSaturatedBand(double from_s, double to_s);
     void explainGaps();
     void followNewest();
-    // The live graphs' last key: the earliest of them (`earliest`) or the latest; NaN without points.
-    double lastLiveKey(bool earliest) const;
 
     // The time axis moves in steps of its window / kTimeSteps (followNewest()), with the newest point
     // at least kRightMargin of the window from the right edge.

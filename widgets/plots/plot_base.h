@@ -62,6 +62,9 @@ protected:
     // replot (ranges, size, layout, names, pens, visibility, items, axis labels, a queued replot) or
     // when drawing smooth: the caller then replots.
     bool drawAppended(double fromKey, double toKey);
+    // The last key of the first `graphs` graphs: the earliest of them (`earliest`) or the latest;
+    // NaN when they have no points. What drawAppended() is given around appending.
+    double lastKeyOf(int graphs, bool earliest);
 
     // Graph `index`, added if missing, named and styled. Plots rebuild their series at every
     // refresh, so the user's legend-click choice is remembered per series (name and pen), not per

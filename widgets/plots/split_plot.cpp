@@ -89,6 +89,11 @@ QString SplitPlot::title() const {
 
 void SplitPlot::redraw() {
     const le::RunHistory* live = runs().live.get();
+    m_stripFrom.reset();
+    const int items = itemCount();
+    const std::uint64_t rebuilds = m_rebuilds;
+    const double drawnUpTo = lastKeyOf(graphCount(), true);
+    const QString title = m_title->text();
     if (m_rebuild || live != m_plotted ||
         (live && (live->edits() != m_edits || live->intervals().size() < m_intervals ||
                   live->markers().size() < m_markers)))
@@ -98,10 +103,20 @@ void SplitPlot::redraw() {
     updateTexts();
     if (autoRange())
         fitValues();
+    // Only points appended, the title as it was (it is outside the axis rect): drawIncrement() draws
+    // their strip.
+    if (m_rebuilds == rebuilds && itemCount() == items && m_title->text() == title &&
+        std::isfinite(drawnUpTo) && lastKeyOf(graphCount(), false) > drawnUpTo)
+        m_stripFrom = drawnUpTo;
+}
+
+bool SplitPlot::drawIncrement() {
+    return m_stripFrom && drawAppended(*m_stripFrom, lastKeyOf(graphCount(), false));
 }
 
 void SplitPlot::rebuild() {
     m_rebuild = false;
+    ++m_rebuilds;
     if (runs().live.get() != m_plotted)
         m_peer = false; // a new run: three parts until its peer's side arrives
     m_plotted = runs().live.get();
@@ -125,6 +140,7 @@ void SplitPlot::rebuild() {
 void SplitPlot::styleGraphs() {
     for (int i = 0; i < graphCount(); ++i) {
         QCPGraph* g = graph(i);
+        g->setAdaptiveSampling(false); // one point per record; and a strip draws as a replot would
         if (m_view == View::P50Stacked) {
             // Each part fills down to the part below it; the bottom one down to zero.
             QColor fill = g->pen().color();
@@ -241,9 +257,17 @@ void SplitPlot::fitValues() {
         if (graph(i)->visible() && found)
             upper = std::max(upper, r.upper);
     }
-    // Zero at the bottom (the stack starts there); room above the top for the change labels.
-    if (upper > 0)
-        setOwnRange(yAxis, 0, upper * 1.35);
+    // Zero at the bottom (the stack starts there); room above the top for the change labels. Kept
+    // while the top stays under it with room and it is at most half as high again as that needs:
+    // one that followed every new top would replot the plot at every record instead of the strip.
+    if (upper > 0) {
+        const QCPRange now = yAxis->range();
+        const bool keep = now == m_fittedY && now.upper >= upper * 1.2 && now.upper <= upper * 1.35 * 1.5;
+        if (!keep) {
+            setOwnRange(yAxis, 0, upper * 1.35);
+            m_fittedY = yAxis->range();
+        }
+    }
 }
 
 bool SplitPlot::event(QEvent* event) {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 class QCPTextElement;
 
@@ -37,6 +38,8 @@ public:
 
 protected:
     void redraw() override;
+    // Only records appended since the last refresh: their strip alone is drawn (PlotBase::drawAppended).
+    bool drawIncrement() override;
     bool event(QEvent* event) override;
 
 private:
@@ -56,4 +59,7 @@ private:
     std::uint64_t m_edits = 0;
     std::size_t m_intervals = 0, m_markers = 0; // records and timeline markers already drawn
     QList<QCPAbstractItem*> m_markerItems;
+    std::uint64_t m_rebuilds = 0;      // rebuild() calls, to tell a refresh that rebuilt
+    std::optional<double> m_stripFrom; // this refresh only appended points, after this key
+    QCPRange m_fittedY;                // the value range fitValues() set last
 };
