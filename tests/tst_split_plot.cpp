@@ -70,6 +70,24 @@ private slots:
         QVERIFY(parts[0].colour != parts[1].colour && parts[1].colour != parts[2].colour);
     }
 
+    // The value axis names the records' interval; it follows a change of more than 5 %, not the
+    // tenths of a millisecond the interval moves by from record to record.
+    void intervalLabelFollowsRealChanges() {
+        auto live = std::make_shared<RunHistory>("live");
+        SplitPlot plot;
+        plot.setRuns({live, {}});
+        const auto labelAfter = [&](double t, double seconds) {
+            IntervalRecord r = splitRecord(t, 1000);
+            r.duration_s = seconds;
+            live->add(r);
+            plot.refresh(true);
+            return plot.yAxis->label();
+        };
+        QVERIFY(labelAfter(1, 0.0333).contains(QLatin1String("33.3 ms")));
+        QVERIFY(labelAfter(2, 0.0336).contains(QLatin1String("33.3 ms")));
+        QVERIFY(labelAfter(3, 0.1).contains(QLatin1String("100 ms")));
+    }
+
     void stacksAndGaps() {
         auto live = std::make_shared<RunHistory>("live");
         live->add(splitRecord(1, 19));   // p50 needs 20 samples: a gap

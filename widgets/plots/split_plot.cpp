@@ -241,8 +241,15 @@ void SplitPlot::updateTexts() {
         if (graph(g)->name() != name)
             graph(g)->setName(name);
     }
+    // The interval the label names moves by a few tenths of a millisecond from record to record
+    // (33.3, 33.4 ms): it follows only a change of more than 5 %, else the label (outside the axis
+    // rect) would have the plot replotted at every other record instead of the strip of new points.
+    if (!newest)
+        m_labelledInterval = 0;
+    else if (std::abs(newest->duration_s - m_labelledInterval) > 0.05 * m_labelledInterval)
+        m_labelledInterval = newest->duration_s;
     const QString axis =
-        newest ? tr("µs per part, each point one %1 interval").arg(formatMicros(newest->duration_s * 1e6))
+        newest ? tr("µs per part, each point one %1 interval").arg(formatMicros(m_labelledInterval * 1e6))
                : tr("µs per part");
     if (yAxis->label() != axis)
         yAxis->setLabel(axis);

@@ -62,4 +62,5 @@ private:
     std::uint64_t m_rebuilds = 0;      // rebuild() calls, to tell a refresh that rebuilt
     std::optional<double> m_stripFrom; // this refresh only appended points, after this key
     QCPRange m_fittedY;                // the value range fitValues() set last
+    double m_labelledInterval = 0;     // the record interval the value axis's label names (s)
 };
