@@ -208,6 +208,14 @@ void TestAppendDrawing::timeAxisMovesInSteps() {
     for (int i = 1; i < uppers.size(); ++i)
         QCOMPARE(uppers[i] - uppers[i - 1], 1.0);
     QCOMPARE(plot.xAxis->range().size(), 60 * 1.02);
+
+    // Saved runs alone (an opened run, its export) stream nothing: they fit the plot, 6 s and 2 %.
+    PercentilePlot saved;
+    saved.setTimeWindow(60);
+    saved.setRuns(runsWith(1, false));
+    saved.refresh(true);
+    QCOMPARE(saved.xAxis->range().lower, 0.0);
+    QCOMPARE(saved.xAxis->range().upper, 6 * 1.02);
 }
 
 void TestAppendDrawing::splitStripsMatchReplots_data() {

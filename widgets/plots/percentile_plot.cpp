@@ -403,7 +403,12 @@ void PercentilePlot::followNewest() {
     // smallest of its spans halved (a sixty-fourth at least) that holds it: more than half the
     // plot, rescaled a handful of times in the first minute instead of at every record.
     double lower = earliest, upper = 0;
-    if (m_timeWindow > 0) {
+    if (m_timeWindow > 0 && m_liveGraphs == 0) {
+        // Saved runs alone (an opened run, its export): nothing streams, they fit the plot.
+        lower = std::max(0.0, newest - m_timeWindow);
+        upper = std::max(newest, lower + 1.0);
+        upper += kRightMargin * (upper - lower);
+    } else if (m_timeWindow > 0) {
         const double span = m_timeWindow * (1 + kRightMargin), step = m_timeWindow / kTimeSteps;
         upper = std::max(span, std::ceil((newest + kRightMargin * m_timeWindow) / step) * step);
         lower = upper - span;
