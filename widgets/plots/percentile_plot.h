@@ -15,8 +15,9 @@
 // percentile whose window holds fewer than 10 samples above it is a gap, and its legend entry says what
 // window it needs; so are intervals without an echo and stops.
 //
-// Its auto range follows the newest data (the default); the user's first drag or zoom turns it
-// off, and resetAxes() or setTimeWindow() turn it back on.
+// Its auto range follows the newest data (the default), the time axis in steps of a sixtieth of the
+// window, so that between steps a refresh draws only the strip of new points (drawIncrement()); the
+// user's first drag or zoom turns it off, and resetAxes() or setTimeWindow() turn it back on.
 class PercentilePlot : public RunsPlot {
     Q_OBJECT
 public:

@@ -15,7 +15,8 @@
 //   across the rebuilds of the plot's graphs;
 // - the legend inside the axis rect or in a row above it, wrapped to the width of the moment;
 // - refresh(): skipped while the plot is hidden unless forced, caught up by itself when the plot is
-//   shown again, ending in one replot whose paint joins the window's next (no repaint per plot);
+//   shown again, ending in one replot whose paint joins the window's next (no repaint per plot), or
+//   where only points were appended, in the strip they cover drawn alone (drawAppended());
 // - live drawing: while a run streams, curves and items are drawn without antialiasing.
 class PlotBase : public QCustomPlot {
     Q_OBJECT
