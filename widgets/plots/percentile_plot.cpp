@@ -161,9 +161,7 @@ void PercentilePlot::setTimeWindow(double seconds) {
 void PercentilePlot::redraw() {
     const le::RunHistory* live = runs().live.get();
     const bool liveHasData = live && !live->curve().empty();
-    m_stripFrom.reset();
-    const int items = itemCount();
-    const double drawnUpTo = lastKeyOf(m_liveGraphs, true);
+    m_onlyAppended = false;
     if (m_rebuild || live != m_plottedLive || (m_liveGraphs > 0) != liveHasData ||
         hasBursts(live) != m_bursts ||
         (live && (live->edits() != m_liveEdits || live->curve().size() < m_livePoints ||
@@ -172,17 +170,11 @@ void PercentilePlot::redraw() {
         rebuild();
     else if (liveHasData) {
         appendLive();
-        // Only points appended (no marker or band came with them): drawIncrement() draws their strip.
-        if (itemCount() == items && std::isfinite(drawnUpTo) && lastKeyOf(m_liveGraphs, false) > drawnUpTo)
-            m_stripFrom = drawnUpTo;
+        m_onlyAppended = true; // refresh() draws the strip of what came (PlotBase::drawAppended)
     }
     explainGaps();
     if (autoRange())
         followNewest();
-}
-
-bool PercentilePlot::drawIncrement() {
-    return m_stripFrom && drawAppended(*m_stripFrom, lastKeyOf(m_liveGraphs, false));
 }
 
 void PercentilePlot::rebuild() {
@@ -332,7 +324,7 @@ void PercentilePlot::explainGaps() {
             continue;
         // A new explanation, or one gone, shows at once; its figures (the rate, the window it needs)
         // at most once a second: readable, and a legend changing at every record would have the whole
-        // plot replotted at every record instead of the strip of new points (drawIncrement()).
+        // plot replotted at every record instead of the strip of new points (PlotBase::drawAppended).
         const bool figuresOnly =
             g->name().contains(QLatin1String(" (")) && name.contains(QLatin1String(" ("));
         if (figuresOnly && m_explained.isValid() && m_explained.elapsed() < kExplainEveryMs)
@@ -399,7 +391,7 @@ void PercentilePlot::followNewest() {
     }
     // The time axis moves in steps of a sixtieth of its span, the newest point 2 % to 3.7 % of the
     // span from the right edge, not with every record: between steps only new points are drawn, each
-    // refresh drawing just their strip (drawIncrement()). A run younger than the window fills the
+    // refresh drawing just their strip (PlotBase::drawAppended). A run younger than the window fills the
     // smallest of its spans halved (a sixty-fourth at least) that holds it: more than half the
     // plot, rescaled a handful of times in the first minute instead of at every record.
     double lower = earliest, upper = 0;

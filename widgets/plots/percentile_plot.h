@@ -5,7 +5,6 @@
 #include <QElapsedTimer>
 
 #include <cstddef>
-#include <optional>
 
 // Percentiles over time: the live run's curve points (RunHistory::curve(): p50, p90, p99, p99.9 and
 // max of a sliding window, x = the window's end, y = RTT on a log axis), each overlay's p50 and p99
@@ -16,7 +15,7 @@
 // window it needs; so are intervals without an echo and stops.
 //
 // Its auto range follows the newest data (the default), the time axis in steps of a sixtieth of the
-// window, so that between steps a refresh draws only the strip of new points (drawIncrement()); the
+// window, so that between steps a refresh draws only the strip of new points (onlyAppended()); the
 // user's first drag or zoom turns it off, and resetAxes() or setTimeWindow() turn it back on.
 class PercentilePlot : public RunsPlot {
     Q_OBJECT
@@ -50,8 +49,10 @@ public:
 protected:
     // Adds what is new since the last call.
     void redraw() override;
-    // Only points appended since the last refresh: their strip alone is drawn (PlotBase::drawAppended).
-    bool drawIncrement() override;
+    // The live run's graphs take its new points; a redraw that only appended them is drawn as their
+    // strip (PlotBase::drawAppended).
+    int appendingGraphs() const override { return m_liveGraphs; }
+    bool onlyAppended() const override { return m_onlyAppended; }
 
 private:
     void rebuild();
@@ -89,8 +90,8 @@ private:
     QList<double> m_markerTimes;
     QList<QPair<double, double>> m_saturated; // the bands drawn, from and to (s)
     double m_timeWindow = 0;
-    std::optional<double> m_stripFrom; // this refresh only appended points, after this key
-    QCPRange m_followedY;              // the value range followNewest() set last
-    QElapsedTimer m_explained;         // since a legend entry's explanation last changed
+    bool m_onlyAppended = false; // the last redraw() only appended live points
+    QCPRange m_followedY;        // the value range followNewest() set last
+    QElapsedTimer m_explained;   // since a legend entry's explanation last changed
     static constexpr int kExplainEveryMs = 1000;
 };

@@ -12,6 +12,7 @@
 #include <QPaintEvent>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <utility>
 
@@ -73,8 +74,13 @@ PlotBase::PlotBase(int legendColumns, QWidget* parent)
 void PlotBase::refresh(bool force) {
     if ((!force && !isVisible()) || !needsRedraw())
         return;
+    const int items = itemCount();
+    const double drawnUpTo = lastKeyOf(appendingGraphs(), true);
     redraw();
-    if (!drawIncrement())
+    const double newest = lastKeyOf(appendingGraphs(), false);
+    const bool strip = onlyAppended() && itemCount() == items && std::isfinite(drawnUpTo) &&
+                       newest > drawnUpTo && drawAppended(drawnUpTo, newest);
+    if (!strip)
         replot(QCustomPlot::rpRefreshHint); // draws the buffers now (exports read them), paints later
     emit redrawn();
 }

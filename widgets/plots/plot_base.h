@@ -51,21 +51,12 @@ protected:
     virtual bool needsRedraw() const { return true; }
     // The plot's own part of refresh(): builds or extends its graphs and items. PlotBase replots.
     virtual void redraw() = 0;
-    // Called by refresh() after redraw(): true when the plot drew what changed on its own (with
-    // drawAppended()), false (the default) to have it replotted.
-    virtual bool drawIncrement() { return false; }
-    // For a redraw() that only appended points to its graphs, at keys from `fromKey` to `toKey`:
-    // draws the axis rect's strip that those keys cover (grid, every graph, items and axes as a replot
-    // would, with each solid graph cut to its points near the strip) onto the last replot's image,
-    // and repaints that strip alone. Pixel for pixel what a replot would give (tst_append_drawing),
-    // for a small part of its cost: a scrolling plot redrawn whole at 30 Hz was most of the window's
-    // drawing. Draws nothing and returns false when anything else may have changed since the last
-    // replot (ranges, size, layout, names, pens, visibility, items, axis labels, a queued replot) or
-    // when drawing smooth: the caller then replots.
-    bool drawAppended(double fromKey, double toKey);
-    // The last key of the first `graphs` graphs: the earliest of them (`earliest`) or the latest;
-    // NaN when they have no points. What drawAppended() is given around appending.
-    double lastKeyOf(int graphs, bool earliest);
+    // For refresh() to draw only the strip of new points (drawAppended()) instead of replotting: the
+    // first this many graphs take points appended at their end (0, the default: never), and whether
+    // the last redraw() did nothing but that (no rebuild, nothing outside what the replot state
+    // covers). refresh() checks that points did arrive and that no item came with them.
+    virtual int appendingGraphs() const { return 0; }
+    virtual bool onlyAppended() const { return false; }
 
     // Graph `index`, added if missing, named and styled. Plots rebuild their series at every
     // refresh, so the user's legend-click choice is remembered per series (name and pen), not per
@@ -97,6 +88,18 @@ private:
         bool operator==(const ReplotState&) const = default;
     };
     ReplotState replotState(); // not const: QCustomPlot lists its plottables only so
+    // For a redraw() that only appended points to its graphs, at keys from `fromKey` to `toKey`:
+    // draws the axis rect's strip that those keys cover (grid, every graph, items and axes as a replot
+    // would, with each solid graph cut to its points near the strip) onto the last replot's image,
+    // and repaints that strip alone. Pixel for pixel what a replot would give (tst_append_drawing),
+    // for a small part of its cost: a scrolling plot redrawn whole at 30 Hz was most of the window's
+    // drawing. Draws nothing and returns false when anything else may have changed since the last
+    // replot (ranges, size, layout, names, pens, visibility, items, axis labels, a queued replot) or
+    // when drawing smooth: the caller then replots.
+    bool drawAppended(double fromKey, double toKey);
+    // The last key of the first `graphs` graphs: the earliest of them (`earliest`) or the latest;
+    // NaN when they have no points. What drawAppended() is given around appending.
+    double lastKeyOf(int graphs, bool earliest);
 
     int m_legendColumns;
     bool m_liveDrawing = false;

@@ -89,10 +89,7 @@ QString SplitPlot::title() const {
 
 void SplitPlot::redraw() {
     const le::RunHistory* live = runs().live.get();
-    m_stripFrom.reset();
-    const int items = itemCount();
     const std::uint64_t rebuilds = m_rebuilds;
-    const double drawnUpTo = lastKeyOf(graphCount(), true);
     const QString title = m_title->text();
     if (m_rebuild || live != m_plotted ||
         (live && (live->edits() != m_edits || live->intervals().size() < m_intervals ||
@@ -103,15 +100,9 @@ void SplitPlot::redraw() {
     updateTexts();
     if (autoRange())
         fitValues();
-    // Only points appended, the title as it was (it is outside the axis rect): drawIncrement() draws
-    // their strip.
-    if (m_rebuilds == rebuilds && itemCount() == items && m_title->text() == title &&
-        std::isfinite(drawnUpTo) && lastKeyOf(graphCount(), false) > drawnUpTo)
-        m_stripFrom = drawnUpTo;
-}
-
-bool SplitPlot::drawIncrement() {
-    return m_stripFrom && drawAppended(*m_stripFrom, lastKeyOf(graphCount(), false));
+    // Only points appended, the title as it was (it is outside the axis rect): refresh() draws their
+    // strip (PlotBase::drawAppended).
+    m_onlyAppended = m_rebuilds == rebuilds && m_title->text() == title;
 }
 
 void SplitPlot::rebuild() {

@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 
 class QCPTextElement;
 
@@ -38,8 +37,10 @@ public:
 
 protected:
     void redraw() override;
-    // Only records appended since the last refresh: their strip alone is drawn (PlotBase::drawAppended).
-    bool drawIncrement() override;
+    // Every part's graph takes the new records' points; a redraw that only appended them is drawn as
+    // their strip (PlotBase::drawAppended).
+    int appendingGraphs() const override { return graphCount(); }
+    bool onlyAppended() const override { return m_onlyAppended; }
     bool event(QEvent* event) override;
 
 private:
@@ -59,8 +60,8 @@ private:
     std::uint64_t m_edits = 0;
     std::size_t m_intervals = 0, m_markers = 0; // records and timeline markers already drawn
     QList<QCPAbstractItem*> m_markerItems;
-    std::uint64_t m_rebuilds = 0;      // rebuild() calls, to tell a refresh that rebuilt
-    std::optional<double> m_stripFrom; // this refresh only appended points, after this key
-    QCPRange m_fittedY;                // the value range fitValues() set last
-    double m_labelledInterval = 0;     // the record interval the value axis's label names (s)
+    std::uint64_t m_rebuilds = 0;  // rebuild() calls, to tell a refresh that rebuilt
+    bool m_onlyAppended = false;   // the last redraw() only appended points
+    QCPRange m_fittedY;            // the value range fitValues() set last
+    double m_labelledInterval = 0; // the record interval the value axis's label names (s)
 };
